@@ -1,0 +1,132 @@
+# Makefile: builds vaultd and vaultctl, runs the tests, the demo and the benchmark.
+#   make                     build/vaultd, build/vaultctl
+#   make test                unit and end-to-end tests (installs missing Debian packages)
+#   make SANITIZER=address test   the same under ASan + UBSan (clang), in build/address
+#   make run                 a demo vault with a small data set, served on 127.0.0.1:8443
+#   make bench               the benchmark (BENCH_CITIZENS=N for a small run)
+#   make install PREFIX=...  installs the two programs
+
+PREFIX ?= /usr/local
+SANITIZER ?=
+V ?= 0
+Q = $(if $(filter 1,$(V)),,@)
+
+ifeq ($(SANITIZER),)
+BUILD ?= build
+OPT ?= -O2 -D_FORTIFY_SOURCE=2
+else ifeq ($(SANITIZER),address)
+BUILD ?= build/address
+CC = clang
+OPT ?= -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+SAN_LDFLAGS = -fsanitize=address,undefined
+else
+$(error SANITIZER must be empty or 'address')
+endif
+
+# Debian package that ships each pkg-config module, for the error message.
+PKG_sodium = libsodium-dev
+PKG_sqlcipher = libsqlcipher-dev
+PKG_libmicrohttpd = libmicrohttpd-dev
+PKG_jansson = libjansson-dev
+PKG_liboath = liboath-dev
+PKG_cmocka = libcmocka-dev
+PKG_libcurl = libcurl4-openssl-dev
+MODULES = libsodium sqlcipher libmicrohttpd jansson liboath
+TEST_MODULES = cmocka libcurl
+
+# Recursive (=) so that pkg-config runs when a recipe needs it, after deps are checked.
+PKG_CFLAGS = $(shell pkg-config --cflags $(MODULES))
+PKG_LIBS = $(shell pkg-config --libs $(MODULES))
+TEST_LIBS = $(shell pkg-config --libs $(TEST_MODULES))
+
+WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla
+HARDEN = -fstack-protector-strong -fPIE -fstack-clash-protection
+CFLAGS ?=
+CPPFLAGS += -D_GNU_SOURCE -DSQLITE_HAS_CODEC
+ALL_CFLAGS = -std=c17 $(OPT) $(WARN) $(HARDEN) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP
+LDFLAGS += -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SAN_LDFLAGS)
+LIBS = $(PKG_LIBS) -lpthread
+
+LIB_SRC = $(wildcard util/*.c keys/*.c vault/*.c api/*.c)
+LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/catalog_default.o
+TEST_SRC = $(wildcard tests/unit/test_*.c)
+TEST_BIN = $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TEST_SUPPORT = $(BUILD)/obj/tests/support.o
+
+.PHONY: all test check-deps deps run bench install clean
+all: check-deps $(BUILD)/vaultd $(BUILD)/vaultctl
+
+# Fails early, naming the Debian package, when a library is missing.
+check-deps:
+	@missing=""; for m in $(MODULES) $(if $(filter test,$(MAKECMDGOALS)),$(TEST_MODULES)); do \
+	  pkg-config --exists $$m || missing="$$missing $$m"; done; \
+	if [ -n "$$missing" ]; then \
+	  for m in $$missing; do case $$m in \
+	    libsodium) p=$(PKG_sodium);; sqlcipher) p=$(PKG_sqlcipher);; libmicrohttpd) p=$(PKG_libmicrohttpd);; \
+	    jansson) p=$(PKG_jansson);; liboath) p=$(PKG_liboath);; cmocka) p=$(PKG_cmocka);; libcurl) p=$(PKG_libcurl);; \
+	    *) p=$$m;; esac; echo "missing library $$m: install the Debian package $$p (or run scripts/deps.sh)" >&2; done; \
+	  exit 1; fi
+	@if [ -n "$(SANITIZER)" ] && ! command -v clang >/dev/null; then \
+	  echo "SANITIZER=$(SANITIZER) needs clang: apt-get install clang libclang-rt-14-dev (or scripts/deps.sh sanitizer)" >&2; exit 1; fi
+
+deps:
+	@scripts/deps.sh $(if $(SANITIZER),sanitizer)
+
+$(BUILD)/obj/%.o: %.c | check-deps
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
+
+# The default catalog, embedded so that a vault needs no file beside the binary.
+$(BUILD)/gen/catalog_default.c: vault/catalog.json
+	@mkdir -p $(dir $@)
+	@{ echo '/* generated from vault/catalog.json by the Makefile: do not edit */'; \
+	   echo 'extern const char vault_default_catalog[];'; \
+	   echo 'const char vault_default_catalog[] = {'; \
+	   od -An -v -tx1 $< | sed -e 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	   echo '0x00};'; } > $@
+
+$(BUILD)/obj/gen/catalog_default.o: $(BUILD)/gen/catalog_default.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/libvaultd.a: $(LIB_OBJ)
+	$(Q)$(AR) rcs $@ $^
+
+$(BUILD)/vaultd: $(BUILD)/obj/cmd/vaultd.o $(BUILD)/libvaultd.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
+
+$(BUILD)/vaultctl: $(BUILD)/obj/cmd/vaultctl.o $(BUILD)/libvaultd.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
+
+$(BUILD)/gencitizens: bench/gencitizens.c | check-deps
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=c17 $(OPT) $(WARN) $(HARDEN) $(LDFLAGS) $< -o $@
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_SUPPORT) $(BUILD)/libvaultd.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(LIBS) $(TEST_LIBS) -o $@
+
+test: deps
+	@$(MAKE) --no-print-directory all $(TEST_BIN) $(BUILD)/gencitizens
+	@BUILD=$(BUILD) tests/run.sh $(TEST_BIN)
+
+run: deps all $(BUILD)/gencitizens
+	@BUILD=$(BUILD) scripts/demo.sh
+
+bench:
+	@scripts/deps.sh bench
+	@$(MAKE) --no-print-directory all $(BUILD)/gencitizens
+	@BUILD=$(BUILD) BENCH_CITIZENS=$(BENCH_CITIZENS) bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BUILD)/vaultd $(BUILD)/vaultctl $(DESTDIR)$(PREFIX)/bin/
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,897 @@
+/* vaultctl.c: the operator's command line: create, fill, read, erase, rotate, back up a vault. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../vault/vault.h"
+
+/*
+ * Exit codes (documented in README and `vaultctl --help`):
+ *   0 done, 1 failed (I/O, database, internal), 2 usage, 3 invalid input,
+ *   4 wrong key or passphrase, 5 not found, 6 already exists, 7 vault busy, 8 integrity failure.
+ */
+enum { EX_OK = 0, EX_FAIL = 1, EX_USAGE = 2, EX_INPUT = 3, EX_KEY = 4, EX_NOTFOUND = 5, EX_EXISTS = 6,
+	EX_BUSY = 7, EX_CORRUPT = 8 };
+
+#define IMPORT_LINE_MAX (64u * 1024u)
+#define IMPORT_REPORT_MAX 50
+#define DEFAULT_BATCH 1000
+
+static const char usage_text[] =
+    "usage: vaultctl COMMAND [options]\n"
+    "\n"
+    "commands:\n"
+    "  init        create a vault                      vaultctl init --data DIR [--schema FILE]\n"
+    "  import      enrol citizens from JSON Lines       vaultctl import FILE [--enrolments OUT] [--batch N]\n"
+    "  get         operator read of one citizen        vaultctl get (--citizen ID | --national-id-stdin)\n"
+    "  erase       erase a citizen (crypto-shredding)  vaultctl erase --citizen ID\n"
+    "  rotate-kek  new KEK version, rewrap every DEK   vaultctl rotate-kek\n"
+    "  rekey       change the root key                 vaultctl rekey (--new-key-file F | --new-passphrase-env V)\n"
+    "  backup      online encrypted backup             vaultctl backup DEST\n"
+    "  restore     restore a backup into --data        vaultctl restore SRC\n"
+    "  stats       counts and sizes                    vaultctl stats\n"
+    "\n"
+    "options every command takes:\n"
+    "  --data DIR              the vault's directory (default: $VAULTD_DATA, else ./data)\n"
+    "  --key-file PATH         the root key file (default: DIR/master.key)\n"
+    "  --passphrase-env NAME   unlock with the passphrase in environment variable NAME instead\n"
+    "\n"
+    "`vaultctl COMMAND --help` describes one command.\n"
+    "exit codes: 0 done, 1 failed, 2 usage, 3 invalid input, 4 wrong key, 5 not found,\n"
+    "            6 already exists, 7 vault busy, 8 integrity failure\n";
+
+static int exit_code(util_code c)
+{
+	switch (c) {
+	case UTIL_OK:
+		return EX_OK;
+	case UTIL_EINVAL:
+		return EX_INPUT;
+	case UTIL_EKEY:
+		return EX_KEY;
+	case UTIL_ENOTFOUND:
+		return EX_NOTFOUND;
+	case UTIL_EEXISTS:
+		return EX_EXISTS;
+	case UTIL_EBUSY:
+		return EX_BUSY;
+	case UTIL_ECORRUPT:
+		return EX_CORRUPT;
+	default:
+		return EX_FAIL;
+	}
+}
+
+static int fail(const util_err *err)
+{
+	fprintf(stderr, "vaultctl: %s (%s)\n", err->msg, util_code_name(err->code));
+	return exit_code(err->code);
+}
+
+static int usage(const char *msg)
+{
+	if (msg != NULL)
+		fprintf(stderr, "vaultctl: %s\n", msg);
+	fputs(usage_text, stderr);
+	return EX_USAGE;
+}
+
+/* ---- options every command shares ---- */
+
+typedef struct ctl {
+	const char *data;
+	char key_file[1100];
+	const char *passphrase_env;
+	char *passphrase; /* secret memory */
+	vault_unlock unlock;
+	uint64_t kdf_ops, kdf_mem;
+} ctl;
+
+/* Copies the passphrase out of the environment into secret memory and wipes the original. */
+static int take_passphrase(const char *name, char **out, size_t *len)
+{
+	char *v = getenv(name);
+	size_t n;
+
+	if (v == NULL || *v == '\0') {
+		fprintf(stderr, "vaultctl: environment variable %s is not set\n", name);
+		return -1;
+	}
+	n = strlen(v);
+	if ((*out = keys_secret_alloc(n + 1)) == NULL) {
+		fprintf(stderr, "vaultctl: out of secret memory\n");
+		return -1;
+	}
+	memcpy(*out, v, n + 1);
+	sodium_memzero(v, n);
+	unsetenv(name);
+	*len = n;
+	return 0;
+}
+
+static int ctl_unlock(ctl *c)
+{
+	memset(&c->unlock, 0, sizeof c->unlock);
+	if (c->passphrase_env != NULL) {
+		if (take_passphrase(c->passphrase_env, &c->passphrase, &c->unlock.passphrase_len) != 0)
+			return -1;
+		c->unlock.passphrase = c->passphrase;
+		c->unlock.kdf_ops = c->kdf_ops;
+		c->unlock.kdf_mem = c->kdf_mem;
+		return 0;
+	}
+	if (c->key_file[0] == '\0' && util_path_join(c->key_file, sizeof c->key_file, c->data, "master.key") != 0) {
+		fprintf(stderr, "vaultctl: data directory path too long\n");
+		return -1;
+	}
+	c->unlock.key_file = c->key_file;
+	return 0;
+}
+
+enum { OPT_DATA = 1000, OPT_KEY, OPT_PASS, OPT_SCHEMA, OPT_ENROL, OPT_BATCH, OPT_CITIZEN, OPT_NID_STDIN,
+	OPT_NEW_KEY, OPT_NEW_PASS, OPT_KDF_OPS, OPT_KDF_MEM, OPT_HELP };
+
+static const struct option common_opts[] = {
+	{"data", required_argument, NULL, OPT_DATA},
+	{"key-file", required_argument, NULL, OPT_KEY},
+	{"passphrase-env", required_argument, NULL, OPT_PASS},
+	{"schema", required_argument, NULL, OPT_SCHEMA},
+	{"enrolments", required_argument, NULL, OPT_ENROL},
+	{"batch", required_argument, NULL, OPT_BATCH},
+	{"citizen", required_argument, NULL, OPT_CITIZEN},
+	{"national-id-stdin", no_argument, NULL, OPT_NID_STDIN},
+	{"new-key-file", required_argument, NULL, OPT_NEW_KEY},
+	{"new-passphrase-env", required_argument, NULL, OPT_NEW_PASS},
+	{"kdf-ops", required_argument, NULL, OPT_KDF_OPS},
+	{"kdf-mem-mib", required_argument, NULL, OPT_KDF_MEM},
+	{"help", no_argument, NULL, OPT_HELP},
+	{NULL, 0, NULL, 0},
+};
+
+typedef struct args {
+	const char *schema, *enrolments, *citizen, *new_key_file, *new_pass_env;
+	long batch;
+	int nid_stdin, help;
+	int npos;
+	const char *pos[4];
+} args;
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || end == s || s[0] == '-')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, ctl *c, args *a)
+{
+	uint64_t n;
+	int o;
+
+	memset(a, 0, sizeof *a);
+	a->batch = DEFAULT_BATCH;
+	c->data = getenv("VAULTD_DATA") ? getenv("VAULTD_DATA") : "data";
+	optind = 1;
+	opterr = 0;
+	while ((o = getopt_long(argc, argv, "", common_opts, NULL)) != -1) {
+		switch (o) {
+		case OPT_DATA:
+			c->data = optarg;
+			break;
+		case OPT_KEY:
+			if (strlen(optarg) >= sizeof c->key_file)
+				return usage("--key-file path too long");
+			strcpy(c->key_file, optarg);
+			break;
+		case OPT_PASS:
+			c->passphrase_env = optarg;
+			break;
+		case OPT_SCHEMA:
+			a->schema = optarg;
+			break;
+		case OPT_ENROL:
+			a->enrolments = optarg;
+			break;
+		case OPT_BATCH:
+			if (parse_u64(optarg, &n) != 0 || n < 1 || n > 100000)
+				return usage("--batch takes 1..100000");
+			a->batch = (long)n;
+			break;
+		case OPT_CITIZEN:
+			a->citizen = optarg;
+			break;
+		case OPT_NID_STDIN:
+			a->nid_stdin = 1;
+			break;
+		case OPT_NEW_KEY:
+			a->new_key_file = optarg;
+			break;
+		case OPT_NEW_PASS:
+			a->new_pass_env = optarg;
+			break;
+		case OPT_KDF_OPS:
+			if (parse_u64(optarg, &c->kdf_ops) != 0)
+				return usage("--kdf-ops takes a number");
+			break;
+		case OPT_KDF_MEM:
+			if (parse_u64(optarg, &n) != 0 || n > (1u << 20))
+				return usage("--kdf-mem-mib takes a number of MiB");
+			c->kdf_mem = n << 20;
+			break;
+		case OPT_HELP:
+			a->help = 1;
+			break;
+		default:
+			return usage("unknown option");
+		}
+	}
+	while (optind < argc) {
+		if (a->npos == 4)
+			return usage("too many arguments");
+		a->pos[a->npos++] = argv[optind++];
+	}
+	return 0;
+}
+
+static int open_vault(ctl *c, vault **v, int *lockfd)
+{
+	util_err err;
+
+	if (ctl_unlock(c) != 0)
+		return EX_USAGE;
+	if (vault_lock(c->data, 0, lockfd, &err) != 0 || vault_open(v, c->data, &c->unlock, &err) != 0)
+		return fail(&err);
+	return EX_OK;
+}
+
+static int parse_cid(const char *hex, unsigned char cid[KEYS_CID_BYTES])
+{
+	if (hex == NULL || strlen(hex) != 2 * KEYS_CID_BYTES || util_hex_decode(cid, KEYS_CID_BYTES, hex) != 0) {
+		fprintf(stderr, "vaultctl: --citizen takes a 32-hex-digit citizen id\n");
+		return -1;
+	}
+	return 0;
+}
+
+static void print_json(json_t *o)
+{
+	char *s = json_dumps(o, JSON_SORT_KEYS | JSON_INDENT(2));
+
+	if (s != NULL) {
+		puts(s);
+		vault_json_free(s); /* wipes: the record may hold personal data */
+	}
+}
+
+/* ---- init ---- */
+
+static int cmd_init(ctl *c, args *a)
+{
+	static char catalog[VAULT_CATALOG_MAX + 1];
+	const char *cat = NULL;
+	char id[VAULT_ID_HEX];
+	util_err err;
+	json_t *o;
+
+	if (a->help) {
+		fputs("vaultctl init --data DIR [--key-file PATH | --passphrase-env NAME [--kdf-ops N --kdf-mem-mib M]]\n"
+		      "               [--schema FILE]\n"
+		      "Creates a vault in DIR. By default a random root key is written to DIR/master.key (mode 0600):\n"
+		      "keep production keys off the data disk (--key-file). With --passphrase-env the root key is\n"
+		      "derived with Argon2id; its salt and limits are kept in DIR/vault.meta. --schema replaces the\n"
+		      "built-in field catalog. Prints {\"vault_id\": ...}.\n",
+		    stdout);
+		return EX_OK;
+	}
+	if (a->npos != 0)
+		return usage("init takes no arguments");
+	if (a->schema != NULL) {
+		size_t n;
+
+		if (util_read_bounded(a->schema, catalog, VAULT_CATALOG_MAX, &n, &err) != 0)
+			return fail(&err);
+		catalog[n] = '\0';
+		cat = catalog;
+	}
+	if (ctl_unlock(c) != 0)
+		return EX_USAGE;
+	if (vault_create(c->data, &c->unlock, cat, id, &err) != 0)
+		return fail(&err);
+	if (c->unlock.key_file != NULL)
+		fprintf(stderr, "vaultctl: root key written to %s. In production keep it off the data disk and back it up "
+		                "apart from the vault's backups.\n",
+		    c->unlock.key_file);
+	o = json_pack("{s:s}", "vault_id", id);
+	print_json(o);
+	json_decref(o);
+	return EX_OK;
+}
+
+/* ---- import ---- */
+
+/* An open-addressing set of blind indexes: catches a national ID repeated within one file. */
+typedef struct idset {
+	unsigned char (*slot)[VAULT_INDEX_BYTES];
+	unsigned char *used;
+	size_t cap;
+} idset;
+
+static int idset_init(idset *s, size_t expect)
+{
+	s->cap = 1024;
+	while (s->cap < expect * 2)
+		s->cap <<= 1;
+	s->slot = calloc(s->cap, VAULT_INDEX_BYTES);
+	s->used = calloc(s->cap, 1);
+	return s->slot && s->used ? 0 : -1;
+}
+
+static void idset_free(idset *s)
+{
+	free(s->slot);
+	free(s->used);
+}
+
+/* Adds idx; returns 1 if it was already there. The index is a keyed hash: its bytes are uniform. */
+static int idset_add(idset *s, const unsigned char *idx)
+{
+	size_t h;
+
+	memcpy(&h, idx, sizeof h);
+	for (h &= s->cap - 1; s->used[h]; h = (h + 1) & (s->cap - 1))
+		if (memcmp(s->slot[h], idx, VAULT_INDEX_BYTES) == 0)
+			return 1;
+	s->used[h] = 1;
+	memcpy(s->slot[h], idx, VAULT_INDEX_BYTES);
+	return 0;
+}
+
+/* One parsed import line: a national ID in secret memory and the fields object. */
+static int parse_line(const char *line, size_t n, char *nid, json_t **fields, util_err *err)
+{
+	json_error_t je;
+	json_t *doc;
+	const char *s;
+	size_t sl;
+
+	doc = json_loadb(line, n, JSON_REJECT_DUPLICATES, &je);
+	if (doc == NULL)
+		return util_fail(err, UTIL_EINVAL, "not valid JSON (column %d): %s", je.column,
+		    strstr(je.text, "'") ? "syntax error" : je.text);
+	if (json_unpack_ex(doc, &je, JSON_STRICT, "{s:s%, s:o}", "national_id", &s, &sl, "fields", fields) != 0) {
+		json_decref(doc);
+		return util_fail(err, UTIL_EINVAL, "must be {\"national_id\": string, \"fields\": object}");
+	}
+	if (sl != VAULT_NID_LEN) {
+		json_decref(doc);
+		return util_fail(err, UTIL_EINVAL, "national_id must be 12 digits");
+	}
+	memcpy(nid, s, VAULT_NID_LEN + 1);
+	json_incref(*fields);
+	json_decref(doc);
+	return 0;
+}
+
+static void progress(size_t done, size_t total, int tty)
+{
+	if (tty && total > 0)
+		fprintf(stderr, "\rimporting: %zu / %zu (%zu%%)", done, total, done * 100 / total);
+}
+
+static int cmd_import(ctl *c, args *a)
+{
+	FILE *in = NULL;
+	char *line = NULL, *enrol_buf = NULL, *nid = NULL;
+	size_t cap = 0, lines = 0, records = 0, bad = 0, done = 0, enrol_len = 0, committed_line = 0;
+	size_t enrol_cap = 0, batch_n = 0;
+	ssize_t n;
+	vault *v = NULL;
+	idset seen = {0};
+	util_err err;
+	int lockfd = -1, enrol_fd = -1, rc = EX_FAIL, tty = isatty(2);
+	uint64_t t0;
+
+	if (a->help) {
+		fputs("vaultctl import FILE [--enrolments OUT] [--batch N]\n"
+		      "Enrols citizens from JSON Lines, one {\"national_id\": \"...\", \"fields\": {...}} per line.\n"
+		      "Every line is checked first; if any line is bad, each bad line is named (never its values)\n"
+		      "and nothing is imported (exit 3). Then records are written N per transaction (default 1000).\n"
+		      "--enrolments OUT creates OUT (0600) with each new citizen's line, citizen id and TOTP\n"
+		      "enrolment URI, for the registrar to hand over.\n",
+		    stdout);
+		return EX_OK;
+	}
+	if (a->npos != 1)
+		return usage("import takes one FILE");
+	if ((rc = open_vault(c, &v, &lockfd)) != EX_OK)
+		return rc;
+	rc = EX_FAIL;
+	if ((in = fopen(a->pos[0], "r")) == NULL) {
+		fprintf(stderr, "vaultctl: cannot open %s: %s\n", a->pos[0], strerror(errno));
+		rc = EX_NOTFOUND;
+		goto out;
+	}
+	if ((nid = keys_secret_alloc(VAULT_NID_LEN + 1)) == NULL || idset_init(&seen, 1 << 16) != 0) {
+		fprintf(stderr, "vaultctl: out of memory\n");
+		goto out;
+	}
+	t0 = util_mono_ns();
+
+	/* pass 1: check every line, report every bad one, write nothing */
+	while ((n = getline(&line, &cap, in)) != -1) {
+		json_t *fields = NULL;
+		unsigned char idx[VAULT_INDEX_BYTES], cid[KEYS_CID_BYTES];
+		int lrc;
+
+		lines++;
+		if (n > 0 && line[n - 1] == '\n')
+			line[--n] = '\0';
+		if (n == 0)
+			continue;
+		if ((size_t)n > IMPORT_LINE_MAX) {
+			util_fail(&err, UTIL_EINVAL, "longer than %u bytes", IMPORT_LINE_MAX);
+			lrc = -1;
+		} else {
+			lrc = parse_line(line, (size_t)n, nid, &fields, &err);
+		}
+		if (lrc == 0)
+			lrc = vault_record_check(vault_catalog_of(v), nid, fields, &err);
+		if (lrc == 0 && vault_citizen_index(v, nid, idx, &err) == 0) {
+			if (idset_add(&seen, idx)) {
+				lrc = util_fail(&err, UTIL_EEXISTS, "national_id repeats an earlier line");
+			} else if (vault_citizen_find(v, nid, cid, NULL) == 0) {
+				lrc = util_fail(&err, UTIL_EEXISTS, "national_id is already enrolled");
+			}
+		} else if (lrc == 0) {
+			lrc = -1;
+		}
+		json_decref(fields);
+		sodium_memzero(line, (size_t)n);
+		if (lrc != 0) {
+			if (bad++ < IMPORT_REPORT_MAX)
+				fprintf(stderr, "%s: line %zu: %s\n", a->pos[0], lines, err.msg);
+			continue;
+		}
+		records++;
+		if (records * 2 >= seen.cap) {
+			/* keep the set at most half full */
+			idset bigger;
+			size_t i;
+
+			if (idset_init(&bigger, seen.cap) != 0) {
+				fprintf(stderr, "vaultctl: out of memory\n");
+				goto out;
+			}
+			for (i = 0; i < seen.cap; i++)
+				if (seen.used[i])
+					idset_add(&bigger, seen.slot[i]);
+			idset_free(&seen);
+			seen = bigger;
+		}
+	}
+	if (ferror(in)) {
+		fprintf(stderr, "vaultctl: cannot read %s\n", a->pos[0]);
+		goto out;
+	}
+	if (bad > 0) {
+		if (bad > IMPORT_REPORT_MAX)
+			fprintf(stderr, "%s: ... and %zu more bad lines\n", a->pos[0], bad - IMPORT_REPORT_MAX);
+		fprintf(stderr, "vaultctl: %zu of %zu lines are invalid; nothing was imported\n", bad, lines);
+		rc = EX_INPUT;
+		goto out;
+	}
+
+	/* pass 2: write, a batch per transaction */
+	if (a->enrolments != NULL) {
+		enrol_fd = open(a->enrolments, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (enrol_fd < 0) {
+			fprintf(stderr, "vaultctl: cannot create %s: %s\n", a->enrolments, strerror(errno));
+			rc = errno == EEXIST ? EX_EXISTS : EX_FAIL;
+			goto out;
+		}
+		enrol_cap = (size_t)a->batch * 256;
+		if ((enrol_buf = keys_secret_alloc(enrol_cap)) == NULL) {
+			fprintf(stderr, "vaultctl: out of secret memory\n");
+			goto out;
+		}
+	}
+	rewind(in);
+	lines = 0;
+	while ((n = getline(&line, &cap, in)) != -1 || batch_n > 0) {
+		if (n != -1) {
+			json_t *fields = NULL;
+			unsigned char cid[KEYS_CID_BYTES], totp[VAULT_TOTP_SECRET_BYTES];
+			int lrc;
+
+			lines++;
+			if (n > 0 && line[n - 1] == '\n')
+				line[--n] = '\0';
+			if (n == 0)
+				continue;
+			if (batch_n == 0 && vault_begin(v, &err) != 0)
+				goto report;
+			lrc = parse_line(line, (size_t)n, nid, &fields, &err);
+			sodium_memzero(line, (size_t)n);
+			if (lrc == 0)
+				lrc = vault_citizen_create(v, nid, fields, cid, enrol_fd >= 0 ? totp : NULL, &err);
+			json_decref(fields);
+			if (lrc != 0) {
+				vault_rollback(v);
+				fprintf(stderr, "%s: line %zu: %s\n", a->pos[0], lines, err.msg);
+				goto report;
+			}
+			if (enrol_fd >= 0) {
+				char cidhex[2 * KEYS_CID_BYTES + 1], secret[64];
+
+				util_hex_encode(cidhex, cid, sizeof cid);
+				util_base32_encode(secret, totp, sizeof totp);
+				enrol_len += (size_t)snprintf(enrol_buf + enrol_len, enrol_cap - enrol_len,
+				    "{\"line\":%zu,\"citizen_id\":\"%s\",\"totp_uri\":\"otpauth://totp/vaultd:%s?secret=%s"
+				    "&issuer=vaultd&algorithm=SHA1&digits=6&period=30\"}\n",
+				    lines, cidhex, cidhex, secret);
+				sodium_memzero(secret, sizeof secret);
+				sodium_memzero(totp, sizeof totp);
+			}
+			batch_n++;
+		}
+		if (batch_n > 0 && (n == -1 || batch_n == (size_t)a->batch)) {
+			/* the enrolments are on disk before their citizens exist: a lost commit leaves
+			 * unused URIs, never citizens without one */
+			if (enrol_fd >= 0) {
+				size_t off = 0;
+
+				while (off < enrol_len) {
+					ssize_t w = write(enrol_fd, enrol_buf + off, enrol_len - off);
+
+					if (w < 0 && errno == EINTR)
+						continue;
+					if (w < 0) {
+						util_fail(&err, UTIL_EIO, "cannot write %s: %s", a->enrolments, strerror(errno));
+						vault_rollback(v);
+						goto report;
+					}
+					off += (size_t)w;
+				}
+				if (fsync(enrol_fd) != 0) {
+					util_fail(&err, UTIL_EIO, "cannot sync %s", a->enrolments);
+					vault_rollback(v);
+					goto report;
+				}
+				sodium_memzero(enrol_buf, enrol_len);
+				enrol_len = 0;
+			}
+			if (vault_commit(v, &err) != 0)
+				goto report;
+			done += batch_n;
+			committed_line = lines;
+			batch_n = 0;
+			progress(done, records, tty);
+		}
+		if (n == -1)
+			break;
+	}
+	if (tty)
+		fputc('\n', stderr);
+	{
+		double secs = (double)(util_mono_ns() - t0) / 1e9;
+
+		fprintf(stderr, "vaultctl: imported %zu citizens in %.2f s (%.0f records/s)\n", done, secs,
+		    secs > 0 ? (double)done / secs : 0.0);
+	}
+	rc = EX_OK;
+	goto out;
+report:
+	if (tty)
+		fputc('\n', stderr);
+	fprintf(stderr, "vaultctl: import stopped: %s (%s). Lines 1-%zu are imported (%zu citizens); nothing after.\n",
+	    err.msg, util_code_name(err.code), committed_line, done);
+	rc = exit_code(err.code);
+out:
+	if (enrol_buf != NULL) {
+		sodium_memzero(enrol_buf, enrol_cap);
+		keys_secret_free(enrol_buf);
+	}
+	if (enrol_fd >= 0)
+		close(enrol_fd);
+	if (line != NULL) {
+		sodium_memzero(line, cap);
+		free(line);
+	}
+	keys_secret_free(nid);
+	idset_free(&seen);
+	if (in != NULL)
+		fclose(in);
+	vault_close(v);
+	if (lockfd >= 0)
+		close(lockfd);
+	return rc;
+}
+
+/* ---- get, erase ---- */
+
+static int read_nid_stdin(char *nid)
+{
+	char buf[64];
+	size_t n;
+
+	if (fgets(buf, sizeof buf, stdin) == NULL)
+		return -1;
+	n = strcspn(buf, "\r\n");
+	buf[n] = '\0';
+	if (n != VAULT_NID_LEN) {
+		sodium_memzero(buf, sizeof buf);
+		return -1;
+	}
+	memcpy(nid, buf, VAULT_NID_LEN + 1);
+	sodium_memzero(buf, sizeof buf);
+	return 0;
+}
+
+static int cmd_get(ctl *c, args *a)
+{
+	unsigned char cid[KEYS_CID_BYTES];
+	char *nid = NULL, hex[2 * KEYS_CID_BYTES + 1];
+	vault *v = NULL;
+	json_t *fields = NULL, *o;
+	util_err err;
+	int lockfd = -1, rc;
+
+	if (a->help) {
+		fputs("vaultctl get (--citizen ID | --national-id-stdin)\n"
+		      "Prints one citizen's record. The national ID is read from standard input, never from the\n"
+		      "command line, so that it does not show in the process list or shell history.\n",
+		    stdout);
+		return EX_OK;
+	}
+	if ((a->citizen == NULL) == (a->nid_stdin == 0) || a->npos != 0)
+		return usage("get takes one of --citizen ID or --national-id-stdin");
+	if (a->citizen != NULL && parse_cid(a->citizen, cid) != 0)
+		return EX_USAGE;
+	if ((rc = open_vault(c, &v, &lockfd)) != EX_OK)
+		return rc;
+	if (a->nid_stdin) {
+		if ((nid = keys_secret_alloc(VAULT_NID_LEN + 1)) == NULL || read_nid_stdin(nid) != 0) {
+			util_fail(&err, UTIL_EINVAL, "standard input must hold a 12-digit national ID");
+			goto fail;
+		}
+		if (vault_citizen_find(v, nid, cid, &err) != 0)
+			goto fail;
+	}
+	if (vault_citizen_read(v, cid, NULL, 0, &fields, &err) != 0)
+		goto fail;
+	util_hex_encode(hex, cid, sizeof cid);
+	o = json_pack("{s:s, s:o}", "citizen_id", hex, "fields", fields);
+	print_json(o);
+	json_decref(o);
+	rc = EX_OK;
+	goto out;
+fail:
+	rc = fail(&err);
+out:
+	keys_secret_free(nid);
+	vault_close(v);
+	close(lockfd);
+	return rc;
+}
+
+static int cmd_erase(ctl *c, args *a)
+{
+	unsigned char cid[KEYS_CID_BYTES];
+	vault *v = NULL;
+	util_err err;
+	int lockfd = -1, rc;
+
+	if (a->help) {
+		fputs("vaultctl erase --citizen ID\n"
+		      "Erases a citizen by crypto-shredding: the wrapped data key and the record are deleted\n"
+		      "(SQLite secure_delete overwrites the freed pages).\n",
+		    stdout);
+		return EX_OK;
+	}
+	if (a->citizen == NULL || a->npos != 0)
+		return usage("erase takes --citizen ID");
+	if (parse_cid(a->citizen, cid) != 0)
+		return EX_USAGE;
+	if ((rc = open_vault(c, &v, &lockfd)) != EX_OK)
+		return rc;
+	rc = vault_citizen_erase(v, cid, &err) == 0 ? EX_OK : fail(&err);
+	if (rc == EX_OK)
+		printf("{\"erased\": \"%s\"}\n", a->citizen);
+	vault_close(v);
+	close(lockfd);
+	return rc;
+}
+
+/* ---- keys ---- */
+
+static int cmd_rotate(ctl *c, args *a)
+{
+	vault *v = NULL;
+	util_err err;
+	uint32_t ver;
+	uint64_t n;
+	int lockfd = -1, rc;
+
+	if (a->help) {
+		fputs("vaultctl rotate-kek\n"
+		      "Adds a key-encryption key version, rewraps every citizen's data key under it (fields are\n"
+		      "not re-encrypted), then destroys the versions nothing uses. vaultd may keep running.\n",
+		    stdout);
+		return EX_OK;
+	}
+	if (a->npos != 0)
+		return usage("rotate-kek takes no arguments");
+	if ((rc = open_vault(c, &v, &lockfd)) != EX_OK)
+		return rc;
+	if (vault_rotate_kek(v, &ver, &n, &err) == 0)
+		printf("{\"kek_version\": %u, \"rewrapped\": %llu}\n", (unsigned)ver, (unsigned long long)n);
+	else
+		rc = fail(&err);
+	vault_close(v);
+	close(lockfd);
+	return rc;
+}
+
+static int cmd_rekey(ctl *c, args *a)
+{
+	vault_unlock nu = {0};
+	char *newpass = NULL;
+	util_err err;
+	int rc = EX_OK;
+
+	if (a->help) {
+		fputs("vaultctl rekey (--new-key-file PATH | --new-passphrase-env NAME)\n"
+		      "Changes the root key, and with it the database's page key. Stop vaultd first. The new key\n"
+		      "file is created (it must not exist); the old one can be destroyed once this succeeds.\n",
+		    stdout);
+		return EX_OK;
+	}
+	if ((a->new_key_file == NULL) == (a->new_pass_env == NULL) || a->npos != 0)
+		return usage("rekey takes one of --new-key-file or --new-passphrase-env");
+	if (ctl_unlock(c) != 0)
+		return EX_USAGE;
+	if (a->new_key_file != NULL) {
+		nu.key_file = a->new_key_file;
+	} else {
+		if (take_passphrase(a->new_pass_env, &newpass, &nu.passphrase_len) != 0)
+			return EX_USAGE;
+		nu.passphrase = newpass;
+		nu.kdf_ops = c->kdf_ops;
+		nu.kdf_mem = c->kdf_mem;
+	}
+	if (vault_rekey(c->data, &c->unlock, &nu, &err) != 0)
+		rc = fail(&err);
+	else
+		printf("{\"rekeyed\": true}\n");
+	keys_secret_free(newpass);
+	return rc;
+}
+
+/* ---- backup, restore, stats ---- */
+
+static int cmd_backup(ctl *c, args *a)
+{
+	vault *v = NULL;
+	util_err err;
+	int lockfd = -1, rc;
+
+	if (a->help) {
+		fputs("vaultctl backup DEST\n"
+		      "Copies the vault online (SQLite backup API) into the new directory DEST: vault.db, still\n"
+		      "encrypted, and vault.meta. The root key is not copied: keep it apart from backups.\n",
+		    stdout);
+		return EX_OK;
+	}
+	if (a->npos != 1)
+		return usage("backup takes one DEST");
+	if ((rc = open_vault(c, &v, &lockfd)) != EX_OK)
+		return rc;
+	if (vault_backup(v, a->pos[0], &err) == 0)
+		printf("{\"backup\": \"%s\"}\n", a->pos[0]);
+	else
+		rc = fail(&err);
+	vault_close(v);
+	close(lockfd);
+	return rc;
+}
+
+static int cmd_restore(ctl *c, args *a)
+{
+	util_err err;
+
+	if (a->help) {
+		fputs("vaultctl restore SRC --data DIR\n"
+		      "Restores the backup directory SRC into DIR, which must hold no vault. The backup is opened\n"
+		      "with the given key first; nothing is written if it does not open.\n",
+		    stdout);
+		return EX_OK;
+	}
+	if (a->npos != 1)
+		return usage("restore takes one SRC");
+	if (ctl_unlock(c) != 0)
+		return EX_USAGE;
+	if (vault_restore(a->pos[0], c->data, &c->unlock, &err) != 0)
+		return fail(&err);
+	printf("{\"restored\": \"%s\"}\n", c->data);
+	return EX_OK;
+}
+
+static int cmd_stats(ctl *c, args *a)
+{
+	vault *v = NULL;
+	vault_stats st;
+	util_err err;
+	int lockfd = -1, rc;
+
+	if (a->help) {
+		fputs("vaultctl stats\nPrints counts and sizes as JSON. No personal data.\n", stdout);
+		return EX_OK;
+	}
+	if (a->npos != 0)
+		return usage("stats takes no arguments");
+	if ((rc = open_vault(c, &v, &lockfd)) != EX_OK)
+		return rc;
+	if (vault_stats_get(v, &st, &err) == 0) {
+		json_t *o = json_pack("{s:s, s:I, s:i, s:i, s:i, s:I, s:I}", "vault_id", vault_id(v), "citizens",
+		    (json_int_t)st.citizens, "kek_current", (int)st.kek_current, "kek_versions", (int)st.kek_versions,
+		    "schema_version", st.schema_version, "db_bytes", (json_int_t)st.db_bytes, "wal_bytes",
+		    (json_int_t)st.wal_bytes);
+
+		print_json(o);
+		json_decref(o);
+	} else {
+		rc = fail(&err);
+	}
+	vault_close(v);
+	close(lockfd);
+	return rc;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(ctl *, args *);
+} commands[] = {
+	{"init", cmd_init}, {"import", cmd_import}, {"get", cmd_get}, {"erase", cmd_erase},
+	{"rotate-kek", cmd_rotate}, {"rekey", cmd_rekey}, {"backup", cmd_backup}, {"restore", cmd_restore},
+	{"stats", cmd_stats},
+};
+
+int main(int argc, char **argv)
+{
+	ctl c = {0};
+	args a;
+	size_t i;
+	int rc;
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+		if (argc < 2)
+			return usage(NULL);
+		fputs(usage_text, stdout);
+		return EX_OK;
+	}
+	if (vault_init() != 0) {
+		fprintf(stderr, "vaultctl: cannot start libsodium or SQLCipher\n");
+		return EX_FAIL;
+	}
+	for (i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+		if (strcmp(argv[1], commands[i].name) != 0)
+			continue;
+		if ((rc = parse_args(argc - 1, argv + 1, &c, &a)) != 0)
+			return rc;
+		rc = commands[i].fn(&c, &a);
+		keys_secret_free(c.passphrase);
+		return rc;
+	}
+	return usage("unknown command");
+}

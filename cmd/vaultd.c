@@ -1,0 +1,151 @@
+/* vaultd.c: the vault service: unlocks the vault, serves the HTTP API, stops cleanly on SIGTERM. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../api/api.h"
+#include "../vault/vault.h"
+
+static const char usage_text[] =
+    "usage: vaultd --data DIR [--key-file PATH | --passphrase-env NAME] [--listen ADDR:PORT] [--threads N]\n"
+    "  --data DIR             the vault's directory (default: $VAULTD_DATA, else ./data)\n"
+    "  --key-file PATH        the root key file (default: DIR/master.key)\n"
+    "  --passphrase-env NAME  unlock with the passphrase in environment variable NAME\n"
+    "  --listen ADDR:PORT     default 127.0.0.1:8443 ([::1]:8443 for IPv6)\n"
+    "  --threads N            worker threads (default 2)\n";
+
+static int parse_listen(const char *s, char *addr, size_t n, uint16_t *port)
+{
+	const char *colon = strrchr(s, ':');
+	size_t alen;
+	char *end;
+	long p;
+
+	if (colon == NULL)
+		return -1;
+	alen = (size_t)(colon - s);
+	if (alen >= 2 && s[0] == '[' && s[alen - 1] == ']') {
+		s++;
+		alen -= 2;
+	}
+	if (alen == 0 || alen >= n)
+		return -1;
+	memcpy(addr, s, alen);
+	addr[alen] = '\0';
+	errno = 0;
+	p = strtol(colon + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || end == colon + 1 || p < 0 || p > 65535)
+		return -1;
+	*port = (uint16_t)p;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"data", required_argument, NULL, 'd'}, {"key-file", required_argument, NULL, 'k'},
+		{"passphrase-env", required_argument, NULL, 'p'}, {"listen", required_argument, NULL, 'l'},
+		{"threads", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+	};
+	const char *data = getenv("VAULTD_DATA") ? getenv("VAULTD_DATA") : "data", *pass_env = NULL;
+	char key_file[1100] = "", addr[64] = "127.0.0.1", *pass = NULL;
+	api_config cfg = {.listen_addr = addr, .port = 8443, .threads = 2};
+	vault_unlock u = {0};
+	api_server *srv = NULL;
+	vault *v = NULL;
+	util_err err;
+	sigset_t set;
+	int o, sig, lockfd = -1, rc = 1;
+
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (o) {
+		case 'd':
+			data = optarg;
+			break;
+		case 'k':
+			if (strlen(optarg) >= sizeof key_file)
+				goto usage;
+			strcpy(key_file, optarg);
+			break;
+		case 'p':
+			pass_env = optarg;
+			break;
+		case 'l':
+			if (parse_listen(optarg, addr, sizeof addr, &cfg.port) != 0)
+				goto usage;
+			break;
+		case 't':
+			cfg.threads = (unsigned)atoi(optarg);
+			if (cfg.threads < 1 || cfg.threads > 64)
+				goto usage;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		default:
+			goto usage;
+		}
+	}
+	if (optind != argc)
+		goto usage;
+	if (vault_init() != 0) {
+		fprintf(stderr, "{\"level\":\"fatal\",\"msg\":\"cannot start libsodium or SQLCipher\"}\n");
+		return 1;
+	}
+	if (pass_env != NULL) {
+		char *e = getenv(pass_env);
+
+		if (e == NULL || (pass = keys_secret_alloc(strlen(e) + 1)) == NULL) {
+			fprintf(stderr, "{\"level\":\"fatal\",\"msg\":\"passphrase variable not set\"}\n");
+			return 1;
+		}
+		strcpy(pass, e);
+		u.passphrase = pass;
+		u.passphrase_len = strlen(e);
+		sodium_memzero(e, strlen(e));
+		unsetenv(pass_env);
+	} else {
+		if (key_file[0] == '\0' && util_path_join(key_file, sizeof key_file, data, "master.key") != 0)
+			goto usage;
+		u.key_file = key_file;
+	}
+
+	/* signals are taken synchronously by the main thread; workers never see them */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (vault_lock(data, 0, &lockfd, &err) != 0 || vault_open(&v, data, &u, &err) != 0 ||
+	    api_start(&srv, &cfg, v, &err) != 0) {
+		fprintf(stderr, "{\"level\":\"fatal\",\"code\":\"%s\",\"msg\":\"%s\"}\n", util_code_name(err.code), err.msg);
+		goto out;
+	}
+	fprintf(stderr, "{\"level\":\"info\",\"msg\":\"listening\",\"addr\":\"%s\",\"port\":%u,\"vault_id\":\"%s\"}\n",
+	    addr, (unsigned)api_port(srv), vault_id(v));
+	for (;;) {
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (sig == SIGHUP)
+			continue; /* logs go to stderr: nothing to reopen */
+		break;
+	}
+	fprintf(stderr, "{\"level\":\"info\",\"msg\":\"stopping\"}\n");
+	rc = 0;
+out:
+	api_stop(srv);
+	vault_close(v);
+	keys_secret_free(pass);
+	if (lockfd >= 0)
+		close(lockfd);
+	return rc;
+usage:
+	fputs(usage_text, stderr);
+	return 2;
+}

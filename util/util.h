@@ -1,0 +1,93 @@
+/* util.h: the small pieces every layer shares: error reporting, hex, time, careful file I/O. */
+#ifndef VAULTD_UTIL_H
+#define VAULTD_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define UTIL_WARN_UNUSED __attribute__((warn_unused_result))
+#define UTIL_NONNULL(...) __attribute__((nonnull(__VA_ARGS__)))
+#define UTIL_PRINTF(f, a) __attribute__((format(printf, f, a)))
+
+/*
+ * Stable error codes. The names (util_code_name) are part of the API: the HTTP layer maps them
+ * to statuses and problem+json `code`s, and vaultctl maps them to exit codes. Never renumber.
+ */
+typedef enum util_code {
+	UTIL_OK = 0,
+	UTIL_EINVAL,    /* the input is malformed or out of bounds */
+	UTIL_ENOTFOUND, /* the object does not exist */
+	UTIL_EEXISTS,   /* the object already exists (conflict) */
+	UTIL_EKEY,      /* wrong key or passphrase: nothing could be decrypted */
+	UTIL_ECORRUPT,  /* authenticated data failed to verify: tampering or corruption */
+	UTIL_EIO,       /* the file system or the database failed */
+	UTIL_ENOSPC,    /* the disk is full */
+	UTIL_ENOMEM,    /* out of memory */
+	UTIL_EBUSY,     /* another process holds the vault (e.g. vaultd during rekey) */
+	UTIL_ESTATE,    /* the operation does not fit the current state */
+	UTIL_EDENIED,   /* not permitted */
+	UTIL_CODE_COUNT
+} util_code;
+
+/*
+ * A caller-owned error: a stable code and a fixed-size message, so that reporting an error
+ * never allocates. Messages never contain personal data or secrets: they name fields, lines and
+ * files, never values.
+ */
+#define UTIL_ERR_MSG 160
+typedef struct util_err {
+	util_code code;
+	char msg[UTIL_ERR_MSG];
+} util_err;
+
+/* Sets err (if not NULL) and returns -1, so that `return util_fail(err, ...)` reads naturally. */
+int util_fail(util_err *err, util_code code, const char *fmt, ...) UTIL_PRINTF(3, 4);
+void util_err_clear(util_err *err);
+const char *util_code_name(util_code code);
+
+/* Lower-case hex. util_hex_encode writes 2*n+1 bytes (NUL-terminated) into out. */
+void util_hex_encode(char *out, const unsigned char *in, size_t n) UTIL_NONNULL(1);
+/* Decodes exactly n bytes from a string of exactly 2*n hex digits; 0 on success, -1 otherwise. */
+int util_hex_decode(unsigned char *out, size_t n, const char *hex) UTIL_NONNULL(1, 3) UTIL_WARN_UNUSED;
+
+/* RFC 4648 base32 without padding (for otpauth:// secrets). out needs (8*n+4)/5+1 bytes. */
+void util_base32_encode(char *out, const unsigned char *in, size_t n) UTIL_NONNULL(1);
+
+/* Wall-clock seconds since the epoch, and a monotonic clock in nanoseconds. */
+int64_t util_now(void);
+uint64_t util_mono_ns(void);
+
+/* Big-endian integer packing, used by every on-disk and signed format. */
+void util_put_u16(unsigned char *p, uint16_t v);
+void util_put_u32(unsigned char *p, uint32_t v);
+void util_put_u64(unsigned char *p, uint64_t v);
+uint16_t util_get_u16(const unsigned char *p);
+uint32_t util_get_u32(const unsigned char *p);
+uint64_t util_get_u64(const unsigned char *p);
+
+/*
+ * Creates path with O_CREAT|O_EXCL|O_NOFOLLOW and the given mode, writes n bytes, fsyncs it
+ * and its directory. Fails with UTIL_EEXISTS if path exists (links included). On failure after
+ * creation the partial file is removed.
+ */
+int util_write_new(const char *path, const void *data, size_t n, int mode, util_err *err) UTIL_WARN_UNUSED;
+
+/*
+ * Replaces path atomically: writes path.tmp (mode), fsyncs, renames over path, fsyncs the
+ * directory. Readers see the old or the new content, never a mix.
+ */
+int util_write_replace(const char *path, const void *data, size_t n, int mode, util_err *err) UTIL_WARN_UNUSED;
+
+/*
+ * Reads a whole regular file of at most max bytes into buf (caller-owned, max bytes) without
+ * following a final symlink; stores the length in *len. A larger file is UTIL_EINVAL.
+ */
+int util_read_bounded(const char *path, void *buf, size_t max, size_t *len, util_err *err) UTIL_WARN_UNUSED;
+
+/* fsyncs the directory that holds path. */
+int util_fsync_dir(const char *path);
+
+/* Joins dir and name into out (size n); -1 if it does not fit. */
+int util_path_join(char *out, size_t n, const char *dir, const char *name) UTIL_WARN_UNUSED;
+
+#endif

@@ -1,0 +1,421 @@
+/* citizen.c: citizen records: enrolment, lookup by blind index, selective decryption, erasure. */
+#include "vault_private.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * A record is one row; its fields column is a blob of individually sealed values:
+ *   u8 format (1) || { u8 name length || name || u16 sealed length || sealed value }*
+ * Each value is sealed on its own (vault_field_seal), so a read opens only what it asks for,
+ * and rectifying one field rewrites one entry.
+ */
+#define REC_FORMAT 1u
+#define TOTP_NAME "@totp" /* not a catalog name ([a-z0-9_]), so it cannot collide with one */
+#define REC_MAX VAULT_REC_MAX
+
+typedef struct rec_entry {
+	const char *name; /* points into the blob: not NUL-terminated */
+	size_t nlen;
+	const unsigned char *sealed;
+	size_t slen;
+} rec_entry;
+
+/* Splits a record blob into entries; -1 if it is malformed. */
+static int rec_parse(const unsigned char *b, size_t n, rec_entry *e, size_t *count)
+{
+	size_t off = 1, k = 0;
+
+	if (n < 1 || b[0] != REC_FORMAT)
+		return -1;
+	while (off < n) {
+		if (k == VAULT_MAX_FIELDS || off + 1 > n)
+			return -1;
+		e[k].nlen = b[off++];
+		if (e[k].nlen == 0 || e[k].nlen > VAULT_NAME_MAX || off + e[k].nlen + 2 > n)
+			return -1;
+		e[k].name = (const char *)b + off;
+		off += e[k].nlen;
+		e[k].slen = util_get_u16(b + off);
+		off += 2;
+		if (e[k].slen < VAULT_FIELD_OVERHEAD || off + e[k].slen > n)
+			return -1;
+		e[k].sealed = b + off;
+		off += e[k].slen;
+		k++;
+	}
+	*count = k;
+	return 0;
+}
+
+static size_t rec_put(unsigned char *out, const char *name, const unsigned char *sealed, size_t slen)
+{
+	size_t nl = strlen(name);
+
+	out[0] = (unsigned char)nl;
+	memcpy(out + 1, name, nl);
+	util_put_u16(out + 1 + nl, (uint16_t)slen);
+	memcpy(out + 3 + nl, sealed, slen);
+	return 3 + nl + slen;
+}
+
+/* Seals value (n bytes) as field name and writes the entry at out; returns its size. */
+static size_t rec_seal(unsigned char *out, const unsigned char *dek, const unsigned char *cid, uint32_t dek_version,
+    const char *name, const void *value, size_t n)
+{
+	size_t nl = strlen(name);
+
+	out[0] = (unsigned char)nl;
+	memcpy(out + 1, name, nl);
+	util_put_u16(out + 1 + nl, (uint16_t)(n + VAULT_FIELD_OVERHEAD));
+	vault_field_seal(dek, cid, dek_version, name, value, n, out + 3 + nl);
+	return 3 + nl + n + VAULT_FIELD_OVERHEAD;
+}
+
+typedef vault_work rec_work;
+
+/* Checks the fields object: known names, valid values; national_id may not be given here. */
+static int check_fields(const vault_catalog *cat, const json_t *fields, int allow_null, util_err *err)
+{
+	const char *k;
+	json_t *val;
+
+	if (!json_is_object(fields))
+		return util_fail(err, UTIL_EINVAL, "fields must be an object");
+	if (json_object_size(fields) > VAULT_MAX_FIELDS)
+		return util_fail(err, UTIL_EINVAL, "too many fields");
+	json_object_foreach((json_t *)fields, k, val) {
+		const vault_field_def *d = vault_catalog_find(cat, k, strlen(k));
+
+		if (d == NULL)
+			return util_fail(err, UTIL_EINVAL, "unknown field %.32s", k);
+		if (strcmp(d->name, "national_id") == 0)
+			return util_fail(err, UTIL_EINVAL, "national_id is given beside fields, not in them");
+		if (json_is_null(val) && allow_null)
+			continue;
+		{
+			char tmp[VAULT_VALUE_MAX];
+			size_t n;
+			int rc = vault_field_check(d, val, tmp, &n, err);
+
+			sodium_memzero(tmp, sizeof tmp);
+			if (rc != 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* Builds a whole record blob from nid and fields, sealed under dek. Returns its size, 0 on error. */
+static size_t build_record(const vault_catalog *cat, rec_work *w, const unsigned char *cid, const char *nid,
+    const json_t *fields, util_err *err)
+{
+	size_t off = 1, i, n;
+
+	w->blob[0] = REC_FORMAT;
+	off += rec_seal(w->blob + off, w->dek, cid, 1, "national_id", nid, VAULT_NID_LEN);
+	/* catalog order, so the same input always gives the same layout */
+	for (i = 0; i < vault_catalog_count(cat); i++) {
+		const vault_field_def *d = vault_catalog_at(cat, i);
+		json_t *val = json_object_get(fields, d->name);
+
+		if (val == NULL || json_is_null(val) || strcmp(d->name, "national_id") == 0)
+			continue;
+		if (vault_field_check(d, val, w->value, &n, err) != 0)
+			return 0;
+		off += rec_seal(w->blob + off, w->dek, cid, 1, d->name, w->value, n);
+	}
+	return off;
+}
+
+int vault_citizen_create(vault *v, const char *nid, const json_t *fields, unsigned char cid[KEYS_CID_BYTES],
+    unsigned char *totp, util_err *err)
+{
+	const vault_catalog *cat = v->sh->cat;
+	unsigned char index[VAULT_INDEX_BYTES], wrapped[KEYS_WRAPPED_DEK_BYTES];
+	unsigned char sealed_totp[VAULT_TOTP_SECRET_BYTES + VAULT_FIELD_OVERHEAD];
+	sqlite3_stmt *s;
+	rec_work *w = NULL;
+	uint32_t kek = 0;
+	size_t blen;
+	int mine = 0, ok = 0, rc;
+
+	if (nid == NULL || vault_nid_check(nid, strlen(nid), err) != 0 || check_fields(cat, fields, 0, err) != 0)
+		return -1;
+	w = v->work;
+	w->used = REC_MAX;
+	randombytes_buf(cid, KEYS_CID_BYTES);
+	keys_dek_generate(w->dek);
+	randombytes_buf(w->totp, sizeof w->totp);
+	if ((blen = build_record(cat, w, cid, nid, fields, err)) == 0)
+		goto out;
+	vault_field_seal(w->dek, cid, 1, TOTP_NAME, w->totp, sizeof w->totp, sealed_totp);
+
+	if (vault_tx_begin(v, &mine, err) != 0)
+		goto out;
+	if (vault_kek_sync(v, err) != 0)
+		goto end;
+	pthread_rwlock_rdlock(&v->sh->ring_mu);
+	vault_nid_index(keys_ring_key(v->sh->ring, KEYS_RING_BLIND), nid, index);
+	keys_ring_wrap_dek(v->sh->ring, cid, w->dek, wrapped, &kek);
+	pthread_rwlock_unlock(&v->sh->ring_mu);
+	if ((s = vault_stmt(v, ST_CITIZEN_INSERT, err)) == NULL)
+		goto end;
+	sqlite3_bind_blob(s, 1, cid, KEYS_CID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 2, index, sizeof index, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, kek);
+	sqlite3_bind_blob(s, 4, wrapped, sizeof wrapped, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 5, w->blob, (int)blen, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 6, sealed_totp, sizeof sealed_totp, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 7, util_now());
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc == SQLITE_CONSTRAINT) {
+		/* a unique index: the national ID (a cid collision at 2^-128 would land here too) */
+		util_fail(err, UTIL_EEXISTS, "this national ID is already enrolled");
+		goto end;
+	}
+	if (rc != SQLITE_DONE) {
+		vault_sql_fail(v, rc, err, "enrol");
+		goto end;
+	}
+	ok = 1;
+end:
+	if (vault_tx_end(v, mine, ok, err) != 0)
+		ok = 0;
+	if (ok && totp != NULL)
+		memcpy(totp, w->totp, VAULT_TOTP_SECRET_BYTES);
+out:
+	sodium_memzero(index, sizeof index);
+	vault_work_wipe(v);
+	return ok ? 0 : -1;
+}
+
+int vault_record_check(const vault_catalog *cat, const char *nid, const json_t *fields, util_err *err)
+{
+	if (nid == NULL || vault_nid_check(nid, strlen(nid), err) != 0)
+		return -1;
+	return check_fields(cat, fields, 0, err);
+}
+
+int vault_citizen_index(vault *v, const char *nid, unsigned char out[VAULT_INDEX_BYTES], util_err *err)
+{
+	if (nid == NULL || vault_nid_check(nid, strlen(nid), err) != 0)
+		return -1;
+	pthread_rwlock_rdlock(&v->sh->ring_mu);
+	vault_nid_index(keys_ring_key(v->sh->ring, KEYS_RING_BLIND), nid, out);
+	pthread_rwlock_unlock(&v->sh->ring_mu);
+	return 0;
+}
+
+int vault_citizen_find(vault *v, const char *nid, unsigned char cid[KEYS_CID_BYTES], util_err *err)
+{
+	unsigned char index[VAULT_INDEX_BYTES];
+	sqlite3_stmt *s;
+	int rc;
+
+	if (vault_citizen_index(v, nid, index, err) != 0)
+		return -1;
+	if ((s = vault_stmt(v, ST_CITIZEN_BY_INDEX, err)) == NULL)
+		return -1;
+	sqlite3_bind_blob(s, 1, index, sizeof index, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_bytes(s, 0) == KEYS_CID_BYTES) {
+		memcpy(cid, sqlite3_column_blob(s, 0), KEYS_CID_BYTES);
+		sqlite3_reset(s);
+		return 0;
+	}
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE)
+		return util_fail(err, UTIL_ENOTFOUND, "no such citizen");
+	return vault_sql_fail(v, rc, err, "find citizen");
+}
+
+/*
+ * Loads a citizen's row: unwraps the DEK into w->dek and copies the record blob into w->blob.
+ * A DEK wrapped under a KEK version this process has not seen means another process rotated:
+ * reload the keyring once and try again.
+ */
+static int load_row(vault *v, const unsigned char *cid, rec_work *w, size_t *blen, uint32_t *dek_version,
+    util_err *err)
+{
+	sqlite3_stmt *s;
+	uint32_t kek;
+	int rc, tries;
+
+	if ((s = vault_stmt(v, ST_CITIZEN_GET, err)) == NULL)
+		return -1;
+	sqlite3_bind_blob(s, 1, cid, KEYS_CID_BYTES, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(s);
+		return rc == SQLITE_DONE ? util_fail(err, UTIL_ENOTFOUND, "no such citizen")
+		                         : vault_sql_fail(v, rc, err, "read citizen");
+	}
+	kek = (uint32_t)sqlite3_column_int64(s, 0);
+	*dek_version = (uint32_t)sqlite3_column_int64(s, 2);
+	*blen = (size_t)sqlite3_column_bytes(s, 3);
+	if (*blen > REC_MAX) {
+		sqlite3_reset(s);
+		return util_fail(err, UTIL_ECORRUPT, "a record is larger than any catalog allows");
+	}
+	memcpy(w->blob, sqlite3_column_blob(s, 3), *blen);
+	w->used = *blen;
+	for (tries = 0; tries < 2; tries++) {
+		pthread_rwlock_rdlock(&v->sh->ring_mu);
+		rc = keys_ring_unwrap_dek(v->sh->ring, kek, cid, sqlite3_column_blob(s, 1),
+		    (size_t)sqlite3_column_bytes(s, 1), w->dek, err);
+		pthread_rwlock_unlock(&v->sh->ring_mu);
+		if (rc == 0 || err == NULL || err->code != UTIL_ENOTFOUND || tries == 1)
+			break;
+		if (vault_ring_reload(v, err) != 0)
+			break;
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+int vault_citizen_read(vault *v, const unsigned char cid[KEYS_CID_BYTES], const char *const *names, size_t n,
+    json_t **out, util_err *err)
+{
+	const vault_catalog *cat = v->sh->cat;
+	rec_entry e[VAULT_MAX_FIELDS];
+	size_t blen, count, i, j;
+	uint32_t dv;
+	rec_work *w;
+	json_t *o = NULL;
+	int rc = -1;
+
+	if (names != NULL && n > VAULT_MAX_FIELDS)
+		return util_fail(err, UTIL_EINVAL, "too many fields asked for");
+	for (i = 0; names != NULL && i < n; i++)
+		if (vault_catalog_find(cat, names[i], strlen(names[i])) == NULL)
+			return util_fail(err, UTIL_EINVAL, "unknown field %.32s", names[i]);
+	w = v->work;
+	if (load_row(v, cid, w, &blen, &dv, err) != 0)
+		goto out;
+	if (rec_parse(w->blob, blen, e, &count) != 0) {
+		util_fail(err, UTIL_ECORRUPT, "a record is malformed");
+		goto out;
+	}
+	if ((o = json_object()) == NULL) {
+		util_fail(err, UTIL_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < count; i++) {
+		char name[VAULT_NAME_MAX + 1];
+		const vault_field_def *d;
+		json_t *val;
+
+		memcpy(name, e[i].name, e[i].nlen);
+		name[e[i].nlen] = '\0';
+		if ((d = vault_catalog_find(cat, name, e[i].nlen)) == NULL)
+			continue; /* a field since removed from the catalog stays stored, unread */
+		if (names != NULL) {
+			for (j = 0; j < n && strcmp(names[j], name) != 0; j++)
+				;
+			if (j == n)
+				continue;
+		}
+		if (e[i].slen - VAULT_FIELD_OVERHEAD > VAULT_VALUE_MAX) {
+			util_fail(err, UTIL_ECORRUPT, "field %s is too large", name);
+			goto out;
+		}
+		if (vault_field_open(w->dek, cid, dv, name, e[i].sealed, e[i].slen, (unsigned char *)w->value, err) != 0)
+			goto out;
+		val = vault_field_json(d, w->value, e[i].slen - VAULT_FIELD_OVERHEAD);
+		if (val == NULL || json_object_set_new(o, name, val) != 0) {
+			util_fail(err, UTIL_ENOMEM, "out of memory");
+			goto out;
+		}
+	}
+	*out = o;
+	o = NULL;
+	rc = 0;
+out:
+	json_decref(o);
+	vault_work_wipe(v);
+	return rc;
+}
+
+int vault_citizen_update(vault *v, const unsigned char cid[KEYS_CID_BYTES], const json_t *fields, util_err *err)
+{
+	const vault_catalog *cat = v->sh->cat;
+	rec_entry e[VAULT_MAX_FIELDS];
+	unsigned char *fresh;
+	size_t blen, count, i, off, n;
+	uint32_t dv;
+	rec_work *w = NULL;
+	sqlite3_stmt *s;
+	int mine = 0, ok = 0, rc;
+
+	if (check_fields(cat, fields, 1, err) != 0)
+		return -1;
+	w = v->work;
+	fresh = w->fresh;
+	if (vault_tx_begin(v, &mine, err) != 0)
+		goto out;
+	if (load_row(v, cid, w, &blen, &dv, err) != 0)
+		goto end;
+	if (rec_parse(w->blob, blen, e, &count) != 0) {
+		util_fail(err, UTIL_ECORRUPT, "a record is malformed");
+		goto end;
+	}
+	/* keep the entries not being changed, as they are; then seal the new values */
+	fresh[0] = REC_FORMAT;
+	off = 1;
+	for (i = 0; i < count; i++) {
+		char name[VAULT_NAME_MAX + 1];
+
+		memcpy(name, e[i].name, e[i].nlen);
+		name[e[i].nlen] = '\0';
+		if (json_object_get(fields, name) == NULL)
+			off += rec_put(fresh + off, name, e[i].sealed, e[i].slen);
+	}
+	for (i = 0; i < vault_catalog_count(cat); i++) {
+		const vault_field_def *d = vault_catalog_at(cat, i);
+		json_t *val = json_object_get(fields, d->name);
+
+		if (val == NULL || json_is_null(val))
+			continue;
+		if (vault_field_check(d, val, w->value, &n, err) != 0)
+			goto end;
+		off += rec_seal(fresh + off, w->dek, cid, dv, d->name, w->value, n);
+	}
+	if ((s = vault_stmt(v, ST_CITIZEN_UPDATE, err)) == NULL)
+		goto end;
+	sqlite3_bind_blob(s, 1, cid, KEYS_CID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 2, fresh, (int)off, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, util_now());
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		vault_sql_fail(v, rc, err, "rectify");
+		goto end;
+	}
+	ok = 1;
+end:
+	if (vault_tx_end(v, mine, ok, err) != 0)
+		ok = 0;
+out:
+	w->used = REC_MAX;
+	vault_work_wipe(v);
+	return ok ? 0 : -1;
+}
+
+int vault_citizen_erase(vault *v, const unsigned char cid[KEYS_CID_BYTES], util_err *err)
+{
+	sqlite3_stmt *s = vault_stmt(v, ST_CITIZEN_DELETE, err);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_blob(s, 1, cid, KEYS_CID_BYTES, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return vault_sql_fail(v, rc, err, "erase");
+	if (sqlite3_changes(v->db) == 0)
+		return util_fail(err, UTIL_ENOTFOUND, "no such citizen");
+	return 0;
+}

@@ -1,0 +1,462 @@
+/* ops.c: operator work on a whole vault: KEK rotation, rekey, backup, restore, statistics. */
+#include "vault_private.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define REWRAP_BATCH 1000
+
+/* Rewraps up to REWRAP_BATCH DEKs not yet under version `to`, after rowid *after. */
+static int rewrap_batch(vault *v, uint32_t to, int64_t *after, uint64_t *done, int *more, util_err *err)
+{
+	sqlite3_stmt *sel = NULL, *upd = NULL;
+	unsigned char *dek = v->work->dek, wrapped[KEYS_WRAPPED_DEK_BYTES];
+	int rc, n = 0, ok = 0;
+
+	*more = 0;
+	if (vault_begin(v, err) != 0)
+		return -1;
+	if (vault_kek_sync(v, err) != 0)
+		goto out;
+	if (sqlite3_prepare_v2(v->db,
+	        "SELECT id, cid, kek_version, dek FROM citizens WHERE id > ?1 AND kek_version <> ?2 ORDER BY id LIMIT ?3",
+	        -1, &sel, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(v->db, "UPDATE citizens SET kek_version = ?2, dek = ?3 WHERE id = ?1", -1, &upd, NULL) !=
+	        SQLITE_OK) {
+		vault_sql_fail(v, sqlite3_errcode(v->db), err, "rotate");
+		goto out;
+	}
+	sqlite3_bind_int64(sel, 1, *after);
+	sqlite3_bind_int64(sel, 2, to);
+	sqlite3_bind_int(sel, 3, REWRAP_BATCH);
+	while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
+		const unsigned char *cid = sqlite3_column_blob(sel, 1);
+		uint32_t got;
+
+		if (sqlite3_column_bytes(sel, 1) != KEYS_CID_BYTES) {
+			util_fail(err, UTIL_ECORRUPT, "a citizen row has a bad id");
+			goto out;
+		}
+		pthread_rwlock_rdlock(&v->sh->ring_mu);
+		rc = keys_ring_unwrap_dek(v->sh->ring, (uint32_t)sqlite3_column_int64(sel, 2), cid,
+		    sqlite3_column_blob(sel, 3), (size_t)sqlite3_column_bytes(sel, 3), dek, err);
+		if (rc == 0)
+			keys_ring_wrap_dek(v->sh->ring, cid, dek, wrapped, &got);
+		pthread_rwlock_unlock(&v->sh->ring_mu);
+		sodium_memzero(dek, KEYS_BYTES);
+		if (rc != 0)
+			goto out;
+		sqlite3_reset(upd);
+		sqlite3_bind_int64(upd, 1, sqlite3_column_int64(sel, 0));
+		sqlite3_bind_int64(upd, 2, got);
+		sqlite3_bind_blob(upd, 3, wrapped, sizeof wrapped, SQLITE_STATIC);
+		if (sqlite3_step(upd) != SQLITE_DONE) {
+			vault_sql_fail(v, sqlite3_errcode(v->db), err, "rewrap");
+			goto out;
+		}
+		*after = sqlite3_column_int64(sel, 0);
+		n++;
+	}
+	if (rc != SQLITE_DONE) {
+		vault_sql_fail(v, rc, err, "rotate");
+		goto out;
+	}
+	ok = 1;
+out:
+	sqlite3_finalize(sel);
+	sqlite3_finalize(upd);
+	if (!ok) {
+		vault_rollback(v);
+		return -1;
+	}
+	if (vault_commit(v, err) != 0)
+		return -1;
+	*done += (uint64_t)n;
+	*more = n == REWRAP_BATCH;
+	return 0;
+}
+
+/* Destroys every KEK version but the current one that no DEK is wrapped under. */
+static int drop_unused_keks(vault *v, util_err *err)
+{
+	uint32_t versions[KEYS_MAX_KEKS], cur;
+	sqlite3_stmt *used = NULL, *del = NULL;
+	size_t i, n;
+	int ok = 0;
+
+	if (vault_begin(v, err) != 0)
+		return -1;
+	if (vault_kek_sync(v, err) != 0)
+		goto out;
+	pthread_rwlock_rdlock(&v->sh->ring_mu);
+	n = keys_ring_kek_versions(v->sh->ring, versions, KEYS_MAX_KEKS);
+	cur = keys_ring_current_kek(v->sh->ring);
+	pthread_rwlock_unlock(&v->sh->ring_mu);
+	if (sqlite3_prepare_v2(v->db, "SELECT 1 FROM citizens WHERE kek_version = ?1 LIMIT 1", -1, &used, NULL) !=
+	        SQLITE_OK ||
+	    sqlite3_prepare_v2(v->db, "DELETE FROM key_items WHERE name = ?1", -1, &del, NULL) != SQLITE_OK) {
+		vault_sql_fail(v, sqlite3_errcode(v->db), err, "drop KEK");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		char name[KEYS_ITEM_NAME_MAX];
+		int rc;
+
+		if (versions[i] == cur)
+			continue;
+		sqlite3_reset(used);
+		sqlite3_bind_int64(used, 1, versions[i]);
+		rc = sqlite3_step(used);
+		if (rc == SQLITE_ROW)
+			continue;
+		if (rc != SQLITE_DONE) {
+			vault_sql_fail(v, rc, err, "drop KEK");
+			goto out;
+		}
+		snprintf(name, sizeof name, "kek:%u", (unsigned)versions[i]);
+		sqlite3_reset(del);
+		sqlite3_bind_text(del, 1, name, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(del) != SQLITE_DONE) {
+			vault_sql_fail(v, sqlite3_errcode(v->db), err, "drop KEK");
+			goto out;
+		}
+	}
+	ok = 1;
+out:
+	sqlite3_finalize(used);
+	sqlite3_finalize(del);
+	if (!ok) {
+		vault_rollback(v);
+		return -1;
+	}
+	if (vault_commit(v, err) != 0)
+		return -1;
+	return vault_ring_reload(v, err);
+}
+
+int vault_rotate_kek(vault *v, uint32_t *new_version, uint64_t *rewrapped, util_err *err)
+{
+	char sql[96];
+	int64_t after = 0;
+	int more = 1, ok = 0;
+
+	*rewrapped = 0;
+	if (v->in_tx)
+		return util_fail(err, UTIL_ESTATE, "rotate-kek runs its own transactions");
+	/* 1. a new KEK version, stored and made current in one transaction */
+	if (vault_begin(v, err) != 0)
+		return -1;
+	if (vault_kek_sync(v, err) != 0)
+		goto fail;
+	pthread_rwlock_wrlock(&v->sh->ring_mu);
+	ok = keys_ring_add_kek(v->sh->ring, new_version, err) == 0 &&
+	     vault_ring_store(v->db, v->sh->ring, v->sh->root, err) == 0;
+	pthread_rwlock_unlock(&v->sh->ring_mu);
+	if (!ok)
+		goto fail;
+	snprintf(sql, sizeof sql, "UPDATE meta SET v = %u WHERE k = 'kek_current'", (unsigned)*new_version);
+	if (vault_exec(v, sql, err) != 0 || vault_commit(v, err) != 0)
+		goto fail;
+	/* 2. every DEK rewrapped, a batch per transaction so writers are never held long */
+	while (more)
+		if (rewrap_batch(v, *new_version, &after, rewrapped, &more, err) != 0)
+			return -1;
+	/* 3. old versions destroyed once nothing uses them */
+	return drop_unused_keks(v, err);
+fail:
+	vault_rollback(v);
+	vault_ring_reload(v, NULL); /* forget a KEK that was never committed */
+	return -1;
+}
+
+/* ---- rekey ---- */
+
+static int join(char *out, size_t n, const char *dir, const char *name, util_err *err)
+{
+	if (util_path_join(out, n, dir, name) != 0)
+		return util_fail(err, UTIL_EINVAL, "data directory path too long");
+	return 0;
+}
+
+static void unlink_db(const char *path)
+{
+	char side[1200];
+
+	unlink(path);
+	snprintf(side, sizeof side, "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof side, "%s-shm", path);
+	unlink(side);
+	snprintf(side, sizeof side, "%s-journal", path);
+	unlink(side);
+}
+
+int vault_rekey(const char *dir, const vault_unlock *old, const vault_unlock *nu, util_err *err)
+{
+	char path[1100], tmp[1100], *newpk = NULL;
+	vault *v = NULL;
+	keys_root *nroot = NULL;
+	sqlite3 *ndb = NULL, *stmt_db;
+	sqlite3_stmt *att = NULL;
+	char id[VAULT_ID_HEX];
+	int lockfd = -1, key_created = 0, rc = -1;
+
+	if ((nu->key_file == NULL) == (nu->passphrase == NULL))
+		return util_fail(err, UTIL_EINVAL, "give exactly one new key file or new passphrase");
+	if (join(path, sizeof path, dir, VAULT_DB, err) != 0 || join(tmp, sizeof tmp, dir, VAULT_DB ".rekey", err) != 0)
+		return -1;
+	if (vault_lock(dir, 1, &lockfd, err) != 0)
+		return -1;
+	if (vault_open(&v, dir, old, err) != 0)
+		goto out;
+	unlink_db(tmp); /* a leftover of an interrupted rekey is never the truth */
+
+	/* 1. the new root, described as "next" in vault.meta (its salt must survive a crash) */
+	if (vault_meta_set_next(dir, nu, err) != 0)
+		goto out;
+	if (nu->key_file != NULL) {
+		if (keys_root_create_file(nu->key_file, &nroot, err) != 0)
+			goto out;
+		key_created = 1;
+	} else if (vault_meta_unlock(dir, nu, 1, &nroot, id, err) != 0) {
+		goto out;
+	}
+	if ((newpk = keys_secret_alloc(KEYS_PAGE_KEY_STR)) == NULL || keys_root_page_key_str(nroot, newpk) != 0) {
+		util_fail(err, UTIL_ENOMEM, "out of secret memory");
+		goto out;
+	}
+
+	/* 2. a full copy under the new page key */
+	stmt_db = v->db;
+	if (sqlite3_prepare_v2(stmt_db, "ATTACH DATABASE ?1 AS rekey KEY ?2", -1, &att, NULL) != SQLITE_OK) {
+		vault_sql_fail(v, sqlite3_errcode(stmt_db), err, "rekey");
+		goto out;
+	}
+	sqlite3_bind_text(att, 1, tmp, -1, SQLITE_STATIC);
+	sqlite3_bind_text(att, 2, newpk, -1, SQLITE_STATIC);
+	if (sqlite3_step(att) != SQLITE_DONE) {
+		vault_sql_fail(v, sqlite3_errcode(stmt_db), err, "rekey attach");
+		goto out;
+	}
+	if (vault_exec(v, "SELECT sqlcipher_export('rekey')", err) != 0) {
+		vault_exec(v, "DETACH DATABASE rekey", NULL);
+		goto out;
+	}
+	if (vault_exec(v, "DETACH DATABASE rekey", err) != 0)
+		goto out;
+
+	/* 3. in the copy: the schema version, and the keyring wrapped by the new root only */
+	if (vault_db_open(tmp, newpk, 0, &ndb, err) != 0)
+		goto out;
+	{
+		char sql[64];
+		int ver = 0;
+
+		if (vault_user_version(v->db, &ver) != 0) {
+			util_fail(err, UTIL_EIO, "cannot read the schema version");
+			goto out;
+		}
+		snprintf(sql, sizeof sql, "PRAGMA user_version = %d", ver);
+		if (sqlite3_exec(ndb, "BEGIN IMMEDIATE; DELETE FROM key_items;", NULL, NULL, NULL) != SQLITE_OK ||
+		    vault_ring_store(ndb, v->sh->ring, nroot, err) != 0 ||
+		    sqlite3_exec(ndb, sql, NULL, NULL, NULL) != SQLITE_OK ||
+		    sqlite3_exec(ndb, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+			if (err != NULL && err->code == UTIL_OK)
+				util_fail(err, UTIL_EIO, "cannot rewrap the keyring in the copy");
+			sqlite3_exec(ndb, "ROLLBACK", NULL, NULL, NULL);
+			goto out;
+		}
+	}
+	/* the copy must stand alone: fold its WAL in and leave rollback-journal mode off disk */
+	if (sqlite3_exec(ndb, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL) != SQLITE_OK) {
+		util_fail(err, UTIL_EIO, "cannot checkpoint the copy");
+		goto out;
+	}
+	sqlite3_close(ndb);
+	ndb = NULL;
+
+	/* 4. the old database's WAL folded in and removed, so no stale WAL can meet the new file */
+	if (vault_exec(v, "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE;", err) != 0)
+		goto out;
+	sqlite3_finalize(att);
+	att = NULL;
+	vault_close(v);
+	v = NULL;
+
+	/* 5. the switch: one rename. Before it the old root opens the vault, after it the new. */
+	if (rename(tmp, path) != 0 || util_fsync_dir(path) != 0) {
+		util_fail(err, UTIL_EIO, "cannot switch to the rekeyed database: %s", strerror(errno));
+		goto out;
+	}
+	key_created = 0;
+	/* 6. the new root becomes the current one in vault.meta (vault_open would also do this) */
+	{
+		vault *check = NULL;
+
+		if (vault_open(&check, dir, nu, err) != 0)
+			goto out;
+		vault_close(check);
+	}
+	rc = 0;
+out:
+	if (rc != 0 && key_created)
+		unlink(nu->key_file);
+	if (rc != 0)
+		unlink_db(tmp);
+	sqlite3_finalize(att);
+	sqlite3_close(ndb);
+	vault_close(v);
+	keys_secret_free(newpk);
+	keys_root_free(nroot);
+	if (lockfd >= 0)
+		close(lockfd);
+	return rc;
+}
+
+/* ---- backup and restore ---- */
+
+static int copy_file(const char *from, const char *to, util_err *err)
+{
+	char buf[VAULT_META_MAX];
+	size_t n;
+
+	if (util_read_bounded(from, buf, sizeof buf, &n, err) != 0)
+		return -1;
+	return util_write_new(to, buf, n, 0600, err);
+}
+
+/* Copies vault.db from src_db (any connection) into path, opened with page_key, online. */
+static int backup_db(sqlite3 *src_db, const char *path, const char *page_key, util_err *err)
+{
+	sqlite3 *dst = NULL;
+	sqlite3_backup *b;
+	int rc;
+
+	if (sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK ||
+	    sqlite3_key(dst, page_key, (int)strlen(page_key)) != SQLITE_OK) {
+		sqlite3_close(dst);
+		return util_fail(err, UTIL_EIO, "cannot create %s", path);
+	}
+	if ((b = sqlite3_backup_init(dst, "main", src_db, "main")) == NULL) {
+		util_fail(err, UTIL_EIO, "backup: %s", sqlite3_errmsg(dst));
+		sqlite3_close(dst);
+		return -1;
+	}
+	/* steps of 256 pages let writers in between; a change restarts the copy, as SQLite does */
+	while ((rc = sqlite3_backup_step(b, 256)) == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+		sqlite3_sleep(rc == SQLITE_OK ? 0 : 5);
+	sqlite3_backup_finish(b);
+	if (rc != SQLITE_DONE) {
+		vault v = {.db = dst};
+
+		vault_sql_fail(&v, rc, err, "backup");
+		sqlite3_close(dst);
+		return -1;
+	}
+	rc = sqlite3_exec(dst, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
+	sqlite3_close(dst);
+	return rc == SQLITE_OK ? 0 : util_fail(err, UTIL_EIO, "cannot finish the backup");
+}
+
+int vault_backup(vault *v, const char *dest, util_err *err)
+{
+	char from[1100], to[1100];
+	int rc = -1;
+
+	if (mkdir(dest, 0700) != 0)
+		return util_fail(err, errno == EEXIST ? UTIL_EEXISTS : UTIL_EIO, "cannot create %s: %s", dest,
+		    strerror(errno));
+	if (join(to, sizeof to, dest, VAULT_DB, err) != 0 || join(from, sizeof from, v->sh->dir, VAULT_META, err) != 0)
+		goto out;
+	if (backup_db(v->db, to, v->sh->page_key, err) != 0)
+		goto out;
+	if (join(to, sizeof to, dest, VAULT_META, err) != 0 || copy_file(from, to, err) != 0)
+		goto out;
+	rc = util_fsync_dir(to) == 0 ? 0 : util_fail(err, UTIL_EIO, "cannot sync %s", dest);
+out:
+	if (rc != 0) {
+		if (join(to, sizeof to, dest, VAULT_DB, NULL) == 0)
+			unlink_db(to);
+		if (join(to, sizeof to, dest, VAULT_META, NULL) == 0)
+			unlink(to);
+		rmdir(dest);
+	}
+	return rc;
+}
+
+int vault_restore(const char *src, const char *dir, const vault_unlock *u, util_err *err)
+{
+	char from[1100], to[1100];
+	struct stat st;
+	vault *v = NULL, *check = NULL;
+	int lockfd = -1, rc = -1;
+
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return util_fail(err, UTIL_EIO, "cannot create %s: %s", dir, strerror(errno));
+	if (join(to, sizeof to, dir, VAULT_DB, err) != 0)
+		return -1;
+	if (lstat(to, &st) == 0)
+		return util_fail(err, UTIL_EEXISTS, "%s already holds a vault: restore into an empty directory", dir);
+	if (vault_lock(dir, 1, &lockfd, err) != 0)
+		return -1;
+	/* open the backup itself, to prove the key fits before anything is written */
+	if (vault_open(&v, src, u, err) != 0)
+		goto out;
+	if (join(from, sizeof from, src, VAULT_META, err) != 0 || join(to, sizeof to, dir, VAULT_META, err) != 0 ||
+	    copy_file(from, to, err) != 0)
+		goto out;
+	if (join(to, sizeof to, dir, VAULT_DB, err) != 0 || backup_db(v->db, to, v->sh->page_key, err) != 0)
+		goto out;
+	if (vault_open(&check, dir, u, err) != 0)
+		goto out;
+	rc = 0;
+out:
+	vault_close(check);
+	vault_close(v);
+	if (rc != 0 && err != NULL && err->code != UTIL_EEXISTS) {
+		if (join(to, sizeof to, dir, VAULT_DB, NULL) == 0)
+			unlink_db(to);
+		if (join(to, sizeof to, dir, VAULT_META, NULL) == 0)
+			unlink(to);
+	}
+	if (lockfd >= 0)
+		close(lockfd);
+	return rc;
+}
+
+int vault_stats_get(vault *v, vault_stats *st, util_err *err)
+{
+	char path[1100], wal[1200];
+	struct stat fs;
+	sqlite3_stmt *s;
+
+	memset(st, 0, sizeof *st);
+	if (sqlite3_prepare_v2(v->db, "SELECT count(*) FROM citizens", -1, &s, NULL) != SQLITE_OK)
+		return vault_sql_fail(v, sqlite3_errcode(v->db), err, "stats");
+	if (sqlite3_step(s) == SQLITE_ROW)
+		st->citizens = (uint64_t)sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (vault_user_version(v->db, &st->schema_version) != 0)
+		return util_fail(err, UTIL_EIO, "cannot read the schema version");
+	pthread_rwlock_rdlock(&v->sh->ring_mu);
+	st->kek_current = keys_ring_current_kek(v->sh->ring);
+	{
+		uint32_t vs[KEYS_MAX_KEKS];
+
+		st->kek_versions = keys_ring_kek_versions(v->sh->ring, vs, KEYS_MAX_KEKS);
+	}
+	pthread_rwlock_unlock(&v->sh->ring_mu);
+	if (join(path, sizeof path, v->sh->dir, VAULT_DB, err) != 0)
+		return -1;
+	snprintf(wal, sizeof wal, "%s-wal", path);
+	if (stat(path, &fs) == 0)
+		st->db_bytes = (uint64_t)fs.st_size;
+	if (stat(wal, &fs) == 0)
+		st->wal_bytes = (uint64_t)fs.st_size;
+	return 0;
+}

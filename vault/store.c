@@ -1,0 +1,889 @@
+/* store.c: opening the SQLCipher vault: meta file, unlocking, migrations, keyring, connections. */
+#include "vault_private.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- process start-up ---- */
+
+/* jansson frees without a size: keep it in a header so every freed JSON value is wiped. */
+#define WIPE_HDR 16u
+
+static void *wipe_malloc(size_t n)
+{
+	unsigned char *p;
+
+	if (n > SIZE_MAX - WIPE_HDR || (p = malloc(n + WIPE_HDR)) == NULL)
+		return NULL;
+	memcpy(p, &n, sizeof n);
+	return p + WIPE_HDR;
+}
+
+static void wipe_free(void *q)
+{
+	unsigned char *p;
+	size_t n;
+
+	if (q == NULL)
+		return;
+	p = (unsigned char *)q - WIPE_HDR;
+	memcpy(&n, p, sizeof n);
+	sodium_memzero(q, n);
+	free(p);
+}
+
+void vault_json_free(void *p)
+{
+	void (*f)(void *) = NULL;
+
+	json_get_alloc_funcs(NULL, &f);
+	if (f != NULL)
+		f(p);
+}
+
+int vault_init(void)
+{
+	sqlite3 *db;
+	int rc;
+
+	if (keys_init() != 0)
+		return -1;
+	json_set_alloc_funcs(wipe_malloc, wipe_free);
+	/* process-wide SQLCipher default: 4 KiB pages for every database this process opens */
+	if (sqlite3_open(":memory:", &db) != SQLITE_OK)
+		return -1;
+	rc = sqlite3_exec(db, "PRAGMA cipher_default_page_size = 4096;", NULL, NULL, NULL);
+	sqlite3_close(db);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+/* ---- errors and statements ---- */
+
+int vault_sql_fail(vault *v, int rc, util_err *err, const char *what)
+{
+	util_code code;
+
+	switch (rc & 0xff) {
+	case SQLITE_FULL:
+		code = UTIL_ENOSPC;
+		break;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		code = UTIL_EBUSY;
+		break;
+	case SQLITE_NOTADB:
+		code = UTIL_EKEY;
+		break;
+	case SQLITE_CORRUPT:
+		code = UTIL_ECORRUPT;
+		break;
+	case SQLITE_CONSTRAINT:
+		code = UTIL_EEXISTS;
+		break;
+	case SQLITE_NOMEM:
+		code = UTIL_ENOMEM;
+		break;
+	default:
+		code = UTIL_EIO;
+	}
+	/* SQLite's messages name tables and columns, never bound values */
+	return util_fail(err, code, "%s: %s", what, v && v->db ? sqlite3_errmsg(v->db) : sqlite3_errstr(rc));
+}
+
+static int db_exec(sqlite3 *db, const char *sql, util_err *err)
+{
+	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+
+	if (rc != SQLITE_OK) {
+		vault v = {.db = db};
+
+		return vault_sql_fail(&v, rc, err, "database");
+	}
+	return 0;
+}
+
+int vault_exec(vault *v, const char *sql, util_err *err)
+{
+	return db_exec(v->db, sql, err);
+}
+
+static const char *const stmt_sql[ST_COUNT] = {
+	[ST_KEK_CURRENT] = "SELECT v FROM meta WHERE k = 'kek_current'",
+	[ST_CITIZEN_INSERT] = "INSERT INTO citizens(cid, nid_index, kek_version, dek, dek_version, fields, totp, "
+			      "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6, ?7, ?7)",
+	[ST_CITIZEN_BY_INDEX] = "SELECT cid FROM citizens WHERE nid_index = ?1",
+	[ST_CITIZEN_GET] = "SELECT kek_version, dek, dek_version, fields FROM citizens WHERE cid = ?1",
+	[ST_CITIZEN_UPDATE] = "UPDATE citizens SET fields = ?2, updated_at = ?3 WHERE cid = ?1",
+	[ST_CITIZEN_DELETE] = "DELETE FROM citizens WHERE cid = ?1",
+};
+
+sqlite3_stmt *vault_stmt(vault *v, enum vault_stmt id, util_err *err)
+{
+	sqlite3_stmt *s = v->st[id];
+	int rc;
+
+	if (s == NULL) {
+		rc = sqlite3_prepare_v2(v->db, stmt_sql[id], -1, &v->st[id], NULL);
+		if (rc != SQLITE_OK) {
+			vault_sql_fail(v, rc, err, "prepare");
+			return NULL;
+		}
+		return v->st[id];
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return s;
+}
+
+/* ---- transactions ---- */
+
+int vault_begin(vault *v, util_err *err)
+{
+	if (v->in_tx)
+		return util_fail(err, UTIL_ESTATE, "a transaction is already open");
+	if (vault_exec(v, "BEGIN IMMEDIATE", err) != 0)
+		return -1;
+	v->in_tx = 1;
+	return 0;
+}
+
+int vault_commit(vault *v, util_err *err)
+{
+	if (!v->in_tx)
+		return util_fail(err, UTIL_ESTATE, "no transaction is open");
+	if (vault_exec(v, "COMMIT", err) != 0) {
+		vault_rollback(v);
+		return -1;
+	}
+	v->in_tx = 0;
+	return 0;
+}
+
+void vault_rollback(vault *v)
+{
+	if (v->in_tx) {
+		sqlite3_exec(v->db, "ROLLBACK", NULL, NULL, NULL);
+		v->in_tx = 0;
+	}
+}
+
+int vault_tx_begin(vault *v, int *mine, util_err *err)
+{
+	*mine = !v->in_tx;
+	return *mine ? vault_begin(v, err) : 0;
+}
+
+int vault_tx_end(vault *v, int mine, int ok, util_err *err)
+{
+	if (!mine)
+		return ok ? 0 : -1;
+	if (!ok) {
+		vault_rollback(v);
+		return -1;
+	}
+	return vault_commit(v, err);
+}
+
+/* ---- the meta file: identity and how the root key is made ---- */
+
+static json_t *unlock_desc(const vault_unlock *u, util_err *err)
+{
+	keys_kdf_params p;
+	char salt[2 * KEYS_SALT_BYTES + 1];
+
+	if (u->key_file != NULL)
+		return json_pack("{s:s}", "kind", "key_file");
+	keys_kdf_params_default(&p);
+	if (u->kdf_ops)
+		p.opslimit = u->kdf_ops;
+	if (u->kdf_mem)
+		p.memlimit = u->kdf_mem;
+	if (p.opslimit < crypto_pwhash_OPSLIMIT_MIN || p.memlimit < crypto_pwhash_MEMLIMIT_MIN) {
+		util_fail(err, UTIL_EINVAL, "Argon2id limits below libsodium's minimum");
+		return NULL;
+	}
+	util_hex_encode(salt, p.salt, sizeof p.salt);
+	return json_pack("{s:s, s:s, s:s, s:I, s:I}", "kind", "passphrase", "kdf", "argon2id13", "salt", salt, "ops",
+	    (json_int_t)p.opslimit, "mem", (json_int_t)p.memlimit);
+}
+
+static int meta_path(char *out, size_t n, const char *dir, util_err *err)
+{
+	if (util_path_join(out, n, dir, VAULT_META) != 0)
+		return util_fail(err, UTIL_EINVAL, "data directory path too long");
+	return 0;
+}
+
+static json_t *meta_read(const char *dir, util_err *err)
+{
+	char path[1100], buf[VAULT_META_MAX];
+	size_t n;
+	json_t *m;
+	json_error_t je;
+
+	if (meta_path(path, sizeof path, dir, err) != 0 || util_read_bounded(path, buf, sizeof buf, &n, err) != 0)
+		return NULL;
+	m = json_loadb(buf, n, JSON_REJECT_DUPLICATES, &je);
+	if (m == NULL || !json_is_object(m) || json_integer_value(json_object_get(m, "format")) != 1) {
+		json_decref(m);
+		util_fail(err, UTIL_ECORRUPT, "%s is not a vault meta file", path);
+		return NULL;
+	}
+	return m;
+}
+
+static int meta_write(const char *dir, json_t *m, int create, util_err *err)
+{
+	char path[1100], *s;
+	int rc;
+
+	if (meta_path(path, sizeof path, dir, err) != 0)
+		return -1;
+	if ((s = json_dumps(m, JSON_SORT_KEYS | JSON_INDENT(2))) == NULL)
+		return util_fail(err, UTIL_ENOMEM, "out of memory");
+	rc = create ? util_write_new(path, s, strlen(s), 0600, err) : util_write_replace(path, s, strlen(s), 0600, err);
+	vault_json_free(s);
+	return rc;
+}
+
+/* The root made from u as desc (a meta "root" or "next" object) says. */
+static int root_from_desc(const json_t *desc, const vault_unlock *u, keys_root **root, util_err *err)
+{
+	const char *kind = json_string_value(json_object_get(desc, "kind"));
+	keys_kdf_params p;
+
+	if (kind == NULL)
+		return util_fail(err, UTIL_ECORRUPT, "vault meta has no root kind");
+	if (strcmp(kind, "key_file") == 0) {
+		if (u->key_file == NULL)
+			return util_fail(err, UTIL_EKEY, "this vault is unlocked with a key file, not a passphrase");
+		return keys_root_load_file(u->key_file, root, err);
+	}
+	if (strcmp(kind, "passphrase") != 0)
+		return util_fail(err, UTIL_ECORRUPT, "vault meta has an unknown root kind");
+	if (u->passphrase == NULL)
+		return util_fail(err, UTIL_EKEY, "this vault is unlocked with a passphrase, not a key file");
+	if (util_hex_decode(p.salt, sizeof p.salt, json_string_value(json_object_get(desc, "salt")) ?: "") != 0 ||
+	    !json_is_integer(json_object_get(desc, "ops")) || !json_is_integer(json_object_get(desc, "mem")))
+		return util_fail(err, UTIL_ECORRUPT, "vault meta has bad Argon2id parameters");
+	p.opslimit = (uint64_t)json_integer_value(json_object_get(desc, "ops"));
+	p.memlimit = (uint64_t)json_integer_value(json_object_get(desc, "mem"));
+	return keys_root_from_passphrase(u->passphrase, u->passphrase_len, &p, root, err);
+}
+
+int vault_meta_unlock(const char *dir, const vault_unlock *u, int pending, keys_root **root, char id[VAULT_ID_HEX],
+    util_err *err)
+{
+	json_t *m = meta_read(dir, err), *desc;
+	const char *vid;
+	int rc = -1;
+
+	if (m == NULL)
+		return -1;
+	vid = json_string_value(json_object_get(m, "vault_id"));
+	desc = json_object_get(m, pending ? "next" : "root");
+	if (vid == NULL || strlen(vid) != VAULT_ID_HEX - 1) {
+		util_fail(err, UTIL_ECORRUPT, "vault meta has no vault id");
+	} else if (desc == NULL) {
+		util_fail(err, UTIL_ENOTFOUND, "no pending root key");
+	} else {
+		strcpy(id, vid);
+		rc = root_from_desc(desc, u, root, err);
+	}
+	json_decref(m);
+	return rc;
+}
+
+int vault_meta_set_next(const char *dir, const vault_unlock *nu, util_err *err)
+{
+	json_t *m = meta_read(dir, err), *desc;
+	int rc = -1;
+
+	if (m == NULL)
+		return -1;
+	if ((desc = unlock_desc(nu, err)) != NULL && json_object_set_new(m, "next", desc) == 0)
+		rc = meta_write(dir, m, 0, err);
+	json_decref(m);
+	return rc;
+}
+
+/* ---- connections ---- */
+
+int vault_db_open(const char *path, const char *page_key, int create, sqlite3 **out, util_err *err)
+{
+	sqlite3 *db = NULL;
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+	int rc;
+
+	rc = sqlite3_open_v2(path, &db, flags, NULL);
+	if (rc != SQLITE_OK) {
+		util_fail(err, rc == SQLITE_CANTOPEN ? UTIL_ENOTFOUND : UTIL_EIO, "cannot open %s: %s", path,
+		    sqlite3_errstr(rc));
+		goto fail;
+	}
+	/* the raw-key form skips SQLCipher's PBKDF2: our key is already a uniform 256-bit key */
+	if (sqlite3_key(db, page_key, (int)strlen(page_key)) != SQLITE_OK) {
+		util_fail(err, UTIL_EIO, "cannot set the database key");
+		goto fail;
+	}
+	sqlite3_busy_timeout(db, VAULT_BUSY_MS);
+	rc = sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
+	if (rc == SQLITE_NOTADB) {
+		util_fail(err, UTIL_EKEY, "the key does not open %s (wrong key, or not a vault)", path);
+		goto fail;
+	}
+	if (rc != SQLITE_OK) {
+		vault v = {.db = db};
+
+		vault_sql_fail(&v, rc, err, "open");
+		goto fail;
+	}
+	if (db_exec(db,
+	        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA secure_delete = ON;"
+	        "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
+	        err) != 0)
+		goto fail;
+	*out = db;
+	return 0;
+fail:
+	sqlite3_close(db);
+	return -1;
+}
+
+/* Schema migrations, applied in order on open; PRAGMA user_version records how far. */
+static const char *const migrations[] = {
+	/* 1: keyring, identity, citizens */
+	"CREATE TABLE meta(k TEXT PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE key_items(name TEXT NOT NULL, wrap_id BLOB NOT NULL, wrapped BLOB NOT NULL,"
+	" created_at INTEGER NOT NULL, PRIMARY KEY(name, wrap_id)) WITHOUT ROWID;"
+	"CREATE TABLE citizens(id INTEGER PRIMARY KEY, cid BLOB NOT NULL UNIQUE, nid_index BLOB NOT NULL UNIQUE,"
+	" kek_version INTEGER NOT NULL, dek BLOB NOT NULL, dek_version INTEGER NOT NULL, fields BLOB NOT NULL,"
+	" totp BLOB NOT NULL, totp_step INTEGER NOT NULL DEFAULT 0,"
+	" created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);",
+};
+
+#define MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
+
+int vault_user_version(sqlite3 *db, int *out)
+{
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL);
+
+	if (rc != SQLITE_OK)
+		return -1;
+	rc = sqlite3_step(s);
+	*out = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
+	sqlite3_finalize(s);
+	return *out < 0 ? -1 : 0;
+}
+
+static int migrate(sqlite3 *db, util_err *err)
+{
+	char sql[64];
+	int have, i;
+
+	if (vault_user_version(db, &have) != 0)
+		return util_fail(err, UTIL_EIO, "cannot read the schema version");
+	if (have > MIGRATIONS)
+		return util_fail(err, UTIL_ESTATE, "the vault's schema (%d) is newer than this program (%d)", have,
+		    MIGRATIONS);
+	for (i = have; i < MIGRATIONS; i++) {
+		if (db_exec(db, "BEGIN IMMEDIATE", err) != 0)
+			return -1;
+		/* re-read inside the write lock: another process may have migrated meanwhile */
+		if (vault_user_version(db, &have) != 0 || have > i) {
+			db_exec(db, "ROLLBACK", NULL);
+			continue;
+		}
+		snprintf(sql, sizeof sql, "PRAGMA user_version = %d", i + 1);
+		if (db_exec(db, migrations[i], err) != 0 || db_exec(db, sql, err) != 0 || db_exec(db, "COMMIT", err) != 0) {
+			db_exec(db, "ROLLBACK", NULL);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* ---- keyring storage ---- */
+
+int vault_ring_store(sqlite3 *db, const keys_ring *ring, const keys_root *root, util_err *err)
+{
+	unsigned char wid[KEYS_WRAP_ID_BYTES], blob[KEYS_ITEM_MAX];
+	char name[KEYS_ITEM_NAME_MAX];
+	sqlite3_stmt *s = NULL;
+	size_t i, n;
+	int rc = -1;
+
+	if (keys_root_wrap_id(root, wid) != 0)
+		return util_fail(err, UTIL_ENOMEM, "out of secret memory");
+	if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO key_items(name, wrap_id, wrapped, created_at) VALUES (?1, ?2, ?3, ?4)",
+	        -1, &s, NULL) != SQLITE_OK)
+		return util_fail(err, UTIL_EIO, "cannot store the keyring");
+	for (i = 0; i < keys_ring_item_count(ring); i++) {
+		if (keys_ring_item_seal(ring, i, root, name, blob, &n) != 0) {
+			util_fail(err, UTIL_ENOMEM, "cannot seal a keyring item");
+			goto out;
+		}
+		sqlite3_reset(s);
+		sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_blob(s, 2, wid, sizeof wid, SQLITE_TRANSIENT);
+		sqlite3_bind_blob(s, 3, blob, (int)n, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(s, 4, util_now());
+		if (sqlite3_step(s) != SQLITE_DONE) {
+			vault v = {.db = db};
+
+			vault_sql_fail(&v, sqlite3_errcode(db), err, "store keyring");
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int vault_ring_load(sqlite3 *db, const keys_root *root, keys_ring **out, util_err *err)
+{
+	unsigned char wid[KEYS_WRAP_ID_BYTES];
+	sqlite3_stmt *s = NULL;
+	keys_ring *ring = NULL;
+	int rc;
+
+	if (keys_root_wrap_id(root, wid) != 0)
+		return util_fail(err, UTIL_ENOMEM, "out of secret memory");
+	if (keys_ring_empty(&ring, err) != 0)
+		return -1;
+	if (sqlite3_prepare_v2(db, "SELECT name, wrapped FROM key_items WHERE wrap_id = ?1", -1, &s, NULL) != SQLITE_OK) {
+		util_fail(err, UTIL_EIO, "cannot read the keyring");
+		goto fail;
+	}
+	sqlite3_bind_blob(s, 1, wid, sizeof wid, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(s, 0);
+
+		if (name == NULL || keys_ring_item_open(ring, root, name, sqlite3_column_blob(s, 1),
+		                        (size_t)sqlite3_column_bytes(s, 1), err) != 0) {
+			if (name == NULL)
+				util_fail(err, UTIL_ECORRUPT, "keyring item without a name");
+			goto fail;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		vault v = {.db = db};
+
+		vault_sql_fail(&v, rc, err, "read keyring");
+		goto fail;
+	}
+	if (keys_ring_check(ring, err) != 0)
+		goto fail;
+	sqlite3_finalize(s);
+	*out = ring;
+	return 0;
+fail:
+	sqlite3_finalize(s);
+	keys_ring_free(ring);
+	return -1;
+}
+
+int vault_ring_reload(vault *v, util_err *err)
+{
+	keys_ring *fresh;
+
+	if (vault_ring_load(v->db, v->sh->root, &fresh, err) != 0)
+		return -1;
+	pthread_rwlock_wrlock(&v->sh->ring_mu);
+	keys_ring_free(v->sh->ring);
+	v->sh->ring = fresh;
+	pthread_rwlock_unlock(&v->sh->ring_mu);
+	return 0;
+}
+
+int vault_kek_sync(vault *v, util_err *err)
+{
+	sqlite3_stmt *s = vault_stmt(v, ST_KEK_CURRENT, err);
+	uint32_t want, have;
+
+	if (s == NULL)
+		return -1;
+	if (sqlite3_step(s) != SQLITE_ROW)
+		return vault_sql_fail(v, sqlite3_errcode(v->db), err, "read current KEK");
+	want = (uint32_t)sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	pthread_rwlock_rdlock(&v->sh->ring_mu);
+	have = keys_ring_current_kek(v->sh->ring);
+	pthread_rwlock_unlock(&v->sh->ring_mu);
+	if (want == have)
+		return 0;
+	if (vault_ring_reload(v, err) != 0)
+		return -1;
+	pthread_rwlock_rdlock(&v->sh->ring_mu);
+	have = keys_ring_current_kek(v->sh->ring);
+	pthread_rwlock_unlock(&v->sh->ring_mu);
+	return want == have ? 0 : util_fail(err, UTIL_ECORRUPT, "the current KEK is missing from the keyring");
+}
+
+/* ---- meta rows ---- */
+
+static int meta_put(sqlite3 *db, const char *k, const void *val, size_t n, util_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO meta(k, v) VALUES (?1, ?2)", -1, &s, NULL) != SQLITE_OK)
+		return util_fail(err, UTIL_EIO, "cannot write meta");
+	sqlite3_bind_text(s, 1, k, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 2, val, (int)n, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		vault v = {.db = db};
+
+		return vault_sql_fail(&v, rc, err, "write meta");
+	}
+	return 0;
+}
+
+/* Reads meta value k into a new NUL-terminated string (*out, caller frees). */
+static int meta_get(sqlite3 *db, const char *k, char **out, size_t *len, util_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "SELECT v FROM meta WHERE k = ?1", -1, &s, NULL) != SQLITE_OK)
+		return util_fail(err, UTIL_EIO, "cannot read meta");
+	sqlite3_bind_text(s, 1, k, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		return util_fail(err, UTIL_ECORRUPT, "the vault has no %s", k);
+	}
+	*len = (size_t)sqlite3_column_bytes(s, 0);
+	*out = malloc(*len + 1);
+	if (*out == NULL) {
+		sqlite3_finalize(s);
+		return util_fail(err, UTIL_ENOMEM, "out of memory");
+	}
+	if (*len)
+		memcpy(*out, sqlite3_column_blob(s, 0), *len);
+	(*out)[*len] = '\0';
+	sqlite3_finalize(s);
+	return 0;
+}
+
+/* ---- create, open, close ---- */
+
+static int db_path(char *out, size_t n, const char *dir, const char *name, util_err *err)
+{
+	if (util_path_join(out, n, dir, name) != 0)
+		return util_fail(err, UTIL_EINVAL, "data directory path too long");
+	return 0;
+}
+
+int vault_create(const char *dir, const vault_unlock *u, const char *catalog_json, char vault_id[VAULT_ID_HEX],
+    util_err *err)
+{
+	char path[1100], meta_file[1100];
+	unsigned char id[16];
+	char *pk = NULL;
+	json_t *m = NULL, *desc = NULL;
+	keys_root *root = NULL;
+	keys_ring *ring = NULL;
+	vault_catalog *cat = NULL;
+	sqlite3 *db = NULL;
+	int key_created = 0, meta_created = 0, rc = -1;
+	struct stat st;
+	unsigned char one[4];
+
+	if ((u->key_file == NULL) == (u->passphrase == NULL))
+		return util_fail(err, UTIL_EINVAL, "give exactly one of a key file or a passphrase");
+	if (catalog_json == NULL)
+		catalog_json = vault_default_catalog;
+	if (vault_catalog_parse(catalog_json, strlen(catalog_json), &cat, err) != 0)
+		return -1;
+	vault_catalog_free(cat);
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return util_fail(err, UTIL_EIO, "cannot create %s: %s", dir, strerror(errno));
+	if (db_path(path, sizeof path, dir, VAULT_DB, err) != 0 || meta_path(meta_file, sizeof meta_file, dir, err) != 0)
+		return -1;
+	if (lstat(path, &st) == 0 || lstat(meta_file, &st) == 0)
+		return util_fail(err, UTIL_EEXISTS, "%s already holds a vault", dir);
+
+	randombytes_buf(id, sizeof id);
+	util_hex_encode(vault_id, id, sizeof id);
+	if ((desc = unlock_desc(u, err)) == NULL)
+		goto out;
+	m = json_pack("{s:i, s:s, s:O}", "format", 1, "vault_id", vault_id, "root", desc);
+	if (m == NULL) {
+		util_fail(err, UTIL_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (u->key_file != NULL) {
+		if (keys_root_create_file(u->key_file, &root, err) != 0)
+			goto out;
+		key_created = 1;
+	} else if (root_from_desc(desc, u, &root, err) != 0) {
+		goto out;
+	}
+	if (meta_write(dir, m, 1, err) != 0)
+		goto out;
+	meta_created = 1;
+	if ((pk = keys_secret_alloc(KEYS_PAGE_KEY_STR)) == NULL || keys_root_page_key_str(root, pk) != 0) {
+		util_fail(err, UTIL_ENOMEM, "out of secret memory");
+		goto out;
+	}
+	if (vault_db_open(path, pk, 1, &db, err) != 0 || migrate(db, err) != 0)
+		goto out;
+	if (keys_ring_generate(&ring, err) != 0)
+		goto out;
+	util_put_u32(one, 1);
+	if (db_exec(db, "BEGIN IMMEDIATE", err) != 0)
+		goto out;
+	if (meta_put(db, "vault_id", vault_id, strlen(vault_id), err) != 0 ||
+	    meta_put(db, "catalog", catalog_json, strlen(catalog_json), err) != 0 ||
+	    db_exec(db, "INSERT INTO meta(k, v) VALUES ('kek_current', 1)", err) != 0 ||
+	    vault_ring_store(db, ring, root, err) != 0 || db_exec(db, "COMMIT", err) != 0) {
+		db_exec(db, "ROLLBACK", NULL);
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_close(db);
+	if (rc != 0) {
+		/* leave no half-made vault behind */
+		char side[1200];
+
+		if (db != NULL || lstat(path, &st) == 0) {
+			unlink(path);
+			snprintf(side, sizeof side, "%s-wal", path);
+			unlink(side);
+			snprintf(side, sizeof side, "%s-shm", path);
+			unlink(side);
+		}
+		if (meta_created)
+			unlink(meta_file);
+		if (key_created)
+			unlink(u->key_file);
+	}
+	keys_secret_free(pk);
+	keys_ring_free(ring);
+	keys_root_free(root);
+	json_decref(desc);
+	json_decref(m);
+	return rc;
+}
+
+static vault *conn_new(util_err *err)
+{
+	vault *v = calloc(1, sizeof *v);
+
+	if (v == NULL || (v->work = keys_secret_alloc(sizeof *v->work)) == NULL) {
+		free(v);
+		util_fail(err, UTIL_ENOMEM, "out of memory");
+		return NULL;
+	}
+	v->work->used = sizeof v->work->blob;
+	vault_work_wipe(v);
+	return v;
+}
+
+void vault_work_wipe(vault *v)
+{
+	vault_work *w = v->work;
+
+	sodium_memzero(w->dek, sizeof w->dek);
+	sodium_memzero(w->totp, sizeof w->totp);
+	sodium_memzero(w->value, sizeof w->value);
+	sodium_memzero(w->blob, w->used);
+	sodium_memzero(w->fresh, w->used);
+	w->used = 0;
+}
+
+static void shared_release(vault_shared *sh)
+{
+	int last;
+
+	pthread_mutex_lock(&sh->mu);
+	last = --sh->refs == 0;
+	pthread_mutex_unlock(&sh->mu);
+	if (!last)
+		return;
+	keys_secret_free(sh->page_key);
+	keys_ring_free(sh->ring);
+	keys_root_free(sh->root);
+	vault_catalog_free(sh->cat);
+	pthread_rwlock_destroy(&sh->ring_mu);
+	pthread_mutex_destroy(&sh->mu);
+	free(sh);
+}
+
+/* Promotes a pending root ("next") to the current one after an interrupted rekey. */
+static int meta_promote(const char *dir, util_err *err)
+{
+	json_t *m = meta_read(dir, err);
+	int rc;
+
+	if (m == NULL)
+		return -1;
+	json_object_set(m, "root", json_object_get(m, "next"));
+	json_object_del(m, "next");
+	rc = meta_write(dir, m, 0, err);
+	json_decref(m);
+	return rc;
+}
+
+/* Unlocks dir: the current root, or the pending one if a rekey stopped after its switch. */
+static int unlock_db(const char *dir, const char *path, const vault_unlock *u, keys_root **root, char *id,
+    char **pk, sqlite3 **db, util_err *err)
+{
+	util_err first;
+	int pending;
+
+	for (pending = 0; pending < 2; pending++) {
+		util_err *e = pending ? err : &first;
+
+		if (vault_meta_unlock(dir, u, pending, root, id, e) == 0) {
+			if ((*pk = keys_secret_alloc(KEYS_PAGE_KEY_STR)) == NULL || keys_root_page_key_str(*root, *pk) != 0) {
+				keys_secret_free(*pk);
+				*pk = NULL;
+				keys_root_free(*root);
+				*root = NULL;
+				return util_fail(err, UTIL_ENOMEM, "out of secret memory");
+			}
+			if (vault_db_open(path, *pk, 0, db, e) == 0)
+				return pending ? meta_promote(dir, err) : 0;
+			keys_secret_free(*pk);
+			*pk = NULL;
+			keys_root_free(*root);
+			*root = NULL;
+		}
+		if (!pending && first.code != UTIL_EKEY)
+			break;
+	}
+	/* report why the current root failed: the pending one is only a fallback */
+	*err = first;
+	return -1;
+}
+
+int vault_open(vault **out, const char *dir, const vault_unlock *u, util_err *err)
+{
+	char path[1100], *vid = NULL, *catj = NULL;
+	size_t vlen, clen;
+	vault_shared *sh;
+	vault *v;
+
+	if ((u->key_file == NULL) == (u->passphrase == NULL))
+		return util_fail(err, UTIL_EINVAL, "give exactly one of a key file or a passphrase");
+	if (db_path(path, sizeof path, dir, VAULT_DB, err) != 0)
+		return -1;
+	if (strlen(dir) >= sizeof sh->dir)
+		return util_fail(err, UTIL_EINVAL, "data directory path too long");
+	if ((sh = calloc(1, sizeof *sh)) == NULL)
+		return util_fail(err, UTIL_ENOMEM, "out of memory");
+	if ((v = conn_new(err)) == NULL) {
+		free(sh);
+		return -1;
+	}
+	pthread_mutex_init(&sh->mu, NULL);
+	pthread_rwlock_init(&sh->ring_mu, NULL);
+	sh->refs = 1;
+	strcpy(sh->dir, dir);
+	v->sh = sh;
+	if (unlock_db(dir, path, u, &sh->root, sh->id, &sh->page_key, &v->db, err) != 0)
+		goto fail;
+	if (migrate(v->db, err) != 0)
+		goto fail;
+	if (meta_get(v->db, "vault_id", &vid, &vlen, err) != 0 || meta_get(v->db, "catalog", &catj, &clen, err) != 0)
+		goto fail;
+	if (strcmp(vid, sh->id) != 0) {
+		util_fail(err, UTIL_ECORRUPT, "vault.meta and vault.db belong to different vaults");
+		goto fail;
+	}
+	if (vault_catalog_parse(catj, clen, &sh->cat, err) != 0 || vault_ring_load(v->db, sh->root, &sh->ring, err) != 0)
+		goto fail;
+	free(vid);
+	free(catj);
+	*out = v;
+	return 0;
+fail:
+	free(vid);
+	free(catj);
+	vault_close(v);
+	return -1;
+}
+
+int vault_clone(vault **out, vault *v, util_err *err)
+{
+	char path[1100];
+	vault *c;
+
+	if (db_path(path, sizeof path, v->sh->dir, VAULT_DB, err) != 0)
+		return -1;
+	if ((c = conn_new(err)) == NULL)
+		return -1;
+	if (vault_db_open(path, v->sh->page_key, 0, &c->db, err) != 0) {
+		keys_secret_free(c->work);
+		free(c);
+		return -1;
+	}
+	pthread_mutex_lock(&v->sh->mu);
+	v->sh->refs++;
+	pthread_mutex_unlock(&v->sh->mu);
+	c->sh = v->sh;
+	*out = c;
+	return 0;
+}
+
+void vault_close(vault *v)
+{
+	int i;
+
+	if (v == NULL)
+		return;
+	vault_rollback(v);
+	for (i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(v->st[i]);
+	sqlite3_close(v->db);
+	shared_release(v->sh);
+	keys_secret_free(v->work);
+	free(v);
+}
+
+const vault_catalog *vault_catalog_of(const vault *v)
+{
+	return v->sh->cat;
+}
+
+const char *vault_id(const vault *v)
+{
+	return v->sh->id;
+}
+
+const keys_ring *vault_ring(const vault *v)
+{
+	return v->sh->ring;
+}
+
+int vault_lock(const char *dir, int exclusive, int *fd, util_err *err)
+{
+	char path[1100];
+	int f;
+
+	if (util_path_join(path, sizeof path, dir, VAULT_LOCK) != 0)
+		return util_fail(err, UTIL_EINVAL, "data directory path too long");
+	f = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (f < 0)
+		return util_fail(err, UTIL_EIO, "cannot open %s: %s", path, strerror(errno));
+	if (flock(f, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0) {
+		close(f);
+		return util_fail(err, UTIL_EBUSY, "the vault in %s is in use%s", dir,
+		    exclusive ? " (stop vaultd first)" : " by an exclusive operation");
+	}
+	*fd = f;
+	return 0;
+}

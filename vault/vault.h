@@ -1,0 +1,217 @@
+/* vault.h: the encrypted citizen store: catalog, national IDs, field encryption, SQLCipher storage. */
+#ifndef VAULTD_VAULT_H
+#define VAULTD_VAULT_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../keys/keys.h"
+#include "../util/util.h"
+
+/*
+ * This header is the storage interface the layers above see. Nothing in it names SQLite: a
+ * second backend (PostgreSQL, say) implements these same functions in another vault/store_*.c
+ * and policy/ and api/ do not change. Every function returns 0 on success or -1 with err filled.
+ */
+
+/* Process-wide start-up: libsodium, and a jansson allocator that wipes memory on free. */
+int vault_init(void) UTIL_WARN_UNUSED;
+/* Wipes and frees memory jansson allocated for the caller (json_dumps). NULL is fine. */
+void vault_json_free(void *p);
+
+/* ---- field catalog ---- */
+
+typedef enum vault_type { VAULT_T_STRING, VAULT_T_DATE, VAULT_T_ENUM, VAULT_T_INTEGER } vault_type;
+
+typedef enum vault_pattern { VAULT_P_ANY, VAULT_P_DIGITS, VAULT_P_ALNUM, VAULT_P_PHONE, VAULT_P_EMAIL } vault_pattern;
+
+#define VAULT_NAME_MAX 32u    /* a field name: [a-z0-9_], 1..32 */
+#define VAULT_VALUE_MAX 1024u /* the longest value any catalog may allow, in bytes */
+#define VAULT_MAX_FIELDS 64u
+#define VAULT_MAX_ENUM 32u
+#define VAULT_CATALOG_MAX (256u * 1024u)
+
+typedef struct vault_field_def {
+	char name[VAULT_NAME_MAX + 1];
+	vault_type type;
+	vault_pattern pattern;
+	int sensitive;     /* category: 1 sensitive, 0 basic */
+	size_t max_length; /* strings: bytes */
+	long long min, max; /* integers */
+	size_t nvalues;    /* enums */
+	const char *values[VAULT_MAX_ENUM];
+	char mask[16];     /* "none", "last3", "year", "province", "initials", "domain" */
+	const char *desc_vi, *desc_en;
+} vault_field_def;
+
+typedef struct vault_catalog vault_catalog;
+
+/* The catalog shipped in the binary (vault/catalog.json). */
+extern const char vault_default_catalog[];
+
+/* Parses and checks a catalog. *out owns its strings; free with vault_catalog_free. */
+int vault_catalog_parse(const char *json, size_t n, vault_catalog **out, util_err *err) UTIL_WARN_UNUSED;
+void vault_catalog_free(vault_catalog *cat);
+size_t vault_catalog_count(const vault_catalog *cat) UTIL_NONNULL(1);
+const vault_field_def *vault_catalog_at(const vault_catalog *cat, size_t i) UTIL_NONNULL(1);
+/* The field named name (n bytes), or NULL. */
+const vault_field_def *vault_catalog_find(const vault_catalog *cat, const char *name, size_t n) UTIL_NONNULL(1, 2);
+
+/*
+ * Checks value against def and writes its canonical bytes (strings as given, integers in
+ * decimal) into out (VAULT_VALUE_MAX bytes); *len gets the length. Errors name the field and
+ * the rule broken, never the value.
+ */
+int vault_field_check(const vault_field_def *def, const json_t *value, char *out, size_t *len, util_err *err)
+    UTIL_WARN_UNUSED;
+/* The JSON form of canonical bytes: a string, or an integer for VAULT_T_INTEGER. New reference. */
+json_t *vault_field_json(const vault_field_def *def, const char *v, size_t len) UTIL_NONNULL(1, 2);
+
+/* ---- national IDs ---- */
+
+#define VAULT_NID_LEN 12u
+#define VAULT_INDEX_BYTES 32u
+
+/* 0 when s (n bytes) is a well-formed CCCD number: 12 digits, a known province code, a valid
+ * century/gender digit, a birth year not in the future. */
+int vault_nid_check(const char *s, size_t n, util_err *err) UTIL_WARN_UNUSED;
+/* The keyed blind index of a (checked) national ID: BLAKE2b-256 under the blind-index key. */
+void vault_nid_index(const unsigned char key[KEYS_BYTES], const char *nid, unsigned char out[VAULT_INDEX_BYTES])
+    UTIL_NONNULL(1, 2, 3);
+
+/* ---- field encryption ---- */
+
+#define VAULT_FIELD_OVERHEAD (1u + KEYS_NONCE_BYTES + KEYS_TAG_BYTES)
+
+/*
+ * Seals one field value under a citizen's DEK: out = version byte || nonce || ciphertext+tag,
+ * (n + VAULT_FIELD_OVERHEAD bytes). The associated data binds the citizen id, the DEK version
+ * and the field name, so a ciphertext moved to another field or citizen does not open.
+ */
+void vault_field_seal(const unsigned char dek[KEYS_BYTES], const unsigned char cid[KEYS_CID_BYTES],
+    uint32_t dek_version, const char *name, const unsigned char *plain, size_t n, unsigned char *out);
+/* Opens a sealed value into out (n - VAULT_FIELD_OVERHEAD bytes); UTIL_ECORRUPT if it fails. */
+int vault_field_open(const unsigned char dek[KEYS_BYTES], const unsigned char cid[KEYS_CID_BYTES],
+    uint32_t dek_version, const char *name, const unsigned char *sealed, size_t n, unsigned char *out,
+    util_err *err) UTIL_WARN_UNUSED;
+
+/* ---- the store ---- */
+
+typedef struct vault vault;
+
+/* How to unlock: exactly one of key_file or passphrase. */
+typedef struct vault_unlock {
+	const char *key_file;
+	const char *passphrase;
+	size_t passphrase_len;
+	uint64_t kdf_ops, kdf_mem; /* vault_create with a passphrase: Argon2id limits; 0 = defaults */
+} vault_unlock;
+
+#define VAULT_ID_HEX 33u /* 16 bytes as hex, NUL-terminated */
+
+/*
+ * Creates a new vault in dir (created 0700 if missing; must not hold a vault already). With
+ * u->key_file, a new random key file is created there (O_EXCL); with a passphrase, the root is
+ * derived with Argon2id and the salt and limits are recorded in dir/vault.meta. catalog_json
+ * NULL means the default catalog. Writes the new vault's id (hex) into vault_id.
+ */
+int vault_create(const char *dir, const vault_unlock *u, const char *catalog_json, char vault_id[VAULT_ID_HEX],
+    util_err *err) UTIL_WARN_UNUSED;
+
+/* Opens dir/vault.db, runs pending migrations and loads the keyring. UTIL_EKEY on a wrong key. */
+int vault_open(vault **out, const char *dir, const vault_unlock *u, util_err *err) UTIL_WARN_UNUSED;
+/* Another connection to the same vault, sharing keys and catalog: one per thread. */
+int vault_clone(vault **out, vault *v, util_err *err) UTIL_WARN_UNUSED;
+/* Closes a connection; the shared part goes with the last one. */
+void vault_close(vault *v);
+
+const vault_catalog *vault_catalog_of(const vault *v) UTIL_NONNULL(1);
+const char *vault_id(const vault *v) UTIL_NONNULL(1);
+const keys_ring *vault_ring(const vault *v) UTIL_NONNULL(1);
+
+/* Explicit transactions (batches). Other calls run in their own transaction when none is open. */
+int vault_begin(vault *v, util_err *err) UTIL_WARN_UNUSED;
+int vault_commit(vault *v, util_err *err) UTIL_WARN_UNUSED;
+void vault_rollback(vault *v);
+
+/* ---- citizens ---- */
+
+#define VAULT_TOTP_SECRET_BYTES 20u
+
+/*
+ * Enrols a citizen: checks the national ID and every field against the catalog (unknown field
+ * names are refused), stores the blind index, a new wrapped DEK, each field sealed, and a new
+ * TOTP secret sealed. cid gets the new citizen id; totp (secret memory, may be NULL) gets the
+ * TOTP secret. UTIL_EEXISTS if the national ID is already enrolled.
+ */
+int vault_citizen_create(vault *v, const char *nid, const json_t *fields, unsigned char cid[KEYS_CID_BYTES],
+    unsigned char *totp, util_err *err) UTIL_WARN_UNUSED;
+
+/* Checks a would-be record (national ID and fields) without writing anything. */
+int vault_record_check(const vault_catalog *cat, const char *nid, const json_t *fields, util_err *err)
+    UTIL_WARN_UNUSED;
+
+/* The blind index of a national ID under this vault's key (the ID is checked first). */
+int vault_citizen_index(vault *v, const char *nid, unsigned char out[VAULT_INDEX_BYTES], util_err *err)
+    UTIL_WARN_UNUSED;
+
+/* Finds a citizen by national ID (checked first). UTIL_ENOTFOUND if none. */
+int vault_citizen_find(vault *v, const char *nid, unsigned char cid[KEYS_CID_BYTES], util_err *err)
+    UTIL_WARN_UNUSED;
+
+/*
+ * Reads fields: names (n of them) or, when names is NULL, every catalog field the record has.
+ * Only those fields are decrypted. *out is a new object of name → value.
+ */
+int vault_citizen_read(vault *v, const unsigned char cid[KEYS_CID_BYTES], const char *const *names, size_t n,
+    json_t **out, util_err *err) UTIL_WARN_UNUSED;
+
+/* Rectifies fields (set, or remove with JSON null). The national ID field cannot change. */
+int vault_citizen_update(vault *v, const unsigned char cid[KEYS_CID_BYTES], const json_t *fields, util_err *err)
+    UTIL_WARN_UNUSED;
+
+/* Erasure by crypto-shredding: the wrapped DEK and the row go, with secure_delete on. */
+int vault_citizen_erase(vault *v, const unsigned char cid[KEYS_CID_BYTES], util_err *err) UTIL_WARN_UNUSED;
+
+/* ---- keys and operations ---- */
+
+/*
+ * Adds a KEK version, rewraps every DEK under it in batches (fields are not touched), then
+ * destroys the KEK versions no DEK uses any more. Safe while other processes read and write.
+ */
+int vault_rotate_kek(vault *v, uint32_t *new_version, uint64_t *rewrapped, util_err *err) UTIL_WARN_UNUSED;
+
+/*
+ * Changes the root key of the vault in dir from old to nu: a new key file created at
+ * nu->key_file (O_EXCL), or a new passphrase. Writes a copy of the database re-encrypted under
+ * the new page key (sqlcipher_export), rewraps the keyring in it, then renames it over
+ * vault.db: at every instant exactly one of the two roots opens the vault, and vault_open
+ * finishes an interrupted switch. Takes the vault's lock exclusively (vaultd must be stopped).
+ */
+int vault_rekey(const char *dir, const vault_unlock *old, const vault_unlock *nu, util_err *err) UTIL_WARN_UNUSED;
+
+/* An online backup into a new directory dest: the database (still encrypted) and vault.meta. */
+int vault_backup(vault *v, const char *dest, util_err *err) UTIL_WARN_UNUSED;
+
+/*
+ * Restores a backup directory src into dir, which must not hold a vault: the files are copied,
+ * then opened with u to prove the key fits and the database is intact; on failure dir is left
+ * without a vault again.
+ */
+int vault_restore(const char *src, const char *dir, const vault_unlock *u, util_err *err) UTIL_WARN_UNUSED;
+
+typedef struct vault_stats {
+	uint64_t citizens;
+	uint32_t kek_current;
+	size_t kek_versions;
+	int schema_version;
+	uint64_t db_bytes, wal_bytes;
+} vault_stats;
+
+int vault_stats_get(vault *v, vault_stats *st, util_err *err) UTIL_WARN_UNUSED;
+
+/* Takes the vault's lock file: shared by readers and vaultd, exclusive for rekey and restore. */
+int vault_lock(const char *dir, int exclusive, int *fd, util_err *err) UTIL_WARN_UNUSED;
+
+#endif

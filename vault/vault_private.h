@@ -1,0 +1,99 @@
+/* vault_private.h: what the vault's own files share: the connection, the shared keys, SQL helpers. */
+#ifndef VAULTD_VAULT_PRIVATE_H
+#define VAULTD_VAULT_PRIVATE_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+
+#include "vault.h"
+
+#define VAULT_DB "vault.db"
+#define VAULT_META "vault.meta"
+#define VAULT_LOCK "vault.lock"
+#define VAULT_META_MAX 4096u
+#define VAULT_BUSY_MS 10000
+
+/* What every connection to one vault shares: keys, catalog, identity. */
+typedef struct vault_shared {
+	pthread_mutex_t mu;      /* refs */
+	pthread_rwlock_t ring_mu; /* ring: read to use, write to reload */
+	int refs;
+	char dir[1024];
+	char id[VAULT_ID_HEX];
+	keys_root *root;
+	keys_ring *ring;
+	vault_catalog *cat;
+	char *page_key; /* "x'..'" in secret memory, for new connections */
+} vault_shared;
+
+/* Prepared statements, one set per connection, prepared on first use. */
+enum vault_stmt {
+	ST_KEK_CURRENT,
+	ST_CITIZEN_INSERT,
+	ST_CITIZEN_BY_INDEX,
+	ST_CITIZEN_GET,
+	ST_CITIZEN_UPDATE,
+	ST_CITIZEN_DELETE,
+	ST_COUNT
+};
+
+#define VAULT_ENTRY_MAX (1u + VAULT_NAME_MAX + 2u + VAULT_VALUE_MAX + VAULT_FIELD_OVERHEAD)
+#define VAULT_REC_MAX (1u + VAULT_MAX_FIELDS * VAULT_ENTRY_MAX)
+
+/*
+ * Per-connection working memory for plaintexts and data keys, in secret memory: allocated once
+ * per connection (sodium_malloc costs system calls) and wiped after every operation.
+ */
+typedef struct vault_work {
+	unsigned char dek[KEYS_BYTES];
+	unsigned char totp[VAULT_TOTP_SECRET_BYTES];
+	char value[VAULT_VALUE_MAX + 1];
+	unsigned char blob[VAULT_REC_MAX];
+	unsigned char fresh[VAULT_REC_MAX];
+	size_t used; /* bytes of blob and fresh to wipe */
+} vault_work;
+
+struct vault {
+	sqlite3 *db;
+	vault_shared *sh;
+	int in_tx;
+	vault_work *work;
+	sqlite3_stmt *st[ST_COUNT];
+};
+
+/* Wipes what the last operation left in v->work. */
+void vault_work_wipe(vault *v);
+
+/* Maps a SQLite result to an error code and fills err; returns -1. */
+int vault_sql_fail(vault *v, int rc, util_err *err, const char *what);
+/* Runs SQL with no parameters and no rows. */
+int vault_exec(vault *v, const char *sql, util_err *err);
+/* The cached statement id, reset and ready to bind. NULL (err filled) if it cannot prepare. */
+sqlite3_stmt *vault_stmt(vault *v, enum vault_stmt id, util_err *err);
+
+/* Opens a raw SQLCipher connection to path with a page-key string; UTIL_EKEY on a wrong key. */
+int vault_db_open(const char *path, const char *page_key, int create, sqlite3 **out, util_err *err);
+
+/* Reads every keyring item stored under the root's wrap id into a new ring. */
+int vault_ring_load(sqlite3 *db, const keys_root *root, keys_ring **out, util_err *err);
+/* Stores every item of ring, wrapped by root (replacing items under the same wrap id). */
+int vault_ring_store(sqlite3 *db, const keys_ring *ring, const keys_root *root, util_err *err);
+/* Replaces the shared ring with a fresh load from the database (after another process rotated). */
+int vault_ring_reload(vault *v, util_err *err);
+
+/* Within a write transaction: makes sure the ring's current KEK is the vault's current one. */
+int vault_kek_sync(vault *v, util_err *err);
+
+/* Runs fn inside a transaction unless one is open; rolls back on failure. */
+int vault_tx_begin(vault *v, int *mine, util_err *err);
+int vault_tx_end(vault *v, int mine, int ok, util_err *err);
+
+/* The root key of dir unlocked with u according to its vault.meta (current or pending). */
+int vault_meta_unlock(const char *dir, const vault_unlock *u, int pending, keys_root **root, char id[VAULT_ID_HEX],
+    util_err *err);
+/* Records nu as the pending root ("next") in dir/vault.meta: a fresh salt for a passphrase. */
+int vault_meta_set_next(const char *dir, const vault_unlock *nu, util_err *err);
+
+/* PRAGMA user_version of db. */
+int vault_user_version(sqlite3 *db, int *out);
+#endif
