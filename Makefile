@@ -51,7 +51,7 @@ LIB_SRC = $(wildcard util/*.c keys/*.c vault/*.c api/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/catalog_default.o
 TEST_SRC = $(wildcard tests/unit/test_*.c)
 TEST_BIN = $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-TEST_SUPPORT = $(BUILD)/obj/tests/support.o
+TEST_SUPPORT = $(BUILD)/obj/tests/unit/support.o
 
 .PHONY: all test check-deps deps run bench install clean
 all: check-deps $(BUILD)/vaultd $(BUILD)/vaultctl

@@ -1,0 +1,22 @@
+#!/bin/sh
+# run.sh: runs each cmocka test program, then prints the totals as one closing line.
+set -u
+passed=0 failed=0 progs_failed=""
+for t in "$@"; do
+	out=$("$t" 2>&1)
+	rc=$?
+	printf '%s\n' "$out"
+	p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -n1)
+	f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -n1)
+	passed=$((passed + ${p:-0}))
+	failed=$((failed + ${f:-0}))
+	if [ "$rc" -ne 0 ]; then
+		progs_failed="$progs_failed $(basename "$t")"
+		# a crash reports no count of its own: count the program as one failure at least
+		[ -z "$f" ] && failed=$((failed + 1))
+	fi
+done
+echo
+[ -n "$progs_failed" ] && echo "failing programs:$progs_failed"
+echo "tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ -z "$progs_failed" ]

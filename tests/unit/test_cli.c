@@ -1,0 +1,230 @@
+/* test_cli.c: vaultctl end to end: a real binary, real files, and a scan for leaked plaintext. */
+#include "support.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../vault/vault.h"
+
+/* Known personal data: none of these byte strings may appear in any file of the vault. */
+static const char *const people[][4] = {
+	{"001090012345", "Nguyễn Văn Khải Hoàn", "0912345678", "khai.hoan@example.vn"},
+	{"079195001122", "Trần Thị Mỹ Duyên", "0987654321", "myduyen@example.vn"},
+	{"048201123456", "Lê Quang Trường Sơn", "0935111222", "truongson@example.vn"},
+};
+
+typedef struct cli {
+	char *dir, *data, *ctl;
+} cli;
+
+static int setup(void **state)
+{
+	cli *c = calloc(1, sizeof *c);
+
+	if (vault_init() != 0)
+		return -1;
+	c->dir = test_tmpdir();
+	c->data = test_path(c->dir, "data");
+	c->ctl = test_prog("vaultctl");
+	*state = c;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	cli *c = *state;
+
+	test_rmtree(c->dir);
+	free(c->dir);
+	free(c->data);
+	free(c->ctl);
+	free(c);
+	return 0;
+}
+
+/* Runs vaultctl with args (NULL-terminated), --data appended. */
+static int ctl(cli *c, const char *in, char **out, char **err, ...)
+{
+	char *argv[16];
+	va_list ap;
+	int n = 0, rc;
+
+	argv[n++] = c->ctl;
+	va_start(ap, err);
+	for (const char *a; (a = va_arg(ap, const char *)) != NULL && n < 13;)
+		argv[n++] = (char *)a;
+	va_end(ap);
+	argv[n++] = "--data";
+	argv[n++] = c->data;
+	argv[n] = NULL;
+	rc = test_run(argv, in, out, err);
+	return rc;
+}
+
+static char *people_jsonl(void)
+{
+	char *buf = malloc(4096);
+	size_t i, off = 0;
+
+	for (i = 0; i < 3; i++)
+		off += (size_t)snprintf(buf + off, 4096 - off,
+		    "{\"national_id\":\"%s\",\"fields\":{\"full_name\":\"%s\",\"phone\":\"%s\",\"email\":\"%s\","
+		    "\"religion\":\"Phật giáo\",\"annual_income\":%zu}}\n",
+		    people[i][0], people[i][1], people[i][2], people[i][3], 100000000 + i);
+	return buf;
+}
+
+static void test_import_leaves_no_plaintext(void **state)
+{
+	cli *c = *state;
+	char *in = test_path(c->dir, "people.jsonl"), *enr = test_path(c->dir, "enrol.jsonl");
+	char *bk = test_path(c->data, "backup-1"), *jl = people_jsonl(), *out = NULL, *err = NULL, where[600];
+	vault_unlock u = {0};
+	char *key = test_path(c->data, "master.key");
+	vault *held = NULL;
+	struct stat st;
+	size_t i, j;
+	util_err e;
+
+	assert_int_equal(ctl(c, NULL, NULL, NULL, "init", NULL), 0);
+	test_write_file(in, jl, strlen(jl));
+	/* a second connection held open keeps the WAL and shm files on disk for the scan */
+	u.key_file = key;
+	assert_int_equal(vault_open(&held, c->data, &u, &e), 0);
+	assert_int_equal(ctl(c, NULL, &out, &err, "import", in, "--enrolments", enr, NULL), 0);
+	assert_non_null(strstr(err, "imported 3 citizens"));
+	free(out);
+	free(err);
+	assert_int_equal(ctl(c, NULL, NULL, NULL, "backup", bk, NULL), 0);
+	{
+		char *wal = test_path(c->data, "vault.db-wal");
+
+		assert_int_equal(stat(wal, &st), 0);
+		assert_true(st.st_size > 0);
+		free(wal);
+	}
+	for (i = 0; i < 3; i++)
+		for (j = 0; j < 4; j++)
+			if (test_tree_contains(c->data, people[i][j], strlen(people[i][j]), where, sizeof where))
+				fail_msg("plaintext of person %zu item %zu found in %s", i, j, where);
+	/* and the religion, a sensitive value shared by all three */
+	assert_false(test_tree_contains(c->data, "Phật giáo", strlen("Phật giáo"), where, sizeof where));
+	vault_close(held);
+
+	/* the enrolment file: private, one line per citizen, a TOTP URI and no personal data */
+	assert_int_equal(stat(enr, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	{
+		size_t n;
+		char *e2 = (char *)test_read_file(enr, &n);
+
+		assert_non_null(strstr(e2, "otpauth://totp/vaultd:"));
+		assert_null(strstr(e2, people[0][0]));
+		assert_null(strstr(e2, people[0][1]));
+		free(e2);
+	}
+	/* the data is there: read back by national ID through stdin */
+	assert_int_equal(ctl(c, "079195001122\n", &out, NULL, "get", "--national-id-stdin", NULL), 0);
+	assert_non_null(strstr(out, people[1][1]));
+	free(out);
+	free(in);
+	free(enr);
+	free(bk);
+	free(jl);
+	free(key);
+}
+
+static void test_bad_lines_named_without_values_and_nothing_imported(void **state)
+{
+	cli *c = *state;
+	char *in = test_path(c->dir, "bad.jsonl"), *out = NULL, *err = NULL;
+	const char *lines =
+	    "{\"national_id\":\"001090012345\",\"fields\":{\"full_name\":\"Phạm Hợp Lệ\"}}\n"
+	    "{\"national_id\":\"003090099999\",\"fields\":{\"full_name\":\"Tỉnh Không Có\"}}\n" /* province 003 */
+	    "{\"national_id\":\"079195001122\",\"fields\":{\"phone\":\"ĐIỆN-THOẠI-SAI\"}}\n"    /* bad phone */
+	    "not json at all, Nguyễn Bí Mật\n"
+	    "{\"national_id\":\"001090012345\",\"fields\":{}}\n"                                  /* repeat */
+	    "{\"national_id\":\"048201123456\",\"fields\":{\"ten_rieng\":\"x\"}}\n";              /* unknown */
+
+	assert_int_equal(ctl(c, NULL, NULL, NULL, "init", NULL), 0);
+	test_write_file(in, lines, strlen(lines));
+	assert_int_equal(ctl(c, NULL, &out, &err, "import", in, NULL), 3);
+	assert_non_null(strstr(err, "line 2:"));
+	assert_non_null(strstr(err, "line 3:"));
+	assert_non_null(strstr(err, "line 4:"));
+	assert_non_null(strstr(err, "line 5:"));
+	assert_non_null(strstr(err, "line 6:"));
+	assert_null(strstr(err, "line 1:"));
+	assert_non_null(strstr(err, "nothing was imported"));
+	/* no value of any line is echoed */
+	assert_null(strstr(err, "003090099999"));
+	assert_null(strstr(err, "Tỉnh Không Có"));
+	assert_null(strstr(err, "ĐIỆN-THOẠI-SAI"));
+	assert_null(strstr(err, "Nguyễn Bí Mật"));
+	assert_null(strstr(err, "001090012345"));
+	free(out);
+	free(err);
+	assert_int_equal(ctl(c, NULL, &out, NULL, "stats", NULL), 0);
+	assert_non_null(strstr(out, "\"citizens\": 0"));
+	free(out);
+	free(in);
+}
+
+static void test_commands_and_exit_codes(void **state)
+{
+	static const char *const cmds[] = {"init", "import", "get", "erase", "rotate-kek", "rekey", "backup",
+		"restore", "stats"};
+	cli *c = *state;
+	char *in = test_path(c->dir, "one.jsonl"), *k2 = test_path(c->dir, "k2"), *out = NULL, *cid;
+	const char *one = "{\"national_id\":\"001090012345\",\"fields\":{\"full_name\":\"Đỗ Thị Một\"}}\n";
+	char *enr = test_path(c->dir, "e.jsonl");
+	size_t i;
+
+	for (i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+		assert_int_equal(ctl(c, NULL, NULL, NULL, cmds[i], "--help", NULL), 0);
+	assert_int_equal(ctl(c, NULL, NULL, NULL, "frobnicate", NULL), 2);
+	assert_int_equal(ctl(c, NULL, NULL, NULL, "stats", NULL), 5); /* no vault yet */
+	assert_int_equal(ctl(c, NULL, NULL, NULL, "init", NULL), 0);
+	assert_int_equal(ctl(c, NULL, NULL, NULL, "init", NULL), 6); /* already exists */
+	test_write_file(in, one, strlen(one));
+	assert_int_equal(ctl(c, NULL, NULL, NULL, "import", in, "--enrolments", enr, NULL), 0);
+	assert_int_equal(ctl(c, NULL, NULL, NULL, "import", in, NULL), 3); /* already enrolled */
+	assert_int_equal(ctl(c, "001090012399\n", NULL, NULL, "get", "--national-id-stdin", NULL), 5);
+	assert_int_equal(ctl(c, "12345\n", NULL, NULL, "get", "--national-id-stdin", NULL), 3);
+	/* erase by the citizen id from the enrolment file */
+	{
+		size_t n;
+		char *e = (char *)test_read_file(enr, &n), *p = strstr(e, "\"citizen_id\":\"");
+
+		assert_non_null(p);
+		cid = strndup(p + 14, 32);
+		free(e);
+	}
+	assert_int_equal(ctl(c, NULL, NULL, NULL, "rotate-kek", NULL), 0);
+	assert_int_equal(ctl(c, NULL, &out, NULL, "get", "--citizen", cid, NULL), 0);
+	assert_non_null(strstr(out, "Đỗ Thị Một"));
+	free(out);
+	assert_int_equal(ctl(c, NULL, NULL, NULL, "rekey", "--new-key-file", k2, NULL), 0);
+	assert_int_equal(ctl(c, NULL, NULL, NULL, "stats", NULL), 4); /* the old key: wrong now */
+	assert_int_equal(ctl(c, NULL, NULL, NULL, "erase", "--citizen", cid, "--key-file", k2, NULL), 0);
+	assert_int_equal(ctl(c, NULL, NULL, NULL, "erase", "--citizen", cid, "--key-file", k2, NULL), 5);
+	assert_int_equal(ctl(c, NULL, NULL, NULL, "get", "--citizen", "zz", "--key-file", k2, NULL), 2);
+	free(cid);
+	free(in);
+	free(k2);
+	free(enr);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_import_leaves_no_plaintext, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_lines_named_without_values_and_nothing_imported, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_commands_and_exit_codes, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("vaultctl", tests, NULL, NULL);
+}

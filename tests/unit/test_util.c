@@ -1,0 +1,112 @@
+/* test_util.c: hex and base32 against RFC 4648 vectors, crash-safe file writes, bounded reads. */
+#include "support.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../util/util.h"
+
+static void test_hex_roundtrip_and_rejects(void **state)
+{
+	unsigned char in[4] = {0x00, 0x7f, 0x80, 0xff}, out[4];
+	char hex[9];
+
+	(void)state;
+	util_hex_encode(hex, in, sizeof in);
+	assert_string_equal(hex, "007f80ff");
+	assert_int_equal(util_hex_decode(out, 4, "007F80ff"), 0);
+	assert_memory_equal(in, out, 4);
+	assert_int_equal(util_hex_decode(out, 4, "007f80f"), -1);   /* short */
+	assert_int_equal(util_hex_decode(out, 4, "007f80ff00"), -1); /* long */
+	assert_int_equal(util_hex_decode(out, 4, "007g80ff"), -1);   /* not hex */
+}
+
+static void test_base32_rfc4648_vectors(void **state)
+{
+	/* RFC 4648 section 10, without the padding otpauth URIs leave out */
+	static const struct {
+		const char *in, *out;
+	} v[] = {{"", ""}, {"f", "MY"}, {"fo", "MZXQ"}, {"foo", "MZXW6"}, {"foob", "MZXW6YQ"},
+		{"fooba", "MZXW6YTB"}, {"foobar", "MZXW6YTBOI"}};
+	char out[32];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof v / sizeof v[0]; i++) {
+		util_base32_encode(out, (const unsigned char *)v[i].in, strlen(v[i].in));
+		assert_string_equal(out, v[i].out);
+	}
+}
+
+static void test_write_new_is_exclusive_and_private(void **state)
+{
+	char *dir = test_tmpdir(), *p = test_path(dir, "f"), *l = test_path(dir, "link");
+	struct stat st;
+	util_err err;
+
+	(void)state;
+	assert_int_equal(util_write_new(p, "abc", 3, 0600, &err), 0);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(util_write_new(p, "xyz", 3, 0600, &err), -1);
+	assert_int_equal(err.code, UTIL_EEXISTS);
+	/* a symlink planted at the path is never followed */
+	assert_int_equal(symlink(p, l), 0);
+	assert_int_equal(util_write_new(l, "xyz", 3, 0600, &err), -1);
+	{
+		size_t n;
+		unsigned char *b = test_read_file(p, &n);
+
+		assert_int_equal(n, 3);
+		assert_memory_equal(b, "abc", 3);
+		free(b);
+	}
+	test_rmtree(dir);
+	free(p);
+	free(l);
+	free(dir);
+}
+
+static void test_write_replace_and_bounded_read(void **state)
+{
+	char *dir = test_tmpdir(), *p = test_path(dir, "f");
+	char buf[8];
+	size_t n;
+	util_err err;
+
+	(void)state;
+	assert_int_equal(util_write_replace(p, "one", 3, 0600, &err), 0);
+	assert_int_equal(util_write_replace(p, "two!", 4, 0600, &err), 0);
+	assert_int_equal(util_read_bounded(p, buf, sizeof buf, &n, &err), 0);
+	assert_int_equal(n, 4);
+	assert_memory_equal(buf, "two!", 4);
+	assert_int_equal(util_read_bounded(p, buf, 3, &n, &err), -1); /* larger than the bound */
+	assert_int_equal(err.code, UTIL_EINVAL);
+	test_rmtree(dir);
+	free(p);
+	free(dir);
+}
+
+static void test_code_names_are_stable(void **state)
+{
+	(void)state;
+	assert_string_equal(util_code_name(UTIL_EINVAL), "invalid_input");
+	assert_string_equal(util_code_name(UTIL_EKEY), "wrong_key");
+	assert_string_equal(util_code_name(UTIL_ECORRUPT), "corrupt");
+	assert_string_equal(util_code_name(UTIL_CODE_COUNT), "internal");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hex_roundtrip_and_rejects),
+		cmocka_unit_test(test_base32_rfc4648_vectors),
+		cmocka_unit_test(test_write_new_is_exclusive_and_private),
+		cmocka_unit_test(test_write_replace_and_bounded_read),
+		cmocka_unit_test(test_code_names_are_stable),
+	};
+
+	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
+}

@@ -1,0 +1,823 @@
+/* test_vault.c: the encrypted store: catalog, national IDs, field AEAD, citizens, keys, backups. */
+#include "support.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../vault/vault_private.h"
+
+static int setup(void **state)
+{
+	(void)state;
+	return vault_init();
+}
+
+/* ---- field encryption: known answer and every binding ---- */
+
+/* Sealed with DEK 00..1f, citizen a0..af, DEK version 1, field full_name (format 1). */
+static const char field_kat[] = "01dbed3ea42eae939113943323e6da0813a6a504df64b98d5fe954fb7d49cfa0a40f528af9c01f47"
+                                "085546dc6b84405dded046d0fb54eca5";
+static const char field_kat_plain[] = "Nguyễn Văn A";
+
+static void kat_inputs(unsigned char dek[32], unsigned char cid[16])
+{
+	int i;
+
+	for (i = 0; i < 32; i++)
+		dek[i] = (unsigned char)i;
+	for (i = 0; i < 16; i++)
+		cid[i] = (unsigned char)(0xa0 + i);
+}
+
+static void test_field_known_answer(void **state)
+{
+	unsigned char dek[32], cid[16], sealed[128], out[128];
+	size_t n = (sizeof field_kat - 1) / 2, plen = strlen(field_kat_plain);
+	util_err err;
+
+	(void)state;
+	kat_inputs(dek, cid);
+	assert_int_equal(util_hex_decode(sealed, n, field_kat), 0);
+	assert_int_equal(n, plen + VAULT_FIELD_OVERHEAD);
+	assert_int_equal(vault_field_open(dek, cid, 1, "full_name", sealed, n, out, &err), 0);
+	assert_memory_equal(out, field_kat_plain, plen);
+}
+
+static void test_field_bindings_must_fail(void **state)
+{
+	unsigned char dek[32], cid[16], sealed[128], out[128];
+	size_t n = (sizeof field_kat - 1) / 2, i;
+	util_err err;
+
+	(void)state;
+	kat_inputs(dek, cid);
+	assert_int_equal(util_hex_decode(sealed, n, field_kat), 0);
+	/* moved to another field */
+	assert_int_equal(vault_field_open(dek, cid, 1, "email", sealed, n, out, &err), -1);
+	assert_int_equal(err.code, UTIL_ECORRUPT);
+	/* moved to another citizen */
+	cid[0] ^= 1;
+	assert_int_equal(vault_field_open(dek, cid, 1, "full_name", sealed, n, out, &err), -1);
+	cid[0] ^= 1;
+	/* another key version */
+	assert_int_equal(vault_field_open(dek, cid, 2, "full_name", sealed, n, out, &err), -1);
+	/* another key */
+	dek[5] ^= 1;
+	assert_int_equal(vault_field_open(dek, cid, 1, "full_name", sealed, n, out, &err), -1);
+	dek[5] ^= 1;
+	/* any byte flipped: format, nonce, ciphertext, tag */
+	for (i = 0; i < n; i++) {
+		sealed[i] ^= 0x40;
+		assert_int_equal(vault_field_open(dek, cid, 1, "full_name", sealed, n, out, &err), -1);
+		sealed[i] ^= 0x40;
+	}
+	/* truncated */
+	assert_int_equal(vault_field_open(dek, cid, 1, "full_name", sealed, VAULT_FIELD_OVERHEAD - 1, out, &err), -1);
+	assert_int_equal(vault_field_open(dek, cid, 1, "full_name", sealed, n, out, &err), 0);
+}
+
+/* ---- national IDs ---- */
+
+static void test_national_ids(void **state)
+{
+	static const char *const good[] = {"001090012345", "079195001122", "096300000001", "048201123456"};
+	static const char *const bad[] = {
+		"",             /* empty */
+		"00109001234",  /* 11 digits */
+		"0010900123456", /* 13 digits */
+		"00109001234a", /* a letter */
+		"00109 012345", /* a space */
+		"003090012345", /* 003 is no province */
+		"000090012345", /* 000 neither */
+		"097090012345", /* past the last code */
+		"001490012345", /* century digit 4: born in the 2100s */
+		"001299012345", /* 2099: in the future */
+		"-01090012345",
+	};
+	size_t i;
+	util_err err;
+
+	(void)state;
+	for (i = 0; i < sizeof good / sizeof good[0]; i++)
+		assert_int_equal(vault_nid_check(good[i], strlen(good[i]), &err), 0);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(vault_nid_check(bad[i], strlen(bad[i]), &err), -1);
+		assert_int_equal(err.code, UTIL_EINVAL);
+		assert_null(strstr(err.msg, bad[i][0] ? bad[i] : "\x01")); /* the message never echoes it */
+	}
+}
+
+static void test_blind_index_is_keyed(void **state)
+{
+	unsigned char k1[32] = {1}, k2[32] = {2}, a[32], b[32], c[32];
+
+	(void)state;
+	vault_nid_index(k1, "001090012345", a);
+	vault_nid_index(k1, "001090012345", b);
+	vault_nid_index(k2, "001090012345", c);
+	assert_memory_equal(a, b, 32);
+	assert_memory_not_equal(a, c, 32);
+	vault_nid_index(k1, "001090012346", c);
+	assert_memory_not_equal(a, c, 32);
+}
+
+/* ---- catalog ---- */
+
+static void test_default_catalog(void **state)
+{
+	vault_catalog *cat = NULL;
+	const vault_field_def *d;
+	util_err err;
+
+	(void)state;
+	assert_int_equal(vault_catalog_parse(vault_default_catalog, strlen(vault_default_catalog), &cat, &err), 0);
+	assert_int_equal(vault_catalog_count(cat), 16);
+	assert_non_null(d = vault_catalog_find(cat, "religion", 8));
+	assert_true(d->sensitive);
+	assert_non_null(d = vault_catalog_find(cat, "blood_type", 10));
+	assert_false(d->sensitive); /* Decree 13 Art. 2(4)(b): health data, "not including blood type" */
+	assert_non_null(d = vault_catalog_find(cat, "chronic_conditions", 18));
+	assert_true(d->sensitive);
+	assert_null(vault_catalog_find(cat, "shoe_size", 9));
+	vault_catalog_free(cat);
+}
+
+static void test_field_values(void **state)
+{
+	static const struct {
+		const char *field, *json;
+		int ok;
+	} cases[] = {
+		{"date_of_birth", "\"1990-05-01\"", 1},
+		{"date_of_birth", "\"2024-02-29\"", 1},
+		{"date_of_birth", "\"2023-02-29\"", 0},
+		{"date_of_birth", "\"1990-13-01\"", 0},
+		{"date_of_birth", "\"1990-5-1\"", 0},
+		{"date_of_birth", "19900501", 0},
+		{"gender", "\"female\"", 1},
+		{"gender", "\"Female\"", 0},
+		{"blood_type", "\"AB-\"", 1},
+		{"blood_type", "\"C+\"", 0},
+		{"annual_income", "120000000", 1},
+		{"annual_income", "-1", 0},
+		{"annual_income", "\"120000000\"", 0},
+		{"annual_income", "1.5", 0},
+		{"phone", "\"0912345678\"", 1},
+		{"phone", "\"+84912345678\"", 1},
+		{"phone", "\"09123-45678\"", 0},
+		{"phone", "\"0912345678901234\"", 0},
+		{"email", "\"a@b.vn\"", 1},
+		{"email", "\"a@@b.vn\"", 0},
+		{"email", "\"a b@c.vn\"", 0},
+		{"email", "\"ab.vn\"", 0},
+		{"tax_code", "\"0123456789\"", 1},
+		{"tax_code", "\"01234X6789\"", 0},
+		{"health_insurance_number", "\"DN4790123456789\"", 1},
+		{"health_insurance_number", "\"dn4790123456789\"", 0},
+		{"full_name", "\"Nguyễn Thị Minh Khai\"", 1},
+		{"full_name", "\"tab\\there\"", 0},
+		{"full_name", "\"nul\\u0000byte\"", 0},
+		{"full_name", "12", 0},
+		{"full_name", "null", 0},
+		{"chronic_conditions", "\"\"", 1},
+	};
+	vault_catalog *cat = NULL;
+	char out[VAULT_VALUE_MAX];
+	size_t i, n;
+	util_err err;
+
+	(void)state;
+	assert_int_equal(vault_catalog_parse(vault_default_catalog, strlen(vault_default_catalog), &cat, &err), 0);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const vault_field_def *d = vault_catalog_find(cat, cases[i].field, strlen(cases[i].field));
+		json_t *v = json_loads(cases[i].json, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+		int rc;
+
+		assert_non_null(d);
+		assert_non_null(v);
+		rc = vault_field_check(d, v, out, &n, &err);
+		if (rc != (cases[i].ok ? 0 : -1))
+			fail_msg("case %zu (%s = %s): expected %s", i, cases[i].field, cases[i].json,
+			    cases[i].ok ? "ok" : "refusal");
+		json_decref(v);
+	}
+	{
+		/* a string one byte over the bound is refused, at the bound accepted */
+		const vault_field_def *d = vault_catalog_find(cat, "full_name", 9);
+		char big[102];
+		json_t *v;
+
+		memset(big, 'a', sizeof big);
+		v = json_stringn(big, 101);
+		assert_int_equal(vault_field_check(d, v, out, &n, &err), -1);
+		json_decref(v);
+		v = json_stringn(big, 100);
+		assert_int_equal(vault_field_check(d, v, out, &n, &err), 0);
+		json_decref(v);
+	}
+	vault_catalog_free(cat);
+}
+
+static void test_bad_catalogs_refused(void **state)
+{
+	static const char *const bad[] = {
+		"",
+		"[]",
+		"{\"version\": 2, \"fields\": []}",
+		"{\"version\": 1, \"fields\": []}",
+		/* no national_id */
+		"{\"version\":1,\"fields\":[{\"name\":\"a\",\"type\":\"date\",\"category\":\"basic\","
+		"\"description\":{\"vi\":\"a\",\"en\":\"a\"}}]}",
+		/* duplicate name */
+		"{\"version\":1,\"fields\":[{\"name\":\"national_id\",\"type\":\"string\",\"max_length\":12,"
+		"\"category\":\"basic\",\"description\":{\"vi\":\"a\",\"en\":\"a\"}},{\"name\":\"national_id\","
+		"\"type\":\"date\",\"category\":\"basic\",\"description\":{\"vi\":\"a\",\"en\":\"a\"}}]}",
+		/* unknown key */
+		"{\"version\":1,\"fields\":[{\"name\":\"national_id\",\"type\":\"string\",\"max_length\":12,"
+		"\"category\":\"basic\",\"colour\":\"red\",\"description\":{\"vi\":\"a\",\"en\":\"a\"}}]}",
+		/* bad category */
+		"{\"version\":1,\"fields\":[{\"name\":\"national_id\",\"type\":\"string\",\"max_length\":12,"
+		"\"category\":\"secret\",\"description\":{\"vi\":\"a\",\"en\":\"a\"}}]}",
+		/* bad name */
+		"{\"version\":1,\"fields\":[{\"name\":\"National ID\",\"type\":\"string\",\"max_length\":12,"
+		"\"category\":\"basic\",\"description\":{\"vi\":\"a\",\"en\":\"a\"}}]}",
+		/* max_length beyond the vault's bound */
+		"{\"version\":1,\"fields\":[{\"name\":\"national_id\",\"type\":\"string\",\"max_length\":100000,"
+		"\"category\":\"basic\",\"description\":{\"vi\":\"a\",\"en\":\"a\"}}]}",
+	};
+	vault_catalog *cat = NULL;
+	size_t i;
+	util_err err;
+
+	(void)state;
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		if (vault_catalog_parse(bad[i], strlen(bad[i]), &cat, &err) == 0)
+			fail_msg("bad catalog %zu was accepted", i);
+		assert_int_equal(err.code, UTIL_EINVAL);
+	}
+}
+
+/* ---- the store ---- */
+
+typedef struct fixture {
+	char *dir, *data, *key;
+	vault_unlock u;
+	vault *v;
+} fixture;
+
+static void fx_open(fixture *f)
+{
+	util_err err;
+
+	if (vault_open(&f->v, f->data, &f->u, &err) != 0)
+		fail_msg("vault_open: %s", err.msg);
+}
+
+static int fx_setup(void **state)
+{
+	fixture *f = calloc(1, sizeof *f);
+	char id[VAULT_ID_HEX];
+	util_err err;
+
+	f->dir = test_tmpdir();
+	f->data = test_path(f->dir, "data");
+	f->key = test_path(f->dir, "master.key");
+	f->u.key_file = f->key;
+	if (vault_create(f->data, &f->u, NULL, id, &err) != 0)
+		fail_msg("vault_create: %s", err.msg);
+	fx_open(f);
+	*state = f;
+	return 0;
+}
+
+static int fx_teardown(void **state)
+{
+	fixture *f = *state;
+
+	vault_close(f->v);
+	test_rmtree(f->dir);
+	free(f->dir);
+	free(f->data);
+	free(f->key);
+	free(f);
+	return 0;
+}
+
+static json_t *fields_of(const char *name, const char *phone)
+{
+	return json_pack("{s:s, s:s, s:s, s:s}", "full_name", name, "phone", phone, "email", "someone@example.vn",
+	    "date_of_birth", "1990-05-01");
+}
+
+static void enrol(vault *v, const char *nid, const char *name, const char *phone, unsigned char cid[16])
+{
+	json_t *fl = fields_of(name, phone);
+	util_err err;
+
+	if (vault_citizen_create(v, nid, fl, cid, NULL, &err) != 0)
+		fail_msg("enrol: %s", err.msg);
+	json_decref(fl);
+}
+
+static int64_t count_citizens(vault *v)
+{
+	vault_stats st;
+	util_err err;
+
+	assert_int_equal(vault_stats_get(v, &st, &err), 0);
+	return (int64_t)st.citizens;
+}
+
+static void test_create_find_read_subset(void **state)
+{
+	fixture *f = *state;
+	unsigned char cid[16], found[16];
+	const char *names[] = {"phone"};
+	json_t *o = NULL;
+	util_err err;
+
+	enrol(f->v, "001090012345", "Nguyễn Văn A", "0912345678", cid);
+	assert_int_equal(vault_citizen_find(f->v, "001090012345", found, &err), 0);
+	assert_memory_equal(cid, found, 16);
+	assert_int_equal(vault_citizen_find(f->v, "001090012346", found, &err), -1);
+	assert_int_equal(err.code, UTIL_ENOTFOUND);
+	/* only what was asked for comes back */
+	assert_int_equal(vault_citizen_read(f->v, cid, names, 1, &o, &err), 0);
+	assert_int_equal(json_object_size(o), 1);
+	assert_string_equal(json_string_value(json_object_get(o, "phone")), "0912345678");
+	json_decref(o);
+	/* everything, including the national ID the citizen can read back */
+	assert_int_equal(vault_citizen_read(f->v, cid, NULL, 0, &o, &err), 0);
+	assert_int_equal(json_object_size(o), 5);
+	assert_string_equal(json_string_value(json_object_get(o, "national_id")), "001090012345");
+	assert_string_equal(json_string_value(json_object_get(o, "full_name")), "Nguyễn Văn A");
+	json_decref(o);
+}
+
+static void test_bad_records_write_nothing(void **state)
+{
+	fixture *f = *state;
+	unsigned char cid[16];
+	json_t *fl;
+	util_err err;
+
+	enrol(f->v, "001090012345", "Nguyễn Văn A", "0912345678", cid);
+	/* the same national ID again */
+	fl = fields_of("Someone Else", "0911111111");
+	assert_int_equal(vault_citizen_create(f->v, "001090012345", fl, cid, NULL, &err), -1);
+	assert_int_equal(err.code, UTIL_EEXISTS);
+	json_decref(fl);
+	/* an unknown field, a bad value, the national ID among the fields, a bad national ID */
+	fl = json_pack("{s:s}", "shoe_size", "42");
+	assert_int_equal(vault_citizen_create(f->v, "001090012399", fl, cid, NULL, &err), -1);
+	assert_int_equal(err.code, UTIL_EINVAL);
+	json_decref(fl);
+	fl = json_pack("{s:s}", "date_of_birth", "1990-02-30");
+	assert_int_equal(vault_citizen_create(f->v, "001090012399", fl, cid, NULL, &err), -1);
+	assert_null(strstr(err.msg, "1990-02-30"));
+	json_decref(fl);
+	fl = json_pack("{s:s}", "national_id", "001090012399");
+	assert_int_equal(vault_citizen_create(f->v, "001090012399", fl, cid, NULL, &err), -1);
+	json_decref(fl);
+	fl = json_object();
+	assert_int_equal(vault_citizen_create(f->v, "003090012399", fl, cid, NULL, &err), -1);
+	json_decref(fl);
+	assert_int_equal(count_citizens(f->v), 1);
+}
+
+static void test_update_fields(void **state)
+{
+	fixture *f = *state;
+	unsigned char cid[16];
+	json_t *ch, *o = NULL;
+	util_err err;
+
+	enrol(f->v, "001090012345", "Nguyễn Văn A", "0912345678", cid);
+	ch = json_pack("{s:s, s:n, s:s}", "phone", "0987654321", "email", "blood_type", "O+");
+	assert_int_equal(vault_citizen_update(f->v, cid, ch, &err), 0);
+	json_decref(ch);
+	assert_int_equal(vault_citizen_read(f->v, cid, NULL, 0, &o, &err), 0);
+	assert_string_equal(json_string_value(json_object_get(o, "phone")), "0987654321");
+	assert_string_equal(json_string_value(json_object_get(o, "blood_type")), "O+");
+	assert_null(json_object_get(o, "email"));
+	assert_string_equal(json_string_value(json_object_get(o, "full_name")), "Nguyễn Văn A");
+	json_decref(o);
+	ch = json_pack("{s:s}", "national_id", "001090012346");
+	assert_int_equal(vault_citizen_update(f->v, cid, ch, &err), -1);
+	json_decref(ch);
+	ch = json_pack("{s:s}", "phone", "not a phone");
+	assert_int_equal(vault_citizen_update(f->v, cid, ch, &err), -1);
+	json_decref(ch);
+}
+
+/* Runs SQL on the vault's own connection, binding one blob. */
+static void sql_blob(vault *v, const char *sql, const void *blob, size_t n, const unsigned char cid[16])
+{
+	sqlite3_stmt *s;
+
+	assert_int_equal(sqlite3_prepare_v2(v->db, sql, -1, &s, NULL), SQLITE_OK);
+	sqlite3_bind_blob(s, 1, blob, (int)n, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(s, 2, cid, 16, SQLITE_TRANSIENT);
+	assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+	sqlite3_finalize(s);
+}
+
+static unsigned char *get_blob(vault *v, const char *col, const unsigned char cid[16], size_t *n)
+{
+	char sql[128];
+	sqlite3_stmt *s;
+	unsigned char *b;
+
+	snprintf(sql, sizeof sql, "SELECT %s FROM citizens WHERE cid = ?1", col);
+	assert_int_equal(sqlite3_prepare_v2(v->db, sql, -1, &s, NULL), SQLITE_OK);
+	sqlite3_bind_blob(s, 1, cid, 16, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	*n = (size_t)sqlite3_column_bytes(s, 0);
+	b = malloc(*n);
+	memcpy(b, sqlite3_column_blob(s, 0), *n);
+	sqlite3_finalize(s);
+	return b;
+}
+
+static void test_tampered_and_moved_ciphertexts_fail(void **state)
+{
+	fixture *f = *state;
+	unsigned char a[16], b[16], *blob, *p;
+	const char *phone[] = {"phone"}, *email[] = {"email"};
+	json_t *o = NULL;
+	size_t n;
+	util_err err;
+
+	enrol(f->v, "001090012345", "Nguyễn Văn A", "0912345678", a);
+	enrol(f->v, "079195001122", "Trần Thị B", "0988888888", b);
+
+	/* 1. a field's ciphertext relabelled as another field ("phone" -> "email", same length) */
+	blob = get_blob(f->v, "fields", a, &n);
+	p = memmem(blob, n, "phone", 5);
+	assert_non_null(p);
+	memcpy(p, "email", 5);
+	{
+		/* and the real email entry renamed out of the way */
+		unsigned char *q = memmem(p + 5, n - (size_t)(p + 5 - blob), "email", 5);
+
+		if (q == NULL)
+			q = memmem(blob, (size_t)(p - blob), "email", 5);
+		assert_non_null(q);
+		memcpy(q, "phone", 5);
+	}
+	sql_blob(f->v, "UPDATE citizens SET fields = ?1 WHERE cid = ?2", blob, n, a);
+	assert_int_equal(vault_citizen_read(f->v, a, email, 1, &o, &err), -1);
+	assert_int_equal(err.code, UTIL_ECORRUPT);
+	assert_int_equal(vault_citizen_read(f->v, a, phone, 1, &o, &err), -1);
+	free(blob);
+
+	/* 2. citizen B's whole record copied onto citizen A: B's ciphertexts do not open as A's */
+	blob = get_blob(f->v, "fields", b, &n);
+	sql_blob(f->v, "UPDATE citizens SET fields = ?1 WHERE cid = ?2", blob, n, a);
+	assert_int_equal(vault_citizen_read(f->v, a, NULL, 0, &o, &err), -1);
+	assert_int_equal(err.code, UTIL_ECORRUPT);
+	free(blob);
+
+	/* 3. B's wrapped DEK copied onto A */
+	blob = get_blob(f->v, "dek", b, &n);
+	sql_blob(f->v, "UPDATE citizens SET dek = ?1 WHERE cid = ?2", blob, n, a);
+	assert_int_equal(vault_citizen_read(f->v, a, NULL, 0, &o, &err), -1);
+	free(blob);
+
+	/* 4. one byte of B's stored ciphertext flipped */
+	blob = get_blob(f->v, "fields", b, &n);
+	blob[n - 3] ^= 1;
+	sql_blob(f->v, "UPDATE citizens SET fields = ?1 WHERE cid = ?2", blob, n, b);
+	assert_int_equal(vault_citizen_read(f->v, b, NULL, 0, &o, &err), -1);
+	assert_int_equal(err.code, UTIL_ECORRUPT);
+	free(blob);
+}
+
+static void test_rotate_kek_keeps_old_data(void **state)
+{
+	fixture *f = *state;
+	unsigned char a[16], b[16];
+	uint32_t ver;
+	uint64_t n;
+	vault_stats st;
+	json_t *o = NULL;
+	util_err err;
+
+	enrol(f->v, "001090012345", "Nguyễn Văn A", "0912345678", a);
+	enrol(f->v, "079195001122", "Trần Thị B", "0988888888", b);
+	assert_int_equal(vault_rotate_kek(f->v, &ver, &n, &err), 0);
+	assert_int_equal(ver, 2);
+	assert_int_equal(n, 2);
+	assert_int_equal(vault_stats_get(f->v, &st, &err), 0);
+	assert_int_equal(st.kek_current, 2);
+	assert_int_equal(st.kek_versions, 1); /* version 1 destroyed: nothing used it any more */
+	assert_int_equal(vault_citizen_read(f->v, a, NULL, 0, &o, &err), 0);
+	assert_string_equal(json_string_value(json_object_get(o, "full_name")), "Nguyễn Văn A");
+	json_decref(o);
+	/* after a reopen too: the keyring on disk holds what is needed */
+	vault_close(f->v);
+	fx_open(f);
+	assert_int_equal(vault_citizen_read(f->v, b, NULL, 0, &o, &err), 0);
+	json_decref(o);
+}
+
+static void test_rotation_seen_by_another_handle(void **state)
+{
+	fixture *f = *state;
+	vault *other = NULL;
+	unsigned char a[16], c[16];
+	uint32_t ver;
+	uint64_t n;
+	json_t *o = NULL;
+	util_err err;
+
+	/* `other` stands for a running vaultd: opened before the rotation, with its own keyring */
+	assert_int_equal(vault_open(&other, f->data, &f->u, &err), 0);
+	enrol(f->v, "001090012345", "Nguyễn Văn A", "0912345678", a);
+	assert_int_equal(vault_rotate_kek(f->v, &ver, &n, &err), 0);
+	/* it reads a DEK wrapped under a KEK it never saw */
+	assert_int_equal(vault_citizen_read(other, a, NULL, 0, &o, &err), 0);
+	json_decref(o);
+	/* and wraps new DEKs under the current KEK, not its stale one */
+	enrol(other, "079195001122", "Trần Thị B", "0988888888", c);
+	vault_close(other);
+	assert_int_equal(vault_rotate_kek(f->v, &ver, &n, &err), 0);
+	assert_int_equal(ver, 3);
+	vault_close(f->v);
+	fx_open(f);
+	assert_int_equal(vault_citizen_read(f->v, c, NULL, 0, &o, &err), 0);
+	json_decref(o);
+}
+
+static void test_erased_citizen_unrecoverable(void **state)
+{
+	fixture *f = *state;
+	unsigned char a[16], b[16], dek[32], *wrapped, *fields;
+	size_t wn, fn;
+	uint32_t ver;
+	uint64_t n;
+	json_t *o = NULL;
+	util_err err;
+
+	enrol(f->v, "001090012345", "Nguyễn Văn A", "0912345678", a);
+	enrol(f->v, "079195001122", "Trần Thị B", "0988888888", b);
+	/* what a backup taken now would hold of A */
+	wrapped = get_blob(f->v, "dek", a, &wn);
+	fields = get_blob(f->v, "fields", a, &fn);
+	assert_int_equal(vault_citizen_erase(f->v, a, &err), 0);
+	assert_int_equal(vault_citizen_read(f->v, a, NULL, 0, &o, &err), -1);
+	assert_int_equal(err.code, UTIL_ENOTFOUND);
+	assert_int_equal(vault_citizen_find(f->v, "001090012345", b, &err), -1);
+	assert_int_equal(vault_citizen_erase(f->v, a, &err), -1);
+	/* today the old wrapped DEK still opens under KEK 1: backups are why rotation matters */
+	assert_int_equal(keys_ring_unwrap_dek(vault_ring(f->v), 1, a, wrapped, wn, dek, &err), 0);
+	/* after a rotation KEK 1 is destroyed, and the backed-up copy is dead too */
+	assert_int_equal(vault_rotate_kek(f->v, &ver, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_false(keys_ring_has_kek(vault_ring(f->v), 1));
+	assert_int_equal(keys_ring_unwrap_dek(vault_ring(f->v), 1, a, wrapped, wn, dek, &err), -1);
+	assert_int_equal(keys_ring_unwrap_dek(vault_ring(f->v), ver, a, wrapped, wn, dek, &err), -1);
+	{
+		sqlite3_stmt *s;
+
+		assert_int_equal(sqlite3_prepare_v2(f->v->db, "SELECT count(*) FROM key_items WHERE name = 'kek:1'", -1,
+		                     &s, NULL),
+		    SQLITE_OK);
+		assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+		assert_int_equal(sqlite3_column_int(s, 0), 0);
+		sqlite3_finalize(s);
+	}
+	free(wrapped);
+	free(fields);
+}
+
+static void test_wrong_key_refused(void **state)
+{
+	fixture *f = *state;
+	char *other = test_path(f->dir, "other.key");
+	keys_root *r = NULL;
+	vault_unlock bad = {.key_file = other};
+	vault *v = NULL;
+	util_err err;
+
+	assert_int_equal(keys_root_create_file(other, &r, &err), 0);
+	keys_root_free(r);
+	assert_int_equal(vault_open(&v, f->data, &bad, &err), -1);
+	assert_int_equal(err.code, UTIL_EKEY);
+	bad.key_file = NULL;
+	bad.passphrase = "a passphrase";
+	bad.passphrase_len = 12;
+	assert_int_equal(vault_open(&v, f->data, &bad, &err), -1);
+	assert_int_equal(err.code, UTIL_EKEY);
+	free(other);
+}
+
+static void test_passphrase_vault(void **state)
+{
+	char *dir = test_tmpdir(), *data = test_path(dir, "data"), id[VAULT_ID_HEX];
+	vault_unlock u = {.passphrase = "sông Hồng chảy mãi", .kdf_ops = 1, .kdf_mem = 8192};
+	vault_unlock wrong = u;
+	vault *v = NULL;
+	unsigned char cid[16];
+	util_err err;
+
+	(void)state;
+	u.passphrase_len = strlen(u.passphrase);
+	wrong.passphrase = "sông Hồng chảy mãI";
+	wrong.passphrase_len = strlen(wrong.passphrase);
+	assert_int_equal(vault_create(data, &u, NULL, id, &err), 0);
+	assert_int_equal(vault_open(&v, data, &wrong, &err), -1);
+	assert_int_equal(err.code, UTIL_EKEY);
+	assert_int_equal(vault_open(&v, data, &u, &err), 0);
+	enrol(v, "001090012345", "Nguyễn Văn A", "0912345678", cid);
+	vault_close(v);
+	test_rmtree(dir);
+	free(data);
+	free(dir);
+}
+
+static void test_rekey_key_file_and_passphrase(void **state)
+{
+	fixture *f = *state;
+	char *k2 = test_path(f->dir, "new.key");
+	vault_unlock nu = {.key_file = k2};
+	vault_unlock pu = {.passphrase = "a long enough passphrase", .kdf_ops = 1, .kdf_mem = 8192};
+	unsigned char a[16], found[16];
+	vault *v = NULL;
+	util_err err;
+
+	pu.passphrase_len = strlen(pu.passphrase);
+	enrol(f->v, "001090012345", "Nguyễn Văn A", "0912345678", a);
+	/* vaultd running (a shared lock held) blocks a rekey */
+	{
+		int fd;
+
+		assert_int_equal(vault_lock(f->data, 0, &fd, &err), 0);
+		assert_int_equal(vault_rekey(f->data, &f->u, &nu, &err), -1);
+		assert_int_equal(err.code, UTIL_EBUSY);
+		close(fd);
+	}
+	vault_close(f->v);
+	f->v = NULL;
+	if (vault_rekey(f->data, &f->u, &nu, &err) != 0)
+		fail_msg("rekey: %s", err.msg);
+	assert_int_equal(vault_open(&v, f->data, &f->u, &err), -1); /* the old key no longer opens it */
+	assert_int_equal(err.code, UTIL_EKEY);
+	assert_int_equal(vault_open(&v, f->data, &nu, &err), 0);
+	/* blind indexes survive: the national ID still finds the same citizen */
+	assert_int_equal(vault_citizen_find(v, "001090012345", found, &err), 0);
+	assert_memory_equal(a, found, 16);
+	vault_close(v);
+	/* and on to a passphrase */
+	assert_int_equal(vault_rekey(f->data, &nu, &pu, &err), 0);
+	assert_int_equal(vault_open(&v, f->data, &nu, &err), -1);
+	assert_int_equal(vault_open(&v, f->data, &pu, &err), 0);
+	assert_int_equal(vault_citizen_find(v, "001090012345", found, &err), 0);
+	vault_close(v);
+	f->u = pu;
+	fx_open(f);
+	free(k2);
+}
+
+static void test_rekey_interrupted_after_switch_is_finished_on_open(void **state)
+{
+	fixture *f = *state;
+	char *k2 = test_path(f->dir, "new.key"), *meta = test_path(f->data, "vault.meta");
+	vault_unlock nu = {.key_file = k2};
+	unsigned char *old_meta, a[16];
+	size_t n;
+	json_t *m;
+	vault *v = NULL;
+	util_err err;
+
+	enrol(f->v, "001090012345", "Nguyễn Văn A", "0912345678", a);
+	vault_close(f->v);
+	f->v = NULL;
+	old_meta = test_read_file(meta, &n);
+	assert_int_equal(vault_rekey(f->data, &f->u, &nu, &err), 0);
+	/* put vault.meta back as it stood between the database switch and the meta update */
+	m = json_loadb((const char *)old_meta, n, 0, NULL);
+	json_object_set_new(m, "next", json_pack("{s:s}", "kind", "key_file"));
+	{
+		char *s = json_dumps(m, 0);
+
+		test_write_file(meta, s, strlen(s));
+		vault_json_free(s);
+	}
+	json_decref(m);
+	assert_int_equal(vault_open(&v, f->data, &nu, &err), 0);
+	vault_close(v);
+	free(old_meta);
+	old_meta = test_read_file(meta, &n);
+	assert_null(strstr((const char *)old_meta, "next")); /* promoted */
+	free(old_meta);
+	f->u = nu;
+	fx_open(f);
+	free(k2);
+	free(meta);
+}
+
+static void test_backup_and_restore(void **state)
+{
+	fixture *f = *state;
+	char *bk = test_path(f->dir, "backup"), *rs = test_path(f->dir, "restored"), *rs2 = test_path(f->dir, "r2");
+	char *other = test_path(f->dir, "other.key"), *db = test_path(rs2, "vault.db");
+	unsigned char a[16];
+	vault *v = NULL;
+	json_t *o = NULL;
+	keys_root *r = NULL;
+	vault_unlock bad = {.key_file = other};
+	struct stat st;
+	util_err err;
+
+	enrol(f->v, "001090012345", "Nguyễn Văn A", "0912345678", a);
+	assert_int_equal(vault_backup(f->v, bk, &err), 0);
+	assert_int_equal(vault_backup(f->v, bk, &err), -1); /* never over an existing one */
+	assert_int_equal(err.code, UTIL_EEXISTS);
+	assert_int_equal(vault_restore(bk, rs, &f->u, &err), 0);
+	assert_int_equal(vault_open(&v, rs, &f->u, &err), 0);
+	assert_int_equal(vault_citizen_read(v, a, NULL, 0, &o, &err), 0);
+	assert_string_equal(json_string_value(json_object_get(o, "full_name")), "Nguyễn Văn A");
+	json_decref(o);
+	vault_close(v);
+	/* into a directory that holds a vault: refused */
+	assert_int_equal(vault_restore(bk, rs, &f->u, &err), -1);
+	assert_int_equal(err.code, UTIL_EEXISTS);
+	/* with the wrong key: refused, and no vault left behind */
+	assert_int_equal(keys_root_create_file(other, &r, &err), 0);
+	keys_root_free(r);
+	assert_int_equal(vault_restore(bk, rs2, &bad, &err), -1);
+	assert_int_equal(err.code, UTIL_EKEY);
+	assert_int_equal(stat(db, &st), -1);
+	free(bk);
+	free(rs);
+	free(rs2);
+	free(other);
+	free(db);
+}
+
+static void test_no_plaintext_on_disk_while_open(void **state)
+{
+	fixture *f = *state;
+	static const char *const secrets[] = {"001090012345", "Nguyễn Văn Bí Mật", "0912345678", "someone@example.vn"};
+	char *bk = test_path(f->dir, "bk"), where[512];
+	unsigned char a[16];
+	struct stat st;
+	char *wal = test_path(f->data, "vault.db-wal");
+	size_t i;
+
+	enrol(f->v, "001090012345", "Nguyễn Văn Bí Mật", "0912345678", a);
+	assert_int_equal(stat(wal, &st), 0); /* the WAL exists and is scanned too */
+	assert_true(st.st_size > 0);
+	{
+		util_err err;
+
+		assert_int_equal(vault_backup(f->v, bk, &err), 0);
+	}
+	for (i = 0; i < sizeof secrets / sizeof secrets[0]; i++) {
+		if (test_tree_contains(f->dir, secrets[i], strlen(secrets[i]), where, sizeof where))
+			fail_msg("plaintext value %zu found in %s", i, where);
+	}
+	/* the scanner itself finds what is there */
+	{
+		char *plain = test_path(f->dir, "plain.txt");
+
+		test_write_file(plain, secrets[1], strlen(secrets[1]));
+		assert_true(test_tree_contains(f->dir, secrets[1], strlen(secrets[1]), where, sizeof where));
+		unlink(plain);
+		free(plain);
+	}
+	free(bk);
+	free(wal);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_field_known_answer),
+		cmocka_unit_test(test_field_bindings_must_fail),
+		cmocka_unit_test(test_national_ids),
+		cmocka_unit_test(test_blind_index_is_keyed),
+		cmocka_unit_test(test_default_catalog),
+		cmocka_unit_test(test_field_values),
+		cmocka_unit_test(test_bad_catalogs_refused),
+		cmocka_unit_test_setup_teardown(test_create_find_read_subset, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_bad_records_write_nothing, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_update_fields, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_tampered_and_moved_ciphertexts_fail, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_rotate_kek_keeps_old_data, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_rotation_seen_by_another_handle, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_erased_citizen_unrecoverable, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_wrong_key_refused, fx_setup, fx_teardown),
+		cmocka_unit_test(test_passphrase_vault),
+		cmocka_unit_test_setup_teardown(test_rekey_key_file_and_passphrase, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_rekey_interrupted_after_switch_is_finished_on_open, fx_setup,
+		    fx_teardown),
+		cmocka_unit_test_setup_teardown(test_backup_and_restore, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_no_plaintext_on_disk_while_open, fx_setup, fx_teardown),
+	};
+
+	return cmocka_run_group_tests_name("vault", tests, setup, NULL);
+}
