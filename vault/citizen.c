@@ -61,21 +61,24 @@ static size_t rec_put(unsigned char *out, const char *name, const unsigned char 
 
 /* Seals value (n bytes) as field name and writes the entry at out; returns its size. */
 static size_t rec_seal(unsigned char *out, const unsigned char *dek, const unsigned char *cid, uint32_t dek_version,
-    const char *name, const void *value, size_t n)
+    const char *name, const unsigned char *nonce, const void *value, size_t n)
 {
 	size_t nl = strlen(name);
 
 	out[0] = (unsigned char)nl;
 	memcpy(out + 1, name, nl);
 	util_put_u16(out + 1 + nl, (uint16_t)(n + VAULT_FIELD_OVERHEAD));
-	vault_field_seal(dek, cid, dek_version, name, value, n, out + 3 + nl);
+	vault_field_seal_nonce(dek, cid, dek_version, name, nonce, value, n, out + 3 + nl);
 	return 3 + nl + n + VAULT_FIELD_OVERHEAD;
 }
 
 typedef vault_work rec_work;
 
-/* Checks the fields object: known names, valid values; national_id may not be given here. */
-static int check_fields(const vault_catalog *cat, const json_t *fields, int allow_null, util_err *err)
+/*
+ * Checks the fields object: known names, national_id not among them, and (with values) valid
+ * values. Writers pass values = 0: they check each value as they seal it.
+ */
+static int check_fields(const vault_catalog *cat, const json_t *fields, int allow_null, int values, util_err *err)
 {
 	const char *k;
 	json_t *val;
@@ -93,6 +96,8 @@ static int check_fields(const vault_catalog *cat, const json_t *fields, int allo
 			return util_fail(err, UTIL_EINVAL, "national_id is given beside fields, not in them");
 		if (json_is_null(val) && allow_null)
 			continue;
+		if (!values)
+			continue;
 		{
 			char tmp[VAULT_VALUE_MAX];
 			size_t n;
@@ -106,14 +111,18 @@ static int check_fields(const vault_catalog *cat, const json_t *fields, int allo
 	return 0;
 }
 
-/* Builds a whole record blob from nid and fields, sealed under dek. Returns its size, 0 on error. */
+/*
+ * Builds a whole record blob from nid and fields, sealed under w->dek with the nonces in
+ * w->rnd from offset *rnd_off. Returns its size, 0 on error.
+ */
 static size_t build_record(const vault_catalog *cat, rec_work *w, const unsigned char *cid, const char *nid,
-    const json_t *fields, util_err *err)
+    const json_t *fields, size_t *rnd_off, util_err *err)
 {
 	size_t off = 1, i, n;
 
 	w->blob[0] = REC_FORMAT;
-	off += rec_seal(w->blob + off, w->dek, cid, 1, "national_id", nid, VAULT_NID_LEN);
+	off += rec_seal(w->blob + off, w->dek, cid, 1, "national_id", w->rnd + *rnd_off, nid, VAULT_NID_LEN);
+	*rnd_off += KEYS_NONCE_BYTES;
 	/* catalog order, so the same input always gives the same layout */
 	for (i = 0; i < vault_catalog_count(cat); i++) {
 		const vault_field_def *d = vault_catalog_at(cat, i);
@@ -123,7 +132,8 @@ static size_t build_record(const vault_catalog *cat, rec_work *w, const unsigned
 			continue;
 		if (vault_field_check(d, val, w->value, &n, err) != 0)
 			return 0;
-		off += rec_seal(w->blob + off, w->dek, cid, 1, d->name, w->value, n);
+		off += rec_seal(w->blob + off, w->dek, cid, 1, d->name, w->rnd + *rnd_off, w->value, n);
+		*rnd_off += KEYS_NONCE_BYTES;
 	}
 	return off;
 }
@@ -137,19 +147,24 @@ int vault_citizen_create(vault *v, const char *nid, const json_t *fields, unsign
 	sqlite3_stmt *s;
 	rec_work *w = NULL;
 	uint32_t kek = 0;
-	size_t blen;
+	size_t blen, rnd_off;
 	int mine = 0, ok = 0, rc;
 
-	if (nid == NULL || vault_nid_check(nid, strlen(nid), err) != 0 || check_fields(cat, fields, 0, err) != 0)
+	if (nid == NULL || vault_nid_check(nid, strlen(nid), err) != 0 || check_fields(cat, fields, 0, 0, err) != 0)
 		return -1;
 	w = v->work;
-	w->used = REC_MAX;
-	randombytes_buf(cid, KEYS_CID_BYTES);
-	keys_dek_generate(w->dek);
-	randombytes_buf(w->totp, sizeof w->totp);
-	if ((blen = build_record(cat, w, cid, nid, fields, err)) == 0)
+	w->used = REC_MAX; /* until the record's size is known */
+	/* every random byte this record needs, from one call */
+	randombytes_buf(w->rnd, KEYS_CID_BYTES + KEYS_BYTES + VAULT_TOTP_SECRET_BYTES +
+	                            KEYS_NONCE_BYTES * (json_object_size(fields) + 2));
+	memcpy(cid, w->rnd, KEYS_CID_BYTES);
+	memcpy(w->dek, w->rnd + KEYS_CID_BYTES, KEYS_BYTES);
+	memcpy(w->totp, w->rnd + KEYS_CID_BYTES + KEYS_BYTES, VAULT_TOTP_SECRET_BYTES);
+	rnd_off = KEYS_CID_BYTES + KEYS_BYTES + VAULT_TOTP_SECRET_BYTES;
+	if ((blen = build_record(cat, w, cid, nid, fields, &rnd_off, err)) == 0)
 		goto out;
-	vault_field_seal(w->dek, cid, 1, TOTP_NAME, w->totp, sizeof w->totp, sealed_totp);
+	w->used = blen;
+	vault_field_seal_nonce(w->dek, cid, 1, TOTP_NAME, w->rnd + rnd_off, w->totp, sizeof w->totp, sealed_totp);
 
 	if (vault_tx_begin(v, &mine, err) != 0)
 		goto out;
@@ -195,7 +210,7 @@ int vault_record_check(const vault_catalog *cat, const char *nid, const json_t *
 {
 	if (nid == NULL || vault_nid_check(nid, strlen(nid), err) != 0)
 		return -1;
-	return check_fields(cat, fields, 0, err);
+	return check_fields(cat, fields, 0, 1, err);
 }
 
 int vault_citizen_index(vault *v, const char *nid, unsigned char out[VAULT_INDEX_BYTES], util_err *err)
@@ -349,7 +364,7 @@ int vault_citizen_update(vault *v, const unsigned char cid[KEYS_CID_BYTES], cons
 	sqlite3_stmt *s;
 	int mine = 0, ok = 0, rc;
 
-	if (check_fields(cat, fields, 1, err) != 0)
+	if (check_fields(cat, fields, 1, 0, err) != 0)
 		return -1;
 	w = v->work;
 	fresh = w->fresh;
@@ -380,7 +395,8 @@ int vault_citizen_update(vault *v, const unsigned char cid[KEYS_CID_BYTES], cons
 			continue;
 		if (vault_field_check(d, val, w->value, &n, err) != 0)
 			goto end;
-		off += rec_seal(fresh + off, w->dek, cid, dv, d->name, w->value, n);
+		randombytes_buf(w->rnd, KEYS_NONCE_BYTES);
+		off += rec_seal(fresh + off, w->dek, cid, dv, d->name, w->rnd, w->value, n);
 	}
 	if ((s = vault_stmt(v, ST_CITIZEN_UPDATE, err)) == NULL)
 		goto end;

@@ -1,5 +1,5 @@
 /* field.c: per-field AEAD under a citizen's data key, bound to citizen, key version and field. */
-#include "vault.h"
+#include "vault_private.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +26,9 @@ static size_t field_ad(unsigned char *ad, const unsigned char cid[KEYS_CID_BYTES
 
 #define AD_MAX (1 + sizeof FIELD_AD + KEYS_CID_BYTES + 4 + VAULT_NAME_MAX)
 
-void vault_field_seal(const unsigned char dek[KEYS_BYTES], const unsigned char cid[KEYS_CID_BYTES],
-    uint32_t dek_version, const char *name, const unsigned char *plain, size_t n, unsigned char *out)
+void vault_field_seal_nonce(const unsigned char dek[KEYS_BYTES], const unsigned char cid[KEYS_CID_BYTES],
+    uint32_t dek_version, const char *name, const unsigned char nonce[KEYS_NONCE_BYTES], const unsigned char *plain,
+    size_t n, unsigned char *out)
 {
 	unsigned char ad[AD_MAX];
 	size_t adlen;
@@ -36,9 +37,18 @@ void vault_field_seal(const unsigned char dek[KEYS_BYTES], const unsigned char c
 		abort(); /* names come from the catalog, which bounds them: misuse */
 	adlen = field_ad(ad, cid, dek_version, name);
 	out[0] = FIELD_FORMAT;
-	randombytes_buf(out + 1, KEYS_NONCE_BYTES);
+	memcpy(out + 1, nonce, KEYS_NONCE_BYTES);
 	crypto_aead_xchacha20poly1305_ietf_encrypt(out + 1 + KEYS_NONCE_BYTES, NULL, plain, n, ad, adlen, NULL, out + 1,
 	    dek);
+}
+
+void vault_field_seal(const unsigned char dek[KEYS_BYTES], const unsigned char cid[KEYS_CID_BYTES],
+    uint32_t dek_version, const char *name, const unsigned char *plain, size_t n, unsigned char *out)
+{
+	unsigned char nonce[KEYS_NONCE_BYTES];
+
+	randombytes_buf(nonce, sizeof nonce);
+	vault_field_seal_nonce(dek, cid, dek_version, name, nonce, plain, n, out);
 }
 
 int vault_field_open(const unsigned char dek[KEYS_BYTES], const unsigned char cid[KEYS_CID_BYTES],

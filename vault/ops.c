@@ -231,7 +231,11 @@ int vault_rekey(const char *dir, const vault_unlock *old, const vault_unlock *nu
 		goto out;
 	}
 
-	/* 2. a full copy under the new page key */
+	/* 2. a full copy under the new page key (the file made first: ATTACH cannot create it) */
+	if (vault_db_open(tmp, newpk, 1, &ndb, err) != 0)
+		goto out;
+	sqlite3_close(ndb);
+	ndb = NULL;
 	stmt_db = v->db;
 	if (sqlite3_prepare_v2(stmt_db, "ATTACH DATABASE ?1 AS rekey KEY ?2", -1, &att, NULL) != SQLITE_OK) {
 		vault_sql_fail(v, sqlite3_errcode(stmt_db), err, "rekey");

@@ -173,6 +173,18 @@ void vault_rollback(vault *v)
 	}
 }
 
+int vault_bulk_begin(vault *v, util_err *err)
+{
+	return vault_exec(v, "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 16384;", err);
+}
+
+int vault_bulk_end(vault *v, util_err *err)
+{
+	return vault_exec(v, "PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 1000;"
+	                     "PRAGMA wal_checkpoint(FULL);",
+	    err);
+}
+
 int vault_tx_begin(vault *v, int *mine, util_err *err)
 {
 	*mine = !v->in_tx;
@@ -696,6 +708,7 @@ void vault_work_wipe(vault *v)
 {
 	vault_work *w = v->work;
 
+	sodium_memzero(w->rnd, sizeof w->rnd);
 	sodium_memzero(w->dek, sizeof w->dek);
 	sodium_memzero(w->totp, sizeof w->totp);
 	sodium_memzero(w->value, sizeof w->value);
@@ -722,17 +735,24 @@ static void shared_release(vault_shared *sh)
 	free(sh);
 }
 
-/* Promotes a pending root ("next") to the current one after an interrupted rekey. */
-static int meta_promote(const char *dir, util_err *err)
+/*
+ * Settles a pending root ("next") once the vault opened: promoted to the current root if it
+ * is what opened the vault (a rekey stopped after its switch), dropped if the current root did
+ * (a rekey stopped before it, or a key-file rekey, whose description does not change).
+ */
+static int meta_settle(const char *dir, int promote, util_err *err)
 {
 	json_t *m = meta_read(dir, err);
-	int rc;
+	int rc = 0;
 
 	if (m == NULL)
 		return -1;
-	json_object_set(m, "root", json_object_get(m, "next"));
-	json_object_del(m, "next");
-	rc = meta_write(dir, m, 0, err);
+	if (json_object_get(m, "next") != NULL) {
+		if (promote)
+			json_object_set(m, "root", json_object_get(m, "next"));
+		json_object_del(m, "next");
+		rc = meta_write(dir, m, 0, err);
+	}
 	json_decref(m);
 	return rc;
 }
@@ -756,7 +776,7 @@ static int unlock_db(const char *dir, const char *path, const vault_unlock *u, k
 				return util_fail(err, UTIL_ENOMEM, "out of secret memory");
 			}
 			if (vault_db_open(path, *pk, 0, db, e) == 0)
-				return pending ? meta_promote(dir, err) : 0;
+				return meta_settle(dir, pending, err);
 			keys_secret_free(*pk);
 			*pk = NULL;
 			keys_root_free(*root);
@@ -878,7 +898,8 @@ int vault_lock(const char *dir, int exclusive, int *fd, util_err *err)
 		return util_fail(err, UTIL_EINVAL, "data directory path too long");
 	f = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (f < 0)
-		return util_fail(err, UTIL_EIO, "cannot open %s: %s", path, strerror(errno));
+		return util_fail(err, errno == ENOENT ? UTIL_ENOTFOUND : UTIL_EIO, "no vault in %s: %s", dir,
+		    strerror(errno));
 	if (flock(f, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0) {
 		close(f);
 		return util_fail(err, UTIL_EBUSY, "the vault in %s is in use%s", dir,

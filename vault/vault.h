@@ -135,6 +135,15 @@ int vault_begin(vault *v, util_err *err) UTIL_WARN_UNUSED;
 int vault_commit(vault *v, util_err *err) UTIL_WARN_UNUSED;
 void vault_rollback(vault *v);
 
+/*
+ * Bulk mode for imports: commits stop waiting for fsync (synchronous=NORMAL, still atomic and
+ * safe from a crash of this process) and the WAL is checkpointed less often. vault_bulk_end
+ * restores full durability and checkpoints with fsync, so everything committed is on disk
+ * when it returns 0.
+ */
+int vault_bulk_begin(vault *v, util_err *err) UTIL_WARN_UNUSED;
+int vault_bulk_end(vault *v, util_err *err) UTIL_WARN_UNUSED;
+
 /* ---- citizens ---- */
 
 #define VAULT_TOTP_SECRET_BYTES 20u

@@ -45,6 +45,9 @@ enum vault_stmt {
  * per connection (sodium_malloc costs system calls) and wiped after every operation.
  */
 typedef struct vault_work {
+	/* one getrandom per record: citizen id, DEK, TOTP secret, then a nonce per sealed value */
+	unsigned char rnd[KEYS_CID_BYTES + KEYS_BYTES + VAULT_TOTP_SECRET_BYTES +
+	                  KEYS_NONCE_BYTES * (VAULT_MAX_FIELDS + 2)];
 	unsigned char dek[KEYS_BYTES];
 	unsigned char totp[VAULT_TOTP_SECRET_BYTES];
 	char value[VAULT_VALUE_MAX + 1];
@@ -60,6 +63,11 @@ struct vault {
 	vault_work *work;
 	sqlite3_stmt *st[ST_COUNT];
 };
+
+/* vault_field_seal with the caller's nonce (fresh random, never reused under one DEK). */
+void vault_field_seal_nonce(const unsigned char dek[KEYS_BYTES], const unsigned char cid[KEYS_CID_BYTES],
+    uint32_t dek_version, const char *name, const unsigned char nonce[KEYS_NONCE_BYTES], const unsigned char *plain,
+    size_t n, unsigned char *out);
 
 /* Wipes what the last operation left in v->work. */
 void vault_work_wipe(vault *v);
