@@ -54,6 +54,7 @@ TEST_BIN = $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_SUPPORT = $(BUILD)/obj/tests/unit/support.o
 
 .PHONY: all test check-deps deps run bench install clean
+.SECONDARY:
 all: check-deps $(BUILD)/vaultd $(BUILD)/vaultctl
 
 # Fails early, naming the Debian package, when a library is missing.

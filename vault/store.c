@@ -115,8 +115,8 @@ int vault_exec(vault *v, const char *sql, util_err *err)
 
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_KEK_CURRENT] = "SELECT v FROM meta WHERE k = 'kek_current'",
-	[ST_CITIZEN_INSERT] = "INSERT INTO citizens(cid, nid_index, kek_version, dek, dek_version, fields, totp, "
-			      "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6, ?7, ?7)",
+	[ST_CITIZEN_INSERT] = ("INSERT INTO citizens(cid, nid_index, kek_version, dek, dek_version, fields, totp, "
+			       "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6, ?7, ?7)"),
 	[ST_CITIZEN_BY_INDEX] = "SELECT cid FROM citizens WHERE nid_index = ?1",
 	[ST_CITIZEN_GET] = "SELECT kek_version, dek, dek_version, fields FROM citizens WHERE cid = ?1",
 	[ST_CITIZEN_UPDATE] = "UPDATE citizens SET fields = ?2, updated_at = ?3 WHERE cid = ?1",
