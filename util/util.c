@@ -115,6 +115,15 @@ void util_base32_encode(char *out, const unsigned char *in, size_t n)
 	out[o] = '\0';
 }
 
+void util_iso8601(int64_t t, char out[21])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
 int64_t util_now(void)
 {
 	return (int64_t)time(NULL);

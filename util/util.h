@@ -53,6 +53,9 @@ int util_hex_decode(unsigned char *out, size_t n, const char *hex) UTIL_NONNULL(
 /* RFC 4648 base32 without padding (for otpauth:// secrets). out needs (8*n+4)/5+1 bytes. */
 void util_base32_encode(char *out, const unsigned char *in, size_t n) UTIL_NONNULL(1);
 
+/* RFC 3339 UTC time, "2026-01-01T00:00:00Z", into out (21 bytes). */
+void util_iso8601(int64_t t, char out[21]) UTIL_NONNULL(2);
+
 /* Wall-clock seconds since the epoch, and a monotonic clock in nanoseconds. */
 int64_t util_now(void);
 uint64_t util_mono_ns(void);

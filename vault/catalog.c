@@ -309,3 +309,68 @@ json_t *vault_field_json(const vault_field_def *def, const char *v, size_t len)
 	}
 	return json_stringn(v, len);
 }
+
+/* Bytes of the UTF-8 character that starts at s (1 for a stray continuation byte). */
+static size_t utf8_len(unsigned char c)
+{
+	return c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+}
+
+int vault_mask(const vault_field_def *def, const char *v, size_t len, char *out, size_t *outlen)
+{
+	size_t i, o = 0;
+
+	if (strcmp(def->mask, "last3") == 0) {
+		for (i = 0; i < len; i++)
+			out[o++] = i + 3 < len ? '*' : v[i];
+	} else if (strcmp(def->mask, "year") == 0) {
+		if (len < 4)
+			return -1;
+		memcpy(out, v, 4);
+		o = 4;
+	} else if (strcmp(def->mask, "province") == 0) {
+		const char *p = v + len;
+
+		while (p > v && p[-1] != ',')
+			p--;
+		while (p < v + len && *p == ' ')
+			p++;
+		o = (size_t)(v + len - p);
+		memcpy(out, p, o);
+	} else if (strcmp(def->mask, "initials") == 0) {
+		int start = 1;
+
+		for (i = 0; i < len;) {
+			size_t cl = utf8_len((unsigned char)v[i]);
+
+			if (i + cl > len)
+				cl = len - i;
+			if (v[i] == ' ') {
+				start = 1;
+				i++;
+				continue;
+			}
+			if (start) {
+				if (o > 0)
+					out[o++] = ' ';
+				memcpy(out + o, v + i, cl);
+				o += cl;
+				out[o++] = '.';
+				start = 0;
+			}
+			i += cl;
+		}
+	} else if (strcmp(def->mask, "domain") == 0) {
+		const char *at = memchr(v, '@', len);
+
+		if (at == NULL)
+			return -1;
+		memcpy(out, "***", 3);
+		memcpy(out + 3, at, (size_t)(v + len - at));
+		o = 3 + (size_t)(v + len - at);
+	} else {
+		return -1;
+	}
+	*outlen = o;
+	return 0;
+}

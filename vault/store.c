@@ -1,5 +1,6 @@
 /* store.c: opening the SQLCipher vault: meta file, unlocking, migrations, keyring, connections. */
 #include "vault_private.h"
+#include "vault_sql.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -378,6 +379,31 @@ static const char *const migrations[] = {
 	" kek_version INTEGER NOT NULL, dek BLOB NOT NULL, dek_version INTEGER NOT NULL, fields BLOB NOT NULL,"
 	" totp BLOB NOT NULL, totp_step INTEGER NOT NULL DEFAULT 0,"
 	" created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);",
+	/* 2: the registry (agencies, purposes), consents, restrictions, the audit log, reviews */
+	"CREATE TABLE agencies(id TEXT PRIMARY KEY, name TEXT NOT NULL, roles INTEGER NOT NULL,"
+	" suspended INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);"
+	"CREATE TABLE purposes(id TEXT PRIMARY KEY, agency_id TEXT NOT NULL REFERENCES agencies(id), code TEXT NOT NULL,"
+	" desc_vi TEXT NOT NULL, desc_en TEXT NOT NULL, basis INTEGER NOT NULL, legal_reference TEXT,"
+	" fields TEXT NOT NULL, max_days INTEGER NOT NULL, retention_days INTEGER NOT NULL,"
+	" created_at INTEGER NOT NULL, UNIQUE(agency_id, code));"
+	"CREATE TABLE consent_requests(id TEXT PRIMARY KEY, agency_id TEXT NOT NULL, purpose_id TEXT NOT NULL,"
+	" cid BLOB, fields TEXT NOT NULL, days INTEGER NOT NULL, status TEXT NOT NULL, created_at INTEGER NOT NULL,"
+	" expires_at INTEGER NOT NULL, decided_at INTEGER);"
+	"CREATE INDEX consent_requests_cid ON consent_requests(cid, status);"
+	"CREATE TABLE consents(id TEXT PRIMARY KEY, cid BLOB NOT NULL, agency_id TEXT NOT NULL,"
+	" purpose_id TEXT NOT NULL, request_id TEXT, fields TEXT NOT NULL, granted_at INTEGER NOT NULL,"
+	" expires_at INTEGER NOT NULL, revoked_at INTEGER NOT NULL DEFAULT 0, use_limit INTEGER NOT NULL DEFAULT 0,"
+	" uses INTEGER NOT NULL DEFAULT 0, receipt TEXT NOT NULL);"
+	"CREATE INDEX consents_lookup ON consents(cid, agency_id, purpose_id);"
+	"CREATE TABLE restrictions(cid BLOB PRIMARY KEY, since INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE audit_entries(seq INTEGER PRIMARY KEY, time INTEGER NOT NULL, cid BLOB, agency_id TEXT,"
+	" action TEXT NOT NULL, decision TEXT, entry BLOB NOT NULL);"
+	"CREATE INDEX audit_cid ON audit_entries(cid, seq) WHERE cid IS NOT NULL;"
+	"CREATE TABLE audit_hashes(idx INTEGER PRIMARY KEY, hash BLOB NOT NULL);"
+	"CREATE TABLE audit_checkpoints(size INTEGER PRIMARY KEY, note TEXT NOT NULL, created_at INTEGER NOT NULL);"
+	"CREATE TABLE audit_head(id INTEGER PRIMARY KEY CHECK (id = 1), size INTEGER NOT NULL, note TEXT NOT NULL);"
+	"CREATE TABLE reviews(seq INTEGER PRIMARY KEY, agency_id TEXT NOT NULL, purpose_id TEXT NOT NULL,"
+	" outcome TEXT, note TEXT, reviewed_by TEXT, reviewed_at INTEGER);",
 };
 
 #define MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -907,4 +933,40 @@ int vault_lock(const char *dir, int exclusive, int *fd, util_err *err)
 	}
 	*fd = f;
 	return 0;
+}
+
+/* ---- the seam for modules that keep tables in the vault (vault_sql.h) ---- */
+
+sqlite3 *vault_sql_db(vault *v)
+{
+	return v->db;
+}
+
+int vault_sql_error(vault *v, int rc, util_err *err, const char *what)
+{
+	return vault_sql_fail(v, rc, err, what);
+}
+
+int vault_sql_begin(vault *v, int *mine, util_err *err)
+{
+	return vault_tx_begin(v, mine, err);
+}
+
+int vault_sql_end(vault *v, int mine, int ok, util_err *err)
+{
+	return vault_tx_end(v, mine, ok, err);
+}
+
+void vault_sign(vault *v, const unsigned char *m, size_t n, unsigned char sig[64])
+{
+	pthread_rwlock_rdlock(&v->sh->ring_mu);
+	keys_ring_sign(v->sh->ring, m, n, sig);
+	pthread_rwlock_unlock(&v->sh->ring_mu);
+}
+
+void vault_public_key(vault *v, unsigned char pk[32])
+{
+	pthread_rwlock_rdlock(&v->sh->ring_mu);
+	keys_ring_public_key(v->sh->ring, pk);
+	pthread_rwlock_unlock(&v->sh->ring_mu);
 }

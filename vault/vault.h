@@ -68,6 +68,14 @@ int vault_field_check(const vault_field_def *def, const json_t *value, char *out
 /* The JSON form of canonical bytes: a string, or an integer for VAULT_T_INTEGER. New reference. */
 json_t *vault_field_json(const vault_field_def *def, const char *v, size_t len) UTIL_NONNULL(1, 2);
 
+/*
+ * The masked view of a canonical value, as the field's catalog mask says: "last3" keeps the
+ * last three characters, "year" the year of a date, "province" the last comma-separated part
+ * of an address, "initials" the first letter of each word, "domain" the part after '@'.
+ * Hidden characters become '*'. out holds 2 * VAULT_VALUE_MAX bytes. -1 for a field whose mask is "none".
+ */
+int vault_mask(const vault_field_def *def, const char *v, size_t len, char *out, size_t *outlen) UTIL_WARN_UNUSED;
+
 /* ---- national IDs ---- */
 
 #define VAULT_NID_LEN 12u
@@ -129,6 +137,10 @@ void vault_close(vault *v);
 const vault_catalog *vault_catalog_of(const vault *v) UTIL_NONNULL(1);
 const char *vault_id(const vault *v) UTIL_NONNULL(1);
 const keys_ring *vault_ring(const vault *v) UTIL_NONNULL(1);
+
+/* Signs m with the vault's Ed25519 key (receipts, checkpoints); its public half into pk. */
+void vault_sign(vault *v, const unsigned char *m, size_t n, unsigned char sig[64]) UTIL_NONNULL(1, 4);
+void vault_public_key(vault *v, unsigned char pk[32]) UTIL_NONNULL(1, 2);
 
 /* Explicit transactions (batches). Other calls run in their own transaction when none is open. */
 int vault_begin(vault *v, util_err *err) UTIL_WARN_UNUSED;

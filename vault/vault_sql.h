@@ -1,0 +1,26 @@
+/* vault_sql.h: for the modules above the vault that keep their own tables in it (policy, audit). */
+#ifndef VAULTD_VAULT_SQL_H
+#define VAULTD_VAULT_SQL_H
+
+#include <sqlite3.h>
+
+#include "vault.h"
+
+/*
+ * The SQLite backend's seam. Each module that stores state keeps its SQL in one file of its
+ * own (policy/store.c, audit/log.c) and reaches the database only through these calls; a
+ * second backend replaces those files together with vault/store.c. The schema of every
+ * module is in the one ordered migration list in vault/store.c.
+ */
+
+/* The connection of v: used by one thread at a time, like v. */
+sqlite3 *vault_sql_db(vault *v) UTIL_NONNULL(1);
+
+/* Fills err from a SQLite result code (full disk, busy, constraint, ...); returns -1. */
+int vault_sql_error(vault *v, int rc, util_err *err, const char *what);
+
+/* Joins v's transaction or opens one (BEGIN IMMEDIATE); end commits only what it opened. */
+int vault_sql_begin(vault *v, int *mine, util_err *err) UTIL_WARN_UNUSED;
+int vault_sql_end(vault *v, int mine, int ok, util_err *err) UTIL_WARN_UNUSED;
+
+#endif
