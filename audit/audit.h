@@ -1,0 +1,115 @@
+/* audit.h: the tamper-evident audit log: entries, signed checkpoints, proofs, verification. */
+#ifndef VAULTD_AUDIT_H
+#define VAULTD_AUDIT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../vault/vault.h"
+#include "merkle.h"
+
+/*
+ * One entry per decision (allow and deny), consent change, record write or erasure, key
+ * operation and officer action. An entry names fields, never values; it names a citizen by the
+ * vault's internal citizen id, never by national ID. Stored as canonical JSON (sorted keys,
+ * compact), which is what the Merkle leaf hashes.
+ */
+typedef struct audit_entry {
+	int64_t time;               /* 0: now */
+	const char *actor;          /* "operator", "agency:<id>", "citizen", "officer:<id>", "system" */
+	const char *action;         /* "lookup", "consent.approve", "record.create", ... */
+	const unsigned char *cid;   /* KEYS_CID_BYTES, or NULL */
+	const char *agency_id;
+	const char *purpose_id;
+	const char *const *fields;  /* names only */
+	size_t nfields;
+	const char *decision;       /* "allow", "deny", or NULL */
+	const char *reason;
+	const char *basis;
+	const char *justification;
+	const char *consent_id;
+	const char *note;           /* a short fixed detail, never personal data */
+} audit_entry;
+
+#define AUDIT_ENTRY_MAX 8192u
+#define AUDIT_CHECKPOINT_EVERY 1000  /* entries between stored checkpoints */
+#define AUDIT_CHECKPOINT_SECONDS 60  /* or this long, whichever comes first */
+
+/*
+ * Appends e inside v's open transaction, or in one of its own. The log's signed head is
+ * updated in the same transaction, and a checkpoint stored when one is due, so that what
+ * commits is always covered by a signature. *seq (may be NULL) gets the entry's number.
+ */
+int audit_record(vault *v, const audit_entry *e, int64_t *seq, util_err *err) UTIL_WARN_UNUSED;
+
+/* Appends entries without signing: the caller (the batch writer) calls audit_seal once. */
+int audit_append(vault *v, const audit_entry *e, int64_t *seq, util_err *err) UTIL_WARN_UNUSED;
+/* Signs the current head and stores a checkpoint if one is due (force: always, if the log grew). */
+int audit_seal(vault *v, int force, util_err *err) UTIL_WARN_UNUSED;
+
+/* The log's origin line, "vaultd/<vault id>", also the checkpoint key name. */
+void audit_origin(vault *v, char out[AUDIT_ORIGIN_MAX + 1]);
+
+/* Number of entries. */
+int audit_size(vault *v, int64_t *n, util_err *err) UTIL_WARN_UNUSED;
+
+/* The latest stored checkpoint (signed note) into out; UTIL_ENOTFOUND if none yet. */
+int audit_latest_checkpoint(vault *v, char out[AUDIT_CHECKPOINT_MAX], audit_checkpoint *c, util_err *err)
+    UTIL_WARN_UNUSED;
+
+/* Reads entry seq (its canonical JSON, NUL-terminated, into out of AUDIT_ENTRY_MAX). */
+int audit_entry_get(vault *v, int64_t seq, char *out, size_t *len, util_err *err) UTIL_WARN_UNUSED;
+
+/* Inclusion proof of entry seq against the tree of size n; consistency proof from m to n. */
+int audit_inclusion(vault *v, int64_t seq, int64_t n, audit_hash *proof, size_t *len, util_err *err)
+    UTIL_WARN_UNUSED;
+int audit_consistency(vault *v, int64_t m, int64_t n, audit_hash *proof, size_t *len, util_err *err)
+    UTIL_WARN_UNUSED;
+
+/* What a verification found. ok = 1 when nothing is wrong. */
+typedef struct audit_report {
+	int ok;
+	int64_t entries;
+	int64_t checkpoints;
+	int64_t head_size;
+	int64_t first_bad;   /* -1, or the first entry found wrong */
+	int64_t bad_from;    /* when only a range can be named: (bad_from, first_bad] */
+	char problem[160];
+} audit_report;
+
+/*
+ * Recomputes the tree from the entries and checks: numbering without gaps, each entry's own
+ * seq, the stored hashes, every stored checkpoint and the head (signature, and root at its
+ * size), and that no checkpoint is larger than the log. Needs memory for the stored hashes
+ * (64 bytes per entry).
+ */
+int audit_verify(vault *v, audit_report *r, util_err *err) UTIL_WARN_UNUSED;
+
+/*
+ * Writes the whole log as JSON Lines: a header (origin, public key), one line per entry with
+ * its exact bytes, then every checkpoint and the head. audit_verify_export checks such a file
+ * with nothing but the public key.
+ */
+int audit_export(vault *v, FILE *out, util_err *err) UTIL_WARN_UNUSED;
+int audit_verify_export(FILE *in, const unsigned char pk[32], audit_report *r, util_err *err) UTIL_WARN_UNUSED;
+
+/*
+ * Group commit. One writer thread owns a connection; callers hand it entries and wait. Each
+ * batch is one transaction and one fsync; audit_writer_append returns once the entry is durable.
+ */
+typedef struct audit_writer audit_writer;
+
+typedef struct audit_writer_stats {
+	uint64_t batches, entries, max_batch;
+	uint64_t fsync_ns_total, fsync_ns_max;
+} audit_writer_stats;
+
+/* Starts a writer on its own connection to the vault of v. */
+int audit_writer_start(audit_writer **out, vault *v, util_err *err) UTIL_WARN_UNUSED;
+/* Appends e and waits until it is durable; *seq gets its number. */
+int audit_writer_append(audit_writer *w, const audit_entry *e, int64_t *seq, util_err *err) UTIL_WARN_UNUSED;
+void audit_writer_stats_get(audit_writer *w, audit_writer_stats *st);
+/* Writes what is queued, stops the thread, closes the connection. */
+void audit_writer_stop(audit_writer *w);
+
+#endif

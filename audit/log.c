@@ -1,0 +1,338 @@
+/* log.c: the audit log's storage: append with stored Merkle hashes, signed head, checkpoints, proofs. */
+#include "audit.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../vault/vault_sql.h"
+
+/* ---- entries ---- */
+
+static int set_str(json_t *o, const char *k, const char *v)
+{
+	return v == NULL ? 0 : json_object_set_new(o, k, json_string(v));
+}
+
+/* The canonical JSON of entry e numbered seq, into out (AUDIT_ENTRY_MAX); *len its size. */
+static int entry_encode(const audit_entry *e, int64_t seq, int64_t now, char *out, size_t *len, util_err *err)
+{
+	json_t *o = json_object(), *f = NULL;
+	size_t i, n;
+	int rc = -1;
+
+	if (o == NULL)
+		return util_fail(err, UTIL_ENOMEM, "out of memory");
+	if (e->actor == NULL || e->action == NULL) {
+		util_fail(err, UTIL_EINVAL, "an audit entry needs an actor and an action");
+		goto out;
+	}
+	if (json_object_set_new(o, "seq", json_integer(seq)) != 0 ||
+	    json_object_set_new(o, "time", json_integer(e->time ? e->time : now)) != 0 ||
+	    set_str(o, "actor", e->actor) != 0 || set_str(o, "action", e->action) != 0 ||
+	    set_str(o, "agency", e->agency_id) != 0 || set_str(o, "purpose", e->purpose_id) != 0 ||
+	    set_str(o, "decision", e->decision) != 0 || set_str(o, "reason", e->reason) != 0 ||
+	    set_str(o, "basis", e->basis) != 0 || set_str(o, "justification", e->justification) != 0 ||
+	    set_str(o, "consent", e->consent_id) != 0 || set_str(o, "note", e->note) != 0)
+		goto nomem;
+	if (e->cid != NULL) {
+		char hex[2 * KEYS_CID_BYTES + 1];
+
+		util_hex_encode(hex, e->cid, KEYS_CID_BYTES);
+		if (json_object_set_new(o, "citizen", json_string(hex)) != 0)
+			goto nomem;
+	}
+	if (e->nfields > 0) {
+		if ((f = json_array()) == NULL || json_object_set(o, "fields", f) != 0)
+			goto nomem;
+		for (i = 0; i < e->nfields; i++)
+			if (json_array_append_new(f, json_string(e->fields[i])) != 0)
+				goto nomem;
+	}
+	n = json_dumpb(o, out, AUDIT_ENTRY_MAX - 1, JSON_SORT_KEYS | JSON_COMPACT);
+	if (n == 0 || n >= AUDIT_ENTRY_MAX - 1) {
+		util_fail(err, UTIL_EINVAL, "an audit entry is too large");
+		goto out;
+	}
+	out[n] = '\0';
+	*len = n;
+	rc = 0;
+	goto out;
+nomem:
+	util_fail(err, UTIL_ENOMEM, "an audit entry could not be built (bad UTF-8 or no memory)");
+out:
+	json_decref(f);
+	json_decref(o);
+	return rc;
+}
+
+/* ---- stored hashes through SQLite ---- */
+
+typedef struct sql_reader {
+	vault *v;
+	sqlite3_stmt *st;
+} sql_reader;
+
+static int read_hashes(void *ctx, const int64_t *idx, size_t n, audit_hash *out)
+{
+	sql_reader *r = ctx;
+	size_t i;
+
+	if (r->st == NULL &&
+	    sqlite3_prepare_v2(vault_sql_db(r->v), "SELECT hash FROM audit_hashes WHERE idx = ?1", -1, &r->st, NULL) !=
+	        SQLITE_OK)
+		return -1;
+	for (i = 0; i < n; i++) {
+		sqlite3_reset(r->st);
+		sqlite3_bind_int64(r->st, 1, idx[i]);
+		if (sqlite3_step(r->st) != SQLITE_ROW || sqlite3_column_bytes(r->st, 0) != AUDIT_HASH_BYTES)
+			return -1;
+		memcpy(out[i].b, sqlite3_column_blob(r->st, 0), AUDIT_HASH_BYTES);
+	}
+	sqlite3_reset(r->st);
+	return 0;
+}
+
+static int64_t scalar(vault *v, const char *sql, int64_t fallback)
+{
+	sqlite3_stmt *s;
+	int64_t x = fallback;
+
+	if (sqlite3_prepare_v2(vault_sql_db(v), sql, -1, &s, NULL) != SQLITE_OK)
+		return fallback;
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
+		x = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return x;
+}
+
+int audit_size(vault *v, int64_t *n, util_err *err)
+{
+	*n = scalar(v, "SELECT coalesce(max(seq) + 1, 0) FROM audit_entries", -1);
+	return *n < 0 ? util_fail(err, UTIL_EIO, "cannot read the audit log") : 0;
+}
+
+int audit_append(vault *v, const audit_entry *e, int64_t *seq, util_err *err)
+{
+	char *buf = NULL;
+	size_t len = 0, nh;
+	int64_t n, base;
+	audit_hash leaf, hashes[AUDIT_MAX_PROOF];
+	sql_reader rd = {v, NULL};
+	sqlite3_stmt *ins = NULL, *hins = NULL;
+	int rc = -1, mine, i;
+
+	if (vault_sql_begin(v, &mine, err) != 0)
+		return -1;
+	if ((buf = malloc(AUDIT_ENTRY_MAX)) == NULL) {
+		util_fail(err, UTIL_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (audit_size(v, &n, err) != 0 || entry_encode(e, n, util_now(), buf, &len, err) != 0)
+		goto out;
+	leaf = audit_leaf_hash((const unsigned char *)buf, len);
+	if ((i = audit_stored_hashes_for(n, &leaf, read_hashes, &rd, hashes)) < 0) {
+		util_fail(err, UTIL_ECORRUPT, "the audit log's stored hashes are incomplete");
+		goto out;
+	}
+	nh = (size_t)i;
+	if (sqlite3_prepare_v2(vault_sql_db(v),
+	        "INSERT INTO audit_entries(seq, time, cid, agency_id, action, decision, entry) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	        -1, &ins, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(vault_sql_db(v), "INSERT INTO audit_hashes(idx, hash) VALUES (?1, ?2)", -1, &hins, NULL) !=
+	        SQLITE_OK) {
+		vault_sql_error(v, sqlite3_errcode(vault_sql_db(v)), err, "audit append");
+		goto out;
+	}
+	sqlite3_bind_int64(ins, 1, n);
+	sqlite3_bind_int64(ins, 2, e->time ? e->time : util_now());
+	if (e->cid != NULL)
+		sqlite3_bind_blob(ins, 3, e->cid, KEYS_CID_BYTES, SQLITE_STATIC);
+	if (e->agency_id != NULL)
+		sqlite3_bind_text(ins, 4, e->agency_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(ins, 5, e->action, -1, SQLITE_STATIC);
+	if (e->decision != NULL)
+		sqlite3_bind_text(ins, 6, e->decision, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(ins, 7, buf, (int)len, SQLITE_STATIC);
+	if (sqlite3_step(ins) != SQLITE_DONE) {
+		vault_sql_error(v, sqlite3_errcode(vault_sql_db(v)), err, "audit append");
+		goto out;
+	}
+	base = audit_stored_hash_count(n);
+	for (i = 0; i < (int)nh; i++) {
+		sqlite3_reset(hins);
+		sqlite3_bind_int64(hins, 1, base + i);
+		sqlite3_bind_blob(hins, 2, hashes[i].b, AUDIT_HASH_BYTES, SQLITE_STATIC);
+		if (sqlite3_step(hins) != SQLITE_DONE) {
+			vault_sql_error(v, sqlite3_errcode(vault_sql_db(v)), err, "audit append");
+			goto out;
+		}
+	}
+	if (seq != NULL)
+		*seq = n;
+	rc = 0;
+out:
+	sqlite3_finalize(rd.st);
+	sqlite3_finalize(ins);
+	sqlite3_finalize(hins);
+	free(buf);
+	return vault_sql_end(v, mine, rc == 0, err);
+}
+
+/* ---- signing ---- */
+
+void audit_origin(vault *v, char out[AUDIT_ORIGIN_MAX + 1])
+{
+	snprintf(out, AUDIT_ORIGIN_MAX + 1, "vaultd/%s", vault_id(v));
+}
+
+static void sign_cb(void *ctx, const unsigned char *m, size_t n, unsigned char sig[64])
+{
+	vault_sign(ctx, m, n, sig);
+}
+
+static int put_note(vault *v, const char *sql, int64_t size, const char *note, util_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(vault_sql_db(v), sql, -1, &s, NULL) != SQLITE_OK)
+		return vault_sql_error(v, sqlite3_errcode(vault_sql_db(v)), err, "audit checkpoint");
+	sqlite3_bind_int64(s, 1, size);
+	sqlite3_bind_text(s, 2, note, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, util_now());
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : vault_sql_error(v, rc, err, "audit checkpoint");
+}
+
+int audit_seal(vault *v, int force, util_err *err)
+{
+	audit_checkpoint c;
+	char note[AUDIT_CHECKPOINT_MAX];
+	unsigned char pk[32];
+	sql_reader rd = {v, NULL};
+	int64_t head, last, last_time;
+	size_t len;
+	int mine, ok = 0, need_ckpt;
+
+	if (vault_sql_begin(v, &mine, err) != 0)
+		return -1;
+	if (audit_size(v, &c.size, err) != 0)
+		goto out;
+	head = scalar(v, "SELECT size FROM audit_head WHERE id = 1", 0);
+	last = scalar(v, "SELECT coalesce(max(size), 0) FROM audit_checkpoints", 0);
+	last_time = scalar(v, "SELECT coalesce(max(created_at), 0) FROM audit_checkpoints", 0);
+	need_ckpt = c.size > last &&
+	            (force || c.size - last >= AUDIT_CHECKPOINT_EVERY || util_now() - last_time >= AUDIT_CHECKPOINT_SECONDS);
+	if (c.size == 0 || (head == c.size && !need_ckpt)) {
+		ok = 1;
+		goto out;
+	}
+	audit_origin(v, c.origin);
+	vault_public_key(v, pk);
+	if (audit_tree_hash(c.size, read_hashes, &rd, &c.root) != 0) {
+		util_fail(err, UTIL_ECORRUPT, "the audit log's stored hashes are incomplete");
+		goto out;
+	}
+	if (audit_checkpoint_sign(&c, c.origin, pk, sign_cb, v, note, &len) != 0) {
+		util_fail(err, UTIL_EINVAL, "cannot sign a checkpoint");
+		goto out;
+	}
+	if (head != c.size &&
+	    put_note(v, "INSERT OR REPLACE INTO audit_head(id, size, note) VALUES (1, ?1, ?2)", c.size, note, err) != 0)
+		goto out;
+	/* a stored checkpoint: history that consistency proofs and witnesses refer to */
+	if (need_ckpt &&
+	    put_note(v, "INSERT INTO audit_checkpoints(size, note, created_at) VALUES (?1, ?2, ?3)", c.size, note, err) !=
+	        0)
+		goto out;
+	ok = 1;
+out:
+	sqlite3_finalize(rd.st);
+	return vault_sql_end(v, mine, ok, err);
+}
+
+int audit_record(vault *v, const audit_entry *e, int64_t *seq, util_err *err)
+{
+	int mine, ok;
+
+	if (vault_sql_begin(v, &mine, err) != 0)
+		return -1;
+	ok = audit_append(v, e, seq, err) == 0 && audit_seal(v, 0, err) == 0;
+	return vault_sql_end(v, mine, ok, err);
+}
+
+/* ---- reading ---- */
+
+int audit_latest_checkpoint(vault *v, char out[AUDIT_CHECKPOINT_MAX], audit_checkpoint *c, util_err *err)
+{
+	sqlite3_stmt *s;
+	unsigned char pk[32];
+	char origin[AUDIT_ORIGIN_MAX + 1];
+	int rc;
+
+	if (sqlite3_prepare_v2(vault_sql_db(v), "SELECT note FROM audit_checkpoints ORDER BY size DESC LIMIT 1", -1, &s,
+	        NULL) != SQLITE_OK)
+		return vault_sql_error(v, sqlite3_errcode(vault_sql_db(v)), err, "checkpoint");
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW || (size_t)sqlite3_column_bytes(s, 0) >= AUDIT_CHECKPOINT_MAX) {
+		sqlite3_finalize(s);
+		return rc == SQLITE_DONE ? util_fail(err, UTIL_ENOTFOUND, "no checkpoint yet")
+		                         : util_fail(err, UTIL_ECORRUPT, "a stored checkpoint is unreadable");
+	}
+	memcpy(out, sqlite3_column_text(s, 0), (size_t)sqlite3_column_bytes(s, 0) + 1);
+	sqlite3_finalize(s);
+	audit_origin(v, origin);
+	vault_public_key(v, pk);
+	if (audit_checkpoint_verify(out, strlen(out), origin, pk, c) != 0)
+		return util_fail(err, UTIL_ECORRUPT, "the latest checkpoint does not verify");
+	return 0;
+}
+
+int audit_entry_get(vault *v, int64_t seq, char *out, size_t *len, util_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(vault_sql_db(v), "SELECT entry FROM audit_entries WHERE seq = ?1", -1, &s, NULL) != SQLITE_OK)
+		return vault_sql_error(v, sqlite3_errcode(vault_sql_db(v)), err, "audit read");
+	sqlite3_bind_int64(s, 1, seq);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		return rc == SQLITE_DONE ? util_fail(err, UTIL_ENOTFOUND, "no such entry") : vault_sql_error(v, rc, err, "audit read");
+	}
+	*len = (size_t)sqlite3_column_bytes(s, 0);
+	if (*len >= AUDIT_ENTRY_MAX) {
+		sqlite3_finalize(s);
+		return util_fail(err, UTIL_ECORRUPT, "an audit entry is too large");
+	}
+	memcpy(out, sqlite3_column_blob(s, 0), *len);
+	out[*len] = '\0';
+	sqlite3_finalize(s);
+	return 0;
+}
+
+int audit_inclusion(vault *v, int64_t seq, int64_t n, audit_hash *proof, size_t *len, util_err *err)
+{
+	sql_reader rd = {v, NULL};
+	int rc = audit_prove_inclusion(seq, n, read_hashes, &rd, proof, len);
+
+	sqlite3_finalize(rd.st);
+	return rc == 0 ? 0 : util_fail(err, UTIL_EINVAL, "no inclusion proof for that entry and size");
+}
+
+int audit_consistency(vault *v, int64_t m, int64_t n, audit_hash *proof, size_t *len, util_err *err)
+{
+	sql_reader rd = {v, NULL};
+	int64_t size;
+	int rc;
+
+	if (audit_size(v, &size, err) != 0)
+		return -1;
+	if (m < 1 || m > n || n > size)
+		return util_fail(err, UTIL_EINVAL, "sizes must satisfy 0 < from <= to <= %lld", (long long)size);
+	rc = audit_prove_consistency(m, n, read_hashes, &rd, proof, len);
+	sqlite3_finalize(rd.st);
+	return rc == 0 ? 0 : util_fail(err, UTIL_ECORRUPT, "the audit log's stored hashes are incomplete");
+}

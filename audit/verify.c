@@ -1,0 +1,317 @@
+/* verify.c: recomputing the audit tree from its entries, checking checkpoints, export and its check. */
+#include "audit.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../vault/vault_sql.h"
+
+/*
+ * A verifier holds the stored hashes it recomputed itself, in memory, and never trusts the
+ * database's: the same code checks the live log and an exported file.
+ */
+typedef struct verifier {
+	audit_hash *h;
+	int64_t nh, cap;
+	int64_t entries;
+	int64_t last_ckpt; /* size of the last checkpoint that verified */
+	char origin[AUDIT_ORIGIN_MAX + 1];
+	unsigned char pk[32];
+	audit_report *r;
+} verifier;
+
+static int mem_read(void *ctx, const int64_t *idx, size_t n, audit_hash *out)
+{
+	verifier *vf = ctx;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (idx[i] < 0 || idx[i] >= vf->nh)
+			return -1;
+		out[i] = vf->h[idx[i]];
+	}
+	return 0;
+}
+
+/* Records the first problem only: later ones usually follow from it. */
+static void bad(verifier *vf, int64_t from, int64_t entry, const char *problem)
+{
+	if (!vf->r->ok)
+		return;
+	vf->r->ok = 0;
+	vf->r->bad_from = from;
+	vf->r->first_bad = entry;
+	snprintf(vf->r->problem, sizeof vf->r->problem, "%s", problem);
+}
+
+static void vf_init(verifier *vf, audit_report *r, const char *origin, const unsigned char pk[32])
+{
+	memset(vf, 0, sizeof *vf);
+	memset(r, 0, sizeof *r);
+	r->ok = 1;
+	r->first_bad = r->bad_from = -1;
+	vf->r = r;
+	snprintf(vf->origin, sizeof vf->origin, "%s", origin);
+	memcpy(vf->pk, pk, 32);
+}
+
+/* Takes entry number seq (its exact bytes); 0 unless memory ran out. */
+static int vf_entry(verifier *vf, int64_t seq, const char *bytes, size_t len)
+{
+	audit_hash leaf, out[AUDIT_MAX_PROOF];
+	json_t *doc;
+	int n, i;
+
+	if (seq != vf->entries) {
+		bad(vf, -1, vf->entries, seq > vf->entries ? "an entry is missing" : "entries out of order");
+		return 0;
+	}
+	doc = json_loadb(bytes, len, JSON_REJECT_DUPLICATES, NULL);
+	if (doc == NULL || json_integer_value(json_object_get(doc, "seq")) != seq ||
+	    !json_is_integer(json_object_get(doc, "seq")))
+		bad(vf, -1, seq, "an entry's content does not match its place (edited, moved or inserted)");
+	json_decref(doc);
+	leaf = audit_leaf_hash((const unsigned char *)bytes, len);
+	if (vf->nh + AUDIT_MAX_PROOF > vf->cap) {
+		int64_t cap = vf->cap ? vf->cap * 2 : 4096;
+		audit_hash *h = realloc(vf->h, (size_t)cap * sizeof *h);
+
+		if (h == NULL)
+			return -1;
+		vf->h = h;
+		vf->cap = cap;
+	}
+	n = audit_stored_hashes_for(seq, &leaf, mem_read, vf, out);
+	if (n < 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		vf->h[vf->nh++] = out[i];
+	vf->entries++;
+	return 0;
+}
+
+/* Checks a signed checkpoint (or the head) against the tree recomputed so far. */
+static void vf_checkpoint(verifier *vf, const char *note, size_t len, int is_head)
+{
+	audit_checkpoint c;
+	audit_hash root;
+
+	if (audit_checkpoint_verify(note, len, vf->origin, vf->pk, &c) != 0) {
+		bad(vf, -1, -1, is_head ? "the head's signature does not verify" : "a checkpoint's signature does not verify");
+		return;
+	}
+	if (is_head)
+		vf->r->head_size = c.size;
+	else
+		vf->r->checkpoints++;
+	if (c.size > vf->entries) {
+		bad(vf, -1, vf->entries, "the log is shorter than a signed checkpoint (truncated)");
+		return;
+	}
+	if (audit_tree_hash(c.size, mem_read, vf, &root) != 0 || sodium_memcmp(root.b, c.root.b, AUDIT_HASH_BYTES) != 0) {
+		bad(vf, vf->last_ckpt, c.size, "an entry at or before this place differs from what was signed");
+		return;
+	}
+	if (!is_head)
+		vf->last_ckpt = c.size;
+}
+
+static void vf_finish(verifier *vf, int has_head)
+{
+	vf->r->entries = vf->entries;
+	if (vf->entries > 0 && !has_head)
+		bad(vf, -1, -1, "the log has entries but no signed head");
+	else if (has_head && vf->r->head_size != vf->entries && vf->r->ok)
+		bad(vf, -1, vf->r->head_size, "the log does not end where its signed head says");
+	free(vf->h);
+	vf->h = NULL;
+}
+
+int audit_verify(vault *v, audit_report *r, util_err *err)
+{
+	verifier vf;
+	char origin[AUDIT_ORIGIN_MAX + 1];
+	unsigned char pk[32];
+	sqlite3_stmt *s = NULL, *hs = NULL;
+	int rc, has_head = 0;
+
+	audit_origin(v, origin);
+	vault_public_key(v, pk);
+	vf_init(&vf, r, origin, pk);
+	if (sqlite3_prepare_v2(vault_sql_db(v), "SELECT seq, entry FROM audit_entries ORDER BY seq", -1, &s, NULL) !=
+	        SQLITE_OK ||
+	    sqlite3_prepare_v2(vault_sql_db(v), "SELECT idx, hash FROM audit_hashes ORDER BY idx", -1, &hs, NULL) != SQLITE_OK) {
+		vault_sql_error(v, sqlite3_errcode(vault_sql_db(v)), err, "audit verify");
+		goto fail;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t before = vf.nh, i;
+
+		if (vf_entry(&vf, sqlite3_column_int64(s, 0), sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1)) != 0) {
+			util_fail(err, UTIL_ENOMEM, "out of memory");
+			goto fail;
+		}
+		/* the stored hashes must be exactly the recomputed ones */
+		for (i = before; i < vf.nh; i++) {
+			if (sqlite3_step(hs) != SQLITE_ROW || sqlite3_column_int64(hs, 0) != i ||
+			    sqlite3_column_bytes(hs, 1) != AUDIT_HASH_BYTES ||
+			    memcmp(sqlite3_column_blob(hs, 1), vf.h[i].b, AUDIT_HASH_BYTES) != 0) {
+				bad(&vf, -1, vf.entries - 1, i == before ? "an entry does not match its stored hash (edited)"
+				                                         : "the stored tree hashes were altered");
+				break;
+			}
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		vault_sql_error(v, rc, err, "audit verify");
+		goto fail;
+	}
+	sqlite3_finalize(s);
+	s = NULL;
+	if (sqlite3_prepare_v2(vault_sql_db(v), "SELECT note FROM audit_checkpoints ORDER BY size", -1, &s, NULL) != SQLITE_OK) {
+		vault_sql_error(v, sqlite3_errcode(vault_sql_db(v)), err, "audit verify");
+		goto fail;
+	}
+	while (sqlite3_step(s) == SQLITE_ROW)
+		vf_checkpoint(&vf, (const char *)sqlite3_column_text(s, 0), (size_t)sqlite3_column_bytes(s, 0), 0);
+	sqlite3_finalize(s);
+	s = NULL;
+	if (sqlite3_prepare_v2(vault_sql_db(v), "SELECT note FROM audit_head WHERE id = 1", -1, &s, NULL) != SQLITE_OK) {
+		vault_sql_error(v, sqlite3_errcode(vault_sql_db(v)), err, "audit verify");
+		goto fail;
+	}
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		has_head = 1;
+		vf_checkpoint(&vf, (const char *)sqlite3_column_text(s, 0), (size_t)sqlite3_column_bytes(s, 0), 1);
+	}
+	sqlite3_finalize(s);
+	sqlite3_finalize(hs);
+	vf_finish(&vf, has_head);
+	return 0;
+fail:
+	sqlite3_finalize(s);
+	sqlite3_finalize(hs);
+	free(vf.h);
+	return -1;
+}
+
+/* ---- export ---- */
+
+static int put_line(FILE *out, json_t *o)
+{
+	int rc = json_dumpf(o, out, JSON_SORT_KEYS | JSON_COMPACT) == 0 && fputc('\n', out) != EOF ? 0 : -1;
+
+	json_decref(o);
+	return rc;
+}
+
+int audit_export(vault *v, FILE *out, util_err *err)
+{
+	char origin[AUDIT_ORIGIN_MAX + 1], pkb64[64];
+	unsigned char pk[32];
+	sqlite3_stmt *s = NULL;
+	int rc = -1;
+
+	audit_origin(v, origin);
+	vault_public_key(v, pk);
+	sodium_bin2base64(pkb64, sizeof pkb64, pk, sizeof pk, sodium_base64_VARIANT_ORIGINAL);
+	if (put_line(out, json_pack("{s:s, s:i, s:s, s:s}", "type", "header", "format", 1, "origin", origin, "public_key",
+	                      pkb64)) != 0)
+		goto io;
+	if (sqlite3_prepare_v2(vault_sql_db(v), "SELECT seq, entry FROM audit_entries ORDER BY seq", -1, &s, NULL) != SQLITE_OK)
+		goto sql;
+	while (sqlite3_step(s) == SQLITE_ROW)
+		if (put_line(out, json_pack("{s:s, s:I, s:s%}", "type", "entry", "seq", (json_int_t)sqlite3_column_int64(s, 0),
+		                      "entry", (const char *)sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1))) != 0)
+			goto io;
+	sqlite3_finalize(s);
+	if (sqlite3_prepare_v2(vault_sql_db(v),
+	        "SELECT 'checkpoint', note, size FROM audit_checkpoints UNION ALL SELECT 'head', note, 1e18 FROM audit_head "
+	        "ORDER BY 3",
+	        -1, &s, NULL) != SQLITE_OK)
+		goto sql;
+	while (sqlite3_step(s) == SQLITE_ROW)
+		if (put_line(out, json_pack("{s:s, s:s}", "type", (const char *)sqlite3_column_text(s, 0), "note",
+		                      (const char *)sqlite3_column_text(s, 1))) != 0)
+			goto io;
+	if (fflush(out) != 0)
+		goto io;
+	rc = 0;
+	goto out;
+sql:
+	vault_sql_error(v, sqlite3_errcode(vault_sql_db(v)), err, "audit export");
+	goto out;
+io:
+	util_fail(err, UTIL_EIO, "cannot write the export");
+out:
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int audit_verify_export(FILE *in, const unsigned char pk[32], audit_report *r, util_err *err)
+{
+	char *line = NULL;
+	size_t cap = 0, lineno = 0;
+	ssize_t n;
+	verifier vf;
+	int has_head = 0, rc = -1;
+
+	memset(&vf, 0, sizeof vf);
+	while ((n = getline(&line, &cap, in)) != -1) {
+		json_t *o = json_loadb(line, (size_t)n, JSON_REJECT_DUPLICATES, NULL);
+		const char *type = json_string_value(json_object_get(o, "type"));
+
+		lineno++;
+		if (type == NULL) {
+			json_decref(o);
+			util_fail(err, UTIL_EINVAL, "line %zu is not an export record", lineno);
+			goto out;
+		}
+		if (lineno == 1) {
+			const char *origin = json_string_value(json_object_get(o, "origin"));
+
+			if (strcmp(type, "header") != 0 || origin == NULL || strlen(origin) > AUDIT_ORIGIN_MAX) {
+				json_decref(o);
+				util_fail(err, UTIL_EINVAL, "the export does not start with its header");
+				goto out;
+			}
+			vf_init(&vf, r, origin, pk);
+		} else if (strcmp(type, "entry") == 0) {
+			json_t *e = json_object_get(o, "entry");
+
+			if (!json_is_string(e) || !json_is_integer(json_object_get(o, "seq"))) {
+				json_decref(o);
+				util_fail(err, UTIL_EINVAL, "line %zu: a malformed entry record", lineno);
+				goto out;
+			}
+			if (vf_entry(&vf, json_integer_value(json_object_get(o, "seq")), json_string_value(e),
+			        json_string_length(e)) != 0) {
+				json_decref(o);
+				util_fail(err, UTIL_ENOMEM, "out of memory");
+				goto out;
+			}
+		} else if (strcmp(type, "checkpoint") == 0 || strcmp(type, "head") == 0) {
+			const char *note = json_string_value(json_object_get(o, "note"));
+			int head = type[0] == 'h';
+
+			has_head |= head;
+			vf_checkpoint(&vf, note ? note : "", note ? strlen(note) : 0, head);
+		} else {
+			json_decref(o);
+			util_fail(err, UTIL_EINVAL, "line %zu: unknown record type", lineno);
+			goto out;
+		}
+		json_decref(o);
+	}
+	if (lineno == 0) {
+		util_fail(err, UTIL_EINVAL, "the export is empty");
+		goto out;
+	}
+	vf_finish(&vf, has_head);
+	rc = 0;
+out:
+	if (rc != 0)
+		free(vf.h);
+	free(line);
+	return rc;
+}

@@ -1,0 +1,163 @@
+/* writer.c: group commit for the audit log: one thread, one transaction and one fsync per batch. */
+#include "audit.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * Callers queue a request and sleep on it; the writer takes everything queued, appends it in
+ * one transaction, signs the head once, commits (synchronous=FULL: the fsync), and wakes the
+ * batch. The caller's entry is read only while the caller waits, so nothing is copied.
+ */
+typedef struct request {
+	const audit_entry *e;
+	int64_t seq;
+	int done, rc;
+	util_err err;
+	struct request *next;
+} request;
+
+struct audit_writer {
+	vault *v; /* the writer's own connection */
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t work, done;
+	request *head, *tail;
+	int stopping;
+	audit_writer_stats st;
+};
+
+static void run_batch(audit_writer *w, request *batch)
+{
+	util_err err;
+	request *r;
+	uint64_t t0, dt;
+	int ok, n = 0;
+
+	ok = vault_begin(w->v, &err) == 0;
+	for (r = batch; ok && r != NULL; r = r->next, n++)
+		ok = audit_append(w->v, r->e, &r->seq, &err) == 0;
+	if (ok)
+		ok = audit_seal(w->v, 0, &err) == 0;
+	t0 = util_mono_ns();
+	if (ok)
+		ok = vault_commit(w->v, &err) == 0;
+	else
+		vault_rollback(w->v);
+	dt = util_mono_ns() - t0;
+
+	pthread_mutex_lock(&w->mu);
+	for (r = batch; r != NULL; r = r->next) {
+		r->rc = ok ? 0 : -1;
+		if (!ok)
+			r->err = err;
+		r->done = 1;
+	}
+	if (ok) {
+		w->st.batches++;
+		w->st.entries += (uint64_t)n;
+		if ((uint64_t)n > w->st.max_batch)
+			w->st.max_batch = (uint64_t)n;
+		w->st.fsync_ns_total += dt;
+		if (dt > w->st.fsync_ns_max)
+			w->st.fsync_ns_max = dt;
+	}
+	pthread_cond_broadcast(&w->done);
+	pthread_mutex_unlock(&w->mu);
+}
+
+static void *writer_main(void *arg)
+{
+	audit_writer *w = arg;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		request *batch;
+
+		while (w->head == NULL && !w->stopping)
+			pthread_cond_wait(&w->work, &w->mu);
+		if (w->head == NULL && w->stopping)
+			break;
+		batch = w->head;
+		w->head = w->tail = NULL;
+		pthread_mutex_unlock(&w->mu);
+		run_batch(w, batch);
+		pthread_mutex_lock(&w->mu);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+int audit_writer_start(audit_writer **out, vault *v, util_err *err)
+{
+	audit_writer *w = calloc(1, sizeof *w);
+
+	if (w == NULL)
+		return util_fail(err, UTIL_ENOMEM, "out of memory");
+	if (vault_clone(&w->v, v, err) != 0) {
+		free(w);
+		return -1;
+	}
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->work, NULL);
+	pthread_cond_init(&w->done, NULL);
+	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+		vault_close(w->v);
+		free(w);
+		return util_fail(err, UTIL_ENOMEM, "cannot start the audit writer");
+	}
+	*out = w;
+	return 0;
+}
+
+int audit_writer_append(audit_writer *w, const audit_entry *e, int64_t *seq, util_err *err)
+{
+	request r = {.e = e};
+
+	pthread_mutex_lock(&w->mu);
+	if (w->stopping) {
+		pthread_mutex_unlock(&w->mu);
+		return util_fail(err, UTIL_ESTATE, "the audit writer is stopping");
+	}
+	if (w->tail != NULL)
+		w->tail->next = &r;
+	else
+		w->head = &r;
+	w->tail = &r;
+	pthread_cond_signal(&w->work);
+	while (!r.done)
+		pthread_cond_wait(&w->done, &w->mu);
+	pthread_mutex_unlock(&w->mu);
+	if (r.rc != 0) {
+		if (err != NULL)
+			*err = r.err;
+		return -1;
+	}
+	if (seq != NULL)
+		*seq = r.seq;
+	return 0;
+}
+
+void audit_writer_stats_get(audit_writer *w, audit_writer_stats *st)
+{
+	pthread_mutex_lock(&w->mu);
+	*st = w->st;
+	pthread_mutex_unlock(&w->mu);
+}
+
+void audit_writer_stop(audit_writer *w)
+{
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->stopping = 1;
+	pthread_cond_signal(&w->work);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->thread, NULL);
+	pthread_cond_destroy(&w->work);
+	pthread_cond_destroy(&w->done);
+	pthread_mutex_destroy(&w->mu);
+	vault_close(w->v);
+	free(w);
+}

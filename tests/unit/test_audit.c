@@ -1,0 +1,441 @@
+/* test_audit.c: the audit log: tampering of each kind detected, proofs, export, group commit, kill -9. */
+#include "support.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../../audit/audit.h"
+#include "../../vault/vault_sql.h"
+
+typedef struct fixture {
+	char *dir, *data, *key;
+	vault_unlock u;
+	vault *v;
+} fixture;
+
+static int fx_setup(void **state)
+{
+	fixture *f = calloc(1, sizeof *f);
+	char id[VAULT_ID_HEX];
+	util_err err;
+
+	if (vault_init() != 0)
+		return -1;
+	f->dir = test_tmpdir();
+	f->data = test_path(f->dir, "data");
+	f->key = test_path(f->dir, "master.key");
+	f->u.key_file = f->key;
+	if (vault_create(f->data, &f->u, NULL, id, &err) != 0 || vault_open(&f->v, f->data, &f->u, &err) != 0)
+		fail_msg("vault: %s", err.msg);
+	*state = f;
+	return 0;
+}
+
+static int fx_teardown(void **state)
+{
+	fixture *f = *state;
+
+	vault_close(f->v);
+	test_rmtree(f->dir);
+	free(f->dir);
+	free(f->data);
+	free(f->key);
+	free(f);
+	return 0;
+}
+
+/* Appends n lookup entries for a made-up citizen, one transaction each (audit_record). */
+static void fill(vault *v, int n)
+{
+	static const char *const fields[] = {"full_name", "phone"};
+	unsigned char cid[16] = {0xc1, 0xd2};
+	util_err err;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		audit_entry e = {.actor = "agency:ag_test", .action = "lookup", .cid = cid, .agency_id = "ag_test",
+			.purpose_id = "pu_test", .fields = fields, .nfields = 2, .decision = i % 3 ? "allow" : "deny",
+			.reason = i % 3 ? "ok" : "no_consent", .basis = "consent"};
+
+		if (audit_record(v, &e, NULL, &err) != 0)
+			fail_msg("audit_record: %s", err.msg);
+	}
+}
+
+static void sql(vault *v, const char *q)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(vault_sql_db(v), q, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", q, msg);
+}
+
+static audit_report verify(vault *v)
+{
+	audit_report r;
+	util_err err;
+
+	if (audit_verify(v, &r, &err) != 0)
+		fail_msg("audit_verify: %s", err.msg);
+	return r;
+}
+
+static void test_entries_name_fields_never_values(void **state)
+{
+	fixture *f = *state;
+	char buf[AUDIT_ENTRY_MAX];
+	size_t n;
+	util_err err;
+
+	fill(f->v, 1);
+	assert_int_equal(audit_entry_get(f->v, 0, buf, &n, &err), 0);
+	/* canonical: sorted keys, compact; the time varies, so the text up to it is pinned */
+	assert_true(strncmp(buf, "{\"action\":\"lookup\",\"actor\":\"agency:ag_test\",\"agency\":\"ag_test\","
+	                         "\"basis\":\"consent\",\"citizen\":\"c1d20000000000000000000000000000\","
+	                         "\"decision\":\"deny\",\"fields\":[\"full_name\",\"phone\"],\"purpose\":\"pu_test\","
+	                         "\"reason\":\"no_consent\",\"seq\":0,\"time\":",
+	                n > 200 ? 210 : n) == 0);
+	assert_non_null(strstr(buf, "\"fields\":[\"full_name\",\"phone\"]"));
+	assert_non_null(strstr(buf, "\"seq\":0,"));
+}
+
+static void test_clean_log_verifies(void **state)
+{
+	fixture *f = *state;
+	audit_report r;
+
+	r = verify(f->v); /* empty */
+	assert_true(r.ok);
+	fill(f->v, 2500);
+	r = verify(f->v);
+	if (!r.ok)
+		fail_msg("clean log: %s (entry %lld)", r.problem, (long long)r.first_bad);
+	assert_int_equal(r.entries, 2500);
+	assert_int_equal(r.head_size, 2500);
+	assert_true(r.checkpoints >= 2); /* every 1000 entries */
+}
+
+static void test_edit_detected_at_the_entry(void **state)
+{
+	fixture *f = *state;
+	audit_report r;
+
+	fill(f->v, 1500);
+	sql(f->v, "UPDATE audit_entries SET entry = replace(entry, '\"allow\"', '\"deny\"') WHERE seq = 1234");
+	r = verify(f->v);
+	assert_false(r.ok);
+	assert_int_equal(r.first_bad, 1234);
+}
+
+static void test_edit_with_rehashed_tree_detected_by_checkpoints(void **state)
+{
+	fixture *f = *state;
+	char buf[AUDIT_ENTRY_MAX], q[AUDIT_ENTRY_MAX + 200];
+	audit_hash leaf;
+	size_t n;
+	util_err err;
+	audit_report r;
+
+	fill(f->v, 1500);
+	/* a forger who edits entry 700 and also rewrites its stored leaf hash (but cannot sign) */
+	assert_int_equal(audit_entry_get(f->v, 700, buf, &n, &err), 0);
+	memcpy(strstr(buf, "\"allow\"") ? strstr(buf, "\"allow\"") : strstr(buf, "\"deny\""), "\"DENY\"", 6);
+	leaf = audit_leaf_hash((const unsigned char *)buf, n);
+	{
+		char hex[65];
+
+		util_hex_encode(hex, leaf.b, 32);
+		snprintf(q, sizeof q, "UPDATE audit_entries SET entry = CAST('%s' AS BLOB) WHERE seq = 700;"
+		                      "UPDATE audit_hashes SET hash = x'%s' WHERE idx = %lld",
+		    buf, hex, (long long)audit_stored_hash_index(0, 700));
+	}
+	sql(f->v, q);
+	r = verify(f->v);
+	assert_false(r.ok);
+	/* the parent hashes no longer match, or the checkpoint at 1000 does: 700 is in range */
+	assert_true(r.first_bad >= 700 && (r.bad_from < 0 || r.bad_from <= 700));
+}
+
+static void test_delete_detected(void **state)
+{
+	fixture *f = *state;
+	audit_report r;
+
+	fill(f->v, 300);
+	sql(f->v, "DELETE FROM audit_entries WHERE seq = 117");
+	r = verify(f->v);
+	assert_false(r.ok);
+	assert_int_equal(r.first_bad, 117);
+}
+
+static void test_swap_detected(void **state)
+{
+	fixture *f = *state;
+	audit_report r;
+
+	fill(f->v, 300);
+	sql(f->v, "UPDATE audit_entries SET seq = -1 WHERE seq = 41; UPDATE audit_entries SET seq = 41 WHERE seq = 40;"
+	          "UPDATE audit_entries SET seq = 40 WHERE seq = -1");
+	r = verify(f->v);
+	assert_false(r.ok);
+	assert_int_equal(r.first_bad, 40);
+}
+
+static void test_insert_detected(void **state)
+{
+	fixture *f = *state;
+	audit_report r;
+
+	fill(f->v, 300);
+	/* make room at 200 by shifting the tail up, then put a forged entry there */
+	sql(f->v, "UPDATE audit_entries SET seq = -seq - 1000 WHERE seq >= 200;"
+	          "UPDATE audit_entries SET seq = -seq - 1000 + 1 WHERE seq < -999;"
+	          "INSERT INTO audit_entries(seq, time, action, entry) VALUES (200, 0, 'lookup',"
+	          " CAST('{\"action\":\"lookup\",\"actor\":\"operator\",\"seq\":200,\"time\":0}' AS BLOB))");
+	r = verify(f->v);
+	assert_false(r.ok);
+	assert_int_equal(r.first_bad, 200);
+}
+
+static void test_truncate_detected(void **state)
+{
+	fixture *f = *state;
+	audit_report r;
+
+	fill(f->v, 1300);
+	/* the tail after the last stored checkpoint, with its hashes: only the signed head knows */
+	sql(f->v, "DELETE FROM audit_entries WHERE seq >= 1250");
+	sql(f->v, "DELETE FROM audit_hashes WHERE idx >= (SELECT min(idx) FROM audit_hashes) + 2498");
+	r = verify(f->v);
+	assert_false(r.ok);
+	assert_int_equal(r.first_bad, 1250);
+}
+
+static void test_inclusion_and_consistency_proofs(void **state)
+{
+	fixture *f = *state;
+	char note[AUDIT_CHECKPOINT_MAX], buf[AUDIT_ENTRY_MAX];
+	audit_checkpoint c, c2;
+	audit_hash proof[AUDIT_MAX_PROOF], leaf, root_small;
+	unsigned char pk[32];
+	size_t len, n;
+	util_err err;
+	int64_t i;
+
+	fill(f->v, 1100);
+	assert_int_equal(audit_latest_checkpoint(f->v, note, &c, &err), 0);
+	assert_int_equal(c.size, 1001); /* the first entry is checkpointed at once, then every 1000 */
+	vault_public_key(f->v, pk);
+	for (i = 0; i < c.size; i += 97) {
+		assert_int_equal(audit_entry_get(f->v, i, buf, &n, &err), 0);
+		leaf = audit_leaf_hash((const unsigned char *)buf, n);
+		assert_int_equal(audit_inclusion(f->v, i, c.size, proof, &len, &err), 0);
+		assert_int_equal(audit_verify_inclusion(i, c.size, &leaf, proof, len, &c.root), 0);
+		/* the same proof does not prove another entry, nor against another root */
+		assert_int_not_equal(audit_verify_inclusion(i + 1, c.size, &leaf, proof, len, &c.root), 0);
+		leaf.b[0] ^= 1;
+		assert_int_not_equal(audit_verify_inclusion(i, c.size, &leaf, proof, len, &c.root), 0);
+	}
+	/* a witness who kept the 1000 checkpoint checks the log only grew */
+	assert_int_equal(audit_seal(f->v, 1, &err), 0);
+	assert_int_equal(audit_latest_checkpoint(f->v, note, &c2, &err), 0);
+	assert_int_equal(c2.size, 1100);
+	assert_int_equal(audit_consistency(f->v, c.size, c2.size, proof, &len, &err), 0);
+	assert_int_equal(audit_verify_consistency(c.size, c2.size, &c.root, &c2.root, proof, len), 0);
+	root_small = c.root;
+	root_small.b[5] ^= 1;
+	assert_int_not_equal(audit_verify_consistency(c.size, c2.size, &root_small, &c2.root, proof, len), 0);
+	assert_int_equal(audit_consistency(f->v, 5, 2000, proof, &len, &err), -1); /* beyond the log */
+}
+
+static void test_export_verifies_with_public_key_only(void **state)
+{
+	fixture *f = *state;
+	char *path = test_path(f->dir, "export.jsonl");
+	unsigned char pk[32], other[32], sk[64];
+	audit_report r;
+	util_err err;
+	FILE *out, *in;
+	size_t n;
+	unsigned char *text;
+
+	fill(f->v, 1200);
+	vault_public_key(f->v, pk);
+	assert_non_null(out = fopen(path, "w"));
+	assert_int_equal(audit_export(f->v, out, &err), 0);
+	fclose(out);
+	assert_non_null(in = fopen(path, "r"));
+	assert_int_equal(audit_verify_export(in, pk, &r, &err), 0);
+	fclose(in);
+	assert_true(r.ok);
+	assert_int_equal(r.entries, 1200);
+	/* another key: the signatures do not verify */
+	crypto_sign_ed25519_keypair(other, sk);
+	assert_non_null(in = fopen(path, "r"));
+	assert_int_equal(audit_verify_export(in, other, &r, &err), 0);
+	fclose(in);
+	assert_false(r.ok);
+	/* an edited entry in the file */
+	text = test_read_file(path, &n);
+	{
+		char *p = strstr((char *)text, "no_consent");
+
+		assert_non_null(p);
+		memcpy(p, "ok_consent", 10);
+	}
+	test_write_file(path, text, n);
+	free(text);
+	assert_non_null(in = fopen(path, "r"));
+	assert_int_equal(audit_verify_export(in, pk, &r, &err), 0);
+	fclose(in);
+	assert_false(r.ok);
+	assert_true(r.first_bad >= 0); /* an entry, or the end of a range, is named */
+	free(path);
+}
+
+/* ---- group commit ---- */
+
+typedef struct worker {
+	audit_writer *w;
+	int n, failed;
+} worker;
+
+static void *append_many(void *arg)
+{
+	worker *k = arg;
+	util_err err;
+	int i;
+
+	for (i = 0; i < k->n; i++) {
+		audit_entry e = {.actor = "agency:ag_x", .action = "lookup", .decision = "allow"};
+		int64_t seq;
+
+		if (audit_writer_append(k->w, &e, &seq, &err) != 0)
+			k->failed++;
+	}
+	return NULL;
+}
+
+static void test_group_commit_batches(void **state)
+{
+	fixture *f = *state;
+	audit_writer *w = NULL;
+	audit_writer_stats st;
+	pthread_t t[8];
+	worker k[8];
+	util_err err;
+	int i;
+
+	assert_int_equal(audit_writer_start(&w, f->v, &err), 0);
+	for (i = 0; i < 8; i++) {
+		k[i] = (worker){.w = w, .n = 200};
+		pthread_create(&t[i], NULL, append_many, &k[i]);
+	}
+	for (i = 0; i < 8; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(k[i].failed, 0);
+	}
+	audit_writer_stats_get(w, &st);
+	audit_writer_stop(w);
+	assert_int_equal(st.entries, 1600);
+	/* eight waiting callers share commits: fewer fsyncs than entries */
+	assert_true(st.batches < st.entries);
+	assert_true(st.max_batch > 1);
+	print_message("group commit: %llu entries in %llu batches (max %llu)\n", (unsigned long long)st.entries,
+	    (unsigned long long)st.batches, (unsigned long long)st.max_batch);
+	assert_true(verify(f->v).ok);
+}
+
+/* A child appends through the writer and reports each acknowledged seq on a pipe; it is
+ * killed with SIGKILL mid-stream. Every acknowledged entry must be in the log afterwards. */
+static void test_acknowledged_entries_survive_kill9(void **state)
+{
+	fixture *f = *state;
+	int round;
+
+	vault_close(f->v);
+	f->v = NULL;
+	for (round = 0; round < 3; round++) {
+		int p[2];
+		pid_t pid;
+		int64_t last = -1, seq;
+		FILE *rd;
+		vault *v = NULL;
+		util_err err;
+		char buf[AUDIT_ENTRY_MAX];
+		size_t n;
+
+		assert_int_equal(pipe(p), 0);
+		pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			audit_writer *w;
+			vault *cv;
+			pthread_t t[4];
+			worker k[4];
+			int i;
+
+			close(p[0]);
+			if (vault_open(&cv, f->data, &f->u, &err) != 0 || audit_writer_start(&w, cv, &err) != 0)
+				_exit(2);
+			for (i = 0; i < 4; i++) {
+				k[i] = (worker){.w = w, .n = 1000000};
+				pthread_create(&t[i], NULL, append_many, &k[i]);
+			}
+			for (;;) {
+				audit_entry e = {.actor = "operator", .action = "crash.test"};
+
+				if (audit_writer_append(w, &e, &seq, &err) != 0)
+					_exit(3);
+				if (write(p[1], &seq, sizeof seq) != sizeof seq)
+					_exit(4);
+			}
+		}
+		close(p[1]);
+		assert_non_null(rd = fdopen(p[0], "r"));
+		/* let it run a while, then kill it without warning */
+		while (fread(&seq, sizeof seq, 1, rd) == 1) {
+			last = seq;
+			if (last >= 200 * (round + 1)) {
+				kill(pid, SIGKILL);
+				break;
+			}
+		}
+		while (fread(&seq, sizeof seq, 1, rd) == 1)
+			last = seq; /* acknowledged before the kill landed */
+		fclose(rd);
+		waitpid(pid, NULL, 0);
+		assert_true(last >= 0);
+		assert_int_equal(vault_open(&v, f->data, &f->u, &err), 0);
+		assert_int_equal(audit_entry_get(v, last, buf, &n, &err), 0);
+		assert_non_null(strstr(buf, "crash.test"));
+		assert_true(verify(v).ok);
+		vault_close(v);
+	}
+	assert_int_equal(vault_open(&f->v, f->data, &f->u, NULL), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_entries_name_fields_never_values, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_clean_log_verifies, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_edit_detected_at_the_entry, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_edit_with_rehashed_tree_detected_by_checkpoints, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_delete_detected, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_swap_detected, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_insert_detected, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_truncate_detected, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_inclusion_and_consistency_proofs, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_export_verifies_with_public_key_only, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_group_commit_batches, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_acknowledged_entries_survive_kill9, fx_setup, fx_teardown),
+	};
+
+	return cmocka_run_group_tests_name("audit", tests, NULL, NULL);
+}
