@@ -1,0 +1,240 @@
+/* policy.h: agencies, purposes, consents, and the pure decision over who may read which fields. */
+#ifndef VAULTD_POLICY_H
+#define VAULTD_POLICY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../util/util.h"
+
+#define POLICY_ID_MAX 40u        /* ids are short ASCII tokens */
+#define POLICY_FIELD_MAX 32u     /* = VAULT_NAME_MAX */
+#define POLICY_MAX_FIELDS 64u    /* = VAULT_MAX_FIELDS */
+#define POLICY_JUSTIFICATION_MAX 500u
+
+/* Agency roles, a bit set. */
+enum {
+	POLICY_ROLE_REGISTRAR = 1u << 0, /* may create and rectify records */
+	POLICY_ROLE_CONSUMER = 1u << 1,  /* may ask for consent and look up */
+	POLICY_ROLE_EMERGENCY = 1u << 2, /* may use the vital-interest basis */
+};
+
+typedef enum policy_basis {
+	POLICY_BASIS_CONSENT = 1,
+	POLICY_BASIS_LEGAL_OBLIGATION,
+	POLICY_BASIS_VITAL_INTEREST,
+} policy_basis;
+
+/* A field in a purpose or a consent: its name, and whether only its masked view is covered. */
+typedef struct policy_field {
+	char name[POLICY_FIELD_MAX + 1];
+	int masked;
+} policy_field;
+
+typedef struct policy_agency {
+	char id[POLICY_ID_MAX + 1];
+	unsigned roles;
+	int suspended;
+} policy_agency;
+
+typedef struct policy_purpose {
+	char id[POLICY_ID_MAX + 1];
+	char agency_id[POLICY_ID_MAX + 1];
+	policy_basis basis;
+	size_t nfields;
+	policy_field fields[POLICY_MAX_FIELDS]; /* the fields it may ever ask for */
+} policy_purpose;
+
+typedef struct policy_consent {
+	char id[POLICY_ID_MAX + 1];
+	char agency_id[POLICY_ID_MAX + 1];
+	char purpose_id[POLICY_ID_MAX + 1];
+	int64_t granted_at, expires_at; /* seconds since the epoch */
+	int64_t revoked_at;             /* 0: not revoked */
+	int64_t use_limit;              /* 0: no limit; 1: a one-time consent */
+	int64_t uses;                   /* allowed lookups so far */
+	size_t nfields;
+	policy_field fields[POLICY_MAX_FIELDS]; /* exactly what the citizen approved, one by one */
+} policy_consent;
+
+/* Everything the decision looks at. The caller loads it; the decision reads nothing else. */
+typedef struct policy_input {
+	const policy_agency *agency;   /* the caller */
+	const policy_purpose *purpose; /* NULL: the purpose code is not registered */
+	int citizen_exists;
+	int citizen_restricted;        /* the citizen restricted processing */
+	const char *const *requested;  /* field names asked for; NULL or n = 0: "all granted" */
+	size_t nrequested;
+	const char *justification;     /* NULL or "" when none given */
+	int64_t now;
+	/* the citizen's consents to this agency for this purpose, any state, any order */
+	const policy_consent *consents;
+	size_t nconsents;
+} policy_input;
+
+/* Precise internal reasons. They go to the audit log only; callers outside see "not permitted". */
+typedef enum policy_reason {
+	POLICY_OK = 0,
+	POLICY_DENY_UNKNOWN_CITIZEN,
+	POLICY_DENY_AGENCY_SUSPENDED,
+	POLICY_DENY_ROLE_MISSING,      /* no consumer role, or vital interest without emergency */
+	POLICY_DENY_UNKNOWN_PURPOSE,
+	POLICY_DENY_PURPOSE_NOT_AGENCYS,
+	POLICY_DENY_NO_CONSENT,
+	POLICY_DENY_CONSENT_REVOKED,
+	POLICY_DENY_CONSENT_EXPIRED,
+	POLICY_DENY_USE_LIMIT_REACHED,
+	POLICY_DENY_RESTRICTED,
+	POLICY_DENY_NO_FIELD_GRANTED,
+	POLICY_DENY_JUSTIFICATION_MISSING,
+	POLICY_DENY_FIELD_UNKNOWN,     /* a requested name not in the catalog (the caller checks it) */
+	POLICY_REASON_COUNT
+} policy_reason;
+
+typedef struct policy_decision {
+	int allow;
+	policy_reason reason;
+	policy_basis basis;
+	size_t nfields;                         /* allowed: the exact field set, in purpose order */
+	policy_field fields[POLICY_MAX_FIELDS]; /* masked = 1: release the masked view only */
+	size_t nwithheld;                       /* requested but not allowed */
+	char withheld[POLICY_MAX_FIELDS][POLICY_FIELD_MAX + 1];
+	char consent_id[POLICY_ID_MAX + 1];     /* the consent that allowed, or whose state denied
+	                                         * (revoked, expired, used up, no field granted); else "" */
+	int needs_review;                       /* vital interest: goes to the officers' queue */
+	int consumes_use;                       /* the consent has a use limit: count this lookup */
+} policy_decision;
+
+/*
+ * The decision: a pure function of its input (no clock, no I/O, no allocation).
+ *
+ * Order of checks: agency suspended; citizen unknown; purpose unknown; purpose of another
+ * agency; role (consumer for consent and legal obligation, emergency for vital interest);
+ * then by basis:
+ *   consent:          restriction; the newest consent that is not revoked and not expired and
+ *                     under its use limit; else the reason of the newest consent (revoked,
+ *                     expired, use limit) or no consent;
+ *   legal_obligation: no consent needed; restriction does not apply;
+ *   vital_interest:   a non-empty justification; restriction does not apply; needs review.
+ * Fields: requested ∩ covered ∩ the purpose's fields, where covered is the consent's fields
+ * for consent and the purpose's fields for the statutory bases; nothing requested means every
+ * covered field. A field masked in the purpose or the consent is released masked. Requested
+ * fields left out are listed as withheld. An empty result denies with NO_FIELD_GRANTED.
+ */
+void policy_decide(const policy_input *in, policy_decision *out) UTIL_NONNULL(1, 2);
+
+const char *policy_reason_name(policy_reason r);
+const char *policy_basis_name(policy_basis b);
+/* Parses "consent", "legal_obligation", "vital_interest"; 0 if unknown. */
+policy_basis policy_basis_parse(const char *s);
+
+/* ---- the registry, consent requests and consents, kept in the vault ---- */
+
+#include <jansson.h>
+
+#include "../vault/vault.h"
+
+#define POLICY_NAME_MAX 200u
+#define POLICY_CODE_MAX 64u
+#define POLICY_DESC_MAX 1000u
+#define POLICY_REQUEST_TTL (7 * 86400) /* a pending request expires after 7 days */
+
+/* Agencies. *id gets "ag_" and 16 hex digits. Roles: POLICY_ROLE_* bits, at least one. */
+int policy_agency_create(vault *v, const char *name, unsigned roles, char id[POLICY_ID_MAX + 1], util_err *err)
+    UTIL_WARN_UNUSED;
+/* Loads an agency; name (may be NULL) gets its name. UTIL_ENOTFOUND if none. */
+int policy_agency_get(vault *v, const char *id, policy_agency *a, char name[POLICY_NAME_MAX + 1], util_err *err)
+    UTIL_WARN_UNUSED;
+int policy_agency_suspend(vault *v, const char *id, util_err *err) UTIL_WARN_UNUSED;
+
+/* A purpose as registered: what an agency's request must state (Law on Data, Art. 18). */
+typedef struct policy_purpose_def {
+	const char *agency_id;
+	const char *code;            /* [a-z0-9_.-], 1..64, unique per agency */
+	const char *desc_vi, *desc_en;
+	policy_basis basis;
+	const char *legal_reference; /* required for legal_obligation */
+	const policy_field *fields;  /* catalog fields; masked only where the catalog has a mask */
+	size_t nfields;
+	int max_days;                /* longest consent it may ask for: 1..3650 */
+	int retention_days;          /* how long the agency keeps what it gets: 0..36500 */
+} policy_purpose_def;
+
+int policy_purpose_create(vault *v, const policy_purpose_def *d, char id[POLICY_ID_MAX + 1], util_err *err)
+    UTIL_WARN_UNUSED;
+/* Loads the purpose `code` of agency_id (or by id when code is NULL). UTIL_ENOTFOUND if none. */
+int policy_purpose_get(vault *v, const char *agency_id, const char *code, const char *id, policy_purpose *p,
+    util_err *err) UTIL_WARN_UNUSED;
+
+/*
+ * A consent request from a consumer agency to the citizen with national ID nid, for its
+ * purpose `code` (legal basis consent), for fields (a subset of the purpose's; none = all of
+ * them) and `days` (1..the purpose's max_days). It answers the same whether or not the citizen
+ * exists: a request to nobody is stored, never shown, and expires. Audited.
+ */
+int policy_request_create(vault *v, const char *agency_id, const char *code, const char *nid,
+    const char *const *fields, size_t n, int days, char id[POLICY_ID_MAX + 1], util_err *err) UTIL_WARN_UNUSED;
+/* "pending", "approved", "denied" or "expired"; UTIL_ENOTFOUND unless agency_id made it. */
+int policy_request_status(vault *v, const char *agency_id, const char *id, char status[16], util_err *err)
+    UTIL_WARN_UNUSED;
+/* The citizen's pending requests, each with agency name, purpose, basis, and every field with
+ * its category and description: what the citizen sees before approving. */
+int policy_requests_pending(vault *v, const unsigned char cid[KEYS_CID_BYTES], json_t **out, util_err *err)
+    UTIL_WARN_UNUSED;
+/*
+ * Approves the citizen's pending request id for fields (a subset of the requested ones, named
+ * one by one; none = all requested), with an optional use limit (0 none, 1 one-time). Writes
+ * the consent and its signed receipt (*receipt, a new reference) in one transaction with the
+ * audit entry. UTIL_ENOTFOUND if the request is not this citizen's or not pending.
+ */
+int policy_request_approve(vault *v, const unsigned char cid[KEYS_CID_BYTES], const char *id,
+    const char *const *fields, size_t n, int64_t use_limit, char consent_id[POLICY_ID_MAX + 1], json_t **receipt,
+    util_err *err) UTIL_WARN_UNUSED;
+int policy_request_deny(vault *v, const unsigned char cid[KEYS_CID_BYTES], const char *id, util_err *err)
+    UTIL_WARN_UNUSED;
+
+/* The citizen's consents with agency, purpose, fields, times and status. */
+int policy_consents_list(vault *v, const unsigned char cid[KEYS_CID_BYTES], json_t **out, util_err *err)
+    UTIL_WARN_UNUSED;
+/* Revokes; takes effect for the very next decision. UTIL_ENOTFOUND unless cid's and active. */
+int policy_consent_revoke(vault *v, const unsigned char cid[KEYS_CID_BYTES], const char *consent_id, util_err *err)
+    UTIL_WARN_UNUSED;
+/* Restricts processing (on) or lifts the restriction (off). Audited. */
+int policy_restrict(vault *v, const unsigned char cid[KEYS_CID_BYTES], int on, util_err *err) UTIL_WARN_UNUSED;
+
+/* Erases a citizen: record, consents, requests and restriction, in one transaction, audited. */
+int policy_citizen_erase(vault *v, const unsigned char cid[KEYS_CID_BYTES], const char *actor, util_err *err)
+    UTIL_WARN_UNUSED;
+
+/* A lookup, prepared: the decision over the stored state, and what to read if allowed. */
+typedef struct policy_lookup {
+	policy_decision d;
+	int citizen_found;
+	unsigned char cid[KEYS_CID_BYTES];
+	char purpose_id[POLICY_ID_MAX + 1];
+	char agency_id[POLICY_ID_MAX + 1];
+} policy_lookup;
+
+/*
+ * Loads the agency, the purpose `code`, the citizen (by national ID), the restriction and
+ * the consents, and decides (policy_decide). A one-time consent's use is consumed here, in the
+ * same transaction as the decision, so two lookups cannot both spend it. Returns 0 whether
+ * allowed or denied (l->d says which); -1 only when the decision could not be made.
+ */
+int policy_lookup_prepare(vault *v, const char *agency_id, const char *code, const char *nid,
+    const char *const *fields, size_t n, const char *justification, int64_t now, policy_lookup *l, util_err *err)
+    UTIL_WARN_UNUSED;
+/* Reads the allowed fields of a prepared, allowed lookup, masked where the decision says. */
+int policy_lookup_read(vault *v, const policy_lookup *l, json_t **fields, util_err *err) UTIL_WARN_UNUSED;
+
+/* Expires pending requests and consents past their time, and deletes consents and requests
+ * that outlived their purpose's retention; each change audited. *changed counts them. */
+int policy_retention_sweep(vault *v, int64_t now, int64_t *changed, util_err *err) UTIL_WARN_UNUSED;
+
+/*
+ * Receipts: {"receipt": {...}, "signature": base64, "alg": "Ed25519"}, the receipt object
+ * signed in canonical JSON (sorted keys, compact). Verification needs only the public key.
+ */
+int policy_receipt_verify(const char *json, size_t n, const unsigned char pk[32], util_err *err) UTIL_WARN_UNUSED;
+
+#endif
