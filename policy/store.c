@@ -1,0 +1,1102 @@
+/* store.c: the registry, consent requests, consents and restrictions, kept in the vault's SQLite. */
+#include "policy.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../audit/audit.h"
+#include "../vault/vault_sql.h"
+
+/* ---- small helpers ---- */
+
+static void new_id(const char *prefix, char id[POLICY_ID_MAX + 1])
+{
+	unsigned char r[8];
+	char hex[17];
+
+	randombytes_buf(r, sizeof r);
+	util_hex_encode(hex, r, sizeof r);
+	snprintf(id, POLICY_ID_MAX + 1, "%s_%s", prefix, hex);
+}
+
+static int id_ok(const char *s)
+{
+	size_t i, n = s ? strlen(s) : 0;
+
+	if (n == 0 || n > POLICY_ID_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return 0;
+	return 1;
+}
+
+static int text_ok(const char *s, size_t max)
+{
+	size_t i, n = s ? strlen(s) : 0;
+
+	if (n == 0 || n > max)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20)
+			return 0;
+	return 1;
+}
+
+static sqlite3_stmt *prep(vault *v, const char *sql, util_err *err)
+{
+	sqlite3_stmt *s;
+
+	if (sqlite3_prepare_v2(vault_sql_db(v), sql, -1, &s, NULL) != SQLITE_OK) {
+		vault_sql_error(v, sqlite3_errcode(vault_sql_db(v)), err, "policy store");
+		return NULL;
+	}
+	return s;
+}
+
+/* Steps a statement that returns no rows and finalizes it. */
+static int run(vault *v, sqlite3_stmt *s, util_err *err)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : vault_sql_error(v, rc, err, "policy store");
+}
+
+static void copy_col(char *dst, size_t n, sqlite3_stmt *s, int col)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+
+	snprintf(dst, n, "%s", t ? (const char *)t : "");
+}
+
+/* Field lists are stored as JSON: [{"name": "phone", "masked": false}, ...]. */
+static char *fields_json(const policy_field *f, size_t n)
+{
+	json_t *a = json_array();
+	char *s;
+	size_t i;
+
+	for (i = 0; a != NULL && i < n; i++)
+		json_array_append_new(a, json_pack("{s:s, s:b}", "name", f[i].name, "masked", f[i].masked));
+	s = a ? json_dumps(a, JSON_COMPACT) : NULL;
+	json_decref(a);
+	return s;
+}
+
+static int fields_parse(const char *s, policy_field *f, size_t *n)
+{
+	json_t *a = json_loads(s ? s : "", 0, NULL), *e;
+	size_t i;
+
+	*n = 0;
+	if (!json_is_array(a) || json_array_size(a) > POLICY_MAX_FIELDS) {
+		json_decref(a);
+		return -1;
+	}
+	json_array_foreach(a, i, e) {
+		const char *name = json_string_value(json_object_get(e, "name"));
+
+		if (name == NULL || strlen(name) > POLICY_FIELD_MAX) {
+			json_decref(a);
+			return -1;
+		}
+		strcpy(f[i].name, name);
+		f[i].masked = json_is_true(json_object_get(e, "masked"));
+	}
+	*n = json_array_size(a);
+	json_decref(a);
+	return 0;
+}
+
+static int field_index(const policy_field *f, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(f[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Writes one audit entry in v's open transaction (or its own). */
+static int audit(vault *v, const char *actor, const char *action, const unsigned char *cid, const char *agency,
+    const char *purpose, const policy_field *f, size_t nf, const char *consent, const char *note, util_err *err)
+{
+	const char *names[POLICY_MAX_FIELDS];
+	audit_entry e = {.actor = actor, .action = action, .cid = cid, .agency_id = agency, .purpose_id = purpose,
+		.consent_id = consent, .note = note};
+	size_t i;
+
+	for (i = 0; i < nf && i < POLICY_MAX_FIELDS; i++)
+		names[i] = f[i].name;
+	e.fields = names;
+	e.nfields = nf;
+	return audit_record(v, &e, NULL, err);
+}
+
+/* ---- agencies ---- */
+
+int policy_agency_create(vault *v, const char *name, unsigned roles, char id[POLICY_ID_MAX + 1], util_err *err)
+{
+	sqlite3_stmt *s;
+	int mine, ok = 0;
+
+	if (!text_ok(name, POLICY_NAME_MAX))
+		return util_fail(err, UTIL_EINVAL, "name must be 1..%u printable bytes", POLICY_NAME_MAX);
+	if (roles == 0 || (roles & ~7u) != 0)
+		return util_fail(err, UTIL_EINVAL, "roles must be some of registrar, consumer, emergency");
+	new_id("ag", id);
+	if (vault_sql_begin(v, &mine, err) != 0)
+		return -1;
+	if ((s = prep(v, "INSERT INTO agencies(id, name, roles, created_at) VALUES (?1, ?2, ?3, ?4)", err)) == NULL)
+		goto out;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, (int)roles);
+	sqlite3_bind_int64(s, 4, util_now());
+	ok = run(v, s, err) == 0 && audit(v, "operator", "agency.create", NULL, id, NULL, NULL, 0, NULL, NULL, err) == 0;
+out:
+	return vault_sql_end(v, mine, ok, err);
+}
+
+int policy_agency_get(vault *v, const char *id, policy_agency *a, char name[POLICY_NAME_MAX + 1], util_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (!id_ok(id))
+		return util_fail(err, UTIL_ENOTFOUND, "no such agency");
+	if ((s = prep(v, "SELECT name, roles, suspended FROM agencies WHERE id = ?1", err)) == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		return rc == SQLITE_DONE ? util_fail(err, UTIL_ENOTFOUND, "no such agency") : vault_sql_error(v, rc, err, "agency");
+	}
+	memset(a, 0, sizeof *a);
+	snprintf(a->id, sizeof a->id, "%s", id);
+	a->roles = (unsigned)sqlite3_column_int(s, 1);
+	a->suspended = sqlite3_column_int(s, 2);
+	if (name != NULL)
+		copy_col(name, POLICY_NAME_MAX + 1, s, 0);
+	sqlite3_finalize(s);
+	return 0;
+}
+
+int policy_agency_suspend(vault *v, const char *id, util_err *err)
+{
+	sqlite3_stmt *s;
+	int mine, ok = 0;
+
+	if (!id_ok(id))
+		return util_fail(err, UTIL_ENOTFOUND, "no such agency");
+	if (vault_sql_begin(v, &mine, err) != 0)
+		return -1;
+	if ((s = prep(v, "UPDATE agencies SET suspended = 1 WHERE id = ?1", err)) == NULL)
+		goto out;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	if (run(v, s, err) != 0)
+		goto out;
+	if (sqlite3_changes(vault_sql_db(v)) == 0) {
+		util_fail(err, UTIL_ENOTFOUND, "no such agency");
+		goto out;
+	}
+	ok = audit(v, "operator", "agency.suspend", NULL, id, NULL, NULL, 0, NULL, NULL, err) == 0;
+out:
+	return vault_sql_end(v, mine, ok, err);
+}
+
+/* ---- purposes ---- */
+
+static int code_ok(const char *s)
+{
+	size_t i, n = s ? strlen(s) : 0;
+
+	if (n == 0 || n > POLICY_CODE_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '.' ||
+		        s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+int policy_purpose_create(vault *v, const policy_purpose_def *d, char id[POLICY_ID_MAX + 1], util_err *err)
+{
+	const vault_catalog *cat = vault_catalog_of(v);
+	policy_agency a;
+	sqlite3_stmt *s;
+	char *fj = NULL;
+	size_t i;
+	int mine = 0, ok = 0, rc;
+
+	if (!code_ok(d->code))
+		return util_fail(err, UTIL_EINVAL, "code must be 1..64 of [a-z0-9_.-]");
+	if (!text_ok(d->desc_vi, POLICY_DESC_MAX) || !text_ok(d->desc_en, POLICY_DESC_MAX))
+		return util_fail(err, UTIL_EINVAL, "description needs vi and en, 1..%u bytes each", POLICY_DESC_MAX);
+	if (d->basis < POLICY_BASIS_CONSENT || d->basis > POLICY_BASIS_VITAL_INTEREST)
+		return util_fail(err, UTIL_EINVAL, "legal_basis must be consent, legal_obligation or vital_interest");
+	if (d->basis == POLICY_BASIS_LEGAL_OBLIGATION && !text_ok(d->legal_reference, POLICY_DESC_MAX))
+		return util_fail(err, UTIL_EINVAL, "legal_obligation needs the legal_reference it cites");
+	if (d->legal_reference != NULL && !text_ok(d->legal_reference, POLICY_DESC_MAX))
+		return util_fail(err, UTIL_EINVAL, "legal_reference must be 1..%u bytes", POLICY_DESC_MAX);
+	if (d->nfields == 0 || d->nfields > POLICY_MAX_FIELDS)
+		return util_fail(err, UTIL_EINVAL, "fields must list 1..%u catalog fields", POLICY_MAX_FIELDS);
+	for (i = 0; i < d->nfields; i++) {
+		const vault_field_def *f = vault_catalog_find(cat, d->fields[i].name, strlen(d->fields[i].name));
+
+		if (f == NULL)
+			return util_fail(err, UTIL_EINVAL, "unknown field %.32s", d->fields[i].name);
+		if (d->fields[i].masked && strcmp(f->mask, "none") == 0)
+			return util_fail(err, UTIL_EINVAL, "field %s has no masked view", f->name);
+		if (field_index(d->fields, i, d->fields[i].name) >= 0)
+			return util_fail(err, UTIL_EINVAL, "field %s is listed twice", f->name);
+	}
+	if (d->max_days < 1 || d->max_days > 3650 || d->retention_days < 0 || d->retention_days > 36500)
+		return util_fail(err, UTIL_EINVAL, "max_days must be 1..3650 and retention_days 0..36500");
+	if (vault_sql_begin(v, &mine, err) != 0)
+		return -1;
+	if (policy_agency_get(v, d->agency_id, &a, NULL, err) != 0)
+		goto out;
+	if ((fj = fields_json(d->fields, d->nfields)) == NULL) {
+		util_fail(err, UTIL_ENOMEM, "out of memory");
+		goto out;
+	}
+	new_id("pu", id);
+	if ((s = prep(v, "INSERT INTO purposes(id, agency_id, code, desc_vi, desc_en, basis, legal_reference, fields,"
+	                 " max_days, retention_days, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	              err)) == NULL)
+		goto out;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, d->agency_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, d->code, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, d->desc_vi, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, d->desc_en, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 6, (int)d->basis);
+	if (d->legal_reference != NULL)
+		sqlite3_bind_text(s, 7, d->legal_reference, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 8, fj, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 9, d->max_days);
+	sqlite3_bind_int(s, 10, d->retention_days);
+	sqlite3_bind_int64(s, 11, util_now());
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_CONSTRAINT) {
+		util_fail(err, UTIL_EEXISTS, "the agency already has a purpose with this code");
+		goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		vault_sql_error(v, rc, err, "purpose");
+		goto out;
+	}
+	ok = audit(v, "operator", "purpose.create", NULL, d->agency_id, id, d->fields, d->nfields, NULL,
+	         policy_basis_name(d->basis), err) == 0;
+out:
+	vault_json_free(fj);
+	return vault_sql_end(v, mine, ok, err);
+}
+
+int policy_purpose_get(vault *v, const char *agency_id, const char *code, const char *id, policy_purpose *p,
+    util_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (code != NULL ? !code_ok(code) || !id_ok(agency_id) : !id_ok(id))
+		return util_fail(err, UTIL_ENOTFOUND, "no such purpose");
+	s = code != NULL ? prep(v, "SELECT id, agency_id, basis, fields FROM purposes WHERE agency_id = ?1 AND code = ?2", err)
+	                 : prep(v, "SELECT id, agency_id, basis, fields FROM purposes WHERE id = ?1", err);
+	if (s == NULL)
+		return -1;
+	if (code != NULL) {
+		sqlite3_bind_text(s, 1, agency_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, code, -1, SQLITE_STATIC);
+	} else {
+		sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	}
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		return rc == SQLITE_DONE ? util_fail(err, UTIL_ENOTFOUND, "no such purpose") : vault_sql_error(v, rc, err, "purpose");
+	}
+	memset(p, 0, sizeof *p);
+	copy_col(p->id, sizeof p->id, s, 0);
+	copy_col(p->agency_id, sizeof p->agency_id, s, 1);
+	p->basis = (policy_basis)sqlite3_column_int(s, 2);
+	rc = fields_parse((const char *)sqlite3_column_text(s, 3), p->fields, &p->nfields);
+	sqlite3_finalize(s);
+	return rc == 0 ? 0 : util_fail(err, UTIL_ECORRUPT, "a stored purpose is malformed");
+}
+
+/* Purpose details that requests and receipts show: code, descriptions, reference, limits. */
+typedef struct purpose_info {
+	char code[POLICY_CODE_MAX + 1];
+	char desc_vi[POLICY_DESC_MAX + 1], desc_en[POLICY_DESC_MAX + 1], ref[POLICY_DESC_MAX + 1];
+	int max_days, retention_days;
+} purpose_info;
+
+static int purpose_info_get(vault *v, const char *id, purpose_info *pi, util_err *err)
+{
+	sqlite3_stmt *s = prep(v, "SELECT code, desc_vi, desc_en, legal_reference, max_days, retention_days"
+	                          " FROM purposes WHERE id = ?1",
+	    err);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		copy_col(pi->code, sizeof pi->code, s, 0);
+		copy_col(pi->desc_vi, sizeof pi->desc_vi, s, 1);
+		copy_col(pi->desc_en, sizeof pi->desc_en, s, 2);
+		copy_col(pi->ref, sizeof pi->ref, s, 3);
+		pi->max_days = sqlite3_column_int(s, 4);
+		pi->retention_days = sqlite3_column_int(s, 5);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : util_fail(err, UTIL_ECORRUPT, "a purpose is missing");
+}
+
+/* ---- consent requests ---- */
+
+int policy_request_create(vault *v, const char *agency_id, const char *code, const char *nid,
+    const char *const *fields, size_t n, int days, char id[POLICY_ID_MAX + 1], util_err *err)
+{
+	policy_agency a;
+	policy_purpose p;
+	policy_field chosen[POLICY_MAX_FIELDS];
+	unsigned char cid[KEYS_CID_BYTES];
+	purpose_info pi;
+	sqlite3_stmt *s;
+	size_t i, nc = 0;
+	int64_t now = util_now();
+	char *fj = NULL, actor[POLICY_ID_MAX + 8];
+	int mine = 0, ok = 0, found;
+
+	if (nid == NULL || vault_nid_check(nid, strlen(nid), err) != 0)
+		return -1;
+	if (n > POLICY_MAX_FIELDS)
+		return util_fail(err, UTIL_EINVAL, "too many fields");
+	if (vault_sql_begin(v, &mine, err) != 0)
+		return -1;
+	if (policy_agency_get(v, agency_id, &a, NULL, err) != 0)
+		goto out;
+	if (a.suspended || !(a.roles & POLICY_ROLE_CONSUMER)) {
+		util_fail(err, UTIL_EDENIED, "this agency may not ask for consent");
+		goto out;
+	}
+	if (policy_purpose_get(v, agency_id, code, NULL, &p, err) != 0 || purpose_info_get(v, p.id, &pi, err) != 0)
+		goto out;
+	if (p.basis != POLICY_BASIS_CONSENT) {
+		util_fail(err, UTIL_EINVAL, "this purpose's legal basis needs no consent");
+		goto out;
+	}
+	if (days < 1 || days > pi.max_days) {
+		util_fail(err, UTIL_EINVAL, "days must be 1..%d for this purpose", pi.max_days);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		int k = fields[i] ? field_index(p.fields, p.nfields, fields[i]) : -1;
+
+		if (k < 0) {
+			util_fail(err, UTIL_EINVAL, "field %.32s is not among the purpose's fields", fields[i] ? fields[i] : "");
+			goto out;
+		}
+		if (field_index(chosen, nc, fields[i]) < 0)
+			chosen[nc++] = p.fields[k];
+	}
+	if (n == 0) {
+		memcpy(chosen, p.fields, p.nfields * sizeof *chosen);
+		nc = p.nfields;
+	}
+	if ((fj = fields_json(chosen, nc)) == NULL) {
+		util_fail(err, UTIL_ENOMEM, "out of memory");
+		goto out;
+	}
+	found = vault_citizen_find(v, nid, cid, NULL) == 0;
+	new_id("cr", id);
+	if ((s = prep(v, "INSERT INTO consent_requests(id, agency_id, purpose_id, cid, fields, days, status, created_at,"
+	                 " expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?8)",
+	              err)) == NULL)
+		goto out;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, agency_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, p.id, -1, SQLITE_STATIC);
+	if (found)
+		sqlite3_bind_blob(s, 4, cid, sizeof cid, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, fj, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 6, days);
+	sqlite3_bind_int64(s, 7, now);
+	sqlite3_bind_int64(s, 8, now + POLICY_REQUEST_TTL);
+	snprintf(actor, sizeof actor, "agency:%s", agency_id);
+	ok = run(v, s, err) == 0 &&
+	     audit(v, actor, "consent.request", found ? cid : NULL, agency_id, p.id, chosen, nc, NULL,
+	         found ? NULL : "unknown_citizen", err) == 0;
+out:
+	vault_json_free(fj);
+	return vault_sql_end(v, mine, ok, err);
+}
+
+/* The status a request has now: a pending one past its time is expired. */
+static const char *request_status(const char *stored, int64_t expires_at, int64_t now)
+{
+	if (strcmp(stored, "pending") == 0 && now >= expires_at)
+		return "expired";
+	return stored;
+}
+
+int policy_request_status(vault *v, const char *agency_id, const char *id, char status[16], util_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (!id_ok(id) || !id_ok(agency_id))
+		return util_fail(err, UTIL_ENOTFOUND, "no such request");
+	if ((s = prep(v, "SELECT status, expires_at FROM consent_requests WHERE id = ?1 AND agency_id = ?2", err)) == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, agency_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		snprintf(status, 16, "%s",
+		    request_status((const char *)sqlite3_column_text(s, 0), sqlite3_column_int64(s, 1), util_now()));
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : util_fail(err, UTIL_ENOTFOUND, "no such request");
+}
+
+/* Each field with its category and descriptions, from the catalog. */
+static json_t *fields_view(vault *v, const policy_field *f, size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; a != NULL && i < n; i++) {
+		const vault_field_def *d = vault_catalog_find(vault_catalog_of(v), f[i].name, strlen(f[i].name));
+
+		json_array_append_new(a, json_pack("{s:s, s:s, s:b, s:{s:s, s:s}}", "name", f[i].name, "category",
+		                             d && d->sensitive ? "sensitive" : "basic", "masked", f[i].masked, "description",
+		                             "vi", d ? d->desc_vi : "", "en", d ? d->desc_en : ""));
+	}
+	return a;
+}
+
+int policy_requests_pending(vault *v, const unsigned char cid[KEYS_CID_BYTES], json_t **out, util_err *err)
+{
+	sqlite3_stmt *s = prep(v,
+	    "SELECT r.id, r.agency_id, a.name, r.purpose_id, p.code, p.desc_vi, p.desc_en, p.basis, p.legal_reference,"
+	    " r.fields, r.days, r.created_at, r.expires_at FROM consent_requests r JOIN agencies a ON a.id = r.agency_id"
+	    " JOIN purposes p ON p.id = r.purpose_id WHERE r.cid = ?1 AND r.status = 'pending' AND r.expires_at > ?2"
+	    " ORDER BY r.created_at",
+	    err);
+	json_t *list;
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	if ((list = json_array()) == NULL) {
+		sqlite3_finalize(s);
+		return util_fail(err, UTIL_ENOMEM, "out of memory");
+	}
+	sqlite3_bind_blob(s, 1, cid, KEYS_CID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, util_now());
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		policy_field f[POLICY_MAX_FIELDS];
+		size_t nf;
+		char created[21], expires[21];
+		json_t *o;
+
+		if (fields_parse((const char *)sqlite3_column_text(s, 9), f, &nf) != 0)
+			continue;
+		util_iso8601(sqlite3_column_int64(s, 11), created);
+		util_iso8601(sqlite3_column_int64(s, 12), expires);
+		o = json_pack("{s:s, s:{s:s, s:s}, s:{s:s, s:s, s:{s:s, s:s}}, s:s, s:o, s:i, s:s, s:s}", "id",
+		    sqlite3_column_text(s, 0), "agency", "id", sqlite3_column_text(s, 1), "name", sqlite3_column_text(s, 2),
+		    "purpose", "id", sqlite3_column_text(s, 3), "code", sqlite3_column_text(s, 4), "description", "vi",
+		    sqlite3_column_text(s, 5), "en", sqlite3_column_text(s, 6), "legal_basis",
+		    policy_basis_name((policy_basis)sqlite3_column_int(s, 7)), "fields", fields_view(v, f, nf), "days",
+		    sqlite3_column_int(s, 10), "created_at", created, "expires_at", expires);
+		if (o != NULL && sqlite3_column_type(s, 8) != SQLITE_NULL)
+			json_object_set_new(json_object_get(o, "purpose"), "legal_reference",
+			    json_string((const char *)sqlite3_column_text(s, 8)));
+		json_array_append_new(list, o);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		json_decref(list);
+		return vault_sql_error(v, rc, err, "requests");
+	}
+	*out = list;
+	return 0;
+}
+
+/* Loads the citizen's pending request id: agency, purpose, fields, days. */
+static int load_request(vault *v, const unsigned char *cid, const char *id, char agency[POLICY_ID_MAX + 1],
+    char purpose[POLICY_ID_MAX + 1], policy_field *f, size_t *nf, int *days, util_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (!id_ok(id))
+		return util_fail(err, UTIL_ENOTFOUND, "no such pending request");
+	if ((s = prep(v, "SELECT agency_id, purpose_id, fields, days FROM consent_requests WHERE id = ?1 AND cid = ?2"
+	                 " AND status = 'pending' AND expires_at > ?3",
+	         err)) == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 2, cid, KEYS_CID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, util_now());
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		copy_col(agency, POLICY_ID_MAX + 1, s, 0);
+		copy_col(purpose, POLICY_ID_MAX + 1, s, 1);
+		*days = sqlite3_column_int(s, 3);
+		if (fields_parse((const char *)sqlite3_column_text(s, 2), f, nf) != 0)
+			rc = SQLITE_CORRUPT;
+	}
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? util_fail(err, UTIL_ENOTFOUND, "no such pending request")
+	                         : util_fail(err, UTIL_ECORRUPT, "a stored request is malformed");
+}
+
+static int set_request_status(vault *v, const char *id, const char *status, util_err *err)
+{
+	sqlite3_stmt *s = prep(v, "UPDATE consent_requests SET status = ?2, decided_at = ?3 WHERE id = ?1", err);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, status, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, util_now());
+	return run(v, s, err);
+}
+
+/* Builds and signs the receipt of a consent (ISO/IEC 27560 and Kantara consent receipt fields). */
+static json_t *receipt_build(vault *v, const unsigned char *cid, const char *consent_id, const char *agency_id,
+    const char *purpose_id, const policy_field *f, size_t nf, int64_t granted, int64_t expires, int64_t use_limit,
+    util_err *err)
+{
+	char name[POLICY_NAME_MAX + 1], g[21], e[21], rid[POLICY_ID_MAX + 1], hex[2 * KEYS_CID_BYTES + 1];
+	char sigb64[sodium_base64_ENCODED_LEN(64, sodium_base64_VARIANT_ORIGINAL)];
+	unsigned char sig[64];
+	policy_agency a;
+	policy_purpose p;
+	purpose_info pi;
+	json_t *r, *out = NULL;
+	char *canon = NULL;
+
+	if (policy_agency_get(v, agency_id, &a, name, err) != 0 || policy_purpose_get(v, NULL, NULL, purpose_id, &p, err) != 0 ||
+	    purpose_info_get(v, purpose_id, &pi, err) != 0)
+		return NULL;
+	util_iso8601(granted, g);
+	util_iso8601(expires, e);
+	util_hex_encode(hex, cid, KEYS_CID_BYTES);
+	new_id("rc", rid);
+	r = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s, s:{s:s, s:s}}, s:s, s:o, s:s, s:s,"
+	              " s:I, s:{s:s, s:s}, s:s, s:[s, s]}",
+	    "version", "vaultd-consent-receipt/1", "receipt_id", rid, "vault_id", vault_id(v), "consent_id", consent_id,
+	    "citizen_id", hex, "issued_at", g, "agency", "id", agency_id, "name", name, "purpose", "id", purpose_id, "code",
+	    pi.code, "description", "vi", pi.desc_vi, "en", pi.desc_en, "legal_basis", policy_basis_name(p.basis), "fields",
+	    fields_view(v, f, nf), "granted_at", g, "expires_at", e, "use_limit", (json_int_t)use_limit, "revocation",
+	    "how", "DELETE /v1/me/consents/{consent_id}, or ask the vault's operator", "effect",
+	    "the next lookup under this consent is refused", "jurisdiction", "VN", "laws", "Law 91/2025/QH15",
+	    "Decree 356/2025/ND-CP");
+	if (r == NULL || (canon = json_dumps(r, JSON_SORT_KEYS | JSON_COMPACT)) == NULL) {
+		json_decref(r);
+		util_fail(err, UTIL_ENOMEM, "cannot build the receipt");
+		return NULL;
+	}
+	vault_sign(v, (const unsigned char *)canon, strlen(canon), sig);
+	sodium_bin2base64(sigb64, sizeof sigb64, sig, sizeof sig, sodium_base64_VARIANT_ORIGINAL);
+	out = json_pack("{s:o, s:s, s:s}", "receipt", r, "alg", "Ed25519", "signature", sigb64);
+	vault_json_free(canon);
+	if (out == NULL)
+		util_fail(err, UTIL_ENOMEM, "cannot build the receipt");
+	return out;
+}
+
+int policy_request_approve(vault *v, const unsigned char cid[KEYS_CID_BYTES], const char *id,
+    const char *const *fields, size_t n, int64_t use_limit, char consent_id[POLICY_ID_MAX + 1], json_t **receipt,
+    util_err *err)
+{
+	char agency[POLICY_ID_MAX + 1], purpose[POLICY_ID_MAX + 1], *fj = NULL, *rj = NULL;
+	policy_field req[POLICY_MAX_FIELDS], chosen[POLICY_MAX_FIELDS];
+	size_t nreq, nc = 0, i;
+	int64_t now = util_now();
+	json_t *r = NULL;
+	sqlite3_stmt *s;
+	int days, mine = 0, ok = 0;
+
+	if (n > POLICY_MAX_FIELDS || use_limit < 0 || use_limit > 1000000)
+		return util_fail(err, UTIL_EINVAL, "too many fields or a bad use limit");
+	if (vault_sql_begin(v, &mine, err) != 0)
+		return -1;
+	if (load_request(v, cid, id, agency, purpose, req, &nreq, &days, err) != 0)
+		goto out;
+	/* a consent covers only fields the citizen saw in the request, each named */
+	for (i = 0; i < n; i++) {
+		int k = fields[i] ? field_index(req, nreq, fields[i]) : -1;
+
+		if (k < 0) {
+			util_fail(err, UTIL_EINVAL, "field %.32s was not requested", fields[i] ? fields[i] : "");
+			goto out;
+		}
+		if (field_index(chosen, nc, fields[i]) < 0)
+			chosen[nc++] = req[k];
+	}
+	if (n == 0) {
+		memcpy(chosen, req, nreq * sizeof *chosen);
+		nc = nreq;
+	}
+	new_id("co", consent_id);
+	if ((r = receipt_build(v, cid, consent_id, agency, purpose, chosen, nc, now, now + (int64_t)days * 86400,
+	         use_limit, err)) == NULL)
+		goto out;
+	if ((fj = fields_json(chosen, nc)) == NULL || (rj = json_dumps(r, JSON_SORT_KEYS | JSON_COMPACT)) == NULL) {
+		util_fail(err, UTIL_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((s = prep(v, "INSERT INTO consents(id, cid, agency_id, purpose_id, request_id, fields, granted_at, expires_at,"
+	                 " use_limit, receipt) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	         err)) == NULL)
+		goto out;
+	sqlite3_bind_text(s, 1, consent_id, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 2, cid, KEYS_CID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, agency, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, purpose, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, fj, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 7, now);
+	sqlite3_bind_int64(s, 8, now + (int64_t)days * 86400);
+	sqlite3_bind_int64(s, 9, use_limit);
+	sqlite3_bind_text(s, 10, rj, -1, SQLITE_STATIC);
+	ok = run(v, s, err) == 0 && set_request_status(v, id, "approved", err) == 0 &&
+	     audit(v, "citizen", "consent.approve", cid, agency, purpose, chosen, nc, consent_id, NULL, err) == 0;
+out:
+	vault_json_free(fj);
+	vault_json_free(rj);
+	if (vault_sql_end(v, mine, ok, err) != 0) {
+		json_decref(r);
+		return -1;
+	}
+	*receipt = r;
+	return 0;
+}
+
+int policy_request_deny(vault *v, const unsigned char cid[KEYS_CID_BYTES], const char *id, util_err *err)
+{
+	char agency[POLICY_ID_MAX + 1], purpose[POLICY_ID_MAX + 1];
+	policy_field req[POLICY_MAX_FIELDS];
+	size_t nreq;
+	int days, mine, ok;
+
+	if (vault_sql_begin(v, &mine, err) != 0)
+		return -1;
+	ok = load_request(v, cid, id, agency, purpose, req, &nreq, &days, err) == 0 &&
+	     set_request_status(v, id, "denied", err) == 0 &&
+	     audit(v, "citizen", "consent.deny", cid, agency, purpose, req, nreq, NULL, NULL, err) == 0;
+	return vault_sql_end(v, mine, ok, err);
+}
+
+/* ---- consents ---- */
+
+static const char *consent_status(int64_t revoked, int64_t expires, int64_t limit, int64_t uses, int64_t now)
+{
+	if (revoked)
+		return "revoked";
+	if (now >= expires)
+		return "expired";
+	if (limit > 0 && uses >= limit)
+		return "used";
+	return "active";
+}
+
+int policy_consents_list(vault *v, const unsigned char cid[KEYS_CID_BYTES], json_t **out, util_err *err)
+{
+	sqlite3_stmt *s = prep(v,
+	    "SELECT c.id, c.agency_id, a.name, c.purpose_id, p.code, p.desc_vi, p.desc_en, p.basis, c.fields,"
+	    " c.granted_at, c.expires_at, c.revoked_at, c.use_limit, c.uses FROM consents c"
+	    " JOIN agencies a ON a.id = c.agency_id JOIN purposes p ON p.id = c.purpose_id WHERE c.cid = ?1"
+	    " ORDER BY c.granted_at",
+	    err);
+	json_t *list;
+	int64_t now = util_now();
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	if ((list = json_array()) == NULL) {
+		sqlite3_finalize(s);
+		return util_fail(err, UTIL_ENOMEM, "out of memory");
+	}
+	sqlite3_bind_blob(s, 1, cid, KEYS_CID_BYTES, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		policy_field f[POLICY_MAX_FIELDS];
+		size_t nf;
+		char g[21], e[21];
+		json_t *o;
+
+		if (fields_parse((const char *)sqlite3_column_text(s, 8), f, &nf) != 0)
+			continue;
+		util_iso8601(sqlite3_column_int64(s, 9), g);
+		util_iso8601(sqlite3_column_int64(s, 10), e);
+		o = json_pack("{s:s, s:{s:s, s:s}, s:{s:s, s:s, s:{s:s, s:s}}, s:s, s:o, s:s, s:s, s:s, s:I, s:I}", "id",
+		    sqlite3_column_text(s, 0), "agency", "id", sqlite3_column_text(s, 1), "name", sqlite3_column_text(s, 2),
+		    "purpose", "id", sqlite3_column_text(s, 3), "code", sqlite3_column_text(s, 4), "description", "vi",
+		    sqlite3_column_text(s, 5), "en", sqlite3_column_text(s, 6), "legal_basis",
+		    policy_basis_name((policy_basis)sqlite3_column_int(s, 7)), "fields", fields_view(v, f, nf), "granted_at",
+		    g, "expires_at", e, "status",
+		    consent_status(sqlite3_column_int64(s, 11), sqlite3_column_int64(s, 10), sqlite3_column_int64(s, 12),
+		        sqlite3_column_int64(s, 13), now),
+		    "use_limit", (json_int_t)sqlite3_column_int64(s, 12), "uses", (json_int_t)sqlite3_column_int64(s, 13));
+		json_array_append_new(list, o);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		json_decref(list);
+		return vault_sql_error(v, rc, err, "consents");
+	}
+	*out = list;
+	return 0;
+}
+
+int policy_consent_revoke(vault *v, const unsigned char cid[KEYS_CID_BYTES], const char *consent_id, util_err *err)
+{
+	char agency[POLICY_ID_MAX + 1] = "", purpose[POLICY_ID_MAX + 1] = "";
+	sqlite3_stmt *s;
+	int mine, ok = 0, rc;
+
+	if (!id_ok(consent_id))
+		return util_fail(err, UTIL_ENOTFOUND, "no such active consent");
+	if (vault_sql_begin(v, &mine, err) != 0)
+		return -1;
+	if ((s = prep(v, "SELECT agency_id, purpose_id FROM consents WHERE id = ?1 AND cid = ?2 AND revoked_at = 0", err)) == NULL)
+		goto out;
+	sqlite3_bind_text(s, 1, consent_id, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 2, cid, KEYS_CID_BYTES, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		copy_col(agency, sizeof agency, s, 0);
+		copy_col(purpose, sizeof purpose, s, 1);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW) {
+		util_fail(err, UTIL_ENOTFOUND, "no such active consent");
+		goto out;
+	}
+	if ((s = prep(v, "UPDATE consents SET revoked_at = ?2 WHERE id = ?1", err)) == NULL)
+		goto out;
+	sqlite3_bind_text(s, 1, consent_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, util_now());
+	ok = run(v, s, err) == 0 &&
+	     audit(v, "citizen", "consent.revoke", cid, agency, purpose, NULL, 0, consent_id, NULL, err) == 0;
+out:
+	return vault_sql_end(v, mine, ok, err);
+}
+
+int policy_restrict(vault *v, const unsigned char cid[KEYS_CID_BYTES], int on, util_err *err)
+{
+	sqlite3_stmt *s;
+	int mine, ok = 0;
+
+	if (vault_sql_begin(v, &mine, err) != 0)
+		return -1;
+	s = on ? prep(v, "INSERT OR IGNORE INTO restrictions(cid, since) VALUES (?1, ?2)", err)
+	       : prep(v, "DELETE FROM restrictions WHERE cid = ?1", err);
+	if (s == NULL)
+		goto out;
+	sqlite3_bind_blob(s, 1, cid, KEYS_CID_BYTES, SQLITE_STATIC);
+	if (on)
+		sqlite3_bind_int64(s, 2, util_now());
+	ok = run(v, s, err) == 0 &&
+	     audit(v, "citizen", on ? "restriction.set" : "restriction.lift", cid, NULL, NULL, NULL, 0, NULL, NULL, err) == 0;
+out:
+	return vault_sql_end(v, mine, ok, err);
+}
+
+int policy_citizen_erase(vault *v, const unsigned char cid[KEYS_CID_BYTES], const char *actor, util_err *err)
+{
+	static const char *const sql[] = {
+		"DELETE FROM consents WHERE cid = ?1",
+		"DELETE FROM consent_requests WHERE cid = ?1",
+		"DELETE FROM restrictions WHERE cid = ?1",
+	};
+	size_t i;
+	int mine, ok = 0;
+
+	if (vault_sql_begin(v, &mine, err) != 0)
+		return -1;
+	if (vault_citizen_erase(v, cid, err) != 0)
+		goto out;
+	for (i = 0; i < sizeof sql / sizeof sql[0]; i++) {
+		sqlite3_stmt *s = prep(v, sql[i], err);
+
+		if (s == NULL)
+			goto out;
+		sqlite3_bind_blob(s, 1, cid, KEYS_CID_BYTES, SQLITE_STATIC);
+		if (run(v, s, err) != 0)
+			goto out;
+	}
+	ok = audit(v, actor, "record.erase", cid, NULL, NULL, NULL, 0, NULL, NULL, err) == 0;
+out:
+	return vault_sql_end(v, mine, ok, err);
+}
+
+/* ---- lookups ---- */
+
+static int load_consents(vault *v, const unsigned char *cid, const char *agency, const char *purpose,
+    policy_consent *c, size_t max, size_t *n, util_err *err)
+{
+	sqlite3_stmt *s = prep(v, "SELECT id, granted_at, expires_at, revoked_at, use_limit, uses, fields FROM consents"
+	                          " WHERE cid = ?1 AND agency_id = ?2 AND purpose_id = ?3 ORDER BY granted_at DESC LIMIT ?4",
+	    err);
+	int rc;
+
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_blob(s, 1, cid, KEYS_CID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, agency, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, purpose, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 4, (int)max);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		policy_consent *k = &c[*n];
+
+		memset(k, 0, sizeof *k);
+		copy_col(k->id, sizeof k->id, s, 0);
+		snprintf(k->agency_id, sizeof k->agency_id, "%s", agency);
+		snprintf(k->purpose_id, sizeof k->purpose_id, "%s", purpose);
+		k->granted_at = sqlite3_column_int64(s, 1);
+		k->expires_at = sqlite3_column_int64(s, 2);
+		k->revoked_at = sqlite3_column_int64(s, 3);
+		k->use_limit = sqlite3_column_int64(s, 4);
+		k->uses = sqlite3_column_int64(s, 5);
+		if (fields_parse((const char *)sqlite3_column_text(s, 6), k->fields, &k->nfields) != 0)
+			continue;
+		(*n)++;
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : vault_sql_error(v, rc, err, "consents");
+}
+
+#define LOOKUP_CONSENTS 8 /* the newest few decide; older ones are history */
+
+int policy_lookup_prepare(vault *v, const char *agency_id, const char *code, const char *nid,
+    const char *const *fields, size_t n, const char *justification, int64_t now, policy_lookup *l, util_err *err)
+{
+	policy_agency a;
+	policy_purpose p;
+	policy_consent c[LOOKUP_CONSENTS];
+	policy_input in = {0};
+	util_err e2;
+	size_t nc = 0, i;
+	int mine = 0, ok = 0;
+
+	memset(l, 0, sizeof *l);
+	if (n > POLICY_MAX_FIELDS)
+		return util_fail(err, UTIL_EINVAL, "too many fields");
+	for (i = 0; i < n; i++)
+		if (fields[i] == NULL || vault_catalog_find(vault_catalog_of(v), fields[i], strlen(fields[i])) == NULL)
+			return util_fail(err, UTIL_EINVAL, "unknown field %.32s", fields[i] ? fields[i] : "");
+	if (nid == NULL || vault_nid_check(nid, strlen(nid), err) != 0)
+		return -1;
+	if (policy_agency_get(v, agency_id, &a, NULL, err) != 0)
+		return -1;
+	snprintf(l->agency_id, sizeof l->agency_id, "%s", agency_id);
+	if (vault_sql_begin(v, &mine, err) != 0)
+		return -1;
+	in.agency = &a;
+	if (policy_purpose_get(v, agency_id, code, NULL, &p, &e2) == 0) {
+		in.purpose = &p;
+		snprintf(l->purpose_id, sizeof l->purpose_id, "%s", p.id);
+	} else if (e2.code != UTIL_ENOTFOUND) {
+		*err = e2;
+		goto out;
+	}
+	if (vault_citizen_find(v, nid, l->cid, &e2) == 0) {
+		l->citizen_found = in.citizen_exists = 1;
+	} else if (e2.code != UTIL_ENOTFOUND) {
+		*err = e2;
+		goto out;
+	}
+	if (in.citizen_exists) {
+		sqlite3_stmt *s = prep(v, "SELECT 1 FROM restrictions WHERE cid = ?1", err);
+
+		if (s == NULL)
+			goto out;
+		sqlite3_bind_blob(s, 1, l->cid, KEYS_CID_BYTES, SQLITE_STATIC);
+		in.citizen_restricted = sqlite3_step(s) == SQLITE_ROW;
+		sqlite3_finalize(s);
+		if (in.purpose != NULL && load_consents(v, l->cid, agency_id, p.id, c, LOOKUP_CONSENTS, &nc, err) != 0)
+			goto out;
+	}
+	in.requested = fields;
+	in.nrequested = n;
+	in.justification = justification;
+	in.now = now;
+	in.consents = c;
+	in.nconsents = nc;
+	policy_decide(&in, &l->d);
+	if (l->d.allow && l->d.consumes_use) {
+		/* spend the use in the decision's transaction: only one lookup can get it */
+		sqlite3_stmt *s = prep(v, "UPDATE consents SET uses = uses + 1 WHERE id = ?1 AND uses < use_limit", err);
+
+		if (s == NULL)
+			goto out;
+		sqlite3_bind_text(s, 1, l->d.consent_id, -1, SQLITE_STATIC);
+		if (run(v, s, err) != 0)
+			goto out;
+		if (sqlite3_changes(vault_sql_db(v)) == 0) {
+			l->d.allow = 0;
+			l->d.reason = POLICY_DENY_USE_LIMIT_REACHED;
+			l->d.nfields = 0;
+		}
+	}
+	ok = 1;
+out:
+	return vault_sql_end(v, mine, ok, err);
+}
+
+int policy_lookup_read(vault *v, const policy_lookup *l, json_t **fields, util_err *err)
+{
+	const char *names[POLICY_MAX_FIELDS];
+	const vault_catalog *cat = vault_catalog_of(v);
+	json_t *o = NULL;
+	size_t i;
+
+	if (!l->d.allow || !l->citizen_found)
+		return util_fail(err, UTIL_EDENIED, "not permitted");
+	for (i = 0; i < l->d.nfields; i++)
+		names[i] = l->d.fields[i].name;
+	if (vault_citizen_read(v, l->cid, names, l->d.nfields, &o, err) != 0)
+		return -1;
+	for (i = 0; i < l->d.nfields; i++) {
+		const vault_field_def *d = vault_catalog_find(cat, names[i], strlen(names[i]));
+		json_t *val = json_object_get(o, names[i]);
+		char *masked, buf[32];
+		const char *raw;
+		size_t len, mlen;
+
+		if (!l->d.fields[i].masked || val == NULL || d == NULL)
+			continue;
+		if (json_is_integer(val)) {
+			snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(val));
+			raw = buf;
+			len = strlen(buf);
+		} else {
+			raw = json_string_value(val);
+			len = json_string_length(val);
+		}
+		if ((masked = keys_secret_alloc(2 * VAULT_VALUE_MAX)) == NULL) {
+			json_decref(o);
+			return util_fail(err, UTIL_ENOMEM, "out of secret memory");
+		}
+		if (raw != NULL && vault_mask(d, raw, len, masked, &mlen) == 0)
+			json_object_set_new(o, names[i], json_stringn(masked, mlen));
+		else
+			json_object_del(o, names[i]); /* no masked view: release nothing */
+		keys_secret_free(masked);
+	}
+	*fields = o;
+	return 0;
+}
+
+/* ---- retention ---- */
+
+int policy_retention_sweep(vault *v, int64_t now, int64_t *changed, util_err *err)
+{
+	sqlite3_stmt *s;
+	int mine, ok = 0;
+	int64_t expired_req, removed;
+
+	*changed = 0;
+	if (vault_sql_begin(v, &mine, err) != 0)
+		return -1;
+	if ((s = prep(v, "UPDATE consent_requests SET status = 'expired', decided_at = ?1 WHERE status = 'pending'"
+	                 " AND expires_at <= ?1",
+	         err)) == NULL)
+		goto out;
+	sqlite3_bind_int64(s, 1, now);
+	if (run(v, s, err) != 0)
+		goto out;
+	expired_req = sqlite3_changes(vault_sql_db(v));
+	/* consents (and decided requests) that ended longer ago than their purpose keeps data */
+	if ((s = prep(v, "DELETE FROM consents WHERE id IN (SELECT c.id FROM consents c JOIN purposes p ON p.id = c.purpose_id"
+	                 " WHERE (CASE WHEN c.revoked_at > 0 AND c.revoked_at < c.expires_at THEN c.revoked_at"
+	                 " ELSE c.expires_at END) + p.retention_days * 86400 <= ?1)",
+	         err)) == NULL)
+		goto out;
+	sqlite3_bind_int64(s, 1, now);
+	if (run(v, s, err) != 0)
+		goto out;
+	removed = sqlite3_changes(vault_sql_db(v));
+	if ((s = prep(v, "DELETE FROM consent_requests WHERE status <> 'pending' AND id IN (SELECT r.id FROM"
+	                 " consent_requests r JOIN purposes p ON p.id = r.purpose_id"
+	                 " WHERE coalesce(r.decided_at, r.expires_at) + p.retention_days * 86400 <= ?1)",
+	         err)) == NULL)
+		goto out;
+	sqlite3_bind_int64(s, 1, now);
+	if (run(v, s, err) != 0)
+		goto out;
+	removed += sqlite3_changes(vault_sql_db(v));
+	*changed = expired_req + removed;
+	if (*changed > 0) {
+		char note[96];
+
+		snprintf(note, sizeof note, "expired %lld pending requests; removed %lld consents and requests",
+		    (long long)expired_req, (long long)removed);
+		if (audit(v, "system", "retention.sweep", NULL, NULL, NULL, NULL, 0, NULL, note, err) != 0)
+			goto out;
+	}
+	ok = 1;
+out:
+	return vault_sql_end(v, mine, ok, err);
+}
+
+/* ---- receipts ---- */
+
+int policy_receipt_verify(const char *json, size_t n, const unsigned char pk[32], util_err *err)
+{
+	json_t *doc = json_loadb(json, n, JSON_REJECT_DUPLICATES, NULL), *r;
+	const char *sigb64, *alg;
+	unsigned char sig[64];
+	size_t siglen = 0;
+	char *canon = NULL;
+	int rc = -1;
+
+	if (doc == NULL) {
+		util_fail(err, UTIL_EINVAL, "the receipt is not JSON");
+		goto out;
+	}
+	r = json_object_get(doc, "receipt");
+	sigb64 = json_string_value(json_object_get(doc, "signature"));
+	alg = json_string_value(json_object_get(doc, "alg"));
+	if (!json_is_object(r) || sigb64 == NULL || alg == NULL || strcmp(alg, "Ed25519") != 0 ||
+	    json_object_size(doc) != 3) {
+		util_fail(err, UTIL_EINVAL, "a receipt is {\"receipt\": {...}, \"alg\": \"Ed25519\", \"signature\": ...}");
+		goto out;
+	}
+	if (sodium_base642bin(sig, sizeof sig, sigb64, strlen(sigb64), NULL, &siglen, NULL,
+	        sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    siglen != sizeof sig) {
+		util_fail(err, UTIL_EINVAL, "the signature is not 64 bytes of base64");
+		goto out;
+	}
+	if ((canon = json_dumps(r, JSON_SORT_KEYS | JSON_COMPACT)) == NULL) {
+		util_fail(err, UTIL_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (crypto_sign_ed25519_verify_detached(sig, (const unsigned char *)canon, strlen(canon), pk) != 0) {
+		util_fail(err, UTIL_ECORRUPT, "the signature does not verify: the receipt was altered or another key signed it");
+		goto out;
+	}
+	rc = 0;
+out:
+	vault_json_free(canon);
+	json_decref(doc);
+	return rc;
+}

@@ -1,0 +1,408 @@
+/* test_policy.c: consents end to end over a real vault: request, approve, look up, revoke, restrict. */
+#include "support.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../audit/audit.h"
+#include "../../policy/policy.h"
+#include "../../vault/vault_sql.h"
+
+typedef struct fx {
+	char *dir, *data, *key;
+	vault_unlock u;
+	vault *v;
+	char health[POLICY_ID_MAX + 1], bank[POLICY_ID_MAX + 1], police[POLICY_ID_MAX + 1];
+	char pu_health[POLICY_ID_MAX + 1];
+	unsigned char a[16], b[16];
+} fx;
+
+static const char NID_A[] = "001090012345", NID_B[] = "079195001122", NID_NOBODY[] = "001090099999";
+
+static void must(int rc, const util_err *err, const char *what)
+{
+	if (rc != 0)
+		fail_msg("%s: %s", what, err->msg);
+}
+
+static int setup(void **state)
+{
+	fx *f = calloc(1, sizeof *f);
+	char id[VAULT_ID_HEX], pid[POLICY_ID_MAX + 1];
+	util_err err;
+	json_t *fl;
+	static const policy_field health_fields[] = {
+		{"full_name", 0}, {"date_of_birth", 0}, {"phone", 1}, {"blood_type", 0}, {"chronic_conditions", 0},
+		{"religion", 0},
+	};
+	static const policy_field tax_fields[] = {{"full_name", 0}, {"annual_income", 0}, {"tax_code", 0}};
+
+	if (vault_init() != 0)
+		return -1;
+	f->dir = test_tmpdir();
+	f->data = test_path(f->dir, "data");
+	f->key = test_path(f->dir, "k");
+	f->u.key_file = f->key;
+	must(vault_create(f->data, &f->u, NULL, id, &err), &err, "create");
+	must(vault_open(&f->v, f->data, &f->u, &err), &err, "open");
+	fl = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s}", "full_name", "Nguyễn Văn An", "date_of_birth",
+	    "1990-05-01", "phone", "0912345678", "blood_type", "O+", "chronic_conditions", "Hen phế quản", "religion",
+	    "Phật giáo", "annual_income", (json_int_t)150000000, "tax_code", "8123456789");
+	must(vault_citizen_create(f->v, NID_A, fl, f->a, NULL, &err), &err, "citizen a");
+	must(vault_citizen_create(f->v, NID_B, fl, f->b, NULL, &err), &err, "citizen b");
+	json_decref(fl);
+	must(policy_agency_create(f->v, "Bệnh viện Bạch Mai", POLICY_ROLE_CONSUMER, f->health, &err), &err, "agency");
+	must(policy_agency_create(f->v, "Ngân hàng X", POLICY_ROLE_CONSUMER, f->bank, &err), &err, "agency");
+	must(policy_agency_create(f->v, "Cục Thuế", POLICY_ROLE_CONSUMER | POLICY_ROLE_EMERGENCY, f->police, &err), &err,
+	    "agency");
+	{
+		policy_purpose_def d = {.agency_id = f->health, .code = "treatment", .desc_vi = "Khám chữa bệnh",
+			.desc_en = "Medical treatment", .basis = POLICY_BASIS_CONSENT, .fields = health_fields, .nfields = 6,
+			.max_days = 365, .retention_days = 30};
+
+		must(policy_purpose_create(f->v, &d, f->pu_health, &err), &err, "purpose");
+	}
+	{
+		policy_purpose_def d = {.agency_id = f->police, .code = "tax-audit", .desc_vi = "Thanh tra thuế",
+			.desc_en = "Tax audit", .basis = POLICY_BASIS_LEGAL_OBLIGATION,
+			.legal_reference = "Law on Tax Administration 38/2019/QH14, Art. 17", .fields = tax_fields, .nfields = 3,
+			.max_days = 30, .retention_days = 365};
+
+		must(policy_purpose_create(f->v, &d, pid, &err), &err, "purpose");
+	}
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fx *f = *state;
+
+	vault_close(f->v);
+	test_rmtree(f->dir);
+	free(f->dir);
+	free(f->data);
+	free(f->key);
+	free(f);
+	return 0;
+}
+
+/* Asks for consent and approves it as the citizen would; returns the consent id. */
+static void consent(fx *f, const char *const *req, size_t nreq, const char *const *ok, size_t nok, int64_t limit,
+    char cons[POLICY_ID_MAX + 1], json_t **receipt)
+{
+	char rid[POLICY_ID_MAX + 1];
+	json_t *r = NULL;
+	util_err err;
+
+	must(policy_request_create(f->v, f->health, "treatment", NID_A, req, nreq, 30, rid, &err), &err, "request");
+	must(policy_request_approve(f->v, f->a, rid, ok, nok, limit, cons, &r, &err), &err, "approve");
+	if (receipt)
+		*receipt = r;
+	else
+		json_decref(r);
+}
+
+static policy_lookup lookup(fx *f, const char *agency, const char *code, const char *nid, const char *const *fields,
+    size_t n)
+{
+	policy_lookup l;
+	util_err err;
+
+	must(policy_lookup_prepare(f->v, agency, code, nid, fields, n, NULL, util_now(), &l, &err), &err, "lookup");
+	return l;
+}
+
+static void test_consent_story(void **state)
+{
+	fx *f = *state;
+	static const char *const req[] = {"full_name", "phone", "blood_type", "chronic_conditions"};
+	static const char *const ok[] = {"full_name", "phone", "blood_type"}; /* not the sensitive one */
+	char cons[POLICY_ID_MAX + 1], status[16];
+	json_t *pending = NULL, *got = NULL;
+	policy_lookup l;
+	util_err err;
+
+	/* deny by default */
+	l = lookup(f, f->health, "treatment", NID_A, NULL, 0);
+	assert_false(l.d.allow);
+	assert_int_equal(l.d.reason, POLICY_DENY_NO_CONSENT);
+
+	/* the citizen sees each requested field with its category before approving */
+	{
+		char rid[POLICY_ID_MAX + 1];
+
+		must(policy_request_create(f->v, f->health, "treatment", NID_A, req, 4, 30, rid, &err), &err, "request");
+		must(policy_requests_pending(f->v, f->a, &pending, &err), &err, "pending");
+		assert_int_equal(json_array_size(pending), 1);
+		{
+			json_t *fields = json_object_get(json_array_get(pending, 0), "fields");
+
+			assert_int_equal(json_array_size(fields), 4);
+			assert_string_equal(json_string_value(json_object_get(json_array_get(fields, 3), "category")), "sensitive");
+			assert_string_equal(json_string_value(json_object_get(json_object_get(json_array_get(pending, 0), "agency"),
+			                        "name")),
+			    "Bệnh viện Bạch Mai");
+		}
+		json_decref(pending);
+		must(policy_request_status(f->v, f->health, rid, status, &err), &err, "status");
+		assert_string_equal(status, "pending");
+		/* another agency cannot see it */
+		assert_int_equal(policy_request_status(f->v, f->bank, rid, status, &err), -1);
+		assert_int_equal(err.code, UTIL_ENOTFOUND);
+		/* approving a field that was not requested is refused */
+		{
+			static const char *const extra[] = {"religion"};
+			json_t *r = NULL;
+
+			assert_int_equal(policy_request_approve(f->v, f->a, rid, extra, 1, 0, cons, &r, &err), -1);
+			assert_int_equal(err.code, UTIL_EINVAL);
+			/* nor can citizen B approve A's request */
+			assert_int_equal(policy_request_approve(f->v, f->b, rid, ok, 3, 0, cons, &r, &err), -1);
+			assert_int_equal(err.code, UTIL_ENOTFOUND);
+			must(policy_request_approve(f->v, f->a, rid, ok, 3, 0, cons, &r, &err), &err, "approve");
+			json_decref(r);
+		}
+		must(policy_request_status(f->v, f->health, rid, status, &err), &err, "status");
+		assert_string_equal(status, "approved");
+	}
+
+	/* exactly the approved subset, the phone masked as the purpose says */
+	l = lookup(f, f->health, "treatment", NID_A, req, 4);
+	assert_true(l.d.allow);
+	assert_int_equal(l.d.nfields, 3);
+	assert_int_equal(l.d.nwithheld, 1);
+	assert_string_equal(l.d.withheld[0], "chronic_conditions");
+	must(policy_lookup_read(f->v, &l, &got, &err), &err, "read");
+	assert_int_equal(json_object_size(got), 3);
+	assert_string_equal(json_string_value(json_object_get(got, "phone")), "*******678");
+	assert_string_equal(json_string_value(json_object_get(got, "full_name")), "Nguyễn Văn An");
+	assert_null(json_object_get(got, "chronic_conditions"));
+	json_decref(got);
+
+	/* another citizen, another agency: nothing */
+	l = lookup(f, f->health, "treatment", NID_B, NULL, 0);
+	assert_false(l.d.allow);
+	l = lookup(f, f->bank, "treatment", NID_A, NULL, 0);
+	assert_false(l.d.allow);
+
+	/* revoked: the very next lookup is refused */
+	must(policy_consent_revoke(f->v, f->a, cons, &err), &err, "revoke");
+	l = lookup(f, f->health, "treatment", NID_A, NULL, 0);
+	assert_false(l.d.allow);
+	assert_int_equal(l.d.reason, POLICY_DENY_CONSENT_REVOKED);
+	assert_int_equal(policy_consent_revoke(f->v, f->a, cons, &err), -1); /* twice */
+	{
+		json_t *list = NULL;
+
+		must(policy_consents_list(f->v, f->a, &list, &err), &err, "list");
+		assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "status")), "revoked");
+		json_decref(list);
+	}
+}
+
+static void test_one_time_consent_spent_once(void **state)
+{
+	fx *f = *state;
+	static const char *const req[] = {"blood_type"};
+	char cons[POLICY_ID_MAX + 1];
+	policy_lookup l;
+
+	consent(f, req, 1, NULL, 0, 1, cons, NULL);
+	l = lookup(f, f->health, "treatment", NID_A, NULL, 0);
+	assert_true(l.d.allow);
+	l = lookup(f, f->health, "treatment", NID_A, NULL, 0);
+	assert_false(l.d.allow);
+	assert_int_equal(l.d.reason, POLICY_DENY_USE_LIMIT_REACHED);
+}
+
+static void test_restriction_blocks_consent_not_statute(void **state)
+{
+	fx *f = *state;
+	char cons[POLICY_ID_MAX + 1];
+	policy_lookup l;
+	util_err err;
+
+	consent(f, NULL, 0, NULL, 0, 0, cons, NULL);
+	must(policy_restrict(f->v, f->a, 1, &err), &err, "restrict");
+	l = lookup(f, f->health, "treatment", NID_A, NULL, 0);
+	assert_false(l.d.allow);
+	assert_int_equal(l.d.reason, POLICY_DENY_RESTRICTED);
+	/* a legal obligation still applies, on its own basis */
+	l = lookup(f, f->police, "tax-audit", NID_A, NULL, 0);
+	assert_true(l.d.allow);
+	assert_int_equal(l.d.basis, POLICY_BASIS_LEGAL_OBLIGATION);
+	must(policy_restrict(f->v, f->a, 0, &err), &err, "lift");
+	l = lookup(f, f->health, "treatment", NID_A, NULL, 0);
+	assert_true(l.d.allow);
+}
+
+static void test_unknown_citizen_request_looks_the_same(void **state)
+{
+	fx *f = *state;
+	char r1[POLICY_ID_MAX + 1], r2[POLICY_ID_MAX + 1], s1[16], s2[16];
+	policy_lookup l;
+	util_err err;
+
+	must(policy_request_create(f->v, f->health, "treatment", NID_A, NULL, 0, 30, r1, &err), &err, "request");
+	must(policy_request_create(f->v, f->health, "treatment", NID_NOBODY, NULL, 0, 30, r2, &err), &err, "request");
+	assert_int_equal(strlen(r1), strlen(r2));
+	must(policy_request_status(f->v, f->health, r1, s1, &err), &err, "status");
+	must(policy_request_status(f->v, f->health, r2, s2, &err), &err, "status");
+	assert_string_equal(s1, s2);
+	l = lookup(f, f->health, "treatment", NID_NOBODY, NULL, 0);
+	assert_false(l.d.allow);
+	assert_int_equal(l.d.reason, POLICY_DENY_UNKNOWN_CITIZEN);
+}
+
+static void test_receipt_verifies_and_tampering_fails(void **state)
+{
+	fx *f = *state;
+	char cons[POLICY_ID_MAX + 1];
+	unsigned char pk[32], other[32], sk[64];
+	json_t *r = NULL;
+	char *text, *p;
+	util_err err;
+
+	consent(f, NULL, 0, NULL, 0, 0, cons, &r);
+	vault_public_key(f->v, pk);
+	text = json_dumps(r, JSON_INDENT(2)); /* re-formatted: the signature is over canonical JSON */
+	assert_string_equal(json_string_value(json_object_get(json_object_get(r, "receipt"), "consent_id")), cons);
+	assert_int_equal(json_array_size(json_object_get(json_object_get(r, "receipt"), "fields")), 6);
+	assert_int_equal(policy_receipt_verify(text, strlen(text), pk, &err), 0);
+	crypto_sign_ed25519_keypair(other, sk);
+	assert_int_equal(policy_receipt_verify(text, strlen(text), other, &err), -1);
+	assert_non_null(p = strstr(text, "\"treatment\""));
+	memcpy(p, "\"treatmenT\"", 11);
+	assert_int_equal(policy_receipt_verify(text, strlen(text), pk, &err), -1);
+	assert_int_equal(err.code, UTIL_ECORRUPT);
+	vault_json_free(text);
+	json_decref(r);
+}
+
+static void test_every_change_is_audited(void **state)
+{
+	fx *f = *state;
+	char cons[POLICY_ID_MAX + 1];
+	audit_report rep;
+	util_err err;
+	int64_t n0, n1;
+	sqlite3_stmt *s;
+	const char *want[] = {"consent.request", "consent.approve", "consent.revoke", "restriction.set", "record.erase"};
+	size_t i;
+
+	must(audit_size(f->v, &n0, &err), &err, "size");
+	consent(f, NULL, 0, NULL, 0, 0, cons, NULL);
+	must(policy_consent_revoke(f->v, f->a, cons, &err), &err, "revoke");
+	must(policy_restrict(f->v, f->a, 1, &err), &err, "restrict");
+	must(policy_citizen_erase(f->v, f->a, "operator", &err), &err, "erase");
+	must(audit_size(f->v, &n1, &err), &err, "size");
+	assert_int_equal(n1 - n0, 5);
+	for (i = 0; i < 5; i++) {
+		assert_int_equal(sqlite3_prepare_v2(vault_sql_db(f->v), "SELECT action FROM audit_entries WHERE seq = ?1", -1,
+		                     &s, NULL),
+		    SQLITE_OK);
+		sqlite3_bind_int64(s, 1, n0 + (int64_t)i);
+		assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+		assert_string_equal((const char *)sqlite3_column_text(s, 0), want[i]);
+		sqlite3_finalize(s);
+	}
+	/* the erasure took the consents with it, and no entry holds a value */
+	{
+		json_t *list = NULL;
+		char hex[33], where[256];
+
+		must(policy_consents_list(f->v, f->a, &list, &err), &err, "list");
+		assert_int_equal(json_array_size(list), 0);
+		json_decref(list);
+		util_hex_encode(hex, f->a, 16);
+		(void)where;
+		assert_int_equal(sqlite3_prepare_v2(vault_sql_db(f->v),
+		                     "SELECT count(*) FROM audit_entries WHERE entry LIKE '%Nguyễn%' OR entry LIKE '%0912345678%'"
+		                     " OR entry LIKE '%001090012345%'",
+		                     -1, &s, NULL),
+		    SQLITE_OK);
+		assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+		assert_int_equal(sqlite3_column_int(s, 0), 0);
+		sqlite3_finalize(s);
+	}
+	must(audit_verify(f->v, &rep, &err), &err, "verify");
+	assert_true(rep.ok);
+}
+
+static void test_retention_sweep(void **state)
+{
+	fx *f = *state;
+	char cons[POLICY_ID_MAX + 1];
+	int64_t changed;
+	util_err err;
+	json_t *list = NULL;
+
+	consent(f, NULL, 0, NULL, 0, 0, cons, NULL);
+	must(policy_consent_revoke(f->v, f->a, cons, &err), &err, "revoke");
+	/* within the purpose's 30 days of retention: kept */
+	must(policy_retention_sweep(f->v, util_now() + 29 * 86400, &changed, &err), &err, "sweep");
+	must(policy_consents_list(f->v, f->a, &list, &err), &err, "list");
+	assert_int_equal(json_array_size(list), 1);
+	json_decref(list);
+	/* past it: removed, and the sweep logged */
+	must(policy_retention_sweep(f->v, util_now() + 31 * 86400, &changed, &err), &err, "sweep");
+	assert_true(changed >= 1);
+	must(policy_consents_list(f->v, f->a, &list, &err), &err, "list");
+	assert_int_equal(json_array_size(list), 0);
+	json_decref(list);
+}
+
+static void test_bad_registry_input_refused(void **state)
+{
+	fx *f = *state;
+	static const policy_field bad_mask[] = {{"religion", 1}}; /* religion has no masked view */
+	static const policy_field unknown[] = {{"shoe_size", 0}};
+	static const policy_field ok[] = {{"full_name", 0}};
+	char id[POLICY_ID_MAX + 1];
+	util_err err;
+	policy_purpose_def d = {.agency_id = f->health, .code = "x", .desc_vi = "x", .desc_en = "x",
+		.basis = POLICY_BASIS_CONSENT, .fields = ok, .nfields = 1, .max_days = 10, .retention_days = 1};
+
+	d.fields = bad_mask;
+	assert_int_equal(policy_purpose_create(f->v, &d, id, &err), -1);
+	d.fields = unknown;
+	assert_int_equal(policy_purpose_create(f->v, &d, id, &err), -1);
+	d.fields = ok;
+	d.basis = POLICY_BASIS_LEGAL_OBLIGATION; /* without the reference it cites */
+	assert_int_equal(policy_purpose_create(f->v, &d, id, &err), -1);
+	d.basis = POLICY_BASIS_CONSENT;
+	d.code = "Bad Code";
+	assert_int_equal(policy_purpose_create(f->v, &d, id, &err), -1);
+	d.code = "treatment"; /* already the agency's */
+	assert_int_equal(policy_purpose_create(f->v, &d, id, &err), -1);
+	assert_int_equal(err.code, UTIL_EEXISTS);
+	d.agency_id = "ag_nonexistent";
+	d.code = "fresh";
+	assert_int_equal(policy_purpose_create(f->v, &d, id, &err), -1);
+	assert_int_equal(policy_agency_create(f->v, "", POLICY_ROLE_CONSUMER, id, &err), -1);
+	assert_int_equal(policy_agency_create(f->v, "x", 0, id, &err), -1);
+	/* a request beyond the purpose's longest duration */
+	assert_int_equal(policy_request_create(f->v, f->health, "treatment", NID_A, NULL, 0, 366, id, &err), -1);
+	/* suspended: no requests, no lookups */
+	must(policy_agency_suspend(f->v, f->health, &err), &err, "suspend");
+	assert_int_equal(policy_request_create(f->v, f->health, "treatment", NID_A, NULL, 0, 30, id, &err), -1);
+	assert_int_equal(err.code, UTIL_EDENIED);
+	assert_false(lookup(f, f->health, "treatment", NID_A, NULL, 0).d.allow);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_consent_story, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_time_consent_spent_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restriction_blocks_consent_not_statute, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_citizen_request_looks_the_same, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_receipt_verifies_and_tampering_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_every_change_is_audited, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retention_sweep, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_registry_input_refused, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
+}
