@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../audit/audit.h"
+#include "../policy/policy.h"
 #include "../vault/vault.h"
 
 /*
@@ -35,6 +37,9 @@ static const char usage_text[] =
     "  backup      online encrypted backup             vaultctl backup DEST\n"
     "  restore     restore a backup into --data        vaultctl restore SRC\n"
     "  stats       counts and sizes                    vaultctl stats\n"
+    "  audit       verify or export the audit log      vaultctl audit (verify | export)\n"
+    "  receipt     verify a consent receipt offline    vaultctl receipt verify FILE [--public-key KEY]\n"
+    "  keys        the vault's public key              vaultctl keys\n"
     "\n"
     "options every command takes:\n"
     "  --data DIR              the vault's directory (default: $VAULTD_DATA, else ./data)\n"
@@ -134,7 +139,7 @@ static int ctl_unlock(ctl *c)
 }
 
 enum { OPT_DATA = 1000, OPT_KEY, OPT_PASS, OPT_SCHEMA, OPT_ENROL, OPT_BATCH, OPT_CITIZEN, OPT_NID_STDIN,
-	OPT_NEW_KEY, OPT_NEW_PASS, OPT_KDF_OPS, OPT_KDF_MEM, OPT_HELP };
+	OPT_NEW_KEY, OPT_NEW_PASS, OPT_KDF_OPS, OPT_KDF_MEM, OPT_HELP, OPT_EXPORT, OPT_PUBKEY };
 
 static const struct option common_opts[] = {
 	{"data", required_argument, NULL, OPT_DATA},
@@ -150,11 +155,13 @@ static const struct option common_opts[] = {
 	{"kdf-ops", required_argument, NULL, OPT_KDF_OPS},
 	{"kdf-mem-mib", required_argument, NULL, OPT_KDF_MEM},
 	{"help", no_argument, NULL, OPT_HELP},
+	{"export", required_argument, NULL, OPT_EXPORT},
+	{"public-key", required_argument, NULL, OPT_PUBKEY},
 	{NULL, 0, NULL, 0},
 };
 
 typedef struct args {
-	const char *schema, *enrolments, *citizen, *new_key_file, *new_pass_env;
+	const char *schema, *enrolments, *citizen, *new_key_file, *new_pass_env, *export_file, *public_key;
 	long batch;
 	int nid_stdin, help;
 	int npos;
@@ -231,6 +238,12 @@ static int parse_args(int argc, char **argv, ctl *c, args *a)
 			break;
 		case OPT_HELP:
 			a->help = 1;
+			break;
+		case OPT_EXPORT:
+			a->export_file = optarg;
+			break;
+		case OPT_PUBKEY:
+			a->public_key = optarg;
 			break;
 		default:
 			return usage("unknown option");
@@ -529,6 +542,11 @@ static int cmd_import(ctl *c, args *a)
 			sodium_memzero(line, (size_t)n);
 			if (lrc == 0)
 				lrc = vault_citizen_create(v, nid, fields, cid, enrol_fd >= 0 ? totp : NULL, &err);
+			if (lrc == 0) {
+				audit_entry ae = {.actor = "operator", .action = "record.create", .cid = cid, .note = "import"};
+
+				lrc = audit_append(v, &ae, NULL, &err);
+			}
 			json_decref(fields);
 			if (lrc != 0) {
 				vault_rollback(v);
@@ -574,6 +592,10 @@ static int cmd_import(ctl *c, args *a)
 				}
 				sodium_memzero(enrol_buf, enrol_len);
 				enrol_len = 0;
+			}
+			if (audit_seal(v, 0, &err) != 0) {
+				vault_rollback(v);
+				goto report;
 			}
 			if (vault_commit(v, &err) != 0)
 				goto report;
@@ -682,6 +704,13 @@ static int cmd_get(ctl *c, args *a)
 		if (vault_citizen_find(v, nid, cid, &err) != 0)
 			goto fail;
 	}
+	{
+		audit_entry ae = {.actor = "operator", .action = "record.read", .cid = cid, .note = "vaultctl get"};
+
+		/* the read is on the audit log, durably, before any value is printed */
+		if (audit_record(v, &ae, NULL, &err) != 0)
+			goto fail;
+	}
 	if (vault_citizen_read(v, cid, NULL, 0, &fields, &err) != 0)
 		goto fail;
 	util_hex_encode(hex, cid, sizeof cid);
@@ -719,7 +748,7 @@ static int cmd_erase(ctl *c, args *a)
 		return EX_USAGE;
 	if ((rc = open_vault(c, &v, &lockfd)) != EX_OK)
 		return rc;
-	rc = vault_citizen_erase(v, cid, &err) == 0 ? EX_OK : fail(&err);
+	rc = policy_citizen_erase(v, cid, "operator", &err) == 0 ? EX_OK : fail(&err);
 	if (rc == EX_OK)
 		printf("{\"erased\": \"%s\"}\n", a->citizen);
 	vault_close(v);
@@ -748,10 +777,16 @@ static int cmd_rotate(ctl *c, args *a)
 		return usage("rotate-kek takes no arguments");
 	if ((rc = open_vault(c, &v, &lockfd)) != EX_OK)
 		return rc;
-	if (vault_rotate_kek(v, &ver, &n, &err) == 0)
-		printf("{\"kek_version\": %u, \"rewrapped\": %llu}\n", (unsigned)ver, (unsigned long long)n);
-	else
+	if (vault_rotate_kek(v, &ver, &n, &err) == 0) {
+		audit_entry ae = {.actor = "operator", .action = "key.rotate", .note = "kek rotated, data keys rewrapped"};
+
+		if (audit_record(v, &ae, NULL, &err) != 0)
+			rc = fail(&err);
+		else
+			printf("{\"kek_version\": %u, \"rewrapped\": %llu}\n", (unsigned)ver, (unsigned long long)n);
+	} else {
 		rc = fail(&err);
+	}
 	vault_close(v);
 	close(lockfd);
 	return rc;
@@ -784,10 +819,18 @@ static int cmd_rekey(ctl *c, args *a)
 		nu.kdf_ops = c->kdf_ops;
 		nu.kdf_mem = c->kdf_mem;
 	}
-	if (vault_rekey(c->data, &c->unlock, &nu, &err) != 0)
+	if (vault_rekey(c->data, &c->unlock, &nu, &err) != 0) {
 		rc = fail(&err);
-	else
-		printf("{\"rekeyed\": true}\n");
+	} else {
+		vault *v = NULL;
+		audit_entry ae = {.actor = "operator", .action = "key.rekey", .note = "root key changed"};
+
+		if (vault_open(&v, c->data, &nu, &err) != 0 || audit_record(v, &ae, NULL, &err) != 0)
+			rc = fail(&err);
+		else
+			printf("{\"rekeyed\": true}\n");
+		vault_close(v);
+	}
 	keys_secret_free(newpass);
 	return rc;
 }
@@ -811,10 +854,14 @@ static int cmd_backup(ctl *c, args *a)
 		return usage("backup takes one DEST");
 	if ((rc = open_vault(c, &v, &lockfd)) != EX_OK)
 		return rc;
-	if (vault_backup(v, a->pos[0], &err) == 0)
-		printf("{\"backup\": \"%s\"}\n", a->pos[0]);
-	else
-		rc = fail(&err);
+	{
+		audit_entry ae = {.actor = "operator", .action = "vault.backup"};
+
+		if (audit_record(v, &ae, NULL, &err) == 0 && vault_backup(v, a->pos[0], &err) == 0)
+			printf("{\"backup\": \"%s\"}\n", a->pos[0]);
+		else
+			rc = fail(&err);
+	}
 	vault_close(v);
 	close(lockfd);
 	return rc;
@@ -872,13 +919,162 @@ static int cmd_stats(ctl *c, args *a)
 	return rc;
 }
 
+/* ---- audit, receipts, keys ---- */
+
+/* A public key given as base64 (as `vaultctl keys` prints it) or as 64 hex digits. */
+static int parse_public_key(const char *s, unsigned char pk[32])
+{
+	size_t n = 0;
+
+	if (strlen(s) == 64 && util_hex_decode(pk, 32, s) == 0)
+		return 0;
+	if (sodium_base642bin(pk, 32, s, strlen(s), NULL, &n, NULL, sodium_base64_VARIANT_ORIGINAL) == 0 && n == 32)
+		return 0;
+	fprintf(stderr, "vaultctl: --public-key takes 32 bytes as base64 or hex\n");
+	return -1;
+}
+
+static int print_report(const audit_report *r)
+{
+	json_t *o = json_pack("{s:b, s:I, s:I, s:I}", "ok", r->ok, "entries", (json_int_t)r->entries, "checkpoints",
+	    (json_int_t)r->checkpoints, "head", (json_int_t)r->head_size);
+
+	if (!r->ok) {
+		json_object_set_new(o, "problem", json_string(r->problem));
+		if (r->first_bad >= 0)
+			json_object_set_new(o, "first_bad_entry", json_integer(r->first_bad));
+		if (r->bad_from >= 0)
+			json_object_set_new(o, "bad_after_entry", json_integer(r->bad_from - 1));
+	}
+	print_json(o);
+	json_decref(o);
+	return r->ok ? EX_OK : EX_CORRUPT;
+}
+
+static int cmd_audit(ctl *c, args *a)
+{
+	vault *v = NULL;
+	audit_report r;
+	util_err err;
+	int lockfd = -1, rc;
+
+	if (a->help || a->npos != 1 || (strcmp(a->pos[0], "verify") != 0 && strcmp(a->pos[0], "export") != 0)) {
+		fputs("vaultctl audit verify                  recompute the log's tree, check every checkpoint\n"
+		      "vaultctl audit export > FILE           the log as JSON Lines, with its checkpoints\n"
+		      "vaultctl audit verify --export FILE --public-key KEY\n"
+		      "                                       check an export with nothing but the public key\n"
+		      "verify exits 8 and names the first bad entry when the log was edited, cut or reordered.\n",
+		    a->help ? stdout : stderr);
+		return a->help ? EX_OK : EX_USAGE;
+	}
+	if (strcmp(a->pos[0], "verify") == 0 && a->export_file != NULL) {
+		unsigned char pk[32];
+		FILE *in;
+
+		if (a->public_key == NULL || parse_public_key(a->public_key, pk) != 0)
+			return usage("verify --export needs --public-key");
+		if ((in = fopen(a->export_file, "r")) == NULL) {
+			fprintf(stderr, "vaultctl: cannot open %s\n", a->export_file);
+			return EX_NOTFOUND;
+		}
+		rc = audit_verify_export(in, pk, &r, &err);
+		fclose(in);
+		return rc == 0 ? print_report(&r) : fail(&err);
+	}
+	if ((rc = open_vault(c, &v, &lockfd)) != EX_OK)
+		return rc;
+	if (strcmp(a->pos[0], "verify") == 0) {
+		rc = audit_verify(v, &r, &err) == 0 ? print_report(&r) : fail(&err);
+	} else {
+		audit_entry ae = {.actor = "operator", .action = "audit.export"};
+
+		/* the export itself is on the log, sealed into a checkpoint it carries */
+		if (audit_record(v, &ae, NULL, &err) != 0 || audit_seal(v, 1, &err) != 0 || audit_export(v, stdout, &err) != 0)
+			rc = fail(&err);
+	}
+	vault_close(v);
+	close(lockfd);
+	return rc;
+}
+
+static int cmd_receipt(ctl *c, args *a)
+{
+	char *buf = NULL;
+	unsigned char pk[32];
+	size_t n;
+	util_err err;
+	int rc = EX_OK;
+
+	if (a->help || a->npos != 2 || strcmp(a->pos[0], "verify") != 0) {
+		fputs("vaultctl receipt verify FILE [--public-key KEY]\n"
+		      "Checks a consent receipt's Ed25519 signature, offline. KEY is the vault's public key\n"
+		      "(`vaultctl keys`, or GET /v1/keys); without it the key of the vault in --data is used.\n",
+		    a->help ? stdout : stderr);
+		return a->help ? EX_OK : EX_USAGE;
+	}
+	if (a->public_key != NULL) {
+		if (parse_public_key(a->public_key, pk) != 0)
+			return EX_USAGE;
+	} else {
+		vault *v = NULL;
+		int lockfd = -1;
+
+		if ((rc = open_vault(c, &v, &lockfd)) != EX_OK)
+			return rc;
+		vault_public_key(v, pk);
+		vault_close(v);
+		close(lockfd);
+	}
+	if ((buf = malloc(65536)) == NULL)
+		return EX_FAIL;
+	if (util_read_bounded(a->pos[1], buf, 65536, &n, &err) != 0) {
+		rc = fail(&err);
+	} else if (policy_receipt_verify(buf, n, pk, &err) != 0) {
+		rc = fail(&err);
+	} else {
+		printf("{\"valid\": true}\n");
+	}
+	free(buf);
+	return rc;
+}
+
+static int cmd_keys(ctl *c, args *a)
+{
+	char b64[64], hex[65], note[AUDIT_CHECKPOINT_MAX];
+	unsigned char pk[32];
+	audit_checkpoint cp;
+	vault *v = NULL;
+	util_err err;
+	json_t *o;
+	int lockfd = -1, rc;
+
+	if (a->help) {
+		fputs("vaultctl keys\nPrints the vault's Ed25519 public key (receipts, checkpoints) and its latest checkpoint.\n",
+		    stdout);
+		return EX_OK;
+	}
+	if ((rc = open_vault(c, &v, &lockfd)) != EX_OK)
+		return rc;
+	vault_public_key(v, pk);
+	sodium_bin2base64(b64, sizeof b64, pk, sizeof pk, sodium_base64_VARIANT_ORIGINAL);
+	util_hex_encode(hex, pk, sizeof pk);
+	o = json_pack("{s:s, s:s, s:s}", "public_key", b64, "public_key_hex", hex, "vault_id", vault_id(v));
+	if (audit_latest_checkpoint(v, note, &cp, &err) == 0)
+		json_object_set_new(o, "checkpoint", json_string(note));
+	print_json(o);
+	json_decref(o);
+	vault_close(v);
+	close(lockfd);
+	return EX_OK;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(ctl *, args *);
 } commands[] = {
 	{"init", cmd_init}, {"import", cmd_import}, {"get", cmd_get}, {"erase", cmd_erase},
 	{"rotate-kek", cmd_rotate}, {"rekey", cmd_rekey}, {"backup", cmd_backup}, {"restore", cmd_restore},
-	{"stats", cmd_stats},
+	{"stats", cmd_stats}, {"audit", cmd_audit}, {"receipt", cmd_receipt}, {"keys", cmd_keys},
 };
 
 int main(int argc, char **argv)

@@ -1,5 +1,6 @@
 /* vaultd.c: the vault service: unlocks the vault, serves the HTTP API, stops cleanly on SIGTERM. */
 #include <errno.h>
+#include <time.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -8,7 +9,30 @@
 #include <unistd.h>
 
 #include "../api/api.h"
+#include "../audit/audit.h"
+#include "../policy/policy.h"
 #include "../vault/vault.h"
+
+#define MAINTENANCE_SECONDS 30
+
+/*
+ * Background upkeep, on the main thread between signals: a checkpoint when one is due by time
+ * (audit_seal), and the retention sweep that expires requests and consents and removes what
+ * outlived its purpose's retention. Failures are logged and retried next round.
+ */
+static void maintain(vault *v)
+{
+	util_err err;
+	int64_t changed = 0;
+
+	if (audit_seal(v, 0, &err) != 0)
+		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"checkpoint\",\"code\":\"%s\"}\n", util_code_name(err.code));
+	if (policy_retention_sweep(v, util_now(), &changed, &err) != 0)
+		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"retention sweep\",\"code\":\"%s\"}\n",
+		    util_code_name(err.code));
+	else if (changed > 0)
+		fprintf(stderr, "{\"level\":\"info\",\"msg\":\"retention sweep\",\"changed\":%lld}\n", (long long)changed);
+}
 
 static const char usage_text[] =
     "usage: vaultd --data DIR [--key-file PATH | --passphrase-env NAME] [--listen ADDR:PORT] [--threads N]\n"
@@ -129,9 +153,15 @@ int main(int argc, char **argv)
 	}
 	fprintf(stderr, "{\"level\":\"info\",\"msg\":\"listening\",\"addr\":\"%s\",\"port\":%u,\"vault_id\":\"%s\"}\n",
 	    addr, (unsigned)api_port(srv), vault_id(v));
+	maintain(v);
 	for (;;) {
-		if (sigwait(&set, &sig) != 0)
+		struct timespec ts = {MAINTENANCE_SECONDS, 0};
+
+		sig = sigtimedwait(&set, NULL, &ts);
+		if (sig < 0) {
+			maintain(v);
 			continue;
+		}
 		if (sig == SIGHUP)
 			continue; /* logs go to stderr: nothing to reopen */
 		break;

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../../policy/policy.h"
 #include "../../vault/vault.h"
 
 /* Known personal data: none of these byte strings may appear in any file of the vault. */
@@ -176,7 +177,7 @@ static void test_bad_lines_named_without_values_and_nothing_imported(void **stat
 static void test_commands_and_exit_codes(void **state)
 {
 	static const char *const cmds[] = {"init", "import", "get", "erase", "rotate-kek", "rekey", "backup",
-		"restore", "stats"};
+		"restore", "stats", "audit", "receipt", "keys"};
 	cli *c = *state;
 	char *in = test_path(c->dir, "one.jsonl"), *k2 = test_path(c->dir, "k2"), *out = NULL, *cid;
 	const char *one = "{\"national_id\":\"001090012345\",\"fields\":{\"full_name\":\"Đỗ Thị Một\"}}\n";
@@ -218,12 +219,109 @@ static void test_commands_and_exit_codes(void **state)
 	free(enr);
 }
 
+/* The value of "key": "..." in a JSON text (first occurrence), malloc'd. */
+static char *json_field(const char *text, const char *key)
+{
+	json_t *o = json_loads(text, 0, NULL);
+	char *v = o && json_string_value(json_object_get(o, key)) ? strdup(json_string_value(json_object_get(o, key))) : NULL;
+
+	json_decref(o);
+	return v;
+}
+
+static void test_audit_log_and_receipts_from_the_command_line(void **state)
+{
+	cli *c = *state;
+	char *in = test_path(c->dir, "p.jsonl"), *exp = test_path(c->dir, "audit.jsonl"), *rc_file = test_path(c->dir, "r.json");
+	char *jl = people_jsonl(), *out = NULL, *pk;
+	unsigned char *text;
+	size_t n;
+
+	assert_int_equal(ctl(c, NULL, NULL, NULL, "init", NULL), 0);
+	test_write_file(in, jl, strlen(jl));
+	assert_int_equal(ctl(c, NULL, NULL, NULL, "import", in, NULL), 0);
+	assert_int_equal(ctl(c, "001090012345\n", NULL, NULL, "get", "--national-id-stdin", NULL), 0);
+	assert_int_equal(ctl(c, NULL, &out, NULL, "audit", "verify", NULL), 0);
+	assert_non_null(strstr(out, "\"ok\": true"));
+	free(out);
+	assert_int_equal(ctl(c, NULL, &out, NULL, "audit", "export", NULL), 0);
+	test_write_file(exp, out, strlen(out));
+	/* imports and the operator's read are on the log, by citizen id, without values */
+	assert_non_null(strstr(out, "record.create"));
+	assert_non_null(strstr(out, "record.read"));
+	assert_null(strstr(out, "001090012345"));
+	assert_null(strstr(out, "Khải Hoàn"));
+	free(out);
+	assert_int_equal(ctl(c, NULL, &out, NULL, "keys", NULL), 0);
+	pk = json_field(out, "public_key");
+	free(out);
+	assert_non_null(pk);
+	assert_int_equal(ctl(c, NULL, NULL, NULL, "audit", "verify", "--export", exp, "--public-key", pk, NULL), 0);
+	text = test_read_file(exp, &n);
+	{
+		char *p = strstr((char *)text, "record.read");
+
+		memcpy(p, "record.READ", 11);
+	}
+	test_write_file(exp, text, n);
+	free(text);
+	assert_int_equal(ctl(c, NULL, &out, NULL, "audit", "verify", "--export", exp, "--public-key", pk, NULL), 8);
+	assert_non_null(strstr(out, "first_bad_entry"));
+	free(out);
+
+	/* a consent receipt, made through the library, checked by the command line */
+	{
+		static const policy_field fl[] = {{"full_name", 0}};
+		char ag[POLICY_ID_MAX + 1], pu[POLICY_ID_MAX + 1], rid[POLICY_ID_MAX + 1], co[POLICY_ID_MAX + 1];
+		policy_purpose_def d = {.code = "benefits", .desc_vi = "Trợ cấp", .desc_en = "Benefits",
+			.basis = POLICY_BASIS_CONSENT, .fields = fl, .nfields = 1, .max_days = 30, .retention_days = 30};
+		char *key = test_path(c->data, "master.key");
+		vault_unlock u = {.key_file = key};
+		unsigned char cid[16];
+		vault *v = NULL;
+		json_t *r = NULL;
+		util_err e;
+		char *s;
+
+		assert_int_equal(vault_open(&v, c->data, &u, &e), 0);
+		assert_int_equal(policy_agency_create(v, "Sở Lao động", POLICY_ROLE_CONSUMER, ag, &e), 0);
+		d.agency_id = ag;
+		assert_int_equal(policy_purpose_create(v, &d, pu, &e), 0);
+		assert_int_equal(policy_request_create(v, ag, "benefits", "079195001122", NULL, 0, 10, rid, &e), 0);
+		assert_int_equal(vault_citizen_find(v, "079195001122", cid, &e), 0);
+		assert_int_equal(policy_request_approve(v, cid, rid, NULL, 0, 0, co, &r, &e), 0);
+		s = json_dumps(r, JSON_INDENT(2));
+		test_write_file(rc_file, s, strlen(s));
+		vault_json_free(s);
+		json_decref(r);
+		vault_close(v);
+		free(key);
+	}
+	assert_int_equal(ctl(c, NULL, NULL, NULL, "receipt", "verify", rc_file, NULL), 0);
+	assert_int_equal(ctl(c, NULL, NULL, NULL, "receipt", "verify", rc_file, "--public-key", pk, NULL), 0);
+	text = test_read_file(rc_file, &n);
+	{
+		char *p = strstr((char *)text, "\"benefits\"");
+
+		memcpy(p, "\"benefitZ\"", 10);
+	}
+	test_write_file(rc_file, text, n);
+	free(text);
+	assert_int_equal(ctl(c, NULL, NULL, NULL, "receipt", "verify", rc_file, "--public-key", pk, NULL), 8);
+	free(pk);
+	free(in);
+	free(exp);
+	free(rc_file);
+	free(jl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_import_leaves_no_plaintext, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_lines_named_without_values_and_nothing_imported, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commands_and_exit_codes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_audit_log_and_receipts_from_the_command_line, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("vaultctl", tests, NULL, NULL);
