@@ -77,9 +77,7 @@ static int read_hashes(void *ctx, const int64_t *idx, size_t n, audit_hash *out)
 	sql_reader *r = ctx;
 	size_t i;
 
-	if (r->st == NULL &&
-	    sqlite3_prepare_v2(vault_sql_db(r->v), "SELECT hash FROM audit_hashes WHERE idx = ?1", -1, &r->st, NULL) !=
-	        SQLITE_OK)
+	if ((r->st = vault_sql_stmt(r->v, "SELECT hash FROM audit_hashes WHERE idx = ?1", NULL)) == NULL)
 		return -1;
 	for (i = 0; i < n; i++) {
 		sqlite3_reset(r->st);
@@ -92,16 +90,17 @@ static int read_hashes(void *ctx, const int64_t *idx, size_t n, audit_hash *out)
 	return 0;
 }
 
+/* The one integer sql (a literal) returns, or fallback. */
 static int64_t scalar(vault *v, const char *sql, int64_t fallback)
 {
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = vault_sql_stmt(v, sql, NULL);
 	int64_t x = fallback;
 
-	if (sqlite3_prepare_v2(vault_sql_db(v), sql, -1, &s, NULL) != SQLITE_OK)
+	if (s == NULL)
 		return fallback;
 	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
 		x = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return x;
 }
 
@@ -135,14 +134,10 @@ int audit_append(vault *v, const audit_entry *e, int64_t *seq, util_err *err)
 		goto out;
 	}
 	nh = (size_t)i;
-	if (sqlite3_prepare_v2(vault_sql_db(v),
-	        "INSERT INTO audit_entries(seq, time, cid, agency_id, action, decision, entry) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	        -1, &ins, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(vault_sql_db(v), "INSERT INTO audit_hashes(idx, hash) VALUES (?1, ?2)", -1, &hins, NULL) !=
-	        SQLITE_OK) {
-		vault_sql_error(v, sqlite3_errcode(vault_sql_db(v)), err, "audit append");
+	if ((ins = vault_sql_stmt(v, "INSERT INTO audit_entries(seq, time, cid, agency_id, action, decision, entry)"
+	                             " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	         err)) == NULL)
 		goto out;
-	}
 	sqlite3_bind_int64(ins, 1, n);
 	sqlite3_bind_int64(ins, 2, e->time ? e->time : util_now());
 	if (e->cid != NULL)
@@ -157,6 +152,10 @@ int audit_append(vault *v, const audit_entry *e, int64_t *seq, util_err *err)
 		vault_sql_error(v, sqlite3_errcode(vault_sql_db(v)), err, "audit append");
 		goto out;
 	}
+	sqlite3_reset(ins);
+	ins = NULL;
+	if ((hins = vault_sql_stmt(v, "INSERT INTO audit_hashes(idx, hash) VALUES (?1, ?2)", err)) == NULL)
+		goto out;
 	base = audit_stored_hash_count(n);
 	for (i = 0; i < (int)nh; i++) {
 		sqlite3_reset(hins);
@@ -171,9 +170,10 @@ int audit_append(vault *v, const audit_entry *e, int64_t *seq, util_err *err)
 		*seq = n;
 	rc = 0;
 out:
-	sqlite3_finalize(rd.st);
-	sqlite3_finalize(ins);
-	sqlite3_finalize(hins);
+	if (ins != NULL)
+		sqlite3_reset(ins);
+	if (hins != NULL)
+		sqlite3_reset(hins);
 	free(buf);
 	return vault_sql_end(v, mine, rc == 0, err);
 }
@@ -192,16 +192,17 @@ static void sign_cb(void *ctx, const unsigned char *m, size_t n, unsigned char s
 
 static int put_note(vault *v, const char *sql, int64_t size, const char *note, util_err *err)
 {
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = vault_sql_stmt(v, sql, err);
 	int rc;
 
-	if (sqlite3_prepare_v2(vault_sql_db(v), sql, -1, &s, NULL) != SQLITE_OK)
-		return vault_sql_error(v, sqlite3_errcode(vault_sql_db(v)), err, "audit checkpoint");
+	if (s == NULL)
+		return -1;
 	sqlite3_bind_int64(s, 1, size);
 	sqlite3_bind_text(s, 2, note, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, util_now());
+	if (sqlite3_bind_parameter_count(s) >= 3)
+		sqlite3_bind_int64(s, 3, util_now());
 	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return rc == SQLITE_DONE ? 0 : vault_sql_error(v, rc, err, "audit checkpoint");
 }
 
@@ -248,7 +249,6 @@ int audit_seal(vault *v, int force, util_err *err)
 		goto out;
 	ok = 1;
 out:
-	sqlite3_finalize(rd.st);
 	return vault_sql_end(v, mine, ok, err);
 }
 
@@ -318,7 +318,6 @@ int audit_inclusion(vault *v, int64_t seq, int64_t n, audit_hash *proof, size_t 
 	sql_reader rd = {v, NULL};
 	int rc = audit_prove_inclusion(seq, n, read_hashes, &rd, proof, len);
 
-	sqlite3_finalize(rd.st);
 	return rc == 0 ? 0 : util_fail(err, UTIL_EINVAL, "no inclusion proof for that entry and size");
 }
 
@@ -333,6 +332,5 @@ int audit_consistency(vault *v, int64_t m, int64_t n, audit_hash *proof, size_t 
 	if (m < 1 || m > n || n > size)
 		return util_fail(err, UTIL_EINVAL, "sizes must satisfy 0 < from <= to <= %lld", (long long)size);
 	rc = audit_prove_consistency(m, n, read_hashes, &rd, proof, len);
-	sqlite3_finalize(rd.st);
 	return rc == 0 ? 0 : util_fail(err, UTIL_ECORRUPT, "the audit log's stored hashes are incomplete");
 }

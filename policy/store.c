@@ -43,23 +43,18 @@ static int text_ok(const char *s, size_t max)
 	return 1;
 }
 
+/* The cached statement for sql (a literal): reset when done with it, never finalized. */
 static sqlite3_stmt *prep(vault *v, const char *sql, util_err *err)
 {
-	sqlite3_stmt *s;
-
-	if (sqlite3_prepare_v2(vault_sql_db(v), sql, -1, &s, NULL) != SQLITE_OK) {
-		vault_sql_error(v, sqlite3_errcode(vault_sql_db(v)), err, "policy store");
-		return NULL;
-	}
-	return s;
+	return vault_sql_stmt(v, sql, err);
 }
 
-/* Steps a statement that returns no rows and finalizes it. */
+/* Steps a statement that returns no rows and resets it. */
 static int run(vault *v, sqlite3_stmt *s, util_err *err)
 {
 	int rc = sqlite3_step(s);
 
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return rc == SQLITE_DONE ? 0 : vault_sql_error(v, rc, err, "policy store");
 }
 
@@ -172,7 +167,7 @@ int policy_agency_get(vault *v, const char *id, policy_agency *a, char name[POLI
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(s);
+		sqlite3_reset(s);
 		return rc == SQLITE_DONE ? util_fail(err, UTIL_ENOTFOUND, "no such agency") : vault_sql_error(v, rc, err, "agency");
 	}
 	memset(a, 0, sizeof *a);
@@ -181,7 +176,7 @@ int policy_agency_get(vault *v, const char *id, policy_agency *a, char name[POLI
 	a->suspended = sqlite3_column_int(s, 2);
 	if (name != NULL)
 		copy_col(name, POLICY_NAME_MAX + 1, s, 0);
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return 0;
 }
 
@@ -282,7 +277,7 @@ int policy_purpose_create(vault *v, const policy_purpose_def *d, char id[POLICY_
 	sqlite3_bind_int(s, 10, d->retention_days);
 	sqlite3_bind_int64(s, 11, util_now());
 	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	if (rc == SQLITE_CONSTRAINT) {
 		util_fail(err, UTIL_EEXISTS, "the agency already has a purpose with this code");
 		goto out;
@@ -318,7 +313,7 @@ int policy_purpose_get(vault *v, const char *agency_id, const char *code, const 
 	}
 	rc = sqlite3_step(s);
 	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(s);
+		sqlite3_reset(s);
 		return rc == SQLITE_DONE ? util_fail(err, UTIL_ENOTFOUND, "no such purpose") : vault_sql_error(v, rc, err, "purpose");
 	}
 	memset(p, 0, sizeof *p);
@@ -326,7 +321,7 @@ int policy_purpose_get(vault *v, const char *agency_id, const char *code, const 
 	copy_col(p->agency_id, sizeof p->agency_id, s, 1);
 	p->basis = (policy_basis)sqlite3_column_int(s, 2);
 	rc = fields_parse((const char *)sqlite3_column_text(s, 3), p->fields, &p->nfields);
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return rc == 0 ? 0 : util_fail(err, UTIL_ECORRUPT, "a stored purpose is malformed");
 }
 
@@ -356,7 +351,7 @@ static int purpose_info_get(vault *v, const char *id, purpose_info *pi, util_err
 		pi->max_days = sqlite3_column_int(s, 4);
 		pi->retention_days = sqlite3_column_int(s, 5);
 	}
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return rc == SQLITE_ROW ? 0 : util_fail(err, UTIL_ECORRUPT, "a purpose is missing");
 }
 
@@ -463,7 +458,7 @@ int policy_request_status(vault *v, const char *agency_id, const char *id, char 
 	if (rc == SQLITE_ROW)
 		snprintf(status, 16, "%s",
 		    request_status((const char *)sqlite3_column_text(s, 0), sqlite3_column_int64(s, 1), util_now()));
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return rc == SQLITE_ROW ? 0 : util_fail(err, UTIL_ENOTFOUND, "no such request");
 }
 
@@ -497,7 +492,7 @@ int policy_requests_pending(vault *v, const unsigned char cid[KEYS_CID_BYTES], j
 	if (s == NULL)
 		return -1;
 	if ((list = json_array()) == NULL) {
-		sqlite3_finalize(s);
+		sqlite3_reset(s);
 		return util_fail(err, UTIL_ENOMEM, "out of memory");
 	}
 	sqlite3_bind_blob(s, 1, cid, KEYS_CID_BYTES, SQLITE_STATIC);
@@ -523,7 +518,7 @@ int policy_requests_pending(vault *v, const unsigned char cid[KEYS_CID_BYTES], j
 			    json_string((const char *)sqlite3_column_text(s, 8)));
 		json_array_append_new(list, o);
 	}
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
 		json_decref(list);
 		return vault_sql_error(v, rc, err, "requests");
@@ -556,7 +551,7 @@ static int load_request(vault *v, const unsigned char *cid, const char *id, char
 		if (fields_parse((const char *)sqlite3_column_text(s, 2), f, nf) != 0)
 			rc = SQLITE_CORRUPT;
 	}
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	if (rc == SQLITE_ROW)
 		return 0;
 	return rc == SQLITE_DONE ? util_fail(err, UTIL_ENOTFOUND, "no such pending request")
@@ -730,7 +725,7 @@ int policy_consents_list(vault *v, const unsigned char cid[KEYS_CID_BYTES], json
 	if (s == NULL)
 		return -1;
 	if ((list = json_array()) == NULL) {
-		sqlite3_finalize(s);
+		sqlite3_reset(s);
 		return util_fail(err, UTIL_ENOMEM, "out of memory");
 	}
 	sqlite3_bind_blob(s, 1, cid, KEYS_CID_BYTES, SQLITE_STATIC);
@@ -755,7 +750,7 @@ int policy_consents_list(vault *v, const unsigned char cid[KEYS_CID_BYTES], json
 		    "use_limit", (json_int_t)sqlite3_column_int64(s, 12), "uses", (json_int_t)sqlite3_column_int64(s, 13));
 		json_array_append_new(list, o);
 	}
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
 		json_decref(list);
 		return vault_sql_error(v, rc, err, "consents");
@@ -783,7 +778,7 @@ int policy_consent_revoke(vault *v, const unsigned char cid[KEYS_CID_BYTES], con
 		copy_col(agency, sizeof agency, s, 0);
 		copy_col(purpose, sizeof purpose, s, 1);
 	}
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	if (rc != SQLITE_ROW) {
 		util_fail(err, UTIL_ENOTFOUND, "no such active consent");
 		goto out;
@@ -879,7 +874,7 @@ static int load_consents(vault *v, const unsigned char *cid, const char *agency,
 			continue;
 		(*n)++;
 	}
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return rc == SQLITE_DONE ? 0 : vault_sql_error(v, rc, err, "consents");
 }
 
@@ -930,7 +925,7 @@ int policy_lookup_prepare(vault *v, const char *agency_id, const char *code, con
 			goto out;
 		sqlite3_bind_blob(s, 1, l->cid, KEYS_CID_BYTES, SQLITE_STATIC);
 		in.citizen_restricted = sqlite3_step(s) == SQLITE_ROW;
-		sqlite3_finalize(s);
+		sqlite3_reset(s);
 		if (in.purpose != NULL && load_consents(v, l->cid, agency_id, p.id, c, LOOKUP_CONSENTS, &nc, err) != 0)
 			goto out;
 	}

@@ -894,6 +894,8 @@ void vault_close(vault *v)
 	vault_rollback(v);
 	for (i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(v->st[i]);
+	for (i = 0; i < VAULT_STMT_CACHE; i++)
+		sqlite3_finalize(v->cache[i].st);
 	sqlite3_close(v->db);
 	shared_release(v->sh);
 	keys_secret_free(v->work);
@@ -940,6 +942,28 @@ int vault_lock(const char *dir, int exclusive, int *fd, util_err *err)
 sqlite3 *vault_sql_db(vault *v)
 {
 	return v->db;
+}
+
+sqlite3_stmt *vault_sql_stmt(vault *v, const char *sql, util_err *err)
+{
+	int i, rc;
+
+	for (i = 0; i < VAULT_STMT_CACHE && v->cache[i].sql != NULL; i++) {
+		if (v->cache[i].sql == sql) {
+			sqlite3_reset(v->cache[i].st);
+			sqlite3_clear_bindings(v->cache[i].st);
+			return v->cache[i].st;
+		}
+	}
+	if (i == VAULT_STMT_CACHE)
+		abort(); /* more distinct statements than the cache holds: raise VAULT_STMT_CACHE */
+	rc = sqlite3_prepare_v2(v->db, sql, -1, &v->cache[i].st, NULL);
+	if (rc != SQLITE_OK) {
+		vault_sql_fail(v, rc, err, "prepare");
+		return NULL;
+	}
+	v->cache[i].sql = sql;
+	return v->cache[i].st;
 }
 
 int vault_sql_error(vault *v, int rc, util_err *err, const char *what)

@@ -56,12 +56,19 @@ typedef struct vault_work {
 	size_t used; /* bytes of blob and fresh to wipe */
 } vault_work;
 
+#define VAULT_STMT_CACHE 128
+
 struct vault {
 	sqlite3 *db;
 	vault_shared *sh;
 	int in_tx;
 	vault_work *work;
 	sqlite3_stmt *st[ST_COUNT];
+	/* statements of the modules above, cached by the address of their (static) SQL text */
+	struct {
+		const char *sql;
+		sqlite3_stmt *st;
+	} cache[VAULT_STMT_CACHE];
 };
 
 /* vault_field_seal with the caller's nonce (fresh random, never reused under one DEK). */

@@ -16,6 +16,13 @@
 /* The connection of v: used by one thread at a time, like v. */
 sqlite3 *vault_sql_db(vault *v) UTIL_NONNULL(1);
 
+/*
+ * A prepared statement for sql, cached on v by the address of sql, which must therefore be a
+ * string literal (or otherwise live as long as v). Returned reset, with bindings cleared; do
+ * not finalize it. NULL (err filled) if it does not prepare.
+ */
+sqlite3_stmt *vault_sql_stmt(vault *v, const char *sql, util_err *err) UTIL_NONNULL(1, 2);
+
 /* Fills err from a SQLite result code (full disk, busy, constraint, ...); returns -1. */
 int vault_sql_error(vault *v, int rc, util_err *err, const char *what);
 
