@@ -1,26 +1,39 @@
-/* api.h: the HTTP server: listening, routing, and the handlers over the vault. */
+/* api.h: the HTTP server: listening, routing, authentication, and the handlers over the vault. */
 #ifndef VAULTD_API_H
 #define VAULTD_API_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../vault/vault.h"
 
 typedef struct api_config {
 	const char *listen_addr; /* IPv4 or IPv6 literal */
-	uint16_t port;
-	unsigned threads;        /* worker threads (MHD thread pool) */
-	unsigned max_conns;
-	unsigned conn_timeout_s;
+	uint16_t port;           /* 0: any free port (api_port tells which) */
+	unsigned threads;        /* worker threads (MHD thread pool); 0: 2 */
+	unsigned max_conns;      /* 0: 1024 */
+	unsigned conn_timeout_s; /* idle connections are closed after this; 0: 15 */
+	const char *tls_cert, *tls_key; /* PEM files; both or neither */
 } api_config;
 
 typedef struct api_server api_server;
 
 /* Starts serving; v stays owned by the caller and must outlive the server. */
 int api_start(api_server **out, const api_config *cfg, vault *v, util_err *err) UTIL_WARN_UNUSED;
-/* Stops accepting, finishes in-flight requests, frees the server. */
+/* Stops accepting, lets requests in flight finish (up to a few seconds), frees the server. */
 void api_stop(api_server *s);
-/* The port actually bound (useful with port 0). */
+/* The port actually bound. */
 uint16_t api_port(const api_server *s);
+
+/* The routes, for the documentation parity test: paths with {name} placeholders. */
+typedef struct api_route_info {
+	const char *method;
+	const char *path;
+} api_route_info;
+const api_route_info *api_routes(size_t *n);
+
+/* Issues the operator's admin token (vaultctl init): "vk_admin_...", shown once. */
+#define API_ADMIN_TOKEN_MAX 96
+int api_admin_token(vault *v, char out[API_ADMIN_TOKEN_MAX], util_err *err) UTIL_WARN_UNUSED;
 
 #endif

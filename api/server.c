@@ -1,109 +1,565 @@
-/* server.c: the libmicrohttpd server: epoll thread pool, limits, and a first route (/healthz). */
-#include "api.h"
+/* server.c: the libmicrohttpd server: limits before work, routing, replies, access logs, metrics. */
+#include "api_private.h"
 
 #include <arpa/inet.h>
-#include <microhttpd.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-struct api_server {
-	struct MHD_Daemon *d;
-	vault *v;
-	uint16_t port;
-};
+/* ---- replies ---- */
 
-static const char healthz_body[] = "{\"status\":\"ok\"}";
-
-static enum MHD_Result send_static(struct MHD_Connection *c, unsigned status, const char *type, const char *body)
+/* Response bodies may hold personal data: they live in a buffer that is wiped once sent. */
+static void wipe_body(void *p)
 {
-	struct MHD_Response *r =
-	    MHD_create_response_from_buffer(strlen(body), (void *)(uintptr_t)body, MHD_RESPMEM_PERSISTENT);
-	enum MHD_Result ret;
+	unsigned char *b = (unsigned char *)p - sizeof(size_t);
+	size_t n;
 
+	memcpy(&n, b, sizeof n);
+	sodium_memzero(p, n);
+	free(b);
+}
+
+static void queue(api_req *r, unsigned status, const char *type, const void *data, size_t n)
+{
+	struct MHD_Response *resp;
+	unsigned char *b = malloc(sizeof n + n + 1);
+
+	if (r->replied)
+		return;
+	r->replied = 1;
+	r->status = status;
+	if (b == NULL) {
+		resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+		r->status = status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+	} else {
+		memcpy(b, &n, sizeof n);
+		memcpy(b + sizeof n, data, n);
+		resp = MHD_create_response_from_buffer_with_free_callback(n, b + sizeof n, wipe_body);
+	}
+	if (resp == NULL) {
+		free(b);
+		return;
+	}
+	MHD_add_response_header(resp, "Content-Type", type);
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED && r->route != NULL)
+		MHD_add_response_header(resp, "Allow", r->route->method);
+	MHD_queue_response(r->conn, status, resp);
+	MHD_destroy_response(resp);
+}
+
+void api_reply_text(api_req *r, unsigned status, const char *type, const char *text, size_t n)
+{
+	queue(r, status, type, text, n);
+}
+
+void api_reply(api_req *r, unsigned status, json_t *body)
+{
+	char *s = body ? json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+
+	json_decref(body);
+	if (s == NULL) {
+		api_problem(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", "the response could not be built");
+		return;
+	}
+	queue(r, status, "application/json", s, strlen(s));
+	vault_json_free(s); /* wipes */
+}
+
+static const char *title_of(unsigned status)
+{
+	switch (status) {
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Content Too Large";
+	case 415: return "Unsupported Media Type";
+	case 429: return "Too Many Requests";
+	default: return "Internal Server Error";
+	}
+}
+
+void api_problem(api_req *r, unsigned status, const char *code, const char *detail)
+{
+	char type[128];
+	json_t *o;
+	char *s;
+
+	snprintf(type, sizeof type, "https://vaultd.dev/problems/%s", code);
+	o = json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", type, "title", title_of(status), "status", (int)status,
+	    "detail", detail, "code", code);
+	s = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(o);
+	if (s == NULL) {
+		queue(r, 500, "application/problem+json", "{\"code\":\"internal\",\"status\":500}", 32);
+		return;
+	}
+	queue(r, status, "application/problem+json", s, strlen(s));
+	vault_json_free(s);
+}
+
+int api_unpack(api_req *r, const char *fmt, ...)
+{
+	json_error_t je;
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = json_vunpack_ex(r->json, &je, JSON_STRICT, fmt, ap);
+	va_end(ap);
+	if (rc != 0)
+		/* jansson's message would echo the caller's keys: say what is wrong in general terms */
+		api_problem(r, 400, "invalid_input", "the body has a missing or unknown key, or a value of the wrong type");
+	return rc;
+}
+
+/* ---- limits checked before any work ---- */
+
+/* Deepest nesting of a JSON text, counting only brackets outside strings. */
+static int json_depth(const char *s, size_t n)
+{
+	int depth = 0, max = 0, in_str = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (in_str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_str = 0;
+		} else if (c == '"') {
+			in_str = 1;
+		} else if (c == '{' || c == '[') {
+			if (++depth > max)
+				max = depth;
+		} else if (c == '}' || c == ']') {
+			depth--;
+		}
+	}
+	return max;
+}
+
+static int is_json_type(const char *ct)
+{
+	size_t n = strlen("application/json");
+
+	return ct != NULL && strncasecmp(ct, "application/json", n) == 0 && (ct[n] == '\0' || ct[n] == ';');
+}
+
+/* ---- routing ---- */
+
+static int param_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > API_PARAM_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
+		        s[i] == '_' || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+/* 1 if url matches the route's path, filling params. */
+static int path_match(const char *pattern, const char *url, char params[2][API_PARAM_MAX + 1])
+{
+	int np = 0;
+
+	while (*pattern != '\0' && *url != '\0') {
+		if (*pattern == '{') {
+			const char *end = strchr(url, '/');
+			size_t n = end ? (size_t)(end - url) : strlen(url);
+
+			if (!param_ok(url, n) || np == 2)
+				return 0;
+			memcpy(params[np], url, n);
+			params[np++][n] = '\0';
+			url += n;
+			pattern = strchr(pattern, '}') + 1;
+			continue;
+		}
+		if (*pattern++ != *url++)
+			return 0;
+	}
+	return *pattern == '\0' && *url == '\0';
+}
+
+static void route(api_req *r)
+{
+	size_t n, i;
+	const api_route *t = api_route_table(&n);
+	int path_known = -1;
+
+	for (i = 0; i < n; i++) {
+		char params[2][API_PARAM_MAX + 1];
+
+		if (!path_match(t[i].path, r->url, params))
+			continue;
+		if (strcmp(t[i].method, r->method) != 0) {
+			path_known = (int)i;
+			continue;
+		}
+		r->route = &t[i];
+		r->route_index = (int)i;
+		memcpy(r->params, params, sizeof params);
+		return;
+	}
+	if (path_known >= 0) {
+		r->route = &t[path_known];
+		r->route_index = path_known;
+		api_problem(r, 405, "method_not_allowed", "this path does not take that method");
+		return;
+	}
+	api_problem(r, 404, "not_found", "no such route");
+}
+
+/* Whether the authenticated caller may call the route at all (object ownership comes later). */
+static int allowed(const api_req *r)
+{
+	unsigned a = r->route->access;
+	const api_caller *c = &r->caller;
+
+	switch (c->kind) {
+	case API_ADMIN:
+		return (a & API_R_ADMIN) != 0;
+	case API_AGENCY:
+		return ((a & API_R_REGISTRAR) && (c->agency.roles & POLICY_ROLE_REGISTRAR)) ||
+		       ((a & API_R_CONSUMER) && (c->agency.roles & (POLICY_ROLE_CONSUMER | POLICY_ROLE_EMERGENCY)));
+	case API_CITIZEN:
+		return (a & API_R_CITIZEN) != 0;
+	case API_OFFICER:
+		return (a & API_R_OFFICER) != 0;
+	default:
+		return 0;
+	}
+}
+
+/* ---- the worker thread's vault connection ---- */
+
+static __thread vault *tl_vault;
+
+static vault *thread_vault(api_server *s)
+{
+	util_err err;
+	vault *v;
+
+	if (tl_vault != NULL)
+		return tl_vault;
+	pthread_mutex_lock(&s->mu);
+	if (s->nconns == sizeof s->conns / sizeof s->conns[0] || vault_clone(&v, s->v, &err) != 0) {
+		pthread_mutex_unlock(&s->mu);
+		return NULL;
+	}
+	s->conns[s->nconns++] = v;
+	pthread_mutex_unlock(&s->mu);
+	tl_vault = v;
+	return v;
+}
+
+/* ---- the request ---- */
+
+static void dispatch(api_req *r)
+{
+	const char *ct;
+
+	route(r);
+	if (r->replied)
+		return;
+	if (r->overflow) {
+		api_problem(r, 413, "body_too_large", "the body is larger than 64 KiB");
+		return;
+	}
+	if ((r->v = thread_vault(r->srv)) == NULL) {
+		api_problem(r, 500, "internal", "no database connection");
+		return;
+	}
+	if (!(r->route->access & API_PUBLIC)) {
+		if (api_authenticate(r) != 0)
+			return;
+		if (!allowed(r)) {
+			api_problem(r, 403, "forbidden", "this caller may not use this route");
+			return;
+		}
+	}
+	ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Type");
+	if (r->route->body) {
+		json_error_t je;
+
+		if (!is_json_type(ct)) {
+			api_problem(r, 415, "unsupported_media_type", "send the body as application/json");
+			return;
+		}
+		if (json_depth(r->body ? r->body : "", r->body_len) > API_DEPTH_MAX) {
+			api_problem(r, 400, "nesting_too_deep", "JSON nested deeper than 16 levels");
+			return;
+		}
+		r->json = json_loadb(r->body ? r->body : "", r->body_len, JSON_REJECT_DUPLICATES, &je);
+		if (r->json == NULL || !json_is_object(r->json)) {
+			api_problem(r, 400, "invalid_json", "the body must be one JSON object (UTF-8, no duplicate keys)");
+			return;
+		}
+	} else if (r->body_len > 0) {
+		api_problem(r, is_json_type(ct) ? 400 : 415, is_json_type(ct) ? "invalid_input" : "unsupported_media_type",
+		    "this route takes no body");
+		return;
+	}
+	r->route->fn(r);
+	if (!r->replied)
+		api_problem(r, 500, "internal", "no response");
+}
+
+static void access_log(api_req *r)
+{
+	static const char *const kinds[] = {"none", "admin", "agency", "citizen", "officer"};
+	api_server *s = r->srv;
+	unsigned cls = r->status / 100;
+
+	if (cls > 5)
+		cls = 5;
+	if (r->route != NULL && r->route_index < API_METRIC_ROUTES)
+		atomic_fetch_add(&s->by_route[r->route_index][cls], 1);
+	else
+		atomic_fetch_add(&s->unmatched[cls], 1);
+	/* the route's pattern, not the URL: ids stay out of the log; no tokens, no bodies */
+	fprintf(stderr,
+	    "{\"level\":\"info\",\"msg\":\"request\",\"method\":\"%s\",\"route\":\"%s\",\"status\":%u,\"ms\":%.3f,"
+	    "\"caller\":\"%s\"}\n",
+	    r->route ? r->route->method : "-", r->route ? r->route->path : "-", r->status,
+	    (double)(util_mono_ns() - r->t0) / 1e6, kinds[r->caller.kind]);
+}
+
+static void req_free(api_req *r)
+{
 	if (r == NULL)
-		return MHD_NO;
-	MHD_add_response_header(r, "Content-Type", type);
-	MHD_add_response_header(r, "Cache-Control", "no-store");
-	ret = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
-	return ret;
+		return;
+	if (r->body != NULL) {
+		sodium_memzero(r->body, r->body_len);
+		free(r->body);
+	}
+	json_decref(r->json);
+	sodium_memzero(r, sizeof *r);
+	free(r);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
     const char *version, const char *upload, size_t *upload_size, void **state)
 {
-	(void)cls;
+	api_server *s = cls;
+	api_req *r = *state;
+
 	(void)version;
-	(void)upload;
-	if (*state == NULL) {
-		*state = (void *)1; /* first call: headers only */
+	if (r == NULL) {
+		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+
+		if ((r = calloc(1, sizeof *r)) == NULL)
+			return MHD_NO;
+		r->conn = c;
+		r->srv = s;
+		r->url = url;
+		r->method = method;
+		r->t0 = util_mono_ns();
+		r->route_index = -1;
+		*state = r;
+		/* a declared size over the limit is refused before a byte of it is read */
+		if (cl != NULL && strtoull(cl, NULL, 10) > API_BODY_MAX)
+			r->overflow = 1;
 		return MHD_YES;
 	}
-	if (*upload_size != 0) {
-		*upload_size = 0; /* no route here takes a body yet: drain it */
+	if (*upload_size > 0) {
+		if (!r->overflow) {
+			if (r->body_len + *upload_size > API_BODY_MAX) {
+				r->overflow = 1;
+			} else {
+				char *b = realloc(r->body, r->body_len + *upload_size + 1);
+
+				if (b == NULL)
+					return MHD_NO;
+				r->body = b;
+				memcpy(r->body + r->body_len, upload, *upload_size);
+				r->body_len += *upload_size;
+				r->body[r->body_len] = '\0';
+			}
+		}
+		*upload_size = 0;
 		return MHD_YES;
 	}
-	if (strcmp(url, "/healthz") == 0) {
-		if (strcmp(method, "GET") != 0)
-			return send_static(c, MHD_HTTP_METHOD_NOT_ALLOWED, "application/problem+json",
-			    "{\"type\":\"about:blank\",\"title\":\"Method Not Allowed\",\"status\":405,"
-			    "\"code\":\"method_not_allowed\",\"detail\":\"this route does not take that method\"}");
-		return send_static(c, MHD_HTTP_OK, "application/json", healthz_body);
+	if (!r->replied) {
+		dispatch(r);
+		access_log(r);
 	}
-	return send_static(c, MHD_HTTP_NOT_FOUND, "application/problem+json",
-	    "{\"type\":\"about:blank\",\"title\":\"Not Found\",\"status\":404,\"code\":\"not_found\","
-	    "\"detail\":\"no such route\"}");
+	return MHD_YES;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **state, enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)c;
+	(void)toe;
+	req_free(*state);
+	*state = NULL;
+}
+
+/* ---- start and stop ---- */
+
+static char *read_pem(const char *path, util_err *err)
+{
+	char *buf = keys_secret_alloc(65536 + 1);
+	size_t n;
+
+	if (buf == NULL) {
+		util_fail(err, UTIL_ENOMEM, "out of secret memory");
+		return NULL;
+	}
+	if (util_read_bounded(path, buf, 65536, &n, err) != 0) {
+		keys_secret_free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	return buf;
 }
 
 int api_start(api_server **out, const api_config *cfg, vault *v, util_err *err)
 {
 	struct sockaddr_storage ss;
-	socklen_t sl;
-	api_server *s;
 	const union MHD_DaemonInfo *info;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO | MHD_USE_ITC;
+	api_server *s;
 
 	memset(&ss, 0, sizeof ss);
 	if (inet_pton(AF_INET, cfg->listen_addr, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
 		((struct sockaddr_in *)&ss)->sin_family = AF_INET;
 		((struct sockaddr_in *)&ss)->sin_port = htons(cfg->port);
-		sl = sizeof(struct sockaddr_in);
 	} else if (inet_pton(AF_INET6, cfg->listen_addr, &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
 		((struct sockaddr_in6 *)&ss)->sin6_family = AF_INET6;
 		((struct sockaddr_in6 *)&ss)->sin6_port = htons(cfg->port);
-		sl = sizeof(struct sockaddr_in6);
+		flags |= MHD_USE_IPv6;
 	} else {
 		return util_fail(err, UTIL_EINVAL, "listen address must be an IP literal");
 	}
+	if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL))
+		return util_fail(err, UTIL_EINVAL, "TLS needs both a certificate and a key");
 	if ((s = calloc(1, sizeof *s)) == NULL)
 		return util_fail(err, UTIL_ENOMEM, "out of memory");
 	s->v = v;
-	s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO |
-	                            (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
-	    0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
-	    (unsigned int)(cfg->threads ? cfg->threads : 2), MHD_OPTION_CONNECTION_LIMIT,
+	pthread_mutex_init(&s->mu, NULL);
+	if (cfg->tls_cert != NULL) {
+		if ((s->tls_cert = read_pem(cfg->tls_cert, err)) == NULL || (s->tls_key = read_pem(cfg->tls_key, err)) == NULL)
+			goto fail;
+		flags |= MHD_USE_TLS;
+	}
+	if (audit_writer_start(&s->writer, v, err) != 0)
+		goto fail;
+	s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)(cfg->threads ? cfg->threads : 2), MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned int)(cfg->max_conns ? cfg->max_conns : 1024), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 	    (unsigned int)(cfg->max_conns ? cfg->max_conns : 1024), MHD_OPTION_CONNECTION_TIMEOUT,
-	    (unsigned int)(cfg->conn_timeout_s ? cfg->conn_timeout_s : 30), MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-	    (size_t)(128 * 1024), MHD_OPTION_END);
-	(void)sl;
+	    (unsigned int)(cfg->conn_timeout_s ? cfg->conn_timeout_s : 15), MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    (size_t)(32 * 1024), MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+	    /* without TLS the list ends here */
+	    s->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, s->tls_cert, MHD_OPTION_HTTPS_MEM_KEY, s->tls_key,
+	    MHD_OPTION_END);
 	if (s->d == NULL) {
-		free(s);
-		return util_fail(err, UTIL_EIO, "cannot listen on %s port %u", cfg->listen_addr, (unsigned)cfg->port);
+		util_fail(err, UTIL_EIO, "cannot listen on %s port %u", cfg->listen_addr, (unsigned)cfg->port);
+		goto fail;
 	}
 	info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = info ? info->port : cfg->port;
 	*out = s;
 	return 0;
+fail:
+	audit_writer_stop(s->writer);
+	keys_secret_free(s->tls_cert);
+	keys_secret_free(s->tls_key);
+	pthread_mutex_destroy(&s->mu);
+	free(s);
+	return -1;
 }
 
 void api_stop(api_server *s)
 {
+	size_t i;
+	int waited;
+
 	if (s == NULL)
 		return;
+	/* stop accepting, then give requests in flight a few seconds to finish */
+	MHD_quiesce_daemon(s->d);
+	for (waited = 0; waited < 50; waited++) {
+		const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+
+		if (info == NULL || info->num_connections == 0)
+			break;
+		usleep(100 * 1000);
+	}
 	MHD_stop_daemon(s->d);
+	audit_writer_stop(s->writer);
+	for (i = 0; i < s->nconns; i++)
+		vault_close(s->conns[i]);
+	keys_secret_free(s->tls_cert);
+	keys_secret_free(s->tls_key);
+	pthread_mutex_destroy(&s->mu);
 	free(s);
 }
 
 uint16_t api_port(const api_server *s)
 {
 	return s->port;
+}
+
+/* ---- metrics: Prometheus text, counts only ---- */
+
+void api_metrics_text(api_server *s, char *out, size_t cap, size_t *len)
+{
+	audit_writer_stats st;
+	size_t n, i, o = 0;
+	const api_route *t = api_route_table(&n);
+	unsigned cls;
+
+#define PUT(...) \
+	do { \
+		int w_ = snprintf(out + o, o < cap ? cap - o : 0, __VA_ARGS__); \
+		if (w_ > 0) \
+			o += (size_t)w_; \
+	} while (0)
+	PUT("# HELP vaultd_requests_total HTTP requests by route and status class.\n"
+	    "# TYPE vaultd_requests_total counter\n");
+	for (i = 0; i < n && i < API_METRIC_ROUTES; i++)
+		for (cls = 1; cls <= 5; cls++) {
+			unsigned long c = atomic_load(&s->by_route[i][cls]);
+
+			if (c > 0)
+				PUT("vaultd_requests_total{method=\"%s\",route=\"%s\",status=\"%uxx\"} %lu\n", t[i].method,
+				    t[i].path, cls, c);
+		}
+	for (cls = 1; cls <= 5; cls++)
+		if (atomic_load(&s->unmatched[cls]) > 0)
+			PUT("vaultd_requests_total{method=\"-\",route=\"-\",status=\"%uxx\"} %lu\n", cls,
+			    atomic_load(&s->unmatched[cls]));
+	PUT("# HELP vaultd_decisions_total Lookup decisions by outcome.\n# TYPE vaultd_decisions_total counter\n"
+	    "vaultd_decisions_total{outcome=\"allow\"} %lu\nvaultd_decisions_total{outcome=\"deny\"} %lu\n",
+	    atomic_load(&s->decisions_allow), atomic_load(&s->decisions_deny));
+	audit_writer_stats_get(s->writer, &st);
+	PUT("# HELP vaultd_audit_batches_total Group-commit batches (one fsync each).\n"
+	    "# TYPE vaultd_audit_batches_total counter\nvaultd_audit_batches_total %llu\n"
+	    "# HELP vaultd_audit_entries_total Entries written by the group-commit writer.\n"
+	    "# TYPE vaultd_audit_entries_total counter\nvaultd_audit_entries_total %llu\n"
+	    "# HELP vaultd_audit_batch_max Largest batch so far.\n# TYPE vaultd_audit_batch_max gauge\n"
+	    "vaultd_audit_batch_max %llu\n"
+	    "# HELP vaultd_audit_fsync_seconds_total Time spent committing batches.\n"
+	    "# TYPE vaultd_audit_fsync_seconds_total counter\nvaultd_audit_fsync_seconds_total %.6f\n"
+	    "# HELP vaultd_audit_fsync_seconds_max Longest batch commit.\n# TYPE vaultd_audit_fsync_seconds_max gauge\n"
+	    "vaultd_audit_fsync_seconds_max %.6f\n",
+	    (unsigned long long)st.batches, (unsigned long long)st.entries, (unsigned long long)st.max_batch,
+	    (double)st.fsync_ns_total / 1e9, (double)st.fsync_ns_max / 1e9);
+#undef PUT
+	*len = o < cap ? o : cap;
 }

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../api/api.h"
 #include "../audit/audit.h"
 #include "../policy/policy.h"
 #include "../vault/vault.h"
@@ -293,7 +294,7 @@ static int cmd_init(ctl *c, args *a)
 {
 	static char catalog[VAULT_CATALOG_MAX + 1];
 	const char *cat = NULL;
-	char id[VAULT_ID_HEX];
+	char id[VAULT_ID_HEX], token[API_ADMIN_TOKEN_MAX];
 	util_err err;
 	json_t *o;
 
@@ -303,7 +304,8 @@ static int cmd_init(ctl *c, args *a)
 		      "Creates a vault in DIR. By default a random root key is written to DIR/master.key (mode 0600):\n"
 		      "keep production keys off the data disk (--key-file). With --passphrase-env the root key is\n"
 		      "derived with Argon2id; its salt and limits are kept in DIR/vault.meta. --schema replaces the\n"
-		      "built-in field catalog. Prints {\"vault_id\": ...}.\n",
+		      "built-in field catalog. Prints {\"vault_id\": ..., \"admin_token\": ...}: the operator's\n"
+		      "token for the HTTP API, shown this once.\n",
 		    stdout);
 		return EX_OK;
 	}
@@ -321,11 +323,22 @@ static int cmd_init(ctl *c, args *a)
 		return EX_USAGE;
 	if (vault_create(c->data, &c->unlock, cat, id, &err) != 0)
 		return fail(&err);
+	{
+		vault *v = NULL;
+
+		/* the operator's token for the HTTP API: shown here once, stored only as a keyed hash */
+		if (vault_open(&v, c->data, &c->unlock, &err) != 0 || api_admin_token(v, token, &err) != 0) {
+			vault_close(v);
+			return fail(&err);
+		}
+		vault_close(v);
+	}
 	if (c->unlock.key_file != NULL)
 		fprintf(stderr, "vaultctl: root key written to %s. In production keep it off the data disk and back it up "
 		                "apart from the vault's backups.\n",
 		    c->unlock.key_file);
-	o = json_pack("{s:s}", "vault_id", id);
+	o = json_pack("{s:s, s:s}", "vault_id", id, "admin_token", token);
+	sodium_memzero(token, sizeof token);
 	print_json(o);
 	json_decref(o);
 	return EX_OK;

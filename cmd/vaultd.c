@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <liboath/oath.h>
+
 #include "../api/api.h"
 #include "../audit/audit.h"
 #include "../policy/policy.h"
@@ -40,7 +42,8 @@ static const char usage_text[] =
     "  --key-file PATH        the root key file (default: DIR/master.key)\n"
     "  --passphrase-env NAME  unlock with the passphrase in environment variable NAME\n"
     "  --listen ADDR:PORT     default 127.0.0.1:8443 ([::1]:8443 for IPv6)\n"
-    "  --threads N            worker threads (default 2)\n";
+    "  --threads N            worker threads (default 2)\n"
+    "  --tls-cert F --tls-key F   serve HTTPS with this PEM certificate and key\n";
 
 static int parse_listen(const char *s, char *addr, size_t n, uint16_t *port)
 {
@@ -73,7 +76,8 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{"data", required_argument, NULL, 'd'}, {"key-file", required_argument, NULL, 'k'},
 		{"passphrase-env", required_argument, NULL, 'p'}, {"listen", required_argument, NULL, 'l'},
-		{"threads", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+		{"threads", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
+		{"tls-cert", required_argument, NULL, 'c'}, {"tls-key", required_argument, NULL, 'K'}, {NULL, 0, NULL, 0},
 	};
 	const char *data = getenv("VAULTD_DATA") ? getenv("VAULTD_DATA") : "data", *pass_env = NULL;
 	char key_file[1100] = "", addr[64] = "127.0.0.1", *pass = NULL;
@@ -107,6 +111,12 @@ int main(int argc, char **argv)
 			if (cfg.threads < 1 || cfg.threads > 64)
 				goto usage;
 			break;
+		case 'c':
+			cfg.tls_cert = optarg;
+			break;
+		case 'K':
+			cfg.tls_key = optarg;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;
@@ -116,7 +126,7 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc)
 		goto usage;
-	if (vault_init() != 0) {
+	if (vault_init() != 0 || oath_init() != OATH_OK) {
 		fprintf(stderr, "{\"level\":\"fatal\",\"msg\":\"cannot start libsodium or SQLCipher\"}\n");
 		return 1;
 	}

@@ -1,5 +1,6 @@
 /* citizen.c: citizen records: enrolment, lookup by blind index, selective decryption, erasure. */
 #include "vault_private.h"
+#include "vault_sql.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -434,4 +435,92 @@ int vault_citizen_erase(vault *v, const unsigned char cid[KEYS_CID_BYTES], util_
 	if (sqlite3_changes(v->db) == 0)
 		return util_fail(err, UTIL_ENOTFOUND, "no such citizen");
 	return 0;
+}
+
+/* ---- TOTP ---- */
+
+int vault_citizen_totp(vault *v, const unsigned char cid[KEYS_CID_BYTES], unsigned char *secret, int64_t *last_step,
+    util_err *err)
+{
+	sqlite3_stmt *s = vault_sql_stmt(v, "SELECT kek_version, dek, dek_version, totp, totp_step FROM citizens"
+	                                    " WHERE cid = ?1", err);
+	rec_work *w = v->work;
+	uint32_t kek, dv;
+	int rc, tries;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_blob(s, 1, cid, KEYS_CID_BYTES, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(s);
+		return rc == SQLITE_DONE ? util_fail(err, UTIL_ENOTFOUND, "no such citizen")
+		                         : vault_sql_fail(v, rc, err, "read citizen");
+	}
+	kek = (uint32_t)sqlite3_column_int64(s, 0);
+	dv = (uint32_t)sqlite3_column_int64(s, 2);
+	*last_step = sqlite3_column_int64(s, 4);
+	for (tries = 0; tries < 2; tries++) {
+		pthread_rwlock_rdlock(&v->sh->ring_mu);
+		rc = keys_ring_unwrap_dek(v->sh->ring, kek, cid, sqlite3_column_blob(s, 1),
+		    (size_t)sqlite3_column_bytes(s, 1), w->dek, err);
+		pthread_rwlock_unlock(&v->sh->ring_mu);
+		if (rc == 0 || err == NULL || err->code != UTIL_ENOTFOUND || tries == 1 || vault_ring_reload(v, err) != 0)
+			break;
+	}
+	if (rc == 0 && sqlite3_column_bytes(s, 3) != VAULT_TOTP_SECRET_BYTES + VAULT_FIELD_OVERHEAD)
+		rc = util_fail(err, UTIL_ECORRUPT, "a TOTP secret has the wrong size");
+	if (rc == 0)
+		rc = vault_field_open(w->dek, cid, dv, TOTP_NAME, sqlite3_column_blob(s, 3),
+		    (size_t)sqlite3_column_bytes(s, 3), secret, err);
+	sqlite3_reset(s);
+	vault_work_wipe(v);
+	return rc;
+}
+
+int vault_citizen_totp_use(vault *v, const unsigned char cid[KEYS_CID_BYTES], int64_t step, util_err *err)
+{
+	/* one statement: two requests with the same code cannot both pass */
+	sqlite3_stmt *s = vault_sql_stmt(v, "UPDATE citizens SET totp_step = ?2 WHERE cid = ?1 AND totp_step < ?2", err);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_blob(s, 1, cid, KEYS_CID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, step);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return vault_sql_fail(v, rc, err, "totp");
+	return sqlite3_changes(v->db) == 1 ? 0 : util_fail(err, UTIL_ESTATE, "this code was already used");
+}
+
+int vault_citizen_totp_reset(vault *v, const unsigned char cid[KEYS_CID_BYTES], unsigned char *secret, util_err *err)
+{
+	unsigned char sealed[VAULT_TOTP_SECRET_BYTES + VAULT_FIELD_OVERHEAD], old[VAULT_TOTP_SECRET_BYTES];
+	sqlite3_stmt *s;
+	rec_work *w = v->work;
+	size_t blen;
+	uint32_t dv;
+	int64_t last;
+	int mine, ok = 0, rc;
+
+	if (vault_tx_begin(v, &mine, err) != 0)
+		return -1;
+	/* the row exists and its DEK opens: load_row leaves the DEK in w->dek */
+	if (vault_citizen_totp(v, cid, old, &last, err) != 0 || load_row(v, cid, w, &blen, &dv, err) != 0)
+		goto out;
+	randombytes_buf(secret, VAULT_TOTP_SECRET_BYTES);
+	vault_field_seal(w->dek, cid, dv, TOTP_NAME, secret, VAULT_TOTP_SECRET_BYTES, sealed);
+	if ((s = vault_sql_stmt(v, "UPDATE citizens SET totp = ?2, totp_step = 0 WHERE cid = ?1", err)) == NULL)
+		goto out;
+	sqlite3_bind_blob(s, 1, cid, KEYS_CID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 2, sealed, sizeof sealed, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	ok = rc == SQLITE_DONE || (vault_sql_fail(v, rc, err, "totp"), 0);
+out:
+	sodium_memzero(old, sizeof old);
+	vault_work_wipe(v);
+	return vault_tx_end(v, mine, ok, err);
 }

@@ -404,6 +404,16 @@ static const char *const migrations[] = {
 	"CREATE TABLE audit_head(id INTEGER PRIMARY KEY CHECK (id = 1), size INTEGER NOT NULL, note TEXT NOT NULL);"
 	"CREATE TABLE reviews(seq INTEGER PRIMARY KEY, agency_id TEXT NOT NULL, purpose_id TEXT NOT NULL,"
 	" outcome TEXT, note TEXT, reviewed_by TEXT, reviewed_at INTEGER);",
+	/* 3: the API's callers: tokens (as keyed hashes), officers, failed logins, pseudonyms */
+	"CREATE TABLE tokens(hash BLOB PRIMARY KEY, kind TEXT NOT NULL, subject TEXT NOT NULL,"
+	" expires_at INTEGER NOT NULL, created_at INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX tokens_subject ON tokens(subject);"
+	"CREATE TABLE officers(id TEXT PRIMARY KEY, name TEXT NOT NULL, totp BLOB NOT NULL,"
+	" totp_step INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);"
+	"CREATE TABLE auth_failures(ident BLOB NOT NULL, at INTEGER NOT NULL);"
+	"CREATE INDEX auth_failures_ident ON auth_failures(ident, at);"
+	"CREATE TABLE pseudonyms(agency_id TEXT NOT NULL, pid BLOB NOT NULL, cid BLOB NOT NULL,"
+	" PRIMARY KEY(agency_id, pid)) WITHOUT ROWID;",
 };
 
 #define MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -992,5 +1002,36 @@ void vault_public_key(vault *v, unsigned char pk[32])
 {
 	pthread_rwlock_rdlock(&v->sh->ring_mu);
 	keys_ring_public_key(v->sh->ring, pk);
+	pthread_rwlock_unlock(&v->sh->ring_mu);
+}
+
+void vault_box_seal(vault *v, const char *label, const unsigned char *m, size_t n, unsigned char *out)
+{
+	randombytes_buf(out, KEYS_NONCE_BYTES);
+	pthread_rwlock_rdlock(&v->sh->ring_mu);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(out + KEYS_NONCE_BYTES, NULL, m, n, (const unsigned char *)label,
+	    strlen(label), NULL, out, keys_ring_key(v->sh->ring, KEYS_RING_BOX));
+	pthread_rwlock_unlock(&v->sh->ring_mu);
+}
+
+int vault_box_open(vault *v, const char *label, const unsigned char *c, size_t n, unsigned char *out, util_err *err)
+{
+	int rc;
+
+	if (n < VAULT_BOX_OVERHEAD)
+		return util_fail(err, UTIL_ECORRUPT, "a sealed box is too short");
+	pthread_rwlock_rdlock(&v->sh->ring_mu);
+	rc = crypto_aead_xchacha20poly1305_ietf_decrypt(out, NULL, NULL, c + KEYS_NONCE_BYTES, n - KEYS_NONCE_BYTES,
+	    (const unsigned char *)label, strlen(label), c, keys_ring_key(v->sh->ring, KEYS_RING_BOX));
+	pthread_rwlock_unlock(&v->sh->ring_mu);
+	return rc == 0 ? 0 : util_fail(err, UTIL_ECORRUPT, "a sealed box failed to authenticate");
+}
+
+void vault_keyed_hash(vault *v, int which, const void *m, size_t n, unsigned char out[32])
+{
+	if (which != KEYS_RING_TOKEN && which != KEYS_RING_PSEUDONYM)
+		abort(); /* misuse: the blind index has its own function, the box key hashes nothing */
+	pthread_rwlock_rdlock(&v->sh->ring_mu);
+	crypto_generichash(out, 32, m, n, keys_ring_key(v->sh->ring, which), KEYS_BYTES);
 	pthread_rwlock_unlock(&v->sh->ring_mu);
 }

@@ -195,6 +195,27 @@ int vault_citizen_update(vault *v, const unsigned char cid[KEYS_CID_BYTES], cons
 /* Erasure by crypto-shredding: the wrapped DEK and the row go, with secure_delete on. */
 int vault_citizen_erase(vault *v, const unsigned char cid[KEYS_CID_BYTES], util_err *err) UTIL_WARN_UNUSED;
 
+/* TOTP: the citizen's secret (VAULT_TOTP_SECRET_BYTES, into secret memory) and the last time
+ * step a code was accepted for. UTIL_ENOTFOUND for no such citizen. */
+int vault_citizen_totp(vault *v, const unsigned char cid[KEYS_CID_BYTES], unsigned char *secret, int64_t *last_step,
+    util_err *err) UTIL_WARN_UNUSED;
+/* Marks step used. UTIL_ESTATE if it is not newer than the last one (a replayed code). */
+int vault_citizen_totp_use(vault *v, const unsigned char cid[KEYS_CID_BYTES], int64_t step, util_err *err)
+    UTIL_WARN_UNUSED;
+/* Re-enrolment: a new secret replaces the old one (returned into secret, secret memory). */
+int vault_citizen_totp_reset(vault *v, const unsigned char cid[KEYS_CID_BYTES], unsigned char *secret, util_err *err)
+    UTIL_WARN_UNUSED;
+
+/* Small secrets sealed under the keyring's box key, bound to a label (officers' TOTP secrets). */
+#define VAULT_BOX_OVERHEAD (KEYS_NONCE_BYTES + KEYS_TAG_BYTES)
+void vault_box_seal(vault *v, const char *label, const unsigned char *m, size_t n, unsigned char *out)
+    UTIL_NONNULL(1, 2, 5);
+int vault_box_open(vault *v, const char *label, const unsigned char *c, size_t n, unsigned char *out, util_err *err)
+    UTIL_WARN_UNUSED;
+
+/* BLAKE2b-256 of m keyed by the keyring's KEYS_RING_TOKEN or KEYS_RING_PSEUDONYM key. */
+void vault_keyed_hash(vault *v, int which, const void *m, size_t n, unsigned char out[32]) UTIL_NONNULL(1, 5);
+
 /* ---- keys and operations ---- */
 
 /*

@@ -1,0 +1,126 @@
+/* api_private.h: what the API's files share: the request, the caller, replies, auth, routes. */
+#ifndef VAULTD_API_PRIVATE_H
+#define VAULTD_API_PRIVATE_H
+
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "../audit/audit.h"
+#include "../policy/policy.h"
+#include "api.h"
+
+#define API_BODY_MAX (64u * 1024u)
+#define API_DEPTH_MAX 16
+#define API_PARAM_MAX 64
+#define API_SESSION_TTL 900
+#define API_LOCK_FAILURES 5
+#define API_LOCK_WINDOW 900
+#define API_TOKEN_MAX 96
+
+typedef enum api_kind { API_NONE = 0, API_ADMIN, API_AGENCY, API_CITIZEN, API_OFFICER } api_kind;
+
+/* Who is calling, once the bearer token is checked. */
+typedef struct api_caller {
+	api_kind kind;
+	policy_agency agency;            /* API_AGENCY */
+	unsigned char cid[KEYS_CID_BYTES]; /* API_CITIZEN */
+	char officer[POLICY_ID_MAX + 1]; /* API_OFFICER */
+} api_caller;
+
+/* Route access: who may call. */
+enum {
+	API_PUBLIC = 1u << 0,
+	API_R_ADMIN = 1u << 1,
+	API_R_REGISTRAR = 1u << 2,
+	API_R_CONSUMER = 1u << 3, /* consumer or emergency role */
+	API_R_CITIZEN = 1u << 4,
+	API_R_OFFICER = 1u << 5,
+};
+
+typedef struct api_req api_req;
+typedef void (*api_handler)(api_req *r);
+
+typedef struct api_route {
+	const char *method;
+	const char *path; /* with {name} placeholders, as in openapi.yaml */
+	unsigned access;
+	int body;         /* 1: takes a JSON object body */
+	api_handler fn;
+} api_route;
+
+#define API_METRIC_ROUTES 40
+
+struct api_server {
+	struct MHD_Daemon *d;
+	vault *v;          /* the main connection: handlers never use it */
+	audit_writer *writer;
+	uint16_t port;
+	pthread_mutex_t mu; /* conns */
+	vault *conns[256];  /* one per worker thread, closed at stop */
+	size_t nconns;
+	char *tls_key, *tls_cert;
+	/* metrics */
+	atomic_ulong by_route[API_METRIC_ROUTES][6]; /* status class 1xx..5xx, index 1..5 */
+	atomic_ulong unmatched[6];
+	atomic_ulong decisions_allow, decisions_deny;
+};
+
+struct api_req {
+	struct MHD_Connection *conn;
+	api_server *srv;
+	vault *v; /* this worker thread's connection */
+	const char *method, *url;
+	char *body;
+	size_t body_len;
+	int overflow;
+	const api_route *route;
+	int route_index;
+	json_t *json; /* the parsed body, when the route takes one */
+	char params[2][API_PARAM_MAX + 1];
+	api_caller caller;
+	unsigned status;
+	uint64_t t0;
+	int replied;
+};
+
+/* Replies. The body is serialized into a buffer of ours, wiped after MHD sends it. */
+void api_reply(api_req *r, unsigned status, json_t *body); /* steals body */
+void api_reply_text(api_req *r, unsigned status, const char *type, const char *text, size_t n);
+void api_problem(api_req *r, unsigned status, const char *code, const char *detail);
+
+/* Tokens: "vk_<kind>_" + 43 base64url characters; only a keyed hash is stored. */
+int api_token_issue(vault *v, const char *kind, const char *subject, int64_t ttl, char out[API_TOKEN_MAX],
+    util_err *err) UTIL_WARN_UNUSED;
+/* Checks the Authorization header; fills r->caller. 0, or -1 after replying 401. */
+int api_authenticate(api_req *r);
+/* Drops every token of subject (re-enrolment). */
+int api_tokens_revoke(vault *v, const char *subject, util_err *err) UTIL_WARN_UNUSED;
+
+/*
+ * TOTP for a citizen (cid) or an officer: checks the 6-digit code (±1 step, constant-time
+ * compare), refuses a step already used, counts failures against `ident` and locks it after
+ * API_LOCK_FAILURES in API_LOCK_WINDOW seconds. Replies itself (401 invalid_totp, 429) and
+ * returns -1 on any failure; 0 when the code is good and now spent.
+ */
+int api_totp_citizen(api_req *r, const unsigned char cid[KEYS_CID_BYTES], const char *code);
+int api_totp_officer(api_req *r, const char *officer_id, const char *code);
+/* Before any TOTP check on an identity not yet known (a login by national ID). */
+int api_totp_unknown(api_req *r, const char *ident_label);
+
+/* The otpauth:// URI for a secret, labelled by an id (never personal data). */
+void api_totp_uri(const char *label, const unsigned char *secret, size_t n, char out[256]);
+
+/* An agency's pseudonym for a citizen: 32 hex digits. */
+void api_pseudonym(vault *v, const char *agency_id, const unsigned char cid[KEYS_CID_BYTES], char out[33]);
+
+/* Prometheus text of the server's counters into out (cap bytes); *len its length. */
+void api_metrics_text(api_server *s, char *out, size_t cap, size_t *len);
+
+/* The route table. */
+const api_route *api_route_table(size_t *n);
+
+/* Reads a JSON body member helpers: 0 or -1 after replying 400. */
+int api_unpack(api_req *r, const char *fmt, ...);
+
+#endif

@@ -1,0 +1,336 @@
+/* auth.c: bearer tokens stored as keyed hashes, TOTP with replay refusal and lockout, pseudonyms. */
+#include "api_private.h"
+
+#include <liboath/oath.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../vault/vault_sql.h"
+
+#define TOKEN_RANDOM 32u
+
+int api_token_issue(vault *v, const char *kind, const char *subject, int64_t ttl, char out[API_TOKEN_MAX],
+    util_err *err)
+{
+	unsigned char raw[TOKEN_RANDOM], hash[32];
+	char b64[sodium_base64_ENCODED_LEN(TOKEN_RANDOM, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+	sqlite3_stmt *s;
+	int rc;
+
+	randombytes_buf(raw, sizeof raw);
+	sodium_bin2base64(b64, sizeof b64, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_memzero(raw, sizeof raw);
+	snprintf(out, API_TOKEN_MAX, "vk_%s_%s", kind, b64);
+	sodium_memzero(b64, sizeof b64);
+	vault_keyed_hash(v, KEYS_RING_TOKEN, out, strlen(out), hash);
+	if ((s = vault_sql_stmt(v, "INSERT INTO tokens(hash, kind, subject, expires_at, created_at)"
+	                           " VALUES (?1, ?2, ?3, ?4, ?5)",
+	         err)) == NULL)
+		return -1;
+	sqlite3_bind_blob(s, 1, hash, sizeof hash, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, subject, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, ttl > 0 ? util_now() + ttl : INT64_MAX);
+	sqlite3_bind_int64(s, 5, util_now());
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		sodium_memzero(out, API_TOKEN_MAX);
+		return vault_sql_error(v, rc, err, "token");
+	}
+	return 0;
+}
+
+int api_admin_token(vault *v, char out[API_ADMIN_TOKEN_MAX], util_err *err)
+{
+	audit_entry e = {.actor = "operator", .action = "token.issue", .note = "admin"};
+	int mine, ok;
+
+	if (vault_sql_begin(v, &mine, err) != 0)
+		return -1;
+	ok = api_token_issue(v, "admin", "admin", 0, out, err) == 0 && audit_record(v, &e, NULL, err) == 0;
+	return vault_sql_end(v, mine, ok, err);
+}
+
+int api_tokens_revoke(vault *v, const char *subject, util_err *err)
+{
+	sqlite3_stmt *s = vault_sql_stmt(v, "DELETE FROM tokens WHERE subject = ?1", err);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, subject, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : vault_sql_error(v, rc, err, "token");
+}
+
+static int unauthorized(api_req *r)
+{
+	api_problem(r, 401, "unauthorized", "a valid bearer token is required");
+	return -1;
+}
+
+int api_authenticate(api_req *r)
+{
+	const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization");
+	const char *tok, *kind;
+	char subject[POLICY_ID_MAX + 16];
+	unsigned char hash[32];
+	sqlite3_stmt *s;
+	int64_t expires;
+	size_t n;
+	int rc;
+
+	if (h == NULL || strncmp(h, "Bearer ", 7) != 0)
+		return unauthorized(r);
+	tok = h + 7;
+	n = strlen(tok);
+	if (n < 10 || n >= API_TOKEN_MAX)
+		return unauthorized(r);
+	if (strncmp(tok, "vk_admin_", 9) == 0)
+		kind = "admin";
+	else if (strncmp(tok, "vk_agency_", 10) == 0)
+		kind = "agency";
+	else if (strncmp(tok, "vk_session_", 11) == 0)
+		kind = "session";
+	else
+		return unauthorized(r);
+	/* the lookup is by a keyed hash of the token: no byte of the secret is compared */
+	vault_keyed_hash(r->v, KEYS_RING_TOKEN, tok, n, hash);
+	if ((s = vault_sql_stmt(r->v, "SELECT hash, kind, subject, expires_at FROM tokens WHERE hash = ?1", NULL)) == NULL)
+		return unauthorized(r);
+	sqlite3_bind_blob(s, 1, hash, sizeof hash, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW || sqlite3_column_bytes(s, 0) != 32 ||
+	    sodium_memcmp(sqlite3_column_blob(s, 0), hash, 32) != 0 ||
+	    strcmp((const char *)sqlite3_column_text(s, 1), kind) != 0) {
+		sqlite3_reset(s);
+		return unauthorized(r);
+	}
+	snprintf(subject, sizeof subject, "%s", (const char *)sqlite3_column_text(s, 2));
+	expires = sqlite3_column_int64(s, 3);
+	sqlite3_reset(s);
+	if (expires <= util_now())
+		return unauthorized(r);
+	if (strcmp(subject, "admin") == 0) {
+		r->caller.kind = API_ADMIN;
+	} else if (strncmp(subject, "agency:", 7) == 0) {
+		if (policy_agency_get(r->v, subject + 7, &r->caller.agency, NULL, NULL) != 0 || r->caller.agency.suspended)
+			return unauthorized(r);
+		r->caller.kind = API_AGENCY;
+	} else if (strncmp(subject, "citizen:", 8) == 0) {
+		if (util_hex_decode(r->caller.cid, KEYS_CID_BYTES, subject + 8) != 0)
+			return unauthorized(r);
+		r->caller.kind = API_CITIZEN;
+	} else if (strncmp(subject, "officer:", 8) == 0) {
+		if (strlen(subject + 8) > POLICY_ID_MAX)
+			return unauthorized(r);
+		memcpy(r->caller.officer, subject + 8, strlen(subject + 8) + 1);
+		r->caller.kind = API_OFFICER;
+	} else {
+		return unauthorized(r);
+	}
+	return 0;
+}
+
+/* ---- TOTP ---- */
+
+static int ct_compare(void *handle, const char *test_otp)
+{
+	return sodium_memcmp(handle, test_otp, 6) == 0 ? 0 : 1;
+}
+
+/* Checks code against secret within one step either way; *step gets the step it matched. */
+static int totp_match(const unsigned char *secret, size_t n, const char *code, int64_t *step)
+{
+	uint64_t counter = 0;
+	size_t i;
+	int rc;
+
+	if (code == NULL || strlen(code) != 6)
+		return -1;
+	for (i = 0; i < 6; i++)
+		if (code[i] < '0' || code[i] > '9')
+			return -1;
+	rc = oath_totp_validate3_callback((const char *)secret, n, time(NULL), OATH_TOTP_DEFAULT_TIME_STEP_SIZE, 0, 6, 1,
+	    NULL, &counter, ct_compare, (void *)code);
+	if (rc < 0)
+		return -1;
+	*step = (int64_t)counter;
+	return 0;
+}
+
+static void ident_of(vault *v, const char *label, unsigned char ident[32])
+{
+	char m[128];
+
+	snprintf(m, sizeof m, "vaultd/login/%s", label);
+	vault_keyed_hash(v, KEYS_RING_TOKEN, m, strlen(m), ident);
+}
+
+static void audit_auth(api_req *r, const char *actor, const char *action, const unsigned char *cid)
+{
+	audit_entry e = {.actor = actor, .action = action, .cid = cid};
+	util_err err;
+
+	if (audit_record(r->v, &e, NULL, &err) != 0)
+		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"audit\",\"code\":\"%s\"}\n", util_code_name(err.code));
+}
+
+/* 1 (after replying 429) if ident has failed API_LOCK_FAILURES times within the window. */
+static int locked(api_req *r, const unsigned char ident[32], const char *actor, const unsigned char *cid)
+{
+	sqlite3_stmt *s = vault_sql_stmt(r->v, "SELECT count(*) FROM auth_failures WHERE ident = ?1 AND at > ?2", NULL);
+	int n = 0;
+
+	if (s != NULL) {
+		sqlite3_bind_blob(s, 1, ident, 32, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, util_now() - API_LOCK_WINDOW);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			n = sqlite3_column_int(s, 0);
+		sqlite3_reset(s);
+	}
+	if (n < API_LOCK_FAILURES)
+		return 0;
+	audit_auth(r, actor, "auth.locked", cid);
+	api_problem(r, 429, "rate_limited", "too many failed codes: try again in 15 minutes");
+	return 1;
+}
+
+static void failed(api_req *r, const unsigned char ident[32], const char *actor, const unsigned char *cid)
+{
+	sqlite3_stmt *s = vault_sql_stmt(r->v, "INSERT INTO auth_failures(ident, at) VALUES (?1, ?2)", NULL);
+	sqlite3_stmt *c = vault_sql_stmt(r->v, "SELECT count(*) FROM auth_failures WHERE ident = ?1 AND at > ?2", NULL);
+	int n = 0;
+
+	if (s != NULL) {
+		sqlite3_bind_blob(s, 1, ident, 32, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, util_now());
+		sqlite3_step(s);
+		sqlite3_reset(s);
+	}
+	if (c != NULL) {
+		sqlite3_bind_blob(c, 1, ident, 32, SQLITE_STATIC);
+		sqlite3_bind_int64(c, 2, util_now() - API_LOCK_WINDOW);
+		if (sqlite3_step(c) == SQLITE_ROW)
+			n = sqlite3_column_int(c, 0);
+		sqlite3_reset(c);
+	}
+	audit_auth(r, actor, n >= API_LOCK_FAILURES ? "auth.lockout" : "auth.failure", cid);
+	api_problem(r, 401, "invalid_totp", "the code is wrong, expired or already used");
+}
+
+static void cleared(api_req *r, const unsigned char ident[32])
+{
+	sqlite3_stmt *s = vault_sql_stmt(r->v, "DELETE FROM auth_failures WHERE ident = ?1 OR at <= ?2", NULL);
+
+	if (s != NULL) {
+		sqlite3_bind_blob(s, 1, ident, 32, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, util_now() - API_LOCK_WINDOW);
+		sqlite3_step(s);
+		sqlite3_reset(s);
+	}
+}
+
+int api_totp_unknown(api_req *r, const char *ident_label)
+{
+	unsigned char ident[32];
+
+	ident_of(r->v, ident_label, ident);
+	if (!locked(r, ident, "anonymous", NULL))
+		failed(r, ident, "anonymous", NULL); /* the same answer a known identity with a wrong code gets */
+	return -1;
+}
+
+int api_totp_citizen(api_req *r, const unsigned char cid[KEYS_CID_BYTES], const char *code)
+{
+	unsigned char ident[32], *secret;
+	char label[48], hex[2 * KEYS_CID_BYTES + 1];
+	int64_t last, step;
+	util_err err;
+	int ok;
+
+	util_hex_encode(hex, cid, KEYS_CID_BYTES);
+	snprintf(label, sizeof label, "citizen:%s", hex);
+	ident_of(r->v, label, ident);
+	if (locked(r, ident, "citizen", cid))
+		return -1;
+	if ((secret = keys_secret_alloc(VAULT_TOTP_SECRET_BYTES)) == NULL) {
+		api_problem(r, 500, "internal", "out of memory");
+		return -1;
+	}
+	ok = vault_citizen_totp(r->v, cid, secret, &last, &err) == 0 &&
+	     totp_match(secret, VAULT_TOTP_SECRET_BYTES, code, &step) == 0 && step > last &&
+	     vault_citizen_totp_use(r->v, cid, step, &err) == 0;
+	keys_secret_free(secret);
+	if (!ok) {
+		failed(r, ident, "citizen", cid);
+		return -1;
+	}
+	cleared(r, ident);
+	return 0;
+}
+
+int api_totp_officer(api_req *r, const char *officer_id, const char *code)
+{
+	unsigned char ident[32], secret[VAULT_TOTP_SECRET_BYTES];
+	char label[POLICY_ID_MAX + 16], box[POLICY_ID_MAX + 24];
+	sqlite3_stmt *s, *u;
+	int64_t last = 0, step;
+	util_err err;
+	int ok = 0;
+
+	snprintf(label, sizeof label, "officer:%s", officer_id);
+	ident_of(r->v, label, ident);
+	if (locked(r, ident, label, NULL))
+		return -1;
+	snprintf(box, sizeof box, "vaultd/officer-totp/%s", officer_id);
+	if ((s = vault_sql_stmt(r->v, "SELECT totp, totp_step FROM officers WHERE id = ?1", NULL)) != NULL) {
+		sqlite3_bind_text(s, 1, officer_id, -1, SQLITE_STATIC);
+		if (sqlite3_step(s) == SQLITE_ROW &&
+		    (size_t)sqlite3_column_bytes(s, 0) == VAULT_TOTP_SECRET_BYTES + VAULT_BOX_OVERHEAD &&
+		    vault_box_open(r->v, box, sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0), secret, &err) == 0) {
+			last = sqlite3_column_int64(s, 1);
+			ok = 1;
+		}
+		sqlite3_reset(s);
+	}
+	ok = ok && totp_match(secret, sizeof secret, code, &step) == 0 && step > last;
+	sodium_memzero(secret, sizeof secret);
+	if (ok && (u = vault_sql_stmt(r->v, "UPDATE officers SET totp_step = ?2 WHERE id = ?1 AND totp_step < ?2", NULL)) != NULL) {
+		sqlite3_bind_text(u, 1, officer_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(u, 2, step);
+		ok = sqlite3_step(u) == SQLITE_DONE && sqlite3_changes(vault_sql_db(r->v)) == 1;
+		sqlite3_reset(u);
+	}
+	if (!ok) {
+		failed(r, ident, label, NULL);
+		return -1;
+	}
+	cleared(r, ident);
+	return 0;
+}
+
+void api_totp_uri(const char *label, const unsigned char *secret, size_t n, char out[256])
+{
+	char b32[64];
+
+	util_base32_encode(b32, secret, n);
+	snprintf(out, 256, "otpauth://totp/vaultd:%s?secret=%s&issuer=vaultd&algorithm=SHA1&digits=6&period=30", label,
+	    b32);
+	sodium_memzero(b32, sizeof b32);
+}
+
+void api_pseudonym(vault *v, const char *agency_id, const unsigned char cid[KEYS_CID_BYTES], char out[33])
+{
+	unsigned char m[POLICY_ID_MAX + 1 + KEYS_CID_BYTES], h[32];
+	size_t n = strlen(agency_id);
+
+	memcpy(m, agency_id, n);
+	m[n] = 0;
+	memcpy(m + n + 1, cid, KEYS_CID_BYTES);
+	vault_keyed_hash(v, KEYS_RING_PSEUDONYM, m, n + 1 + KEYS_CID_BYTES, h);
+	util_hex_encode(out, h, 16);
+}

@@ -1,0 +1,1204 @@
+/* handlers.c: the routes: operators, registrars, consumers, citizens, officers, and the public. */
+#include "api_private.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../vault/vault_sql.h"
+
+/* ---- small helpers ---- */
+
+/* A list of field names from a JSON array (NULL: none given). 0, or -1 after replying 400. */
+static int name_list(api_req *r, json_t *a, const char **names, size_t *n)
+{
+	size_t i;
+	json_t *e;
+
+	*n = 0;
+	if (a == NULL)
+		return 0;
+	if (!json_is_array(a) || json_array_size(a) > POLICY_MAX_FIELDS) {
+		api_problem(r, 400, "invalid_input", "fields must be an array of at most 64 field names");
+		return -1;
+	}
+	json_array_foreach(a, i, e) {
+		if (!json_is_string(e) || json_string_length(e) == 0 || json_string_length(e) > POLICY_FIELD_MAX) {
+			api_problem(r, 400, "invalid_input", "fields must be an array of field names");
+			return -1;
+		}
+		names[(*n)++] = json_string_value(e);
+	}
+	return 0;
+}
+
+/* Maps a library error to a problem reply. Messages name fields and rules, never values. */
+static void reply_err(api_req *r, const util_err *err)
+{
+	switch (err->code) {
+	case UTIL_EINVAL:
+		api_problem(r, 400, "invalid_input", err->msg);
+		break;
+	case UTIL_ENOTFOUND:
+		api_problem(r, 404, "not_found", "no such object");
+		break;
+	case UTIL_EEXISTS:
+		api_problem(r, 409, "conflict", err->msg);
+		break;
+	case UTIL_EDENIED:
+		api_problem(r, 403, "forbidden", "this caller may not do that");
+		break;
+	default:
+		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"request failed\",\"code\":\"%s\"}\n", util_code_name(err->code));
+		api_problem(r, 500, "internal", "the request could not be completed");
+	}
+}
+
+static const char *agency_actor(const api_req *r, char buf[POLICY_ID_MAX + 8])
+{
+	snprintf(buf, POLICY_ID_MAX + 8, "agency:%s", r->caller.agency.id);
+	return buf;
+}
+
+/* An unsigned integer query argument; def when absent; -1 (after replying) when malformed. */
+static int64_t query_int(api_req *r, const char *name, int64_t def, int64_t min, int64_t max)
+{
+	const char *s = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+	char *end;
+	long long v;
+
+	if (s == NULL || *s == '\0')
+		return def;
+	v = strtoll(s, &end, 10);
+	if (*end != '\0' || v < min || v > max || s[0] == '-' || s[0] == '+') {
+		api_problem(r, 400, "invalid_input", "a query argument is not a number in range");
+		return -1;
+	}
+	return v;
+}
+
+static json_t *b64_hashes(const audit_hash *h, size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; a != NULL && i < n; i++) {
+		char b64[sodium_base64_ENCODED_LEN(AUDIT_HASH_BYTES, sodium_base64_VARIANT_ORIGINAL)];
+
+		sodium_bin2base64(b64, sizeof b64, h[i].b, AUDIT_HASH_BYTES, sodium_base64_VARIANT_ORIGINAL);
+		json_array_append_new(a, json_string(b64));
+	}
+	return a;
+}
+
+/* ---- public ---- */
+
+static void h_healthz(api_req *r)
+{
+	api_reply(r, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+static void h_metrics(api_req *r)
+{
+	char *buf = malloc(64 * 1024);
+	size_t n;
+
+	if (buf == NULL) {
+		api_problem(r, 500, "internal", "out of memory");
+		return;
+	}
+	api_metrics_text(r->srv, buf, 64 * 1024, &n);
+	api_reply_text(r, 200, "text/plain; version=0.0.4", buf, n);
+	free(buf);
+}
+
+static void h_keys(api_req *r)
+{
+	char b64[64], origin[AUDIT_ORIGIN_MAX + 1];
+	unsigned char pk[32];
+
+	vault_public_key(r->v, pk);
+	sodium_bin2base64(b64, sizeof b64, pk, sizeof pk, sodium_base64_VARIANT_ORIGINAL);
+	audit_origin(r->v, origin);
+	api_reply(r, 200, json_pack("{s:s, s:s, s:s}", "public_key", b64, "key_name", origin, "alg", "Ed25519"));
+}
+
+static void h_checkpoint(api_req *r)
+{
+	char note[AUDIT_CHECKPOINT_MAX];
+	audit_checkpoint c;
+	util_err err;
+
+	if (audit_latest_checkpoint(r->v, note, &c, &err) != 0) {
+		reply_err(r, &err);
+		return;
+	}
+	api_reply(r, 200, json_pack("{s:s, s:I}", "checkpoint", note, "size", (json_int_t)c.size));
+}
+
+static void h_consistency(api_req *r)
+{
+	audit_hash proof[AUDIT_MAX_PROOF];
+	int64_t from = query_int(r, "from", -2, 1, INT64_MAX), to;
+	size_t len;
+	util_err err;
+
+	if (from == -1 || (to = query_int(r, "to", -2, 1, INT64_MAX)) == -1)
+		return;
+	if (from == -2 || to == -2) {
+		api_problem(r, 400, "invalid_input", "give from and to, tree sizes");
+		return;
+	}
+	if (audit_consistency(r->v, from, to, proof, &len, &err) != 0) {
+		api_problem(r, 400, "invalid_input", err.msg);
+		return;
+	}
+	api_reply(r, 200, json_pack("{s:I, s:I, s:o}", "from", (json_int_t)from, "to", (json_int_t)to, "proof",
+	                     b64_hashes(proof, len)));
+}
+
+/* ---- sessions ---- */
+
+static void h_sessions(api_req *r)
+{
+	const char *nid = NULL, *officer = NULL, *code = NULL;
+	char token[API_TOKEN_MAX], subject[POLICY_ID_MAX + 16], expires[21];
+	unsigned char cid[KEYS_CID_BYTES];
+	audit_entry e = {.action = "auth.login"};
+	util_err err;
+	int mine, ok;
+
+	if (api_unpack(r, "{s?s, s?s, s:s}", "national_id", &nid, "officer_id", &officer, "totp", &code) != 0)
+		return;
+	if ((nid == NULL) == (officer == NULL)) {
+		api_problem(r, 400, "invalid_input", "give national_id (a citizen) or officer_id (an officer)");
+		return;
+	}
+	if (nid != NULL) {
+		char label[32];
+
+		if (vault_nid_check(nid, strlen(nid), &err) != 0) {
+			api_problem(r, 400, "invalid_input", err.msg);
+			return;
+		}
+		if (vault_citizen_find(r->v, nid, cid, &err) != 0) {
+			if (err.code != UTIL_ENOTFOUND) {
+				reply_err(r, &err);
+				return;
+			}
+			snprintf(label, sizeof label, "nid:%s", nid);
+			api_totp_unknown(r, label);
+			return;
+		}
+		if (api_totp_citizen(r, cid, code) != 0)
+			return;
+		util_hex_encode(subject, cid, KEYS_CID_BYTES);
+		memmove(subject + 8, subject, 2 * KEYS_CID_BYTES + 1);
+		memcpy(subject, "citizen:", 8);
+		e.actor = "citizen";
+		e.cid = cid;
+	} else {
+		sqlite3_stmt *s = vault_sql_stmt(r->v, "SELECT 1 FROM officers WHERE id = ?1", NULL);
+		int known;
+
+		if (s == NULL) {
+			api_problem(r, 500, "internal", "database");
+			return;
+		}
+		sqlite3_bind_text(s, 1, officer, -1, SQLITE_STATIC);
+		known = strlen(officer) <= POLICY_ID_MAX && sqlite3_step(s) == SQLITE_ROW;
+		sqlite3_reset(s);
+		if (!known) {
+			char label[64];
+
+			snprintf(label, sizeof label, "officer?:%.40s", officer);
+			api_totp_unknown(r, label);
+			return;
+		}
+		if (api_totp_officer(r, officer, code) != 0)
+			return;
+		snprintf(subject, sizeof subject, "officer:%s", officer);
+		e.actor = subject;
+	}
+	if (vault_sql_begin(r->v, &mine, &err) != 0) {
+		reply_err(r, &err);
+		return;
+	}
+	ok = api_token_issue(r->v, "session", subject, API_SESSION_TTL, token, &err) == 0 &&
+	     audit_record(r->v, &e, NULL, &err) == 0;
+	if (vault_sql_end(r->v, mine, ok, &err) != 0) {
+		reply_err(r, &err);
+		return;
+	}
+	util_iso8601(util_now() + API_SESSION_TTL, expires);
+	api_reply(r, 201, json_pack("{s:s, s:s}", "token", token, "expires_at", expires));
+	sodium_memzero(token, sizeof token);
+}
+
+/* ---- operators ---- */
+
+static void h_agency_create(api_req *r)
+{
+	const char *name;
+	json_t *roles, *e;
+	unsigned bits = 0;
+	char id[POLICY_ID_MAX + 1], token[API_TOKEN_MAX], subject[POLICY_ID_MAX + 8];
+	util_err err;
+	size_t i;
+	int mine, ok;
+
+	if (api_unpack(r, "{s:s, s:o}", "name", &name, "roles", &roles) != 0)
+		return;
+	if (!json_is_array(roles) || json_array_size(roles) == 0 || json_array_size(roles) > 3) {
+		api_problem(r, 400, "invalid_input", "roles must list registrar, consumer and/or emergency");
+		return;
+	}
+	json_array_foreach(roles, i, e) {
+		const char *s = json_string_value(e);
+
+		if (s != NULL && strcmp(s, "registrar") == 0)
+			bits |= POLICY_ROLE_REGISTRAR;
+		else if (s != NULL && strcmp(s, "consumer") == 0)
+			bits |= POLICY_ROLE_CONSUMER;
+		else if (s != NULL && strcmp(s, "emergency") == 0)
+			bits |= POLICY_ROLE_EMERGENCY;
+		else {
+			api_problem(r, 400, "invalid_input", "roles must list registrar, consumer and/or emergency");
+			return;
+		}
+	}
+	if (vault_sql_begin(r->v, &mine, &err) != 0) {
+		reply_err(r, &err);
+		return;
+	}
+	ok = policy_agency_create(r->v, name, bits, id, &err) == 0;
+	if (ok) {
+		snprintf(subject, sizeof subject, "agency:%s", id);
+		ok = api_token_issue(r->v, "agency", subject, 0, token, &err) == 0;
+	}
+	if (vault_sql_end(r->v, mine, ok, &err) != 0) {
+		reply_err(r, &err);
+		return;
+	}
+	api_reply(r, 201, json_pack("{s:s, s:s, s:O, s:s}", "id", id, "name", name, "roles", roles, "token", token));
+	sodium_memzero(token, sizeof token);
+}
+
+static void h_agency_suspend(api_req *r)
+{
+	util_err err;
+
+	if (policy_agency_suspend(r->v, r->params[0], &err) != 0) {
+		reply_err(r, &err);
+		return;
+	}
+	api_reply(r, 200, json_pack("{s:s, s:s}", "id", r->params[0], "status", "suspended"));
+}
+
+static void h_purpose_create(api_req *r)
+{
+	const char *agency, *code, *basis, *ref = NULL, *vi = NULL, *en = NULL;
+	json_t *desc, *fields, *e;
+	json_int_t max_days, retention;
+	policy_field f[POLICY_MAX_FIELDS];
+	policy_purpose_def d;
+	char id[POLICY_ID_MAX + 1];
+	util_err err;
+	size_t i;
+
+	if (api_unpack(r, "{s:s, s:s, s:o, s:s, s?s, s:o, s:I, s:I}", "agency_id", &agency, "code", &code,
+	        "description", &desc, "legal_basis", &basis, "legal_reference", &ref, "fields", &fields, "max_days",
+	        &max_days, "retention_days", &retention) != 0)
+		return;
+	if (json_unpack_ex(desc, NULL, JSON_STRICT, "{s:s, s:s}", "vi", &vi, "en", &en) != 0) {
+		api_problem(r, 400, "invalid_input", "description must be {\"vi\": ..., \"en\": ...}");
+		return;
+	}
+	if (!json_is_array(fields) || json_array_size(fields) == 0 || json_array_size(fields) > POLICY_MAX_FIELDS) {
+		api_problem(r, 400, "invalid_input", "fields must list 1..64 fields");
+		return;
+	}
+	json_array_foreach(fields, i, e) {
+		const char *name = json_string_value(e);
+		int masked = 0;
+
+		if (name == NULL && json_unpack_ex(e, NULL, JSON_STRICT, "{s:s, s?b}", "name", &name, "masked", &masked) != 0)
+			name = NULL;
+		if (name == NULL || strlen(name) > POLICY_FIELD_MAX) {
+			api_problem(r, 400, "invalid_input", "each field is a name or {\"name\": ..., \"masked\": true}");
+			return;
+		}
+		strcpy(f[i].name, name);
+		f[i].masked = masked;
+	}
+	if (max_days < 0 || max_days > 100000 || retention < 0 || retention > 100000) {
+		api_problem(r, 400, "invalid_input", "max_days must be 1..3650 and retention_days 0..36500");
+		return;
+	}
+	d = (policy_purpose_def){.agency_id = agency, .code = code, .desc_vi = vi, .desc_en = en,
+		.basis = policy_basis_parse(basis), .legal_reference = ref, .fields = f,
+		.nfields = json_array_size(fields), .max_days = (int)max_days, .retention_days = (int)retention};
+	if (policy_purpose_create(r->v, &d, id, &err) != 0) {
+		if (err.code == UTIL_ENOTFOUND)
+			api_problem(r, 400, "invalid_input", "no such agency");
+		else
+			reply_err(r, &err);
+		return;
+	}
+	api_reply(r, 201, json_pack("{s:s, s:s, s:s, s:s, s:O, s:I, s:I}", "id", id, "agency_id", agency, "code", code,
+	                     "legal_basis", basis, "fields", fields, "max_days", max_days, "retention_days", retention));
+}
+
+static void h_officer_create(api_req *r)
+{
+	const char *name;
+	unsigned char secret[VAULT_TOTP_SECRET_BYTES], sealed[VAULT_TOTP_SECRET_BYTES + VAULT_BOX_OVERHEAD], rnd[8];
+	char id[POLICY_ID_MAX + 1], hex[17], box[POLICY_ID_MAX + 24], uri[256];
+	audit_entry e = {.actor = "operator", .action = "officer.create"};
+	sqlite3_stmt *s;
+	util_err err;
+	int mine, ok = 0;
+
+	if (api_unpack(r, "{s:s}", "name", &name) != 0)
+		return;
+	if (strlen(name) == 0 || strlen(name) > POLICY_NAME_MAX) {
+		api_problem(r, 400, "invalid_input", "name must be 1..200 bytes");
+		return;
+	}
+	randombytes_buf(rnd, sizeof rnd);
+	util_hex_encode(hex, rnd, sizeof rnd);
+	snprintf(id, sizeof id, "of_%s", hex);
+	snprintf(box, sizeof box, "vaultd/officer-totp/%s", id);
+	randombytes_buf(secret, sizeof secret);
+	vault_box_seal(r->v, box, secret, sizeof secret, sealed);
+	e.note = id;
+	if (vault_sql_begin(r->v, &mine, &err) != 0) {
+		reply_err(r, &err);
+		return;
+	}
+	if ((s = vault_sql_stmt(r->v, "INSERT INTO officers(id, name, totp, created_at) VALUES (?1, ?2, ?3, ?4)", &err)) !=
+	    NULL) {
+		sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(s, 3, sealed, sizeof sealed, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 4, util_now());
+		ok = sqlite3_step(s) == SQLITE_DONE;
+		sqlite3_reset(s);
+		if (!ok)
+			util_fail(&err, UTIL_EIO, "cannot store the officer");
+	}
+	ok = ok && audit_record(r->v, &e, NULL, &err) == 0;
+	if (vault_sql_end(r->v, mine, ok, &err) != 0) {
+		sodium_memzero(secret, sizeof secret);
+		reply_err(r, &err);
+		return;
+	}
+	api_totp_uri(id, secret, sizeof secret, uri);
+	sodium_memzero(secret, sizeof secret);
+	api_reply(r, 201, json_pack("{s:s, s:s, s:s}", "id", id, "name", name, "totp_uri", uri));
+	sodium_memzero(uri, sizeof uri);
+}
+
+/* ---- registrars ---- */
+
+/* The citizen behind a registrar's pseudonym; 0, or -1 after replying 404. */
+static int resolve(api_req *r, unsigned char cid[KEYS_CID_BYTES])
+{
+	unsigned char pid[16];
+	sqlite3_stmt *s;
+	int rc = -1;
+
+	if (strlen(r->params[0]) == 32 && util_hex_decode(pid, sizeof pid, r->params[0]) == 0 &&
+	    (s = vault_sql_stmt(r->v, "SELECT cid FROM pseudonyms WHERE agency_id = ?1 AND pid = ?2", NULL)) != NULL) {
+		sqlite3_bind_text(s, 1, r->caller.agency.id, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(s, 2, pid, sizeof pid, SQLITE_STATIC);
+		if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_bytes(s, 0) == KEYS_CID_BYTES) {
+			memcpy(cid, sqlite3_column_blob(s, 0), KEYS_CID_BYTES);
+			rc = 0;
+		}
+		sqlite3_reset(s);
+	}
+	if (rc != 0)
+		api_problem(r, 404, "not_found", "no such citizen for this agency");
+	return rc;
+}
+
+/* Remembers an agency's pseudonym so that it can address the record by it later. */
+static int remember(api_req *r, const unsigned char cid[KEYS_CID_BYTES], const char pseudonym[33], util_err *err)
+{
+	unsigned char pid[16];
+	sqlite3_stmt *s = vault_sql_stmt(r->v, "INSERT OR IGNORE INTO pseudonyms(agency_id, pid, cid) VALUES (?1, ?2, ?3)",
+	    err);
+	int rc;
+
+	if (s == NULL || util_hex_decode(pid, sizeof pid, pseudonym) != 0)
+		return -1;
+	sqlite3_bind_text(s, 1, r->caller.agency.id, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 2, pid, sizeof pid, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 3, cid, KEYS_CID_BYTES, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : vault_sql_error(r->v, rc, err, "pseudonym");
+}
+
+static void h_citizen_create(api_req *r)
+{
+	const char *nid;
+	json_t *fields;
+	unsigned char cid[KEYS_CID_BYTES], *totp;
+	char pseudonym[33], uri[256], actor[POLICY_ID_MAX + 8];
+	audit_entry e = {.action = "record.create"};
+	util_err err;
+	int mine, ok;
+
+	if (api_unpack(r, "{s:s, s:o}", "national_id", &nid, "fields", &fields) != 0)
+		return;
+	if ((totp = keys_secret_alloc(VAULT_TOTP_SECRET_BYTES)) == NULL) {
+		api_problem(r, 500, "internal", "out of memory");
+		return;
+	}
+	e.actor = agency_actor(r, actor);
+	e.agency_id = r->caller.agency.id;
+	e.cid = cid;
+	if (vault_sql_begin(r->v, &mine, &err) != 0) {
+		keys_secret_free(totp);
+		reply_err(r, &err);
+		return;
+	}
+	ok = vault_citizen_create(r->v, nid, fields, cid, totp, &err) == 0;
+	if (ok) {
+		api_pseudonym(r->v, r->caller.agency.id, cid, pseudonym);
+		ok = remember(r, cid, pseudonym, &err) == 0 && audit_record(r->v, &e, NULL, &err) == 0;
+	}
+	if (vault_sql_end(r->v, mine, ok, &err) != 0) {
+		keys_secret_free(totp);
+		reply_err(r, &err);
+		return;
+	}
+	api_totp_uri(pseudonym, totp, VAULT_TOTP_SECRET_BYTES, uri);
+	keys_secret_free(totp);
+	api_reply(r, 201, json_pack("{s:s, s:s}", "citizen_id", pseudonym, "totp_uri", uri));
+	sodium_memzero(uri, sizeof uri);
+}
+
+static void h_citizen_patch(api_req *r)
+{
+	unsigned char cid[KEYS_CID_BYTES];
+	const char *names[POLICY_MAX_FIELDS], *k;
+	char actor[POLICY_ID_MAX + 8];
+	json_t *fields, *val;
+	audit_entry e = {.action = "record.update"};
+	size_t n = 0;
+	util_err err;
+	int mine, ok;
+
+	if (api_unpack(r, "{s:o}", "fields", &fields) != 0 || resolve(r, cid) != 0)
+		return;
+	if (!json_is_object(fields) || json_object_size(fields) == 0 || json_object_size(fields) > POLICY_MAX_FIELDS) {
+		api_problem(r, 400, "invalid_input", "fields must be an object of 1..64 fields");
+		return;
+	}
+	json_object_foreach(fields, k, val)
+		names[n++] = k;
+	e.actor = agency_actor(r, actor);
+	e.agency_id = r->caller.agency.id;
+	e.cid = cid;
+	e.fields = names;
+	e.nfields = n;
+	if (vault_sql_begin(r->v, &mine, &err) != 0) {
+		reply_err(r, &err);
+		return;
+	}
+	ok = vault_citizen_update(r->v, cid, fields, &err) == 0 && audit_record(r->v, &e, NULL, &err) == 0;
+	if (vault_sql_end(r->v, mine, ok, &err) != 0) {
+		reply_err(r, &err);
+		return;
+	}
+	api_reply(r, 200, json_pack("{s:s}", "citizen_id", r->params[0]));
+}
+
+static void h_citizen_delete(api_req *r)
+{
+	unsigned char cid[KEYS_CID_BYTES];
+	char actor[POLICY_ID_MAX + 8], subject[48], hex[33];
+	sqlite3_stmt *s;
+	util_err err;
+	int mine, ok;
+
+	if (resolve(r, cid) != 0)
+		return;
+	util_hex_encode(hex, cid, sizeof cid);
+	snprintf(subject, sizeof subject, "citizen:%s", hex);
+	if (vault_sql_begin(r->v, &mine, &err) != 0) {
+		reply_err(r, &err);
+		return;
+	}
+	ok = policy_citizen_erase(r->v, cid, agency_actor(r, actor), &err) == 0 &&
+	     api_tokens_revoke(r->v, subject, &err) == 0 &&
+	     (s = vault_sql_stmt(r->v, "DELETE FROM pseudonyms WHERE cid = ?1", &err)) != NULL;
+	if (ok) {
+		sqlite3_bind_blob(s, 1, cid, sizeof cid, SQLITE_STATIC);
+		ok = sqlite3_step(s) == SQLITE_DONE;
+		sqlite3_reset(s);
+	}
+	if (vault_sql_end(r->v, mine, ok, &err) != 0) {
+		reply_err(r, &err);
+		return;
+	}
+	api_reply(r, 200, json_pack("{s:s, s:b}", "citizen_id", r->params[0], "erased", 1));
+}
+
+static void h_citizen_totp(api_req *r)
+{
+	unsigned char cid[KEYS_CID_BYTES], *secret;
+	char actor[POLICY_ID_MAX + 8], subject[48], hex[33], uri[256];
+	audit_entry e = {.action = "totp.reset"};
+	util_err err;
+	int mine, ok;
+
+	if (resolve(r, cid) != 0)
+		return;
+	if ((secret = keys_secret_alloc(VAULT_TOTP_SECRET_BYTES)) == NULL) {
+		api_problem(r, 500, "internal", "out of memory");
+		return;
+	}
+	util_hex_encode(hex, cid, sizeof cid);
+	snprintf(subject, sizeof subject, "citizen:%s", hex);
+	e.actor = agency_actor(r, actor);
+	e.agency_id = r->caller.agency.id;
+	e.cid = cid;
+	if (vault_sql_begin(r->v, &mine, &err) != 0) {
+		keys_secret_free(secret);
+		reply_err(r, &err);
+		return;
+	}
+	/* the old secret stops working, and so does every open session */
+	ok = vault_citizen_totp_reset(r->v, cid, secret, &err) == 0 && api_tokens_revoke(r->v, subject, &err) == 0 &&
+	     audit_record(r->v, &e, NULL, &err) == 0;
+	if (vault_sql_end(r->v, mine, ok, &err) != 0) {
+		keys_secret_free(secret);
+		reply_err(r, &err);
+		return;
+	}
+	api_totp_uri(r->params[0], secret, VAULT_TOTP_SECRET_BYTES, uri);
+	keys_secret_free(secret);
+	api_reply(r, 201, json_pack("{s:s}", "totp_uri", uri));
+	sodium_memzero(uri, sizeof uri);
+}
+
+/* ---- consumers ---- */
+
+static void h_request_create(api_req *r)
+{
+	const char *nid, *purpose, *names[POLICY_MAX_FIELDS];
+	json_t *fields = NULL;
+	json_int_t days;
+	char id[POLICY_ID_MAX + 1];
+	size_t n;
+	util_err err;
+
+	if (api_unpack(r, "{s:s, s:s, s?o, s:I}", "national_id", &nid, "purpose", &purpose, "fields", &fields, "days",
+	        &days) != 0 ||
+	    name_list(r, fields, names, &n) != 0)
+		return;
+	if (days < 1 || days > 3650) {
+		api_problem(r, 400, "invalid_input", "days must be 1..the purpose's max_days");
+		return;
+	}
+	if (policy_request_create(r->v, r->caller.agency.id, purpose, nid, names, n, (int)days, id, &err) != 0) {
+		if (err.code == UTIL_ENOTFOUND)
+			api_problem(r, 400, "invalid_input", "no such purpose for this agency");
+		else
+			reply_err(r, &err);
+		return;
+	}
+	api_reply(r, 202, json_pack("{s:s, s:s}", "id", id, "status", "pending"));
+}
+
+static void h_request_get(api_req *r)
+{
+	char status[16];
+	util_err err;
+
+	if (policy_request_status(r->v, r->caller.agency.id, r->params[0], status, &err) != 0) {
+		reply_err(r, &err);
+		return;
+	}
+	api_reply(r, 200, json_pack("{s:s, s:s}", "id", r->params[0], "status", status));
+}
+
+static void h_lookup(api_req *r)
+{
+	const char *nid, *purpose, *just = NULL, *names[POLICY_MAX_FIELDS], *logged[POLICY_MAX_FIELDS];
+	json_t *fields = NULL, *out = NULL, *withheld;
+	char actor[POLICY_ID_MAX + 8], pseudonym[33];
+	audit_entry e = {.action = "lookup"};
+	policy_lookup l;
+	int64_t seq;
+	size_t n, i;
+	util_err err;
+
+	if (api_unpack(r, "{s:s, s:s, s?o, s?s}", "national_id", &nid, "purpose", &purpose, "fields", &fields,
+	        "justification", &just) != 0 ||
+	    name_list(r, fields, names, &n) != 0)
+		return;
+	if (just != NULL && strlen(just) > POLICY_JUSTIFICATION_MAX) {
+		api_problem(r, 400, "invalid_input", "justification is at most 500 bytes");
+		return;
+	}
+	if (policy_lookup_prepare(r->v, r->caller.agency.id, purpose, nid, names, n, just, util_now(), &l, &err) != 0) {
+		reply_err(r, &err);
+		return;
+	}
+	/* the entry: the fields released when allowed, the fields asked for when denied */
+	for (i = 0; i < l.d.nfields; i++)
+		logged[i] = l.d.fields[i].name;
+	e.actor = agency_actor(r, actor);
+	e.agency_id = r->caller.agency.id;
+	e.purpose_id = l.purpose_id[0] ? l.purpose_id : NULL;
+	e.cid = l.citizen_found ? l.cid : NULL;
+	e.fields = l.d.allow ? logged : names;
+	e.nfields = l.d.allow ? l.d.nfields : n;
+	e.decision = l.d.allow ? "allow" : "deny";
+	e.reason = policy_reason_name(l.d.reason);
+	e.basis = l.d.basis ? policy_basis_name(l.d.basis) : NULL;
+	e.justification = just && *just ? just : NULL;
+	e.consent_id = l.d.consent_id[0] ? l.d.consent_id : NULL;
+	e.note = l.purpose_id[0] ? NULL : "unknown purpose";
+	/* durable before anything leaves: the group-commit writer returns after its fsync */
+	if (audit_writer_append(r->srv->writer, &e, &seq, &err) != 0) {
+		reply_err(r, &err);
+		return;
+	}
+	atomic_fetch_add(l.d.allow ? &r->srv->decisions_allow : &r->srv->decisions_deny, 1);
+	if (!l.d.allow) {
+		api_problem(r, 403, "not_permitted", "not permitted");
+		return;
+	}
+	if (policy_lookup_read(r->v, &l, &out, &err) != 0) {
+		reply_err(r, &err);
+		return;
+	}
+	withheld = json_array();
+	for (i = 0; i < l.d.nwithheld; i++)
+		json_array_append_new(withheld, json_string(l.d.withheld[i]));
+	api_pseudonym(r->v, r->caller.agency.id, l.cid, pseudonym);
+	api_reply(r, 200, json_pack("{s:s, s:o, s:o, s:s, s:s?, s:I}", "citizen_id", pseudonym, "fields", out, "withheld",
+	                     withheld, "basis", policy_basis_name(l.d.basis), "consent_id",
+	                     l.d.consent_id[0] ? l.d.consent_id : NULL, "access_id", (json_int_t)seq));
+}
+
+/* ---- citizens ---- */
+
+static void h_me(api_req *r)
+{
+	audit_entry e = {.actor = "citizen", .action = "record.read", .cid = r->caller.cid, .note = "right of access"};
+	char hex[33];
+	json_t *fields = NULL;
+	util_err err;
+
+	if (audit_record(r->v, &e, NULL, &err) != 0 || vault_citizen_read(r->v, r->caller.cid, NULL, 0, &fields, &err) != 0) {
+		reply_err(r, &err);
+		return;
+	}
+	util_hex_encode(hex, r->caller.cid, KEYS_CID_BYTES);
+	api_reply(r, 200, json_pack("{s:s, s:o}", "citizen_id", hex, "fields", fields));
+}
+
+static void h_me_requests(api_req *r)
+{
+	json_t *list = NULL;
+	util_err err;
+
+	if (policy_requests_pending(r->v, r->caller.cid, &list, &err) != 0) {
+		reply_err(r, &err);
+		return;
+	}
+	api_reply(r, 200, json_pack("{s:o}", "requests", list));
+}
+
+static void h_me_approve(api_req *r)
+{
+	const char *code, *names[POLICY_MAX_FIELDS];
+	json_t *fields = NULL, *receipt = NULL;
+	json_int_t limit = 0;
+	char consent[POLICY_ID_MAX + 1];
+	size_t n;
+	util_err err;
+
+	if (api_unpack(r, "{s:s, s?o, s?I}", "totp", &code, "fields", &fields, "use_limit", &limit) != 0 ||
+	    name_list(r, fields, names, &n) != 0)
+		return;
+	if (limit < 0 || limit > 1000000) {
+		api_problem(r, 400, "invalid_input", "use_limit must be 0..1000000");
+		return;
+	}
+	if (api_totp_citizen(r, r->caller.cid, code) != 0)
+		return;
+	if (policy_request_approve(r->v, r->caller.cid, r->params[0], names, n, limit, consent, &receipt, &err) != 0) {
+		reply_err(r, &err);
+		return;
+	}
+	api_reply(r, 201, json_pack("{s:s, s:o}", "consent_id", consent, "receipt", receipt));
+}
+
+static void h_me_deny(api_req *r)
+{
+	util_err err;
+
+	if (policy_request_deny(r->v, r->caller.cid, r->params[0], &err) != 0) {
+		reply_err(r, &err);
+		return;
+	}
+	api_reply(r, 200, json_pack("{s:s, s:s}", "id", r->params[0], "status", "denied"));
+}
+
+static void h_me_consents(api_req *r)
+{
+	json_t *list = NULL;
+	util_err err;
+
+	if (policy_consents_list(r->v, r->caller.cid, &list, &err) != 0) {
+		reply_err(r, &err);
+		return;
+	}
+	api_reply(r, 200, json_pack("{s:o}", "consents", list));
+}
+
+static void h_me_revoke(api_req *r)
+{
+	util_err err;
+
+	if (policy_consent_revoke(r->v, r->caller.cid, r->params[0], &err) != 0) {
+		reply_err(r, &err);
+		return;
+	}
+	api_reply(r, 200, json_pack("{s:s, s:s}", "id", r->params[0], "status", "revoked"));
+}
+
+static void restriction(api_req *r, int on)
+{
+	const char *code;
+	util_err err;
+
+	if (api_unpack(r, "{s:s}", "totp", &code) != 0 || api_totp_citizen(r, r->caller.cid, code) != 0)
+		return;
+	if (policy_restrict(r->v, r->caller.cid, on, &err) != 0) {
+		reply_err(r, &err);
+		return;
+	}
+	api_reply(r, 200, json_pack("{s:b}", "restricted", on));
+}
+
+static void h_me_restrict(api_req *r)
+{
+	restriction(r, 1);
+}
+
+static void h_me_unrestrict(api_req *r)
+{
+	restriction(r, 0);
+}
+
+/* The public view of a stored entry: what, when, who, on which basis. */
+static json_t *entry_view(const char *text, size_t n)
+{
+	json_t *e = json_loadb(text, n, 0, NULL), *o;
+	char when[21];
+
+	if (e == NULL)
+		return NULL;
+	util_iso8601(json_integer_value(json_object_get(e, "time")), when);
+	json_object_set_new(e, "time", json_string(when));
+	o = e;
+	return o;
+}
+
+static void h_me_access_log(api_req *r)
+{
+	sqlite3_stmt *s = vault_sql_stmt(r->v, "SELECT entry FROM audit_entries WHERE cid = ?1 AND action IN"
+	                                       " ('lookup', 'record.read', 'record.update', 'record.create')"
+	                                       " ORDER BY seq DESC LIMIT 1000",
+	    NULL);
+	json_t *list = json_array();
+
+	if (s == NULL || list == NULL) {
+		json_decref(list);
+		api_problem(r, 500, "internal", "database");
+		return;
+	}
+	sqlite3_bind_blob(s, 1, r->caller.cid, KEYS_CID_BYTES, SQLITE_STATIC);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		json_t *e = entry_view(sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0));
+
+		if (e != NULL) {
+			json_object_del(e, "citizen");
+			json_array_insert_new(list, 0, e); /* oldest first */
+		}
+	}
+	sqlite3_reset(s);
+	api_reply(r, 200, json_pack("{s:o}", "entries", list));
+}
+
+static void h_me_proof(api_req *r)
+{
+	char note[AUDIT_CHECKPOINT_MAX], entry[AUDIT_ENTRY_MAX];
+	audit_hash proof[AUDIT_MAX_PROOF];
+	audit_checkpoint c;
+	sqlite3_stmt *s;
+	size_t len, elen;
+	char *end;
+	long long seq = strtoll(r->params[0], &end, 10);
+	int mine = 0;
+	util_err err;
+
+	if (*end != '\0' || seq < 0 || (s = vault_sql_stmt(r->v, "SELECT 1 FROM audit_entries WHERE seq = ?1 AND cid = ?2",
+	                                      NULL)) == NULL) {
+		api_problem(r, 404, "not_found", "no such entry about you");
+		return;
+	}
+	sqlite3_bind_int64(s, 1, seq);
+	sqlite3_bind_blob(s, 2, r->caller.cid, KEYS_CID_BYTES, SQLITE_STATIC);
+	mine = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_reset(s);
+	if (!mine) {
+		api_problem(r, 404, "not_found", "no such entry about you");
+		return;
+	}
+	/* a checkpoint that covers the entry, storing one now if the latest does not */
+	if (audit_latest_checkpoint(r->v, note, &c, &err) != 0 || c.size <= seq) {
+		if (audit_seal(r->v, 1, &err) != 0 || audit_latest_checkpoint(r->v, note, &c, &err) != 0) {
+			reply_err(r, &err);
+			return;
+		}
+	}
+	if (audit_entry_get(r->v, seq, entry, &elen, &err) != 0 || audit_inclusion(r->v, seq, c.size, proof, &len, &err) != 0) {
+		reply_err(r, &err);
+		return;
+	}
+	api_reply(r, 200, json_pack("{s:I, s:s, s:o, s:I, s:s}", "seq", (json_int_t)seq, "entry", entry, "proof",
+	                     b64_hashes(proof, len), "tree_size", (json_int_t)c.size, "checkpoint", note));
+}
+
+/* ---- officers ---- */
+
+static void officer_audit(api_req *r, const char *action)
+{
+	char actor[POLICY_ID_MAX + 16];
+	audit_entry e = {.actor = actor, .action = action};
+	util_err err;
+
+	snprintf(actor, sizeof actor, "officer:%s", r->caller.officer);
+	if (audit_record(r->v, &e, NULL, &err) != 0)
+		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"audit\",\"code\":\"%s\"}\n", util_code_name(err.code));
+}
+
+static const char *query_str(api_req *r, const char *name, size_t max, int *bad)
+{
+	const char *s = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+
+	if (s != NULL && (strlen(s) == 0 || strlen(s) > max))
+		*bad = 1;
+	return s;
+}
+
+static void h_audit(api_req *r)
+{
+	int bad = 0;
+	const char *agency = query_str(r, "agency_id", POLICY_ID_MAX, &bad);
+	const char *decision = query_str(r, "decision", 5, &bad);
+	const char *action = query_str(r, "action", 40, &bad);
+	int64_t from, to, after, limit, last = -1, count = 0;
+	sqlite3_stmt *s;
+	json_t *list;
+
+	if (bad || (decision && strcmp(decision, "allow") != 0 && strcmp(decision, "deny") != 0)) {
+		api_problem(r, 400, "invalid_input", "a query argument is malformed");
+		return;
+	}
+	/* query_int replies itself and returns -1 when an argument is malformed */
+	if ((from = query_int(r, "from", 0, 0, INT64_MAX)) < 0 || (to = query_int(r, "to", INT64_MAX, 0, INT64_MAX)) < 0)
+		return;
+	if ((after = query_int(r, "after", -2, 0, INT64_MAX)) == -1 || (limit = query_int(r, "limit", 100, 1, 1000)) < 0)
+		return;
+	if (after == -2)
+		after = -1; /* from the first entry */
+	s = vault_sql_stmt(r->v, "SELECT seq, entry FROM audit_entries WHERE seq > ?1 AND time >= ?2 AND time <= ?3"
+	                         " AND (?4 IS NULL OR agency_id = ?4) AND (?5 IS NULL OR decision = ?5)"
+	                         " AND (?6 IS NULL OR action = ?6) ORDER BY seq LIMIT ?7",
+	    NULL);
+	if (s == NULL || (list = json_array()) == NULL) {
+		api_problem(r, 500, "internal", "database");
+		return;
+	}
+	sqlite3_bind_int64(s, 1, after);
+	sqlite3_bind_int64(s, 2, from);
+	sqlite3_bind_int64(s, 3, to);
+	if (agency)
+		sqlite3_bind_text(s, 4, agency, -1, SQLITE_STATIC);
+	if (decision)
+		sqlite3_bind_text(s, 5, decision, -1, SQLITE_STATIC);
+	if (action)
+		sqlite3_bind_text(s, 6, action, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 7, limit + 1);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		json_t *e;
+
+		if (count == limit)
+			break;
+		e = entry_view(sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1));
+		last = sqlite3_column_int64(s, 0);
+		if (e != NULL)
+			json_array_append_new(list, e);
+		count++;
+	}
+	{
+		int more = sqlite3_step(s) == SQLITE_ROW || count == limit;
+
+		sqlite3_reset(s);
+		officer_audit(r, "audit.query");
+		api_reply(r, 200, json_pack("{s:o, s:o}", "entries", list, "next",
+		                     more && last >= 0 ? json_integer(last) : json_null()));
+	}
+}
+
+static void h_audit_verify(api_req *r)
+{
+	char note[AUDIT_CHECKPOINT_MAX] = "";
+	audit_checkpoint c;
+	audit_report rep;
+	util_err err;
+	json_t *o;
+
+	officer_audit(r, "audit.verify");
+	if (audit_verify(r->v, &rep, &err) != 0) {
+		reply_err(r, &err);
+		return;
+	}
+	if (audit_latest_checkpoint(r->v, note, &c, &err) != 0)
+		note[0] = '\0';
+	o = json_pack("{s:b, s:I, s:I, s:s}", "ok", rep.ok, "entries", (json_int_t)rep.entries, "head",
+	    (json_int_t)rep.head_size, "checkpoint", note);
+	if (!rep.ok) {
+		json_object_set_new(o, "problem", json_string(rep.problem));
+		json_object_set_new(o, "first_bad_entry", json_integer(rep.first_bad));
+	}
+	api_reply(r, 200, o);
+}
+
+static void h_report(api_req *r)
+{
+	int64_t from = query_int(r, "from", 0, 0, INT64_MAX), to;
+	sqlite3_stmt *s;
+	json_t *rows, *index;
+
+	if (from < 0 || (to = query_int(r, "to", INT64_MAX, 0, INT64_MAX)) < 0)
+		return;
+	s = vault_sql_stmt(r->v, "SELECT entry FROM audit_entries WHERE action = 'lookup' AND time >= ?1 AND time <= ?2"
+	                         " ORDER BY seq",
+	    NULL);
+	rows = json_array();
+	index = json_object(); /* "agency purpose" -> row */
+	if (s == NULL || rows == NULL || index == NULL) {
+		json_decref(rows);
+		json_decref(index);
+		api_problem(r, 500, "internal", "database");
+		return;
+	}
+	sqlite3_bind_int64(s, 1, from);
+	sqlite3_bind_int64(s, 2, to);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		json_t *e = json_loadb(sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0), 0, NULL), *row, *by;
+		const char *agency, *purpose, *basis, *decision;
+		char key[2 * POLICY_ID_MAX + 2];
+
+		if (e == NULL)
+			continue;
+		agency = json_string_value(json_object_get(e, "agency"));
+		purpose = json_string_value(json_object_get(e, "purpose"));
+		basis = json_string_value(json_object_get(e, "basis"));
+		decision = json_string_value(json_object_get(e, "decision"));
+		snprintf(key, sizeof key, "%s %s", agency ? agency : "-", purpose ? purpose : "-");
+		if ((row = json_object_get(index, key)) == NULL) {
+			row = json_pack("{s:s?, s:s?, s:i, s:i, s:{}}", "agency_id", agency, "purpose_id", purpose, "allowed", 0,
+			    "denied", 0, "by_basis");
+			json_array_append_new(rows, row);
+			json_object_set(index, key, row);
+		}
+		if (decision && strcmp(decision, "allow") == 0) {
+			json_object_set_new(row, "allowed", json_integer(json_integer_value(json_object_get(row, "allowed")) + 1));
+			by = json_object_get(row, "by_basis");
+			if (basis)
+				json_object_set_new(by, basis, json_integer(json_integer_value(json_object_get(by, basis)) + 1));
+		} else {
+			json_object_set_new(row, "denied", json_integer(json_integer_value(json_object_get(row, "denied")) + 1));
+		}
+		json_decref(e);
+	}
+	sqlite3_reset(s);
+	json_decref(index);
+	officer_audit(r, "report.access");
+	api_reply(r, 200, json_pack("{s:I, s:I, s:o}", "from", (json_int_t)from, "to", (json_int_t)to, "rows", rows));
+}
+
+static void h_reviews(api_req *r)
+{
+	sqlite3_stmt *s = vault_sql_stmt(r->v,
+	    "SELECT e.seq, e.entry FROM audit_entries e LEFT JOIN reviews v ON v.seq = e.seq WHERE e.action = 'lookup'"
+	    " AND e.decision = 'allow' AND CAST(e.entry AS TEXT) LIKE '%\"basis\":\"vital_interest\"%' AND v.seq IS NULL"
+	    " ORDER BY e.seq LIMIT 1000",
+	    NULL);
+	json_t *list = json_array();
+
+	if (s == NULL || list == NULL) {
+		json_decref(list);
+		api_problem(r, 500, "internal", "database");
+		return;
+	}
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		json_t *e = entry_view(sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1));
+
+		if (e != NULL)
+			json_array_append_new(list, json_pack("{s:I, s:o}", "access_id", (json_int_t)sqlite3_column_int64(s, 0),
+			                                "entry", e));
+	}
+	sqlite3_reset(s);
+	officer_audit(r, "review.list");
+	api_reply(r, 200, json_pack("{s:o}", "reviews", list));
+}
+
+static void h_review(api_req *r)
+{
+	const char *outcome, *note = NULL;
+	char actor[POLICY_ID_MAX + 16], agency[POLICY_ID_MAX + 1] = "", purpose[POLICY_ID_MAX + 1] = "";
+	audit_entry e = {.actor = actor, .action = "review.record"};
+	sqlite3_stmt *s;
+	char *end;
+	long long seq = strtoll(r->params[0], &end, 10);
+	util_err err;
+	int mine, ok = 0, found = 0;
+
+	if (api_unpack(r, "{s:s, s?s}", "outcome", &outcome, "note", &note) != 0)
+		return;
+	if (strcmp(outcome, "justified") != 0 && strcmp(outcome, "unjustified") != 0) {
+		api_problem(r, 400, "invalid_input", "outcome must be justified or unjustified");
+		return;
+	}
+	if (note != NULL && strlen(note) > 1000) {
+		api_problem(r, 400, "invalid_input", "note is at most 1000 bytes");
+		return;
+	}
+	if (*end != '\0' || seq < 0 ||
+	    (s = vault_sql_stmt(r->v, "SELECT entry FROM audit_entries WHERE seq = ?1 AND action = 'lookup' AND"
+	                              " decision = 'allow' AND CAST(entry AS TEXT) LIKE '%\"basis\":\"vital_interest\"%'",
+	         NULL)) == NULL) {
+		api_problem(r, 404, "not_found", "no such emergency access");
+		return;
+	}
+	sqlite3_bind_int64(s, 1, seq);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		json_t *j = json_loadb(sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0), 0, NULL);
+
+		snprintf(agency, sizeof agency, "%s", json_string_value(json_object_get(j, "agency")) ?: "");
+		snprintf(purpose, sizeof purpose, "%s", json_string_value(json_object_get(j, "purpose")) ?: "");
+		json_decref(j);
+		found = 1;
+	}
+	sqlite3_reset(s);
+	if (!found) {
+		api_problem(r, 404, "not_found", "no such emergency access");
+		return;
+	}
+	snprintf(actor, sizeof actor, "officer:%s", r->caller.officer);
+	e.agency_id = agency;
+	e.purpose_id = purpose;
+	e.note = outcome;
+	if (vault_sql_begin(r->v, &mine, &err) != 0) {
+		reply_err(r, &err);
+		return;
+	}
+	if ((s = vault_sql_stmt(r->v, "INSERT INTO reviews(seq, agency_id, purpose_id, outcome, note, reviewed_by,"
+	                              " reviewed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	         &err)) != NULL) {
+		int rc;
+
+		sqlite3_bind_int64(s, 1, seq);
+		sqlite3_bind_text(s, 2, agency, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, purpose, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 4, outcome, -1, SQLITE_STATIC);
+		if (note)
+			sqlite3_bind_text(s, 5, note, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 6, r->caller.officer, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 7, util_now());
+		rc = sqlite3_step(s);
+		sqlite3_reset(s);
+		if (rc == SQLITE_CONSTRAINT)
+			util_fail(&err, UTIL_EEXISTS, "this access was already reviewed");
+		else if (rc != SQLITE_DONE)
+			util_fail(&err, UTIL_EIO, "cannot store the review");
+		ok = rc == SQLITE_DONE;
+	}
+	ok = ok && audit_record(r->v, &e, NULL, &err) == 0;
+	if (vault_sql_end(r->v, mine, ok, &err) != 0) {
+		reply_err(r, &err);
+		return;
+	}
+	api_reply(r, 200, json_pack("{s:I, s:s}", "access_id", (json_int_t)seq, "outcome", outcome));
+}
+
+/* ---- the table ---- */
+
+#define CONSUMER API_R_CONSUMER
+#define CITIZEN API_R_CITIZEN
+#define OFFICER API_R_OFFICER
+
+static const api_route routes[] = {
+	{"GET", "/healthz", API_PUBLIC, 0, h_healthz},
+	{"GET", "/metrics", API_PUBLIC, 0, h_metrics},
+	{"GET", "/v1/keys", API_PUBLIC, 0, h_keys},
+	{"GET", "/v1/checkpoint", API_PUBLIC, 0, h_checkpoint},
+	{"GET", "/v1/checkpoint/consistency", API_PUBLIC, 0, h_consistency},
+	{"POST", "/v1/sessions", API_PUBLIC, 1, h_sessions},
+	{"POST", "/v1/agencies", API_R_ADMIN, 1, h_agency_create},
+	{"POST", "/v1/agencies/{id}/suspend", API_R_ADMIN, 0, h_agency_suspend},
+	{"POST", "/v1/purposes", API_R_ADMIN, 1, h_purpose_create},
+	{"POST", "/v1/officers", API_R_ADMIN, 1, h_officer_create},
+	{"POST", "/v1/citizens", API_R_REGISTRAR, 1, h_citizen_create},
+	{"PATCH", "/v1/citizens/{citizen_id}", API_R_REGISTRAR, 1, h_citizen_patch},
+	{"DELETE", "/v1/citizens/{citizen_id}", API_R_REGISTRAR, 0, h_citizen_delete},
+	{"POST", "/v1/citizens/{citizen_id}/totp", API_R_REGISTRAR, 0, h_citizen_totp},
+	{"POST", "/v1/consent-requests", CONSUMER, 1, h_request_create},
+	{"GET", "/v1/consent-requests/{id}", CONSUMER, 0, h_request_get},
+	{"POST", "/v1/lookup", CONSUMER, 1, h_lookup},
+	{"GET", "/v1/me", CITIZEN, 0, h_me},
+	{"GET", "/v1/me/consent-requests", CITIZEN, 0, h_me_requests},
+	{"POST", "/v1/me/consent-requests/{id}/approve", CITIZEN, 1, h_me_approve},
+	{"POST", "/v1/me/consent-requests/{id}/deny", CITIZEN, 0, h_me_deny},
+	{"GET", "/v1/me/consents", CITIZEN, 0, h_me_consents},
+	{"DELETE", "/v1/me/consents/{id}", CITIZEN, 0, h_me_revoke},
+	{"PUT", "/v1/me/restriction", CITIZEN, 1, h_me_restrict},
+	{"DELETE", "/v1/me/restriction", CITIZEN, 1, h_me_unrestrict},
+	{"GET", "/v1/me/access-log", CITIZEN, 0, h_me_access_log},
+	{"GET", "/v1/me/access-log/{seq}/proof", CITIZEN, 0, h_me_proof},
+	{"GET", "/v1/audit", OFFICER, 0, h_audit},
+	{"GET", "/v1/audit/verify", OFFICER, 0, h_audit_verify},
+	{"GET", "/v1/reports/access", OFFICER, 0, h_report},
+	{"GET", "/v1/reviews", OFFICER, 0, h_reviews},
+	{"POST", "/v1/reviews/{access_id}", OFFICER, 1, h_review},
+};
+
+const api_route *api_route_table(size_t *n)
+{
+	*n = sizeof routes / sizeof routes[0];
+	return routes;
+}
+
+const api_route_info *api_routes(size_t *n)
+{
+	static api_route_info info[sizeof routes / sizeof routes[0]];
+	size_t i;
+
+	*n = sizeof routes / sizeof routes[0];
+	for (i = 0; i < *n; i++)
+		info[i] = (api_route_info){routes[i].method, routes[i].path};
+	return info;
+}
