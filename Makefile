@@ -122,7 +122,9 @@ test: deps
 	@$(MAKE) --no-print-directory all $(TEST_BIN) $(BUILD)/gencitizens
 	@BUILD=$(BUILD) tests/run.sh $(TEST_BIN)
 
-run: deps all $(BUILD)/gencitizens
+run: deps
+	@$(MAKE) --no-print-directory all $(BUILD)/gencitizens
+	@scripts/deps.sh demo
 	@BUILD=$(BUILD) scripts/demo.sh
 
 bench:

@@ -1,28 +1,70 @@
 #!/bin/sh
-# demo.sh: `make run`: a demo vault with synthetic citizens, served on loopback until Ctrl-C.
+# demo.sh: `make run`: a demo vault with synthetic citizens and a few agencies, served on loopback.
 set -eu
 BUILD=${BUILD:-build}
 DEMO=${DEMO_DIR:-$BUILD/demo}
 LISTEN=${LISTEN:-127.0.0.1:8443}
+URL=http://$LISTEN
+umask 077
 
+json() { sed -n "s/.*\"$1\": *\"\([^\"]*\)\".*/\1/p" | head -n 1; }
+post() { curl -sf -X POST "$URL$2" -H "Authorization: Bearer $1" -H 'Content-Type: application/json' -d "$3"; }
+
+fresh=0
 if [ ! -f "$DEMO/data/vault.db" ]; then
+	fresh=1
 	mkdir -p "$DEMO"
-	echo "demo: creating a vault in $DEMO/data (the key file sits beside it: a demo, not production)"
+	echo "demo: creating a vault in $DEMO/data (its key file sits beside it: a demo, not production)"
 	"$BUILD/vaultctl" init --data "$DEMO/data" >"$DEMO/init.json"
 	"$BUILD/gencitizens" 200 42 >"$DEMO/citizens.jsonl"
 	"$BUILD/vaultctl" import "$DEMO/citizens.jsonl" --data "$DEMO/data" --enrolments "$DEMO/enrolments.jsonl"
 fi
+
+"$BUILD/vaultd" --data "$DEMO/data" --listen "$LISTEN" 2>>"$DEMO/vaultd.log" &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; exit 0' INT TERM
+for i in $(seq 50); do curl -sf "$URL/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+
+if [ "$fresh" = 1 ]; then
+	admin=$(json admin_token <"$DEMO/init.json")
+	reg=$(post "$admin" /v1/agencies '{"name":"Công an phường (registrar)","roles":["registrar"]}')
+	hosp=$(post "$admin" /v1/agencies '{"name":"Bệnh viện Bạch Mai","roles":["consumer"]}')
+	hosp_id=$(echo "$hosp" | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
+	post "$admin" /v1/purposes "{\"agency_id\":\"$hosp_id\",\"code\":\"treatment\",\"description\":{\"vi\":\"Khám chữa bệnh\",\"en\":\"Medical treatment\"},\"legal_basis\":\"consent\",\"fields\":[\"full_name\",\"date_of_birth\",{\"name\":\"phone\",\"masked\":true},\"blood_type\",\"chronic_conditions\"],\"max_days\":365,\"retention_days\":30}" >/dev/null
+	officer=$(post "$admin" /v1/officers '{"name":"Privacy officer"}')
+	{
+		echo "ADMIN=$admin"
+		echo "REGISTRAR=$(echo "$reg" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')"
+		echo "HOSPITAL=$(echo "$hosp" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')"
+		echo "OFFICER_ID=$(echo "$officer" | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')"
+		echo "OFFICER_TOTP=$(echo "$officer" | sed -n 's/.*"totp_uri":"[^"]*secret=\([A-Z2-7]*\).*/\1/p')"
+	} >"$DEMO/tokens.env"
+fi
+. "$DEMO/tokens.env"
+nid=$(head -n 1 "$DEMO/citizens.jsonl" | sed 's/.*"national_id":"\([0-9]*\)".*/\1/')
+secret=$(head -n 1 "$DEMO/enrolments.jsonl" | sed 's/.*secret=\([A-Z2-7]*\).*/\1/')
+
 cat <<MSG
 
-vault:        $(sed -n 's/.*"vault_id": "\([0-9a-f]*\)".*/\1/p' "$DEMO/init.json")
-data:         $DEMO/data (synthetic citizens from $DEMO/citizens.jsonl)
-enrolments:   $DEMO/enrolments.jsonl (each citizen's TOTP enrolment URI)
+vaultd is serving $URL (log: $DEMO/vaultd.log). Tokens are in $DEMO/tokens.env (0600).
+  admin     $ADMIN
+  registrar $REGISTRAR
+  hospital  $HOSPITAL   (purpose "treatment", legal basis consent)
+The first synthetic citizen has national ID $nid; their TOTP secret is in $DEMO/enrolments.jsonl.
 
-try, in another terminal:
-  curl -s http://$LISTEN/healthz
-  $BUILD/vaultctl stats --data $DEMO/data
-  head -1 $DEMO/citizens.jsonl | sed 's/.*"national_id":"\([0-9]*\)".*/\1/' | $BUILD/vaultctl get --national-id-stdin --data $DEMO/data
+Try, in another terminal (. $DEMO/tokens.env first):
+  curl -s -XPOST $URL/v1/lookup -H "Authorization: Bearer \$HOSPITAL" -H 'Content-Type: application/json' \\
+       -d '{"national_id":"$nid","purpose":"treatment"}'                      # 403: no consent yet
+  curl -s -XPOST $URL/v1/consent-requests -H "Authorization: Bearer \$HOSPITAL" -H 'Content-Type: application/json' \\
+       -d '{"national_id":"$nid","purpose":"treatment","days":30}'
+  curl -s -XPOST $URL/v1/sessions -H 'Content-Type: application/json' \\
+       -d "{\"national_id\":\"$nid\",\"totp\":\"\$(oathtool --totp -b $secret)\"}"   # the citizen's session
+  curl -s $URL/v1/me/consent-requests -H "Authorization: Bearer <session token>"
+  curl -s -XPOST $URL/v1/me/consent-requests/<id>/approve -H "Authorization: Bearer <session token>" \\
+       -H 'Content-Type: application/json' -d "{\"totp\":\"\$(oathtool --totp -b $secret)\",\"fields\":[\"full_name\",\"phone\"]}"
+       # a fresh code: each code is accepted once, so wait for the next 30-second step
+  curl -s $URL/v1/checkpoint; curl -s $URL/metrics
 
-serving on http://$LISTEN (Ctrl-C stops; make run again reuses the vault; rm -rf $DEMO starts afresh)
+Ctrl-C stops it; make run again reuses the vault; rm -rf $DEMO starts afresh.
 MSG
-exec "$BUILD/vaultd" --data "$DEMO/data" --listen "$LISTEN"
+wait $pid

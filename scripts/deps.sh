@@ -7,11 +7,12 @@ PKGS="build-essential pkg-config libsodium-dev libsqlcipher-dev libmicrohttpd-de
 libjansson-dev liboath-dev libcmocka-dev libcurl4-openssl-dev"
 
 # Extra groups, selected by the caller: "sanitizer" (clang runtime for ASan/UBSan/LSan),
-# "bench" (wrk).
+# "bench" (wrk), "demo" (the curl and oathtool commands make run prints).
 for extra in "$@"; do
 	case "$extra" in
 	sanitizer) PKGS="$PKGS clang libclang-rt-14-dev" ;;
-	bench) PKGS="$PKGS wrk" ;;
+	bench) PKGS="$PKGS wrk curl" ;;
+	demo) PKGS="$PKGS curl oathtool" ;;
 	*) echo "deps.sh: unknown group '$extra'" >&2; exit 2 ;;
 	esac
 done
