@@ -4,6 +4,7 @@
 #   make SANITIZER=address test   the same under ASan + UBSan (clang), in build/address
 #   make run                 a demo vault with a small data set, served on 127.0.0.1:8443
 #   make bench               the benchmark (BENCH_CITIZENS=N for a small run)
+#   make fuzz                every libFuzzer target for FUZZ_SECONDS each (default 60), clang
 #   make install PREFIX=...  installs the two programs
 
 PREFIX ?= /usr/local
@@ -19,8 +20,13 @@ BUILD ?= build/address
 CC = clang
 OPT ?= -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 SAN_LDFLAGS = -fsanitize=address,undefined
+else ifeq ($(SANITIZER),fuzzer)
+BUILD ?= build/fuzzer
+CC = clang
+OPT ?= -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined,fuzzer-no-link -fno-sanitize-recover=undefined
+SAN_LDFLAGS = -fsanitize=address,undefined
 else
-$(error SANITIZER must be empty or 'address')
+$(error SANITIZER must be empty, 'address' or 'fuzzer')
 endif
 
 # Debian package that ships each pkg-config module, for the error message.
@@ -55,7 +61,7 @@ TEST_BIN = $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%) $(E2E_SRC:tests/e2e/%.c=$
 E2E_SUPPORT = $(BUILD)/obj/tests/e2e/harness.o
 TEST_SUPPORT = $(BUILD)/obj/tests/unit/support.o
 
-.PHONY: all test check-deps deps run bench install clean
+.PHONY: all test check-deps deps run bench install clean fuzz fuzz-targets
 .SECONDARY:
 all: check-deps $(BUILD)/vaultd $(BUILD)/vaultctl
 
@@ -131,6 +137,22 @@ bench:
 	@scripts/deps.sh bench
 	@$(MAKE) --no-print-directory all $(BUILD)/gencitizens
 	@BUILD=$(BUILD) BENCH_CITIZENS=$(BENCH_CITIZENS) bench/run.sh
+
+FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_SECONDS ?= 60
+
+$(BUILD)/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(BUILD)/libvaultd.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(LDFLAGS) $^ $(LIBS) -o $@
+
+fuzz-targets: $(FUZZ_BIN)
+
+fuzz:
+	@scripts/deps.sh sanitizer
+	@$(MAKE) --no-print-directory SANITIZER=fuzzer fuzz-targets
+	@tests/fuzz/run.sh $(FUZZ_SECONDS) build/fuzzer
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -383,32 +383,6 @@ static int idset_add(idset *s, const unsigned char *idx)
 	return 0;
 }
 
-/* One parsed import line: a national ID in secret memory and the fields object. */
-static int parse_line(const char *line, size_t n, char *nid, json_t **fields, util_err *err)
-{
-	json_error_t je;
-	json_t *doc;
-	const char *s;
-	size_t sl;
-
-	doc = json_loadb(line, n, JSON_REJECT_DUPLICATES, &je);
-	if (doc == NULL)
-		return util_fail(err, UTIL_EINVAL, "not valid JSON (column %d): %s", je.column,
-		    strstr(je.text, "'") ? "syntax error" : je.text);
-	if (json_unpack_ex(doc, &je, JSON_STRICT, "{s:s%, s:o}", "national_id", &s, &sl, "fields", fields) != 0) {
-		json_decref(doc);
-		return util_fail(err, UTIL_EINVAL, "must be {\"national_id\": string, \"fields\": object}");
-	}
-	if (sl != VAULT_NID_LEN) {
-		json_decref(doc);
-		return util_fail(err, UTIL_EINVAL, "national_id must be 12 digits");
-	}
-	memcpy(nid, s, VAULT_NID_LEN + 1);
-	json_incref(*fields);
-	json_decref(doc);
-	return 0;
-}
-
 static void progress(size_t done, size_t total, int tty)
 {
 	if (tty && total > 0)
@@ -470,7 +444,7 @@ static int cmd_import(ctl *c, args *a)
 			util_fail(&err, UTIL_EINVAL, "longer than %u bytes", IMPORT_LINE_MAX);
 			lrc = -1;
 		} else {
-			lrc = parse_line(line, (size_t)n, nid, &fields, &err);
+			lrc = vault_record_parse(line, (size_t)n, nid, &fields, &err);
 		}
 		if (lrc == 0)
 			lrc = vault_record_check(vault_catalog_of(v), nid, fields, &err);
@@ -551,7 +525,7 @@ static int cmd_import(ctl *c, args *a)
 				continue;
 			if (batch_n == 0 && vault_begin(v, &err) != 0)
 				goto report;
-			lrc = parse_line(line, (size_t)n, nid, &fields, &err);
+			lrc = vault_record_parse(line, (size_t)n, nid, &fields, &err);
 			sodium_memzero(line, (size_t)n);
 			if (lrc == 0)
 				lrc = vault_citizen_create(v, nid, fields, cid, enrol_fd >= 0 ? totp : NULL, &err);

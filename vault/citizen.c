@@ -207,6 +207,30 @@ out:
 	return ok ? 0 : -1;
 }
 
+int vault_record_parse(const char *line, size_t n, char *nid, json_t **fields, util_err *err)
+{
+	json_error_t je;
+	json_t *doc, *f = NULL;
+	const char *s = NULL;
+	size_t sl = 0;
+
+	doc = json_loadb(line, n, JSON_REJECT_DUPLICATES, &je);
+	if (doc == NULL)
+		return util_fail(err, UTIL_EINVAL, "not valid JSON (column %d)", je.column);
+	if (json_unpack_ex(doc, &je, JSON_STRICT, "{s:s%, s:o}", "national_id", &s, &sl, "fields", &f) != 0) {
+		json_decref(doc);
+		return util_fail(err, UTIL_EINVAL, "must be {\"national_id\": string, \"fields\": object}");
+	}
+	if (sl != VAULT_NID_LEN || memchr(s, '\0', sl) != NULL) {
+		json_decref(doc);
+		return util_fail(err, UTIL_EINVAL, "national_id must be 12 digits");
+	}
+	memcpy(nid, s, VAULT_NID_LEN + 1);
+	*fields = json_incref(f);
+	json_decref(doc);
+	return 0;
+}
+
 int vault_record_check(const vault_catalog *cat, const char *nid, const json_t *fields, util_err *err)
 {
 	if (nid == NULL || vault_nid_check(nid, strlen(nid), err) != 0)

@@ -169,6 +169,13 @@ int vault_bulk_end(vault *v, util_err *err) UTIL_WARN_UNUSED;
 int vault_citizen_create(vault *v, const char *nid, const json_t *fields, unsigned char cid[KEYS_CID_BYTES],
     unsigned char *totp, util_err *err) UTIL_WARN_UNUSED;
 
+/*
+ * Parses one import line, {"national_id": "<12 digits>", "fields": {...}} and nothing else,
+ * into nid (13 bytes, secret memory advised) and *fields (a new reference). The message of a
+ * refusal names the rule broken, never the line's content.
+ */
+int vault_record_parse(const char *line, size_t n, char *nid, json_t **fields, util_err *err) UTIL_WARN_UNUSED;
+
 /* Checks a would-be record (national ID and fields) without writing anything. */
 int vault_record_check(const vault_catalog *cat, const char *nid, const json_t *fields, util_err *err)
     UTIL_WARN_UNUSED;
