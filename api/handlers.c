@@ -910,6 +910,7 @@ static void h_audit(api_req *r)
 	int64_t from, to, after, limit, last = -1, count = 0;
 	sqlite3_stmt *s;
 	json_t *list;
+	int more = 0;
 
 	if (bad || (decision && strcmp(decision, "allow") != 0 && strcmp(decision, "deny") != 0)) {
 		api_problem(r, 400, "invalid_input", "a query argument is malformed");
@@ -940,25 +941,23 @@ static void h_audit(api_req *r)
 	if (action)
 		sqlite3_bind_text(s, 6, action, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 7, limit + 1);
+	/* limit + 1 rows are asked for: the extra one only says whether there is a next page */
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		json_t *e;
 
-		if (count == limit)
+		if (count == limit) {
+			more = 1;
 			break;
+		}
 		e = entry_view(sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1));
 		last = sqlite3_column_int64(s, 0);
 		if (e != NULL)
 			json_array_append_new(list, e);
 		count++;
 	}
-	{
-		int more = sqlite3_step(s) == SQLITE_ROW || count == limit;
-
-		sqlite3_reset(s);
-		officer_audit(r, "audit.query");
-		api_reply(r, 200, json_pack("{s:o, s:o}", "entries", list, "next",
-		                     more && last >= 0 ? json_integer(last) : json_null()));
-	}
+	sqlite3_reset(s);
+	officer_audit(r, "audit.query");
+	api_reply(r, 200, json_pack("{s:o, s:o}", "entries", list, "next", more ? json_integer(last) : json_null()));
 }
 
 static void h_audit_verify(api_req *r)
