@@ -57,7 +57,9 @@ LIB_SRC = $(wildcard util/*.c keys/*.c vault/*.c policy/*.c audit/*.c api/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/catalog_default.o
 TEST_SRC = $(wildcard tests/unit/test_*.c)
 E2E_SRC = $(wildcard tests/e2e/test_*.c)
-TEST_BIN = $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%) $(E2E_SRC:tests/e2e/%.c=$(BUILD)/tests/e2e_%)
+CRASH_SRC = $(wildcard tests/crash/test_*.c)
+TEST_BIN = $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%) $(E2E_SRC:tests/e2e/%.c=$(BUILD)/tests/e2e_%) \
+	$(CRASH_SRC:tests/crash/%.c=$(BUILD)/tests/crash_%)
 E2E_SUPPORT = $(BUILD)/obj/tests/e2e/harness.o
 TEST_SUPPORT = $(BUILD)/obj/tests/unit/support.o
 
@@ -115,6 +117,11 @@ $(BUILD)/gencitizens: bench/gencitizens.c | check-deps
 	$(Q)$(CC) -std=c17 $(OPT) $(WARN) $(HARDEN) $(LDFLAGS) $< -o $@
 
 $(BUILD)/tests/e2e_%: $(BUILD)/obj/tests/e2e/%.o $(E2E_SUPPORT) $(TEST_SUPPORT) $(BUILD)/libvaultd.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(LIBS) $(TEST_LIBS) -o $@
+
+$(BUILD)/tests/crash_%: $(BUILD)/obj/tests/crash/%.o $(E2E_SUPPORT) $(TEST_SUPPORT) $(BUILD)/libvaultd.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(LIBS) $(TEST_LIBS) -o $@

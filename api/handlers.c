@@ -47,6 +47,15 @@ static void reply_err(api_req *r, const util_err *err)
 	case UTIL_EDENIED:
 		api_problem(r, 403, "forbidden", "this caller may not do that");
 		break;
+	case UTIL_ENOSPC:
+		api_problem(r, 503, "storage_full", "the vault's disk is full: nothing was written");
+		break;
+	case UTIL_EIO:
+		api_problem(r, 503, "storage_unavailable", "the vault's storage cannot be written: nothing was written");
+		break;
+	case UTIL_EBUSY:
+		api_problem(r, 503, "busy", "the vault is busy: try again");
+		break;
 	default:
 		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"request failed\",\"code\":\"%s\"}\n", util_code_name(err->code));
 		api_problem(r, 500, "internal", "the request could not be completed");

@@ -935,9 +935,13 @@ int vault_lock(const char *dir, int exclusive, int *fd, util_err *err)
 	if (util_path_join(path, sizeof path, dir, VAULT_LOCK) != 0)
 		return util_fail(err, UTIL_EINVAL, "data directory path too long");
 	f = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (f < 0)
-		return util_fail(err, errno == ENOENT ? UTIL_ENOTFOUND : UTIL_EIO, "no vault in %s: %s", dir,
-		    strerror(errno));
+	if (f < 0) {
+		int e = errno;
+
+		if (e == ENOENT)
+			return util_fail(err, UTIL_ENOTFOUND, "no vault in %s", dir);
+		return util_fail(err, UTIL_EIO, "cannot open the vault's lock file in %s: %s", dir, strerror(e));
+	}
 	if (flock(f, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0) {
 		close(f);
 		return util_fail(err, UTIL_EBUSY, "the vault in %s is in use%s", dir,
