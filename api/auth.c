@@ -83,7 +83,7 @@ int api_authenticate(api_req *r)
 	size_t n;
 	int rc;
 
-	if (h == NULL || strncmp(h, "Bearer ", 7) != 0)
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0) /* the scheme is case-insensitive (RFC 9110) */
 		return unauthorized(r);
 	tok = h + 7;
 	n = strlen(tok);

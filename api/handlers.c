@@ -264,16 +264,17 @@ static void h_agency_create(api_req *r)
 	json_array_foreach(roles, i, e) {
 		const char *s = json_string_value(e);
 
-		if (s != NULL && strcmp(s, "registrar") == 0)
-			bits |= POLICY_ROLE_REGISTRAR;
-		else if (s != NULL && strcmp(s, "consumer") == 0)
-			bits |= POLICY_ROLE_CONSUMER;
-		else if (s != NULL && strcmp(s, "emergency") == 0)
-			bits |= POLICY_ROLE_EMERGENCY;
-		else {
-			api_problem(r, 400, "invalid_input", "roles must list registrar, consumer and/or emergency");
+		unsigned bit = s == NULL                     ? 0
+		               : strcmp(s, "registrar") == 0 ? POLICY_ROLE_REGISTRAR
+		               : strcmp(s, "consumer") == 0  ? POLICY_ROLE_CONSUMER
+		               : strcmp(s, "emergency") == 0 ? POLICY_ROLE_EMERGENCY
+		                                             : 0;
+
+		if (bit == 0 || (bits & bit) != 0) {
+			api_problem(r, 400, "invalid_input", "roles must list registrar, consumer and/or emergency, once each");
 			return;
 		}
+		bits |= bit;
 	}
 	if (vault_sql_begin(r->v, &mine, &err) != 0) {
 		reply_err(r, &err);
@@ -733,6 +734,7 @@ static void h_me_approve(api_req *r)
 	char consent[POLICY_ID_MAX + 1];
 	size_t n;
 	util_err err;
+	int mine, ok;
 
 	if (api_unpack(r, "{s:s, s?o, s?I}", "totp", &code, "fields", &fields, "use_limit", &limit) != 0 ||
 	    name_list(r, fields, names, &n) != 0)
@@ -741,9 +743,21 @@ static void h_me_approve(api_req *r)
 		api_problem(r, 400, "invalid_input", "use_limit must be 0..1000000");
 		return;
 	}
-	if (api_totp_citizen(r, r->caller.cid, code) != 0)
+	/* one transaction: an approval that fails gives the code back; a wrong code's failure stays counted */
+	if (vault_sql_begin(r->v, &mine, &err) != 0) {
+		reply_err(r, &err);
 		return;
-	if (policy_request_approve(r->v, r->caller.cid, r->params[0], names, n, limit, consent, &receipt, &err) != 0) {
+	}
+	if (api_totp_citizen(r, r->caller.cid, code) != 0) {
+		if (vault_sql_end(r->v, mine, 1, &err) != 0) /* keep the failure counted; the 401 is sent */
+			fprintf(stderr, "{\"level\":\"error\",\"msg\":\"commit\",\"code\":\"%s\"}\n",
+			    util_code_name(err.code));
+		return;
+	}
+	ok = policy_request_approve(r->v, r->caller.cid, r->params[0], names, n, limit, consent, &receipt, &err) == 0;
+	if (vault_sql_end(r->v, mine, ok, &err) != 0) {
+		if (ok)
+			json_decref(receipt);
 		reply_err(r, &err);
 		return;
 	}
@@ -822,6 +836,28 @@ static json_t *entry_view(const char *text, size_t n)
 	return o;
 }
 
+/* Adds who and why in words: the agency's name, the purpose's code and description. */
+static void name_entry(vault *v, json_t *e)
+{
+	const char *agency = json_string_value(json_object_get(e, "agency"));
+	const char *purpose = json_string_value(json_object_get(e, "purpose"));
+	char name[POLICY_NAME_MAX + 1];
+	policy_agency a;
+	sqlite3_stmt *s;
+
+	if (agency != NULL && policy_agency_get(v, agency, &a, name, NULL) == 0)
+		json_object_set_new(e, "agency_name", json_string(name));
+	if (purpose != NULL &&
+	    (s = vault_sql_stmt(v, "SELECT code, desc_vi, desc_en FROM purposes WHERE id = ?1", NULL)) != NULL) {
+		sqlite3_bind_text(s, 1, purpose, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			json_object_set_new(e, "purpose_description",
+			    json_pack("{s:s, s:s, s:s}", "code", sqlite3_column_text(s, 0), "vi", sqlite3_column_text(s, 1), "en",
+			        sqlite3_column_text(s, 2)));
+		sqlite3_reset(s);
+	}
+}
+
 static void h_me_access_log(api_req *r)
 {
 	sqlite3_stmt *s = vault_sql_stmt(r->v, "SELECT entry FROM audit_entries WHERE cid = ?1 AND action IN"
@@ -841,6 +877,7 @@ static void h_me_access_log(api_req *r)
 
 		if (e != NULL) {
 			json_object_del(e, "citizen");
+			name_entry(r->v, e);
 			json_array_insert_new(list, 0, e); /* oldest first */
 		}
 	}
