@@ -370,9 +370,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		r->t0 = util_mono_ns();
 		r->route_index = -1;
 		*state = r;
-		/* a declared size over the limit is refused before a byte of it is read */
-		if (cl != NULL && strtoull(cl, NULL, 10) > API_BODY_MAX)
+		/* a declared size over the limit is refused at once, before a byte of the body is read */
+		if (cl != NULL && strtoull(cl, NULL, 10) > API_BODY_MAX) {
 			r->overflow = 1;
+			route(r);
+			if (!r->replied)
+				api_problem(r, 413, "body_too_large", "the body is larger than 64 KiB");
+			access_log(r);
+		}
+		return MHD_YES;
+	}
+	if (r->replied) {
+		*upload_size = 0; /* answered already: whatever still arrives is dropped */
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {
@@ -393,10 +402,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	if (!r->replied) {
-		dispatch(r);
-		access_log(r);
-	}
+	dispatch(r);
+	access_log(r);
 	return MHD_YES;
 }
 

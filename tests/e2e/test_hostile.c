@@ -1,0 +1,601 @@
+/* test_hostile.c: hostile input as a table of cases, then slowloris, a connection flood, memory. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../../util/util.h"
+#include "harness.h"
+
+/*
+ * Every case is one request with the expected status and problem code ("-" when the answer
+ * comes from libmicrohttpd itself, before vaultd sees the request, and is not problem+json).
+ * Callers: 0 none, 1 admin, 2 registrar, 3 consumer, 4 citizen, 5 a suspended agency.
+ * A raw case sends its bytes as they are, for what curl would not send.
+ */
+typedef struct hcase {
+	const char *name;
+	const char *method, *path;
+	int caller;
+	const char *ctype; /* NULL: application/json when there is a body */
+	const char *body;  /* "@big", "@deep17", "@deep16", "@longnid", ... are built at run time */
+	long status;
+	const char *code;
+	int raw;
+} hcase;
+
+#define J "application/json"
+
+static const hcase cases[] = {
+	/* JSON that is not JSON, or not an object */
+	{"truncated JSON", "POST", "/v1/lookup", 3, NULL, "{\"national_id\":", 400, "invalid_json", 0},
+	{"an array", "POST", "/v1/lookup", 3, NULL, "[]", 400, "invalid_json", 0},
+	{"a string", "POST", "/v1/lookup", 3, NULL, "\"x\"", 400, "invalid_json", 0},
+	{"null", "POST", "/v1/lookup", 3, NULL, "null", 400, "invalid_json", 0},
+	{"an empty body", "POST", "/v1/lookup", 3, J, "", 400, "invalid_json", 0},
+	{"trailing garbage", "POST", "/v1/lookup", 3, NULL, "{} {}", 400, "invalid_json", 0},
+	{"a byte-order mark", "POST", "/v1/lookup", 3, NULL, "\xef\xbb\xbf{}", 400, "invalid_json", 0},
+	{"duplicate keys", "POST", "/v1/lookup", 3, NULL,
+	    "{\"national_id\":\"001090012345\",\"national_id\":\"079195001122\",\"purpose\":\"care\"}", 400, "invalid_json",
+	    0},
+	{"invalid UTF-8", "POST", "/v1/lookup", 3, NULL, "{\"national_id\":\"\xc3\x28\",\"purpose\":\"care\"}", 400,
+	    "invalid_json", 0},
+	{"an escaped NUL", "POST", "/v1/lookup", 3, NULL, "{\"national_id\":\"0010900\\u000012345\",\"purpose\":\"care\"}",
+	    400, "invalid_json", 0},
+	{"a raw NUL byte", "POST", "/v1/lookup", 3, NULL, "@rawnul", 400, "invalid_json", 0},
+	{"a huge real", "POST", "/v1/consent-requests", 3, NULL,
+	    "{\"national_id\":\"001090012345\",\"purpose\":\"care\",\"days\":1e999}", 400, "invalid_json", 0},
+	{"a huge integer", "POST", "/v1/consent-requests", 3, NULL,
+	    "{\"national_id\":\"001090012345\",\"purpose\":\"care\",\"days\":123456789012345678901234567890}", 400,
+	    "invalid_json", 0},
+	/* shape and types */
+	{"a number for a string", "POST", "/v1/lookup", 3, NULL, "{\"national_id\":1090012345,\"purpose\":\"care\"}", 400,
+	    "invalid_input", 0},
+	{"an array for a string", "POST", "/v1/lookup", 3, NULL, "{\"national_id\":\"001090012345\",\"purpose\":[]}", 400,
+	    "invalid_input", 0},
+	{"fields a string", "POST", "/v1/lookup", 3, NULL,
+	    "{\"national_id\":\"001090012345\",\"purpose\":\"care\",\"fields\":\"phone\"}", 400, "invalid_input", 0},
+	{"fields of numbers", "POST", "/v1/lookup", 3, NULL,
+	    "{\"national_id\":\"001090012345\",\"purpose\":\"care\",\"fields\":[1,2]}", 400, "invalid_input", 0},
+	{"an unknown key", "POST", "/v1/lookup", 3, NULL,
+	    "{\"national_id\":\"001090012345\",\"purpose\":\"care\",\"why\":\"because\"}", 400, "invalid_input", 0},
+	{"a missing key", "POST", "/v1/lookup", 3, NULL, "{\"purpose\":\"care\"}", 400, "invalid_input", 0},
+	{"an unknown field name", "POST", "/v1/lookup", 3, NULL,
+	    "{\"national_id\":\"001090012345\",\"purpose\":\"care\",\"fields\":[\"password\"]}", 400, "invalid_input", 0},
+	{"65 fields", "POST", "/v1/lookup", 3, NULL, "@65fields", 400, "invalid_input", 0},
+	{"a justification of 501 bytes", "POST", "/v1/lookup", 3, NULL, "@longjust", 400, "invalid_input", 0},
+	{"negative days", "POST", "/v1/consent-requests", 3, NULL,
+	    "{\"national_id\":\"001090012345\",\"purpose\":\"care\",\"days\":-1}", 400, "invalid_input", 0},
+	{"days beyond the purpose", "POST", "/v1/consent-requests", 3, NULL,
+	    "{\"national_id\":\"001090012345\",\"purpose\":\"care\",\"days\":31}", 400, "invalid_input", 0},
+	/* sizes and depth */
+	{"a body over 64 KiB", "POST", "/v1/lookup", 3, NULL, "@big", 413, "body_too_large", 0},
+	{"a declared length over 64 KiB", "POST", "/v1/lookup", 3, NULL, "@declared", 413, "body_too_large", 1},
+	{"17 levels of nesting", "POST", "/v1/lookup", 3, NULL, "@deep17", 400, "nesting_too_deep", 0},
+	{"16 levels of nesting", "POST", "/v1/lookup", 3, NULL, "@deep16", 400, "invalid_input", 0},
+	{"deep nesting inside a string", "POST", "/v1/lookup", 3, NULL, "@deepstring", 400, "invalid_input", 0},
+	{"a national ID of 1000 digits", "POST", "/v1/lookup", 3, NULL, "@longnid", 400, "invalid_input", 0},
+	/* national IDs */
+	{"a national ID of 11 digits", "POST", "/v1/lookup", 3, NULL, "{\"national_id\":\"00109001234\",\"purpose\":\"care\"}",
+	    400, "invalid_input", 0},
+	{"a national ID with a letter", "POST", "/v1/lookup", 3, NULL,
+	    "{\"national_id\":\"00109001234a\",\"purpose\":\"care\"}", 400, "invalid_input", 0},
+	{"an unknown province", "POST", "/v1/lookup", 3, NULL, "{\"national_id\":\"003090012345\",\"purpose\":\"care\"}",
+	    400, "invalid_input", 0},
+	{"a birth year in the future", "POST", "/v1/lookup", 3, NULL,
+	    "{\"national_id\":\"001299012345\",\"purpose\":\"care\"}", 400, "invalid_input", 0},
+	{"SQL in a national ID", "POST", "/v1/lookup", 3, NULL,
+	    "{\"national_id\":\"0' OR '1'='1\",\"purpose\":\"care\"}", 400, "invalid_input", 0},
+	{"SQL in a purpose code", "POST", "/v1/lookup", 3, NULL,
+	    "{\"national_id\":\"001090012345\",\"purpose\":\"care'; DROP TABLE citizens;--\"}", 403, "not_permitted", 0},
+	{"SQL in an agency name", "POST", "/v1/agencies", 1, NULL,
+	    "{\"name\":\"x'); DROP TABLE agencies;--\",\"roles\":[\"consumer\"]}", 201, NULL, 0},
+	{"SQL in a field value", "POST", "/v1/citizens", 2, NULL,
+	    "{\"national_id\":\"048201000777\",\"fields\":{\"full_name\":\"Robert'); DROP TABLE citizens;--\"}}", 201, NULL,
+	    0},
+	/* records */
+	{"a date that does not exist", "POST", "/v1/citizens", 2, NULL,
+	    "{\"national_id\":\"048201000778\",\"fields\":{\"date_of_birth\":\"2023-02-29\"}}", 400, "invalid_input", 0},
+	{"a value outside an enum", "POST", "/v1/citizens", 2, NULL,
+	    "{\"national_id\":\"048201000778\",\"fields\":{\"blood_type\":\"C+\"}}", 400, "invalid_input", 0},
+	{"an unknown record field", "POST", "/v1/citizens", 2, NULL,
+	    "{\"national_id\":\"048201000778\",\"fields\":{\"shoe_size\":\"42\"}}", 400, "invalid_input", 0},
+	{"the national ID among the fields", "POST", "/v1/citizens", 2, NULL,
+	    "{\"national_id\":\"048201000778\",\"fields\":{\"national_id\":\"048201000778\"}}", 400, "invalid_input", 0},
+	{"a control character in a value", "POST", "/v1/citizens", 2, NULL,
+	    "{\"national_id\":\"048201000778\",\"fields\":{\"full_name\":\"a\\tb\"}}", 400, "invalid_input", 0},
+	{"a name over its bound", "POST", "/v1/citizens", 2, NULL, "@longname", 400, "invalid_input", 0},
+	{"an income that is a string", "POST", "/v1/citizens", 2, NULL,
+	    "{\"national_id\":\"048201000778\",\"fields\":{\"annual_income\":\"100\"}}", 400, "invalid_input", 0},
+	{"the same citizen twice", "POST", "/v1/citizens", 2, NULL, "{\"national_id\":\"001090012345\",\"fields\":{}}", 409,
+	    "conflict", 0},
+	/* the registry */
+	{"an agency with no roles", "POST", "/v1/agencies", 1, NULL, "{\"name\":\"x\",\"roles\":[]}", 400, "invalid_input",
+	    0},
+	{"an agency with an unknown role", "POST", "/v1/agencies", 1, NULL, "{\"name\":\"x\",\"roles\":[\"god\"]}", 400,
+	    "invalid_input", 0},
+	{"an agency with an empty name", "POST", "/v1/agencies", 1, NULL, "{\"name\":\"\",\"roles\":[\"consumer\"]}", 400,
+	    "invalid_input", 0},
+	{"a purpose with an unknown basis", "POST", "/v1/purposes", 1, NULL, "@purpose:basis", 400, "invalid_input", 0},
+	{"a purpose masking a field with no mask", "POST", "/v1/purposes", 1, NULL, "@purpose:mask", 400, "invalid_input",
+	    0},
+	{"a purpose with no fields", "POST", "/v1/purposes", 1, NULL, "@purpose:nofields", 400, "invalid_input", 0},
+	{"a legal obligation without a reference", "POST", "/v1/purposes", 1, NULL, "@purpose:noref", 400,
+	    "invalid_input", 0},
+	{"a purpose of zero days", "POST", "/v1/purposes", 1, NULL, "@purpose:zerodays", 400, "invalid_input", 0},
+	/* sessions and TOTP */
+	{"a session for both kinds", "POST", "/v1/sessions", 0, NULL,
+	    "{\"national_id\":\"001090012345\",\"officer_id\":\"of_1\",\"totp\":\"123456\"}", 400, "invalid_input", 0},
+	{"a session for neither", "POST", "/v1/sessions", 0, NULL, "{\"totp\":\"123456\"}", 400, "invalid_input", 0},
+	{"a TOTP code of letters", "POST", "/v1/sessions", 0, NULL, "{\"national_id\":\"079195009999\",\"totp\":\"abcdef\"}",
+	    401, "invalid_totp", 0},
+	{"a TOTP code of 7 digits", "POST", "/v1/sessions", 0, NULL,
+	    "{\"national_id\":\"079195009998\",\"totp\":\"1234567\"}", 401, "invalid_totp", 0},
+	/* credentials */
+	{"no token", "POST", "/v1/lookup", 0, NULL, "{}", 401, "unauthorized", 0},
+	{"a Basic header", "GET", "/v1/me", 0, NULL, "@auth:Basic dXNlcjpwYXNz", 401, "unauthorized", 1},
+	{"Bearer and nothing", "GET", "/v1/me", 0, NULL, "@auth:Bearer ", 401, "unauthorized", 1},
+	{"an overlong token", "GET", "/v1/me", 0, NULL, "@auth:longtoken", 401, "unauthorized", 1},
+	{"a token of another kind's prefix", "GET", "/v1/me", 0, NULL, "@auth:swapped", 401, "unauthorized", 1},
+	{"a suspended agency's token", "POST", "/v1/lookup", 5, NULL,
+	    "{\"national_id\":\"001090012345\",\"purpose\":\"care\"}", 401, "unauthorized", 0},
+	{"the wrong kind of caller", "POST", "/v1/agencies", 3, NULL, "{\"name\":\"x\",\"roles\":[\"consumer\"]}", 403,
+	    "forbidden", 0},
+	/* content types and methods */
+	{"text/plain", "POST", "/v1/lookup", 3, "text/plain", "{}", 415, "unsupported_media_type", 0},
+	{"no content type", "POST", "/v1/lookup", 3, "", "{}", 415, "unsupported_media_type", 0},
+	{"application/jsonx", "POST", "/v1/lookup", 3, "application/jsonx", "{}", 415, "unsupported_media_type", 0},
+	{"json with a charset", "POST", "/v1/lookup", 3, "application/json; charset=utf-8",
+	    "{\"national_id\":\"079195001122\",\"purpose\":\"care\"}", 403, "not_permitted", 0},
+	{"a body on a GET", "GET", "/v1/keys", 0, NULL, "{}", 400, "invalid_input", 0},
+	{"PUT on lookup", "PUT", "/v1/lookup", 3, NULL, "{}", 405, "method_not_allowed", 0},
+	{"DELETE on healthz", "DELETE", "/healthz", 0, NULL, NULL, 405, "method_not_allowed", 0},
+	{"an unknown route", "GET", "/v2/everything", 0, NULL, NULL, 404, "not_found", 0},
+	/* paths */
+	{"traversal, encoded", "GET", "/v1/consent-requests/..%2F..%2Fetc%2Fpasswd", 3, NULL, NULL, 404, "not_found", 0},
+	{"traversal, raw", "GET", "@raw:GET /v1/consent-requests/../../../etc/passwd HTTP/1.1", 3, NULL, NULL, 404,
+	    "not_found", 1},
+	{"an id of 1000 characters", "GET", "@longid", 3, NULL, NULL, 404, "not_found", 0},
+	{"an id with an encoded NUL", "GET", "/v1/consent-requests/cr_1%00x", 3, NULL, NULL, 404, "not_found", 0},
+	{"an id with quotes", "GET", "/v1/consent-requests/cr_'or'1'='1", 3, NULL, NULL, 404, "not_found", 0},
+	{"a proof of a sequence that is a word", "GET", "/v1/me/access-log/abc/proof", 4, NULL, NULL, 404, "not_found", 0},
+	{"a proof of someone else's entry", "GET", "/v1/me/access-log/0/proof", 4, NULL, NULL, 404, "not_found", 0},
+	/* query arguments */
+	{"a consistency from 0", "GET", "/v1/checkpoint/consistency?from=0&to=1", 0, NULL, NULL, 400, "invalid_input", 0},
+	{"a consistency backwards", "GET", "/v1/checkpoint/consistency?from=3&to=2", 0, NULL, NULL, 400, "invalid_input",
+	    0},
+	{"a consistency beyond the log", "GET", "/v1/checkpoint/consistency?from=1&to=99999999", 0, NULL, NULL, 400,
+	    "invalid_input", 0},
+	{"a consistency that is not a number", "GET", "/v1/checkpoint/consistency?from=1&to=x", 0, NULL, NULL, 400,
+	    "invalid_input", 0},
+	/* HTTP itself: answered by libmicrohttpd before vaultd sees anything */
+	{"a header line of 40 KiB", "GET", "@raw:longheader", 0, NULL, NULL, 431, "-", 1},
+	{"2000 headers", "GET", "@raw:manyheaders", 0, NULL, NULL, 431, "-", 1},
+	{"a request line that is not HTTP", "GET", "@raw:HELLO THERE", 0, NULL, NULL, 400, "-", 1},
+};
+
+typedef struct ctx {
+	e2e_server s;
+	char tokens[6][128];
+} ctx;
+
+static int setup(void **state)
+{
+	ctx *c = calloc(1, sizeof *c);
+	e2e_resp r;
+	char id[64], code[7], *uri;
+	int64_t last = 0;
+	const char *reg[] = {"registrar"}, *con[] = {"consumer"};
+
+	/* under ASan, freed memory waits in a quarantine that would read as growth: keep it small */
+	setenv("ASAN_OPTIONS", "quarantine_size_mb=1", 0);
+	assert_int_equal(e2e_start(&c->s), 0);
+	snprintf(c->tokens[1], sizeof c->tokens[1], "%s", c->s.admin_token);
+	E2E_CALL(&c->s, 201, "POST", "/v1/agencies", c->tokens[1], e2e_body_agency("R", reg, 1), &r);
+	snprintf(c->tokens[2], 128, "%s", e2e_jstr(r.json, "token"));
+	e2e_resp_free(&r);
+	E2E_CALL(&c->s, 201, "POST", "/v1/agencies", c->tokens[1], e2e_body_agency("C", con, 1), &r);
+	snprintf(c->tokens[3], 128, "%s", e2e_jstr(r.json, "token"));
+	snprintf(id, sizeof id, "%s", e2e_jstr(r.json, "id"));
+	e2e_resp_free(&r);
+	E2E_CALL(&c->s, 201, "POST", "/v1/purposes", c->tokens[1],
+	    e2e_body_purpose(id, "care", "Care", "consent", NULL, e2e_strings("full_name", "phone", NULL), 30, 30), &r);
+	e2e_resp_free(&r);
+	E2E_CALL(&c->s, 201, "POST", "/v1/agencies", c->tokens[1], e2e_body_agency("S", con, 1), &r);
+	snprintf(c->tokens[5], 128, "%s", e2e_jstr(r.json, "token"));
+	snprintf(id, sizeof id, "/v1/agencies/%s/suspend", e2e_jstr(r.json, "id"));
+	e2e_resp_free(&r);
+	E2E_CALL(&c->s, 200, "POST", id, c->tokens[1], NULL, &r);
+	e2e_resp_free(&r);
+	E2E_CALL(&c->s, 201, "POST", "/v1/citizens", c->tokens[2],
+	    e2e_body_citizen("001090012345", json_pack("{s:s}", "full_name", "Nguyễn Văn Thử")), &r);
+	uri = e2e_jdup(r.json, "totp_uri");
+	e2e_resp_free(&r);
+	e2e_totp_fresh(uri, &last, code);
+	E2E_CALL(&c->s, 201, "POST", "/v1/sessions", NULL, e2e_body_citizen_login("001090012345", code), &r);
+	snprintf(c->tokens[4], 128, "%s", e2e_jstr(r.json, "token"));
+	e2e_resp_free(&r);
+	free(uri);
+	*state = c;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	ctx *c = *state;
+
+	e2e_stop(&c->s);
+	free(c);
+	return 0;
+}
+
+/* ---- raw HTTP over a socket ---- */
+
+static int dial(uint16_t port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+	struct timeval tv = {5, 0};
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Sends req and reads the answer: its status, and its body into out (cap bytes). */
+static long raw(uint16_t port, const char *req, size_t n, char *out, size_t cap)
+{
+	size_t got = 0;
+	ssize_t k;
+	long status = -1;
+	int fd = dial(port);
+
+	if (fd < 0)
+		return -1;
+	while (n > 0 && (k = write(fd, req, n)) > 0) {
+		req += k;
+		n -= (size_t)k;
+	}
+	while (got + 1 < cap && (k = read(fd, out + got, cap - 1 - got)) > 0) {
+		got += (size_t)k;
+		out[got] = '\0';
+		if (strstr(out, "\r\n\r\n") != NULL && strstr(out, "Content-Length: 0") == NULL) {
+			char *cl = strcasestr(out, "Content-Length: ");
+			char *body = strstr(out, "\r\n\r\n") + 4;
+
+			if (cl != NULL && (size_t)(out + got - body) >= strtoul(cl + 16, NULL, 10))
+				break;
+		}
+	}
+	out[got] = '\0';
+	close(fd);
+	if (sscanf(out, "HTTP/1.%*d %ld", &status) != 1)
+		return -1;
+	return status;
+}
+
+/* The body of the case, built when it is too large or too odd to write inline. */
+static char *make_body(const hcase *k, size_t *n)
+{
+	const char *b = k->body;
+	char *out;
+	size_t i;
+
+	if (b == NULL) {
+		*n = 0;
+		return NULL;
+	}
+	if (b[0] != '@') {
+		*n = strlen(b);
+		return strdup(b);
+	}
+	out = calloc(1, 80 * 1024);
+	if (strcmp(b, "@big") == 0) {
+		memset(out, ' ', 70 * 1024);
+		out[0] = '{';
+		out[70 * 1024 - 1] = '}';
+		*n = 70 * 1024;
+		return out;
+	}
+	if (strcmp(b, "@deep17") == 0 || strcmp(b, "@deep16") == 0) {
+		int d = b[6] == '7' ? 17 : 16, o = 0;
+
+		for (i = 0; i < (size_t)d - 1; i++)
+			o += sprintf(out + o, "{\"a\":");
+		o += sprintf(out + o, "{}");
+		for (i = 0; i < (size_t)d - 1; i++)
+			out[o++] = '}';
+		*n = (size_t)o;
+		return out;
+	}
+	if (strcmp(b, "@deepstring") == 0) {
+		int o = sprintf(out, "{\"national_id\":\"");
+
+		for (i = 0; i < 100; i++)
+			out[o++] = '[';
+		o += sprintf(out + o, "\",\"purpose\":\"care\"}");
+		*n = (size_t)o;
+		return out;
+	}
+	if (strcmp(b, "@rawnul") == 0) {
+		memcpy(out, "{\"national_id\":\"00109\0012345\",\"purpose\":\"care\"}", 46);
+		*n = 46;
+		return out;
+	}
+	if (strcmp(b, "@longnid") == 0 || strcmp(b, "@longname") == 0 || strcmp(b, "@longjust") == 0) {
+		char *p = out + sprintf(out, "%s",
+		                    b[5] == 'n' && b[6] == 'i' ? "{\"national_id\":\""
+		                    : b[5] == 'n'              ? "{\"national_id\":\"048201000779\",\"fields\":{\"full_name\":\""
+		                                               : "{\"national_id\":\"001090012345\",\"purpose\":\"care\","
+		                                                 "\"justification\":\"");
+		size_t len = b[5] == 'j' ? 501 : b[6] == 'i' ? 1000 : 101;
+
+		memset(p, b[6] == 'i' ? '1' : 'a', len);
+		sprintf(p + len, "%s", b[5] == 'n' && b[6] == 'i' ? "\",\"purpose\":\"care\"}" : b[5] == 'n' ? "\"}}" : "\"}");
+		*n = strlen(out);
+		return out;
+	}
+	if (strcmp(b, "@65fields") == 0) {
+		int o = sprintf(out, "{\"national_id\":\"001090012345\",\"purpose\":\"care\",\"fields\":[");
+
+		for (i = 0; i < 65; i++)
+			o += sprintf(out + o, "%s\"phone\"", i ? "," : "");
+		o += sprintf(out + o, "]}");
+		*n = (size_t)o;
+		return out;
+	}
+	if (strncmp(b, "@purpose:", 9) == 0) {
+		const char *what = b + 9;
+
+		sprintf(out,
+		    "{\"agency_id\":\"ag_0000000000000000\",\"code\":\"p\",\"description\":{\"vi\":\"a\",\"en\":\"b\"},"
+		    "\"legal_basis\":\"%s\",\"fields\":%s,\"max_days\":%d,\"retention_days\":1}",
+		    strcmp(what, "basis") == 0 ? "whim" : strcmp(what, "noref") == 0 ? "legal_obligation" : "consent",
+		    strcmp(what, "mask") == 0 ? "[{\"name\":\"religion\",\"masked\":true}]"
+		    : strcmp(what, "nofields") == 0 ? "[]"
+		                                    : "[\"full_name\"]",
+		    strcmp(what, "zerodays") == 0 ? 0 : 5);
+		*n = strlen(out);
+		return out;
+	}
+	free(out);
+	*n = strlen(b);
+	return strdup(b);
+}
+
+/* Runs a raw case: builds its request bytes and sends them. */
+static long run_raw(ctx *c, const hcase *k, char *resp, size_t cap)
+{
+	char *req = calloc(1, 256 * 1024);
+	size_t n = 0, i;
+	long st;
+
+	if (strcmp(k->body ? k->body : "", "@declared") == 0) {
+		n = (size_t)sprintf(req, "POST /v1/lookup HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+		                         "Content-Type: application/json\r\nContent-Length: 999999999\r\n\r\n{}",
+		    c->tokens[3]);
+	} else if (k->body != NULL && strncmp(k->body, "@auth:", 6) == 0) {
+		const char *a = k->body + 6;
+		char tok[300];
+
+		if (strcmp(a, "longtoken") == 0) {
+			strcpy(tok, "Bearer vk_admin_");
+			memset(tok + 16, 'A', 250);
+			tok[266] = '\0';
+		} else if (strcmp(a, "swapped") == 0) {
+			/* a citizen's session token relabelled as an admin token */
+			snprintf(tok, sizeof tok, "Bearer vk_admin_%s", strchr(c->tokens[4] + 3, '_') + 1);
+		} else {
+			snprintf(tok, sizeof tok, "%s", a);
+		}
+		n = (size_t)sprintf(req, "GET /v1/me HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\n\r\n", tok);
+	} else if (strcmp(k->path, "@raw:longheader") == 0) {
+		n = (size_t)sprintf(req, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Long: ");
+		memset(req + n, 'x', 40 * 1024);
+		n += 40 * 1024;
+		n += (size_t)sprintf(req + n, "\r\n\r\n");
+	} else if (strcmp(k->path, "@raw:manyheaders") == 0) {
+		n = (size_t)sprintf(req, "GET /healthz HTTP/1.1\r\nHost: x\r\n");
+		for (i = 0; i < 2000; i++)
+			n += (size_t)sprintf(req + n, "X-H%zu: %zu\r\n", i, i);
+		n += (size_t)sprintf(req + n, "\r\n");
+	} else {
+		n = (size_t)sprintf(req, "%s\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n", k->path + 5,
+		    c->tokens[k->caller]);
+	}
+	st = raw(c->s.port, req, n, resp, cap);
+	free(req);
+	return st;
+}
+
+static void run_case(ctx *c, const hcase *k, int *failures)
+{
+	char *resp = calloc(1, 64 * 1024), why[256] = "";
+	long st;
+
+	if (k->raw) {
+		st = run_raw(c, k, resp, 64 * 1024);
+		if (st != k->status && !(k->status == 431 && st == 413))
+			snprintf(why, sizeof why, "status %ld, want %ld", st, k->status);
+		else if (strcmp(k->code, "-") != 0 && strstr(resp, k->code) == NULL)
+			snprintf(why, sizeof why, "no code %s in the answer", k->code);
+	} else {
+		e2e_resp r;
+		size_t n;
+		char *body = make_body(k, &n), path[1100];
+		const char *ct = k->ctype ? (k->ctype[0] ? k->ctype : NULL) : (body ? J : NULL);
+
+		if (strcmp(k->path, "@longid") == 0) {
+			strcpy(path, "/v1/consent-requests/");
+			memset(path + strlen(path), 'a', 1000);
+			path[21 + 1000] = '\0';
+		} else {
+			snprintf(path, sizeof path, "%s", k->path);
+		}
+		if (body != NULL && memchr(body, '\0', n) != NULL) {
+			/* a raw NUL inside the body: sent through a socket, curl would stop at it */
+			char *req = malloc(n + 512);
+			size_t h = (size_t)sprintf(req,
+			    "POST %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: %s\r\n"
+			    "Content-Length: %zu\r\n\r\n",
+			    path, c->tokens[k->caller], J, n);
+
+			memcpy(req + h, body, n);
+			st = raw(c->s.port, req, h + n, resp, 64 * 1024);
+			free(req);
+			if (st != k->status || strstr(resp, k->code) == NULL)
+				snprintf(why, sizeof why, "status %ld, want %ld %s", st, k->status, k->code);
+		} else {
+			st = e2e_req_ct(&c->s, k->method, path, k->caller ? c->tokens[k->caller] : NULL, body, ct, &r);
+			if (st != k->status)
+				snprintf(why, sizeof why, "status %ld, want %ld: %.200s", st, k->status, r.body ? r.body : "");
+			else if (k->code != NULL)
+				e2e_problem_check(&r, k->status, k->code, why, sizeof why); /* fills why if not */
+			e2e_resp_free(&r);
+		}
+		free(body);
+	}
+	if (why[0]) {
+		print_error("hostile case \"%s\": %s\n", k->name, why);
+		(*failures)++;
+	}
+	free(resp);
+}
+
+static long rss_kb(pid_t pid)
+{
+	char path[64], line[256];
+	long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+static void test_hostile_table(void **state)
+{
+	ctx *c = *state;
+	size_t i, ncases = sizeof cases / sizeof cases[0];
+	int failures = 0, round;
+	long rss0 = 0, rss1;
+	e2e_resp r;
+
+	assert_true(ncases >= 60);
+	/* the table five times: the first warms the server up, the memory after it is the baseline */
+	for (round = 0; round < 5; round++) {
+		for (i = 0; i < ncases; i++) {
+			const hcase *k = &cases[i];
+
+			/* cases that create something only succeed once */
+			if (round > 0 && k->status == 201)
+				continue;
+			run_case(c, k, &failures);
+		}
+		if (round == 0)
+			rss0 = rss_kb(c->s.pid);
+		if (failures)
+			break;
+	}
+	rss1 = rss_kb(c->s.pid);
+	print_message("hostile: %zu cases x 5 rounds, %d failed; vaultd RSS %ld kB after round 1, %ld kB after 5\n", ncases,
+	    failures, rss0, rss1);
+	assert_int_equal(failures, 0);
+	/* still answering, and no growth without bound (a few MiB of caches at most) */
+	E2E_CALL(&c->s, 200, "GET", "/healthz", NULL, NULL, &r);
+	e2e_resp_free(&r);
+	assert_true(rss1 - rss0 < 16 * 1024);
+}
+
+/* Connections that dribble their headers a byte at a time must not keep others out. */
+static void test_slowloris(void **state)
+{
+	ctx *c = *state;
+	int fds[200], i, n = 0;
+	e2e_resp r;
+	uint64_t t0;
+
+	for (i = 0; i < 200; i++) {
+		int fd = dial(c->s.port);
+
+		if (fd < 0)
+			break;
+		(void)!write(fd, "GET /healthz HTTP/1.1\r\nHo", 25);
+		fds[n++] = fd;
+	}
+	assert_true(n >= 150);
+	for (i = 0; i < 3; i++) {
+		int k;
+
+		for (k = 0; k < n; k++)
+			(void)!write(fds[k], "s", 1);
+		t0 = util_mono_ns();
+		E2E_CALL(&c->s, 200, "GET", "/healthz", NULL, NULL, &r);
+		e2e_resp_free(&r);
+		/* an epoll server: slow clients hold no worker */
+		assert_true(util_mono_ns() - t0 < 500u * 1000 * 1000);
+		usleep(200 * 1000);
+	}
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	print_message("slowloris: %d dribbling connections, /healthz answered in time throughout\n", n);
+}
+
+/* More connections than the server's limit: the extra ones are refused, the server lives on. */
+static void test_connection_flood(void **state)
+{
+	ctx *c = *state;
+	struct rlimit rl;
+	int *fds, i, n = 0;
+	e2e_resp r;
+
+	getrlimit(RLIMIT_NOFILE, &rl);
+	rl.rlim_cur = rl.rlim_max < 4096 ? rl.rlim_max : 4096;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	fds = calloc(1500, sizeof *fds);
+	for (i = 0; i < 1500 && (rlim_t)i + 64 < rl.rlim_cur; i++) {
+		int fd = dial(c->s.port);
+
+		if (fd < 0)
+			break;
+		fds[n++] = fd;
+	}
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	free(fds);
+	usleep(300 * 1000);
+	E2E_CALL(&c->s, 200, "GET", "/healthz", NULL, NULL, &r);
+	e2e_resp_free(&r);
+	print_message("flood: %d connections opened and dropped; the server still answers\n", n);
+	assert_true(n > 900);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_hostile_table, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_slowloris, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_connection_flood, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("hostile", tests, NULL, NULL);
+}
