@@ -12,6 +12,7 @@
 #include "../audit/audit.h"
 #include "../policy/policy.h"
 #include "../vault/vault.h"
+#include "ctl_reports.h"
 
 /*
  * Exit codes (documented in README and `vaultctl --help`):
@@ -41,6 +42,8 @@ static const char usage_text[] =
     "  audit       verify or export the audit log      vaultctl audit (verify | export)\n"
     "  receipt     verify a consent receipt offline    vaultctl receipt verify FILE [--public-key KEY]\n"
     "  keys        the vault's public key              vaultctl keys\n"
+    "  ropa        records of processing activities    vaultctl ropa [--json] [--from T] [--to T]\n"
+    "  dpia        impact-assessment dossier skeleton  vaultctl dpia [--from T] [--to T]\n"
     "\n"
     "options every command takes:\n"
     "  --data DIR              the vault's directory (default: $VAULTD_DATA, else ./data)\n"
@@ -140,7 +143,8 @@ static int ctl_unlock(ctl *c)
 }
 
 enum { OPT_DATA = 1000, OPT_KEY, OPT_PASS, OPT_SCHEMA, OPT_ENROL, OPT_BATCH, OPT_CITIZEN, OPT_NID_STDIN,
-	OPT_NEW_KEY, OPT_NEW_PASS, OPT_KDF_OPS, OPT_KDF_MEM, OPT_HELP, OPT_EXPORT, OPT_PUBKEY };
+	OPT_NEW_KEY, OPT_NEW_PASS, OPT_KDF_OPS, OPT_KDF_MEM, OPT_HELP, OPT_EXPORT, OPT_PUBKEY, OPT_FROM, OPT_TO,
+	OPT_JSON };
 
 static const struct option common_opts[] = {
 	{"data", required_argument, NULL, OPT_DATA},
@@ -158,13 +162,17 @@ static const struct option common_opts[] = {
 	{"help", no_argument, NULL, OPT_HELP},
 	{"export", required_argument, NULL, OPT_EXPORT},
 	{"public-key", required_argument, NULL, OPT_PUBKEY},
+	{"from", required_argument, NULL, OPT_FROM},
+	{"to", required_argument, NULL, OPT_TO},
+	{"json", no_argument, NULL, OPT_JSON},
 	{NULL, 0, NULL, 0},
 };
 
 typedef struct args {
 	const char *schema, *enrolments, *citizen, *new_key_file, *new_pass_env, *export_file, *public_key;
 	long batch;
-	int nid_stdin, help;
+	int64_t from, to; /* ropa, dpia: the period of the access counts, unix seconds */
+	int nid_stdin, help, json;
 	int npos;
 	const char *pos[4];
 } args;
@@ -189,6 +197,7 @@ static int parse_args(int argc, char **argv, ctl *c, args *a)
 
 	memset(a, 0, sizeof *a);
 	a->batch = DEFAULT_BATCH;
+	a->to = INT64_MAX;
 	c->data = getenv("VAULTD_DATA") ? getenv("VAULTD_DATA") : "data";
 	optind = 1;
 	opterr = 0;
@@ -245,6 +254,18 @@ static int parse_args(int argc, char **argv, ctl *c, args *a)
 			break;
 		case OPT_PUBKEY:
 			a->public_key = optarg;
+			break;
+		case OPT_FROM:
+		case OPT_TO:
+			if (parse_u64(optarg, &n) != 0 || n > INT64_MAX)
+				return usage("--from and --to take unix seconds");
+			if (o == OPT_FROM)
+				a->from = (int64_t)n;
+			else
+				a->to = (int64_t)n;
+			break;
+		case OPT_JSON:
+			a->json = 1;
 			break;
 		default:
 			return usage("unknown option");
@@ -1055,6 +1076,63 @@ static int cmd_keys(ctl *c, args *a)
 	return EX_OK;
 }
 
+/* ---- privacy reports (cmd/ctl_reports.c) ---- */
+
+static int cmd_ropa(ctl *c, args *a)
+{
+	vault *v = NULL;
+	util_err err;
+	int lockfd = -1, rc;
+
+	if (a->help) {
+		fputs("vaultctl ropa [--json] [--from T] [--to T]\n"
+		      "Prints the records of processing activities from the live registry: per agency and purpose, the\n"
+		      "legal basis and reference, the fields and their category, the recipient, the retention, consents\n"
+		      "in force, and allowed and denied lookups from the audit log between unix times T (default: the\n"
+		      "whole log). Markdown, or JSON with --json. Counts only: no personal data. Writes nothing.\n",
+		    stdout);
+		return EX_OK;
+	}
+	if (a->npos != 0)
+		return usage("ropa takes no arguments");
+	if (a->from > a->to)
+		return usage("--from must not be after --to");
+	if ((rc = open_vault(c, &v, &lockfd)) != EX_OK)
+		return rc;
+	if (ctl_ropa(v, a->json, a->from, a->to, stdout, &err) != 0)
+		rc = fail(&err);
+	vault_close(v);
+	close(lockfd);
+	return rc;
+}
+
+static int cmd_dpia(ctl *c, args *a)
+{
+	vault *v = NULL;
+	util_err err;
+	int lockfd = -1, rc;
+
+	if (a->help) {
+		fputs("vaultctl dpia [--from T] [--to T]\n"
+		      "Prints an impact-assessment dossier skeleton (Markdown), filled from the live registry, catalog\n"
+		      "and configuration (purposes, data categories, recipients, retention, security measures in force),\n"
+		      "with the sections the controller must write marked [CONTROLLER TO COMPLETE]. No personal data.\n",
+		    stdout);
+		return EX_OK;
+	}
+	if (a->npos != 0 || a->json)
+		return usage("dpia takes no arguments and prints Markdown only");
+	if (a->from > a->to)
+		return usage("--from must not be after --to");
+	if ((rc = open_vault(c, &v, &lockfd)) != EX_OK)
+		return rc;
+	if (ctl_dpia(v, c->unlock.passphrase != NULL, a->from, a->to, stdout, &err) != 0)
+		rc = fail(&err);
+	vault_close(v);
+	close(lockfd);
+	return rc;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(ctl *, args *);
@@ -1062,6 +1140,7 @@ static const struct {
 	{"init", cmd_init}, {"import", cmd_import}, {"get", cmd_get}, {"erase", cmd_erase},
 	{"rotate-kek", cmd_rotate}, {"rekey", cmd_rekey}, {"backup", cmd_backup}, {"restore", cmd_restore},
 	{"stats", cmd_stats}, {"audit", cmd_audit}, {"receipt", cmd_receipt}, {"keys", cmd_keys},
+	{"ropa", cmd_ropa}, {"dpia", cmd_dpia},
 };
 
 int main(int argc, char **argv)

@@ -551,7 +551,7 @@ static void test_rotation_seen_by_another_handle(void **state)
 	json_decref(o);
 }
 
-static void test_erased_citizen_unrecoverable(void **state)
+static void test_erased_citizen_dek_dead_in_the_live_keyring(void **state)
 {
 	fixture *f = *state;
 	unsigned char a[16], b[16], dek[32], *wrapped, *fields;
@@ -571,9 +571,10 @@ static void test_erased_citizen_unrecoverable(void **state)
 	assert_int_equal(err.code, UTIL_ENOTFOUND);
 	assert_int_equal(vault_citizen_find(f->v, "001090012345", b, &err), -1);
 	assert_int_equal(vault_citizen_erase(f->v, a, &err), -1);
-	/* today the old wrapped DEK still opens under KEK 1: backups are why rotation matters */
+	/* today the old wrapped DEK still opens under KEK 1 */
 	assert_int_equal(keys_ring_unwrap_dek(vault_ring(f->v), 1, a, wrapped, wn, dek, &err), 0);
-	/* after a rotation KEK 1 is destroyed, and the backed-up copy is dead too */
+	/* after a rotation KEK 1 is gone from the live keyring, and the copied DEK with it (a backup
+	 * keeps its own keyring: see test_old_backup_dies_with_the_old_root_key) */
 	assert_int_equal(vault_rotate_kek(f->v, &ver, &n, &err), 0);
 	assert_int_equal(n, 1);
 	assert_false(keys_ring_has_kek(vault_ring(f->v), 1));
@@ -591,6 +592,48 @@ static void test_erased_citizen_unrecoverable(void **state)
 	}
 	free(wrapped);
 	free(fields);
+}
+
+/*
+ * What reaches an erased citizen in an old backup: the backup carries its own keyring, so a
+ * KEK rotation does not; a rekey followed by destroying the old root key does.
+ */
+static void test_old_backup_dies_with_the_old_root_key(void **state)
+{
+	fixture *f = *state;
+	char *bk = test_path(f->dir, "before-erasure"), *r1 = test_path(f->dir, "r1"), *r2 = test_path(f->dir, "r2");
+	char *k2 = test_path(f->dir, "k2");
+	vault_unlock nu = {.key_file = k2};
+	unsigned char a[16];
+	uint32_t ver;
+	uint64_t n;
+	json_t *o = NULL;
+	vault *v = NULL;
+	util_err err;
+
+	enrol(f->v, "001090012345", "Nguyễn Văn A", "0912345678", a);
+	assert_int_equal(vault_backup(f->v, bk, &err), 0);
+	assert_int_equal(vault_citizen_erase(f->v, a, &err), 0);
+	assert_int_equal(vault_rotate_kek(f->v, &ver, &n, &err), 0);
+	/* the backup with the root key of its day: the erased record is there */
+	assert_int_equal(vault_restore(bk, r1, &f->u, &err), 0);
+	assert_int_equal(vault_open(&v, r1, &f->u, &err), 0);
+	assert_int_equal(vault_citizen_read(v, a, NULL, 0, &o, &err), 0);
+	json_decref(o);
+	vault_close(v);
+	/* rekey, and destroy the old root key: the old backup opens with nothing we still hold */
+	vault_close(f->v);
+	f->v = NULL;
+	assert_int_equal(vault_rekey(f->data, &f->u, &nu, &err), 0);
+	assert_int_equal(unlink(f->key), 0);
+	assert_int_equal(vault_restore(bk, r2, &nu, &err), -1);
+	assert_int_equal(err.code, UTIL_EKEY);
+	assert_int_equal(vault_open(&f->v, f->data, &nu, &err), 0);
+	f->u = nu;
+	free(bk);
+	free(r1);
+	free(r2);
+	free(k2);
 }
 
 static void test_wrong_key_refused(void **state)
@@ -809,7 +852,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tampered_and_moved_ciphertexts_fail, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_rotate_kek_keeps_old_data, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_rotation_seen_by_another_handle, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_erased_citizen_unrecoverable, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_erased_citizen_dek_dead_in_the_live_keyring, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_old_backup_dies_with_the_old_root_key, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_key_refused, fx_setup, fx_teardown),
 		cmocka_unit_test(test_passphrase_vault),
 		cmocka_unit_test_setup_teardown(test_rekey_key_file_and_passphrase, fx_setup, fx_teardown),

@@ -1,0 +1,934 @@
+/* ctl_reports.c: `vaultctl ropa` and `vaultctl dpia`, generated from the live registry so they never drift. */
+#include "ctl_reports.h"
+
+#include <string.h>
+
+#include "../audit/audit.h"
+#include "../policy/policy.h"
+#include "../vault/vault_sql.h"
+
+/*
+ * Both reports print from one model, a JSON document built by model_build: `ropa --json` is
+ * that document as it is, the Markdown of ropa and dpia is a rendering of it. A number that
+ * appears in one report therefore appears the same in the others.
+ */
+
+#define ROPA_FORMAT "vaultd-ropa/1"
+#define WHOLE_LOG(from, to) ((from) == 0 && (to) == INT64_MAX)
+
+/* ---- small helpers ---- */
+
+static const char *col(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	return t ? (const char *)t : "";
+}
+
+/* A JSON string of registry text; the registry checks lengths, not UTF-8, so guard against it. */
+static json_t *str_json(const char *s)
+{
+	json_t *j = json_string(s ? s : "");
+
+	return j ? j : json_string("(not valid UTF-8)");
+}
+
+static json_t *iso_json(int64_t t)
+{
+	char buf[21];
+
+	util_iso8601(t, buf);
+	return json_string(buf);
+}
+
+static void bump(json_t *o, const char *k)
+{
+	json_object_set_new(o, k, json_integer(json_integer_value(json_object_get(o, k)) + 1));
+}
+
+static long long jint(const json_t *o, const char *k)
+{
+	return (long long)json_integer_value(json_object_get(o, k));
+}
+
+static const char *jstr(const json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s ? s : "";
+}
+
+static const char *basis_vi(const char *basis)
+{
+	if (strcmp(basis, "consent") == 0)
+		return "sự đồng ý của chủ thể dữ liệu";
+	if (strcmp(basis, "legal_obligation") == 0)
+		return "thực hiện nghĩa vụ theo quy định của pháp luật";
+	if (strcmp(basis, "vital_interest") == 0)
+		return "bảo vệ tính mạng, sức khỏe trong tình huống khẩn cấp";
+	return "không xác định";
+}
+
+static json_t *roles_json(unsigned roles)
+{
+	json_t *a = json_array();
+
+	if (a == NULL)
+		return NULL;
+	if (roles & POLICY_ROLE_REGISTRAR)
+		json_array_append_new(a, json_string("registrar"));
+	if (roles & POLICY_ROLE_CONSUMER)
+		json_array_append_new(a, json_string("consumer"));
+	if (roles & POLICY_ROLE_EMERGENCY)
+		json_array_append_new(a, json_string("emergency"));
+	return a;
+}
+
+/* The one integer sql (a literal) returns; -1 with err filled if it fails. */
+static int scalar(vault *v, const char *sql, int64_t *out, util_err *err)
+{
+	sqlite3_stmt *s = vault_sql_stmt(v, sql, err);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	rc = sqlite3_step(s);
+	*out = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 0 : vault_sql_error(v, rc, err, "report");
+}
+
+/* The text a pragma (a literal) returns into out, or "" when this SQLCipher does not know it. */
+static void pragma_text(vault *v, const char *sql, char *out, size_t n)
+{
+	sqlite3_stmt *s = vault_sql_stmt(v, sql, NULL);
+
+	out[0] = '\0';
+	if (s == NULL)
+		return;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		snprintf(out, n, "%s", col(s, 0));
+	sqlite3_reset(s);
+}
+
+/* ---- the model ---- */
+
+/*
+ * The fields of a purpose (stored as [{"name", "masked"}]) with their category and
+ * descriptions from the catalog. *sensitive is set when any is sensitive. NULL if malformed.
+ */
+static json_t *categories(vault *v, const char *stored, int *sensitive)
+{
+	const vault_catalog *cat = vault_catalog_of(v);
+	json_t *in = json_loads(stored, 0, NULL), *out = json_array(), *e;
+	size_t i;
+
+	*sensitive = 0;
+	if (!json_is_array(in) || out == NULL)
+		goto bad;
+	json_array_foreach(in, i, e) {
+		const char *name = json_string_value(json_object_get(e, "name"));
+		int masked = json_is_true(json_object_get(e, "masked"));
+		const vault_field_def *d;
+		json_t *f;
+
+		if (name == NULL)
+			goto bad;
+		d = vault_catalog_find(cat, name, strlen(name));
+		if (d != NULL && d->sensitive)
+			*sensitive = 1;
+		f = json_pack("{s:o, s:s, s:s, s:{s:o, s:o}}", "name", str_json(name), "category",
+		    d == NULL ? "unknown" : d->sensitive ? "sensitive" : "basic", "view", masked ? "masked" : "full",
+		    "description", "vi", str_json(d ? d->desc_vi : ""), "en", str_json(d ? d->desc_en : ""));
+		if (f != NULL && masked && d != NULL)
+			json_object_set_new(f, "mask", json_string(d->mask));
+		if (f == NULL || json_array_append_new(out, f) != 0)
+			goto bad;
+	}
+	json_decref(in);
+	return out;
+bad:
+	json_decref(in);
+	json_decref(out);
+	return NULL;
+}
+
+static int load_agencies(vault *v, json_t *list, json_t *ix, util_err *err)
+{
+	sqlite3_stmt *s = vault_sql_stmt(v, "SELECT id, name, roles, suspended, created_at FROM agencies"
+	                                    " ORDER BY created_at, rowid",
+	    err);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		json_t *a = json_pack("{s:s, s:o, s:o, s:s, s:o, s:{s:i}, s:[]}", "id", col(s, 0), "name",
+		    str_json(col(s, 1)), "roles", roles_json((unsigned)sqlite3_column_int(s, 2)), "status",
+		    sqlite3_column_int(s, 3) ? "suspended" : "active", "registered_at", iso_json(sqlite3_column_int64(s, 4)),
+		    "lookups_unregistered_purpose", "denied", 0, "purposes");
+
+		if (a == NULL || json_array_append_new(list, a) != 0 || json_object_set(ix, col(s, 0), a) != 0) {
+			sqlite3_reset(s);
+			return util_fail(err, UTIL_ENOMEM, "out of memory");
+		}
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : vault_sql_error(v, rc, err, "agencies");
+}
+
+static int load_purposes(vault *v, json_t *agencies, json_t *ix, util_err *err)
+{
+	sqlite3_stmt *s = vault_sql_stmt(v, "SELECT id, agency_id, code, desc_vi, desc_en, basis, legal_reference, fields,"
+	                                    " max_days, retention_days, created_at FROM purposes ORDER BY created_at, rowid",
+	    err);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		json_t *agency = json_object_get(agencies, col(s, 1)), *cats, *p;
+		const char *basis = policy_basis_name((policy_basis)sqlite3_column_int(s, 5));
+		int sensitive;
+
+		if (agency == NULL || (cats = categories(v, col(s, 7), &sensitive)) == NULL) {
+			sqlite3_reset(s);
+			return util_fail(err, UTIL_ECORRUPT, "purpose %.40s is malformed or has no agency", col(s, 0));
+		}
+		p = json_pack("{s:s, s:s, s:{s:o, s:o}, s:s, s:o, s:[{s:s, s:O}], s:b, s:o, s:i, s:i, s:o, s:o,"
+		              " s:{s:i, s:i}}",
+		    "id", col(s, 0), "code", col(s, 2), "description", "vi", str_json(col(s, 3)), "en", str_json(col(s, 4)),
+		    "legal_basis", basis, "legal_reference",
+		    sqlite3_column_type(s, 6) == SQLITE_NULL ? json_null() : str_json(col(s, 6)), "recipients", "agency_id",
+		    col(s, 1), "name", json_object_get(agency, "name"), "sensitive", sensitive, "data_categories", cats,
+		    "retention_days", sqlite3_column_int(s, 9), "max_consent_days", sqlite3_column_int(s, 8),
+		    "registered_at", iso_json(sqlite3_column_int64(s, 10)), "consents_in_force",
+		    strcmp(basis, "consent") == 0 ? json_integer(0) : json_null(), "lookups", "allowed", 0, "denied", 0);
+		if (p == NULL || json_array_append_new(json_object_get(agency, "purposes"), p) != 0 ||
+		    json_object_set(ix, col(s, 0), p) != 0) {
+			sqlite3_reset(s);
+			return util_fail(err, UTIL_ENOMEM, "out of memory");
+		}
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : vault_sql_error(v, rc, err, "purposes");
+}
+
+/* Consents that would allow a lookup now: not revoked, not expired, not used up. */
+static int count_consents(vault *v, json_t *purposes, int64_t now, util_err *err)
+{
+	sqlite3_stmt *s = vault_sql_stmt(v, "SELECT purpose_id, count(*) FROM consents WHERE revoked_at = 0"
+	                                    " AND expires_at > ?1 AND (use_limit = 0 OR uses < use_limit) GROUP BY purpose_id",
+	    err);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, now);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		json_t *p = json_object_get(purposes, col(s, 0));
+
+		if (p != NULL)
+			json_object_set_new(p, "consents_in_force", json_integer(sqlite3_column_int64(s, 1)));
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : vault_sql_error(v, rc, err, "consents");
+}
+
+/*
+ * Lookup decisions in [from, to], from the audit log: per purpose, and per agency for the
+ * lookups that named a purpose the agency never registered (those entries have no purpose).
+ * Only the entry's agency, purpose and decision are read.
+ */
+static int count_lookups(vault *v, json_t *doc, json_t *agencies, json_t *purposes, int64_t from, int64_t to,
+    util_err *err)
+{
+	sqlite3_stmt *s = vault_sql_stmt(v, "SELECT seq, entry FROM audit_entries WHERE action = 'lookup'"
+	                                    " AND time >= ?1 AND time <= ?2 ORDER BY seq",
+	    err);
+	json_t *totals = json_object_get(doc, "lookups");
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, from);
+	sqlite3_bind_int64(s, 2, to);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		json_t *e = json_loadb(sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1), 0, NULL), *owner;
+		const char *purpose, *agency, *decision, *k;
+
+		if (!json_is_object(e)) {
+			json_decref(e);
+			util_fail(err, UTIL_ECORRUPT, "audit entry %lld is not JSON: run `vaultctl audit verify`",
+			    (long long)sqlite3_column_int64(s, 0));
+			sqlite3_reset(s);
+			return -1;
+		}
+		purpose = json_string_value(json_object_get(e, "purpose"));
+		agency = json_string_value(json_object_get(e, "agency"));
+		decision = json_string_value(json_object_get(e, "decision"));
+		k = decision != NULL && strcmp(decision, "allow") == 0 ? "allowed" : "denied";
+		if (purpose != NULL && (owner = json_object_get(purposes, purpose)) != NULL)
+			bump(json_object_get(owner, "lookups"), k);
+		else if (agency != NULL && (owner = json_object_get(agencies, agency)) != NULL)
+			bump(json_object_get(owner, "lookups_unregistered_purpose"), k);
+		bump(totals, k);
+		json_decref(e);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : vault_sql_error(v, rc, err, "audit log");
+}
+
+/* A read transaction for a consistent snapshot, when the caller has none open. */
+static int snapshot_begin(vault *v, int *mine, util_err *err)
+{
+	int rc;
+
+	*mine = 0;
+	if (!sqlite3_get_autocommit(vault_sql_db(v)))
+		return 0;
+	rc = sqlite3_exec(vault_sql_db(v), "BEGIN", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return vault_sql_error(v, rc, err, "report snapshot");
+	*mine = 1;
+	return 0;
+}
+
+static void snapshot_end(vault *v, int mine)
+{
+	if (mine)
+		sqlite3_exec(vault_sql_db(v), "COMMIT", NULL, NULL, NULL);
+}
+
+/* The model of both reports (see the top of this file). A new reference, or NULL with err. */
+static json_t *model_build(vault *v, int64_t from, int64_t to, util_err *err)
+{
+	json_t *doc = NULL, *aix = json_object(), *pix = json_object();
+	vault_stats st;
+	int64_t now = util_now(), pending = 0;
+	int mine = 0, ok = 0;
+
+	if (from < 0 || from > to) {
+		util_fail(err, UTIL_EINVAL, "the period needs 0 <= from <= to");
+		goto out;
+	}
+	if (aix == NULL || pix == NULL) {
+		util_fail(err, UTIL_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (snapshot_begin(v, &mine, err) != 0)
+		goto out;
+	if (vault_stats_get(v, &st, err) != 0 ||
+	    scalar(v, "SELECT count(*) FROM audit_entries e LEFT JOIN reviews r ON r.seq = e.seq WHERE e.action = 'lookup'"
+	              " AND e.decision = 'allow' AND CAST(e.entry AS TEXT) LIKE '%\"basis\":\"vital_interest\"%'"
+	              " AND r.seq IS NULL",
+	        &pending, err) != 0)
+		goto out;
+	doc = json_pack("{s:s, s:s, s:o, s:{s:I, s:o}, s:I, s:{s:i, s:i}, s:I, s:[]}", "format", ROPA_FORMAT, "vault_id",
+	    vault_id(v), "generated_at", iso_json(now), "period", "from", (json_int_t)from, "to",
+	    to == INT64_MAX ? json_null() : json_integer(to), "citizens", (json_int_t)st.citizens, "lookups", "allowed",
+	    0, "denied", 0, "emergency_accesses_awaiting_review", (json_int_t)pending, "agencies");
+	if (doc == NULL) {
+		util_fail(err, UTIL_ENOMEM, "out of memory");
+		goto out;
+	}
+	ok = load_agencies(v, json_object_get(doc, "agencies"), aix, err) == 0 && load_purposes(v, aix, pix, err) == 0 &&
+	     count_consents(v, pix, now, err) == 0 && count_lookups(v, doc, aix, pix, from, to, err) == 0;
+out:
+	snapshot_end(v, mine);
+	json_decref(aix);
+	json_decref(pix);
+	if (!ok) {
+		json_decref(doc);
+		return NULL;
+	}
+	return doc;
+}
+
+/* ---- Markdown ---- */
+
+/*
+ * Registry text (agency names, descriptions, references) as inline Markdown: characters that
+ * would open markup, an HTML tag or end a table cell are escaped. The registry refuses control
+ * characters, so no line break can end a row.
+ */
+static void md(FILE *out, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '&')
+			fputs("&amp;", out);
+		else if (strchr("\\`*_[]<>|#!", *s) != NULL)
+			fprintf(out, "\\%c", *s);
+		else
+			fputc(*s, out);
+	}
+}
+
+static void md_roles(FILE *out, const json_t *roles)
+{
+	size_t i;
+	json_t *r;
+
+	json_array_foreach(roles, i, r)
+		fprintf(out, "%s%s", i ? ", " : "", json_string_value(r));
+}
+
+static void md_period(FILE *out, int64_t from, int64_t to)
+{
+	char a[21], b[21];
+
+	if (WHOLE_LOG(from, to)) {
+		fputs("the whole audit log", out);
+		return;
+	}
+	util_iso8601(from, a);
+	if (to == INT64_MAX) {
+		fprintf(out, "from %s (unix %lld) to now", a, (long long)from);
+		return;
+	}
+	util_iso8601(to, b);
+	fprintf(out, "%s to %s (unix %lld to %lld, inclusive)", a, b, (long long)from, (long long)to);
+}
+
+static void md_category(FILE *out, const char *category)
+{
+	if (strcmp(category, "sensitive") == 0)
+		fputs("**sensitive** (dữ liệu cá nhân nhạy cảm)", out);
+	else if (strcmp(category, "basic") == 0)
+		fputs("basic (dữ liệu cá nhân cơ bản)", out);
+	else
+		fputs("**not in the catalog**", out);
+}
+
+/* The sensitive fields of a purpose, comma-separated, or "no". */
+static void md_sensitive(FILE *out, const json_t *p)
+{
+	json_t *f;
+	size_t i;
+	int n = 0;
+
+	json_array_foreach(json_object_get(p, "data_categories"), i, f) {
+		if (strcmp(jstr(f, "category"), "sensitive") != 0)
+			continue;
+		fprintf(out, "%s`%s`", n++ ? ", " : "yes: ", jstr(f, "name"));
+	}
+	if (n == 0)
+		fputs("no", out);
+}
+
+static void md_fields_table(FILE *out, const json_t *p)
+{
+	json_t *f;
+	size_t i;
+
+	fputs("| field | category (loại dữ liệu) | released as | description |\n|---|---|---|---|\n", out);
+	json_array_foreach(json_object_get(p, "data_categories"), i, f) {
+		fprintf(out, "| `%s` | ", jstr(f, "name"));
+		md_category(out, jstr(f, "category"));
+		if (strcmp(jstr(f, "view"), "masked") == 0)
+			fprintf(out, " | masked view (`%s`) | ", jstr(f, "mask"));
+		else
+			fputs(" | full value | ", out);
+		md(out, jstr(json_object_get(f, "description"), "en"));
+		fputs(" / ", out);
+		md(out, jstr(json_object_get(f, "description"), "vi"));
+		fputs(" |\n", out);
+	}
+}
+
+static void md_purpose(FILE *out, const json_t *a, const json_t *p)
+{
+	const char *basis = jstr(p, "legal_basis");
+	const json_t *ref = json_object_get(p, "legal_reference"), *in_force = json_object_get(p, "consents_in_force");
+	const json_t *look = json_object_get(p, "lookups");
+
+	fprintf(out, "### Purpose `%s` (`%s`)\n\n| record | value |\n|---|---|\n", jstr(p, "code"), jstr(p, "id"));
+	fputs("| Description, vi (mô tả mục đích) | ", out);
+	md(out, jstr(json_object_get(p, "description"), "vi"));
+	fputs(" |\n| Description, en | ", out);
+	md(out, jstr(json_object_get(p, "description"), "en"));
+	fprintf(out, " |\n| Legal basis (cơ sở pháp lý) | `%s` (%s) |\n| Legal reference (căn cứ pháp lý) | ", basis,
+	    basis_vi(basis));
+	if (json_is_string(ref))
+		md(out, json_string_value(ref));
+	else
+		fputs("none recorded", out);
+	fputs(" |\n| Recipient (bên nhận dữ liệu) | ", out);
+	md(out, jstr(a, "name"));
+	fprintf(out, " (`%s`) |\n", jstr(a, "id"));
+	fprintf(out, "| Retention (thời hạn lưu trữ) | %lld days |\n", jint(p, "retention_days"));
+	if (json_is_integer(in_force)) {
+		fprintf(out, "| Longest consent it may ask for | %lld days |\n", jint(p, "max_consent_days"));
+		fprintf(out, "| Consents in force now | %lld |\n", (long long)json_integer_value(in_force));
+	} else {
+		fputs("| Consents | not applicable: this basis needs no consent |\n", out);
+	}
+	fprintf(out, "| Lookups in the period (lượt truy cập) | %lld allowed, %lld denied |\n", jint(look, "allowed"),
+	    jint(look, "denied"));
+	fputs("| Sensitive data (dữ liệu nhạy cảm) | ", out);
+	md_sensitive(out, p);
+	fprintf(out, " |\n| Registered | %s |\n\nData categories (loại dữ liệu cá nhân):\n\n", jstr(p, "registered_at"));
+	md_fields_table(out, p);
+	fputc('\n', out);
+}
+
+static void ropa_markdown(FILE *out, const json_t *doc, int64_t from, int64_t to)
+{
+	const json_t *agencies = json_object_get(doc, "agencies"), *a, *p;
+	const json_t *look = json_object_get(doc, "lookups");
+	size_t i, j, npurposes = 0;
+
+	json_array_foreach(agencies, i, a)
+		npurposes += json_array_size(json_object_get(a, "purposes"));
+	fprintf(out,
+	    "# Records of processing activities (Hồ sơ hoạt động xử lý dữ liệu cá nhân)\n\n"
+	    "Generated by `vaultctl ropa` from the live registry of vault `%s` at %s. Every agency and\n"
+	    "purpose registered in the vault is listed, with the fields it may receive and their category\n"
+	    "from the vault's field catalog. Counts only: no value of a record, national ID or citizen id\n"
+	    "appears here. Lookup counts come from the audit log (`lookup` entries).\n\n",
+	    jstr(doc, "vault_id"), jstr(doc, "generated_at"));
+	fputs("*Retention* is the purpose's `retention_days`: how long the agency declared it keeps what it\n"
+	      "receives (vaultd cannot enforce what an agency keeps on its side), and how long the vault keeps\n"
+	      "the purpose's consents and consent requests after they end before the retention sweep deletes\n"
+	      "them (`policy_retention_sweep`). Records themselves are kept until erased.\n\n",
+	    out);
+	fprintf(out, "| summary | value |\n|---|---|\n| Vault | `%s` |\n| Citizens enrolled (chủ thể dữ liệu) | %lld |\n",
+	    jstr(doc, "vault_id"), jint(doc, "citizens"));
+	fprintf(out, "| Agencies (cơ quan, tổ chức) | %zu |\n| Purposes (mục đích xử lý) | %zu |\n| Period of the counts | ",
+	    json_array_size(agencies), npurposes);
+	md_period(out, from, to);
+	fprintf(out, " |\n| Lookups in the period | %lld allowed, %lld denied |\n", jint(look, "allowed"),
+	    jint(look, "denied"));
+	fprintf(out, "| Emergency accesses awaiting an officer's review (whole log) | %lld |\n\n",
+	    jint(doc, "emergency_accesses_awaiting_review"));
+	if (json_array_size(agencies) == 0)
+		fputs("No agency is registered: nothing is processed for anyone yet.\n", out);
+	json_array_foreach(agencies, i, a) {
+		const json_t *purposes = json_object_get(a, "purposes");
+
+		fputs("## ", out);
+		md(out, jstr(a, "name"));
+		fprintf(out, " (`%s`)\n\nRoles: ", jstr(a, "id"));
+		md_roles(out, json_object_get(a, "roles"));
+		fprintf(out, ". Status: %s. Registered %s. Lookups naming a purpose this agency never registered, in the"
+		             " period: %lld (all denied).\n\n",
+		    jstr(a, "status"), jstr(a, "registered_at"),
+		    jint(json_object_get(a, "lookups_unregistered_purpose"), "denied"));
+		if (json_array_size(purposes) == 0)
+			fputs("No purpose registered: this agency receives nothing.\n\n", out);
+		json_array_foreach(purposes, j, p)
+			md_purpose(out, a, p);
+	}
+}
+
+/* ---- the DPIA skeleton ---- */
+
+#define TODO "**[CONTROLLER TO COMPLETE / BÊN KIỂM SOÁT ĐIỀN]**"
+
+static void dpia_purposes(FILE *out, const json_t *doc)
+{
+	const json_t *a, *p;
+	size_t i, j;
+
+	fputs("| agency (bên nhận) | purpose | legal basis | legal reference | sensitive data | retention |"
+	      " consents in force | lookups allowed / denied |\n|---|---|---|---|---|---|---|---|\n",
+	    out);
+	json_array_foreach(json_object_get(doc, "agencies"), i, a) {
+		json_array_foreach(json_object_get(a, "purposes"), j, p) {
+			const json_t *ref = json_object_get(p, "legal_reference"), *c = json_object_get(p, "consents_in_force");
+
+			fputs("| ", out);
+			md(out, jstr(a, "name"));
+			fprintf(out, " | `%s` | `%s` | ", jstr(p, "code"), jstr(p, "legal_basis"));
+			if (json_is_string(ref))
+				md(out, json_string_value(ref));
+			else
+				fputs("none recorded", out);
+			fputs(" | ", out);
+			md_sensitive(out, p);
+			fprintf(out, " | %lld days | ", jint(p, "retention_days"));
+			if (json_is_integer(c))
+				fprintf(out, "%lld", (long long)json_integer_value(c));
+			else
+				fputs("n/a", out);
+			fprintf(out, " | %lld / %lld |\n", jint(json_object_get(p, "lookups"), "allowed"),
+			    jint(json_object_get(p, "lookups"), "denied"));
+		}
+	}
+	fputc('\n', out);
+}
+
+/* The catalog, each field with the purposes that may receive it. */
+static void dpia_catalog(vault *v, FILE *out, const json_t *doc)
+{
+	const vault_catalog *cat = vault_catalog_of(v);
+	size_t i, j, k, l;
+
+	fputs("| field | category | masked view | description | purposes that may receive it |\n"
+	      "|---|---|---|---|---|\n",
+	    out);
+	for (i = 0; i < vault_catalog_count(cat); i++) {
+		const vault_field_def *d = vault_catalog_at(cat, i);
+		const json_t *a, *p, *f;
+		int n = 0;
+
+		fprintf(out, "| `%s` | ", d->name);
+		md_category(out, d->sensitive ? "sensitive" : "basic");
+		fprintf(out, " | `%s` | ", d->mask);
+		md(out, d->desc_en ? d->desc_en : "");
+		fputs(" / ", out);
+		md(out, d->desc_vi ? d->desc_vi : "");
+		fputs(" | ", out);
+		json_array_foreach(json_object_get(doc, "agencies"), j, a) {
+			json_array_foreach(json_object_get(a, "purposes"), k, p) {
+				json_array_foreach(json_object_get(p, "data_categories"), l, f) {
+					if (strcmp(jstr(f, "name"), d->name) == 0)
+						fprintf(out, "%s`%s`", n++ ? ", " : "", jstr(p, "code"));
+				}
+			}
+		}
+		fprintf(out, "%s |\n", n ? "" : "none");
+	}
+	fputc('\n', out);
+}
+
+/* What the registry itself says deserves the controller's attention. */
+static void dpia_flags(FILE *out, const json_t *doc)
+{
+	const json_t *a, *p;
+	size_t i, j;
+	int n = 0;
+
+	json_array_foreach(json_object_get(doc, "agencies"), i, a) {
+		json_array_foreach(json_object_get(a, "purposes"), j, p) {
+			const char *basis = jstr(p, "legal_basis");
+
+			if (json_is_true(json_object_get(p, "sensitive"))) {
+				fprintf(out, "- Purpose `%s` of ", jstr(p, "code"));
+				md(out, jstr(a, "name"));
+				fprintf(out, " may receive sensitive data (");
+				md_sensitive(out, p);
+				fprintf(out, ") on the basis `%s`.\n", basis);
+				n++;
+			}
+			if (strcmp(basis, "consent") != 0 && strcmp(basis, "legal_obligation") != 0) {
+				fprintf(out, "- Purpose `%s` uses `%s`: no consent, a justification per lookup, and an officer's"
+				             " review after the fact.\n",
+				    jstr(p, "code"), basis);
+				n++;
+			}
+			if (!json_is_string(json_object_get(p, "legal_reference")) && strcmp(basis, "consent") != 0) {
+				fprintf(out, "- Purpose `%s` records no legal reference.\n", jstr(p, "code"));
+				n++;
+			}
+		}
+		if (strcmp(jstr(a, "status"), "suspended") == 0) {
+			fputs("- Agency ", out);
+			md(out, jstr(a, "name"));
+			fputs(" is suspended: its token is refused and its lookups denied.\n", out);
+			n++;
+		}
+	}
+	if (jint(doc, "emergency_accesses_awaiting_review") > 0) {
+		fprintf(out, "- %lld emergency (vital-interest) accesses await an officer's review (`GET /v1/reviews`).\n",
+		    jint(doc, "emergency_accesses_awaiting_review"));
+		n++;
+	}
+	if (n == 0)
+		fputs("- Nothing in the registry calls for attention.\n", out);
+	fputc('\n', out);
+}
+
+/* The measures in force, read from the vault and the build. -1 (err filled) if a read fails. */
+static int dpia_security(vault *v, FILE *out, int passphrase, util_err *err)
+{
+	char version[64], cipher[64], hmac[8], hmac_alg[64], page[16], sdel[8], journal[16];
+	char note[AUDIT_CHECKPOINT_MAX], pkb64[64];
+	unsigned char pk[32];
+	audit_checkpoint cp;
+	vault_stats st;
+	int64_t entries = 0, checkpoints = 0;
+	int has_cp;
+
+	pragma_text(v, "PRAGMA cipher_version", version, sizeof version);
+	pragma_text(v, "PRAGMA cipher", cipher, sizeof cipher);
+	pragma_text(v, "PRAGMA cipher_use_hmac", hmac, sizeof hmac);
+	pragma_text(v, "PRAGMA cipher_hmac_algorithm", hmac_alg, sizeof hmac_alg);
+	pragma_text(v, "PRAGMA cipher_page_size", page, sizeof page);
+	pragma_text(v, "PRAGMA secure_delete", sdel, sizeof sdel);
+	pragma_text(v, "PRAGMA journal_mode", journal, sizeof journal);
+	if (hmac_alg[0] == '\0' && strncmp(version, "3.", 2) == 0)
+		snprintf(hmac_alg, sizeof hmac_alg, "HMAC-SHA1, the SQLCipher 3 default");
+	if (vault_stats_get(v, &st, err) != 0 || audit_size(v, &entries, err) != 0 ||
+	    scalar(v, "SELECT count(*) FROM audit_checkpoints", &checkpoints, err) != 0)
+		return -1;
+	has_cp = audit_latest_checkpoint(v, note, &cp, NULL) == 0;
+	vault_public_key(v, pk);
+	sodium_bin2base64(pkb64, sizeof pkb64, pk, sizeof pk, sodium_base64_VARIANT_ORIGINAL);
+
+	fputs("Read from this vault and this build now; the file and function that implement each measure are\n"
+	      "named so that a reviewer can check it (docs/privacy/threat-model.md says what each one stops and\n"
+	      "what it does not).\n\n",
+	    out);
+	fprintf(out,
+	    "- **Database encryption** (mã hóa cơ sở dữ liệu): SQLCipher %s, cipher %s on every page, per-page HMAC"
+	    " %s (%s), %s-byte pages. The page key is a 256-bit raw key derived from the root key"
+	    " (`crypto_kdf`, context `vaultdrt`, id 1), so no password KDF runs on open (`vault/store.c`"
+	    " `vault_db_open`). `secure_delete` = %s, journal mode %s.\n",
+	    version[0] ? version : "(not reported)", cipher[0] ? cipher : "(not reported)",
+	    strcmp(hmac, "1") == 0 ? "on" : hmac[0] ? "OFF" : "(not reported)", hmac_alg[0] ? hmac_alg : "algorithm not reported",
+	    page[0] ? page : "?", sdel[0] ? sdel : "?", journal[0] ? journal : "?");
+	fprintf(out,
+	    "- **Root key** (khóa gốc): %s (`keys/root.c`). It is never stored in the database, and `vaultctl backup`"
+	    " does not copy it.%s\n",
+	    passphrase ? "Argon2id (`crypto_pwhash`) of a passphrase; the salt and limits are in `vault.meta`"
+	               : "a 32-byte random key file",
+	    passphrase ? ""
+	               : " The key file is created 0600 with `O_EXCL|O_NOFOLLOW`; a key file readable by group or others is"
+	                 " refused. `vaultctl init` writes it to `DIR/master.key`, beside the database, unless told"
+	                 " otherwise: " TODO " where the key file is kept in production.");
+	fputs("- **Field encryption** (mã hóa từng trường): every value sealed on its own with XChaCha20-Poly1305 under a"
+	      " random 256-bit data key (DEK) of that citizen alone; the associated data binds the citizen id, the DEK"
+	      " version and the field name (`vault/field.c`). The national ID is sealed like any field and is found"
+	      " through a keyed BLAKE2b-256 blind index (`vault/nid.c` `vault_nid_index`).\n",
+	    out);
+	fprintf(out,
+	    "- **Key wrapping** (bao khóa): each DEK wrapped with XChaCha20-Poly1305 under the current key-encryption"
+	    " key, version %u; %zu KEK version(s) held (`keys/ring.c`; `vaultctl rotate-kek` rewraps every DEK and"
+	    " destroys unused versions). Keyring items are wrapped under a root-derived key (`crypto_kdf` id 2).\n",
+	    (unsigned)st.kek_current, st.kek_versions);
+	fputs("- **Erasure** (xóa dữ liệu): crypto-shredding, the row with the wrapped DEK deleted with `secure_delete`"
+	      " on (`policy_citizen_erase`, `vault_citizen_erase`); see docs/privacy/key-management.md for what it does"
+	      " not reach: backups taken before keep the record and their own keyring, and open with the root key of"
+	      " their day. " TODO " how long backups are kept, so that an erasure reaches them.\n",
+	    out);
+	fprintf(out,
+	    "- **Access decision** (kiểm soát truy cập): deny by default; a pure function of the registry, the"
+	    " citizen's consents and restriction (`policy/decision.c` `policy_decide`); exactly the fields requested,"
+	    " consented and registered for the purpose, masked where the purpose or consent says; every denial"
+	    " answers the same `403 not_permitted`. Agencies see per-agency pseudonyms (keyed BLAKE2b,"
+	    " `api_pseudonym`), never the vault's citizen id. Pending consent requests expire after %d days.\n",
+	    POLICY_REQUEST_TTL / 86400);
+	fputs("- **Authentication** (xác thực): API tokens are 32 random bytes, stored only as keyed BLAKE2b-256 hashes"
+	      " (`api/auth.c` `api_token_issue`). Citizens and privacy officers log in with TOTP (RFC 6238, 6 digits,"
+	      " 30-second step, one step either way); a code is accepted once; 5 failures in 15 minutes lock the"
+	      " identity; sessions last 15 minutes; approving a consent and setting or lifting a restriction need a"
+	      " fresh code (step-up). Officers' TOTP secrets are sealed under a keyring key.\n",
+	    out);
+	fprintf(out,
+	    "- **Audit log** (nhật ký xử lý): %lld entries, one per decision, consent change, record write, read"
+	    " and erasure, and key operation; entries name fields, never values. RFC 6962 Merkle tree; %lld signed"
+	    " checkpoints stored (C2SP signed-note format, Ed25519)%s%lld; a lookup's entry is durable before any field"
+	    " is read (`audit/`). Verification key (`vaultctl keys`, `GET /v1/keys`): `%s`. `vaultctl audit verify`"
+	    " and `GET /v1/audit/verify` recompute the tree and check every checkpoint.\n",
+	    (long long)entries, (long long)checkpoints, has_cp ? ", the latest at size " : ", none yet at size ",
+	    has_cp ? (long long)cp.size : 0LL, pkb64);
+	fputs("- **Consent receipts** (biên nhận đồng ý): signed with the vault's Ed25519 key, verifiable offline"
+	      " (`vaultctl receipt verify`).\n",
+	    out);
+	fputs("- **Memory** (bộ nhớ): keys live in `sodium_malloc` memory (guard pages, wiped on free); decrypted values"
+	      " and data keys pass through a per-connection working area of the same kind, wiped after every operation;"
+	      " JSON that carries values goes through an allocator that wipes on free (`vault/store.c`).\n",
+	    out);
+	fputs("- **Logs and metrics**: the access log names route patterns, never URLs, bodies or tokens; `/metrics`"
+	      " holds counts only (`api/server.c`).\n",
+	    out);
+	fputs("- **Transport** (truyền dẫn): `vaultd` serves HTTPS only when started with `--tls-cert` and `--tls-key`;"
+	      " by default it listens on 127.0.0.1:8443. " TODO " how TLS is terminated in production, and who can"
+	      " reach the port.\n",
+	    out);
+	fputs("- **Backups** (sao lưu): `vaultctl backup` copies the database still encrypted, without any key. " TODO
+	      " where backups are kept, for how long, and how keys are kept apart from them.\n\n",
+	    out);
+	return 0;
+}
+
+static int dpia_markdown(vault *v, FILE *out, const json_t *doc, int passphrase, int64_t from, int64_t to,
+    util_err *err)
+{
+	const json_t *a, *look = json_object_get(doc, "lookups");
+	size_t i;
+
+	fprintf(out,
+	    "# Personal data protection impact assessment: dossier skeleton\n"
+	    "# (Hồ sơ đánh giá tác động xử lý dữ liệu cá nhân: bản khung)\n\n"
+	    "Generated by `vaultctl dpia` from vault `%s` at %s. The sections filled in here are read from the\n"
+	    "live registry, catalog and configuration, so they match the vault on the day they are printed.\n"
+	    "Sections marked " TODO " cannot be generated: the controller writes them.\n"
+	    "No value of a record, national ID or citizen id appears in this dossier.\n\n",
+	    jstr(doc, "vault_id"), jstr(doc, "generated_at"));
+	fputs("Legal frame: Law 91/2025/QH15 on Personal Data Protection and Decree 356/2025/ND-CP, in force from\n"
+	      "2026-01-01, which replaced Decree 13/2023/ND-CP (its Art. 24 set out the impact-assessment dossier).\n"
+	      "The article of the new Law and Decree that requires this dossier, its official form and its filing\n"
+	      "deadline are not verified here (article number not verified): check them before filing. For readers\n"
+	      "who know the GDPR, the counterpart is Art. 35. docs/privacy/legal-mapping.md maps each duty to the\n"
+	      "code and its tests.\n\n",
+	    out);
+
+	fputs("## 1. Controller, processors and contacts (Bên kiểm soát, bên xử lý dữ liệu cá nhân)\n\n" TODO "\n\n"
+	      "- The controller (bên kiểm soát dữ liệu cá nhân): name, address, legal representative.\n"
+	      "- The operator of this vault, and any processor (bên xử lý dữ liệu cá nhân), with their contracts.\n"
+	      "- The department or person in charge of personal data protection, and how citizens reach them.\n\n",
+	    out);
+	fprintf(out, "Generated: vault `%s`; %zu agencies registered as recipients (section 5).\n\n", jstr(doc, "vault_id"),
+	    json_array_size(json_object_get(doc, "agencies")));
+
+	fputs("## 2. Processing activities, purposes and legal bases (Hoạt động xử lý, mục đích, cơ sở pháp lý)\n\n",
+	    out);
+	fputs("Every purpose registered in the vault. A lookup is allowed only for a registered purpose, on its\n"
+	      "basis: `consent` needs the citizen's consent in force; `legal_obligation` needs no consent and\n"
+	      "must cite its legal reference; `vital_interest` needs the emergency role, a justification per\n"
+	      "lookup, and goes to the officers' review queue. Lookup counts: ",
+	    out);
+	md_period(out, from, to);
+	fputs(".\n\n", out);
+	if (json_array_size(json_object_get(doc, "agencies")) == 0)
+		fputs("No agency is registered yet.\n\n", out);
+	else
+		dpia_purposes(out, doc);
+	fputs(TODO " for each purpose: why the processing is necessary and proportionate, and why no less\n"
+	      "intrusive means (fewer fields, masked views, shorter consents) would do.\n\n",
+	    out);
+
+	fputs("## 3. Personal data processed (Loại dữ liệu cá nhân được xử lý)\n\n"
+	      "The vault's field catalog: each field's category (basic or sensitive), its masked view, and the\n"
+	      "purposes that may receive it. A purpose may receive only catalog fields; a consent covers only the\n"
+	      "fields the citizen approved one by one.\n\n",
+	    out);
+	dpia_catalog(v, out, doc);
+
+	fprintf(out,
+	    "## 4. Data subjects and scale (Chủ thể dữ liệu)\n\n"
+	    "- Citizens enrolled: %lld.\n- Lookups in the period: %lld allowed, %lld denied.\n"
+	    "- Emergency accesses awaiting an officer's review: %lld.\n\n" TODO
+	    " who the citizens are, how they were informed before their enrolment, and whether children's data or\n"
+	    "other special situations are processed.\n\n",
+	    jint(doc, "citizens"), jint(look, "allowed"), jint(look, "denied"), jint(doc, "emergency_accesses_awaiting_review"));
+
+	fputs("## 5. Recipients and transfers (Bên nhận dữ liệu; chuyển dữ liệu)\n\n", out);
+	if (json_array_size(json_object_get(doc, "agencies")) == 0)
+		fputs("No agency is registered yet.\n", out);
+	else
+		fputs("| agency | roles | status | purposes |\n|---|---|---|---|\n", out);
+	json_array_foreach(json_object_get(doc, "agencies"), i, a) {
+		const json_t *p;
+		size_t j;
+
+		fputs("| ", out);
+		md(out, jstr(a, "name"));
+		fprintf(out, " (`%s`) | ", jstr(a, "id"));
+		md_roles(out, json_object_get(a, "roles"));
+		fprintf(out, " | %s | ", jstr(a, "status"));
+		json_array_foreach(json_object_get(a, "purposes"), j, p)
+			fprintf(out, "%s`%s`", j ? ", " : "", jstr(p, "code"));
+		fprintf(out, "%s |\n", json_array_size(json_object_get(a, "purposes")) ? "" : "none");
+	}
+	fputs("\nvaultd has no feature that transfers data abroad. " TODO " whether any recipient, processor or\n"
+	      "hosting is outside Viet Nam, and the transfer assessment that needs.\n\n",
+	    out);
+
+	fprintf(out,
+	    "## 6. Retention and deletion (Thời hạn lưu trữ, xóa dữ liệu)\n\n"
+	    "- Records: kept until erased (`DELETE /v1/citizens/{citizen_id}` by the registrar, or"
+	    " `vaultctl erase`).\n"
+	    "- Consents and consent requests: deleted `retention_days` after they end, per purpose (section 2), by"
+	    " the retention sweep `vaultd` runs every 30 seconds; pending requests expire after %d days.\n"
+	    "- Sessions: 15 minutes. The audit log: kept without limit (its entries hold field names and ids, no"
+	    " values).\n"
+	    "- docs/privacy/retention.md lists every table.\n\n" TODO
+	    " whether these periods match the law and each agency's own rules, and how long backups are kept.\n\n",
+	    POLICY_REQUEST_TTL / 86400);
+
+	fputs("## 7. Security measures in force (Biện pháp bảo vệ dữ liệu cá nhân)\n\n", out);
+	if (dpia_security(v, out, passphrase, err) != 0)
+		return -1;
+	fputs(TODO " organisational measures: who holds the root key and the admin token, staff training,\n"
+	      "access to the servers, incident response (docs/privacy/breach-runbook.md).\n\n",
+	    out);
+
+	fputs("## 8. Risks and their mitigation (Rủi ro và biện pháp giảm thiểu)\n\n"
+	      "From the registry:\n\n",
+	    out);
+	dpia_flags(out, doc);
+	fputs("Residual risks of the system itself (docs/privacy/threat-model.md explains each one):\n\n"
+	      "- Whoever holds the root key (or the key file on the data disk, where `vaultctl init` puts it by\n"
+	      "  default) can decrypt everything, outside the audit log.\n"
+	      "- The audit log's checkpoints are signed with a key from the vault's own keyring: tampering by\n"
+	      "  someone holding the root key is caught only against checkpoints kept outside the vault.\n"
+	      "- Backups taken before an erasure keep the erased record and open with the root key of their day,\n"
+	      "  whatever the live vault did since; only deleting them, or a rekey and destroying the old root\n"
+	      "  key, puts them out of reach.\n"
+	      "- TOTP guessing: 5 tries per 15 minutes per identity is slowed, not stopped; a patient attacker\n"
+	      "  who knows a national ID has a small chance per day.\n"
+	      "- Agency and admin tokens do not expire; a leaked agency token is stopped only by suspending the\n"
+	      "  agency; there is no command to reissue the admin token.\n"
+	      "- A `legal_obligation` purpose is trusted as registered: the vault cannot check its legal reference.\n"
+	      "- No command rotates the blind-index, token, pseudonym or signing keys, or re-encrypts fields\n"
+	      "  under new data keys.\n\n" TODO
+	      " the likelihood and severity of each risk, the measures decided, and who accepts what remains.\n\n",
+	    out);
+
+	fputs("## 9. Data subjects' rights (Quyền của chủ thể dữ liệu)\n\n"
+	      "How each right is exercised here (docs/privacy/data-subject-rights.md has the details and the\n"
+	      "deadlines):\n\n"
+	      "| right | how |\n|---|---|\n"
+	      "| to be informed (quyền được biết) | `GET /v1/me/consent-requests` (agency, purpose, basis, fields and their category); signed receipt on approval; `GET /v1/me/access-log` |\n"
+	      "| to consent (quyền đồng ý) | `POST /v1/me/consent-requests/{id}/approve` with a fresh TOTP code, for a subset of fields; `.../deny` |\n"
+	      "| to access (quyền truy cập) | `GET /v1/me` |\n"
+	      "| to withdraw consent (quyền rút lại sự đồng ý) | `DELETE /v1/me/consents/{id}` |\n"
+	      "| to deletion (quyền xóa dữ liệu) | on request, by the registrar (`DELETE /v1/citizens/{citizen_id}`) or the operator (`vaultctl erase`); no self-service route |\n"
+	      "| to restrict processing (quyền hạn chế xử lý) | `PUT /v1/me/restriction` (consent-based processing only) |\n"
+	      "| to receive one's data (quyền yêu cầu cung cấp dữ liệu) | `GET /v1/me` returns the record as JSON; no other export format |\n"
+	      "| to object (quyền phản đối) | outside the API |\n"
+	      "| to complain (quyền khiếu nại, tố cáo, khởi kiện) | outside the API |\n\n" TODO
+	      " the contact and procedure for requests made outside the API, and who answers them within the\n"
+	      "legal deadline.\n\n",
+	    out);
+
+	fputs("## 10. Conclusion, approval and review (Kết luận, phê duyệt)\n\n" TODO "\n\n"
+	      "- Conclusion of the assessment, and the date.\n- Name, position and signature of the approver.\n"
+	      "- When this dossier is reviewed again (and after any change to the registry: run `vaultctl dpia`\n"
+	      "  again and compare).\n",
+	    out);
+	return 0;
+}
+
+/* ---- entry points ---- */
+
+static int finish(FILE *out, util_err *err)
+{
+	if (fflush(out) != 0 || ferror(out))
+		return util_fail(err, UTIL_EIO, "cannot write the report");
+	return 0;
+}
+
+int ctl_ropa(vault *v, int json, int64_t from, int64_t to, FILE *out, util_err *err)
+{
+	json_t *doc = model_build(v, from, to, err);
+	int rc;
+
+	if (doc == NULL)
+		return -1;
+	if (json) {
+		rc = json_dumpf(doc, out, JSON_INDENT(2)) == 0 && fputc('\n', out) != EOF ? 0 : -1;
+		if (rc != 0)
+			util_fail(err, UTIL_EIO, "cannot write the report");
+	} else {
+		ropa_markdown(out, doc, from, to);
+		rc = 0;
+	}
+	json_decref(doc);
+	return rc == 0 ? finish(out, err) : -1;
+}
+
+int ctl_dpia(vault *v, int passphrase, int64_t from, int64_t to, FILE *out, util_err *err)
+{
+	json_t *doc = model_build(v, from, to, err);
+	int rc;
+
+	if (doc == NULL)
+		return -1;
+	rc = dpia_markdown(v, out, doc, passphrase, from, to, err);
+	json_decref(doc);
+	return rc == 0 ? finish(out, err) : -1;
+}
