@@ -1,5 +1,6 @@
 /* fuzz_api.c: the real HTTP server in process: fuzzed bodies for every route, and raw requests. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <liboath/oath.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -88,8 +89,23 @@ static void exchange(const char *req, size_t n)
 	if (fd < 0)
 		abort();
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-	if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0)
+	/*
+	 * Each input is a new connection, and closed connections linger in TIME_WAIT for a minute:
+	 * from one source address the ports run out after some 28,000 inputs. Each connection comes
+	 * from its own address in 127.0.0.0/8 instead, each with a port space of its own.
+	 */
+	{
+		static uint32_t next = 1;
+		struct sockaddr_in src = {.sin_family = AF_INET};
+
+		src.sin_addr.s_addr = htonl(0x7f000000u | (1u + next++ % 0xfffffdu));
+		if (bind(fd, (struct sockaddr *)&src, sizeof src) != 0)
+			abort();
+	}
+	if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+		fprintf(stderr, "fuzz_api: connect: %s\n", strerror(errno));
 		abort(); /* the server must keep accepting */
+	}
 	(void)!write(fd, req, n);
 	shutdown(fd, SHUT_WR);
 	while (read(fd, buf, sizeof buf) > 0)
