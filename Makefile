@@ -5,6 +5,7 @@
 #   make run                 a demo vault with a small data set, served on 127.0.0.1:8443
 #   make bench               the benchmark (BENCH_CITIZENS=N for a small run)
 #   make fuzz                every libFuzzer target for FUZZ_SECONDS each (default 60), clang
+#   make valgrind            the unit and end-to-end suites under valgrind memcheck
 #   make install PREFIX=...  installs the two programs
 
 PREFIX ?= /usr/local
@@ -63,7 +64,7 @@ TEST_BIN = $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%) $(E2E_SRC:tests/e2e/%.c=$
 E2E_SUPPORT = $(BUILD)/obj/tests/e2e/harness.o
 TEST_SUPPORT = $(BUILD)/obj/tests/unit/support.o
 
-.PHONY: all test check-deps deps run bench install clean fuzz fuzz-targets
+.PHONY: all test check-deps deps run bench install clean fuzz fuzz-targets valgrind
 .SECONDARY:
 all: check-deps $(BUILD)/vaultd $(BUILD)/vaultctl
 
@@ -137,6 +138,14 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_SUPPORT) $(BUILD)/libvaultd
 test: deps
 	@$(MAKE) --no-print-directory all $(TEST_BIN) $(BUILD)/gencitizens
 	@BUILD=$(BUILD) tests/run.sh $(TEST_BIN)
+
+# Unit suites run under memcheck themselves; the end-to-end suites run vaultd under it
+# (E2E_VALGRIND), and fail on any error or leak it reports.
+valgrind: deps
+	@command -v valgrind >/dev/null || { echo "make valgrind needs valgrind: apt-get install valgrind" >&2; exit 1; }
+	@$(MAKE) --no-print-directory all $(TEST_BIN) $(BUILD)/gencitizens
+	@BUILD=$(BUILD) E2E_VALGRIND=1 VALGRIND="valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99" \
+	  tests/run.sh $(filter-out %/crash_test_crash,$(TEST_BIN))
 
 run: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/gencitizens

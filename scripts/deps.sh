@@ -4,7 +4,7 @@
 set -eu
 
 PKGS="build-essential pkg-config libsodium-dev libsqlcipher-dev libmicrohttpd-dev \
-libjansson-dev liboath-dev libcmocka-dev libcurl4-openssl-dev"
+libjansson-dev liboath-dev libcmocka-dev libcurl4-openssl-dev valgrind"
 
 # Extra groups, selected by the caller: "sanitizer" (clang runtime for ASan/UBSan/LSan),
 # "bench" (wrk), "demo" (the curl and oathtool commands make run prints).

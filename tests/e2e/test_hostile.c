@@ -520,10 +520,13 @@ static void test_hostile_table(void **state)
 	print_message("hostile: %zu cases x 5 rounds, %d failed; vaultd RSS %ld kB after round 1, %ld kB after 5\n", ncases,
 	    failures, rss0, rss1);
 	assert_int_equal(failures, 0);
-	/* still answering, and no growth without bound (a few MiB of caches at most) */
+	/* still answering, and no growth without bound (a few MiB of caches at most); under
+	 * valgrind, its own free list holds 20 MB of freed blocks by design, so only there the
+	 * memory is judged by memcheck's leak report instead */
 	E2E_CALL(&c->s, 200, "GET", "/healthz", NULL, NULL, &r);
 	e2e_resp_free(&r);
-	assert_true(rss1 - rss0 < 16 * 1024);
+	if (getenv("E2E_VALGRIND") == NULL)
+		assert_true(rss1 - rss0 < 16 * 1024);
 }
 
 /* Connections that dribble their headers a byte at a time must not keep others out. */
