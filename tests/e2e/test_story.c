@@ -1336,6 +1336,17 @@ static void test_no_personal_data_in_logs_or_files(void **state)
 				fail_msg("person %zu item %zu in plaintext in %s", i, j, where);
 	}
 	assert_false(test_tree_contains(st->s.dir, UNKNOWN_NID, strlen(UNKNOWN_NID), where, sizeof where));
+	/* the scan read the error bodies too: there were plenty, and the scanner finds what is there */
+	{
+		char *errors = test_path(st->s.dir, "error-bodies.log");
+		unsigned char *text = test_read_file(errors, &n);
+
+		assert_non_null(text);
+		assert_non_null(strstr((char *)text, "not_permitted"));
+		assert_true(test_tree_contains(st->s.dir, "not_permitted", 13, where, sizeof where));
+		free(text);
+		free(errors);
+	}
 }
 
 int main(void)
