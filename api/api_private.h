@@ -66,6 +66,17 @@ struct api_server {
 	atomic_ulong decisions_allow, decisions_deny;
 };
 
+/* A lookup waiting for its audit entry to be durable: what the continuation needs. */
+typedef struct api_lookup_wait {
+	policy_lookup l;
+	audit_entry e;
+	const char *names[POLICY_MAX_FIELDS], *logged[POLICY_MAX_FIELDS];
+	char actor[POLICY_ID_MAX + 8];
+	int64_t seq;
+	int rc;
+	util_err err;
+} api_lookup_wait;
+
 struct api_req {
 	struct MHD_Connection *conn;
 	api_server *srv;
@@ -82,7 +93,14 @@ struct api_req {
 	unsigned status;
 	uint64_t t0;
 	int replied;
+	/* a handler that suspended the connection sets cont, called when MHD resumes it */
+	int suspended;
+	api_handler cont;
+	api_lookup_wait *wait;
 };
+
+/* Suspends r's connection until the audit writer has made e durable, then runs cont. */
+int api_suspend_for_audit(api_req *r, const audit_entry *e, api_handler cont);
 
 /* Replies. The body is serialized into a buffer of ours, wiped after MHD sends it. */
 void api_reply(api_req *r, unsigned status, json_t *body); /* steals body */

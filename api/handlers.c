@@ -636,65 +636,84 @@ static void h_request_get(api_req *r)
 	api_reply(r, 200, json_pack("{s:s, s:s}", "id", r->params[0], "status", status));
 }
 
+/* The second half of a lookup: its audit entry is durable; now, and only now, read and send. */
+static void lookup_finish(api_req *r)
+{
+	api_lookup_wait *w = r->wait;
+	json_t *out = NULL, *withheld;
+	char pseudonym[33];
+	size_t i;
+	util_err err;
+
+	if (w->rc != 0) {
+		reply_err(r, &w->err);
+		return;
+	}
+	atomic_fetch_add(w->l.d.allow ? &r->srv->decisions_allow : &r->srv->decisions_deny, 1);
+	if (!w->l.d.allow) {
+		api_problem(r, 403, "not_permitted", "not permitted");
+		return;
+	}
+	if (policy_lookup_read(r->v, &w->l, &out, &err) != 0) {
+		reply_err(r, &err);
+		return;
+	}
+	withheld = json_array();
+	for (i = 0; i < w->l.d.nwithheld; i++)
+		json_array_append_new(withheld, json_string(w->l.d.withheld[i]));
+	api_pseudonym(r->v, r->caller.agency.id, w->l.cid, pseudonym);
+	api_reply(r, 200, json_pack("{s:s, s:o, s:o, s:s, s:s?, s:I}", "citizen_id", pseudonym, "fields", out, "withheld",
+	                     withheld, "basis", policy_basis_name(w->l.d.basis), "consent_id",
+	                     w->l.d.consent_id[0] ? w->l.d.consent_id : NULL, "access_id", (json_int_t)w->seq));
+}
+
+/*
+ * A lookup: decide, then have the audit entry made durable by the group-commit writer while
+ * the connection is suspended (no worker thread waits on the disk), then lookup_finish.
+ */
 static void h_lookup(api_req *r)
 {
-	const char *nid, *purpose, *just = NULL, *names[POLICY_MAX_FIELDS], *logged[POLICY_MAX_FIELDS];
-	json_t *fields = NULL, *out = NULL, *withheld;
-	char actor[POLICY_ID_MAX + 8], pseudonym[33];
-	audit_entry e = {.action = "lookup"};
-	policy_lookup l;
-	int64_t seq;
+	const char *nid, *purpose, *just = NULL;
+	json_t *fields = NULL;
+	api_lookup_wait *w;
 	size_t n, i;
 	util_err err;
 
+	if ((w = r->wait = calloc(1, sizeof *w)) == NULL) {
+		api_problem(r, 500, "internal", "out of memory");
+		return;
+	}
 	if (api_unpack(r, "{s:s, s:s, s?o, s?s}", "national_id", &nid, "purpose", &purpose, "fields", &fields,
 	        "justification", &just) != 0 ||
-	    name_list(r, fields, names, &n) != 0)
+	    name_list(r, fields, w->names, &n) != 0)
 		return;
 	if (just != NULL && strlen(just) > POLICY_JUSTIFICATION_MAX) {
 		api_problem(r, 400, "invalid_input", "justification is at most 500 bytes");
 		return;
 	}
-	if (policy_lookup_prepare(r->v, r->caller.agency.id, purpose, nid, names, n, just, util_now(), &l, &err) != 0) {
+	if (policy_lookup_prepare(r->v, r->caller.agency.id, purpose, nid, w->names, n, just, util_now(), &w->l, &err) !=
+	    0) {
 		reply_err(r, &err);
 		return;
 	}
-	/* the entry: the fields released when allowed, the fields asked for when denied */
-	for (i = 0; i < l.d.nfields; i++)
-		logged[i] = l.d.fields[i].name;
-	e.actor = agency_actor(r, actor);
-	e.agency_id = r->caller.agency.id;
-	e.purpose_id = l.purpose_id[0] ? l.purpose_id : NULL;
-	e.cid = l.citizen_found ? l.cid : NULL;
-	e.fields = l.d.allow ? logged : names;
-	e.nfields = l.d.allow ? l.d.nfields : n;
-	e.decision = l.d.allow ? "allow" : "deny";
-	e.reason = policy_reason_name(l.d.reason);
-	e.basis = l.d.basis ? policy_basis_name(l.d.basis) : NULL;
-	e.justification = just && *just ? just : NULL;
-	e.consent_id = l.d.consent_id[0] ? l.d.consent_id : NULL;
-	e.note = l.purpose_id[0] ? NULL : "unknown purpose";
-	/* durable before anything leaves: the group-commit writer returns after its fsync */
-	if (audit_writer_append(r->srv->writer, &e, &seq, &err) != 0) {
-		reply_err(r, &err);
-		return;
-	}
-	atomic_fetch_add(l.d.allow ? &r->srv->decisions_allow : &r->srv->decisions_deny, 1);
-	if (!l.d.allow) {
-		api_problem(r, 403, "not_permitted", "not permitted");
-		return;
-	}
-	if (policy_lookup_read(r->v, &l, &out, &err) != 0) {
-		reply_err(r, &err);
-		return;
-	}
-	withheld = json_array();
-	for (i = 0; i < l.d.nwithheld; i++)
-		json_array_append_new(withheld, json_string(l.d.withheld[i]));
-	api_pseudonym(r->v, r->caller.agency.id, l.cid, pseudonym);
-	api_reply(r, 200, json_pack("{s:s, s:o, s:o, s:s, s:s?, s:I}", "citizen_id", pseudonym, "fields", out, "withheld",
-	                     withheld, "basis", policy_basis_name(l.d.basis), "consent_id",
-	                     l.d.consent_id[0] ? l.d.consent_id : NULL, "access_id", (json_int_t)seq));
+	/* the entry: the fields released when allowed, the fields asked for when denied; every
+	 * string it points to lives in r (its body, its wait) until the request is finished */
+	for (i = 0; i < w->l.d.nfields; i++)
+		w->logged[i] = w->l.d.fields[i].name;
+	w->e.actor = agency_actor(r, w->actor);
+	w->e.action = "lookup";
+	w->e.agency_id = r->caller.agency.id;
+	w->e.purpose_id = w->l.purpose_id[0] ? w->l.purpose_id : NULL;
+	w->e.cid = w->l.citizen_found ? w->l.cid : NULL;
+	w->e.fields = w->l.d.allow ? w->logged : w->names;
+	w->e.nfields = w->l.d.allow ? w->l.d.nfields : n;
+	w->e.decision = w->l.d.allow ? "allow" : "deny";
+	w->e.reason = policy_reason_name(w->l.d.reason);
+	w->e.basis = w->l.d.basis ? policy_basis_name(w->l.d.basis) : NULL;
+	w->e.justification = just && *just ? just : NULL;
+	w->e.consent_id = w->l.d.consent_id[0] ? w->l.d.consent_id : NULL;
+	w->e.note = w->l.purpose_id[0] ? NULL : "unknown purpose";
+	api_suspend_for_audit(r, &w->e, lookup_finish);
 }
 
 /* ---- citizens ---- */

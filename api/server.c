@@ -314,8 +314,36 @@ static void dispatch(api_req *r)
 		return;
 	}
 	r->route->fn(r);
-	if (!r->replied)
+	if (!r->replied && !r->suspended)
 		api_problem(r, 500, "internal", "no response");
+}
+
+/* The writer's thread: the entry is durable (or failed); wake the connection. */
+static void audit_done_cb(void *ctx, int rc, int64_t seq, const util_err *err)
+{
+	api_req *r = ctx;
+
+	r->wait->rc = rc;
+	r->wait->seq = seq;
+	if (err != NULL)
+		r->wait->err = *err;
+	MHD_resume_connection(r->conn);
+}
+
+int api_suspend_for_audit(api_req *r, const audit_entry *e, api_handler cont)
+{
+	util_err err;
+
+	/* suspended before the writer can possibly resume it: MHD wants suspend, then resume */
+	MHD_suspend_connection(r->conn);
+	r->suspended = 1;
+	r->cont = cont;
+	if (audit_writer_submit(r->srv->writer, e, audit_done_cb, r, &err) != 0) {
+		MHD_resume_connection(r->conn);
+		r->wait->rc = -1;
+		r->wait->err = err;
+	}
+	return 0;
 }
 
 static void access_log(api_req *r)
@@ -347,6 +375,10 @@ static void req_free(api_req *r)
 		free(r->body);
 	}
 	json_decref(r->json);
+	if (r->wait != NULL) {
+		sodium_memzero(r->wait, sizeof *r->wait);
+		free(r->wait);
+	}
 	sodium_memzero(r, sizeof *r);
 	free(r);
 }
@@ -384,6 +416,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*upload_size = 0; /* answered already: whatever still arrives is dropped */
 		return MHD_YES;
 	}
+	if (r->suspended) {
+		/* resumed: the audit entry is durable (or failed); finish the request */
+		r->suspended = 0;
+		r->cont(r);
+		if (!r->replied)
+			api_problem(r, 500, "internal", "no response");
+		access_log(r);
+		return MHD_YES;
+	}
 	if (*upload_size > 0) {
 		if (!r->overflow) {
 			if (r->body_len + *upload_size > API_BODY_MAX) {
@@ -403,7 +444,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return MHD_YES;
 	}
 	dispatch(r);
-	access_log(r);
+	if (!r->suspended)
+		access_log(r);
 	return MHD_YES;
 }
 
@@ -439,7 +481,7 @@ int api_start(api_server **out, const api_config *cfg, vault *v, util_err *err)
 {
 	struct sockaddr_storage ss;
 	const union MHD_DaemonInfo *info;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO | MHD_USE_ITC;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME;
 	api_server *s;
 
 	memset(&ss, 0, sizeof ss);

@@ -106,6 +106,14 @@ typedef struct audit_writer_stats {
 
 /* Starts a writer on its own connection to the vault of v. */
 int audit_writer_start(audit_writer **out, vault *v, util_err *err) UTIL_WARN_UNUSED;
+/*
+ * Queues e and returns at once; done(ctx, 0, seq, NULL) is called from the writer's thread
+ * once e is durable, or done(ctx, -1, -1, err) if its batch failed. e and everything it
+ * points to must stay valid until done is called; done must not block.
+ */
+typedef void (*audit_done)(void *ctx, int rc, int64_t seq, const util_err *err);
+int audit_writer_submit(audit_writer *w, const audit_entry *e, audit_done done, void *ctx, util_err *err)
+    UTIL_WARN_UNUSED;
 /* Appends e and waits until it is durable; *seq gets its number. */
 int audit_writer_append(audit_writer *w, const audit_entry *e, int64_t *seq, util_err *err) UTIL_WARN_UNUSED;
 void audit_writer_stats_get(audit_writer *w, audit_writer_stats *st);

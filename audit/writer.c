@@ -6,15 +6,16 @@
 #include <string.h>
 
 /*
- * Callers queue a request and sleep on it; the writer takes everything queued, appends it in
- * one transaction, signs the head once, commits (synchronous=FULL: the fsync), and wakes the
- * batch. The caller's entry is read only while the caller waits, so nothing is copied.
+ * Callers queue a request; the writer takes everything queued, appends it in one transaction,
+ * signs the head once, commits (synchronous=FULL: the fsync), and then tells each caller, by
+ * its callback, outside the lock. The caller keeps its entry alive until told, so nothing is
+ * copied. audit_writer_append is the same with a callback that wakes the waiting thread.
  */
 typedef struct request {
 	const audit_entry *e;
 	int64_t seq;
-	int done, rc;
-	util_err err;
+	audit_done done;
+	void *ctx;
 	struct request *next;
 } request;
 
@@ -31,7 +32,7 @@ struct audit_writer {
 static void run_batch(audit_writer *w, request *batch)
 {
 	util_err err;
-	request *r;
+	request *r, *next;
 	uint64_t t0, dt;
 	int ok, n = 0;
 
@@ -48,12 +49,6 @@ static void run_batch(audit_writer *w, request *batch)
 	dt = util_mono_ns() - t0;
 
 	pthread_mutex_lock(&w->mu);
-	for (r = batch; r != NULL; r = r->next) {
-		r->rc = ok ? 0 : -1;
-		if (!ok)
-			r->err = err;
-		r->done = 1;
-	}
 	if (ok) {
 		w->st.batches++;
 		w->st.entries += (uint64_t)n;
@@ -63,8 +58,13 @@ static void run_batch(audit_writer *w, request *batch)
 		if (dt > w->st.fsync_ns_max)
 			w->st.fsync_ns_max = dt;
 	}
-	pthread_cond_broadcast(&w->done);
 	pthread_mutex_unlock(&w->mu);
+	/* every entry of the batch is durable (or none is): tell their owners */
+	for (r = batch; r != NULL; r = next) {
+		next = r->next;
+		r->done(r->ctx, ok ? 0 : -1, ok ? r->seq : -1, ok ? NULL : &err);
+		free(r);
+	}
 }
 
 static void *writer_main(void *arg)
@@ -111,31 +111,70 @@ int audit_writer_start(audit_writer **out, vault *v, util_err *err)
 	return 0;
 }
 
-int audit_writer_append(audit_writer *w, const audit_entry *e, int64_t *seq, util_err *err)
+int audit_writer_submit(audit_writer *w, const audit_entry *e, audit_done done, void *ctx, util_err *err)
 {
-	request r = {.e = e};
+	request *r = calloc(1, sizeof *r);
 
+	if (r == NULL)
+		return util_fail(err, UTIL_ENOMEM, "out of memory");
+	r->e = e;
+	r->done = done;
+	r->ctx = ctx;
 	pthread_mutex_lock(&w->mu);
 	if (w->stopping) {
 		pthread_mutex_unlock(&w->mu);
+		free(r);
 		return util_fail(err, UTIL_ESTATE, "the audit writer is stopping");
 	}
 	if (w->tail != NULL)
-		w->tail->next = &r;
+		w->tail->next = r;
 	else
-		w->head = &r;
-	w->tail = &r;
+		w->head = r;
+	w->tail = r;
 	pthread_cond_signal(&w->work);
-	while (!r.done)
+	pthread_mutex_unlock(&w->mu);
+	return 0;
+}
+
+/* A thread waiting in audit_writer_append. */
+typedef struct waiter {
+	audit_writer *w;
+	int done, rc;
+	int64_t seq;
+	util_err err;
+} waiter;
+
+static void wake(void *ctx, int rc, int64_t seq, const util_err *err)
+{
+	waiter *k = ctx;
+
+	pthread_mutex_lock(&k->w->mu);
+	k->rc = rc;
+	k->seq = seq;
+	if (err != NULL)
+		k->err = *err;
+	k->done = 1;
+	pthread_cond_broadcast(&k->w->done);
+	pthread_mutex_unlock(&k->w->mu);
+}
+
+int audit_writer_append(audit_writer *w, const audit_entry *e, int64_t *seq, util_err *err)
+{
+	waiter k = {.w = w};
+
+	if (audit_writer_submit(w, e, wake, &k, err) != 0)
+		return -1;
+	pthread_mutex_lock(&w->mu);
+	while (!k.done)
 		pthread_cond_wait(&w->done, &w->mu);
 	pthread_mutex_unlock(&w->mu);
-	if (r.rc != 0) {
+	if (k.rc != 0) {
 		if (err != NULL)
-			*err = r.err;
+			*err = k.err;
 		return -1;
 	}
 	if (seq != NULL)
-		*seq = r.seq;
+		*seq = k.seq;
 	return 0;
 }
 

@@ -889,7 +889,6 @@ int policy_lookup_prepare(vault *v, const char *agency_id, const char *code, con
 	policy_input in = {0};
 	util_err e2;
 	size_t nc = 0, i;
-	int mine = 0, ok = 0;
 
 	memset(l, 0, sizeof *l);
 	if (n > POLICY_MAX_FIELDS)
@@ -902,32 +901,35 @@ int policy_lookup_prepare(vault *v, const char *agency_id, const char *code, con
 	if (policy_agency_get(v, agency_id, &a, NULL, err) != 0)
 		return -1;
 	snprintf(l->agency_id, sizeof l->agency_id, "%s", agency_id);
-	if (vault_sql_begin(v, &mine, err) != 0)
-		return -1;
+	/*
+	 * Reads only, outside any write transaction: a lookup never waits for the write lock
+	 * (which the audit writer holds through its fsyncs). Each read sees everything committed
+	 * before it, so a revocation stops the very next lookup.
+	 */
 	in.agency = &a;
 	if (policy_purpose_get(v, agency_id, code, NULL, &p, &e2) == 0) {
 		in.purpose = &p;
 		snprintf(l->purpose_id, sizeof l->purpose_id, "%s", p.id);
 	} else if (e2.code != UTIL_ENOTFOUND) {
 		*err = e2;
-		goto out;
+		return -1;
 	}
 	if (vault_citizen_find(v, nid, l->cid, &e2) == 0) {
 		l->citizen_found = in.citizen_exists = 1;
 	} else if (e2.code != UTIL_ENOTFOUND) {
 		*err = e2;
-		goto out;
+		return -1;
 	}
 	if (in.citizen_exists) {
 		sqlite3_stmt *s = prep(v, "SELECT 1 FROM restrictions WHERE cid = ?1", err);
 
 		if (s == NULL)
-			goto out;
+			return -1;
 		sqlite3_bind_blob(s, 1, l->cid, KEYS_CID_BYTES, SQLITE_STATIC);
 		in.citizen_restricted = sqlite3_step(s) == SQLITE_ROW;
 		sqlite3_reset(s);
 		if (in.purpose != NULL && load_consents(v, l->cid, agency_id, p.id, c, LOOKUP_CONSENTS, &nc, err) != 0)
-			goto out;
+			return -1;
 	}
 	in.requested = fields;
 	in.nrequested = n;
@@ -937,23 +939,21 @@ int policy_lookup_prepare(vault *v, const char *agency_id, const char *code, con
 	in.nconsents = nc;
 	policy_decide(&in, &l->d);
 	if (l->d.allow && l->d.consumes_use) {
-		/* spend the use in the decision's transaction: only one lookup can get it */
+		/* spend the use with one conditional update: of two lookups only one can get it */
 		sqlite3_stmt *s = prep(v, "UPDATE consents SET uses = uses + 1 WHERE id = ?1 AND uses < use_limit", err);
 
 		if (s == NULL)
-			goto out;
+			return -1;
 		sqlite3_bind_text(s, 1, l->d.consent_id, -1, SQLITE_STATIC);
 		if (run(v, s, err) != 0)
-			goto out;
+			return -1;
 		if (sqlite3_changes(vault_sql_db(v)) == 0) {
 			l->d.allow = 0;
 			l->d.reason = POLICY_DENY_USE_LIMIT_REACHED;
 			l->d.nfields = 0;
 		}
 	}
-	ok = 1;
-out:
-	return vault_sql_end(v, mine, ok, err);
+	return 0;
 }
 
 int policy_lookup_read(vault *v, const policy_lookup *l, json_t **fields, util_err *err)
