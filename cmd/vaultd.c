@@ -1,5 +1,6 @@
 /* vaultd.c: the vault service: unlocks the vault, serves the HTTP API, stops cleanly on SIGTERM. */
 #include <errno.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <getopt.h>
 #include <signal.h>
@@ -43,7 +44,14 @@ static const char usage_text[] =
     "  --passphrase-env NAME  unlock with the passphrase in environment variable NAME\n"
     "  --listen ADDR:PORT     default 127.0.0.1:8443 ([::1]:8443 for IPv6)\n"
     "  --threads N            worker threads (default 2)\n"
-    "  --tls-cert F --tls-key F   serve HTTPS with this PEM certificate and key\n";
+    "  --tls-cert F --tls-key F   serve HTTPS with this PEM certificate and key\n"
+    "  --log FILE             append the JSON logs to FILE (0600) instead of stderr; SIGHUP reopens it\n";
+
+/* Points stderr, where every log line goes, at path (appending, created 0600). */
+static int reopen_log(const char *path)
+{
+	return freopen(path, "a", stderr) == NULL ? -1 : 0;
+}
 
 static int parse_listen(const char *s, char *addr, size_t n, uint16_t *port)
 {
@@ -77,9 +85,10 @@ int main(int argc, char **argv)
 		{"data", required_argument, NULL, 'd'}, {"key-file", required_argument, NULL, 'k'},
 		{"passphrase-env", required_argument, NULL, 'p'}, {"listen", required_argument, NULL, 'l'},
 		{"threads", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
-		{"tls-cert", required_argument, NULL, 'c'}, {"tls-key", required_argument, NULL, 'K'}, {NULL, 0, NULL, 0},
+		{"tls-cert", required_argument, NULL, 'c'}, {"tls-key", required_argument, NULL, 'K'},
+		{"log", required_argument, NULL, 'L'}, {NULL, 0, NULL, 0},
 	};
-	const char *data = getenv("VAULTD_DATA") ? getenv("VAULTD_DATA") : "data", *pass_env = NULL;
+	const char *data = getenv("VAULTD_DATA") ? getenv("VAULTD_DATA") : "data", *pass_env = NULL, *log_file = NULL;
 	char key_file[1100] = "", addr[64] = "127.0.0.1", *pass = NULL;
 	api_config cfg = {.listen_addr = addr, .port = 8443, .threads = 2};
 	vault_unlock u = {0};
@@ -114,6 +123,9 @@ int main(int argc, char **argv)
 		case 'c':
 			cfg.tls_cert = optarg;
 			break;
+		case 'L':
+			log_file = optarg;
+			break;
 		case 'K':
 			cfg.tls_key = optarg;
 			break;
@@ -126,6 +138,11 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc)
 		goto usage;
+	umask(077); /* whatever vaultd creates (logs, the lock file) is the owner's alone */
+	if (log_file != NULL && reopen_log(log_file) != 0) {
+		fprintf(stderr, "{\"level\":\"fatal\",\"msg\":\"cannot open the log file\"}\n");
+		return 1;
+	}
 	if (vault_init() != 0 || oath_init() != OATH_OK) {
 		fprintf(stderr, "{\"level\":\"fatal\",\"msg\":\"cannot start libsodium or SQLCipher\"}\n");
 		return 1;
@@ -172,8 +189,13 @@ int main(int argc, char **argv)
 			maintain(v);
 			continue;
 		}
-		if (sig == SIGHUP)
-			continue; /* logs go to stderr: nothing to reopen */
+		if (sig == SIGHUP) {
+			/* log rotation: the old file was moved away; start a new one at the same path */
+			if (log_file != NULL && reopen_log(log_file) != 0)
+				continue;
+			fprintf(stderr, "{\"level\":\"info\",\"msg\":\"log reopened\"}\n");
+			continue;
+		}
 		break;
 	}
 	fprintf(stderr, "{\"level\":\"info\",\"msg\":\"stopping\"}\n");

@@ -280,6 +280,62 @@ static void test_receipt_verifies_and_tampering_fails(void **state)
 	json_decref(r);
 }
 
+/*
+ * Known answer: the receipt below, in canonical JSON (sorted keys, compact, UTF-8 as is), was
+ * signed with plain libsodium by the Ed25519 key of seed 40 41 .. 5f. Verification must accept
+ * it re-formatted (indented, keys in another order): it re-derives the same canonical bytes.
+ * A change to the canonical form breaks this test, as it would break every receipt issued.
+ */
+static const char receipt_canonical[] =
+    "{\"agency\":{\"id\":\"ag_00000000000000aa\",\"name\":\"Bệnh viện Bạch Mai\"},"
+    "\"citizen_id\":\"0123456789abcdef0123456789abcdef\",\"consent_id\":\"co_00000000000000bb\","
+    "\"expires_at\":\"2027-01-01T00:00:00Z\",\"fields\":[{\"category\":\"basic\",\"description\":"
+    "{\"en\":\"Full name\",\"vi\":\"Họ và tên\"},\"masked\":false,\"name\":\"full_name\"},"
+    "{\"category\":\"sensitive\",\"description\":{\"en\":\"Chronic conditions (health status in medical "
+    "records)\",\"vi\":\"Bệnh mãn tính (tình trạng sức khỏe trong hồ sơ bệnh án)\"},\"masked\":false,"
+    "\"name\":\"chronic_conditions\"}],\"granted_at\":\"2026-12-02T00:00:00Z\",\"issued_at\":"
+    "\"2026-12-02T00:00:00Z\",\"jurisdiction\":\"VN\",\"laws\":[\"Law 91/2025/QH15\",\"Decree 356/2025/ND-CP\"],"
+    "\"legal_basis\":\"consent\",\"purpose\":{\"code\":\"treatment\",\"description\":{\"en\":\"Medical "
+    "treatment\",\"vi\":\"Khám chữa bệnh\"},\"id\":\"pu_00000000000000cc\"},\"receipt_id\":\"rc_00000000000000dd\","
+    "\"revocation\":{\"effect\":\"the next lookup under this consent is refused\",\"how\":\"DELETE "
+    "/v1/me/consents/{consent_id}, or ask the vault's operator\"},\"use_limit\":0,\"vault_id\":"
+    "\"00112233445566778899aabbccddeeff\",\"version\":\"vaultd-consent-receipt/1\"}";
+static const char receipt_signature[] =
+    "dnLJG3fyozG9u1acio2PWEefTHFTZ130OZ4LvtKnfv/IKbfkMCmZjOc7EQhV1vhGGlyxfEDcZaJ7o4IeTdTlCQ==";
+static const char receipt_pk_hex[] = "2543b92ff1095511476adc8369db6ddc933665a11978dda1404ee1066ca9559d";
+
+static void test_receipt_known_answer(void **state)
+{
+	unsigned char pk[32], seed[32], pk2[32], sk[64];
+	json_t *r = json_loads(receipt_canonical, 0, NULL), *doc;
+	char *canon, *text, *p;
+	util_err err;
+	int i;
+
+	(void)state;
+	assert_int_equal(util_hex_decode(pk, 32, receipt_pk_hex), 0);
+	/* the pinned key is the one of the stated seed */
+	for (i = 0; i < 32; i++)
+		seed[i] = (unsigned char)(0x40 + i);
+	crypto_sign_ed25519_seed_keypair(pk2, sk, seed);
+	assert_memory_equal(pk, pk2, 32);
+	/* our canonical form of the parsed receipt is byte for byte the signed one */
+	assert_non_null(r);
+	canon = json_dumps(r, JSON_SORT_KEYS | JSON_COMPACT);
+	assert_string_equal(canon, receipt_canonical);
+	vault_json_free(canon);
+	/* delivered indented, keys out of order: still verifies */
+	doc = json_pack("{s:s, s:s, s:o}", "signature", receipt_signature, "alg", "Ed25519", "receipt", r);
+	text = json_dumps(doc, JSON_INDENT(3) | JSON_PRESERVE_ORDER);
+	json_decref(doc);
+	assert_int_equal(policy_receipt_verify(text, strlen(text), pk, &err), 0);
+	/* one changed character of content does not */
+	assert_non_null(p = strstr(text, "chronic_conditions"));
+	p[0] = 'C';
+	assert_int_equal(policy_receipt_verify(text, strlen(text), pk, &err), -1);
+	vault_json_free(text);
+}
+
 static void test_every_change_is_audited(void **state)
 {
 	fx *f = *state;
@@ -399,6 +455,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_restriction_blocks_consent_not_statute, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_citizen_request_looks_the_same, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_receipt_verifies_and_tampering_fails, setup, teardown),
+		cmocka_unit_test(test_receipt_known_answer),
 		cmocka_unit_test_setup_teardown(test_every_change_is_audited, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retention_sweep, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_registry_input_refused, setup, teardown),

@@ -1,0 +1,81 @@
+/* test_ops.c: operating vaultd: log rotation on SIGHUP, a clean stop on SIGTERM. */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static void test_sighup_reopens_the_log(void **state)
+{
+	e2e_server s;
+	e2e_resp r;
+	char listen[40], *log, *moved, *text;
+	struct stat st;
+	size_t n;
+	pid_t pid;
+	int status, i;
+
+	(void)state;
+	memset(&s, 0, sizeof s);
+	assert_int_equal(e2e_start(&s), 0);
+	assert_int_equal(e2e_halt(&s), 0); /* the harness's vaultd: ours runs with --log */
+	log = test_path(s.dir, "access.log");
+	moved = test_path(s.dir, "access.log.1");
+	snprintf(listen, sizeof listen, "127.0.0.1:%u", (unsigned)s.port);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		execl(s.vaultd, s.vaultd, "--data", s.data, "--listen", listen, "--log", log, (char *)NULL);
+		_exit(127);
+	}
+	s.pid = pid;
+	for (i = 0; i < 100 && e2e_req(&s, "GET", "/healthz", NULL, NULL, &r) != 200; i++) {
+		e2e_resp_free(&r);
+		usleep(50 * 1000);
+	}
+	e2e_resp_free(&r);
+	E2E_CALL(&s, 404, "GET", "/before-rotation", NULL, NULL, &r);
+	e2e_resp_free(&r);
+	assert_int_equal(stat(log, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	/* rotate: move the file away, SIGHUP, and the next lines go to a new file at the path */
+	assert_int_equal(rename(log, moved), 0);
+	kill(pid, SIGHUP);
+	for (i = 0; i < 100 && stat(log, &st) != 0; i++)
+		usleep(20 * 1000);
+	E2E_CALL(&s, 200, "GET", "/healthz", NULL, NULL, &r);
+	e2e_resp_free(&r);
+	kill(pid, SIGTERM);
+	waitpid(pid, &status, 0);
+	s.pid = 0;
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0); /* a clean stop */
+	text = (char *)test_read_file(moved, &n);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "\"status\":404"));
+	assert_null(strstr(text, "log reopened"));
+	free(text);
+	text = (char *)test_read_file(log, &n);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "log reopened"));
+	assert_non_null(strstr(text, "\"route\":\"/healthz\""));
+	assert_non_null(strstr(text, "stopping"));
+	assert_null(strstr(text, "\"status\":404"));
+	free(text);
+	free(log);
+	free(moved);
+	e2e_stop(&s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sighup_reopens_the_log),
+	};
+
+	return cmocka_run_group_tests_name("ops", tests, NULL, NULL);
+}
