@@ -1004,46 +1004,41 @@ int policy_lookup_read(vault *v, const policy_lookup *l, json_t **fields, util_e
 
 int policy_retention_sweep(vault *v, int64_t now, int64_t *changed, util_err *err)
 {
-	sqlite3_stmt *s;
+	/* 0: pending requests past their time; 1, 2: consents and decided requests that ended
+	 * longer ago than their purpose keeps data */
+	static const char *const sweeps[] = {
+		"UPDATE consent_requests SET status = 'expired', decided_at = ?1 WHERE status = 'pending'"
+		" AND expires_at <= ?1",
+		"DELETE FROM consents WHERE id IN (SELECT c.id FROM consents c JOIN purposes p ON p.id = c.purpose_id"
+		" WHERE (CASE WHEN c.revoked_at > 0 AND c.revoked_at < c.expires_at THEN c.revoked_at"
+		" ELSE c.expires_at END) + p.retention_days * 86400 <= ?1)",
+		"DELETE FROM consent_requests WHERE status <> 'pending' AND id IN (SELECT r.id FROM"
+		" consent_requests r JOIN purposes p ON p.id = r.purpose_id"
+		" WHERE coalesce(r.decided_at, r.expires_at) + p.retention_days * 86400 <= ?1)",
+	};
+	int64_t n[3] = {0, 0, 0};
+	size_t i;
 	int mine, ok = 0;
-	int64_t expired_req, removed;
 
 	*changed = 0;
 	if (vault_sql_begin(v, &mine, err) != 0)
 		return -1;
-	if ((s = prep(v, "UPDATE consent_requests SET status = 'expired', decided_at = ?1 WHERE status = 'pending'"
-	                 " AND expires_at <= ?1",
-	         err)) == NULL)
-		goto out;
-	sqlite3_bind_int64(s, 1, now);
-	if (run(v, s, err) != 0)
-		goto out;
-	expired_req = sqlite3_changes(vault_sql_db(v));
-	/* consents (and decided requests) that ended longer ago than their purpose keeps data */
-	if ((s = prep(v, "DELETE FROM consents WHERE id IN (SELECT c.id FROM consents c JOIN purposes p ON p.id = c.purpose_id"
-	                 " WHERE (CASE WHEN c.revoked_at > 0 AND c.revoked_at < c.expires_at THEN c.revoked_at"
-	                 " ELSE c.expires_at END) + p.retention_days * 86400 <= ?1)",
-	         err)) == NULL)
-		goto out;
-	sqlite3_bind_int64(s, 1, now);
-	if (run(v, s, err) != 0)
-		goto out;
-	removed = sqlite3_changes(vault_sql_db(v));
-	if ((s = prep(v, "DELETE FROM consent_requests WHERE status <> 'pending' AND id IN (SELECT r.id FROM"
-	                 " consent_requests r JOIN purposes p ON p.id = r.purpose_id"
-	                 " WHERE coalesce(r.decided_at, r.expires_at) + p.retention_days * 86400 <= ?1)",
-	         err)) == NULL)
-		goto out;
-	sqlite3_bind_int64(s, 1, now);
-	if (run(v, s, err) != 0)
-		goto out;
-	removed += sqlite3_changes(vault_sql_db(v));
-	*changed = expired_req + removed;
+	for (i = 0; i < 3; i++) {
+		sqlite3_stmt *s = prep(v, sweeps[i], err);
+
+		if (s == NULL)
+			goto out;
+		sqlite3_bind_int64(s, 1, now);
+		if (run(v, s, err) != 0)
+			goto out;
+		n[i] = sqlite3_changes(vault_sql_db(v));
+	}
+	*changed = n[0] + n[1] + n[2];
 	if (*changed > 0) {
 		char note[96];
 
 		snprintf(note, sizeof note, "expired %lld pending requests; removed %lld consents and requests",
-		    (long long)expired_req, (long long)removed);
+		    (long long)n[0], (long long)(n[1] + n[2]));
 		if (audit(v, "system", "retention.sweep", NULL, NULL, NULL, NULL, 0, NULL, note, err) != 0)
 			goto out;
 	}

@@ -272,16 +272,29 @@ int vault_citizen_find(vault *v, const char *nid, unsigned char cid[KEYS_CID_BYT
 }
 
 /*
- * Loads a citizen's row: unwraps the DEK into w->dek and copies the record blob into w->blob.
- * A DEK wrapped under a KEK version this process has not seen means another process rotated:
- * reload the keyring once and try again.
+ * Unwraps a DEK wrapped under KEK version kek. A version this process has not seen means
+ * another process rotated: the keyring is reloaded once and the unwrap tried again.
  */
+static int unwrap_dek(vault *v, uint32_t kek, const unsigned char *cid, const void *wrapped, size_t n,
+    unsigned char *dek, util_err *err)
+{
+	int rc, tries;
+
+	for (tries = 0;; tries++) {
+		pthread_rwlock_rdlock(&v->sh->ring_mu);
+		rc = keys_ring_unwrap_dek(v->sh->ring, kek, cid, wrapped, n, dek, err);
+		pthread_rwlock_unlock(&v->sh->ring_mu);
+		if (rc == 0 || err == NULL || err->code != UTIL_ENOTFOUND || tries == 1 || vault_ring_reload(v, err) != 0)
+			return rc;
+	}
+}
+
+/* Loads a citizen's row: unwraps the DEK into w->dek and copies the record blob into w->blob. */
 static int load_row(vault *v, const unsigned char *cid, rec_work *w, size_t *blen, uint32_t *dek_version,
     util_err *err)
 {
 	sqlite3_stmt *s;
-	uint32_t kek;
-	int rc, tries;
+	int rc;
 
 	if ((s = vault_stmt(v, ST_CITIZEN_GET, err)) == NULL)
 		return -1;
@@ -292,7 +305,6 @@ static int load_row(vault *v, const unsigned char *cid, rec_work *w, size_t *ble
 		return rc == SQLITE_DONE ? util_fail(err, UTIL_ENOTFOUND, "no such citizen")
 		                         : vault_sql_fail(v, rc, err, "read citizen");
 	}
-	kek = (uint32_t)sqlite3_column_int64(s, 0);
 	*dek_version = (uint32_t)sqlite3_column_int64(s, 2);
 	*blen = (size_t)sqlite3_column_bytes(s, 3);
 	if (*blen > REC_MAX) {
@@ -301,16 +313,8 @@ static int load_row(vault *v, const unsigned char *cid, rec_work *w, size_t *ble
 	}
 	memcpy(w->blob, sqlite3_column_blob(s, 3), *blen);
 	w->used = *blen;
-	for (tries = 0; tries < 2; tries++) {
-		pthread_rwlock_rdlock(&v->sh->ring_mu);
-		rc = keys_ring_unwrap_dek(v->sh->ring, kek, cid, sqlite3_column_blob(s, 1),
-		    (size_t)sqlite3_column_bytes(s, 1), w->dek, err);
-		pthread_rwlock_unlock(&v->sh->ring_mu);
-		if (rc == 0 || err == NULL || err->code != UTIL_ENOTFOUND || tries == 1)
-			break;
-		if (vault_ring_reload(v, err) != 0)
-			break;
-	}
+	rc = unwrap_dek(v, (uint32_t)sqlite3_column_int64(s, 0), cid, sqlite3_column_blob(s, 1),
+	    (size_t)sqlite3_column_bytes(s, 1), w->dek, err);
 	sqlite3_reset(s);
 	return rc;
 }
@@ -469,8 +473,8 @@ int vault_citizen_totp(vault *v, const unsigned char cid[KEYS_CID_BYTES], unsign
 	sqlite3_stmt *s = vault_sql_stmt(v, "SELECT kek_version, dek, dek_version, totp, totp_step FROM citizens"
 	                                    " WHERE cid = ?1", err);
 	rec_work *w = v->work;
-	uint32_t kek, dv;
-	int rc, tries;
+	uint32_t dv;
+	int rc;
 
 	if (s == NULL)
 		return -1;
@@ -481,17 +485,10 @@ int vault_citizen_totp(vault *v, const unsigned char cid[KEYS_CID_BYTES], unsign
 		return rc == SQLITE_DONE ? util_fail(err, UTIL_ENOTFOUND, "no such citizen")
 		                         : vault_sql_fail(v, rc, err, "read citizen");
 	}
-	kek = (uint32_t)sqlite3_column_int64(s, 0);
 	dv = (uint32_t)sqlite3_column_int64(s, 2);
 	*last_step = sqlite3_column_int64(s, 4);
-	for (tries = 0; tries < 2; tries++) {
-		pthread_rwlock_rdlock(&v->sh->ring_mu);
-		rc = keys_ring_unwrap_dek(v->sh->ring, kek, cid, sqlite3_column_blob(s, 1),
-		    (size_t)sqlite3_column_bytes(s, 1), w->dek, err);
-		pthread_rwlock_unlock(&v->sh->ring_mu);
-		if (rc == 0 || err == NULL || err->code != UTIL_ENOTFOUND || tries == 1 || vault_ring_reload(v, err) != 0)
-			break;
-	}
+	rc = unwrap_dek(v, (uint32_t)sqlite3_column_int64(s, 0), cid, sqlite3_column_blob(s, 1),
+	    (size_t)sqlite3_column_bytes(s, 1), w->dek, err);
 	if (rc == 0 && sqlite3_column_bytes(s, 3) != VAULT_TOTP_SECRET_BYTES + VAULT_FIELD_OVERHEAD)
 		rc = util_fail(err, UTIL_ECORRUPT, "a TOTP secret has the wrong size");
 	if (rc == 0)
