@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -265,6 +266,7 @@ static pid_t spawn(e2e_server *s)
 
 		if (fd >= 0)
 			dup2(fd, 2);
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* a test that dies leaves no server behind */
 		execl(s->vaultd, s->vaultd, "--data", s->data, "--listen", listen, (char *)NULL);
 		_exit(127);
 	}
