@@ -152,9 +152,14 @@ run: deps
 	@scripts/deps.sh demo
 	@BUILD=$(BUILD) scripts/demo.sh
 
+# The benchmark's set-up and consent churn, linked with the library like the tests.
+$(BUILD)/benchsetup: $(BUILD)/obj/bench/benchsetup.o $(BUILD)/libvaultd.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
+
 bench:
 	@scripts/deps.sh bench
-	@$(MAKE) --no-print-directory all $(BUILD)/gencitizens
+	@$(MAKE) --no-print-directory all $(BUILD)/gencitizens $(BUILD)/benchsetup
 	@BUILD=$(BUILD) BENCH_CITIZENS=$(BENCH_CITIZENS) bench/run.sh
 
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)

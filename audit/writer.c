@@ -4,6 +4,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "../vault/vault_sql.h"
 
 /*
  * Callers queue a request; the writer takes everything queued, appends it in one transaction,
@@ -89,6 +92,20 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
+/*
+ * The writer's busy handler: poll every 200 us for up to 10 s. SQLite's own backs off to
+ * 100 ms sleeps, so against another process that writes all the time the writer kept losing
+ * the lock, and every lookup waited on it.
+ */
+static int busy_poll(void *ctx, int count)
+{
+	(void)ctx;
+	if (count >= 50000)
+		return 0;
+	usleep(200);
+	return 1;
+}
+
 int audit_writer_start(audit_writer **out, vault *v, util_err *err)
 {
 	audit_writer *w = calloc(1, sizeof *w);
@@ -99,6 +116,7 @@ int audit_writer_start(audit_writer **out, vault *v, util_err *err)
 		free(w);
 		return -1;
 	}
+	sqlite3_busy_handler(vault_sql_db(w->v), busy_poll, NULL);
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->work, NULL);
 	pthread_cond_init(&w->done, NULL);

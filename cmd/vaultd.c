@@ -17,20 +17,28 @@
 #include "../vault/vault.h"
 
 #define MAINTENANCE_SECONDS 30
+#define SWEEP_FIRST_SECONDS 300  /* the first retention sweep, after start-up */
+#define SWEEP_EVERY_SECONDS 3600 /* retention is counted in days: hourly is plenty */
 
 /*
- * Background upkeep, on the main thread between signals: a checkpoint when one is due by time
- * (audit_seal), and the retention sweep that expires requests and consents and removes what
- * outlived its purpose's retention. Failures are logged and retried next round.
+ * Background upkeep, on the main thread between signals: every 30 s a checkpoint when one is
+ * due by time (audit_seal); hourly, from 5 minutes after start, the retention sweep that
+ * expires requests and consents and removes what outlived its purpose's retention. Failures
+ * are logged and retried next round.
  */
-static void maintain(vault *v)
+static void maintain(vault *v, int64_t started)
 {
+	static int64_t last_sweep;
 	util_err err;
-	int64_t changed = 0;
+	int64_t changed = 0, now = util_now();
 
 	if (audit_seal(v, 0, &err) != 0)
 		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"checkpoint\",\"code\":\"%s\"}\n", util_code_name(err.code));
-	if (policy_retention_sweep(v, util_now(), &changed, &err) != 0)
+	/* the sweep scans every consent (about 3 s at a million) under the write lock: not often */
+	if (now - started < SWEEP_FIRST_SECONDS || (last_sweep != 0 && now - last_sweep < SWEEP_EVERY_SECONDS))
+		return;
+	last_sweep = now;
+	if (policy_retention_sweep(v, now, &changed, &err) != 0)
 		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"retention sweep\",\"code\":\"%s\"}\n",
 		    util_code_name(err.code));
 	else if (changed > 0)
@@ -96,6 +104,7 @@ int main(int argc, char **argv)
 	vault *v = NULL;
 	util_err err;
 	sigset_t set;
+	int64_t started;
 	int o, sig, lockfd = -1, rc = 1;
 
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -180,13 +189,14 @@ int main(int argc, char **argv)
 	}
 	fprintf(stderr, "{\"level\":\"info\",\"msg\":\"listening\",\"addr\":\"%s\",\"port\":%u,\"vault_id\":\"%s\"}\n",
 	    addr, (unsigned)api_port(srv), vault_id(v));
-	maintain(v);
+	started = util_now();
+	maintain(v, started);
 	for (;;) {
 		struct timespec ts = {MAINTENANCE_SECONDS, 0};
 
 		sig = sigtimedwait(&set, NULL, &ts);
 		if (sig < 0) {
-			maintain(v);
+			maintain(v, started);
 			continue;
 		}
 		if (sig == SIGHUP) {

@@ -902,34 +902,42 @@ int policy_lookup_prepare(vault *v, const char *agency_id, const char *code, con
 		return -1;
 	snprintf(l->agency_id, sizeof l->agency_id, "%s", agency_id);
 	/*
-	 * Reads only, outside any write transaction: a lookup never waits for the write lock
-	 * (which the audit writer holds through its fsyncs). Each read sees everything committed
-	 * before it, so a revocation stops the very next lookup.
+	 * The decision's reads share one read snapshot (a deferred transaction) and never take
+	 * the write lock, which the audit writer holds through its fsyncs. The snapshot holds
+	 * everything committed before the lookup began, so a revocation stops the very next one.
 	 */
+	if (vault_sql_read_begin(v, err) != 0)
+		return -1;
 	in.agency = &a;
 	if (policy_purpose_get(v, agency_id, code, NULL, &p, &e2) == 0) {
 		in.purpose = &p;
 		snprintf(l->purpose_id, sizeof l->purpose_id, "%s", p.id);
 	} else if (e2.code != UTIL_ENOTFOUND) {
 		*err = e2;
+		vault_sql_read_end(v);
 		return -1;
 	}
 	if (vault_citizen_find(v, nid, l->cid, &e2) == 0) {
 		l->citizen_found = in.citizen_exists = 1;
 	} else if (e2.code != UTIL_ENOTFOUND) {
 		*err = e2;
+		vault_sql_read_end(v);
 		return -1;
 	}
 	if (in.citizen_exists) {
 		sqlite3_stmt *s = prep(v, "SELECT 1 FROM restrictions WHERE cid = ?1", err);
 
-		if (s == NULL)
+		if (s == NULL) {
+			vault_sql_read_end(v);
 			return -1;
+		}
 		sqlite3_bind_blob(s, 1, l->cid, KEYS_CID_BYTES, SQLITE_STATIC);
 		in.citizen_restricted = sqlite3_step(s) == SQLITE_ROW;
 		sqlite3_reset(s);
-		if (in.purpose != NULL && load_consents(v, l->cid, agency_id, p.id, c, LOOKUP_CONSENTS, &nc, err) != 0)
+		if (in.purpose != NULL && load_consents(v, l->cid, agency_id, p.id, c, LOOKUP_CONSENTS, &nc, err) != 0) {
+			vault_sql_read_end(v);
 			return -1;
+		}
 	}
 	in.requested = fields;
 	in.nrequested = n;
@@ -938,6 +946,7 @@ int policy_lookup_prepare(vault *v, const char *agency_id, const char *code, con
 	in.consents = c;
 	in.nconsents = nc;
 	policy_decide(&in, &l->d);
+	vault_sql_read_end(v);
 	if (l->d.allow && l->d.consumes_use) {
 		/* spend the use with one conditional update: of two lookups only one can get it */
 		sqlite3_stmt *s = prep(v, "UPDATE consents SET uses = uses + 1 WHERE id = ?1 AND uses < use_limit", err);
@@ -972,7 +981,7 @@ int policy_lookup_read(vault *v, const policy_lookup *l, json_t **fields, util_e
 	for (i = 0; i < l->d.nfields; i++) {
 		const vault_field_def *d = vault_catalog_find(cat, names[i], strlen(names[i]));
 		json_t *val = json_object_get(o, names[i]);
-		char *masked, buf[32];
+		char masked[2 * VAULT_VALUE_MAX], buf[32];
 		const char *raw;
 		size_t len, mlen;
 
@@ -986,15 +995,13 @@ int policy_lookup_read(vault *v, const policy_lookup *l, json_t **fields, util_e
 			raw = json_string_value(val);
 			len = json_string_length(val);
 		}
-		if ((masked = keys_secret_alloc(2 * VAULT_VALUE_MAX)) == NULL) {
-			json_decref(o);
-			return util_fail(err, UTIL_ENOMEM, "out of secret memory");
-		}
+		/* a stack buffer, wiped: a sodium_malloc here cost an mmap and four mprotects a field */
 		if (raw != NULL && vault_mask(d, raw, len, masked, &mlen) == 0)
 			json_object_set_new(o, names[i], json_stringn(masked, mlen));
 		else
 			json_object_del(o, names[i]); /* no masked view: release nothing */
-		keys_secret_free(masked);
+		sodium_memzero(masked, sizeof masked);
+		sodium_memzero(buf, sizeof buf);
 	}
 	*fields = o;
 	return 0;

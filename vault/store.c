@@ -985,6 +985,24 @@ int vault_sql_error(vault *v, int rc, util_err *err, const char *what)
 	return vault_sql_fail(v, rc, err, what);
 }
 
+int vault_sql_read_begin(vault *v, util_err *err)
+{
+	if (v->in_tx || v->in_read)
+		return 0;
+	if (vault_exec(v, "BEGIN DEFERRED", err) != 0)
+		return -1;
+	v->in_read = 1;
+	return 0;
+}
+
+void vault_sql_read_end(vault *v)
+{
+	if (v->in_read) {
+		sqlite3_exec(v->db, "COMMIT", NULL, NULL, NULL);
+		v->in_read = 0;
+	}
+}
+
 int vault_sql_begin(vault *v, int *mine, util_err *err)
 {
 	return vault_tx_begin(v, mine, err);

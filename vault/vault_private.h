@@ -62,6 +62,7 @@ struct vault {
 	sqlite3 *db;
 	vault_shared *sh;
 	int in_tx;
+	int in_read; /* a read snapshot is open (vault_sql_read_begin) */
 	vault_work *work;
 	sqlite3_stmt *st[ST_COUNT];
 	/* statements of the modules above, cached by the address of their (static) SQL text */

@@ -23,6 +23,14 @@ sqlite3 *vault_sql_db(vault *v) UTIL_NONNULL(1);
  */
 sqlite3_stmt *vault_sql_stmt(vault *v, const char *sql, util_err *err) UTIL_NONNULL(1, 2);
 
+/*
+ * A read snapshot (a deferred transaction) when no transaction is open: the reads between
+ * begin and end see one state of the database and take no write lock. Inside an open
+ * transaction both do nothing.
+ */
+int vault_sql_read_begin(vault *v, util_err *err) UTIL_WARN_UNUSED;
+void vault_sql_read_end(vault *v);
+
 /* Fills err from a SQLite result code (full disk, busy, constraint, ...); returns -1. */
 int vault_sql_error(vault *v, int rc, util_err *err, const char *what);
 

@@ -1,0 +1,461 @@
+/* benchsetup.c: the benchmark's registry and consents (setup) and its consent churn (churn), through the library. */
+/*
+ * Usage:
+ *   benchsetup setup DIR CITIZENS.jsonl WORK
+ *   benchsetup churn DIR SECONDS WORK
+ *
+ * setup, on the vault in DIR (unlocked with DIR/master.key), after `vaultctl import`:
+ *   - creates BENCH_AGENCIES consumer agencies and, for each, one purpose "bench.lookup" on the
+ *     legal basis of consent, and mints each agency a bearer token (api_token_issue);
+ *   - for every other line of CITIZENS.jsonl (lines 0, 2, 4, ...), a consent of the citizen to
+ *     agency 0 for its purpose: policy_request_create then policy_request_approve, exactly what
+ *     the API does for a consumer's request and the citizen's approval, batched BATCH per
+ *     transaction inside vault_bulk_begin / vault_bulk_end;
+ *   - writes WORK/nids_consent.txt and WORK/nids_noconsent.txt (one national ID a line),
+ *     WORK/agencies.txt (agency id and token, one agency a line; agency 0 first) and
+ *     WORK/setup.env (AGENCY, TOKEN, PURPOSE of agency 0), all mode 0600;
+ *   - prints one JSON object of counts and timings on stdout.
+ *
+ * churn, on the same vault while vaultd serves it (SQLite lets a second process in), for
+ * SECONDS: picks a random citizen from WORK's two files and an agency among 1..N-1 in turn (never
+ * agency 0, whose consents decide the lookups being measured), then request, approve, revoke,
+ * each in its own transaction with full durability, like three API calls. Prints one JSON object:
+ * counts, rates and per-operation latency percentiles. Any failed operation makes it exit 1.
+ *
+ * National IDs in WORK are synthetic (bench/gencitizens); the files are still created 0600.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "../api/api_private.h"
+#include "../audit/audit.h"
+#include "../policy/policy.h"
+#include "../vault/vault.h"
+
+#define BENCH_AGENCIES 10
+#define BENCH_PURPOSE "bench.lookup"
+#define BATCH 5000
+#define PATH_MAX_LEN 1024
+#define LAT_MAX (1u << 20) /* latency samples kept per operation kind */
+
+static const char *progname = "benchsetup";
+
+/* The vault of dir, opened with its key file, with the shared lock vaultctl also takes. */
+static int open_vault(const char *dir, vault **v, int *lockfd, util_err *err)
+{
+	char key[PATH_MAX_LEN];
+	vault_unlock u = {0};
+
+	if (util_path_join(key, sizeof key, dir, "master.key") != 0)
+		return util_fail(err, UTIL_EINVAL, "the data directory's path is too long");
+	u.key_file = key;
+	if (vault_lock(dir, 0, lockfd, err) != 0)
+		return -1;
+	return vault_open(v, dir, &u, err);
+}
+
+static double secs_since(uint64_t t0)
+{
+	return (double)(util_mono_ns() - t0) / 1e9;
+}
+
+/* Opens WORK/name for writing, new or truncated, mode 0600. */
+static FILE *open_out(const char *work, const char *name)
+{
+	char path[PATH_MAX_LEN];
+	FILE *f;
+	int fd;
+
+	if (util_path_join(path, sizeof path, work, name) != 0)
+		return NULL;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		fprintf(stderr, "%s: cannot create %s: %s\n", progname, path, strerror(errno));
+		return NULL;
+	}
+	if ((f = fdopen(fd, "w")) == NULL)
+		close(fd);
+	return f;
+}
+
+/* The national ID of a gencitizens line, into nid (13 bytes); -1 if the line has none. */
+static int line_nid(const char *line, char nid[VAULT_NID_LEN + 1])
+{
+	static const char key[] = "\"national_id\":\"";
+	const char *p = strstr(line, key);
+	size_t i;
+
+	if (p == NULL)
+		return -1;
+	p += sizeof key - 1;
+	for (i = 0; i < VAULT_NID_LEN; i++)
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+	if (p[VAULT_NID_LEN] != '"')
+		return -1;
+	memcpy(nid, p, VAULT_NID_LEN);
+	nid[VAULT_NID_LEN] = '\0';
+	return 0;
+}
+
+/* ---- setup ---- */
+
+static int registry_create(vault *v, char ids[BENCH_AGENCIES][POLICY_ID_MAX + 1],
+    char tokens[BENCH_AGENCIES][API_TOKEN_MAX], util_err *err)
+{
+	static const policy_field fields[] = {
+		{"full_name", 0}, {"date_of_birth", 0}, {"phone", 1}, {"blood_type", 0}, {"chronic_conditions", 0},
+	};
+	char name[64], subject[POLICY_ID_MAX + 8], pid[POLICY_ID_MAX + 1];
+	int i;
+
+	for (i = 0; i < BENCH_AGENCIES; i++) {
+		policy_purpose_def d = {.code = BENCH_PURPOSE, .desc_vi = "Đo hiệu năng", .desc_en = "Benchmark lookups",
+			.basis = POLICY_BASIS_CONSENT, .fields = fields, .nfields = sizeof fields / sizeof fields[0],
+			.max_days = 365, .retention_days = 30};
+
+		snprintf(name, sizeof name, "bench agency %d", i);
+		if (policy_agency_create(v, name, POLICY_ROLE_CONSUMER, ids[i], err) != 0)
+			return -1;
+		d.agency_id = ids[i];
+		if (policy_purpose_create(v, &d, pid, err) != 0)
+			return -1;
+		snprintf(subject, sizeof subject, "agency:%.*s", (int)POLICY_ID_MAX, ids[i]);
+		if (api_token_issue(v, "agency", subject, 0, tokens[i], err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* One consent of the citizen nid to agency for BENCH_PURPOSE, as the API would make it. */
+static int consent_give(vault *v, const char *agency, const char *nid, unsigned char cid[KEYS_CID_BYTES],
+    char consent_id[POLICY_ID_MAX + 1], util_err *err)
+{
+	char req[POLICY_ID_MAX + 1];
+	json_t *receipt = NULL;
+
+	if (vault_citizen_find(v, nid, cid, err) != 0 ||
+	    policy_request_create(v, agency, BENCH_PURPOSE, nid, NULL, 0, 365, req, err) != 0 ||
+	    policy_request_approve(v, cid, req, NULL, 0, 0, consent_id, &receipt, err) != 0)
+		return -1;
+	json_decref(receipt);
+	return 0;
+}
+
+static int cmd_setup(const char *dir, const char *citizens, const char *work)
+{
+	char ids[BENCH_AGENCIES][POLICY_ID_MAX + 1], tokens[BENCH_AGENCIES][API_TOKEN_MAX];
+	char nid[VAULT_NID_LEN + 1], consent_id[POLICY_ID_MAX + 1], *line = NULL;
+	unsigned char cid[KEYS_CID_BYTES];
+	FILE *in = NULL, *yes = NULL, *no = NULL, *ag = NULL, *env = NULL;
+	size_t cap = 0, lineno = 0, given = 0, without = 0, batch = 0;
+	double t_registry = 0, t_consents = 0;
+	uint64_t t0;
+	vault *v = NULL;
+	util_err err = {0};
+	int lockfd = -1, rc = 1, bulk = 0, i;
+	ssize_t n;
+
+	if (open_vault(dir, &v, &lockfd, &err) != 0)
+		goto fail;
+	if ((in = fopen(citizens, "r")) == NULL) {
+		fprintf(stderr, "%s: cannot open %s: %s\n", progname, citizens, strerror(errno));
+		goto out;
+	}
+	if ((yes = open_out(work, "nids_consent.txt")) == NULL || (no = open_out(work, "nids_noconsent.txt")) == NULL ||
+	    (ag = open_out(work, "agencies.txt")) == NULL || (env = open_out(work, "setup.env")) == NULL)
+		goto out;
+
+	t0 = util_mono_ns();
+	if (registry_create(v, ids, tokens, &err) != 0)
+		goto fail;
+	t_registry = secs_since(t0);
+	for (i = 0; i < BENCH_AGENCIES; i++)
+		fprintf(ag, "%s %s\n", ids[i], tokens[i]);
+	fprintf(env, "AGENCY=%s\nTOKEN=%s\nPURPOSE=%s\n", ids[0], tokens[0], BENCH_PURPOSE);
+
+	t0 = util_mono_ns();
+	if (vault_bulk_begin(v, &err) != 0)
+		goto fail;
+	bulk = 1;
+	while ((n = getline(&line, &cap, in)) != -1) {
+		if (line_nid(line, nid) != 0) {
+			fprintf(stderr, "%s: %s line %zu has no national_id\n", progname, citizens, lineno + 1);
+			goto out;
+		}
+		if (lineno++ % 2 != 0) {
+			fprintf(no, "%s\n", nid);
+			without++;
+			continue;
+		}
+		if (batch == 0 && vault_begin(v, &err) != 0)
+			goto fail;
+		if (consent_give(v, ids[0], nid, cid, consent_id, &err) != 0) {
+			vault_rollback(v);
+			goto fail;
+		}
+		fprintf(yes, "%s\n", nid);
+		given++;
+		if (++batch == BATCH) {
+			if (vault_commit(v, &err) != 0)
+				goto fail;
+			batch = 0;
+		}
+	}
+	if (batch > 0 && vault_commit(v, &err) != 0)
+		goto fail;
+	bulk = 0;
+	if (vault_bulk_end(v, &err) != 0)
+		goto fail;
+	t_consents = secs_since(t0);
+	if (ferror(in) || fflush(yes) != 0 || fflush(no) != 0 || fflush(ag) != 0 || fflush(env) != 0) {
+		fprintf(stderr, "%s: cannot read %s or write into %s\n", progname, citizens, work);
+		goto out;
+	}
+	if (given == 0 || without == 0) {
+		fprintf(stderr, "%s: need at least two citizens\n", progname);
+		goto out;
+	}
+	printf("{\"agencies\":%d,\"purposes\":%d,\"tokens\":%d,\"registry_s\":%.3f,\"consents\":%zu,"
+	       "\"without_consent\":%zu,\"consents_s\":%.3f,\"consents_per_s\":%.1f,\"batch\":%d}\n",
+	    BENCH_AGENCIES, BENCH_AGENCIES, BENCH_AGENCIES, t_registry, given, without, t_consents,
+	    t_consents > 0 ? (double)given / t_consents : 0.0, BATCH);
+	rc = 0;
+	goto out;
+fail:
+	fprintf(stderr, "%s: setup failed: %s (%s)\n", progname, err.msg, util_code_name(err.code));
+out:
+	if (bulk) {
+		util_err e2;
+
+		vault_rollback(v);
+		if (vault_bulk_end(v, &e2) != 0)
+			fprintf(stderr, "%s: %s\n", progname, e2.msg);
+	}
+	sodium_memzero(tokens, sizeof tokens);
+	free(line);
+	if (env != NULL && fclose(env) != 0)
+		rc = 1;
+	if (ag != NULL && fclose(ag) != 0)
+		rc = 1;
+	if (no != NULL && fclose(no) != 0)
+		rc = 1;
+	if (yes != NULL && fclose(yes) != 0)
+		rc = 1;
+	if (in != NULL)
+		fclose(in);
+	vault_close(v);
+	if (lockfd >= 0)
+		close(lockfd);
+	return rc;
+}
+
+/* ---- churn ---- */
+
+/* National IDs from a file, one a line, appended to a growing array. */
+typedef struct nid_list {
+	char (*id)[VAULT_NID_LEN + 1];
+	size_t n, cap;
+} nid_list;
+
+static int nids_load(nid_list *l, const char *work, const char *name)
+{
+	char path[PATH_MAX_LEN], buf[64];
+	FILE *f;
+
+	if (util_path_join(path, sizeof path, work, name) != 0 || (f = fopen(path, "r")) == NULL) {
+		fprintf(stderr, "%s: cannot open %s/%s\n", progname, work, name);
+		return -1;
+	}
+	while (fgets(buf, sizeof buf, f) != NULL) {
+		if (strlen(buf) < VAULT_NID_LEN)
+			continue;
+		if (l->n == l->cap) {
+			size_t cap = l->cap ? 2 * l->cap : 4096;
+			void *p = realloc(l->id, cap * sizeof *l->id);
+
+			if (p == NULL) {
+				fclose(f);
+				return -1;
+			}
+			l->id = p;
+			l->cap = cap;
+		}
+		memcpy(l->id[l->n], buf, VAULT_NID_LEN);
+		l->id[l->n++][VAULT_NID_LEN] = '\0';
+	}
+	fclose(f);
+	return 0;
+}
+
+/* Agency ids 1..n-1 of WORK/agencies.txt (agency 0 is the lookups'). */
+static int agencies_load(const char *work, char ids[BENCH_AGENCIES][POLICY_ID_MAX + 1], int *n)
+{
+	char path[PATH_MAX_LEN], buf[256], *sp;
+	FILE *f;
+	int line = 0;
+
+	*n = 0;
+	if (util_path_join(path, sizeof path, work, "agencies.txt") != 0 || (f = fopen(path, "r")) == NULL) {
+		fprintf(stderr, "%s: cannot open %s/agencies.txt\n", progname, work);
+		return -1;
+	}
+	while (fgets(buf, sizeof buf, f) != NULL && *n < BENCH_AGENCIES) {
+		if (line++ == 0 || (sp = strchr(buf, ' ')) == NULL || (size_t)(sp - buf) > POLICY_ID_MAX)
+			continue;
+		memcpy(ids[*n], buf, (size_t)(sp - buf));
+		ids[(*n)++][sp - buf] = '\0';
+	}
+	sodium_memzero(buf, sizeof buf);
+	fclose(f);
+	return *n > 0 ? 0 : -1;
+}
+
+typedef struct lat {
+	uint32_t *us;
+	size_t n;
+} lat;
+
+static void lat_add(lat *l, uint64_t ns)
+{
+	if (l->n < LAT_MAX)
+		l->us[l->n++] = (uint32_t)(ns / 1000 > UINT32_MAX ? UINT32_MAX : ns / 1000);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Percentile p (0..100) in milliseconds of sorted samples; 0 when there are none. */
+static double lat_pct(const lat *l, double p)
+{
+	size_t i;
+
+	if (l->n == 0)
+		return 0;
+	i = (size_t)(p / 100.0 * (double)(l->n - 1) + 0.5);
+	return (double)l->us[i] / 1000.0;
+}
+
+static int cmd_churn(const char *dir, const char *seconds, const char *work)
+{
+	char ids[BENCH_AGENCIES][POLICY_ID_MAX + 1], req[POLICY_ID_MAX + 1], consent_id[POLICY_ID_MAX + 1];
+	unsigned char cid[KEYS_CID_BYTES];
+	nid_list nids = {0};
+	lat l_req = {0}, l_appr = {0}, l_rev = {0};
+	uint64_t deadline, t0, t, requests = 0, approvals = 0, revocations = 0, failures = 0;
+	double secs, dur;
+	char *end;
+	vault *v = NULL;
+	util_err err = {0};
+	int lockfd = -1, rc = 1, nag = 0, k = 0;
+
+	errno = 0;
+	dur = strtod(seconds, &end);
+	if (errno != 0 || *end != '\0' || dur <= 0 || dur > 86400) {
+		fprintf(stderr, "%s: SECONDS must be a positive number\n", progname);
+		return 2;
+	}
+	if (agencies_load(work, ids, &nag) != 0 || nids_load(&nids, work, "nids_consent.txt") != 0 ||
+	    nids_load(&nids, work, "nids_noconsent.txt") != 0 || nids.n == 0)
+		goto out;
+	if ((l_req.us = malloc(LAT_MAX * sizeof *l_req.us)) == NULL ||
+	    (l_appr.us = malloc(LAT_MAX * sizeof *l_appr.us)) == NULL ||
+	    (l_rev.us = malloc(LAT_MAX * sizeof *l_rev.us)) == NULL)
+		goto out;
+	if (open_vault(dir, &v, &lockfd, &err) != 0) {
+		fprintf(stderr, "%s: %s (%s)\n", progname, err.msg, util_code_name(err.code));
+		goto out;
+	}
+	t0 = util_mono_ns();
+	deadline = t0 + (uint64_t)(dur * 1e9);
+	while ((t = util_mono_ns()) < deadline) {
+		const char *nid = nids.id[randombytes_uniform((uint32_t)nids.n)];
+		const char *agency = ids[k++ % nag];
+		json_t *receipt = NULL;
+		uint64_t t1;
+
+		if (vault_citizen_find(v, nid, cid, &err) != 0 ||
+		    policy_request_create(v, agency, BENCH_PURPOSE, nid, NULL, 0, 30, req, &err) != 0) {
+			failures++;
+			fprintf(stderr, "%s: request: %s (%s)\n", progname, err.msg, util_code_name(err.code));
+			continue;
+		}
+		t1 = util_mono_ns();
+		lat_add(&l_req, t1 - t);
+		requests++;
+		if (policy_request_approve(v, cid, req, NULL, 0, 0, consent_id, &receipt, &err) != 0) {
+			failures++;
+			fprintf(stderr, "%s: approve: %s (%s)\n", progname, err.msg, util_code_name(err.code));
+			continue;
+		}
+		json_decref(receipt);
+		t = util_mono_ns();
+		lat_add(&l_appr, t - t1);
+		approvals++;
+		if (policy_consent_revoke(v, cid, consent_id, &err) != 0) {
+			failures++;
+			fprintf(stderr, "%s: revoke: %s (%s)\n", progname, err.msg, util_code_name(err.code));
+			continue;
+		}
+		lat_add(&l_rev, util_mono_ns() - t);
+		revocations++;
+		if (failures > 100)
+			break;
+	}
+	secs = secs_since(t0);
+	qsort(l_req.us, l_req.n, sizeof *l_req.us, cmp_u32);
+	qsort(l_appr.us, l_appr.n, sizeof *l_appr.us, cmp_u32);
+	qsort(l_rev.us, l_rev.n, sizeof *l_rev.us, cmp_u32);
+	printf("{\"seconds\":%.3f,\"requests\":%llu,\"approvals\":%llu,\"revocations\":%llu,\"failures\":%llu,"
+	       "\"approvals_per_s\":%.1f,\"revocations_per_s\":%.1f,\"ops_per_s\":%.1f,"
+	       "\"request_ms\":{\"p50\":%.3f,\"p99\":%.3f},\"approve_ms\":{\"p50\":%.3f,\"p99\":%.3f},"
+	       "\"revoke_ms\":{\"p50\":%.3f,\"p99\":%.3f}}\n",
+	    secs, (unsigned long long)requests, (unsigned long long)approvals, (unsigned long long)revocations,
+	    (unsigned long long)failures, (double)approvals / secs, (double)revocations / secs,
+	    (double)(approvals + revocations) / secs, lat_pct(&l_req, 50), lat_pct(&l_req, 99), lat_pct(&l_appr, 50),
+	    lat_pct(&l_appr, 99), lat_pct(&l_rev, 50), lat_pct(&l_rev, 99));
+	rc = failures == 0 && approvals > 0 ? 0 : 1;
+out:
+	free(l_rev.us);
+	free(l_appr.us);
+	free(l_req.us);
+	free(nids.id);
+	vault_close(v);
+	if (lockfd >= 0)
+		close(lockfd);
+	return rc;
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: benchsetup setup DIR CITIZENS.jsonl WORK\n"
+	                "       benchsetup churn DIR SECONDS WORK\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 5)
+		return usage();
+	umask(077);
+	if (vault_init() != 0) {
+		fprintf(stderr, "%s: cannot start libsodium\n", progname);
+		return 1;
+	}
+	if (strcmp(argv[1], "setup") == 0)
+		return cmd_setup(argv[2], argv[3], argv[4]);
+	if (strcmp(argv[1], "churn") == 0)
+		return cmd_churn(argv[2], argv[3], argv[4]);
+	return usage();
+}

@@ -1,0 +1,356 @@
+#!/bin/sh
+# run.sh: `make bench`: import, setup, HTTP floor, lookups, consent churn, memory, audit; one Markdown table.
+#
+# Environment: BUILD (default build), BENCH_CITIZENS (default 1000000), BENCH_SECONDS (each wrk
+# run, default 15), BENCH_CONNECTIONS (default 64), BENCH_THREADS (wrk threads, default 2).
+# Writes build/bench/results.json (the raw numbers) and build/bench/*.log|*.txt (every log);
+# prints the table on stdout. Exits 1 when a step fails or a figure could not be measured,
+# and 0 otherwise, whatever the figures: CI runs it small as a smoke test of the harness.
+set -eu
+cd "$(dirname "$0")/.." # the repository's root, as under make: BUILD and bench/ are relative to it
+
+BUILD=${BUILD:-build}
+N=${BENCH_CITIZENS:-}
+[ -n "$N" ] || N=1000000
+SECS=${BENCH_SECONDS:-15}
+CONNS=${BENCH_CONNECTIONS:-64}
+WRK_THREADS=${BENCH_THREADS:-2}
+OUT=$BUILD/bench
+DATA=$OUT/data
+MODULES="libsodium sqlcipher libmicrohttpd jansson liboath"
+umask 077
+
+vaultd_pid=""
+churn_pid=""
+
+log() { printf 'bench: %s\n' "$*" >&2; }
+
+stop_children() {
+	if [ -n "$churn_pid" ]; then
+		kill -TERM "$churn_pid" 2>/dev/null || true
+		wait "$churn_pid" 2>/dev/null || true
+		churn_pid=""
+	fi
+	if [ -n "$vaultd_pid" ]; then
+		kill -TERM "$vaultd_pid" 2>/dev/null || true
+		wait "$vaultd_pid" 2>/dev/null || true
+		vaultd_pid=""
+	fi
+}
+
+die() {
+	printf 'bench: FAILED: %s (logs in %s)\n' "$*" "$OUT" >&2
+	stop_children
+	exit 1
+}
+
+trap 'stop_children' EXIT
+trap 'die "interrupted"' INT TERM
+
+case "$N" in '' | *[!0-9]*) die "BENCH_CITIZENS must be a number, not '$N'" ;; esac
+[ "$N" -ge 2 ] || die "BENCH_CITIZENS must be at least 2"
+case "$SECS" in '' | *[!0-9]*) die "BENCH_SECONDS must be a whole number of seconds" ;; esac
+
+now_ns() { date +%s%N; }
+# calc EXPR: awk arithmetic, printed with FMT (default %.1f)
+calc() { awk "BEGIN { printf \"${2:-%.1f}\", ($1) }"; }
+# is_num VALUE: a decimal number
+is_num() { printf '%s' "$1" | grep -Eq '^-?[0-9]+(\.[0-9]+)?$'; }
+# need NAME VALUE: a figure that must have been measured
+need() { is_num "$2" || die "could not measure $1 (got '$2')"; }
+# kv KEY LINE: the value of key=value in a WRK_RESULT line
+kv() { printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+# metric FILE NAME: a Prometheus sample (name with labels, exactly as printed), 0 if absent
+metric() { awk -v k="$2" '$1 == k { v = $2 } END { print (v == "" ? 0 : v) }' "$1"; }
+# json_num FILE KEY: a top-level number of a one-line JSON object
+json_num() { sed -n "s/.*\"$2\":\(-\{0,1\}[0-9][0-9.]*\).*/\1/p" "$1" | head -n 1; }
+# met VALUE OP LIMIT: "met" or "not met"
+met() { awk "BEGIN { exit !($1 $2 $3) }" && echo met || echo "not met"; }
+# thousands separators for the table
+grp() { printf '%s' "$1" | sed -e ':a' -e 's/^\([0-9]\{1,\}\)\([0-9]\{3\}\)/\1,\2/;ta'; }
+
+for t in wrk curl awk; do
+	command -v "$t" >/dev/null || die "$t is missing: run scripts/deps.sh bench (as root) or apt-get install wrk curl"
+done
+for p in vaultd vaultctl gencitizens; do
+	[ -x "$BUILD/$p" ] || die "$BUILD/$p is missing: run make bench"
+done
+mkdir -p "$OUT"
+# nothing of an earlier run may pass for this one's (the citizens file stays: same N, same bytes)
+rm -f "$OUT"/results.json "$OUT"/table.md "$OUT"/*.log "$OUT"/*.txt "$OUT"/setup.json "$OUT"/churn.json \
+	"$OUT"/verify*.json "$OUT"/init.json "$OUT"/setup.env "$OUT"/agencies.txt
+t_all=$(now_ns)
+# what is measured: the commit, and the tracked files changed in the working tree, as built now
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+changed=$(git status --porcelain --untracked-files=no 2>/dev/null | awk '{ printf "%s%s", (NR > 1 ? " " : ""), $2 }')
+dirty=$([ -n "$changed" ] && echo true || echo false)
+load_start=$(cut -d" " -f1-3 /proc/loadavg)
+
+# ---- benchsetup: the Makefile's rule if it has one, else the same flags here ----
+if grep -q '^$(BUILD)/benchsetup:' Makefile 2>/dev/null; then
+	make -s --no-print-directory "$BUILD/benchsetup" || die "make $BUILD/benchsetup failed"
+elif [ ! -x "$BUILD/benchsetup" ] || [ bench/benchsetup.c -nt "$BUILD/benchsetup" ] ||
+	[ "$BUILD/libvaultd.a" -nt "$BUILD/benchsetup" ]; then
+	cc=${CC:-cc} san=""
+	if nm "$BUILD/libvaultd.a" 2>/dev/null | grep -q __asan_; then
+		cc=clang san="-fsanitize=address,undefined"
+	fi
+	# shellcheck disable=SC2046,SC2086
+	$cc -std=c17 -O2 -D_FORTIFY_SOURCE=2 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+		-Wformat=2 -Wvla -fstack-protector-strong -fPIE -fstack-clash-protection -D_GNU_SOURCE -DSQLITE_HAS_CODEC \
+		$(pkg-config --cflags $MODULES) -pie -Wl,-z,relro,-z,now -Wl,--as-needed $san \
+		bench/benchsetup.c "$BUILD/libvaultd.a" $(pkg-config --libs $MODULES) -lpthread -o "$BUILD/benchsetup" ||
+		die "cannot build $BUILD/benchsetup"
+fi
+
+# ---- 1. import ----
+CIT=$OUT/citizens-$N.jsonl
+if [ ! -s "$CIT" ]; then
+	log "generating $N synthetic citizens into $CIT"
+	"$BUILD/gencitizens" "$N" 1 >"$CIT.tmp" || die "gencitizens failed"
+	mv "$CIT.tmp" "$CIT"
+fi
+rm -rf "$DATA"
+"$BUILD/vaultctl" init --data "$DATA" >"$OUT/init.json" 2>"$OUT/init.log" || die "vaultctl init failed"
+log "1/7 importing $N citizens (vaultctl import --batch 10000)"
+t0=$(now_ns)
+"$BUILD/vaultctl" import "$CIT" --data "$DATA" --batch 10000 2>"$OUT/import.log" || die "vaultctl import failed"
+t1=$(now_ns)
+import_s=$(calc "($t1 - $t0) / 1e9" %.3f)
+import_rate=$(calc "$N / $import_s" %.0f)
+import_check_s=$(sed -n 's/.*checking \([0-9.]*\) s, writing \([0-9.]*\) s.*/\1/p' "$OUT/import.log")
+import_write_s=$(sed -n 's/.*checking \([0-9.]*\) s, writing \([0-9.]*\) s.*/\2/p' "$OUT/import.log")
+need "import records/s" "$import_rate"
+
+# ---- 2. setup: agencies, purposes, tokens, consents ----
+log "2/7 setup: 10 agencies, purposes, tokens; consents for half of the citizens"
+"$BUILD/benchsetup" setup "$DATA" "$CIT" "$OUT" >"$OUT/setup.json" 2>"$OUT/setup.log" || die "benchsetup setup failed"
+setup_consents=$(json_num "$OUT/setup.json" consents)
+setup_s=$(json_num "$OUT/setup.json" consents_s)
+setup_rate=$(json_num "$OUT/setup.json" consents_per_s)
+registry_s=$(json_num "$OUT/setup.json" registry_s)
+need "setup consents" "$setup_consents"
+need "setup consents/s" "$setup_rate"
+TOKEN=$(sed -n 's/^TOKEN=//p' "$OUT/setup.env")
+PURPOSE=$(sed -n 's/^PURPOSE=//p' "$OUT/setup.env")
+[ -n "$TOKEN" ] && [ -n "$PURPOSE" ] || die "benchsetup wrote no token"
+
+# the log vaultd starts with (and a first verify time, on the log before any lookup)
+t0=$(now_ns)
+"$BUILD/vaultctl" audit verify --data "$DATA" >"$OUT/verify-before.json" 2>&1 || die "audit verify (before start) failed"
+verify_before_s=$(calc "($(now_ns) - $t0) / 1e9" %.2f)
+log_at_start=$(tr -d ' \n' <"$OUT/verify-before.json" | sed -n 's/.*"entries":\([0-9]*\).*/\1/p')
+need "audit entries at start-up" "$log_at_start"
+
+# ---- vaultd: start-up time (exec to the first 200 on /healthz) ----
+log "3/7 starting vaultd (--threads 2) on 127.0.0.1, a free port"
+: >"$OUT/vaultd.log"
+t0=$(now_ns)
+"$BUILD/vaultd" --data "$DATA" --listen 127.0.0.1:0 --threads 2 2>>"$OUT/vaultd.log" &
+vaultd_pid=$!
+port="" startup_ms=""
+while :; do
+	kill -0 "$vaultd_pid" 2>/dev/null || die "vaultd exited during start-up"
+	[ -n "$port" ] || port=$(sed -n 's/.*"msg":"listening".*"port":\([0-9]*\).*/\1/p' "$OUT/vaultd.log" | head -n 1)
+	if [ -n "$port" ] && curl -sf -o /dev/null "http://127.0.0.1:$port/healthz"; then
+		t1=$(now_ns)
+		startup_ms=$(calc "($t1 - $t0) / 1e6" %.0f)
+		break
+	fi
+	[ $(($(now_ns) - t0)) -lt 60000000000 ] || die "vaultd did not answer /healthz within 60 s"
+	sleep 0.005
+done
+URL=http://127.0.0.1:$port
+
+# run_wrk NAME SCRIPT PATH: wrk for SECS, its output in NAME.txt; sets $res to its WRK_RESULT line.
+# A 30 s timeout (wrk's default is 2 s) so that slow responses count in the percentiles.
+run_wrk() {
+	wrk -t"$WRK_THREADS" -c"$CONNS" -d"${SECS}s" --latency --timeout 30s -s "$2" "$URL$3" >"$OUT/$1.txt" 2>&1 ||
+		die "wrk ($1) failed"
+	res=$(grep '^WRK_RESULT ' "$OUT/$1.txt" | tail -n 1)
+	[ -n "$res" ] || die "wrk ($1) printed no result line"
+}
+metrics() { curl -sf "$URL/metrics" >"$OUT/$1" || die "GET /metrics failed"; }
+
+# ---- 3. floor ----
+log "3/7 floor: GET /healthz, $WRK_THREADS wrk threads, $CONNS connections, ${SECS} s"
+run_wrk wrk-healthz bench/healthz.lua /healthz
+floor_rps=$(kv rps "$res")
+floor_p50=$(kv p50_ms "$res")
+floor_p99=$(kv p99_ms "$res")
+floor_p999=$(kv p999_ms "$res")
+floor_req=$(kv requests "$res")
+need "floor req/s" "$floor_rps"
+for e in connect read write timeout status; do
+	[ "$(kv "$e" "$res")" = 0 ] || die "wrk /healthz: $(kv "$e" "$res") $e errors (see $OUT/wrk-healthz.txt)"
+done
+[ "$floor_req" -gt 0 ] || die "wrk /healthz completed no request"
+
+# lookup_run NAME MODE: wrk on /v1/lookup with bench/lookup.lua; statuses from /metrics before and after.
+# MODE strict: any status but 200/403, any socket error or timeout, or a 200/403 split unlike the
+# draw fails the run (the set-up is broken). MODE report (under churn): timeouts and other statuses
+# are figures, reported; socket errors and no 200 at all still fail.
+LR='vaultd_requests_total{method="POST",route="/v1/lookup",status='
+lookup_run() {
+	metrics "metrics-$1-before.txt"
+	BENCH_TOKEN=$TOKEN BENCH_PURPOSE=$PURPOSE BENCH_NIDS_YES=$OUT/nids_consent.txt \
+		BENCH_NIDS_NO=$OUT/nids_noconsent.txt BENCH_ALLOW_PCT=80 run_wrk "wrk-$1" bench/lookup.lua /v1/lookup
+	metrics "metrics-$1-after.txt"
+	b=$OUT/metrics-$1-before.txt a=$OUT/metrics-$1-after.txt
+	d() { calc "$(metric "$a" "$1") - $(metric "$b" "$1")" %.0f; }
+	st200=$(d "${LR}\"2xx\"}")
+	st4xx=$(d "${LR}\"4xx\"}")
+	st5xx=$(d "${LR}\"5xx\"}")
+	allow=$(d 'vaultd_decisions_total{outcome="allow"}')
+	deny=$(d 'vaultd_decisions_total{outcome="deny"}')
+	entries=$(d vaultd_audit_entries_total)
+	st403=$deny
+	other=$((st4xx - deny + st5xx))
+	rps=$(kv rps "$res")
+	p50=$(kv p50_ms "$res")
+	p99=$(kv p99_ms "$res")
+	p999=$(kv p999_ms "$res")
+	pmax=$(kv max_ms "$res")
+	for v in "$st200" "$st403" "$rps" "$p50" "$p99" "$p999" "$pmax" "$entries"; do need "lookup figures ($1)" "$v"; done
+	for e in connect read write; do
+		[ "$(kv "$e" "$res")" = 0 ] || die "wrk ($1): $(kv "$e" "$res") socket $e errors (see $OUT/wrk-$1.txt)"
+	done
+	timeouts=$(kv timeout "$res")
+	[ "$st200" -gt 0 ] || die "no lookup returned 200 ($1)"
+	[ "$2" = strict ] || return 0
+	[ "$timeouts" = 0 ] || die "wrk ($1): $timeouts requests timed out after 30 s (see $OUT/wrk-$1.txt)"
+	[ "$other" -eq 0 ] || die "$other lookups ($1) answered neither 200 nor 403 (4xx: $st4xx, 5xx: $st5xx; see $OUT/vaultd.log)"
+	[ "$allow" -eq "$st200" ] || die "lookups ($1): $st200 answered 200 but $allow decisions allowed"
+	[ "$entries" -ge $((allow + deny)) ] || die "lookups ($1): $((allow + deny)) decisions but only $entries group-commit audit entries"
+	# every ID drawn from the consent file is allowed, every other one denied: the set-up is sound
+	py=$(kv picked_yes "$res")
+	need "requests drawn ($1)" "$py"
+	[ "$(calc "($allow - $py) ^ 2 <= ($CONNS + $py / 100) ^ 2" %d)" = 1 ] ||
+		die "lookups ($1): $allow allowed but $py drawn from the consent file"
+}
+
+# ---- 4. lookups ----
+log "4/7 lookups: POST /v1/lookup, 80% with consent, ${SECS} s"
+lookup_run lookup strict
+lk_rps=$rps lk_p50=$p50 lk_p99=$p99 lk_p999=$p999 lk_max=$pmax lk_200=$st200 lk_403=$st403 lk_entries=$entries
+lk_allow=$allow lk_deny=$deny
+lk_picked_yes=$(kv picked_yes "$res")
+lk_picked_no=$(kv picked_no "$res")
+lk_ratio=$(calc "$lk_rps / $floor_rps" %.3f)
+lk_share200=$(calc "100 * $lk_200 / ($lk_200 + $lk_403)" %.1f)
+
+# ---- 5. consent churn while lookups run ----
+log "5/7 consent churn (benchsetup churn, a second process) while lookups run, ${SECS} s"
+"$BUILD/benchsetup" churn "$DATA" "$SECS" "$OUT" >"$OUT/churn.json" 2>"$OUT/churn.log" &
+churn_pid=$!
+lookup_run lookup-churn report
+ch_rps=$rps ch_p50=$p50 ch_p99=$p99 ch_p999=$p999 ch_max=$pmax ch_200=$st200 ch_403=$st403 ch_other=$other ch_timeouts=$timeouts
+rc=0
+wait "$churn_pid" || rc=$?
+churn_pid=""
+[ "$rc" -eq 0 ] || die "benchsetup churn failed (exit $rc; see $OUT/churn.log)"
+ch_appr=$(json_num "$OUT/churn.json" approvals_per_s)
+ch_rev=$(json_num "$OUT/churn.json" revocations_per_s)
+ch_ops=$(json_num "$OUT/churn.json" ops_per_s)
+ch_n=$(json_num "$OUT/churn.json" approvals)
+ch_appr_p99=$(sed -n 's/.*"approve_ms":{"p50":[0-9.]*,"p99":\([0-9.]*\)}.*/\1/p' "$OUT/churn.json")
+ch_rev_p99=$(sed -n 's/.*"revoke_ms":{"p50":[0-9.]*,"p99":\([0-9.]*\)}.*/\1/p' "$OUT/churn.json")
+for v in "$ch_appr" "$ch_rev" "$ch_ops" "$ch_n" "$ch_appr_p99" "$ch_rev_p99"; do need "churn figures" "$v"; done
+
+# ---- 6. memory and disk; 7. audit batching ----
+log "6/7 memory and disk"
+metrics metrics-end.txt
+rss_kib=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$vaultd_pid/status")
+need "vaultd VmHWM" "$rss_kib"
+rss_mib=$(calc "$rss_kib / 1024" %.1f)
+db_kib=$(du -k "$DATA/vault.db" | cut -f1)
+wal_kib=0
+[ -f "$DATA/vault.db-wal" ] && wal_kib=$(du -k "$DATA/vault.db-wal" | cut -f1)
+need "vault.db size" "$db_kib"
+disk_mib=$(calc "($db_kib + $wal_kib) / 1024" %.1f)
+per_citizen=$(calc "($db_kib + $wal_kib) * 1024 / $N" %.0f)
+au_entries=$(metric "$OUT/metrics-end.txt" vaultd_audit_entries_total)
+au_batches=$(metric "$OUT/metrics-end.txt" vaultd_audit_batches_total)
+au_max=$(metric "$OUT/metrics-end.txt" vaultd_audit_batch_max)
+au_fsync_max=$(metric "$OUT/metrics-end.txt" vaultd_audit_fsync_seconds_max)
+au_fsync_total=$(metric "$OUT/metrics-end.txt" vaultd_audit_fsync_seconds_total)
+[ "$au_batches" -gt 0 ] 2>/dev/null || die "vaultd reports no audit batch"
+au_per=$(calc "$au_entries / $au_batches" %.2f)
+au_fsync_mean_ms=$(calc "1000 * $au_fsync_total / $au_batches" %.3f)
+
+kill -TERM "$vaultd_pid"
+rc=0
+wait "$vaultd_pid" || rc=$?
+vaultd_pid=""
+[ "$rc" -eq 0 ] || die "vaultd exited $rc after SIGTERM"
+
+log "7/7 audit verify of the whole log"
+t0=$(now_ns)
+"$BUILD/vaultctl" audit verify --data "$DATA" >"$OUT/verify.json" 2>&1 || die "vaultctl audit verify failed"
+t1=$(now_ns)
+verify_s=$(calc "($t1 - $t0) / 1e9" %.2f)
+verify_entries=$(tr -d ' \n' <"$OUT/verify.json" | sed -n 's/.*"entries":\([0-9]*\).*/\1/p')
+need "audit verify entries" "$verify_entries"
+verify_target=$(calc "10 * $verify_entries / 1000000" %.2f)
+total_s=$(calc "($(now_ns) - $t_all) / 1e9" %.0f)
+
+# ---- the table ----
+cpu=$(lscpu 2>/dev/null | sed -n 's/^Model name:[[:space:]]*//p' | head -n 1)
+mem_gib=$(awk '/^MemTotal:/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo)
+date_utc=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+
+{
+	echo
+	echo "vaultd benchmark, $(grp "$N") citizens, ${SECS} s per wrk run ($WRK_THREADS threads, $CONNS connections)," \
+		"$(nproc) cores ($cpu), $mem_gib GiB; commit $commit$([ "$dirty" = true ] && echo " (with local changes: $changed)"), $date_utc"
+	echo
+	echo "| step | figure | target | met? |"
+	echo "|---|---|---|---|"
+	echo "| 1. import | $(grp "$N") records in $import_s s: **$(grp "$import_rate") records/s** | ≥ 50,000 records/s | $(met "$import_rate" '>=' 50000) |"
+	echo "| 2. setup | 10 agencies, purposes, tokens in $registry_s s; $(grp "$setup_consents") consents in $setup_s s ($setup_rate consents/s) | — | — |"
+	echo "| 3. floor | GET /healthz: **$floor_rps req/s**, p50 $floor_p50 ms, p99 $floor_p99 ms | (reference) | — |"
+	echo "| 4. lookups | POST /v1/lookup: **$lk_rps req/s** = **$lk_ratio × floor** | ≥ 0.6 × floor, each allowed lookup's audit entry durable first | $(met "$lk_ratio" '>=' 0.6) |"
+	echo "| 4. lookup latency | p50 $lk_p50 ms, **p99 $lk_p99 ms**, p99.9 $lk_p999 ms, max $lk_max ms | p99 ≤ 10 ms at $CONNS connections | $(met "$lk_p99" '<=' 10) |"
+	echo "| 4. lookup statuses | 200: $(grp "$lk_200") ($lk_share200%), 403: $(grp "$lk_403"), other: 0; group-commit audit entries $(grp "$lk_entries") ≥ decisions $(grp $((lk_allow + lk_deny))) | 80% of IDs drawn with consent: as many 200s (checked) | — |"
+	echo "| 5. consent churn | **$ch_appr approvals/s + $ch_rev revocations/s** ($(grp "$ch_n") of each; p99 approve $ch_appr_p99 ms, revoke $ch_rev_p99 ms) | — | — |"
+	echo "| 5. lookups during churn | **$ch_rps req/s**, p50 $ch_p50 ms, p99 $ch_p99 ms, p99.9 $ch_p999 ms, max $ch_max ms (200: $(grp "$ch_200"), 403: $(grp "$ch_403"), other: $(grp "$ch_other"), timed out (30 s): $ch_timeouts) | — | — |"
+	echo "| 6. memory | vaultd peak RSS (VmHWM) **$rss_mib MiB** | ≤ 256 MiB (set for 1,000,000 citizens) | $(met "$rss_mib" '<=' 256) |"
+	echo "| 6. disk | vault.db + wal $disk_mib MiB: **$(grp "$per_citizen") bytes per citizen** | — | — |"
+	echo "| 7. audit batching | $(grp "$au_entries") entries in $(grp "$au_batches") fsyncs: **$au_per entries per fsync**, largest batch $au_max, commit mean $au_fsync_mean_ms ms, max $(calc "1000 * $au_fsync_max" %.1f) ms | — | — |"
+	echo "| 7. audit verify | $(grp "$verify_entries") entries in **$verify_s s** | ≤ $verify_target s (10 s per 1,000,000) | $(met "$verify_s" '<=' "$verify_target") |"
+	echo "| 7. start-up | exec to first 200 on /healthz: **$startup_ms ms**, log of $(grp "$log_at_start") entries | ≤ 1 s | $(met "$startup_ms" '<=' 1000) |"
+	echo
+	echo "whole run: $total_s s; raw numbers in $OUT/results.json, logs in $OUT/"
+} >"$OUT/table.md"
+
+cat >"$OUT/results.json" <<JSON
+{
+  "date": "$date_utc",
+  "commit": "$commit",
+  "local_changes": $dirty,
+  "changed_files": "$changed",
+  "machine": {"nproc": $(nproc), "cpu": "$cpu", "mem_gib": $mem_gib, "loadavg_at_start": "$load_start", "loadavg_at_end": "$(cut -d" " -f1-3 /proc/loadavg)"},
+  "citizens": $N,
+  "wrk": {"seconds": $SECS, "threads": $WRK_THREADS, "connections": $CONNS},
+  "import": {"seconds": $import_s, "records_per_s": $import_rate, "batch": 10000,
+             "vaultctl_checking_s": ${import_check_s:-null}, "vaultctl_writing_s": ${import_write_s:-null}},
+  "setup": $(cat "$OUT/setup.json"),
+  "floor": {"rps": $floor_rps, "p50_ms": $floor_p50, "p99_ms": $floor_p99, "p999_ms": $floor_p999, "requests": $floor_req},
+  "lookups": {"rps": $lk_rps, "ratio_to_floor": $lk_ratio, "p50_ms": $lk_p50, "p99_ms": $lk_p99, "p999_ms": $lk_p999, "max_ms": $lk_max,
+              "status_200": $lk_200, "status_403": $lk_403, "status_other": 0, "allow": $lk_allow, "deny": $lk_deny,
+              "audit_entries": $lk_entries, "picked_with_consent": $lk_picked_yes, "picked_without": $lk_picked_no},
+  "churn": $(cat "$OUT/churn.json"),
+  "lookups_during_churn": {"rps": $ch_rps, "p50_ms": $ch_p50, "p99_ms": $ch_p99, "p999_ms": $ch_p999, "max_ms": $ch_max,
+                           "status_200": $ch_200, "status_403": $ch_403, "status_other": $ch_other, "timeouts": $ch_timeouts},
+  "memory": {"vaultd_vmhwm_kib": $rss_kib, "db_kib": $db_kib, "wal_kib": $wal_kib, "bytes_per_citizen": $per_citizen},
+  "audit": {"entries": $au_entries, "batches": $au_batches, "entries_per_fsync": $au_per, "batch_max": $au_max,
+            "commit_seconds_total": $au_fsync_total, "commit_seconds_max": $au_fsync_max,
+            "verify_seconds": $verify_s, "verify_entries": $verify_entries, "verify_target_seconds": $verify_target},
+  "startup": {"ms": $startup_ms, "log_entries": $log_at_start, "verify_seconds_at_start": $verify_before_s},
+  "targets_met": {"import": "$(met "$import_rate" '>=' 50000)", "lookup_ratio": "$(met "$lk_ratio" '>=' 0.6)",
+                  "lookup_p99": "$(met "$lk_p99" '<=' 10)", "rss": "$(met "$rss_mib" '<=' 256)",
+                  "startup": "$(met "$startup_ms" '<=' 1000)", "verify": "$(met "$verify_s" '<=' "$verify_target")"},
+  "total_seconds": $total_s
+}
+JSON
+cat "$OUT/table.md"
