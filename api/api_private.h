@@ -100,7 +100,7 @@ struct api_req {
 };
 
 /* Suspends r's connection until the audit writer has made e durable, then runs cont. */
-int api_suspend_for_audit(api_req *r, const audit_entry *e, api_handler cont);
+void api_suspend_for_audit(api_req *r, const audit_entry *e, api_handler cont);
 
 /* Replies. The body is serialized into a buffer of ours, wiped after MHD sends it. */
 void api_reply(api_req *r, unsigned status, json_t *body); /* steals body */

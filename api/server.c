@@ -330,7 +330,7 @@ static void audit_done_cb(void *ctx, int rc, int64_t seq, const util_err *err)
 	MHD_resume_connection(r->conn);
 }
 
-int api_suspend_for_audit(api_req *r, const audit_entry *e, api_handler cont)
+void api_suspend_for_audit(api_req *r, const audit_entry *e, api_handler cont)
 {
 	util_err err;
 
@@ -339,11 +339,10 @@ int api_suspend_for_audit(api_req *r, const audit_entry *e, api_handler cont)
 	r->suspended = 1;
 	r->cont = cont;
 	if (audit_writer_submit(r->srv->writer, e, audit_done_cb, r, &err) != 0) {
-		MHD_resume_connection(r->conn);
 		r->wait->rc = -1;
 		r->wait->err = err;
+		MHD_resume_connection(r->conn);
 	}
-	return 0;
 }
 
 static void access_log(api_req *r)

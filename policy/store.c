@@ -478,6 +478,25 @@ static json_t *fields_view(vault *v, const policy_field *f, size_t n)
 	return a;
 }
 
+/*
+ * The part a request and a consent show alike, from a row whose columns 0..7 are id,
+ * agency id, agency name, purpose id, purpose code, descriptions vi and en, and basis, and
+ * whose column fields_col holds the field list. NULL if the stored field list is malformed.
+ */
+static json_t *row_view(vault *v, sqlite3_stmt *s, int fields_col)
+{
+	policy_field f[POLICY_MAX_FIELDS];
+	size_t nf;
+
+	if (fields_parse((const char *)sqlite3_column_text(s, fields_col), f, &nf) != 0)
+		return NULL;
+	return json_pack("{s:s, s:{s:s, s:s}, s:{s:s, s:s, s:{s:s, s:s}}, s:s, s:o}", "id", sqlite3_column_text(s, 0),
+	    "agency", "id", sqlite3_column_text(s, 1), "name", sqlite3_column_text(s, 2), "purpose", "id",
+	    sqlite3_column_text(s, 3), "code", sqlite3_column_text(s, 4), "description", "vi", sqlite3_column_text(s, 5),
+	    "en", sqlite3_column_text(s, 6), "legal_basis", policy_basis_name((policy_basis)sqlite3_column_int(s, 7)),
+	    "fields", fields_view(v, f, nf));
+}
+
 int policy_requests_pending(vault *v, const unsigned char cid[KEYS_CID_BYTES], json_t **out, util_err *err)
 {
 	sqlite3_stmt *s = prep(v,
@@ -498,22 +517,17 @@ int policy_requests_pending(vault *v, const unsigned char cid[KEYS_CID_BYTES], j
 	sqlite3_bind_blob(s, 1, cid, KEYS_CID_BYTES, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, util_now());
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		policy_field f[POLICY_MAX_FIELDS];
-		size_t nf;
 		char created[21], expires[21];
-		json_t *o;
+		json_t *o = row_view(v, s, 9);
 
-		if (fields_parse((const char *)sqlite3_column_text(s, 9), f, &nf) != 0)
+		if (o == NULL)
 			continue;
 		util_iso8601(sqlite3_column_int64(s, 11), created);
 		util_iso8601(sqlite3_column_int64(s, 12), expires);
-		o = json_pack("{s:s, s:{s:s, s:s}, s:{s:s, s:s, s:{s:s, s:s}}, s:s, s:o, s:i, s:s, s:s}", "id",
-		    sqlite3_column_text(s, 0), "agency", "id", sqlite3_column_text(s, 1), "name", sqlite3_column_text(s, 2),
-		    "purpose", "id", sqlite3_column_text(s, 3), "code", sqlite3_column_text(s, 4), "description", "vi",
-		    sqlite3_column_text(s, 5), "en", sqlite3_column_text(s, 6), "legal_basis",
-		    policy_basis_name((policy_basis)sqlite3_column_int(s, 7)), "fields", fields_view(v, f, nf), "days",
-		    sqlite3_column_int(s, 10), "created_at", created, "expires_at", expires);
-		if (o != NULL && sqlite3_column_type(s, 8) != SQLITE_NULL)
+		json_object_set_new(o, "days", json_integer(sqlite3_column_int(s, 10)));
+		json_object_set_new(o, "created_at", json_string(created));
+		json_object_set_new(o, "expires_at", json_string(expires));
+		if (sqlite3_column_type(s, 8) != SQLITE_NULL)
 			json_object_set_new(json_object_get(o, "purpose"), "legal_reference",
 			    json_string((const char *)sqlite3_column_text(s, 8)));
 		json_array_append_new(list, o);
@@ -730,24 +744,20 @@ int policy_consents_list(vault *v, const unsigned char cid[KEYS_CID_BYTES], json
 	}
 	sqlite3_bind_blob(s, 1, cid, KEYS_CID_BYTES, SQLITE_STATIC);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		policy_field f[POLICY_MAX_FIELDS];
-		size_t nf;
 		char g[21], e[21];
-		json_t *o;
+		json_t *o = row_view(v, s, 8);
 
-		if (fields_parse((const char *)sqlite3_column_text(s, 8), f, &nf) != 0)
+		if (o == NULL)
 			continue;
 		util_iso8601(sqlite3_column_int64(s, 9), g);
 		util_iso8601(sqlite3_column_int64(s, 10), e);
-		o = json_pack("{s:s, s:{s:s, s:s}, s:{s:s, s:s, s:{s:s, s:s}}, s:s, s:o, s:s, s:s, s:s, s:I, s:I}", "id",
-		    sqlite3_column_text(s, 0), "agency", "id", sqlite3_column_text(s, 1), "name", sqlite3_column_text(s, 2),
-		    "purpose", "id", sqlite3_column_text(s, 3), "code", sqlite3_column_text(s, 4), "description", "vi",
-		    sqlite3_column_text(s, 5), "en", sqlite3_column_text(s, 6), "legal_basis",
-		    policy_basis_name((policy_basis)sqlite3_column_int(s, 7)), "fields", fields_view(v, f, nf), "granted_at",
-		    g, "expires_at", e, "status",
-		    consent_status(sqlite3_column_int64(s, 11), sqlite3_column_int64(s, 10), sqlite3_column_int64(s, 12),
-		        sqlite3_column_int64(s, 13), now),
-		    "use_limit", (json_int_t)sqlite3_column_int64(s, 12), "uses", (json_int_t)sqlite3_column_int64(s, 13));
+		json_object_set_new(o, "granted_at", json_string(g));
+		json_object_set_new(o, "expires_at", json_string(e));
+		json_object_set_new(o, "status",
+		    json_string(consent_status(sqlite3_column_int64(s, 11), sqlite3_column_int64(s, 10),
+		        sqlite3_column_int64(s, 12), sqlite3_column_int64(s, 13), now)));
+		json_object_set_new(o, "use_limit", json_integer(sqlite3_column_int64(s, 12)));
+		json_object_set_new(o, "uses", json_integer(sqlite3_column_int64(s, 13)));
 		json_array_append_new(list, o);
 	}
 	sqlite3_reset(s);
