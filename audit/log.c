@@ -110,15 +110,67 @@ int audit_size(vault *v, int64_t *n, util_err *err)
 	return *n < 0 ? util_fail(err, UTIL_EIO, "cannot read the audit log") : 0;
 }
 
+/* The columns an entry is found by, beside its canonical JSON. */
+typedef struct entry_cols {
+	int64_t time;
+	const unsigned char *cid; /* KEYS_CID_BYTES or NULL */
+	const char *agency_id, *action, *decision;
+} entry_cols;
+
+/* Stores entry number n (its canonical JSON buf) and its Merkle hashes, in the open transaction. */
+static int store_entry(vault *v, int64_t n, const entry_cols *c, const char *buf, size_t len, util_err *err)
+{
+	audit_hash leaf, hashes[AUDIT_MAX_PROOF];
+	sql_reader rd = {v, NULL};
+	sqlite3_stmt *ins, *hins;
+	int64_t base;
+	int i, nh, rc;
+
+	leaf = audit_leaf_hash((const unsigned char *)buf, len);
+	if ((nh = audit_stored_hashes_for(n, &leaf, read_hashes, &rd, hashes)) < 0)
+		return util_fail(err, UTIL_ECORRUPT, "the audit log's stored hashes are incomplete");
+	if ((ins = vault_sql_stmt(v, "INSERT INTO audit_entries(seq, time, cid, agency_id, action, decision, entry)"
+	                             " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	         err)) == NULL)
+		return -1;
+	sqlite3_bind_int64(ins, 1, n);
+	sqlite3_bind_int64(ins, 2, c->time);
+	if (c->cid != NULL)
+		sqlite3_bind_blob(ins, 3, c->cid, KEYS_CID_BYTES, SQLITE_STATIC);
+	if (c->agency_id != NULL)
+		sqlite3_bind_text(ins, 4, c->agency_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(ins, 5, c->action, -1, SQLITE_STATIC);
+	if (c->decision != NULL)
+		sqlite3_bind_text(ins, 6, c->decision, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(ins, 7, buf, (int)len, SQLITE_STATIC);
+	rc = sqlite3_step(ins);
+	sqlite3_reset(ins);
+	if (rc != SQLITE_DONE)
+		return vault_sql_error(v, rc, err, "audit append");
+	if ((hins = vault_sql_stmt(v, "INSERT INTO audit_hashes(idx, hash) VALUES (?1, ?2)", err)) == NULL)
+		return -1;
+	base = audit_stored_hash_count(n);
+	for (i = 0; i < nh; i++) {
+		sqlite3_reset(hins);
+		sqlite3_bind_int64(hins, 1, base + i);
+		sqlite3_bind_blob(hins, 2, hashes[i].b, AUDIT_HASH_BYTES, SQLITE_STATIC);
+		if ((rc = sqlite3_step(hins)) != SQLITE_DONE) {
+			sqlite3_reset(hins);
+			return vault_sql_error(v, rc, err, "audit append");
+		}
+	}
+	sqlite3_reset(hins);
+	return 0;
+}
+
 int audit_append(vault *v, const audit_entry *e, int64_t *seq, util_err *err)
 {
 	char *buf = NULL;
-	size_t len = 0, nh;
-	int64_t n, base;
-	audit_hash leaf, hashes[AUDIT_MAX_PROOF];
-	sql_reader rd = {v, NULL};
-	sqlite3_stmt *ins = NULL, *hins = NULL;
-	int rc = -1, mine, i;
+	size_t len = 0;
+	int64_t n, now = util_now();
+	entry_cols c = {e->time ? e->time : now, e->cid, e->agency_id, e->action, e->decision};
+	sqlite3_stmt *s;
+	int rc = -1, mine;
 
 	if (vault_sql_begin(v, &mine, err) != 0)
 		return -1;
@@ -126,56 +178,150 @@ int audit_append(vault *v, const audit_entry *e, int64_t *seq, util_err *err)
 		util_fail(err, UTIL_ENOMEM, "out of memory");
 		goto out;
 	}
-	if (audit_size(v, &n, err) != 0 || entry_encode(e, n, util_now(), buf, &len, err) != 0)
+	if (audit_size(v, &n, err) != 0 || entry_encode(e, n, now, buf, &len, err) != 0 ||
+	    store_entry(v, n, &c, buf, len, err) != 0)
 		goto out;
-	leaf = audit_leaf_hash((const unsigned char *)buf, len);
-	if ((i = audit_stored_hashes_for(n, &leaf, read_hashes, &rd, hashes)) < 0) {
-		util_fail(err, UTIL_ECORRUPT, "the audit log's stored hashes are incomplete");
-		goto out;
-	}
-	nh = (size_t)i;
-	if ((ins = vault_sql_stmt(v, "INSERT INTO audit_entries(seq, time, cid, agency_id, action, decision, entry)"
-	                             " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	         err)) == NULL)
-		goto out;
-	sqlite3_bind_int64(ins, 1, n);
-	sqlite3_bind_int64(ins, 2, e->time ? e->time : util_now());
-	if (e->cid != NULL)
-		sqlite3_bind_blob(ins, 3, e->cid, KEYS_CID_BYTES, SQLITE_STATIC);
-	if (e->agency_id != NULL)
-		sqlite3_bind_text(ins, 4, e->agency_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(ins, 5, e->action, -1, SQLITE_STATIC);
-	if (e->decision != NULL)
-		sqlite3_bind_text(ins, 6, e->decision, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(ins, 7, buf, (int)len, SQLITE_STATIC);
-	if (sqlite3_step(ins) != SQLITE_DONE) {
-		vault_sql_error(v, sqlite3_errcode(vault_sql_db(v)), err, "audit append");
-		goto out;
-	}
-	sqlite3_reset(ins);
-	ins = NULL;
-	if ((hins = vault_sql_stmt(v, "INSERT INTO audit_hashes(idx, hash) VALUES (?1, ?2)", err)) == NULL)
-		goto out;
-	base = audit_stored_hash_count(n);
-	for (i = 0; i < (int)nh; i++) {
-		sqlite3_reset(hins);
-		sqlite3_bind_int64(hins, 1, base + i);
-		sqlite3_bind_blob(hins, 2, hashes[i].b, AUDIT_HASH_BYTES, SQLITE_STATIC);
-		if (sqlite3_step(hins) != SQLITE_DONE) {
-			vault_sql_error(v, sqlite3_errcode(vault_sql_db(v)), err, "audit append");
+	/* with a change to vault.db, a copy there: the two files commit one after the other */
+	if (!vault_sql_log_only(v)) {
+		if ((s = vault_sql_stmt(v, "INSERT INTO audit_pending(entry) VALUES (?1)", err)) == NULL)
+			goto out;
+		sqlite3_bind_blob(s, 1, buf, (int)len, SQLITE_STATIC);
+		rc = sqlite3_step(s);
+		sqlite3_reset(s);
+		if (rc != SQLITE_DONE) {
+			rc = vault_sql_error(v, rc, err, "audit append");
 			goto out;
 		}
+		rc = -1;
 	}
 	if (seq != NULL)
 		*seq = n;
 	rc = 0;
 out:
-	if (ins != NULL)
-		sqlite3_reset(ins);
-	if (hins != NULL)
-		sqlite3_reset(hins);
 	free(buf);
 	return vault_sql_end(v, mine, rc == 0, err);
+}
+
+/*
+ * Appends again, under number n, the entry whose canonical JSON is old (a copy from
+ * audit_pending): the same entry with only its "seq" changed.
+ */
+static int append_copy(vault *v, int64_t n, const char *old, size_t oldlen, util_err *err)
+{
+	json_t *o = json_loadb(old, oldlen, JSON_REJECT_DUPLICATES, NULL);
+	unsigned char cid[KEYS_CID_BYTES];
+	const char *hex;
+	char *buf = NULL;
+	entry_cols c = {0};
+	size_t len;
+	int rc = -1;
+
+	if (o == NULL || !json_is_integer(json_object_get(o, "time")) ||
+	    (c.action = json_string_value(json_object_get(o, "action"))) == NULL) {
+		util_fail(err, UTIL_ECORRUPT, "a pending audit entry is unreadable");
+		goto out;
+	}
+	c.time = json_integer_value(json_object_get(o, "time"));
+	c.agency_id = json_string_value(json_object_get(o, "agency"));
+	c.decision = json_string_value(json_object_get(o, "decision"));
+	if ((hex = json_string_value(json_object_get(o, "citizen"))) != NULL) {
+		if (util_hex_decode(cid, sizeof cid, hex) != 0) {
+			util_fail(err, UTIL_ECORRUPT, "a pending audit entry is unreadable");
+			goto out;
+		}
+		c.cid = cid;
+	}
+	if (json_object_set_new(o, "seq", json_integer(n)) != 0 || (buf = malloc(AUDIT_ENTRY_MAX)) == NULL) {
+		util_fail(err, UTIL_ENOMEM, "out of memory");
+		goto out;
+	}
+	len = json_dumpb(o, buf, AUDIT_ENTRY_MAX, JSON_SORT_KEYS | JSON_COMPACT);
+	if (len == 0 || len >= AUDIT_ENTRY_MAX) {
+		util_fail(err, UTIL_ECORRUPT, "a pending audit entry is too large");
+		goto out;
+	}
+	rc = store_entry(v, n, &c, buf, len, err);
+out:
+	free(buf);
+	json_decref(o);
+	return rc;
+}
+
+/* 1 when the log holds entry seq with exactly the bytes e (len n). */
+static int logged(vault *v, int64_t seq, const void *e, size_t n, util_err *err)
+{
+	sqlite3_stmt *s = vault_sql_stmt(v, "SELECT entry FROM audit_entries WHERE seq = ?1", err);
+	int rc, same = 0;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, seq);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		same = (size_t)sqlite3_column_bytes(s, 0) == n && memcmp(sqlite3_column_blob(s, 0), e, n) == 0;
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return vault_sql_error(v, rc, err, "audit settle");
+	return same;
+}
+
+int audit_settle(vault *v, int64_t *appended, util_err *err)
+{
+	sqlite3_stmt *s;
+	int64_t last = 0, n, added = 0;
+	int mine, ok = 0, rc, here;
+
+	*appended = 0;
+	if (vault_sql_log_only(v))
+		return 0;
+	if (vault_sql_begin(v, &mine, err) != 0)
+		return -1;
+	if ((s = vault_sql_stmt(v, "SELECT id, entry FROM audit_pending ORDER BY id", err)) == NULL)
+		goto out;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *e = sqlite3_column_blob(s, 1);
+		size_t len = (size_t)sqlite3_column_bytes(s, 1);
+		json_t *o = json_loadb(e, len, 0, NULL);
+		int64_t seq = json_integer_value(json_object_get(o, "seq"));
+
+		json_decref(o);
+		last = sqlite3_column_int64(s, 0);
+		if ((here = logged(v, seq, e, len, err)) < 0)
+			goto done;
+		if (here)
+			continue;
+		/* a stop fell between the two commits: the entry goes at the end of the log now */
+		if (audit_size(v, &n, err) != 0 || append_copy(v, n, e, len, err) != 0)
+			goto done;
+		added++;
+	}
+	if (rc != SQLITE_DONE) {
+		vault_sql_error(v, rc, err, "audit settle");
+		goto done;
+	}
+	sqlite3_reset(s);
+	s = NULL;
+	if (last > 0) {
+		if ((s = vault_sql_stmt(v, "DELETE FROM audit_pending WHERE id <= ?1", err)) == NULL)
+			goto out;
+		sqlite3_bind_int64(s, 1, last);
+		rc = sqlite3_step(s);
+		sqlite3_reset(s);
+		s = NULL;
+		if (rc != SQLITE_DONE) {
+			vault_sql_error(v, rc, err, "audit settle");
+			goto out;
+		}
+	}
+	if (added > 0 && audit_seal(v, 0, err) != 0)
+		goto out;
+	*appended = added;
+	ok = 1;
+done:
+	if (s != NULL)
+		sqlite3_reset(s);
+out:
+	return vault_sql_end(v, mine, ok, err);
 }
 
 /* ---- signing ---- */

@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../vault/vault_sql.h"
@@ -23,14 +24,47 @@ typedef struct request {
 } request;
 
 struct audit_writer {
-	vault *v; /* the writer's own connection */
-	pthread_t thread;
+	vault *v;    /* the writer's own connection, to audit.db alone */
+	vault *ckpt; /* the checkpointer's, the same */
+	pthread_t thread, ckpt_thread;
 	pthread_mutex_t mu;
-	pthread_cond_t work, done;
+	pthread_cond_t work, done, tick;
 	request *head, *tail;
-	int stopping;
+	int stopping, ckpt_started;
 	audit_writer_stats st;
 };
+
+/*
+ * Copying the log's WAL into audit.db (a checkpoint, with its fsync) is not the writer's job:
+ * SQLite's automatic checkpoint ran in the committing thread and held every waiting lookup
+ * up to tens of milliseconds. A thread of its own does it, PASSIVE (it never blocks the
+ * writer), every CKPT_EVERY_MS.
+ */
+#define CKPT_EVERY_MS 250
+
+static void *ckpt_main(void *arg)
+{
+	audit_writer *w = arg;
+	struct timespec t;
+
+	pthread_mutex_lock(&w->mu);
+	while (!w->stopping) {
+		clock_gettime(CLOCK_REALTIME, &t);
+		t.tv_nsec += CKPT_EVERY_MS * 1000000L;
+		if (t.tv_nsec >= 1000000000L) {
+			t.tv_sec++;
+			t.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&w->tick, &w->mu, &t);
+		if (w->stopping)
+			break;
+		pthread_mutex_unlock(&w->mu);
+		sqlite3_wal_checkpoint_v2(vault_sql_db(w->ckpt), "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		pthread_mutex_lock(&w->mu);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
 
 static void run_batch(audit_writer *w, request *batch)
 {
@@ -112,18 +146,32 @@ int audit_writer_start(audit_writer **out, vault *v, util_err *err)
 
 	if (w == NULL)
 		return util_fail(err, UTIL_ENOMEM, "out of memory");
-	if (vault_clone(&w->v, v, err) != 0) {
+	if (vault_sql_clone_log(&w->v, v, err) != 0) {
+		free(w);
+		return -1;
+	}
+	if (vault_sql_clone_log(&w->ckpt, v, err) != 0) {
+		vault_close(w->v);
 		free(w);
 		return -1;
 	}
 	sqlite3_busy_handler(vault_sql_db(w->v), busy_poll, NULL);
+	sqlite3_wal_autocheckpoint(vault_sql_db(w->v), 0);
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->work, NULL);
 	pthread_cond_init(&w->done, NULL);
+	pthread_cond_init(&w->tick, NULL);
 	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+		vault_close(w->ckpt);
 		vault_close(w->v);
 		free(w);
 		return util_fail(err, UTIL_ENOMEM, "cannot start the audit writer");
+	}
+	if (pthread_create(&w->ckpt_thread, NULL, ckpt_main, w) == 0) {
+		w->ckpt_started = 1;
+	} else {
+		audit_writer_stop(w); /* joins the writer; the checkpointer was never started */
+		return util_fail(err, UTIL_ENOMEM, "cannot start the audit log's checkpointer");
 	}
 	*out = w;
 	return 0;
@@ -210,11 +258,16 @@ void audit_writer_stop(audit_writer *w)
 	pthread_mutex_lock(&w->mu);
 	w->stopping = 1;
 	pthread_cond_signal(&w->work);
+	pthread_cond_signal(&w->tick);
 	pthread_mutex_unlock(&w->mu);
 	pthread_join(w->thread, NULL);
+	if (w->ckpt_started)
+		pthread_join(w->ckpt_thread, NULL);
 	pthread_cond_destroy(&w->work);
 	pthread_cond_destroy(&w->done);
+	pthread_cond_destroy(&w->tick);
 	pthread_mutex_destroy(&w->mu);
+	vault_close(w->ckpt);
 	vault_close(w->v);
 	free(w);
 }

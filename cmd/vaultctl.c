@@ -282,11 +282,18 @@ static int parse_args(int argc, char **argv, ctl *c, args *a)
 static int open_vault(ctl *c, vault **v, int *lockfd)
 {
 	util_err err;
+	int64_t appended;
 
 	if (ctl_unlock(c) != 0)
 		return EX_USAGE;
 	if (vault_lock(c->data, 0, lockfd, &err) != 0 || vault_open(v, c->data, &c->unlock, &err) != 0)
 		return fail(&err);
+	/* entries a stop left only as copies in vault.db go into the log before anything else */
+	if (audit_settle(*v, &appended, &err) != 0) {
+		vault_close(*v);
+		*v = NULL;
+		return fail(&err);
+	}
 	return EX_OK;
 }
 

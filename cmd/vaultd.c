@@ -21,7 +21,8 @@
 #define SWEEP_EVERY_SECONDS 3600 /* retention is counted in days: hourly is plenty */
 
 /*
- * Background upkeep, on the main thread between signals: every 30 s a checkpoint when one is
+ * Background upkeep, on the main thread between signals: every 30 s, the audit entries vault.db
+ * still holds copies of are settled (audit_settle), and a checkpoint is signed when one is
  * due by time (audit_seal); hourly, from 5 minutes after start, the retention sweep that
  * expires requests and consents and removes what outlived its purpose's retention. Failures
  * are logged and retried next round.
@@ -30,8 +31,12 @@ static void maintain(vault *v, int64_t started)
 {
 	static int64_t last_sweep;
 	util_err err;
-	int64_t changed = 0, now = util_now();
+	int64_t changed = 0, appended = 0, now = util_now();
 
+	if (audit_settle(v, &appended, &err) != 0)
+		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"audit settle\",\"code\":\"%s\"}\n", util_code_name(err.code));
+	else if (appended > 0)
+		fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"audit settle\",\"appended\":%lld}\n", (long long)appended);
 	if (audit_seal(v, 0, &err) != 0)
 		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"checkpoint\",\"code\":\"%s\"}\n", util_code_name(err.code));
 	/* the sweep scans every consent (about 3 s at a million) under the write lock: not often */

@@ -12,8 +12,9 @@
  * The hierarchy (docs/privacy/key-management.md tells the whole story):
  *
  *   root key (key file, or Argon2id of a passphrase)
- *     ├─ crypto_kdf id 1 "vaultdrt": SQLCipher page key      (whole-file encryption)
- *     └─ crypto_kdf id 2 "vaultdrt": item-wrapping key       (wraps the keyring items)
+ *     ├─ crypto_kdf id 1 "vaultdrt": SQLCipher page key      (whole-file encryption of vault.db)
+ *     ├─ crypto_kdf id 2 "vaultdrt": item-wrapping key       (wraps the keyring items)
+ *     └─ crypto_kdf id 3 "vaultdrt": SQLCipher page key      (whole-file encryption of audit.db)
  *   keyring, stored in the vault as wrapped items:
  *     ├─ "derive": a random master for keys that must outlive a change of root key
  *     │     ├─ crypto_kdf id 1 "vaultdix": blind-index key   (national ID lookups)
@@ -75,7 +76,7 @@ int keys_root_from_passphrase(const char *pass, size_t n, const keys_kdf_params 
 
 void keys_root_free(keys_root *root);
 
-enum { KEYS_ROOT_PAGE = 1, KEYS_ROOT_WRAP = 2 };
+enum { KEYS_ROOT_PAGE = 1, KEYS_ROOT_WRAP = 2, KEYS_ROOT_AUDIT_PAGE = 3 };
 
 /* Derives a root subkey (KEYS_ROOT_*) into out (32 bytes; keep it in secret memory). */
 void keys_root_derive(const keys_root *root, uint64_t id, unsigned char *out) UTIL_NONNULL(1, 3);
@@ -84,11 +85,12 @@ void keys_root_derive(const keys_root *root, uint64_t id, unsigned char *out) UT
 int keys_root_wrap_id(const keys_root *root, unsigned char out[KEYS_WRAP_ID_BYTES]) UTIL_NONNULL(1, 2) UTIL_WARN_UNUSED;
 
 /*
- * Formats the SQLCipher raw-key string x'<64 hex>' of the page key into out (secret memory of
- * at least KEYS_PAGE_KEY_STR bytes, NUL-terminated).
+ * Formats the SQLCipher raw-key string x'<64 hex>' of a page key (KEYS_ROOT_PAGE for vault.db,
+ * KEYS_ROOT_AUDIT_PAGE for audit.db) into out (secret memory of at least KEYS_PAGE_KEY_STR
+ * bytes, NUL-terminated).
  */
 #define KEYS_PAGE_KEY_STR 68u
-int keys_root_page_key_str(const keys_root *root, char *out) UTIL_NONNULL(1, 2) UTIL_WARN_UNUSED;
+int keys_root_page_key_str(const keys_root *root, int which, char *out) UTIL_NONNULL(1, 3) UTIL_WARN_UNUSED;
 
 /* ---- keyring ---- */
 

@@ -148,13 +148,15 @@ int keys_root_wrap_id(const keys_root *root, unsigned char out[KEYS_WRAP_ID_BYTE
 	return 0;
 }
 
-int keys_root_page_key_str(const keys_root *root, char *out)
+int keys_root_page_key_str(const keys_root *root, int which, char *out)
 {
-	unsigned char *k = sodium_malloc(KEYS_BYTES);
+	unsigned char *k;
 
-	if (k == NULL)
+	if (which != KEYS_ROOT_PAGE && which != KEYS_ROOT_AUDIT_PAGE)
+		abort(); /* misuse: the wrapping key is never handed to SQLCipher */
+	if ((k = sodium_malloc(KEYS_BYTES)) == NULL)
 		return -1;
-	keys_root_derive(root, KEYS_ROOT_PAGE, k);
+	keys_root_derive(root, (uint64_t)which, k);
 	out[0] = 'x';
 	out[1] = '\'';
 	util_hex_encode(out + 2, k, KEYS_BYTES);

@@ -1,5 +1,6 @@
 /* ops.c: operator work on a whole vault: KEK rotation, rekey, backup, restore, statistics. */
 #include "vault_private.h"
+#include "vault_sql.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -196,25 +197,66 @@ static void unlink_db(const char *path)
 	unlink(side);
 }
 
+/* Copies the main database of src into a new file path under key (sqlcipher_export). */
+static int export_copy(sqlite3 *src, const char *path, const char *key, util_err *err)
+{
+	sqlite3 *ndb = NULL;
+	sqlite3_stmt *att = NULL;
+	vault v = {.db = src};
+	int rc = -1;
+
+	/* the file made first: ATTACH cannot create it */
+	if (vault_db_open(path, key, 1, &ndb, err) != 0)
+		return -1;
+	sqlite3_close(ndb);
+	if (sqlite3_prepare_v2(src, "ATTACH DATABASE ?1 AS rekey KEY ?2", -1, &att, NULL) != SQLITE_OK)
+		return vault_sql_fail(&v, sqlite3_errcode(src), err, "rekey");
+	sqlite3_bind_text(att, 1, path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(att, 2, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(att) != SQLITE_DONE) {
+		vault_sql_fail(&v, sqlite3_errcode(src), err, "rekey attach");
+		goto out;
+	}
+	if (vault_exec(&v, "SELECT sqlcipher_export('rekey')", err) == 0)
+		rc = 0;
+	if (vault_exec(&v, "DETACH DATABASE rekey", rc == 0 ? err : NULL) != 0)
+		rc = -1;
+out:
+	sqlite3_finalize(att);
+	return rc;
+}
+
+/* Folds path's WAL into it and closes it: the copy must stand alone. */
+static int seal_copy(sqlite3 *db, util_err *err)
+{
+	int rc = sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+
+	sqlite3_close(db);
+	return rc == SQLITE_OK ? 0 : util_fail(err, UTIL_EIO, "cannot checkpoint the copy");
+}
+
 int vault_rekey(const char *dir, const vault_unlock *old, const vault_unlock *nu, util_err *err)
 {
-	char path[1100], tmp[1100], *newpk = NULL;
-	vault *v = NULL;
+	char path[1100], tmp[1100], apath[1100], atmp[1100], *newpk = NULL;
+	vault *v = NULL, *lv = NULL;
 	keys_root *nroot = NULL;
-	sqlite3 *ndb = NULL, *stmt_db;
-	sqlite3_stmt *att = NULL;
+	sqlite3 *ndb = NULL;
 	char id[VAULT_ID_HEX];
-	int lockfd = -1, key_created = 0, rc = -1;
+	int lockfd = -1, key_created = 0, switched = 0, rc = -1;
 
 	if ((nu->key_file == NULL) == (nu->passphrase == NULL))
 		return util_fail(err, UTIL_EINVAL, "give exactly one new key file or new passphrase");
-	if (join(path, sizeof path, dir, VAULT_DB, err) != 0 || join(tmp, sizeof tmp, dir, VAULT_DB ".rekey", err) != 0)
+	if (join(path, sizeof path, dir, VAULT_DB, err) != 0 || join(tmp, sizeof tmp, dir, VAULT_DB ".rekey", err) != 0 ||
+	    join(apath, sizeof apath, dir, VAULT_AUDIT_DB, err) != 0 ||
+	    join(atmp, sizeof atmp, dir, VAULT_AUDIT_DB ".rekey", err) != 0)
 		return -1;
 	if (vault_lock(dir, 1, &lockfd, err) != 0)
 		return -1;
 	if (vault_open(&v, dir, old, err) != 0)
 		goto out;
-	unlink_db(tmp); /* a leftover of an interrupted rekey is never the truth */
+	/* leftovers of an interrupted rekey are never the truth (vault_open finished any switch) */
+	unlink_db(tmp);
+	unlink_db(atmp);
 
 	/* 1. the new root, described as "next" in vault.meta (its salt must survive a crash) */
 	if (vault_meta_set_next(dir, nu, err) != 0)
@@ -226,35 +268,25 @@ int vault_rekey(const char *dir, const vault_unlock *old, const vault_unlock *nu
 	} else if (vault_meta_unlock(dir, nu, 1, &nroot, id, err) != 0) {
 		goto out;
 	}
-	if ((newpk = keys_secret_alloc(KEYS_PAGE_KEY_STR)) == NULL || keys_root_page_key_str(nroot, newpk) != 0) {
+	if ((newpk = keys_secret_alloc(VAULT_KEYS_STR)) == NULL || vault_page_keys(nroot, newpk) != 0) {
 		util_fail(err, UTIL_ENOMEM, "out of secret memory");
 		goto out;
 	}
 
-	/* 2. a full copy under the new page key (the file made first: ATTACH cannot create it) */
-	if (vault_db_open(tmp, newpk, 1, &ndb, err) != 0)
+	/* 2. full copies of both files under the new page keys */
+	if (export_copy(v->db, tmp, newpk, err) != 0 || vault_sql_clone_log(&lv, v, err) != 0 ||
+	    export_copy(lv->db, atmp, VAULT_AUDIT_KEY(newpk), err) != 0)
 		goto out;
-	sqlite3_close(ndb);
-	ndb = NULL;
-	stmt_db = v->db;
-	if (sqlite3_prepare_v2(stmt_db, "ATTACH DATABASE ?1 AS rekey KEY ?2", -1, &att, NULL) != SQLITE_OK) {
-		vault_sql_fail(v, sqlite3_errcode(stmt_db), err, "rekey");
+	vault_close(lv);
+	lv = NULL;
+	if (vault_db_open(atmp, VAULT_AUDIT_KEY(newpk), 0, &ndb, err) != 0)
 		goto out;
-	}
-	sqlite3_bind_text(att, 1, tmp, -1, SQLITE_STATIC);
-	sqlite3_bind_text(att, 2, newpk, -1, SQLITE_STATIC);
-	if (sqlite3_step(att) != SQLITE_DONE) {
-		vault_sql_fail(v, sqlite3_errcode(stmt_db), err, "rekey attach");
+	if (seal_copy(ndb, err) != 0) {
+		ndb = NULL;
 		goto out;
 	}
-	if (vault_exec(v, "SELECT sqlcipher_export('rekey')", err) != 0) {
-		vault_exec(v, "DETACH DATABASE rekey", NULL);
-		goto out;
-	}
-	if (vault_exec(v, "DETACH DATABASE rekey", err) != 0)
-		goto out;
 
-	/* 3. in the copy: the schema version, and the keyring wrapped by the new root only */
+	/* 3. in the copy of vault.db: the schema version, and the keyring wrapped by the new root only */
 	if (vault_db_open(tmp, newpk, 0, &ndb, err) != 0)
 		goto out;
 	{
@@ -276,28 +308,32 @@ int vault_rekey(const char *dir, const vault_unlock *old, const vault_unlock *nu
 			goto out;
 		}
 	}
-	/* the copy must stand alone: fold its WAL in and leave rollback-journal mode off disk */
-	if (sqlite3_exec(ndb, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL) != SQLITE_OK) {
-		util_fail(err, UTIL_EIO, "cannot checkpoint the copy");
-		goto out;
-	}
-	sqlite3_close(ndb);
+	rc = seal_copy(ndb, err);
 	ndb = NULL;
+	if (rc != 0)
+		goto out;
+	rc = -1;
 
-	/* 4. the old database's WAL folded in and removed, so no stale WAL can meet the new file */
+	/* 4. the old files' WALs folded in and removed, so no stale WAL can meet a new file */
 	if (vault_exec(v, "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE;", err) != 0)
 		goto out;
-	sqlite3_finalize(att);
-	att = NULL;
 	vault_close(v);
 	v = NULL;
 
-	/* 5. the switch: one rename. Before it the old root opens the vault, after it the new. */
+	/*
+	 * 5. the switch: one rename. Before it the old root opens the vault, after it the new. The
+	 * audit log's rename follows; if a stop falls between them, vault_open finishes it.
+	 */
 	if (rename(tmp, path) != 0 || util_fsync_dir(path) != 0) {
 		util_fail(err, UTIL_EIO, "cannot switch to the rekeyed database: %s", strerror(errno));
 		goto out;
 	}
 	key_created = 0;
+	switched = 1;
+	if (rename(atmp, apath) != 0 || util_fsync_dir(apath) != 0) {
+		util_fail(err, UTIL_EIO, "cannot switch to the rekeyed audit log: %s", strerror(errno));
+		goto out;
+	}
 	/* 6. the new root becomes the current one in vault.meta (vault_open would also do this) */
 	{
 		vault *check = NULL;
@@ -310,10 +346,13 @@ int vault_rekey(const char *dir, const vault_unlock *old, const vault_unlock *nu
 out:
 	if (rc != 0 && key_created)
 		unlink(nu->key_file);
-	if (rc != 0)
+	if (rc != 0 && !switched) {
+		/* before the switch the copies are worthless; after it, vault_open needs audit.db.rekey */
 		unlink_db(tmp);
-	sqlite3_finalize(att);
+		unlink_db(atmp);
+	}
 	sqlite3_close(ndb);
+	vault_close(lv);
 	vault_close(v);
 	keys_secret_free(newpk);
 	keys_root_free(nroot);
@@ -334,8 +373,8 @@ static int copy_file(const char *from, const char *to, util_err *err)
 	return util_write_new(to, buf, n, 0600, err);
 }
 
-/* Copies vault.db from src_db (any connection) into path, opened with page_key, online. */
-static int backup_db(sqlite3 *src_db, const char *path, const char *page_key, util_err *err)
+/* Copies database schema of src_db (any connection) into path, opened with page_key, online. */
+static int backup_db(sqlite3 *src_db, const char *schema, const char *path, const char *page_key, util_err *err)
 {
 	sqlite3 *dst = NULL;
 	sqlite3_backup *b;
@@ -346,7 +385,7 @@ static int backup_db(sqlite3 *src_db, const char *path, const char *page_key, ut
 		sqlite3_close(dst);
 		return util_fail(err, UTIL_EIO, "cannot create %s", path);
 	}
-	if ((b = sqlite3_backup_init(dst, "main", src_db, "main")) == NULL) {
+	if ((b = sqlite3_backup_init(dst, "main", src_db, schema)) == NULL) {
 		util_fail(err, UTIL_EIO, "backup: %s", sqlite3_errmsg(dst));
 		sqlite3_close(dst);
 		return -1;
@@ -367,6 +406,34 @@ static int backup_db(sqlite3 *src_db, const char *path, const char *page_key, ut
 	return rc == SQLITE_OK ? 0 : util_fail(err, UTIL_EIO, "cannot finish the backup");
 }
 
+/*
+ * Both databases of v into dir: vault.db first, then audit.db. A copy of the log made after
+ * the copy of vault.db holds the entry of every change in it (each change's entry commits
+ * right after it, or waits as a copy in vault.db's audit_pending); it may hold entries of
+ * later changes too.
+ */
+static int backup_both(vault *v, const char *dir, util_err *err)
+{
+	char to[1100];
+
+	if (join(to, sizeof to, dir, VAULT_DB, err) != 0 || backup_db(v->db, "main", to, v->sh->page_key, err) != 0)
+		return -1;
+	if (join(to, sizeof to, dir, VAULT_AUDIT_DB, err) != 0 ||
+	    backup_db(v->db, "audit", to, VAULT_AUDIT_KEY(v->sh->page_key), err) != 0)
+		return -1;
+	return 0;
+}
+
+static void unlink_both(const char *dir)
+{
+	char to[1100];
+
+	if (join(to, sizeof to, dir, VAULT_DB, NULL) == 0)
+		unlink_db(to);
+	if (join(to, sizeof to, dir, VAULT_AUDIT_DB, NULL) == 0)
+		unlink_db(to);
+}
+
 int vault_backup(vault *v, const char *dest, util_err *err)
 {
 	char from[1100], to[1100];
@@ -375,17 +442,14 @@ int vault_backup(vault *v, const char *dest, util_err *err)
 	if (mkdir(dest, 0700) != 0)
 		return util_fail(err, errno == EEXIST ? UTIL_EEXISTS : UTIL_EIO, "cannot create %s: %s", dest,
 		    strerror(errno));
-	if (join(to, sizeof to, dest, VAULT_DB, err) != 0 || join(from, sizeof from, v->sh->dir, VAULT_META, err) != 0)
-		goto out;
-	if (backup_db(v->db, to, v->sh->page_key, err) != 0)
+	if (join(from, sizeof from, v->sh->dir, VAULT_META, err) != 0 || backup_both(v, dest, err) != 0)
 		goto out;
 	if (join(to, sizeof to, dest, VAULT_META, err) != 0 || copy_file(from, to, err) != 0)
 		goto out;
 	rc = util_fsync_dir(to) == 0 ? 0 : util_fail(err, UTIL_EIO, "cannot sync %s", dest);
 out:
 	if (rc != 0) {
-		if (join(to, sizeof to, dest, VAULT_DB, NULL) == 0)
-			unlink_db(to);
+		unlink_both(dest);
 		if (join(to, sizeof to, dest, VAULT_META, NULL) == 0)
 			unlink(to);
 		rmdir(dest);
@@ -402,9 +466,9 @@ int vault_restore(const char *src, const char *dir, const vault_unlock *u, util_
 
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return util_fail(err, UTIL_EIO, "cannot create %s: %s", dir, strerror(errno));
-	if (join(to, sizeof to, dir, VAULT_DB, err) != 0)
+	if (join(to, sizeof to, dir, VAULT_DB, err) != 0 || join(from, sizeof from, dir, VAULT_AUDIT_DB, err) != 0)
 		return -1;
-	if (lstat(to, &st) == 0)
+	if (lstat(to, &st) == 0 || lstat(from, &st) == 0)
 		return util_fail(err, UTIL_EEXISTS, "%s already holds a vault: restore into an empty directory", dir);
 	if (vault_lock(dir, 1, &lockfd, err) != 0)
 		return -1;
@@ -414,7 +478,7 @@ int vault_restore(const char *src, const char *dir, const vault_unlock *u, util_
 	if (join(from, sizeof from, src, VAULT_META, err) != 0 || join(to, sizeof to, dir, VAULT_META, err) != 0 ||
 	    copy_file(from, to, err) != 0)
 		goto out;
-	if (join(to, sizeof to, dir, VAULT_DB, err) != 0 || backup_db(v->db, to, v->sh->page_key, err) != 0)
+	if (backup_both(v, dir, err) != 0)
 		goto out;
 	if (vault_open(&check, dir, u, err) != 0)
 		goto out;
@@ -423,8 +487,7 @@ out:
 	vault_close(check);
 	vault_close(v);
 	if (rc != 0 && err != NULL && err->code != UTIL_EEXISTS) {
-		if (join(to, sizeof to, dir, VAULT_DB, NULL) == 0)
-			unlink_db(to);
+		unlink_both(dir);
 		if (join(to, sizeof to, dir, VAULT_META, NULL) == 0)
 			unlink(to);
 	}
@@ -438,6 +501,7 @@ int vault_stats_get(vault *v, vault_stats *st, util_err *err)
 	char path[1100], wal[1200];
 	struct stat fs;
 	sqlite3_stmt *s;
+	int i;
 
 	memset(st, 0, sizeof *st);
 	if (sqlite3_prepare_v2(v->db, "SELECT count(*) FROM citizens", -1, &s, NULL) != SQLITE_OK)
@@ -455,12 +519,14 @@ int vault_stats_get(vault *v, vault_stats *st, util_err *err)
 		st->kek_versions = keys_ring_kek_versions(v->sh->ring, vs, KEYS_MAX_KEKS);
 	}
 	pthread_rwlock_unlock(&v->sh->ring_mu);
-	if (join(path, sizeof path, v->sh->dir, VAULT_DB, err) != 0)
-		return -1;
-	snprintf(wal, sizeof wal, "%s-wal", path);
-	if (stat(path, &fs) == 0)
-		st->db_bytes = (uint64_t)fs.st_size;
-	if (stat(wal, &fs) == 0)
-		st->wal_bytes = (uint64_t)fs.st_size;
+	for (i = 0; i < 2; i++) {
+		if (join(path, sizeof path, v->sh->dir, i ? VAULT_AUDIT_DB : VAULT_DB, err) != 0)
+			return -1;
+		snprintf(wal, sizeof wal, "%s-wal", path);
+		if (stat(path, &fs) == 0)
+			st->db_bytes += (uint64_t)fs.st_size;
+		if (stat(wal, &fs) == 0)
+			st->wal_bytes += (uint64_t)fs.st_size;
+	}
 	return 0;
 }

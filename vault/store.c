@@ -176,13 +176,14 @@ void vault_rollback(vault *v)
 
 int vault_bulk_begin(vault *v, util_err *err)
 {
-	return vault_exec(v, "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 16384;", err);
+	return vault_exec(v, "PRAGMA synchronous = NORMAL; PRAGMA audit.synchronous = NORMAL; PRAGMA wal_autocheckpoint = 16384;",
+	    err);
 }
 
 int vault_bulk_end(vault *v, util_err *err)
 {
-	return vault_exec(v, "PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 1000;"
-	                     "PRAGMA wal_checkpoint(FULL);",
+	return vault_exec(v, "PRAGMA synchronous = FULL; PRAGMA audit.synchronous = FULL; PRAGMA wal_autocheckpoint = 1000;"
+	                     "PRAGMA main.wal_checkpoint(FULL); PRAGMA audit.wal_checkpoint(FULL);",
 	    err);
 }
 
@@ -328,6 +329,13 @@ int vault_meta_set_next(const char *dir, const vault_unlock *nu, util_err *err)
 
 /* ---- connections ---- */
 
+static int db_path(char *out, size_t n, const char *dir, const char *name, util_err *err)
+{
+	if (util_path_join(out, n, dir, name) != 0)
+		return util_fail(err, UTIL_EINVAL, "data directory path too long");
+	return 0;
+}
+
 int vault_db_open(const char *path, const char *page_key, int create, sqlite3 **out, util_err *err)
 {
 	sqlite3 *db = NULL;
@@ -362,6 +370,110 @@ int vault_db_open(const char *path, const char *page_key, int create, sqlite3 **
 	        "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
 	        err) != 0)
 		goto fail;
+	*out = db;
+	return 0;
+fail:
+	sqlite3_close(db);
+	return -1;
+}
+
+int vault_page_keys(const keys_root *root, char *keys)
+{
+	return keys_root_page_key_str(root, KEYS_ROOT_PAGE, keys) == 0 &&
+	               keys_root_page_key_str(root, KEYS_ROOT_AUDIT_PAGE, VAULT_AUDIT_KEY(keys)) == 0
+	           ? 0
+	           : -1;
+}
+
+static int attach_audit(sqlite3 *db, const char *path, const char *key, util_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	vault v = {.db = db};
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "ATTACH DATABASE ?1 AS audit KEY ?2", -1, &s, NULL) != SQLITE_OK)
+		return vault_sql_fail(&v, sqlite3_errcode(db), err, "attach the audit log");
+	sqlite3_bind_text(s, 1, path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return vault_sql_fail(&v, rc, err, "attach the audit log");
+	rc = sqlite3_exec(db, "SELECT count(*) FROM audit.sqlite_master", NULL, NULL, NULL);
+	if (rc == SQLITE_NOTADB) {
+		db_exec(db, "DETACH DATABASE audit", NULL);
+		return util_fail(err, UTIL_EKEY, "the key does not open %s", path);
+	}
+	if (rc != SQLITE_OK || db_exec(db, "PRAGMA audit.synchronous = FULL; PRAGMA audit.secure_delete = ON;", err) != 0) {
+		if (rc != SQLITE_OK)
+			vault_sql_fail(&v, rc, err, "open the audit log");
+		db_exec(db, "DETACH DATABASE audit", NULL);
+		return -1;
+	}
+	return 0;
+}
+
+/* Makes an empty audit.db at path (WAL, under key), unless a file is there. */
+static int make_audit(const char *path, const char *key, util_err *err)
+{
+	struct stat st;
+	sqlite3 *db;
+
+	if (lstat(path, &st) == 0)
+		return 0;
+	if (vault_db_open(path, key, 1, &db, err) != 0)
+		return -1;
+	sqlite3_close(db);
+	return 0;
+}
+
+/*
+ * A rekey switches vault.db, then audit.db, each by a rename. If it stopped between the two,
+ * vault.db opens with the new root and audit.db.rekey holds the log under the new root's key:
+ * finish the switch, after checking that key opens it.
+ */
+static int finish_audit_rekey(const char *dir, const char *path, const char *key, util_err *err)
+{
+	char tmp[1100];
+	struct stat st;
+	sqlite3 *db;
+
+	if (db_path(tmp, sizeof tmp, dir, VAULT_AUDIT_DB ".rekey", err) != 0 || lstat(tmp, &st) != 0)
+		return -1;
+	if (vault_db_open(tmp, key, 0, &db, err) != 0)
+		return -1;
+	sqlite3_close(db);
+	if (rename(tmp, path) != 0 || util_fsync_dir(path) != 0)
+		return util_fail(err, UTIL_EIO, "cannot finish switching the audit log to the new key: %s", strerror(errno));
+	return 0;
+}
+
+int vault_db_connect(const char *dir, const char *keys, int create, sqlite3 **out, util_err *err)
+{
+	char path[1100], apath[1100];
+	sqlite3 *db = NULL;
+	util_err e2;
+	int ver = 0;
+
+	if (db_path(path, sizeof path, dir, VAULT_DB, err) != 0 || db_path(apath, sizeof apath, dir, VAULT_AUDIT_DB, err) != 0)
+		return -1;
+	if (vault_db_open(path, keys, create, &db, err) != 0)
+		return -1;
+	/* vault.db from before audit.db (schema 3 or less): migration 4 fills a new one */
+	if (create || (vault_user_version(db, &ver) == 0 && ver < 4)) {
+		if (make_audit(apath, VAULT_AUDIT_KEY(keys), err) != 0)
+			goto fail;
+	}
+	if (attach_audit(db, apath, VAULT_AUDIT_KEY(keys), &e2) != 0) {
+		/* a rekey that stopped between its two renames: finish it, then attach again */
+		if (e2.code != UTIL_EKEY || finish_audit_rekey(dir, apath, VAULT_AUDIT_KEY(keys), NULL) != 0) {
+			if (err != NULL)
+				*err = e2;
+			goto fail;
+		}
+		if (attach_audit(db, apath, VAULT_AUDIT_KEY(keys), err) != 0)
+			goto fail;
+	}
 	*out = db;
 	return 0;
 fail:
@@ -414,7 +526,56 @@ static const char *const migrations[] = {
 	"CREATE INDEX auth_failures_ident ON auth_failures(ident, at);"
 	"CREATE TABLE pseudonyms(agency_id TEXT NOT NULL, pid BLOB NOT NULL, cid BLOB NOT NULL,"
 	" PRIMARY KEY(agency_id, pid)) WITHOUT ROWID;",
+	/*
+	 * 4: the audit log lives in audit.db (move_audit copies it there first), so that the
+	 * lookups' group commits stop emptying every connection's page cache of vault.db. An entry
+	 * made with a change to vault.db leaves a copy there (audit_pending) until audit_settle
+	 * finds it in the log: the two files commit one after the other, not as one.
+	 */
+	"DROP TABLE main.audit_entries; DROP TABLE main.audit_hashes; DROP TABLE main.audit_checkpoints;"
+	"DROP TABLE main.audit_head;"
+	"CREATE TABLE audit_pending(id INTEGER PRIMARY KEY, entry BLOB NOT NULL);",
 };
+
+/* Migration 4's first half: the log's tables made in audit.db and filled from vault.db's. */
+static const char move_audit_sql[] =
+	"CREATE TABLE audit.audit_entries(seq INTEGER PRIMARY KEY, time INTEGER NOT NULL, cid BLOB, agency_id TEXT,"
+	" action TEXT NOT NULL, decision TEXT, entry BLOB NOT NULL);"
+	"CREATE INDEX audit.audit_cid ON audit_entries(cid, seq) WHERE cid IS NOT NULL;"
+	"CREATE TABLE audit.audit_hashes(idx INTEGER PRIMARY KEY, hash BLOB NOT NULL);"
+	"CREATE TABLE audit.audit_checkpoints(size INTEGER PRIMARY KEY, note TEXT NOT NULL, created_at INTEGER NOT NULL);"
+	"CREATE TABLE audit.audit_head(id INTEGER PRIMARY KEY CHECK (id = 1), size INTEGER NOT NULL, note TEXT NOT NULL);"
+	"INSERT INTO audit.audit_entries SELECT * FROM main.audit_entries;"
+	"INSERT INTO audit.audit_hashes SELECT * FROM main.audit_hashes;"
+	"INSERT INTO audit.audit_checkpoints SELECT * FROM main.audit_checkpoints;"
+	"INSERT INTO audit.audit_head SELECT * FROM main.audit_head;";
+
+#define MOVE_AUDIT 3 /* the index of migration 4 */
+
+/*
+ * Each half of migration 4 commits in one file alone: the copy in audit.db, then the drop in
+ * vault.db. A stop between the two leaves the copy whole; the next open skips to the drop.
+ */
+static int move_audit(sqlite3 *db, util_err *err)
+{
+	sqlite3_stmt *s;
+	int have;
+
+	if (db_exec(db, "BEGIN IMMEDIATE", err) != 0)
+		return -1;
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM audit.sqlite_master WHERE name = 'audit_entries'", -1, &s, NULL) !=
+	    SQLITE_OK) {
+		db_exec(db, "ROLLBACK", NULL);
+		return util_fail(err, UTIL_EIO, "cannot read the audit log's schema");
+	}
+	have = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	if ((!have && db_exec(db, move_audit_sql, err) != 0) || db_exec(db, "COMMIT", err) != 0) {
+		db_exec(db, "ROLLBACK", NULL);
+		return -1;
+	}
+	return 0;
+}
 
 #define MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -442,6 +603,8 @@ static int migrate(sqlite3 *db, util_err *err)
 		return util_fail(err, UTIL_ESTATE, "the vault's schema (%d) is newer than this program (%d)", have,
 		    MIGRATIONS);
 	for (i = have; i < MIGRATIONS; i++) {
+		if (i == MOVE_AUDIT && move_audit(db, err) != 0)
+			return -1;
 		if (db_exec(db, "BEGIN IMMEDIATE", err) != 0)
 			return -1;
 		/* re-read inside the write lock: another process may have migrated meanwhile */
@@ -626,17 +789,11 @@ static int meta_get(sqlite3 *db, const char *k, char **out, size_t *len, util_er
 
 /* ---- create, open, close ---- */
 
-static int db_path(char *out, size_t n, const char *dir, const char *name, util_err *err)
-{
-	if (util_path_join(out, n, dir, name) != 0)
-		return util_fail(err, UTIL_EINVAL, "data directory path too long");
-	return 0;
-}
 
 int vault_create(const char *dir, const vault_unlock *u, const char *catalog_json, char vault_id[VAULT_ID_HEX],
     util_err *err)
 {
-	char path[1100], meta_file[1100];
+	char path[1100], apath[1100], meta_file[1100];
 	unsigned char id[16];
 	char *pk = NULL;
 	json_t *m = NULL, *desc = NULL;
@@ -657,9 +814,10 @@ int vault_create(const char *dir, const vault_unlock *u, const char *catalog_jso
 	vault_catalog_free(cat);
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return util_fail(err, UTIL_EIO, "cannot create %s: %s", dir, strerror(errno));
-	if (db_path(path, sizeof path, dir, VAULT_DB, err) != 0 || meta_path(meta_file, sizeof meta_file, dir, err) != 0)
+	if (db_path(path, sizeof path, dir, VAULT_DB, err) != 0 || db_path(apath, sizeof apath, dir, VAULT_AUDIT_DB, err) != 0 ||
+	    meta_path(meta_file, sizeof meta_file, dir, err) != 0)
 		return -1;
-	if (lstat(path, &st) == 0 || lstat(meta_file, &st) == 0)
+	if (lstat(path, &st) == 0 || lstat(apath, &st) == 0 || lstat(meta_file, &st) == 0)
 		return util_fail(err, UTIL_EEXISTS, "%s already holds a vault", dir);
 
 	randombytes_buf(id, sizeof id);
@@ -681,11 +839,11 @@ int vault_create(const char *dir, const vault_unlock *u, const char *catalog_jso
 	if (meta_write(dir, m, 1, err) != 0)
 		goto out;
 	meta_created = 1;
-	if ((pk = keys_secret_alloc(KEYS_PAGE_KEY_STR)) == NULL || keys_root_page_key_str(root, pk) != 0) {
+	if ((pk = keys_secret_alloc(VAULT_KEYS_STR)) == NULL || vault_page_keys(root, pk) != 0) {
 		util_fail(err, UTIL_ENOMEM, "out of secret memory");
 		goto out;
 	}
-	if (vault_db_open(path, pk, 1, &db, err) != 0 || migrate(db, err) != 0)
+	if (vault_db_connect(dir, pk, 1, &db, err) != 0 || migrate(db, err) != 0)
 		goto out;
 	if (keys_ring_generate(&ring, err) != 0)
 		goto out;
@@ -706,11 +864,16 @@ out:
 		/* leave no half-made vault behind */
 		char side[1200];
 
-		if (db != NULL || lstat(path, &st) == 0) {
-			unlink(path);
-			snprintf(side, sizeof side, "%s-wal", path);
+		const char *made[] = {path, apath};
+		size_t i;
+
+		for (i = 0; i < 2; i++) {
+			if (lstat(made[i], &st) != 0)
+				continue;
+			unlink(made[i]);
+			snprintf(side, sizeof side, "%s-wal", made[i]);
 			unlink(side);
-			snprintf(side, sizeof side, "%s-shm", path);
+			snprintf(side, sizeof side, "%s-shm", made[i]);
 			unlink(side);
 		}
 		if (meta_created)
@@ -794,8 +957,8 @@ static int meta_settle(const char *dir, int promote, util_err *err)
 }
 
 /* Unlocks dir: the current root, or the pending one if a rekey stopped after its switch. */
-static int unlock_db(const char *dir, const char *path, const vault_unlock *u, keys_root **root, char *id,
-    char **pk, sqlite3 **db, util_err *err)
+static int unlock_db(const char *dir, const vault_unlock *u, keys_root **root, char *id, char **pk, sqlite3 **db,
+    util_err *err)
 {
 	util_err first;
 	int pending;
@@ -804,14 +967,14 @@ static int unlock_db(const char *dir, const char *path, const vault_unlock *u, k
 		util_err *e = pending ? err : &first;
 
 		if (vault_meta_unlock(dir, u, pending, root, id, e) == 0) {
-			if ((*pk = keys_secret_alloc(KEYS_PAGE_KEY_STR)) == NULL || keys_root_page_key_str(*root, *pk) != 0) {
+			if ((*pk = keys_secret_alloc(VAULT_KEYS_STR)) == NULL || vault_page_keys(*root, *pk) != 0) {
 				keys_secret_free(*pk);
 				*pk = NULL;
 				keys_root_free(*root);
 				*root = NULL;
 				return util_fail(err, UTIL_ENOMEM, "out of secret memory");
 			}
-			if (vault_db_open(path, *pk, 0, db, e) == 0)
+			if (vault_db_connect(dir, *pk, 0, db, e) == 0)
 				return meta_settle(dir, pending, err);
 			keys_secret_free(*pk);
 			*pk = NULL;
@@ -828,15 +991,13 @@ static int unlock_db(const char *dir, const char *path, const vault_unlock *u, k
 
 int vault_open(vault **out, const char *dir, const vault_unlock *u, util_err *err)
 {
-	char path[1100], *vid = NULL, *catj = NULL;
+	char *vid = NULL, *catj = NULL;
 	size_t vlen, clen;
 	vault_shared *sh;
 	vault *v;
 
 	if ((u->key_file == NULL) == (u->passphrase == NULL))
 		return util_fail(err, UTIL_EINVAL, "give exactly one of a key file or a passphrase");
-	if (db_path(path, sizeof path, dir, VAULT_DB, err) != 0)
-		return -1;
 	if (strlen(dir) >= sizeof sh->dir)
 		return util_fail(err, UTIL_EINVAL, "data directory path too long");
 	if ((sh = calloc(1, sizeof *sh)) == NULL)
@@ -850,7 +1011,7 @@ int vault_open(vault **out, const char *dir, const vault_unlock *u, util_err *er
 	sh->refs = 1;
 	strcpy(sh->dir, dir);
 	v->sh = sh;
-	if (unlock_db(dir, path, u, &sh->root, sh->id, &sh->page_key, &v->db, err) != 0)
+	if (unlock_db(dir, u, &sh->root, sh->id, &sh->page_key, &v->db, err) != 0)
 		goto fail;
 	if (migrate(v->db, err) != 0)
 		goto fail;
@@ -873,16 +1034,20 @@ fail:
 	return -1;
 }
 
-int vault_clone(vault **out, vault *v, util_err *err)
+/* A second connection to v's vault: both files, or (log_only) audit.db alone as its main database. */
+static int connect_again(vault **out, vault *v, int log_only, util_err *err)
 {
 	char path[1100];
 	vault *c;
+	int rc;
 
-	if (db_path(path, sizeof path, v->sh->dir, VAULT_DB, err) != 0)
+	if (log_only && db_path(path, sizeof path, v->sh->dir, VAULT_AUDIT_DB, err) != 0)
 		return -1;
 	if ((c = conn_new(err)) == NULL)
 		return -1;
-	if (vault_db_open(path, v->sh->page_key, 0, &c->db, err) != 0) {
+	rc = log_only ? vault_db_open(path, VAULT_AUDIT_KEY(v->sh->page_key), 0, &c->db, err)
+	              : vault_db_connect(v->sh->dir, v->sh->page_key, 0, &c->db, err);
+	if (rc != 0) {
 		keys_secret_free(c->work);
 		free(c);
 		return -1;
@@ -891,8 +1056,24 @@ int vault_clone(vault **out, vault *v, util_err *err)
 	v->sh->refs++;
 	pthread_mutex_unlock(&v->sh->mu);
 	c->sh = v->sh;
+	c->log_only = log_only;
 	*out = c;
 	return 0;
+}
+
+int vault_clone(vault **out, vault *v, util_err *err)
+{
+	return connect_again(out, v, 0, err);
+}
+
+int vault_sql_clone_log(vault **out, vault *v, util_err *err)
+{
+	return connect_again(out, v, 1, err);
+}
+
+int vault_sql_log_only(const vault *v)
+{
+	return v->log_only;
 }
 
 void vault_close(vault *v)

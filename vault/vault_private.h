@@ -8,6 +8,7 @@
 #include "vault.h"
 
 #define VAULT_DB "vault.db"
+#define VAULT_AUDIT_DB "audit.db" /* the audit log, attached to every connection as schema "audit" */
 #define VAULT_META "vault.meta"
 #define VAULT_LOCK "vault.lock"
 #define VAULT_META_MAX 4096u
@@ -23,7 +24,7 @@ typedef struct vault_shared {
 	keys_root *root;
 	keys_ring *ring;
 	vault_catalog *cat;
-	char *page_key; /* "x'..'" in secret memory, for new connections */
+	char *page_key; /* vault.db's "x'..'" then audit.db's (VAULT_AUDIT_KEY), secret memory */
 } vault_shared;
 
 /* Prepared statements, one set per connection, prepared on first use. */
@@ -58,11 +59,16 @@ typedef struct vault_work {
 
 #define VAULT_STMT_CACHE 128
 
+/* The page-key strings of a vault: vault.db's, then audit.db's (VAULT_AUDIT_KEY of it). */
+#define VAULT_KEYS_STR (2 * KEYS_PAGE_KEY_STR)
+#define VAULT_AUDIT_KEY(keys) ((keys) + KEYS_PAGE_KEY_STR)
+
 struct vault {
 	sqlite3 *db;
 	vault_shared *sh;
 	int in_tx;
 	int in_read; /* a read snapshot is open (vault_sql_read_begin) */
+	int log_only; /* audit.db alone, as the main database (vault_sql_clone_log) */
 	vault_work *work;
 	sqlite3_stmt *st[ST_COUNT];
 	/* statements of the modules above, cached by the address of their (static) SQL text */
@@ -89,6 +95,14 @@ sqlite3_stmt *vault_stmt(vault *v, enum vault_stmt id, util_err *err);
 
 /* Opens a raw SQLCipher connection to path with a page-key string; UTIL_EKEY on a wrong key. */
 int vault_db_open(const char *path, const char *page_key, int create, sqlite3 **out, util_err *err);
+/*
+ * A connection to the vault in dir: vault.db with audit.db attached as "audit", both under
+ * keys (VAULT_KEYS_STR). audit.db is made when create is set, or when vault.db's schema
+ * predates it (migration 4 then moves the log into it). UTIL_EKEY when a key does not fit.
+ */
+int vault_db_connect(const char *dir, const char *keys, int create, sqlite3 **out, util_err *err);
+/* Fills keys (secret memory of VAULT_KEYS_STR bytes) with root's two page-key strings. -1: no memory. */
+int vault_page_keys(const keys_root *root, char *keys);
 
 /* Reads every keyring item stored under the root's wrap id into a new ring. */
 int vault_ring_load(sqlite3 *db, const keys_root *root, keys_ring **out, util_err *err);

@@ -38,4 +38,12 @@ int vault_sql_error(vault *v, int rc, util_err *err, const char *what);
 int vault_sql_begin(vault *v, int *mine, util_err *err) UTIL_WARN_UNUSED;
 int vault_sql_end(vault *v, int mine, int ok, util_err *err) UTIL_WARN_UNUSED;
 
+/*
+ * A connection to v's audit log alone: audit.db as its main database, nothing of vault.db.
+ * Its transactions lock audit.db only, so the group-commit writer never holds vault.db's
+ * write lock. vault_sql_log_only tells such a connection.
+ */
+int vault_sql_clone_log(vault **out, vault *v, util_err *err) UTIL_WARN_UNUSED;
+int vault_sql_log_only(const vault *v) UTIL_NONNULL(1);
+
 #endif

@@ -351,6 +351,136 @@ static void test_group_commit_batches(void **state)
 	assert_true(verify(f->v).ok);
 }
 
+/* The number the one-integer query q returns. */
+static int64_t count(vault *v, const char *q)
+{
+	sqlite3_stmt *s;
+	int64_t n = -1;
+
+	if (sqlite3_prepare_v2(vault_sql_db(v), q, -1, &s, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", q, sqlite3_errmsg(vault_sql_db(v)));
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return n;
+}
+
+/* The log is audit.db, attached as "audit"; vault.db keeps nothing of it but pending copies. */
+static void test_log_lives_in_audit_db(void **state)
+{
+	fixture *f = *state;
+
+	fill(f->v, 3);
+	assert_int_equal(count(f->v, "SELECT count(*) FROM audit.audit_entries"), 3);
+	assert_int_equal(count(f->v, "SELECT count(*) FROM main.sqlite_master WHERE name LIKE 'audit_entries'"), 0);
+	/* each entry made with a possible change to vault.db left its copy there */
+	assert_int_equal(count(f->v, "SELECT count(*) FROM main.audit_pending"), 3);
+}
+
+/* Copies whose entries are in the log go, and nothing is appended. */
+static void test_settle_drops_copies_already_logged(void **state)
+{
+	fixture *f = *state;
+	int64_t appended = -1;
+	util_err err;
+
+	fill(f->v, 5);
+	assert_int_equal(audit_settle(f->v, &appended, &err), 0);
+	assert_int_equal(appended, 0);
+	assert_int_equal(count(f->v, "SELECT count(*) FROM audit_pending"), 0);
+	assert_int_equal(count(f->v, "SELECT count(*) FROM audit_entries"), 5);
+	assert_true(verify(f->v).ok);
+}
+
+/*
+ * A stop between the two files' commits: vault.db holds the copy, audit.db not the entry.
+ * One copy numbered as the next entry would have been, one numbered like an entry another
+ * process appended meanwhile: both go at the end of the log, under new numbers, with their
+ * own times, and the log verifies.
+ */
+static void test_settle_appends_entries_a_stop_lost(void **state)
+{
+	fixture *f = *state;
+	char buf[AUDIT_ENTRY_MAX];
+	int64_t appended = -1, n;
+	size_t len;
+	util_err err;
+
+	fill(f->v, 4);
+	assert_int_equal(audit_settle(f->v, &appended, &err), 0);
+	sql(f->v, "INSERT INTO audit_pending(entry) VALUES"
+	          " ('{\"action\":\"consent.revoke\",\"actor\":\"citizen\",\"agency\":\"ag_x\","
+	          "\"citizen\":\"00112233445566778899aabbccddeeff\",\"seq\":4,\"time\":1700000000}'),"
+	          " ('{\"action\":\"record.update\",\"actor\":\"operator\",\"seq\":2,\"time\":1700000001}')");
+	assert_int_equal(audit_settle(f->v, &appended, &err), 0);
+	assert_int_equal(appended, 2);
+	assert_int_equal(audit_size(f->v, &n, &err), 0);
+	assert_int_equal(n, 6);
+	assert_int_equal(audit_entry_get(f->v, 4, buf, &len, &err), 0);
+	assert_string_equal(buf, "{\"action\":\"consent.revoke\",\"actor\":\"citizen\",\"agency\":\"ag_x\","
+	                         "\"citizen\":\"00112233445566778899aabbccddeeff\",\"seq\":4,\"time\":1700000000}");
+	assert_int_equal(count(f->v, "SELECT count(*) FROM audit_entries WHERE seq = 4 AND agency_id = 'ag_x'"
+	                             " AND action = 'consent.revoke' AND time = 1700000000 AND cid IS NOT NULL"),
+	    1);
+	assert_int_equal(audit_entry_get(f->v, 5, buf, &len, &err), 0);
+	assert_string_equal(buf, "{\"action\":\"record.update\",\"actor\":\"operator\",\"seq\":5,\"time\":1700000001}");
+	assert_int_equal(count(f->v, "SELECT count(*) FROM audit_pending"), 0);
+	assert_true(verify(f->v).ok);
+	/* settled once: a second settle finds nothing */
+	assert_int_equal(audit_settle(f->v, &appended, &err), 0);
+	assert_int_equal(appended, 0);
+	assert_int_equal(audit_size(f->v, &n, &err), 0);
+	assert_int_equal(n, 6);
+}
+
+/* A copy that is not an entry is reported, and nothing changes. */
+static void test_settle_refuses_an_unreadable_copy(void **state)
+{
+	fixture *f = *state;
+	int64_t appended = -1, n;
+	util_err err;
+
+	fill(f->v, 2);
+	sql(f->v, "INSERT INTO audit_pending(entry) VALUES ('{\"seq\":9}')");
+	assert_int_equal(audit_settle(f->v, &appended, &err), -1);
+	assert_int_equal(err.code, UTIL_ECORRUPT);
+	assert_int_equal(audit_size(f->v, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(count(f->v, "SELECT count(*) FROM audit_pending"), 3);
+}
+
+/*
+ * The group-commit writer's connection is audit.db alone: its entries leave no copy in
+ * vault.db, and while it holds the log's write lock, vault.db's stays free.
+ */
+static void test_writer_touches_only_the_log(void **state)
+{
+	fixture *f = *state;
+	audit_writer *w = NULL;
+	vault *other = NULL;
+	audit_entry e = {.actor = "agency:ag_test", .action = "lookup", .decision = "deny", .reason = "no_consent"};
+	util_err err;
+	int64_t seq = -1;
+
+	assert_int_equal(audit_writer_start(&w, f->v, &err), 0);
+	assert_int_equal(audit_writer_append(w, &e, &seq, &err), 0);
+	assert_int_equal(seq, 0);
+	assert_int_equal(count(f->v, "SELECT count(*) FROM audit_pending"), 0);
+	assert_int_equal(count(f->v, "SELECT count(*) FROM audit_entries"), 1);
+	/* a log-only connection holding audit.db's write lock: vault.db can still be written */
+	assert_int_equal(vault_sql_clone_log(&other, f->v, &err), 0);
+	assert_int_equal(vault_sql_log_only(other), 1);
+	assert_int_equal(vault_sql_log_only(f->v), 0);
+	sql(other, "BEGIN IMMEDIATE");
+	sqlite3_busy_timeout(vault_sql_db(f->v), 100);
+	sql(f->v, "BEGIN; DELETE FROM main.audit_pending; COMMIT");
+	sqlite3_busy_timeout(vault_sql_db(f->v), 10000);
+	sql(other, "ROLLBACK");
+	vault_close(other);
+	audit_writer_stop(w);
+	assert_true(verify(f->v).ok);
+}
+
 /* A child appends through the writer and reports each acknowledged seq on a pipe; it is
  * killed with SIGKILL mid-stream. Every acknowledged entry must be in the log afterwards. */
 static void test_acknowledged_entries_survive_kill9(void **state)
@@ -434,6 +564,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_inclusion_and_consistency_proofs, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_export_verifies_with_public_key_only, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_group_commit_batches, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_log_lives_in_audit_db, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_settle_drops_copies_already_logged, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_settle_appends_entries_a_stop_lost, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_settle_refuses_an_unreadable_copy, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_writer_touches_only_the_log, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_acknowledged_entries_survive_kill9, fx_setup, fx_teardown),
 	};
 

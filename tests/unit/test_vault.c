@@ -762,6 +762,126 @@ static void test_rekey_interrupted_after_switch_is_finished_on_open(void **state
 	free(meta);
 }
 
+/*
+ * A rekey switches vault.db, then audit.db. Stopped between the two renames, audit.db still
+ * holds the log under the old key and audit.db.rekey under the new: opening with the new key
+ * finishes the switch. Without audit.db.rekey, a log under another key is refused.
+ */
+static void test_rekey_interrupted_between_the_two_files(void **state)
+{
+	fixture *f = *state;
+	char *k2 = test_path(f->dir, "new.key"), *alog = test_path(f->data, "audit.db");
+	char *arekey = test_path(f->data, "audit.db.rekey");
+	vault_unlock nu = {.key_file = k2};
+	unsigned char *old_log, a[16];
+	size_t n;
+	struct stat st;
+	vault *v = NULL;
+	util_err err;
+
+	enrol(f->v, "001090012345", "Nguyễn Văn A", "0912345678", a);
+	vault_close(f->v);
+	f->v = NULL;
+	old_log = test_read_file(alog, &n);
+	assert_int_equal(vault_rekey(f->data, &f->u, &nu, &err), 0);
+	assert_int_equal(stat(arekey, &st), -1);
+	/* put the files back as they stood between the two renames */
+	assert_int_equal(rename(alog, arekey), 0);
+	test_write_file(alog, old_log, n);
+	assert_int_equal(vault_open(&v, f->data, &nu, &err), 0);
+	assert_int_equal(stat(arekey, &st), -1); /* finished */
+	assert_int_equal(sqlite3_exec(v->db, "SELECT count(*) FROM audit.audit_entries", NULL, NULL, NULL), SQLITE_OK);
+	vault_close(v);
+	/* a log under another key and nothing to finish: refused */
+	test_write_file(alog, old_log, n);
+	assert_int_equal(vault_open(&v, f->data, &nu, &err), -1);
+	assert_int_equal(err.code, UTIL_EKEY);
+	free(old_log);
+	free(k2);
+	free(alog);
+	free(arekey);
+}
+
+/* The number the one-integer query q returns on db. */
+static int64_t db_count(sqlite3 *db, const char *q)
+{
+	sqlite3_stmt *s;
+	int64_t n = -1;
+
+	if (sqlite3_prepare_v2(db, q, -1, &s, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", q, sqlite3_errmsg(db));
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return n;
+}
+
+/* Puts vault.db back at schema 3, its audit log inside it with one entry. */
+static void as_schema_3(fixture *f)
+{
+	char *path = test_path(f->data, "vault.db"), *keys = keys_secret_alloc(VAULT_KEYS_STR);
+	keys_root *root = NULL;
+	sqlite3 *db = NULL;
+	util_err err;
+
+	assert_int_equal(keys_root_load_file(f->key, &root, &err), 0);
+	assert_int_equal(vault_page_keys(root, keys), 0);
+	assert_int_equal(vault_db_open(path, keys, 0, &db, &err), 0);
+	assert_int_equal(sqlite3_exec(db,
+	                     "BEGIN;"
+	                     "CREATE TABLE audit_entries(seq INTEGER PRIMARY KEY, time INTEGER NOT NULL, cid BLOB,"
+	                     " agency_id TEXT, action TEXT NOT NULL, decision TEXT, entry BLOB NOT NULL);"
+	                     "CREATE INDEX audit_cid ON audit_entries(cid, seq) WHERE cid IS NOT NULL;"
+	                     "CREATE TABLE audit_hashes(idx INTEGER PRIMARY KEY, hash BLOB NOT NULL);"
+	                     "CREATE TABLE audit_checkpoints(size INTEGER PRIMARY KEY, note TEXT NOT NULL,"
+	                     " created_at INTEGER NOT NULL);"
+	                     "CREATE TABLE audit_head(id INTEGER PRIMARY KEY CHECK (id = 1), size INTEGER NOT NULL,"
+	                     " note TEXT NOT NULL);"
+	                     "INSERT INTO audit_entries VALUES (0, 1, NULL, NULL, 'test.old', NULL, 'x');"
+	                     "INSERT INTO audit_hashes VALUES (0, x'00');"
+	                     "DROP TABLE audit_pending; PRAGMA user_version = 3; COMMIT;",
+	                     NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	keys_root_free(root);
+	keys_secret_free(keys);
+	free(path);
+}
+
+/*
+ * Migration 4 moves the log of a vault made before audit.db into a new audit.db. A stop
+ * between its two halves (the copy committed in audit.db, the drop not yet in vault.db)
+ * finishes without copying twice.
+ */
+static void test_migration_moves_the_log_to_audit_db(void **state)
+{
+	fixture *f = *state;
+	char *alog = test_path(f->data, "audit.db");
+	util_err err;
+
+	vault_close(f->v);
+	f->v = NULL;
+	as_schema_3(f);
+	test_rmtree(alog); /* a vault of schema 3 had no audit.db */
+	fx_open(f);
+	assert_int_equal(db_count(f->v->db, "PRAGMA user_version"), 4);
+	assert_int_equal(db_count(f->v->db, "SELECT count(*) FROM audit.audit_entries WHERE action = 'test.old'"), 1);
+	assert_int_equal(db_count(f->v->db, "SELECT count(*) FROM audit.audit_hashes"), 1);
+	assert_int_equal(db_count(f->v->db, "SELECT count(*) FROM main.sqlite_master WHERE name LIKE 'audit\\_%' ESCAPE"
+	                                    " '\\' AND name <> 'audit_pending'"),
+	    0);
+	assert_int_equal(db_count(f->v->db, "SELECT count(*) FROM main.audit_pending"), 0);
+	vault_close(f->v);
+	f->v = NULL;
+	/* the second half again, with audit.db already holding the copy */
+	as_schema_3(f);
+	fx_open(f);
+	assert_int_equal(db_count(f->v->db, "PRAGMA user_version"), 4);
+	assert_int_equal(db_count(f->v->db, "SELECT count(*) FROM audit.audit_entries"), 1);
+	(void)err;
+	free(alog);
+}
+
 static void test_backup_and_restore(void **state)
 {
 	fixture *f = *state;
@@ -776,6 +896,10 @@ static void test_backup_and_restore(void **state)
 	util_err err;
 
 	enrol(f->v, "001090012345", "Nguyễn Văn A", "0912345678", a);
+	/* the audit log (audit.db) is backed up and restored with vault.db */
+	assert_int_equal(sqlite3_exec(f->v->db, "INSERT INTO audit.audit_entries VALUES (0, 1, NULL, NULL, 'test', NULL, 'e')",
+	                     NULL, NULL, NULL),
+	    SQLITE_OK);
 	assert_int_equal(vault_backup(f->v, bk, &err), 0);
 	assert_int_equal(vault_backup(f->v, bk, &err), -1); /* never over an existing one */
 	assert_int_equal(err.code, UTIL_EEXISTS);
@@ -784,6 +908,7 @@ static void test_backup_and_restore(void **state)
 	assert_int_equal(vault_citizen_read(v, a, NULL, 0, &o, &err), 0);
 	assert_string_equal(json_string_value(json_object_get(o, "full_name")), "Nguyễn Văn A");
 	json_decref(o);
+	assert_int_equal(db_count(v->db, "SELECT count(*) FROM audit.audit_entries WHERE action = 'test'"), 1);
 	vault_close(v);
 	/* into a directory that holds a vault: refused */
 	assert_int_equal(vault_restore(bk, rs, &f->u, &err), -1);
@@ -859,6 +984,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rekey_key_file_and_passphrase, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_rekey_interrupted_after_switch_is_finished_on_open, fx_setup,
 		    fx_teardown),
+		cmocka_unit_test_setup_teardown(test_rekey_interrupted_between_the_two_files, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_migration_moves_the_log_to_audit_db, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_backup_and_restore, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_no_plaintext_on_disk_while_open, fx_setup, fx_teardown),
 	};
