@@ -691,7 +691,7 @@ static void h_lookup(api_req *r)
 		api_problem(r, 400, "invalid_input", "justification is at most 500 bytes");
 		return;
 	}
-	if (policy_lookup_prepare(r->v, r->caller.agency.id, purpose, nid, w->names, n, just, util_now(), &w->l, &err) !=
+	if (policy_lookup_prepare(r->v, &r->caller.agency, purpose, nid, w->names, n, just, util_now(), &w->l, &err) !=
 	    0) {
 		reply_err(r, &err);
 		return;

@@ -216,14 +216,15 @@ typedef struct policy_lookup {
 } policy_lookup;
 
 /*
- * Loads the agency, the purpose `code`, the citizen (by national ID), the restriction and
- * the consents, and decides (policy_decide). A one-time consent's use is consumed here, in the
- * same transaction as the decision, so two lookups cannot both spend it. Returns 0 whether
- * allowed or denied (l->d says which); -1 only when the decision could not be made.
+ * Loads the purpose `code`, the citizen (by national ID), the restriction and the consents,
+ * and decides (policy_decide) for `agency`, the caller as the caller already loaded it (the
+ * API's authentication does: it is not read again). A one-time consent's use is consumed here,
+ * in the same transaction as the decision, so two lookups cannot both spend it. Returns 0
+ * whether allowed or denied (l->d says which); -1 only when the decision could not be made.
  */
-int policy_lookup_prepare(vault *v, const char *agency_id, const char *code, const char *nid,
+int policy_lookup_prepare(vault *v, const policy_agency *agency, const char *code, const char *nid,
     const char *const *fields, size_t n, const char *justification, int64_t now, policy_lookup *l, util_err *err)
-    UTIL_WARN_UNUSED;
+    UTIL_WARN_UNUSED UTIL_NONNULL(1, 2, 9);
 /* Reads the allowed fields of a prepared, allowed lookup, masked where the decision says. */
 int policy_lookup_read(vault *v, const policy_lookup *l, json_t **fields, util_err *err) UTIL_WARN_UNUSED;
 

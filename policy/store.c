@@ -890,10 +890,9 @@ static int load_consents(vault *v, const unsigned char *cid, const char *agency,
 
 #define LOOKUP_CONSENTS 8 /* the newest few decide; older ones are history */
 
-int policy_lookup_prepare(vault *v, const char *agency_id, const char *code, const char *nid,
+int policy_lookup_prepare(vault *v, const policy_agency *agency, const char *code, const char *nid,
     const char *const *fields, size_t n, const char *justification, int64_t now, policy_lookup *l, util_err *err)
 {
-	policy_agency a;
 	policy_purpose p;
 	policy_consent c[LOOKUP_CONSENTS];
 	policy_input in = {0};
@@ -908,9 +907,7 @@ int policy_lookup_prepare(vault *v, const char *agency_id, const char *code, con
 			return util_fail(err, UTIL_EINVAL, "unknown field %.32s", fields[i] ? fields[i] : "");
 	if (nid == NULL || vault_nid_check(nid, strlen(nid), err) != 0)
 		return -1;
-	if (policy_agency_get(v, agency_id, &a, NULL, err) != 0)
-		return -1;
-	snprintf(l->agency_id, sizeof l->agency_id, "%s", agency_id);
+	snprintf(l->agency_id, sizeof l->agency_id, "%s", agency->id);
 	/*
 	 * The decision's reads share one read snapshot (a deferred transaction) and never take
 	 * the write lock, which the audit writer holds through its fsyncs. The snapshot holds
@@ -918,8 +915,8 @@ int policy_lookup_prepare(vault *v, const char *agency_id, const char *code, con
 	 */
 	if (vault_sql_read_begin(v, err) != 0)
 		return -1;
-	in.agency = &a;
-	if (policy_purpose_get(v, agency_id, code, NULL, &p, &e2) == 0) {
+	in.agency = agency;
+	if (policy_purpose_get(v, agency->id, code, NULL, &p, &e2) == 0) {
 		in.purpose = &p;
 		snprintf(l->purpose_id, sizeof l->purpose_id, "%s", p.id);
 	} else if (e2.code != UTIL_ENOTFOUND) {
@@ -944,7 +941,7 @@ int policy_lookup_prepare(vault *v, const char *agency_id, const char *code, con
 		sqlite3_bind_blob(s, 1, l->cid, KEYS_CID_BYTES, SQLITE_STATIC);
 		in.citizen_restricted = sqlite3_step(s) == SQLITE_ROW;
 		sqlite3_reset(s);
-		if (in.purpose != NULL && load_consents(v, l->cid, agency_id, p.id, c, LOOKUP_CONSENTS, &nc, err) != 0) {
+		if (in.purpose != NULL && load_consents(v, l->cid, agency->id, p.id, c, LOOKUP_CONSENTS, &nc, err) != 0) {
 			vault_sql_read_end(v);
 			return -1;
 		}

@@ -106,10 +106,12 @@ static void consent(fx *f, const char *const *req, size_t nreq, const char *cons
 static policy_lookup lookup(fx *f, const char *agency, const char *code, const char *nid, const char *const *fields,
     size_t n)
 {
+	policy_agency a;
 	policy_lookup l;
 	util_err err;
 
-	must(policy_lookup_prepare(f->v, agency, code, nid, fields, n, NULL, util_now(), &l, &err), &err, "lookup");
+	must(policy_agency_get(f->v, agency, &a, NULL, &err), &err, "agency");
+	must(policy_lookup_prepare(f->v, &a, code, nid, fields, n, NULL, util_now(), &l, &err), &err, "lookup");
 	return l;
 }
 
