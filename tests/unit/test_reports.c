@@ -81,6 +81,7 @@ static void lookup_at(fx *f, const char *agency, const char *code, const char *n
 	e.consent_id = l.d.consent_id[0] ? l.d.consent_id : NULL;
 	e.note = l.purpose_id[0] ? NULL : "unknown purpose";
 	must(audit_record(f->v, &e, NULL, &err), &err, "audit");
+	policy_lookup_clear(&l);
 }
 
 static fx *fx_new(void)
