@@ -636,28 +636,30 @@ static void h_request_get(api_req *r)
 	api_reply(r, 200, json_pack("{s:s, s:s}", "id", r->params[0], "status", status));
 }
 
-/* The second half of a lookup: its audit entry is durable; now, and only now, read and send. */
+/*
+ * The second half of a lookup: its audit entry is durable (or failed). Now, and only now, send
+ * what policy_lookup_prepare read; on every other path drop it unsent.
+ */
 static void lookup_finish(api_req *r)
 {
 	api_lookup_wait *w = r->wait;
-	json_t *out = NULL, *withheld;
+	json_t *out, *withheld;
 	char pseudonym[33];
 	size_t i;
-	util_err err;
 
 	if (w->rc != 0) {
+		policy_lookup_clear(&w->l);
 		reply_err(r, &w->err);
 		return;
 	}
 	atomic_fetch_add(w->l.d.allow ? &r->srv->decisions_allow : &r->srv->decisions_deny, 1);
 	if (!w->l.d.allow) {
+		policy_lookup_clear(&w->l);
 		api_problem(r, 403, "not_permitted", "not permitted");
 		return;
 	}
-	if (policy_lookup_read(r->v, &w->l, &out, &err) != 0) {
-		reply_err(r, &err);
-		return;
-	}
+	out = w->l.fields; /* the reply takes it, and frees it (wiped) once serialized */
+	w->l.fields = NULL;
 	withheld = json_array();
 	for (i = 0; i < w->l.d.nwithheld; i++)
 		json_array_append_new(withheld, json_string(w->l.d.withheld[i]));
@@ -668,8 +670,10 @@ static void lookup_finish(api_req *r)
 }
 
 /*
- * A lookup: decide, then have the audit entry made durable by the group-commit writer while
- * the connection is suspended (no worker thread waits on the disk), then lookup_finish.
+ * A lookup: decide and read what is released, in one snapshot (policy_lookup_prepare), then
+ * have the audit entry made durable by the group-commit writer while the connection is
+ * suspended (no worker thread waits on the disk), then lookup_finish sends it. Nothing is
+ * sent before the entry is durable; req_free drops what a request never sent.
  */
 static void h_lookup(api_req *r)
 {
@@ -691,7 +695,7 @@ static void h_lookup(api_req *r)
 		api_problem(r, 400, "invalid_input", "justification is at most 500 bytes");
 		return;
 	}
-	if (policy_lookup_prepare(r->v, r->caller.agency.id, purpose, nid, w->names, n, just, util_now(), &w->l, &err) !=
+	if (policy_lookup_prepare(r->v, &r->caller.agency, purpose, nid, w->names, n, just, util_now(), &w->l, &err) !=
 	    0) {
 		reply_err(r, &err);
 		return;

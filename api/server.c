@@ -375,6 +375,7 @@ static void req_free(api_req *r)
 	}
 	json_decref(r->json);
 	if (r->wait != NULL) {
+		policy_lookup_clear(&r->wait->l); /* a lookup never finished: its fields go unsent */
 		sodium_memzero(r->wait, sizeof *r->wait);
 		free(r->wait);
 	}

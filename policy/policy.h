@@ -206,26 +206,37 @@ int policy_restrict(vault *v, const unsigned char cid[KEYS_CID_BYTES], int on, u
 int policy_citizen_erase(vault *v, const unsigned char cid[KEYS_CID_BYTES], const char *actor, util_err *err)
     UTIL_WARN_UNUSED;
 
-/* A lookup, prepared: the decision over the stored state, and what to read if allowed. */
+/* A lookup, prepared: the decision over the stored state and, if allowed, what it releases. */
 typedef struct policy_lookup {
 	policy_decision d;
 	int citizen_found;
 	unsigned char cid[KEYS_CID_BYTES];
 	char purpose_id[POLICY_ID_MAX + 1];
 	char agency_id[POLICY_ID_MAX + 1];
+	/* allowed: the released fields, masked where d says, read in the decision's snapshot;
+	 * decrypted values, owned by l until policy_lookup_clear (or a caller that takes them and
+	 * sets this to NULL). NULL when denied. */
+	json_t *fields;
 } policy_lookup;
 
 /*
- * Loads the agency, the purpose `code`, the citizen (by national ID), the restriction and
- * the consents, and decides (policy_decide). A one-time consent's use is consumed here, in the
- * same transaction as the decision, so two lookups cannot both spend it. Returns 0 whether
- * allowed or denied (l->d says which); -1 only when the decision could not be made.
+ * Loads the purpose `code`, the citizen (by national ID), the restriction and the consents,
+ * and decides (policy_decide) for `agency`, the caller as the caller already loaded it (the
+ * API's authentication does: it is not read again). When allowed, reads and decrypts the
+ * released fields into l->fields, masked where the decision says, in the same read snapshot
+ * as the decision: what is released is what the decision saw, and the lookup costs one read
+ * transaction, not two. A one-time consent's use is then consumed with a conditional update,
+ * so two lookups cannot both spend it; the one that loses is denied and keeps no fields.
+ * *l is overwritten, not released: clear a used one first. Returns 0 whether allowed or
+ * denied (l->d says which); -1, with l cleared, when the decision could not be made or the
+ * allowed fields could not be read.
  */
-int policy_lookup_prepare(vault *v, const char *agency_id, const char *code, const char *nid,
+int policy_lookup_prepare(vault *v, const policy_agency *agency, const char *code, const char *nid,
     const char *const *fields, size_t n, const char *justification, int64_t now, policy_lookup *l, util_err *err)
-    UTIL_WARN_UNUSED;
-/* Reads the allowed fields of a prepared, allowed lookup, masked where the decision says. */
-int policy_lookup_read(vault *v, const policy_lookup *l, json_t **fields, util_err *err) UTIL_WARN_UNUSED;
+    UTIL_WARN_UNUSED UTIL_NONNULL(1, 2, 9);
+/* Releases l->fields (wiped as freed, by vault_init's allocator) and sets it to NULL; the
+ * decision stays. Safe to call twice and on a zeroed policy_lookup. */
+void policy_lookup_clear(policy_lookup *l) UTIL_NONNULL(1);
 
 /* Expires pending requests and consents past their time, and deletes consents and requests
  * that outlived their purpose's retention; each change audited. *changed counts them. */

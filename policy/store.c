@@ -890,100 +890,14 @@ static int load_consents(vault *v, const unsigned char *cid, const char *agency,
 
 #define LOOKUP_CONSENTS 8 /* the newest few decide; older ones are history */
 
-int policy_lookup_prepare(vault *v, const char *agency_id, const char *code, const char *nid,
-    const char *const *fields, size_t n, const char *justification, int64_t now, policy_lookup *l, util_err *err)
-{
-	policy_agency a;
-	policy_purpose p;
-	policy_consent c[LOOKUP_CONSENTS];
-	policy_input in = {0};
-	util_err e2;
-	size_t nc = 0, i;
-
-	memset(l, 0, sizeof *l);
-	if (n > POLICY_MAX_FIELDS)
-		return util_fail(err, UTIL_EINVAL, "too many fields");
-	for (i = 0; i < n; i++)
-		if (fields[i] == NULL || vault_catalog_find(vault_catalog_of(v), fields[i], strlen(fields[i])) == NULL)
-			return util_fail(err, UTIL_EINVAL, "unknown field %.32s", fields[i] ? fields[i] : "");
-	if (nid == NULL || vault_nid_check(nid, strlen(nid), err) != 0)
-		return -1;
-	if (policy_agency_get(v, agency_id, &a, NULL, err) != 0)
-		return -1;
-	snprintf(l->agency_id, sizeof l->agency_id, "%s", agency_id);
-	/*
-	 * The decision's reads share one read snapshot (a deferred transaction) and never take
-	 * the write lock, which the audit writer holds through its fsyncs. The snapshot holds
-	 * everything committed before the lookup began, so a revocation stops the very next one.
-	 */
-	if (vault_sql_read_begin(v, err) != 0)
-		return -1;
-	in.agency = &a;
-	if (policy_purpose_get(v, agency_id, code, NULL, &p, &e2) == 0) {
-		in.purpose = &p;
-		snprintf(l->purpose_id, sizeof l->purpose_id, "%s", p.id);
-	} else if (e2.code != UTIL_ENOTFOUND) {
-		*err = e2;
-		vault_sql_read_end(v);
-		return -1;
-	}
-	if (vault_citizen_find(v, nid, l->cid, &e2) == 0) {
-		l->citizen_found = in.citizen_exists = 1;
-	} else if (e2.code != UTIL_ENOTFOUND) {
-		*err = e2;
-		vault_sql_read_end(v);
-		return -1;
-	}
-	if (in.citizen_exists) {
-		sqlite3_stmt *s = prep(v, "SELECT 1 FROM restrictions WHERE cid = ?1", err);
-
-		if (s == NULL) {
-			vault_sql_read_end(v);
-			return -1;
-		}
-		sqlite3_bind_blob(s, 1, l->cid, KEYS_CID_BYTES, SQLITE_STATIC);
-		in.citizen_restricted = sqlite3_step(s) == SQLITE_ROW;
-		sqlite3_reset(s);
-		if (in.purpose != NULL && load_consents(v, l->cid, agency_id, p.id, c, LOOKUP_CONSENTS, &nc, err) != 0) {
-			vault_sql_read_end(v);
-			return -1;
-		}
-	}
-	in.requested = fields;
-	in.nrequested = n;
-	in.justification = justification;
-	in.now = now;
-	in.consents = c;
-	in.nconsents = nc;
-	policy_decide(&in, &l->d);
-	vault_sql_read_end(v);
-	if (l->d.allow && l->d.consumes_use) {
-		/* spend the use with one conditional update: of two lookups only one can get it */
-		sqlite3_stmt *s = prep(v, "UPDATE consents SET uses = uses + 1 WHERE id = ?1 AND uses < use_limit", err);
-
-		if (s == NULL)
-			return -1;
-		sqlite3_bind_text(s, 1, l->d.consent_id, -1, SQLITE_STATIC);
-		if (run(v, s, err) != 0)
-			return -1;
-		if (sqlite3_changes(vault_sql_db(v)) == 0) {
-			l->d.allow = 0;
-			l->d.reason = POLICY_DENY_USE_LIMIT_REACHED;
-			l->d.nfields = 0;
-		}
-	}
-	return 0;
-}
-
-int policy_lookup_read(vault *v, const policy_lookup *l, json_t **fields, util_err *err)
+/* Reads the fields an allowed lookup releases into l->fields, masked where l->d says. */
+static int lookup_fields(vault *v, policy_lookup *l, util_err *err)
 {
 	const char *names[POLICY_MAX_FIELDS];
 	const vault_catalog *cat = vault_catalog_of(v);
 	json_t *o = NULL;
 	size_t i;
 
-	if (!l->d.allow || !l->citizen_found)
-		return util_fail(err, UTIL_EDENIED, "not permitted");
 	for (i = 0; i < l->d.nfields; i++)
 		names[i] = l->d.fields[i].name;
 	if (vault_citizen_read(v, l->cid, names, l->d.nfields, &o, err) != 0)
@@ -1013,8 +927,107 @@ int policy_lookup_read(vault *v, const policy_lookup *l, json_t **fields, util_e
 		sodium_memzero(masked, sizeof masked);
 		sodium_memzero(buf, sizeof buf);
 	}
-	*fields = o;
+	l->fields = o;
 	return 0;
+}
+
+int policy_lookup_prepare(vault *v, const policy_agency *agency, const char *code, const char *nid,
+    const char *const *fields, size_t n, const char *justification, int64_t now, policy_lookup *l, util_err *err)
+{
+	policy_purpose p;
+	policy_consent c[LOOKUP_CONSENTS];
+	policy_input in = {0};
+	util_err e2;
+	size_t nc = 0, i;
+	int rc = -1;
+
+	memset(l, 0, sizeof *l);
+	if (n > POLICY_MAX_FIELDS)
+		return util_fail(err, UTIL_EINVAL, "too many fields");
+	for (i = 0; i < n; i++)
+		if (fields[i] == NULL || vault_catalog_find(vault_catalog_of(v), fields[i], strlen(fields[i])) == NULL)
+			return util_fail(err, UTIL_EINVAL, "unknown field %.32s", fields[i] ? fields[i] : "");
+	if (nid == NULL || vault_nid_check(nid, strlen(nid), err) != 0)
+		return -1;
+	snprintf(l->agency_id, sizeof l->agency_id, "%s", agency->id);
+	/*
+	 * The decision's reads, and the reading of what it releases, share one read snapshot (a
+	 * deferred transaction) and never take the write lock, which the audit writer holds
+	 * through its fsyncs. The snapshot holds everything committed before the lookup began, so
+	 * a revocation stops the very next one. One snapshot, not two: each read transaction that
+	 * begins after another connection's commit drops this connection's page cache, and every
+	 * page would be read and decrypted again.
+	 */
+	if (vault_sql_read_begin(v, err) != 0)
+		return -1;
+	in.agency = agency;
+	if (policy_purpose_get(v, agency->id, code, NULL, &p, &e2) == 0) {
+		in.purpose = &p;
+		snprintf(l->purpose_id, sizeof l->purpose_id, "%s", p.id);
+	} else if (e2.code != UTIL_ENOTFOUND) {
+		*err = e2;
+		goto out;
+	}
+	if (vault_citizen_find(v, nid, l->cid, &e2) == 0) {
+		l->citizen_found = in.citizen_exists = 1;
+	} else if (e2.code != UTIL_ENOTFOUND) {
+		*err = e2;
+		goto out;
+	}
+	if (in.citizen_exists) {
+		sqlite3_stmt *s = prep(v, "SELECT 1 FROM restrictions WHERE cid = ?1", err);
+
+		if (s == NULL)
+			goto out;
+		sqlite3_bind_blob(s, 1, l->cid, KEYS_CID_BYTES, SQLITE_STATIC);
+		in.citizen_restricted = sqlite3_step(s) == SQLITE_ROW;
+		sqlite3_reset(s);
+		if (in.purpose != NULL && load_consents(v, l->cid, agency->id, p.id, c, LOOKUP_CONSENTS, &nc, err) != 0)
+			goto out;
+	}
+	in.requested = fields;
+	in.nrequested = n;
+	in.justification = justification;
+	in.now = now;
+	in.consents = c;
+	in.nconsents = nc;
+	policy_decide(&in, &l->d);
+	if (l->d.allow && l->citizen_found && lookup_fields(v, l, err) != 0)
+		goto out;
+	vault_sql_read_end(v);
+	if (l->d.allow && l->d.consumes_use) {
+		/*
+		 * Spend the use with one conditional update: of two lookups only one can get it. It
+		 * runs after the snapshot ends: inside it, the update would have to upgrade a snapshot
+		 * that the audit writer's commits keep making stale (SQLITE_BUSY_SNAPSHOT). So the
+		 * fields are read first, and dropped if the use is gone.
+		 */
+		sqlite3_stmt *s = prep(v, "UPDATE consents SET uses = uses + 1 WHERE id = ?1 AND uses < use_limit", err);
+
+		if (s == NULL)
+			goto out;
+		sqlite3_bind_text(s, 1, l->d.consent_id, -1, SQLITE_STATIC);
+		if (run(v, s, err) != 0)
+			goto out;
+		if (sqlite3_changes(vault_sql_db(v)) == 0) {
+			l->d.allow = 0;
+			l->d.reason = POLICY_DENY_USE_LIMIT_REACHED;
+			l->d.nfields = 0;
+			policy_lookup_clear(l);
+		}
+	}
+	rc = 0;
+out:
+	vault_sql_read_end(v); /* nothing left to end when the snapshot ended above */
+	if (rc != 0)
+		policy_lookup_clear(l);
+	return rc;
+}
+
+void policy_lookup_clear(policy_lookup *l)
+{
+	json_decref(l->fields); /* the values are wiped as they are freed: vault_init's allocator */
+	l->fields = NULL;
 }
 
 /* ---- retention ---- */

@@ -103,14 +103,33 @@ static void consent(fx *f, const char *const *req, size_t nreq, const char *cons
 		json_decref(r);
 }
 
+/* A lookup prepared as the API prepares it: the agency loaded first, by its id. */
+static void prepare_on(vault *v, const char *agency, const char *code, const char *nid, const char *const *fields,
+    size_t n, policy_lookup *l)
+{
+	policy_agency a;
+	util_err err;
+
+	must(policy_agency_get(v, agency, &a, NULL, &err), &err, "agency");
+	must(policy_lookup_prepare(v, &a, code, nid, fields, n, NULL, util_now(), l, &err), &err, "lookup");
+}
+
+/* The decision only: what it released is dropped. */
 static policy_lookup lookup(fx *f, const char *agency, const char *code, const char *nid, const char *const *fields,
     size_t n)
 {
 	policy_lookup l;
-	util_err err;
 
-	must(policy_lookup_prepare(f->v, agency, code, nid, fields, n, NULL, util_now(), &l, &err), &err, "lookup");
+	prepare_on(f->v, agency, code, nid, fields, n, &l);
+	policy_lookup_clear(&l);
 	return l;
+}
+
+/* Checks that got holds exactly the fields of want, with the same values. */
+static void assert_same_fields(const json_t *got, const json_t *want)
+{
+	assert_non_null(got);
+	assert_true(json_equal((json_t *)got, (json_t *)want));
 }
 
 static void test_consent_story(void **state)
@@ -167,18 +186,29 @@ static void test_consent_story(void **state)
 		assert_string_equal(status, "approved");
 	}
 
-	/* exactly the approved subset, the phone masked as the purpose says */
-	l = lookup(f, f->health, "treatment", NID_A, req, 4);
+	/* exactly the approved subset, the phone masked as the purpose says, already read by
+	 * prepare: the record's values, the masked one masked */
+	prepare_on(f->v, f->health, "treatment", NID_A, req, 4, &l);
 	assert_true(l.d.allow);
 	assert_int_equal(l.d.nfields, 3);
 	assert_int_equal(l.d.nwithheld, 1);
 	assert_string_equal(l.d.withheld[0], "chronic_conditions");
-	must(policy_lookup_read(f->v, &l, &got, &err), &err, "read");
-	assert_int_equal(json_object_size(got), 3);
-	assert_string_equal(json_string_value(json_object_get(got, "phone")), "*******678");
-	assert_string_equal(json_string_value(json_object_get(got, "full_name")), "Nguyễn Văn An");
-	assert_null(json_object_get(got, "chronic_conditions"));
-	json_decref(got);
+	assert_non_null(l.fields);
+	assert_int_equal(json_object_size(l.fields), 3);
+	assert_string_equal(json_string_value(json_object_get(l.fields, "phone")), "*******678");
+	assert_string_equal(json_string_value(json_object_get(l.fields, "full_name")), "Nguyễn Văn An");
+	assert_null(json_object_get(l.fields, "chronic_conditions"));
+	{
+		static const char *const unmasked[] = {"full_name", "blood_type"};
+
+		must(vault_citizen_read(f->v, f->a, unmasked, 2, &got, &err), &err, "read");
+		json_object_set_new(got, "phone", json_string("*******678"));
+		assert_same_fields(l.fields, got);
+		json_decref(got);
+	}
+	policy_lookup_clear(&l);
+	assert_null(l.fields);
+	assert_true(l.d.allow); /* the decision stays */
 
 	/* another citizen, another agency: nothing */
 	l = lookup(f, f->health, "treatment", NID_B, NULL, 0);
@@ -214,6 +244,163 @@ static void test_one_time_consent_spent_once(void **state)
 	l = lookup(f, f->health, "treatment", NID_A, NULL, 0);
 	assert_false(l.d.allow);
 	assert_int_equal(l.d.reason, POLICY_DENY_USE_LIMIT_REACHED);
+}
+
+/*
+ * What a lookup releases is what its decision saw: a record changed or erased through another
+ * connection after prepare does not change it (lookup_finish sends it only after the audit
+ * entry is durable, long after the decision).
+ */
+static void test_lookup_releases_the_snapshot_it_decided_on(void **state)
+{
+	fx *f = *state;
+	static const char *const req[] = {"full_name", "phone", "blood_type"};
+	char cons[POLICY_ID_MAX + 1];
+	json_t *before = NULL, *change;
+	policy_lookup l, later;
+	vault *other;
+	util_err err;
+
+	consent(f, req, 3, NULL, 0, 0, cons, NULL);
+	prepare_on(f->v, f->health, "treatment", NID_A, req, 3, &l);
+	assert_true(l.d.allow);
+	assert_non_null(l.fields);
+	before = json_deep_copy(l.fields);
+	assert_string_equal(json_string_value(json_object_get(before, "full_name")), "Nguyễn Văn An");
+	assert_string_equal(json_string_value(json_object_get(before, "phone")), "*******678");
+
+	/* rectified through another connection: a new lookup sees it, the prepared one does not */
+	must(vault_clone(&other, f->v, &err), &err, "clone");
+	change = json_pack("{s:s, s:s, s:s}", "full_name", "Lê Thị Cúc", "phone", "0987654321", "blood_type", "AB-");
+	must(vault_citizen_update(other, f->a, change, &err), &err, "update");
+	json_decref(change);
+	prepare_on(f->v, f->health, "treatment", NID_A, req, 3, &later);
+	assert_true(later.d.allow);
+	assert_string_equal(json_string_value(json_object_get(later.fields, "full_name")), "Lê Thị Cúc");
+	assert_string_equal(json_string_value(json_object_get(later.fields, "phone")), "*******321");
+	policy_lookup_clear(&later);
+	assert_same_fields(l.fields, before);
+
+	/* erased: a new lookup is denied, the prepared one still holds what it decided on */
+	must(policy_citizen_erase(other, f->a, "operator", &err), &err, "erase");
+	prepare_on(f->v, f->health, "treatment", NID_A, req, 3, &later);
+	assert_false(later.d.allow);
+	assert_int_equal(later.d.reason, POLICY_DENY_UNKNOWN_CITIZEN);
+	assert_null(later.fields);
+	assert_same_fields(l.fields, before);
+
+	policy_lookup_clear(&l);
+	json_decref(before);
+	vault_close(other);
+}
+
+/*
+ * The fields come from the very snapshot the decision was made in, not from a later read: a
+ * change committed while a snapshot is open is staged with one opened before it, which the
+ * lookup joins (a nested begin is a no-op; the lookup's end ends it).
+ */
+static void test_lookup_reads_fields_in_the_decisions_snapshot(void **state)
+{
+	fx *f = *state;
+	static const char *const req[] = {"full_name", "blood_type"};
+	char cons[POLICY_ID_MAX + 1];
+	json_t *change;
+	policy_lookup l;
+	sqlite3_stmt *s;
+	vault *other;
+	util_err err;
+
+	consent(f, req, 2, NULL, 0, 0, cons, NULL);
+	must(vault_clone(&other, f->v, &err), &err, "clone");
+
+	/* rectified after the snapshot began: released as it was when decided */
+	must(vault_sql_read_begin(f->v, &err), &err, "snapshot");
+	assert_int_equal(sqlite3_prepare_v2(vault_sql_db(f->v), "SELECT count(*) FROM citizens", -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW); /* the snapshot starts at its first read */
+	sqlite3_finalize(s);
+	change = json_pack("{s:s}", "full_name", "Lê Thị Cúc");
+	must(vault_citizen_update(other, f->a, change, &err), &err, "update");
+	json_decref(change);
+	prepare_on(f->v, f->health, "treatment", NID_A, req, 2, &l);
+	vault_sql_read_end(f->v);
+	assert_true(l.d.allow);
+	assert_string_equal(json_string_value(json_object_get(l.fields, "full_name")), "Nguyễn Văn An");
+	policy_lookup_clear(&l);
+
+	/* erased after the snapshot began: allowed on what it saw, and that is what it holds */
+	must(vault_sql_read_begin(f->v, &err), &err, "snapshot");
+	assert_int_equal(sqlite3_prepare_v2(vault_sql_db(f->v), "SELECT count(*) FROM citizens", -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	sqlite3_finalize(s);
+	must(policy_citizen_erase(other, f->a, "operator", &err), &err, "erase");
+	prepare_on(f->v, f->health, "treatment", NID_A, req, 2, &l);
+	vault_sql_read_end(f->v);
+	assert_true(l.d.allow);
+	assert_string_equal(json_string_value(json_object_get(l.fields, "full_name")), "Lê Thị Cúc");
+	assert_string_equal(json_string_value(json_object_get(l.fields, "blood_type")), "O+");
+	policy_lookup_clear(&l);
+	vault_close(other);
+}
+
+/* A denied lookup carries nothing, and clearing it (or a zeroed one, or twice) is harmless. */
+static void test_denied_lookup_carries_no_fields(void **state)
+{
+	fx *f = *state;
+	policy_lookup l, zero;
+
+	prepare_on(f->v, f->health, "treatment", NID_A, NULL, 0, &l); /* no consent */
+	assert_false(l.d.allow);
+	assert_int_equal(l.d.reason, POLICY_DENY_NO_CONSENT);
+	assert_null(l.fields);
+	policy_lookup_clear(&l);
+	policy_lookup_clear(&l);
+	assert_null(l.fields);
+	prepare_on(f->v, f->health, "treatment", NID_NOBODY, NULL, 0, &l);
+	assert_false(l.d.allow);
+	assert_null(l.fields);
+	policy_lookup_clear(&l);
+	memset(&zero, 0, sizeof zero);
+	policy_lookup_clear(&zero);
+	assert_null(zero.fields);
+}
+
+/*
+ * Two lookups race for the last use of a one-time consent: both decisions allow, the
+ * conditional update lets one through; the loser is denied and keeps none of the fields it
+ * read. The race is staged with a read snapshot opened before the winner spends the use, which
+ * the loser's decision joins (a nested begin is a no-op; its end ends the snapshot, so the
+ * loser's update runs on the current state).
+ */
+static void test_one_time_consent_lost_race_keeps_no_fields(void **state)
+{
+	fx *f = *state;
+	static const char *const req[] = {"blood_type"};
+	char cons[POLICY_ID_MAX + 1];
+	policy_lookup won, lost;
+	sqlite3_stmt *s;
+	vault *other;
+	util_err err;
+
+	consent(f, req, 1, NULL, 0, 1, cons, NULL);
+	must(vault_clone(&other, f->v, &err), &err, "clone");
+	must(vault_sql_read_begin(f->v, &err), &err, "snapshot");
+	assert_int_equal(sqlite3_prepare_v2(vault_sql_db(f->v), "SELECT count(*) FROM consents", -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW); /* the snapshot starts at its first read */
+	sqlite3_finalize(s);
+
+	prepare_on(other, f->health, "treatment", NID_A, NULL, 0, &won);
+	assert_true(won.d.allow);
+	assert_string_equal(json_string_value(json_object_get(won.fields, "blood_type")), "O+");
+	policy_lookup_clear(&won);
+
+	prepare_on(f->v, f->health, "treatment", NID_A, NULL, 0, &lost);
+	assert_false(lost.d.allow);
+	assert_int_equal(lost.d.reason, POLICY_DENY_USE_LIMIT_REACHED);
+	assert_int_equal(lost.d.nfields, 0);
+	assert_null(lost.fields);
+	policy_lookup_clear(&lost);
+	vault_sql_read_end(f->v);
+	vault_close(other);
 }
 
 static void test_restriction_blocks_consent_not_statute(void **state)
@@ -452,6 +639,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_consent_story, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_one_time_consent_spent_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lookup_releases_the_snapshot_it_decided_on, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lookup_reads_fields_in_the_decisions_snapshot, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_denied_lookup_carries_no_fields, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_time_consent_lost_race_keeps_no_fields, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restriction_blocks_consent_not_statute, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_citizen_request_looks_the_same, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_receipt_verifies_and_tampering_fails, setup, teardown),

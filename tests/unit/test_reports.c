@@ -56,11 +56,13 @@ static void lookup_at(fx *f, const char *agency, const char *code, const char *n
 	const char *logged[POLICY_MAX_FIELDS];
 	char actor[POLICY_ID_MAX + 8];
 	audit_entry e = {.action = "lookup"};
+	policy_agency a;
 	policy_lookup l;
 	util_err err;
 	size_t i;
 
-	must(policy_lookup_prepare(f->v, agency, code, nid, NULL, 0, just, util_now(), &l, &err), &err, "lookup");
+	must(policy_agency_get(f->v, agency, &a, NULL, &err), &err, "agency");
+	must(policy_lookup_prepare(f->v, &a, code, nid, NULL, 0, just, util_now(), &l, &err), &err, "lookup");
 	assert_int_equal(l.d.allow, allow);
 	for (i = 0; i < l.d.nfields; i++)
 		logged[i] = l.d.fields[i].name;
@@ -79,6 +81,7 @@ static void lookup_at(fx *f, const char *agency, const char *code, const char *n
 	e.consent_id = l.d.consent_id[0] ? l.d.consent_id : NULL;
 	e.note = l.purpose_id[0] ? NULL : "unknown purpose";
 	must(audit_record(f->v, &e, NULL, &err), &err, "audit");
+	policy_lookup_clear(&l);
 }
 
 static fx *fx_new(void)
