@@ -263,10 +263,13 @@ metrics metrics-end.txt
 rss_kib=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$vaultd_pid/status")
 need "vaultd VmHWM" "$rss_kib"
 rss_mib=$(calc "$rss_kib / 1024" %.1f)
-db_kib=$(du -k "$DATA/vault.db" | cut -f1)
+# both databases and their WALs: vault.db (citizens, consents, ...) and audit.db (the log)
+db_kib=$(du -k "$DATA/vault.db" "$DATA/audit.db" | awk '{ s += $1 } END { print s }')
 wal_kib=0
-[ -f "$DATA/vault.db-wal" ] && wal_kib=$(du -k "$DATA/vault.db-wal" | cut -f1)
-need "vault.db size" "$db_kib"
+for w in "$DATA/vault.db-wal" "$DATA/audit.db-wal"; do
+	[ -f "$w" ] && wal_kib=$((wal_kib + $(du -k "$w" | cut -f1)))
+done
+need "vault.db + audit.db size" "$db_kib"
 disk_mib=$(calc "($db_kib + $wal_kib) / 1024" %.1f)
 per_citizen=$(calc "($db_kib + $wal_kib) * 1024 / $N" %.0f)
 au_entries=$(metric "$OUT/metrics-end.txt" vaultd_audit_entries_total)
@@ -315,7 +318,7 @@ date_utc=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 	echo "| 5. consent churn | **$ch_appr approvals/s + $ch_rev revocations/s** ($(grp "$ch_n") of each; p99 approve $ch_appr_p99 ms, revoke $ch_rev_p99 ms) | — | — |"
 	echo "| 5. lookups during churn | **$ch_rps req/s**, p50 $ch_p50 ms, p99 $ch_p99 ms, p99.9 $ch_p999 ms, max $ch_max ms (200: $(grp "$ch_200"), 403: $(grp "$ch_403"), other: $(grp "$ch_other"), timed out (30 s): $ch_timeouts) | — | — |"
 	echo "| 6. memory | vaultd peak RSS (VmHWM) **$rss_mib MiB** | ≤ 256 MiB (set for 1,000,000 citizens) | $(met "$rss_mib" '<=' 256) |"
-	echo "| 6. disk | vault.db + wal $disk_mib MiB: **$(grp "$per_citizen") bytes per citizen** | — | — |"
+	echo "| 6. disk | vault.db + audit.db + WALs $disk_mib MiB: **$(grp "$per_citizen") bytes per citizen** | — | — |"
 	echo "| 7. audit batching | $(grp "$au_entries") entries in $(grp "$au_batches") fsyncs: **$au_per entries per fsync**, largest batch $au_max, commit mean $au_fsync_mean_ms ms, max $(calc "1000 * $au_fsync_max" %.1f) ms | — | — |"
 	echo "| 7. audit verify | $(grp "$verify_entries") entries in **$verify_s s** | ≤ $verify_target s (10 s per 1,000,000) | $(met "$verify_s" '<=' "$verify_target") |"
 	echo "| 7. start-up | exec to first 200 on /healthz: **$startup_ms ms**, log of $(grp "$log_at_start") entries | ≤ 1 s | $(met "$startup_ms" '<=' 1000) |"

@@ -673,8 +673,8 @@ static int dpia_security(vault *v, FILE *out, int passphrase, util_err *err)
 	fprintf(out,
 	    "- **Database encryption** (mã hóa cơ sở dữ liệu): SQLCipher %s, cipher %s on every page, per-page HMAC"
 	    " %s (%s), %s-byte pages. The page key is a 256-bit raw key derived from the root key"
-	    " (`crypto_kdf`, context `vaultdrt`, id 1), so no password KDF runs on open (`vault/store.c`"
-	    " `vault_db_open`). `secure_delete` = %s, journal mode %s.\n",
+	    " (`crypto_kdf`, context `vaultdrt`, id 1; the audit log's `audit.db` has its own, id 3), so no"
+	    " password KDF runs on open (`vault/store.c` `vault_db_open`). `secure_delete` = %s, journal mode %s.\n",
 	    version[0] ? version : "(not reported)", cipher[0] ? cipher : "(not reported)",
 	    strcmp(hmac, "1") == 0 ? "on" : hmac[0] ? "OFF" : "(not reported)", hmac_alg[0] ? hmac_alg : "algorithm not reported",
 	    page[0] ? page : "?", sdel[0] ? sdel : "?", journal[0] ? journal : "?");

@@ -617,6 +617,13 @@ static int cmd_import(ctl *c, args *a)
 			done += batch_n;
 			committed_line = lines;
 			batch_n = 0;
+			/* the batch's copies of its entries (audit_pending) go now that audit.db holds them */
+			{
+				int64_t appended;
+
+				if (audit_settle(v, &appended, &err) != 0)
+					goto report;
+			}
 			progress(done, records, tty);
 		}
 		if (n == -1)
@@ -860,8 +867,9 @@ static int cmd_backup(ctl *c, args *a)
 
 	if (a->help) {
 		fputs("vaultctl backup DEST\n"
-		      "Copies the vault online (SQLite backup API) into the new directory DEST: vault.db, still\n"
-		      "encrypted, and vault.meta. The root key is not copied: keep it apart from backups.\n",
+		      "Copies the vault online (SQLite backup API) into the new directory DEST: vault.db, then\n"
+		      "the audit log's audit.db, both still encrypted, and vault.meta. The root key is not\n"
+		      "copied: keep it apart from backups.\n",
 		    stdout);
 		return EX_OK;
 	}

@@ -176,7 +176,8 @@ void vault_rollback(vault *v)
 
 int vault_bulk_begin(vault *v, util_err *err)
 {
-	return vault_exec(v, "PRAGMA synchronous = NORMAL; PRAGMA audit.synchronous = NORMAL; PRAGMA wal_autocheckpoint = 16384;",
+	return vault_exec(v, "PRAGMA synchronous = NORMAL; PRAGMA audit.synchronous = NORMAL; PRAGMA wal_autocheckpoint = 16384;"
+	                     "PRAGMA main.cache_size = -262144; PRAGMA audit.cache_size = -65536;",
 	    err);
 }
 
