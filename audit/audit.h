@@ -47,13 +47,16 @@ int audit_append(vault *v, const audit_entry *e, int64_t *seq, util_err *err) UT
 /*
  * The audit log is audit.db; the change an entry records is mostly in vault.db. SQLite commits
  * the two files one after the other (vault.db first), so audit_append on a connection to both
- * also leaves a copy of the entry in vault.db (audit_pending), committed with the change.
- * audit_settle, in one transaction, drops the copies whose entries are in the log and appends
- * the others (a stop fell between the two commits) at the end of the log, with their own time
- * and a new number; *appended counts those. vaultd settles when it starts and every 30 s,
- * vaultctl whenever it opens a vault.
+ * also leaves a copy of the entry in vault.db (audit_pending), committed with the change
+ * (audit_record, in a transaction of its own, changes nothing in vault.db and leaves none).
+ * audit_settle, in two transactions of one file each, first appends at the end of the log,
+ * with their own time and a new number, the entries of copies a stop kept out of it (noting
+ * each copy's hash in audit_settled, so that none is appended twice), then drops the copies
+ * and notes the log's size in vault.db. *appended counts the entries appended; *unreadable the
+ * copies that are not entries (left in place, to be looked at). vaultd settles when it starts
+ * and every 30 s, vaultctl whenever it opens a vault and after each import batch.
  */
-int audit_settle(vault *v, int64_t *appended, util_err *err) UTIL_WARN_UNUSED;
+int audit_settle(vault *v, int64_t *appended, int64_t *unreadable, util_err *err) UTIL_WARN_UNUSED;
 
 /* Signs the current head and stores a checkpoint if one is due (force: always, if the log grew). */
 int audit_seal(vault *v, int force, util_err *err) UTIL_WARN_UNUSED;

@@ -163,7 +163,8 @@ static int store_entry(vault *v, int64_t n, const entry_cols *c, const char *buf
 	return 0;
 }
 
-int audit_append(vault *v, const audit_entry *e, int64_t *seq, util_err *err)
+/* Appends e; with copy, also its copy in vault.db (audit_pending), committed with the change. */
+static int append(vault *v, const audit_entry *e, int copy, int64_t *seq, util_err *err)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -182,7 +183,7 @@ int audit_append(vault *v, const audit_entry *e, int64_t *seq, util_err *err)
 	    store_entry(v, n, &c, buf, len, err) != 0)
 		goto out;
 	/* with a change to vault.db, a copy there: the two files commit one after the other */
-	if (!vault_sql_log_only(v)) {
+	if (copy && !vault_sql_log_only(v)) {
 		if ((s = vault_sql_stmt(v, "INSERT INTO audit_pending(entry) VALUES (?1)", err)) == NULL)
 			goto out;
 		sqlite3_bind_blob(s, 1, buf, (int)len, SQLITE_STATIC);
@@ -192,6 +193,7 @@ int audit_append(vault *v, const audit_entry *e, int64_t *seq, util_err *err)
 			rc = vault_sql_error(v, rc, err, "audit append");
 			goto out;
 		}
+		vault_sql_note_copy(v, sqlite3_last_insert_rowid(vault_sql_db(v)));
 		rc = -1;
 	}
 	if (seq != NULL)
@@ -200,6 +202,11 @@ int audit_append(vault *v, const audit_entry *e, int64_t *seq, util_err *err)
 out:
 	free(buf);
 	return vault_sql_end(v, mine, rc == 0, err);
+}
+
+int audit_append(vault *v, const audit_entry *e, int64_t *seq, util_err *err)
+{
+	return append(v, e, 1, seq, err);
 }
 
 /*
@@ -235,8 +242,8 @@ static int append_copy(vault *v, int64_t n, const char *old, size_t oldlen, util
 		util_fail(err, UTIL_ENOMEM, "out of memory");
 		goto out;
 	}
-	len = json_dumpb(o, buf, AUDIT_ENTRY_MAX, JSON_SORT_KEYS | JSON_COMPACT);
-	if (len == 0 || len >= AUDIT_ENTRY_MAX) {
+	len = json_dumpb(o, buf, AUDIT_ENTRY_MAX - 1, JSON_SORT_KEYS | JSON_COMPACT);
+	if (len == 0 || len >= AUDIT_ENTRY_MAX - 1) {
 		util_fail(err, UTIL_ECORRUPT, "a pending audit entry is too large");
 		goto out;
 	}
@@ -265,15 +272,57 @@ static int logged(vault *v, int64_t seq, const void *e, size_t n, util_err *err)
 	return same;
 }
 
-int audit_settle(vault *v, int64_t *appended, util_err *err)
+/* 1 when a settle already appended the copy whose hash is h (audit_settled). */
+static int resettled(vault *v, const unsigned char h[32], util_err *err)
 {
-	sqlite3_stmt *s;
-	int64_t last = 0, n, added = 0;
+	sqlite3_stmt *s = vault_sql_stmt(v, "SELECT 1 FROM audit_settled WHERE hash = ?1", err);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_blob(s, 1, h, 32, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return vault_sql_error(v, rc, err, "audit settle");
+	return rc == SQLITE_ROW;
+}
+
+/* The number a copy's entry had, or -1 when the copy is not an entry this program wrote. */
+static int64_t copy_seq(const char *e, size_t len)
+{
+	json_t *o, *seq;
+	int64_t n = -1;
+
+	if (len >= AUDIT_ENTRY_MAX - 1 || (o = json_loadb(e, len, JSON_REJECT_DUPLICATES, NULL)) == NULL)
+		return -1;
+	seq = json_object_get(o, "seq");
+	if (json_is_integer(seq) && json_integer_value(seq) >= 0 && json_is_string(json_object_get(o, "action")) &&
+	    json_is_integer(json_object_get(o, "time")))
+		n = json_integer_value(seq);
+	json_decref(o);
+	return n;
+}
+
+typedef struct settle_state {
+	int64_t last;      /* the largest copy id looked at */
+	int64_t *bad;      /* ids of unreadable copies, kept */
+	size_t nbad, cap;
+	int64_t appended;
+} settle_state;
+
+/*
+ * Step 1, a transaction that changes audit.db alone: every readable copy whose entry is not in
+ * the log (at its number, with its bytes) and was not appended by an earlier settle is appended
+ * now, and its hash noted in audit_settled in the same commit.
+ */
+static int settle_log(vault *v, settle_state *st, util_err *err)
+{
+	sqlite3_stmt *s, *note;
+	unsigned char h[32];
+	int64_t seq, n;
 	int mine, ok = 0, rc, here;
 
-	*appended = 0;
-	if (vault_sql_log_only(v))
-		return 0;
 	if (vault_sql_begin(v, &mine, err) != 0)
 		return -1;
 	if ((s = vault_sql_stmt(v, "SELECT id, entry FROM audit_pending ORDER BY id", err)) == NULL)
@@ -281,47 +330,113 @@ int audit_settle(vault *v, int64_t *appended, util_err *err)
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *e = sqlite3_column_blob(s, 1);
 		size_t len = (size_t)sqlite3_column_bytes(s, 1);
-		json_t *o = json_loadb(e, len, 0, NULL);
-		int64_t seq = json_integer_value(json_object_get(o, "seq"));
 
-		json_decref(o);
-		last = sqlite3_column_int64(s, 0);
-		if ((here = logged(v, seq, e, len, err)) < 0)
+		st->last = sqlite3_column_int64(s, 0);
+		if (e == NULL || (seq = copy_seq(e, len)) < 0) {
+			if (st->nbad == st->cap) {
+				size_t cap = st->cap ? 2 * st->cap : 16;
+				int64_t *b = realloc(st->bad, cap * sizeof *b);
+
+				if (b == NULL) {
+					util_fail(err, UTIL_ENOMEM, "out of memory");
+					goto done;
+				}
+				st->bad = b;
+				st->cap = cap;
+			}
+			st->bad[st->nbad++] = st->last;
+			continue;
+		}
+		crypto_generichash(h, sizeof h, (const unsigned char *)e, len, NULL, 0);
+		if ((here = logged(v, seq, e, len, err)) < 0 || (!here && (here = resettled(v, h, err)) < 0))
 			goto done;
 		if (here)
 			continue;
 		/* a stop fell between the two commits: the entry goes at the end of the log now */
 		if (audit_size(v, &n, err) != 0 || append_copy(v, n, e, len, err) != 0)
 			goto done;
-		added++;
+		if ((note = vault_sql_stmt(v, "INSERT INTO audit_settled(hash, seq) VALUES (?1, ?2)", err)) == NULL)
+			goto done;
+		sqlite3_bind_blob(note, 1, h, sizeof h, SQLITE_STATIC);
+		sqlite3_bind_int64(note, 2, n);
+		rc = sqlite3_step(note);
+		sqlite3_reset(note);
+		if (rc != SQLITE_DONE) {
+			vault_sql_error(v, rc, err, "audit settle");
+			goto done;
+		}
+		st->appended++;
 	}
 	if (rc != SQLITE_DONE) {
 		vault_sql_error(v, rc, err, "audit settle");
 		goto done;
 	}
-	sqlite3_reset(s);
-	s = NULL;
-	if (last > 0) {
-		if ((s = vault_sql_stmt(v, "DELETE FROM audit_pending WHERE id <= ?1", err)) == NULL)
-			goto out;
-		sqlite3_bind_int64(s, 1, last);
-		rc = sqlite3_step(s);
-		sqlite3_reset(s);
-		s = NULL;
-		if (rc != SQLITE_DONE) {
-			vault_sql_error(v, rc, err, "audit settle");
-			goto out;
-		}
-	}
-	if (added > 0 && audit_seal(v, 0, err) != 0)
-		goto out;
-	*appended = added;
-	ok = 1;
+	ok = st->appended == 0 || audit_seal(v, 0, err) == 0;
 done:
-	if (s != NULL)
-		sqlite3_reset(s);
+	sqlite3_reset(s);
 out:
 	return vault_sql_end(v, mine, ok, err);
+}
+
+/*
+ * Step 2, a transaction that changes vault.db alone: the copies step 1 looked at go (all now in
+ * the log), but for the unreadable ones; and vault.db notes the log's size (meta audit_size),
+ * which audit_verify holds the log to, so that audit.db cannot be swapped for an older copy of
+ * itself unnoticed.
+ */
+static int settle_copies(vault *v, const settle_state *st, util_err *err)
+{
+	sqlite3_stmt *del, *put;
+	int64_t size;
+	size_t i = 0;
+	int mine, ok = 0, rc = SQLITE_DONE;
+
+	if (vault_sql_begin(v, &mine, err) != 0)
+		return -1;
+	if ((del = vault_sql_stmt(v, "DELETE FROM audit_pending WHERE id > ?1 AND id < ?2", err)) == NULL)
+		goto out;
+	/* the ranges between the unreadable ids, up to st->last */
+	for (i = 0; i <= st->nbad && rc == SQLITE_DONE; i++) {
+		sqlite3_reset(del);
+		sqlite3_bind_int64(del, 1, i == 0 ? 0 : st->bad[i - 1]);
+		sqlite3_bind_int64(del, 2, i == st->nbad ? st->last + 1 : st->bad[i]);
+		rc = sqlite3_step(del);
+	}
+	sqlite3_reset(del);
+	if (rc != SQLITE_DONE) {
+		vault_sql_error(v, rc, err, "audit settle");
+		goto out;
+	}
+	if (audit_size(v, &size, err) != 0 ||
+	    (put = vault_sql_stmt(v, "INSERT OR REPLACE INTO meta(k, v) SELECT 'audit_size', ?1"
+	                             " WHERE ?1 > coalesce((SELECT v FROM meta WHERE k = 'audit_size'), -1)",
+	         err)) == NULL)
+		goto out;
+	sqlite3_bind_int64(put, 1, size);
+	rc = sqlite3_step(put);
+	sqlite3_reset(put);
+	ok = rc == SQLITE_DONE || vault_sql_error(v, rc, err, "audit settle") == 0;
+out:
+	return vault_sql_end(v, mine, ok, err);
+}
+
+int audit_settle(vault *v, int64_t *appended, int64_t *unreadable, util_err *err)
+{
+	settle_state st = {0};
+	int rc = -1;
+
+	*appended = *unreadable = 0;
+	if (vault_sql_log_only(v))
+		return 0;
+	if (vault_sql_in_tx(v))
+		return util_fail(err, UTIL_ESTATE, "audit_settle needs transactions of its own");
+	if (settle_log(v, &st, err) == 0 && settle_copies(v, &st, err) == 0) {
+		*appended = st.appended;
+		*unreadable = (int64_t)st.nbad;
+		rc = 0;
+	}
+	free(st.bad);
+	return rc;
 }
 
 /* ---- signing ---- */
@@ -404,7 +519,8 @@ int audit_record(vault *v, const audit_entry *e, int64_t *seq, util_err *err)
 
 	if (vault_sql_begin(v, &mine, err) != 0)
 		return -1;
-	ok = audit_append(v, e, seq, err) == 0 && audit_seal(v, 0, err) == 0;
+	/* in a transaction of its own, the entry is all it writes: vault.db needs no copy */
+	ok = append(v, e, !mine, seq, err) == 0 && audit_seal(v, 0, err) == 0;
 	return vault_sql_end(v, mine, ok, err);
 }
 

@@ -158,6 +158,7 @@ static int cmd_setup(const char *dir, const char *citizens, const char *work)
 	size_t cap = 0, lineno = 0, given = 0, without = 0, batch = 0;
 	double t_registry = 0, t_consents = 0;
 	uint64_t t0;
+	int64_t settled, unreadable;
 	vault *v = NULL;
 	util_err err = {0};
 	int lockfd = -1, rc = 1, bulk = 0, i;
@@ -203,13 +204,15 @@ static int cmd_setup(const char *dir, const char *citizens, const char *work)
 		}
 		fprintf(yes, "%s\n", nid);
 		given++;
+		/* each batch's copies of its audit entries (audit_pending) settled after it, as
+		 * vaultctl import does: not a million of them left for vaultd's start */
 		if (++batch == BATCH) {
-			if (vault_commit(v, &err) != 0)
+			if (vault_commit(v, &err) != 0 || audit_settle(v, &settled, &unreadable, &err) != 0)
 				goto fail;
 			batch = 0;
 		}
 	}
-	if (batch > 0 && vault_commit(v, &err) != 0)
+	if (batch > 0 && (vault_commit(v, &err) != 0 || audit_settle(v, &settled, &unreadable, &err) != 0))
 		goto fail;
 	bulk = 0;
 	if (vault_bulk_end(v, &err) != 0)

@@ -282,18 +282,25 @@ static int parse_args(int argc, char **argv, ctl *c, args *a)
 static int open_vault(ctl *c, vault **v, int *lockfd)
 {
 	util_err err;
-	int64_t appended;
+	int64_t appended, unreadable;
 
 	if (ctl_unlock(c) != 0)
 		return EX_USAGE;
 	if (vault_lock(c->data, 0, lockfd, &err) != 0 || vault_open(v, c->data, &c->unlock, &err) != 0)
 		return fail(&err);
 	/* entries a stop left only as copies in vault.db go into the log before anything else */
-	if (audit_settle(*v, &appended, &err) != 0) {
+	if (audit_settle(*v, &appended, &unreadable, &err) != 0) {
 		vault_close(*v);
 		*v = NULL;
 		return fail(&err);
 	}
+	if (appended > 0)
+		fprintf(stderr, "vaultctl: %lld audit entries a stop had kept out of the log were appended\n",
+		    (long long)appended);
+	if (unreadable > 0)
+		fprintf(stderr, "vaultctl: warning: %lld copies in vault.db's audit_pending are not audit entries;"
+		                " they are left in place\n",
+		    (long long)unreadable);
 	return EX_OK;
 }
 
@@ -619,9 +626,9 @@ static int cmd_import(ctl *c, args *a)
 			batch_n = 0;
 			/* the batch's copies of its entries (audit_pending) go now that audit.db holds them */
 			{
-				int64_t appended;
+				int64_t appended, unreadable;
 
-				if (audit_settle(v, &appended, &err) != 0)
+				if (audit_settle(v, &appended, &unreadable, &err) != 0)
 					goto report;
 			}
 			progress(done, records, tty);

@@ -31,12 +31,13 @@ static void maintain(vault *v, int64_t started)
 {
 	static int64_t last_sweep;
 	util_err err;
-	int64_t changed = 0, appended = 0, now = util_now();
+	int64_t changed = 0, appended = 0, unreadable = 0, now = util_now();
 
-	if (audit_settle(v, &appended, &err) != 0)
+	if (audit_settle(v, &appended, &unreadable, &err) != 0)
 		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"audit settle\",\"code\":\"%s\"}\n", util_code_name(err.code));
-	else if (appended > 0)
-		fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"audit settle\",\"appended\":%lld}\n", (long long)appended);
+	else if (appended > 0 || unreadable > 0)
+		fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"audit settle\",\"appended\":%lld,\"unreadable\":%lld}\n",
+		    (long long)appended, (long long)unreadable);
 	if (audit_seal(v, 0, &err) != 0)
 		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"checkpoint\",\"code\":\"%s\"}\n", util_code_name(err.code));
 	/* the sweep scans every consent (about 3 s at a million) under the write lock: not often */

@@ -226,7 +226,7 @@ out:
 	return rc;
 }
 
-/* Folds path's WAL into it and closes it: the copy must stand alone. */
+/* Folds db's WAL into its file and closes db, whatever happens: the copy must stand alone. */
 static int seal_copy(sqlite3 *db, util_err *err)
 {
 	int rc = sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
@@ -281,10 +281,11 @@ int vault_rekey(const char *dir, const vault_unlock *old, const vault_unlock *nu
 	lv = NULL;
 	if (vault_db_open(atmp, VAULT_AUDIT_KEY(newpk), 0, &ndb, err) != 0)
 		goto out;
-	if (seal_copy(ndb, err) != 0) {
-		ndb = NULL;
+	rc = seal_copy(ndb, err); /* closes ndb */
+	ndb = NULL;
+	if (rc != 0)
 		goto out;
-	}
+	rc = -1;
 
 	/* 3. in the copy of vault.db: the schema version, and the keyring wrapped by the new root only */
 	if (vault_db_open(tmp, newpk, 0, &ndb, err) != 0)
@@ -459,16 +460,16 @@ out:
 
 int vault_restore(const char *src, const char *dir, const vault_unlock *u, util_err *err)
 {
-	char from[1100], to[1100];
+	char from[1100], to[1100], alog[1100];
 	struct stat st;
 	vault *v = NULL, *check = NULL;
 	int lockfd = -1, rc = -1;
 
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return util_fail(err, UTIL_EIO, "cannot create %s: %s", dir, strerror(errno));
-	if (join(to, sizeof to, dir, VAULT_DB, err) != 0 || join(from, sizeof from, dir, VAULT_AUDIT_DB, err) != 0)
+	if (join(to, sizeof to, dir, VAULT_DB, err) != 0 || join(alog, sizeof alog, dir, VAULT_AUDIT_DB, err) != 0)
 		return -1;
-	if (lstat(to, &st) == 0 || lstat(from, &st) == 0)
+	if (lstat(to, &st) == 0 || lstat(alog, &st) == 0)
 		return util_fail(err, UTIL_EEXISTS, "%s already holds a vault: restore into an empty directory", dir);
 	if (vault_lock(dir, 1, &lockfd, err) != 0)
 		return -1;

@@ -151,15 +151,38 @@ int vault_begin(vault *v, util_err *err)
 	if (vault_exec(v, "BEGIN IMMEDIATE", err) != 0)
 		return -1;
 	v->in_tx = 1;
+	v->copy_id = 0;
 	return 0;
+}
+
+/* 1 when row id of audit_pending is in vault.db as committed. */
+static int copy_committed(vault *v, int64_t id)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(v->db, "SELECT 1 FROM main.audit_pending WHERE id = ?1", -1, &s, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW;
 }
 
 int vault_commit(vault *v, util_err *err)
 {
+	int64_t copy = v->copy_id;
+
 	if (!v->in_tx)
 		return util_fail(err, UTIL_ESTATE, "no transaction is open");
+	v->copy_id = 0;
 	if (vault_exec(v, "COMMIT", err) != 0) {
 		vault_rollback(v);
+		/* vault.db commits first: if its part is there, the change stands (see vault_sql.h) */
+		if (copy > 0 && copy_committed(v, copy)) {
+			util_err_clear(err);
+			return 0;
+		}
 		return -1;
 	}
 	v->in_tx = 0;
@@ -168,6 +191,7 @@ int vault_commit(vault *v, util_err *err)
 
 void vault_rollback(vault *v)
 {
+	v->copy_id = 0;
 	if (v->in_tx) {
 		sqlite3_exec(v->db, "ROLLBACK", NULL, NULL, NULL);
 		v->in_tx = 0;
@@ -176,15 +200,19 @@ void vault_rollback(vault *v)
 
 int vault_bulk_begin(vault *v, util_err *err)
 {
-	return vault_exec(v, "PRAGMA synchronous = NORMAL; PRAGMA audit.synchronous = NORMAL; PRAGMA wal_autocheckpoint = 16384;"
-	                     "PRAGMA main.cache_size = -262144; PRAGMA audit.cache_size = -65536;",
+	/* both files stay synchronous = FULL: the order of their commits must survive a power cut
+	 * (audit_settle drops copies only once the log holds them), and at a batch of thousands a
+	 * transaction, one fsync a commit costs next to nothing */
+	return vault_exec(v, "PRAGMA wal_autocheckpoint = 16384; PRAGMA main.cache_size = -262144;"
+	                     " PRAGMA audit.cache_size = -65536;",
 	    err);
 }
 
 int vault_bulk_end(vault *v, util_err *err)
 {
-	return vault_exec(v, "PRAGMA synchronous = FULL; PRAGMA audit.synchronous = FULL; PRAGMA wal_autocheckpoint = 1000;"
-	                     "PRAGMA main.wal_checkpoint(FULL); PRAGMA audit.wal_checkpoint(FULL);",
+	return vault_exec(v, "PRAGMA wal_autocheckpoint = 1000; PRAGMA main.cache_size = -2000;"
+	                     " PRAGMA audit.cache_size = -2000; PRAGMA main.wal_checkpoint(FULL);"
+	                     " PRAGMA audit.wal_checkpoint(FULL);",
 	    err);
 }
 
@@ -330,6 +358,21 @@ int vault_meta_set_next(const char *dir, const vault_unlock *nu, util_err *err)
 
 /* ---- connections ---- */
 
+/*
+ * Every connection's busy handler: poll every VAULT_BUSY_POLL_US for up to VAULT_BUSY_MS.
+ * SQLite's own (sqlite3_busy_timeout) backs off to 100 ms sleeps, and never queues: against a
+ * writer that commits all the time (the audit writer, an import) the waiting side kept losing
+ * the lock for seconds. Polling finds the gaps between its commits.
+ */
+static int busy_poll(void *ctx, int count)
+{
+	(void)ctx;
+	if ((int64_t)count * VAULT_BUSY_POLL_US >= (int64_t)VAULT_BUSY_MS * 1000)
+		return 0;
+	usleep(VAULT_BUSY_POLL_US);
+	return 1;
+}
+
 static int db_path(char *out, size_t n, const char *dir, const char *name, util_err *err)
 {
 	if (util_path_join(out, n, dir, name) != 0)
@@ -354,7 +397,7 @@ int vault_db_open(const char *path, const char *page_key, int create, sqlite3 **
 		util_fail(err, UTIL_EIO, "cannot set the database key");
 		goto fail;
 	}
-	sqlite3_busy_timeout(db, VAULT_BUSY_MS);
+	sqlite3_busy_handler(db, busy_poll, NULL);
 	rc = sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
 	if (rc == SQLITE_NOTADB) {
 		util_fail(err, UTIL_EKEY, "the key does not open %s (wrong key, or not a vault)", path);
@@ -405,7 +448,11 @@ static int attach_audit(sqlite3 *db, const char *path, const char *key, util_err
 		db_exec(db, "DETACH DATABASE audit", NULL);
 		return util_fail(err, UTIL_EKEY, "the key does not open %s", path);
 	}
-	if (rc != SQLITE_OK || db_exec(db, "PRAGMA audit.synchronous = FULL; PRAGMA audit.secure_delete = ON;", err) != 0) {
+	/* WAL again after a restore or a stopped rekey, which leave the file in rollback mode */
+	if (rc != SQLITE_OK || db_exec(db,
+	                           "PRAGMA audit.journal_mode = WAL; PRAGMA audit.synchronous = FULL;"
+	                           " PRAGMA audit.secure_delete = ON;",
+	                           err) != 0) {
 		if (rc != SQLITE_OK)
 			vault_sql_fail(&v, rc, err, "open the audit log");
 		db_exec(db, "DETACH DATABASE audit", NULL);
@@ -439,8 +486,10 @@ static int finish_audit_rekey(const char *dir, const char *path, const char *key
 	struct stat st;
 	sqlite3 *db;
 
-	if (db_path(tmp, sizeof tmp, dir, VAULT_AUDIT_DB ".rekey", err) != 0 || lstat(tmp, &st) != 0)
+	if (db_path(tmp, sizeof tmp, dir, VAULT_AUDIT_DB ".rekey", err) != 0)
 		return -1;
+	if (lstat(tmp, &st) != 0)
+		return -1; /* nothing to finish: err stays as it was */
 	if (vault_db_open(tmp, key, 0, &db, err) != 0)
 		return -1;
 	sqlite3_close(db);
@@ -466,10 +515,12 @@ int vault_db_connect(const char *dir, const char *keys, int create, sqlite3 **ou
 			goto fail;
 	}
 	if (attach_audit(db, apath, VAULT_AUDIT_KEY(keys), &e2) != 0) {
+		util_err e3 = {0};
+
 		/* a rekey that stopped between its two renames: finish it, then attach again */
-		if (e2.code != UTIL_EKEY || finish_audit_rekey(dir, apath, VAULT_AUDIT_KEY(keys), NULL) != 0) {
+		if (e2.code != UTIL_EKEY || finish_audit_rekey(dir, apath, VAULT_AUDIT_KEY(keys), &e3) != 0) {
 			if (err != NULL)
-				*err = e2;
+				*err = e3.code != UTIL_OK ? e3 : e2; /* why the finish failed, if it was tried */
 			goto fail;
 		}
 		if (attach_audit(db, apath, VAULT_AUDIT_KEY(keys), err) != 0)
@@ -538,40 +589,65 @@ static const char *const migrations[] = {
 	"CREATE TABLE audit_pending(id INTEGER PRIMARY KEY, entry BLOB NOT NULL);",
 };
 
-/* Migration 4's first half: the log's tables made in audit.db and filled from vault.db's. */
-static const char move_audit_sql[] =
+/* Migration 4's first half: the log's tables made in audit.db, then filled from vault.db's. */
+static const char make_audit_sql[] =
 	"CREATE TABLE audit.audit_entries(seq INTEGER PRIMARY KEY, time INTEGER NOT NULL, cid BLOB, agency_id TEXT,"
 	" action TEXT NOT NULL, decision TEXT, entry BLOB NOT NULL);"
 	"CREATE INDEX audit.audit_cid ON audit_entries(cid, seq) WHERE cid IS NOT NULL;"
 	"CREATE TABLE audit.audit_hashes(idx INTEGER PRIMARY KEY, hash BLOB NOT NULL);"
 	"CREATE TABLE audit.audit_checkpoints(size INTEGER PRIMARY KEY, note TEXT NOT NULL, created_at INTEGER NOT NULL);"
 	"CREATE TABLE audit.audit_head(id INTEGER PRIMARY KEY CHECK (id = 1), size INTEGER NOT NULL, note TEXT NOT NULL);"
+	"CREATE TABLE audit.audit_settled(hash BLOB PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;";
+
+static const char copy_audit_sql[] =
+	"DELETE FROM audit.audit_entries; DELETE FROM audit.audit_hashes; DELETE FROM audit.audit_checkpoints;"
+	"DELETE FROM audit.audit_head;"
 	"INSERT INTO audit.audit_entries SELECT * FROM main.audit_entries;"
 	"INSERT INTO audit.audit_hashes SELECT * FROM main.audit_hashes;"
 	"INSERT INTO audit.audit_checkpoints SELECT * FROM main.audit_checkpoints;"
 	"INSERT INTO audit.audit_head SELECT * FROM main.audit_head;";
 
+/* 1 when audit.db's log is vault.db's: as many entries, hashes and checkpoints, the same last entry and signed head. */
+static const char same_log_sql[] =
+	"SELECT (SELECT count(*) FROM main.audit_entries) = (SELECT count(*) FROM audit.audit_entries)"
+	" AND (SELECT count(*) FROM main.audit_hashes) = (SELECT count(*) FROM audit.audit_hashes)"
+	" AND (SELECT count(*) FROM main.audit_checkpoints) = (SELECT count(*) FROM audit.audit_checkpoints)"
+	" AND (SELECT entry FROM main.audit_entries ORDER BY seq DESC LIMIT 1)"
+	" IS (SELECT entry FROM audit.audit_entries ORDER BY seq DESC LIMIT 1)"
+	" AND (SELECT note FROM main.audit_head) IS (SELECT note FROM audit.audit_head)";
+
 #define MOVE_AUDIT 3 /* the index of migration 4 */
+#define MOVE_TRIES 3
+
+/* 1, 0, or -1 (err filled) for the one integer sql returns. */
+static int db_flag(sqlite3 *db, const char *sql, util_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+		return util_fail(err, UTIL_EIO, "cannot read the audit log's schema");
+	rc = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) != 0 : -1;
+	sqlite3_finalize(s);
+	return rc < 0 ? util_fail(err, UTIL_EIO, "cannot read the audit log's schema") : rc;
+}
 
 /*
- * Each half of migration 4 commits in one file alone: the copy in audit.db, then the drop in
- * vault.db. A stop between the two leaves the copy whole; the next open skips to the drop.
+ * Migration 4's first half, a transaction that changes audit.db alone: the log's tables made
+ * there if they are not, and filled from vault.db's unless they already hold the same log (a
+ * first half that committed before a stop). The second half (the DROP in vault.db) runs only
+ * if the two logs still match under its write lock: a process of the old program may have
+ * appended in between, or audit.db may be a stray file.
  */
 static int move_audit(sqlite3 *db, util_err *err)
 {
-	sqlite3_stmt *s;
-	int have;
+	int have, same = 0;
 
 	if (db_exec(db, "BEGIN IMMEDIATE", err) != 0)
 		return -1;
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM audit.sqlite_master WHERE name = 'audit_entries'", -1, &s, NULL) !=
-	    SQLITE_OK) {
-		db_exec(db, "ROLLBACK", NULL);
-		return util_fail(err, UTIL_EIO, "cannot read the audit log's schema");
-	}
-	have = sqlite3_step(s) == SQLITE_ROW;
-	sqlite3_finalize(s);
-	if ((!have && db_exec(db, move_audit_sql, err) != 0) || db_exec(db, "COMMIT", err) != 0) {
+	if ((have = db_flag(db, "SELECT count(*) FROM audit.sqlite_master WHERE name = 'audit_entries'", err)) < 0 ||
+	    (!have && db_exec(db, make_audit_sql, err) != 0) || (have && (same = db_flag(db, same_log_sql, err)) < 0) ||
+	    (!same && db_exec(db, copy_audit_sql, err) != 0) || db_exec(db, "COMMIT", err) != 0) {
 		db_exec(db, "ROLLBACK", NULL);
 		return -1;
 	}
@@ -596,7 +672,7 @@ int vault_user_version(sqlite3 *db, int *out)
 static int migrate(sqlite3 *db, util_err *err)
 {
 	char sql[64];
-	int have, i;
+	int have, i, same, tries = 0;
 
 	if (vault_user_version(db, &have) != 0)
 		return util_fail(err, UTIL_EIO, "cannot read the schema version");
@@ -611,6 +687,17 @@ static int migrate(sqlite3 *db, util_err *err)
 		/* re-read inside the write lock: another process may have migrated meanwhile */
 		if (vault_user_version(db, &have) != 0 || have > i) {
 			db_exec(db, "ROLLBACK", NULL);
+			continue;
+		}
+		if (i == MOVE_AUDIT && (same = db_flag(db, same_log_sql, err)) != 1) {
+			db_exec(db, "ROLLBACK", NULL);
+			if (same < 0)
+				return -1;
+			if (++tries == MOVE_TRIES)
+				return util_fail(err, UTIL_EBUSY, "the audit log kept changing while it was moved to %s:"
+				                                  " stop other programs using the vault and open it again",
+				    VAULT_AUDIT_DB);
+			i--; /* copy again, then drop */
 			continue;
 		}
 		snprintf(sql, sizeof sql, "PRAGMA user_version = %d", i + 1);
@@ -1075,6 +1162,16 @@ int vault_sql_clone_log(vault **out, vault *v, util_err *err)
 int vault_sql_log_only(const vault *v)
 {
 	return v->log_only;
+}
+
+int vault_sql_in_tx(const vault *v)
+{
+	return v->in_tx;
+}
+
+void vault_sql_note_copy(vault *v, int64_t id)
+{
+	v->copy_id = id;
 }
 
 void vault_close(vault *v)

@@ -13,6 +13,7 @@
 #define VAULT_LOCK "vault.lock"
 #define VAULT_META_MAX 4096u
 #define VAULT_BUSY_MS 10000
+#define VAULT_BUSY_POLL_US 200
 
 /* What every connection to one vault shares: keys, catalog, identity. */
 typedef struct vault_shared {
@@ -69,6 +70,7 @@ struct vault {
 	int in_tx;
 	int in_read; /* a read snapshot is open (vault_sql_read_begin) */
 	int log_only; /* audit.db alone, as the main database (vault_sql_clone_log) */
+	int64_t copy_id; /* the last audit_pending row the open transaction wrote, or 0 */
 	vault_work *work;
 	sqlite3_stmt *st[ST_COUNT];
 	/* statements of the modules above, cached by the address of their (static) SQL text */
@@ -102,7 +104,7 @@ int vault_db_open(const char *path, const char *page_key, int create, sqlite3 **
  */
 int vault_db_connect(const char *dir, const char *keys, int create, sqlite3 **out, util_err *err);
 /* Fills keys (secret memory of VAULT_KEYS_STR bytes) with root's two page-key strings. -1: no memory. */
-int vault_page_keys(const keys_root *root, char *keys);
+int vault_page_keys(const keys_root *root, char *keys) UTIL_WARN_UNUSED;
 
 /* Reads every keyring item stored under the root's wrap id into a new ring. */
 int vault_ring_load(sqlite3 *db, const keys_root *root, keys_ring **out, util_err *err);

@@ -38,6 +38,17 @@ int vault_sql_error(vault *v, int rc, util_err *err, const char *what);
 int vault_sql_begin(vault *v, int *mine, util_err *err) UTIL_WARN_UNUSED;
 int vault_sql_end(vault *v, int mine, int ok, util_err *err) UTIL_WARN_UNUSED;
 
+/* 1 while v has a write transaction open. */
+int vault_sql_in_tx(const vault *v) UTIL_NONNULL(1);
+
+/*
+ * Notes that v's open transaction wrote row id of audit_pending (audit_append's copy of its
+ * entry). SQLite commits vault.db before audit.db; when a COMMIT then fails, vault_commit looks
+ * for that row: if it is there, vault.db's part committed, the change stands (its entry waits
+ * as a copy for audit_settle), and vault_commit reports success.
+ */
+void vault_sql_note_copy(vault *v, int64_t id) UTIL_NONNULL(1);
+
 /*
  * A connection to v's audit log alone: audit.db as its main database, nothing of vault.db.
  * Its transactions lock audit.db only, so the group-commit writer never holds vault.db's

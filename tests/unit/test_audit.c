@@ -365,7 +365,28 @@ static int64_t count(vault *v, const char *q)
 	return n;
 }
 
-/* The log is audit.db, attached as "audit"; vault.db keeps nothing of it but pending copies. */
+/* Appends n entries inside one transaction of the caller's, as a change to vault.db would. */
+static void fill_in_tx(vault *v, int n)
+{
+	util_err err;
+	int i;
+
+	if (vault_begin(v, &err) != 0)
+		fail_msg("begin: %s", err.msg);
+	for (i = 0; i < n; i++) {
+		audit_entry e = {.actor = "citizen", .action = "consent.revoke", .agency_id = "ag_test"};
+
+		if (audit_append(v, &e, NULL, &err) != 0)
+			fail_msg("audit_append: %s", err.msg);
+	}
+	if (audit_seal(v, 0, &err) != 0 || vault_commit(v, &err) != 0)
+		fail_msg("commit: %s", err.msg);
+}
+
+/*
+ * The log is audit.db, attached as "audit". An entry appended in the caller's transaction
+ * leaves its copy in vault.db; audit_record in a transaction of its own changes nothing there.
+ */
 static void test_log_lives_in_audit_db(void **state)
 {
 	fixture *f = *state;
@@ -373,22 +394,26 @@ static void test_log_lives_in_audit_db(void **state)
 	fill(f->v, 3);
 	assert_int_equal(count(f->v, "SELECT count(*) FROM audit.audit_entries"), 3);
 	assert_int_equal(count(f->v, "SELECT count(*) FROM main.sqlite_master WHERE name LIKE 'audit_entries'"), 0);
-	/* each entry made with a possible change to vault.db left its copy there */
-	assert_int_equal(count(f->v, "SELECT count(*) FROM main.audit_pending"), 3);
+	assert_int_equal(count(f->v, "SELECT count(*) FROM main.audit_pending"), 0);
+	fill_in_tx(f->v, 2);
+	assert_int_equal(count(f->v, "SELECT count(*) FROM audit.audit_entries"), 5);
+	assert_int_equal(count(f->v, "SELECT count(*) FROM main.audit_pending"), 2);
 }
 
-/* Copies whose entries are in the log go, and nothing is appended. */
+/* Copies whose entries are in the log go, nothing is appended, and vault.db notes the size. */
 static void test_settle_drops_copies_already_logged(void **state)
 {
 	fixture *f = *state;
-	int64_t appended = -1;
+	int64_t appended = -1, unreadable = -1;
 	util_err err;
 
-	fill(f->v, 5);
-	assert_int_equal(audit_settle(f->v, &appended, &err), 0);
+	fill_in_tx(f->v, 5);
+	assert_int_equal(audit_settle(f->v, &appended, &unreadable, &err), 0);
 	assert_int_equal(appended, 0);
+	assert_int_equal(unreadable, 0);
 	assert_int_equal(count(f->v, "SELECT count(*) FROM audit_pending"), 0);
 	assert_int_equal(count(f->v, "SELECT count(*) FROM audit_entries"), 5);
+	assert_int_equal(count(f->v, "SELECT v FROM main.meta WHERE k = 'audit_size'"), 5);
 	assert_true(verify(f->v).ok);
 }
 
@@ -402,17 +427,17 @@ static void test_settle_appends_entries_a_stop_lost(void **state)
 {
 	fixture *f = *state;
 	char buf[AUDIT_ENTRY_MAX];
-	int64_t appended = -1, n;
+	int64_t appended = -1, unreadable = -1, n;
 	size_t len;
 	util_err err;
 
 	fill(f->v, 4);
-	assert_int_equal(audit_settle(f->v, &appended, &err), 0);
+	assert_int_equal(audit_settle(f->v, &appended, &unreadable, &err), 0);
 	sql(f->v, "INSERT INTO audit_pending(entry) VALUES"
 	          " ('{\"action\":\"consent.revoke\",\"actor\":\"citizen\",\"agency\":\"ag_x\","
 	          "\"citizen\":\"00112233445566778899aabbccddeeff\",\"seq\":4,\"time\":1700000000}'),"
 	          " ('{\"action\":\"record.update\",\"actor\":\"operator\",\"seq\":2,\"time\":1700000001}')");
-	assert_int_equal(audit_settle(f->v, &appended, &err), 0);
+	assert_int_equal(audit_settle(f->v, &appended, &unreadable, &err), 0);
 	assert_int_equal(appended, 2);
 	assert_int_equal(audit_size(f->v, &n, &err), 0);
 	assert_int_equal(n, 6);
@@ -427,26 +452,58 @@ static void test_settle_appends_entries_a_stop_lost(void **state)
 	assert_int_equal(count(f->v, "SELECT count(*) FROM audit_pending"), 0);
 	assert_true(verify(f->v).ok);
 	/* settled once: a second settle finds nothing */
-	assert_int_equal(audit_settle(f->v, &appended, &err), 0);
+	assert_int_equal(audit_settle(f->v, &appended, &unreadable, &err), 0);
 	assert_int_equal(appended, 0);
 	assert_int_equal(audit_size(f->v, &n, &err), 0);
 	assert_int_equal(n, 6);
+	/*
+	 * A stop after the settle's first step (the entry appended in audit.db) and before its
+	 * second (the copy dropped in vault.db): the copy is back, and is not appended again.
+	 */
+	sql(f->v, "INSERT INTO audit_pending(entry) VALUES"
+	          " ('{\"action\":\"record.update\",\"actor\":\"operator\",\"seq\":2,\"time\":1700000001}')");
+	assert_int_equal(audit_settle(f->v, &appended, &unreadable, &err), 0);
+	assert_int_equal(appended, 0);
+	assert_int_equal(audit_size(f->v, &n, &err), 0);
+	assert_int_equal(n, 6);
+	assert_int_equal(count(f->v, "SELECT count(*) FROM audit_pending"), 0);
 }
 
-/* A copy that is not an entry is reported, and nothing changes. */
-static void test_settle_refuses_an_unreadable_copy(void **state)
+/* A copy that is not an entry is counted and left in place; the copies around it settle. */
+static void test_settle_sets_aside_an_unreadable_copy(void **state)
 {
 	fixture *f = *state;
-	int64_t appended = -1, n;
+	int64_t appended = -1, unreadable = -1, n;
 	util_err err;
 
-	fill(f->v, 2);
-	sql(f->v, "INSERT INTO audit_pending(entry) VALUES ('{\"seq\":9}')");
-	assert_int_equal(audit_settle(f->v, &appended, &err), -1);
-	assert_int_equal(err.code, UTIL_ECORRUPT);
+	fill_in_tx(f->v, 2);
+	sql(f->v, "INSERT INTO audit_pending(entry) VALUES ('{\"seq\":9}'), ('not json')");
+	fill_in_tx(f->v, 1);
+	assert_int_equal(audit_settle(f->v, &appended, &unreadable, &err), 0);
+	assert_int_equal(appended, 0);
+	assert_int_equal(unreadable, 2);
 	assert_int_equal(audit_size(f->v, &n, &err), 0);
-	assert_int_equal(n, 2);
-	assert_int_equal(count(f->v, "SELECT count(*) FROM audit_pending"), 3);
+	assert_int_equal(n, 3);
+	assert_int_equal(count(f->v, "SELECT count(*) FROM audit_pending"), 2);
+	assert_int_equal(count(f->v, "SELECT count(*) FROM audit_pending WHERE entry IN ('{\"seq\":9}', 'not json')"), 2);
+}
+
+/* audit.db swapped for an older copy of itself: its own checks pass, vault.db's size does not. */
+static void test_verify_sees_a_log_shorter_than_vault_db_saw(void **state)
+{
+	fixture *f = *state;
+	int64_t appended, unreadable;
+	audit_report r;
+	util_err err;
+
+	fill(f->v, 3);
+	assert_int_equal(audit_settle(f->v, &appended, &unreadable, &err), 0);
+	assert_true(verify(f->v).ok);
+	/* as if vault.db had seen a log of 5 entries, and audit.db were an older copy with 3 */
+	sql(f->v, "UPDATE main.meta SET v = 5 WHERE k = 'audit_size'");
+	r = verify(f->v);
+	assert_false(r.ok);
+	assert_non_null(strstr(r.problem, "shorter than vault.db last saw it (5 entries)"));
 }
 
 /*
@@ -567,7 +624,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_log_lives_in_audit_db, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_settle_drops_copies_already_logged, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_settle_appends_entries_a_stop_lost, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_settle_refuses_an_unreadable_copy, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_settle_sets_aside_an_unreadable_copy, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_verify_sees_a_log_shorter_than_vault_db_saw, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_writer_touches_only_the_log, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_acknowledged_entries_survive_kill9, fx_setup, fx_teardown),
 	};

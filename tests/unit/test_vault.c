@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "../../vault/vault_private.h"
+#include "../../vault/vault_sql.h"
 
 static int setup(void **state)
 {
@@ -878,8 +879,148 @@ static void test_migration_moves_the_log_to_audit_db(void **state)
 	fx_open(f);
 	assert_int_equal(db_count(f->v->db, "PRAGMA user_version"), 4);
 	assert_int_equal(db_count(f->v->db, "SELECT count(*) FROM audit.audit_entries"), 1);
-	(void)err;
+	vault_close(f->v);
+	f->v = NULL;
+	/* an audit.db whose log is not vault.db's (a stray file, or an old program's append in
+	 * between): copied again before vault.db's log is dropped */
+	as_schema_3(f);
+	{
+		char *keys = keys_secret_alloc(VAULT_KEYS_STR);
+		keys_root *root = NULL;
+		sqlite3 *db = NULL;
+
+		assert_int_equal(keys_root_load_file(f->key, &root, &err), 0);
+		assert_int_equal(vault_page_keys(root, keys), 0);
+		assert_int_equal(vault_db_open(alog, VAULT_AUDIT_KEY(keys), 0, &db, &err), 0);
+		assert_int_equal(sqlite3_exec(db, "INSERT INTO audit_entries VALUES (1, 2, NULL, NULL, 'stray', NULL, 'y')",
+		                     NULL, NULL, NULL),
+		    SQLITE_OK);
+		sqlite3_close(db);
+		keys_root_free(root);
+		keys_secret_free(keys);
+	}
+	fx_open(f);
+	assert_int_equal(db_count(f->v->db, "SELECT count(*) FROM audit.audit_entries"), 1);
+	assert_int_equal(db_count(f->v->db, "SELECT count(*) FROM audit.audit_entries WHERE action = 'test.old'"), 1);
 	free(alog);
+}
+
+/* ---- a VFS over the default one, failing writes to audit.db's WAL on demand ---- */
+
+typedef struct shim_file {
+	sqlite3_file base;
+	int audit_wal;
+	sqlite3_file *real; /* right after this struct */
+} shim_file;
+
+static sqlite3_vfs shim_vfs, *real_vfs;
+static int fail_audit_wal;
+
+#define REAL(f) (((shim_file *)(f))->real)
+static int sh_close(sqlite3_file *f) { return REAL(f)->pMethods->xClose(REAL(f)); }
+static int sh_read(sqlite3_file *f, void *p, int n, sqlite3_int64 o) { return REAL(f)->pMethods->xRead(REAL(f), p, n, o); }
+static int sh_write(sqlite3_file *f, const void *p, int n, sqlite3_int64 o)
+{
+	if (fail_audit_wal && ((shim_file *)f)->audit_wal)
+		return SQLITE_FULL;
+	return REAL(f)->pMethods->xWrite(REAL(f), p, n, o);
+}
+static int sh_truncate(sqlite3_file *f, sqlite3_int64 n) { return REAL(f)->pMethods->xTruncate(REAL(f), n); }
+static int sh_sync(sqlite3_file *f, int fl) { return REAL(f)->pMethods->xSync(REAL(f), fl); }
+static int sh_size(sqlite3_file *f, sqlite3_int64 *n) { return REAL(f)->pMethods->xFileSize(REAL(f), n); }
+static int sh_lock(sqlite3_file *f, int l) { return REAL(f)->pMethods->xLock(REAL(f), l); }
+static int sh_unlock(sqlite3_file *f, int l) { return REAL(f)->pMethods->xUnlock(REAL(f), l); }
+static int sh_reserved(sqlite3_file *f, int *r) { return REAL(f)->pMethods->xCheckReservedLock(REAL(f), r); }
+static int sh_fcntl(sqlite3_file *f, int op, void *a) { return REAL(f)->pMethods->xFileControl(REAL(f), op, a); }
+static int sh_sector(sqlite3_file *f) { return REAL(f)->pMethods->xSectorSize(REAL(f)); }
+static int sh_dev(sqlite3_file *f) { return REAL(f)->pMethods->xDeviceCharacteristics(REAL(f)); }
+static int sh_shmmap(sqlite3_file *f, int i, int n, int e, void volatile **p) { return REAL(f)->pMethods->xShmMap(REAL(f), i, n, e, p); }
+static int sh_shmlock(sqlite3_file *f, int o, int n, int fl) { return REAL(f)->pMethods->xShmLock(REAL(f), o, n, fl); }
+static void sh_shmbarrier(sqlite3_file *f) { REAL(f)->pMethods->xShmBarrier(REAL(f)); }
+static int sh_shmunmap(sqlite3_file *f, int d) { return REAL(f)->pMethods->xShmUnmap(REAL(f), d); }
+static int sh_fetch(sqlite3_file *f, sqlite3_int64 o, int n, void **p) { return REAL(f)->pMethods->xFetch(REAL(f), o, n, p); }
+static int sh_unfetch(sqlite3_file *f, sqlite3_int64 o, void *p) { return REAL(f)->pMethods->xUnfetch(REAL(f), o, p); }
+
+static const sqlite3_io_methods shim_io = {3, sh_close, sh_read, sh_write, sh_truncate, sh_sync, sh_size, sh_lock,
+	sh_unlock, sh_reserved, sh_fcntl, sh_sector, sh_dev, sh_shmmap, sh_shmlock, sh_shmbarrier, sh_shmunmap,
+	sh_fetch, sh_unfetch};
+
+static int sh_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags, int *out)
+{
+	shim_file *s = (shim_file *)f;
+	size_t n = name ? strlen(name) : 0;
+	int rc;
+
+	(void)vfs;
+	s->real = (sqlite3_file *)(s + 1);
+	s->audit_wal = n >= 12 && strcmp(name + n - 12, "audit.db-wal") == 0;
+	rc = real_vfs->xOpen(real_vfs, name, s->real, flags, out);
+	s->base.pMethods = s->real->pMethods != NULL ? &shim_io : NULL;
+	return rc;
+}
+
+static void shim_install(void)
+{
+	real_vfs = sqlite3_vfs_find(NULL);
+	shim_vfs = *real_vfs;
+	shim_vfs.zName = "vaultd-test-shim";
+	shim_vfs.szOsFile = (int)sizeof(shim_file) + real_vfs->szOsFile;
+	shim_vfs.xOpen = sh_open;
+	assert_int_equal(sqlite3_vfs_register(&shim_vfs, 1), SQLITE_OK);
+}
+
+static void shim_remove(void)
+{
+	sqlite3_vfs_unregister(&shim_vfs);
+	sqlite3_vfs_register(real_vfs, 1);
+}
+
+/*
+ * SQLite commits vault.db, then audit.db. When audit.db's commit fails after vault.db's, the
+ * change stands: vault_commit finds the transaction's audit_pending copy in vault.db and says
+ * so. Without a noted copy it reports the failure SQLite returned.
+ */
+static void test_commit_stands_when_only_the_log_failed(void **state)
+{
+	fixture *f = *state;
+	vault *v = NULL;
+	util_err err;
+	int rc;
+
+	vault_close(f->v);
+	f->v = NULL;
+	shim_install();
+	fx_open(f);
+	v = f->v;
+	assert_int_equal(vault_begin(v, &err), 0);
+	assert_int_equal(sqlite3_exec(v->db, "INSERT INTO main.audit_pending(entry) VALUES ('a')", NULL, NULL, NULL),
+	    SQLITE_OK);
+	vault_sql_note_copy(v, sqlite3_last_insert_rowid(v->db));
+	assert_int_equal(sqlite3_exec(v->db, "INSERT INTO audit.audit_entries VALUES (0, 1, NULL, NULL, 'x', NULL, 'a')",
+	                     NULL, NULL, NULL),
+	    SQLITE_OK);
+	fail_audit_wal = 1;
+	rc = vault_commit(v, &err);
+	fail_audit_wal = 0;
+	assert_int_equal(rc, 0);
+	assert_int_equal(db_count(v->db, "SELECT count(*) FROM main.audit_pending WHERE entry = 'a'"), 1);
+	assert_int_equal(db_count(v->db, "SELECT count(*) FROM audit.audit_entries"), 0);
+	/* the same without a noted copy: the failure is reported, though vault.db committed */
+	assert_int_equal(vault_begin(v, &err), 0);
+	assert_int_equal(sqlite3_exec(v->db, "INSERT INTO main.audit_pending(entry) VALUES ('b');"
+	                                     "INSERT INTO audit.audit_entries VALUES (0, 1, NULL, NULL, 'x', NULL, 'b')",
+	                     NULL, NULL, NULL),
+	    SQLITE_OK);
+	fail_audit_wal = 1;
+	rc = vault_commit(v, &err);
+	fail_audit_wal = 0;
+	assert_int_equal(rc, -1);
+	assert_int_equal(err.code, UTIL_ENOSPC);
+	assert_int_equal(db_count(v->db, "SELECT count(*) FROM main.audit_pending WHERE entry = 'b'"), 1);
+	vault_close(f->v);
+	f->v = NULL;
+	shim_remove();
+	fx_open(f);
 }
 
 static void test_backup_and_restore(void **state)
@@ -986,6 +1127,7 @@ int main(void)
 		    fx_teardown),
 		cmocka_unit_test_setup_teardown(test_rekey_interrupted_between_the_two_files, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_migration_moves_the_log_to_audit_db, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_commit_stands_when_only_the_log_failed, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_backup_and_restore, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_no_plaintext_on_disk_while_open, fx_setup, fx_teardown),
 	};
