@@ -11,6 +11,7 @@
 #define VAULT_AUDIT_DB "audit.db" /* the audit log, attached to every connection as schema "audit" */
 #define VAULT_META "vault.meta"
 #define VAULT_LOCK "vault.lock"
+#define VAULT_TURN "vault.turn" /* the write turnstile (vault_begin) */
 #define VAULT_META_MAX 4096u
 #define VAULT_BUSY_MS 10000
 #define VAULT_BUSY_POLL_US 200
@@ -71,6 +72,7 @@ struct vault {
 	int in_read; /* a read snapshot is open (vault_sql_read_begin) */
 	int log_only; /* audit.db alone, as the main database (vault_sql_clone_log) */
 	int64_t copy_id; /* the last audit_pending row the open transaction wrote, or 0 */
+	int turn_fd;     /* this connection's own descriptor of vault.turn, or -1 */
 	vault_work *work;
 	sqlite3_stmt *st[ST_COUNT];
 	/* statements of the modules above, cached by the address of their (static) SQL text */

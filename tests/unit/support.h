@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 /* A fresh directory under $TMPDIR (or /tmp), removed by test_rmtree. */
 char *test_tmpdir(void);
@@ -28,5 +29,8 @@ int test_tree_contains(const char *dir, const void *needle, size_t n, char *wher
 int test_run(char *const argv[], const char *in, char **out, char **err);
 /* The path of a built program: $BUILD/name (BUILD defaults to "build"). Caller frees. */
 char *test_prog(const char *name);
+
+/* The one integer the query q returns on db (-1 if no row); a query that fails fails the test. */
+int64_t test_sql_int(sqlite3 *db, const char *q);
 
 #endif

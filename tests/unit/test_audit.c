@@ -351,20 +351,6 @@ static void test_group_commit_batches(void **state)
 	assert_true(verify(f->v).ok);
 }
 
-/* The number the one-integer query q returns. */
-static int64_t count(vault *v, const char *q)
-{
-	sqlite3_stmt *s;
-	int64_t n = -1;
-
-	if (sqlite3_prepare_v2(vault_sql_db(v), q, -1, &s, NULL) != SQLITE_OK)
-		fail_msg("%s: %s", q, sqlite3_errmsg(vault_sql_db(v)));
-	if (sqlite3_step(s) == SQLITE_ROW)
-		n = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return n;
-}
-
 /* Appends n entries inside one transaction of the caller's, as a change to vault.db would. */
 static void fill_in_tx(vault *v, int n)
 {
@@ -392,12 +378,12 @@ static void test_log_lives_in_audit_db(void **state)
 	fixture *f = *state;
 
 	fill(f->v, 3);
-	assert_int_equal(count(f->v, "SELECT count(*) FROM audit.audit_entries"), 3);
-	assert_int_equal(count(f->v, "SELECT count(*) FROM main.sqlite_master WHERE name LIKE 'audit_entries'"), 0);
-	assert_int_equal(count(f->v, "SELECT count(*) FROM main.audit_pending"), 0);
+	assert_int_equal(test_sql_int(vault_sql_db(f->v), "SELECT count(*) FROM audit.audit_entries"), 3);
+	assert_int_equal(test_sql_int(vault_sql_db(f->v), "SELECT count(*) FROM main.sqlite_master WHERE name LIKE 'audit_entries'"), 0);
+	assert_int_equal(test_sql_int(vault_sql_db(f->v), "SELECT count(*) FROM main.audit_pending"), 0);
 	fill_in_tx(f->v, 2);
-	assert_int_equal(count(f->v, "SELECT count(*) FROM audit.audit_entries"), 5);
-	assert_int_equal(count(f->v, "SELECT count(*) FROM main.audit_pending"), 2);
+	assert_int_equal(test_sql_int(vault_sql_db(f->v), "SELECT count(*) FROM audit.audit_entries"), 5);
+	assert_int_equal(test_sql_int(vault_sql_db(f->v), "SELECT count(*) FROM main.audit_pending"), 2);
 }
 
 /* Copies whose entries are in the log go, nothing is appended, and vault.db notes the size. */
@@ -411,9 +397,9 @@ static void test_settle_drops_copies_already_logged(void **state)
 	assert_int_equal(audit_settle(f->v, &appended, &unreadable, &err), 0);
 	assert_int_equal(appended, 0);
 	assert_int_equal(unreadable, 0);
-	assert_int_equal(count(f->v, "SELECT count(*) FROM audit_pending"), 0);
-	assert_int_equal(count(f->v, "SELECT count(*) FROM audit_entries"), 5);
-	assert_int_equal(count(f->v, "SELECT v FROM main.meta WHERE k = 'audit_size'"), 5);
+	assert_int_equal(test_sql_int(vault_sql_db(f->v), "SELECT count(*) FROM audit_pending"), 0);
+	assert_int_equal(test_sql_int(vault_sql_db(f->v), "SELECT count(*) FROM audit_entries"), 5);
+	assert_int_equal(test_sql_int(vault_sql_db(f->v), "SELECT v FROM main.meta WHERE k = 'audit_size'"), 5);
 	assert_true(verify(f->v).ok);
 }
 
@@ -444,12 +430,12 @@ static void test_settle_appends_entries_a_stop_lost(void **state)
 	assert_int_equal(audit_entry_get(f->v, 4, buf, &len, &err), 0);
 	assert_string_equal(buf, "{\"action\":\"consent.revoke\",\"actor\":\"citizen\",\"agency\":\"ag_x\","
 	                         "\"citizen\":\"00112233445566778899aabbccddeeff\",\"seq\":4,\"time\":1700000000}");
-	assert_int_equal(count(f->v, "SELECT count(*) FROM audit_entries WHERE seq = 4 AND agency_id = 'ag_x'"
+	assert_int_equal(test_sql_int(vault_sql_db(f->v), "SELECT count(*) FROM audit_entries WHERE seq = 4 AND agency_id = 'ag_x'"
 	                             " AND action = 'consent.revoke' AND time = 1700000000 AND cid IS NOT NULL"),
 	    1);
 	assert_int_equal(audit_entry_get(f->v, 5, buf, &len, &err), 0);
 	assert_string_equal(buf, "{\"action\":\"record.update\",\"actor\":\"operator\",\"seq\":5,\"time\":1700000001}");
-	assert_int_equal(count(f->v, "SELECT count(*) FROM audit_pending"), 0);
+	assert_int_equal(test_sql_int(vault_sql_db(f->v), "SELECT count(*) FROM audit_pending"), 0);
 	assert_true(verify(f->v).ok);
 	/* settled once: a second settle finds nothing */
 	assert_int_equal(audit_settle(f->v, &appended, &unreadable, &err), 0);
@@ -466,7 +452,7 @@ static void test_settle_appends_entries_a_stop_lost(void **state)
 	assert_int_equal(appended, 0);
 	assert_int_equal(audit_size(f->v, &n, &err), 0);
 	assert_int_equal(n, 6);
-	assert_int_equal(count(f->v, "SELECT count(*) FROM audit_pending"), 0);
+	assert_int_equal(test_sql_int(vault_sql_db(f->v), "SELECT count(*) FROM audit_pending"), 0);
 }
 
 /* A copy that is not an entry is counted and left in place; the copies around it settle. */
@@ -484,8 +470,8 @@ static void test_settle_sets_aside_an_unreadable_copy(void **state)
 	assert_int_equal(unreadable, 2);
 	assert_int_equal(audit_size(f->v, &n, &err), 0);
 	assert_int_equal(n, 3);
-	assert_int_equal(count(f->v, "SELECT count(*) FROM audit_pending"), 2);
-	assert_int_equal(count(f->v, "SELECT count(*) FROM audit_pending WHERE entry IN ('{\"seq\":9}', 'not json')"), 2);
+	assert_int_equal(test_sql_int(vault_sql_db(f->v), "SELECT count(*) FROM audit_pending"), 2);
+	assert_int_equal(test_sql_int(vault_sql_db(f->v), "SELECT count(*) FROM audit_pending WHERE entry IN ('{\"seq\":9}', 'not json')"), 2);
 }
 
 /* audit.db swapped for an older copy of itself: its own checks pass, vault.db's size does not. */
@@ -522,8 +508,8 @@ static void test_writer_touches_only_the_log(void **state)
 	assert_int_equal(audit_writer_start(&w, f->v, &err), 0);
 	assert_int_equal(audit_writer_append(w, &e, &seq, &err), 0);
 	assert_int_equal(seq, 0);
-	assert_int_equal(count(f->v, "SELECT count(*) FROM audit_pending"), 0);
-	assert_int_equal(count(f->v, "SELECT count(*) FROM audit_entries"), 1);
+	assert_int_equal(test_sql_int(vault_sql_db(f->v), "SELECT count(*) FROM audit_pending"), 0);
+	assert_int_equal(test_sql_int(vault_sql_db(f->v), "SELECT count(*) FROM audit_entries"), 1);
 	/* a log-only connection holding audit.db's write lock: vault.db can still be written */
 	assert_int_equal(vault_sql_clone_log(&other, f->v, &err), 0);
 	assert_int_equal(vault_sql_log_only(other), 1);

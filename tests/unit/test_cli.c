@@ -79,20 +79,6 @@ static char *people_jsonl(void)
 	return buf;
 }
 
-/* The number the one-integer query q returns on v. */
-static long long count_of(vault *v, const char *q)
-{
-	sqlite3_stmt *s;
-	long long n = -1;
-
-	if (sqlite3_prepare_v2(vault_sql_db(v), q, -1, &s, NULL) != SQLITE_OK)
-		fail_msg("%s: %s", q, sqlite3_errmsg(vault_sql_db(v)));
-	if (sqlite3_step(s) == SQLITE_ROW)
-		n = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return n;
-}
-
 static void test_import_leaves_no_plaintext(void **state)
 {
 	cli *c = *state;
@@ -115,8 +101,8 @@ static void test_import_leaves_no_plaintext(void **state)
 	free(out);
 	free(err);
 	/* each record has its entry in audit.db, and no copy of one is left in vault.db */
-	assert_int_equal(count_of(held, "SELECT count(*) FROM audit_entries WHERE action = 'record.create'"), 3);
-	assert_int_equal(count_of(held, "SELECT count(*) FROM audit_pending"), 0);
+	assert_int_equal(test_sql_int(vault_sql_db(held), "SELECT count(*) FROM audit_entries WHERE action = 'record.create'"), 3);
+	assert_int_equal(test_sql_int(vault_sql_db(held), "SELECT count(*) FROM audit_pending"), 0);
 	assert_int_equal(ctl(c, NULL, NULL, NULL, "backup", bk, NULL), 0);
 	{
 		char *wal = test_path(c->data, "vault.db-wal");

@@ -1,8 +1,12 @@
 /* test_vault.c: the encrypted store: catalog, national IDs, field AEAD, citizens, keys, backups. */
 #include "support.h"
 
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -803,30 +807,27 @@ static void test_rekey_interrupted_between_the_two_files(void **state)
 	free(arekey);
 }
 
-/* The number the one-integer query q returns on db. */
-static int64_t db_count(sqlite3 *db, const char *q)
+/* The vault's two page-key strings (VAULT_KEYS_STR), from its key file; keys_secret_free them. */
+static char *fx_page_keys(fixture *f)
 {
-	sqlite3_stmt *s;
-	int64_t n = -1;
+	char *keys = keys_secret_alloc(VAULT_KEYS_STR);
+	keys_root *root = NULL;
+	util_err err;
 
-	if (sqlite3_prepare_v2(db, q, -1, &s, NULL) != SQLITE_OK)
-		fail_msg("%s: %s", q, sqlite3_errmsg(db));
-	if (sqlite3_step(s) == SQLITE_ROW)
-		n = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return n;
+	assert_non_null(keys);
+	assert_int_equal(keys_root_load_file(f->key, &root, &err), 0);
+	assert_int_equal(vault_page_keys(root, keys), 0);
+	keys_root_free(root);
+	return keys;
 }
 
 /* Puts vault.db back at schema 3, its audit log inside it with one entry. */
 static void as_schema_3(fixture *f)
 {
-	char *path = test_path(f->data, "vault.db"), *keys = keys_secret_alloc(VAULT_KEYS_STR);
-	keys_root *root = NULL;
+	char *path = test_path(f->data, "vault.db"), *keys = fx_page_keys(f);
 	sqlite3 *db = NULL;
 	util_err err;
 
-	assert_int_equal(keys_root_load_file(f->key, &root, &err), 0);
-	assert_int_equal(vault_page_keys(root, keys), 0);
 	assert_int_equal(vault_db_open(path, keys, 0, &db, &err), 0);
 	assert_int_equal(sqlite3_exec(db,
 	                     "BEGIN;"
@@ -844,7 +845,6 @@ static void as_schema_3(fixture *f)
 	                     NULL, NULL, NULL),
 	    SQLITE_OK);
 	sqlite3_close(db);
-	keys_root_free(root);
 	keys_secret_free(keys);
 	free(path);
 }
@@ -865,43 +865,39 @@ static void test_migration_moves_the_log_to_audit_db(void **state)
 	as_schema_3(f);
 	test_rmtree(alog); /* a vault of schema 3 had no audit.db */
 	fx_open(f);
-	assert_int_equal(db_count(f->v->db, "PRAGMA user_version"), 4);
-	assert_int_equal(db_count(f->v->db, "SELECT count(*) FROM audit.audit_entries WHERE action = 'test.old'"), 1);
-	assert_int_equal(db_count(f->v->db, "SELECT count(*) FROM audit.audit_hashes"), 1);
-	assert_int_equal(db_count(f->v->db, "SELECT count(*) FROM main.sqlite_master WHERE name LIKE 'audit\\_%' ESCAPE"
+	assert_int_equal(test_sql_int(f->v->db, "PRAGMA user_version"), 4);
+	assert_int_equal(test_sql_int(f->v->db, "SELECT count(*) FROM audit.audit_entries WHERE action = 'test.old'"), 1);
+	assert_int_equal(test_sql_int(f->v->db, "SELECT count(*) FROM audit.audit_hashes"), 1);
+	assert_int_equal(test_sql_int(f->v->db, "SELECT count(*) FROM main.sqlite_master WHERE name LIKE 'audit\\_%' ESCAPE"
 	                                    " '\\' AND name <> 'audit_pending'"),
 	    0);
-	assert_int_equal(db_count(f->v->db, "SELECT count(*) FROM main.audit_pending"), 0);
+	assert_int_equal(test_sql_int(f->v->db, "SELECT count(*) FROM main.audit_pending"), 0);
 	vault_close(f->v);
 	f->v = NULL;
 	/* the second half again, with audit.db already holding the copy */
 	as_schema_3(f);
 	fx_open(f);
-	assert_int_equal(db_count(f->v->db, "PRAGMA user_version"), 4);
-	assert_int_equal(db_count(f->v->db, "SELECT count(*) FROM audit.audit_entries"), 1);
+	assert_int_equal(test_sql_int(f->v->db, "PRAGMA user_version"), 4);
+	assert_int_equal(test_sql_int(f->v->db, "SELECT count(*) FROM audit.audit_entries"), 1);
 	vault_close(f->v);
 	f->v = NULL;
 	/* an audit.db whose log is not vault.db's (a stray file, or an old program's append in
 	 * between): copied again before vault.db's log is dropped */
 	as_schema_3(f);
 	{
-		char *keys = keys_secret_alloc(VAULT_KEYS_STR);
-		keys_root *root = NULL;
+		char *keys = fx_page_keys(f);
 		sqlite3 *db = NULL;
 
-		assert_int_equal(keys_root_load_file(f->key, &root, &err), 0);
-		assert_int_equal(vault_page_keys(root, keys), 0);
 		assert_int_equal(vault_db_open(alog, VAULT_AUDIT_KEY(keys), 0, &db, &err), 0);
 		assert_int_equal(sqlite3_exec(db, "INSERT INTO audit_entries VALUES (1, 2, NULL, NULL, 'stray', NULL, 'y')",
 		                     NULL, NULL, NULL),
 		    SQLITE_OK);
 		sqlite3_close(db);
-		keys_root_free(root);
 		keys_secret_free(keys);
 	}
 	fx_open(f);
-	assert_int_equal(db_count(f->v->db, "SELECT count(*) FROM audit.audit_entries"), 1);
-	assert_int_equal(db_count(f->v->db, "SELECT count(*) FROM audit.audit_entries WHERE action = 'test.old'"), 1);
+	assert_int_equal(test_sql_int(f->v->db, "SELECT count(*) FROM audit.audit_entries"), 1);
+	assert_int_equal(test_sql_int(f->v->db, "SELECT count(*) FROM audit.audit_entries WHERE action = 'test.old'"), 1);
 	free(alog);
 }
 
@@ -917,29 +913,98 @@ static sqlite3_vfs shim_vfs, *real_vfs;
 static int fail_audit_wal;
 
 #define REAL(f) (((shim_file *)(f))->real)
-static int sh_close(sqlite3_file *f) { return REAL(f)->pMethods->xClose(REAL(f)); }
-static int sh_read(sqlite3_file *f, void *p, int n, sqlite3_int64 o) { return REAL(f)->pMethods->xRead(REAL(f), p, n, o); }
+
+static int sh_close(sqlite3_file *f)
+{
+	return REAL(f)->pMethods->xClose(REAL(f));
+}
+
+static int sh_read(sqlite3_file *f, void *p, int n, sqlite3_int64 o)
+{
+	return REAL(f)->pMethods->xRead(REAL(f), p, n, o);
+}
+
 static int sh_write(sqlite3_file *f, const void *p, int n, sqlite3_int64 o)
 {
 	if (fail_audit_wal && ((shim_file *)f)->audit_wal)
 		return SQLITE_FULL;
 	return REAL(f)->pMethods->xWrite(REAL(f), p, n, o);
 }
-static int sh_truncate(sqlite3_file *f, sqlite3_int64 n) { return REAL(f)->pMethods->xTruncate(REAL(f), n); }
-static int sh_sync(sqlite3_file *f, int fl) { return REAL(f)->pMethods->xSync(REAL(f), fl); }
-static int sh_size(sqlite3_file *f, sqlite3_int64 *n) { return REAL(f)->pMethods->xFileSize(REAL(f), n); }
-static int sh_lock(sqlite3_file *f, int l) { return REAL(f)->pMethods->xLock(REAL(f), l); }
-static int sh_unlock(sqlite3_file *f, int l) { return REAL(f)->pMethods->xUnlock(REAL(f), l); }
-static int sh_reserved(sqlite3_file *f, int *r) { return REAL(f)->pMethods->xCheckReservedLock(REAL(f), r); }
-static int sh_fcntl(sqlite3_file *f, int op, void *a) { return REAL(f)->pMethods->xFileControl(REAL(f), op, a); }
-static int sh_sector(sqlite3_file *f) { return REAL(f)->pMethods->xSectorSize(REAL(f)); }
-static int sh_dev(sqlite3_file *f) { return REAL(f)->pMethods->xDeviceCharacteristics(REAL(f)); }
-static int sh_shmmap(sqlite3_file *f, int i, int n, int e, void volatile **p) { return REAL(f)->pMethods->xShmMap(REAL(f), i, n, e, p); }
-static int sh_shmlock(sqlite3_file *f, int o, int n, int fl) { return REAL(f)->pMethods->xShmLock(REAL(f), o, n, fl); }
-static void sh_shmbarrier(sqlite3_file *f) { REAL(f)->pMethods->xShmBarrier(REAL(f)); }
-static int sh_shmunmap(sqlite3_file *f, int d) { return REAL(f)->pMethods->xShmUnmap(REAL(f), d); }
-static int sh_fetch(sqlite3_file *f, sqlite3_int64 o, int n, void **p) { return REAL(f)->pMethods->xFetch(REAL(f), o, n, p); }
-static int sh_unfetch(sqlite3_file *f, sqlite3_int64 o, void *p) { return REAL(f)->pMethods->xUnfetch(REAL(f), o, p); }
+
+static int sh_truncate(sqlite3_file *f, sqlite3_int64 n)
+{
+	return REAL(f)->pMethods->xTruncate(REAL(f), n);
+}
+
+static int sh_sync(sqlite3_file *f, int fl)
+{
+	return REAL(f)->pMethods->xSync(REAL(f), fl);
+}
+
+static int sh_size(sqlite3_file *f, sqlite3_int64 *n)
+{
+	return REAL(f)->pMethods->xFileSize(REAL(f), n);
+}
+
+static int sh_lock(sqlite3_file *f, int l)
+{
+	return REAL(f)->pMethods->xLock(REAL(f), l);
+}
+
+static int sh_unlock(sqlite3_file *f, int l)
+{
+	return REAL(f)->pMethods->xUnlock(REAL(f), l);
+}
+
+static int sh_reserved(sqlite3_file *f, int *r)
+{
+	return REAL(f)->pMethods->xCheckReservedLock(REAL(f), r);
+}
+
+static int sh_fcntl(sqlite3_file *f, int op, void *a)
+{
+	return REAL(f)->pMethods->xFileControl(REAL(f), op, a);
+}
+
+static int sh_sector(sqlite3_file *f)
+{
+	return REAL(f)->pMethods->xSectorSize(REAL(f));
+}
+
+static int sh_dev(sqlite3_file *f)
+{
+	return REAL(f)->pMethods->xDeviceCharacteristics(REAL(f));
+}
+
+static int sh_shmmap(sqlite3_file *f, int i, int n, int e, void volatile **p)
+{
+	return REAL(f)->pMethods->xShmMap(REAL(f), i, n, e, p);
+}
+
+static int sh_shmlock(sqlite3_file *f, int o, int n, int fl)
+{
+	return REAL(f)->pMethods->xShmLock(REAL(f), o, n, fl);
+}
+
+static void sh_shmbarrier(sqlite3_file *f)
+{
+	REAL(f)->pMethods->xShmBarrier(REAL(f));
+}
+
+static int sh_shmunmap(sqlite3_file *f, int d)
+{
+	return REAL(f)->pMethods->xShmUnmap(REAL(f), d);
+}
+
+static int sh_fetch(sqlite3_file *f, sqlite3_int64 o, int n, void **p)
+{
+	return REAL(f)->pMethods->xFetch(REAL(f), o, n, p);
+}
+
+static int sh_unfetch(sqlite3_file *f, sqlite3_int64 o, void *p)
+{
+	return REAL(f)->pMethods->xUnfetch(REAL(f), o, p);
+}
 
 static const sqlite3_io_methods shim_io = {3, sh_close, sh_read, sh_write, sh_truncate, sh_sync, sh_size, sh_lock,
 	sh_unlock, sh_reserved, sh_fcntl, sh_sector, sh_dev, sh_shmmap, sh_shmlock, sh_shmbarrier, sh_shmunmap,
@@ -1003,8 +1068,8 @@ static void test_commit_stands_when_only_the_log_failed(void **state)
 	rc = vault_commit(v, &err);
 	fail_audit_wal = 0;
 	assert_int_equal(rc, 0);
-	assert_int_equal(db_count(v->db, "SELECT count(*) FROM main.audit_pending WHERE entry = 'a'"), 1);
-	assert_int_equal(db_count(v->db, "SELECT count(*) FROM audit.audit_entries"), 0);
+	assert_int_equal(test_sql_int(v->db, "SELECT count(*) FROM main.audit_pending WHERE entry = 'a'"), 1);
+	assert_int_equal(test_sql_int(v->db, "SELECT count(*) FROM audit.audit_entries"), 0);
 	/* the same without a noted copy: the failure is reported, though vault.db committed */
 	assert_int_equal(vault_begin(v, &err), 0);
 	assert_int_equal(sqlite3_exec(v->db, "INSERT INTO main.audit_pending(entry) VALUES ('b');"
@@ -1016,11 +1081,59 @@ static void test_commit_stands_when_only_the_log_failed(void **state)
 	fail_audit_wal = 0;
 	assert_int_equal(rc, -1);
 	assert_int_equal(err.code, UTIL_ENOSPC);
-	assert_int_equal(db_count(v->db, "SELECT count(*) FROM main.audit_pending WHERE entry = 'b'"), 1);
+	assert_int_equal(test_sql_int(v->db, "SELECT count(*) FROM main.audit_pending WHERE entry = 'b'"), 1);
 	vault_close(f->v);
 	f->v = NULL;
 	shim_remove();
 	fx_open(f);
+}
+
+typedef struct beginner {
+	vault *v;
+	atomic_int done;
+	int rc;
+} beginner;
+
+static void *begin_in_thread(void *arg)
+{
+	beginner *b = arg;
+	util_err err;
+
+	b->rc = vault_begin(b->v, &err);
+	b->done = 1;
+	return NULL;
+}
+
+/*
+ * A writer takes the turnstile (an exclusive flock on vault.turn) before SQLite's write lock:
+ * while another holder has it, vault_begin waits; once it is let go, vault_begin goes on.
+ */
+static void test_begin_waits_at_the_turnstile(void **state)
+{
+	fixture *f = *state;
+	char *turnpath = test_path(f->data, "vault.turn");
+	beginner b = {.v = f->v};
+	pthread_t t;
+	util_err err;
+	int fd, i;
+
+	fd = open(turnpath, O_RDWR | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(flock(fd, LOCK_EX), 0);
+	assert_int_equal(pthread_create(&t, NULL, begin_in_thread, &b), 0);
+	usleep(100000);
+	assert_int_equal(b.done, 0); /* waiting at the turnstile, not in SQLite */
+	assert_int_equal(flock(fd, LOCK_UN), 0);
+	for (i = 0; i < 500 && !b.done; i++)
+		usleep(10000);
+	pthread_join(t, NULL);
+	assert_int_equal(b.rc, 0);
+	/* let go as soon as the transaction began: others can queue while it runs */
+	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), 0);
+	assert_int_equal(flock(fd, LOCK_UN), 0);
+	assert_int_equal(vault_commit(f->v, &err), 0);
+	close(fd);
+	free(turnpath);
 }
 
 static void test_backup_and_restore(void **state)
@@ -1049,7 +1162,7 @@ static void test_backup_and_restore(void **state)
 	assert_int_equal(vault_citizen_read(v, a, NULL, 0, &o, &err), 0);
 	assert_string_equal(json_string_value(json_object_get(o, "full_name")), "Nguyễn Văn A");
 	json_decref(o);
-	assert_int_equal(db_count(v->db, "SELECT count(*) FROM audit.audit_entries WHERE action = 'test'"), 1);
+	assert_int_equal(test_sql_int(v->db, "SELECT count(*) FROM audit.audit_entries WHERE action = 'test'"), 1);
 	vault_close(v);
 	/* into a directory that holds a vault: refused */
 	assert_int_equal(vault_restore(bk, rs, &f->u, &err), -1);
@@ -1128,6 +1241,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rekey_interrupted_between_the_two_files, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_migration_moves_the_log_to_audit_db, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_commit_stands_when_only_the_log_failed, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_begin_waits_at_the_turnstile, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_backup_and_restore, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_no_plaintext_on_disk_while_open, fx_setup, fx_teardown),
 	};
