@@ -614,11 +614,13 @@ static const char *const migrations[] = {
 	 * 4: the audit log lives in audit.db (move_audit copies it there first), so that the
 	 * lookups' group commits stop emptying every connection's page cache of vault.db. An entry
 	 * made with a change to vault.db leaves a copy there (audit_pending) until audit_settle
-	 * finds it in the log: the two files commit one after the other, not as one.
+	 * finds it in the log: the two files commit one after the other, not as one. Its ids are
+	 * never reused (AUTOINCREMENT): a settle drops the copies up to the last id it looked at,
+	 * and a copy made meanwhile must not fall under that id.
 	 */
 	"DROP TABLE main.audit_entries; DROP TABLE main.audit_hashes; DROP TABLE main.audit_checkpoints;"
 	"DROP TABLE main.audit_head;"
-	"CREATE TABLE audit_pending(id INTEGER PRIMARY KEY, entry BLOB NOT NULL);",
+	"CREATE TABLE audit_pending(id INTEGER PRIMARY KEY AUTOINCREMENT, entry BLOB NOT NULL);",
 };
 
 /* Migration 4's first half: the log's tables made in audit.db, then filled from vault.db's. */
