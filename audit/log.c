@@ -347,8 +347,12 @@ static int settle_log(vault *v, settle_state *st, util_err *err)
 			st->bad[st->nbad++] = st->last;
 			continue;
 		}
+		if ((here = logged(v, seq, e, len, err)) < 0)
+			goto done;
+		if (here)
+			continue; /* the usual case: the entry committed right after its copy */
 		crypto_generichash(h, sizeof h, (const unsigned char *)e, len, NULL, 0);
-		if ((here = logged(v, seq, e, len, err)) < 0 || (!here && (here = resettled(v, h, err)) < 0))
+		if ((here = resettled(v, h, err)) < 0)
 			goto done;
 		if (here)
 			continue;

@@ -212,7 +212,6 @@ typedef struct policy_lookup {
 	int citizen_found;
 	unsigned char cid[KEYS_CID_BYTES];
 	char purpose_id[POLICY_ID_MAX + 1];
-	char agency_id[POLICY_ID_MAX + 1];
 	/* allowed: the released fields, masked where d says, read in the decision's snapshot;
 	 * decrypted values, owned by l until policy_lookup_clear (or a caller that takes them and
 	 * sets this to NULL). NULL when denied. */

@@ -949,7 +949,6 @@ int policy_lookup_prepare(vault *v, const policy_agency *agency, const char *cod
 			return util_fail(err, UTIL_EINVAL, "unknown field %.32s", fields[i] ? fields[i] : "");
 	if (nid == NULL || vault_nid_check(nid, strlen(nid), err) != 0)
 		return -1;
-	snprintf(l->agency_id, sizeof l->agency_id, "%s", agency->id);
 	/*
 	 * The decision's reads, and the reading of what it releases, share one read snapshot (a
 	 * deferred transaction) and never take the write lock, which the audit writer holds
@@ -999,8 +998,9 @@ int policy_lookup_prepare(vault *v, const policy_agency *agency, const char *cod
 		/*
 		 * Spend the use with one conditional update: of two lookups only one can get it. It
 		 * runs after the snapshot ends: inside it, the update would have to upgrade a snapshot
-		 * that the audit writer's commits keep making stale (SQLITE_BUSY_SNAPSHOT). So the
-		 * fields are read first, and dropped if the use is gone.
+		 * that any commit to vault.db since it began (a consent change, another lookup's
+		 * spent use) has made stale (SQLITE_BUSY_SNAPSHOT). So the fields are read first, and
+		 * dropped if the use is gone.
 		 */
 		sqlite3_stmt *s = prep(v, "UPDATE consents SET uses = uses + 1 WHERE id = ?1 AND uses < use_limit", err);
 
