@@ -13,6 +13,8 @@ typedef struct api_config {
 	unsigned threads;        /* worker threads (MHD thread pool); 0: 2 */
 	unsigned max_conns;      /* 0: 1024 */
 	unsigned conn_timeout_s; /* idle connections are closed after this; 0: 15 */
+	unsigned cache_mib;      /* page cache, shared out evenly among the workers' and the audit
+	                            writer's connections; 0: SQLite's default (2,000 KiB) each */
 	const char *tls_cert, *tls_key; /* PEM files; both or neither */
 } api_config;
 

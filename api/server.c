@@ -506,6 +506,9 @@ int api_start(api_server **out, const api_config *cfg, vault *v, util_err *err)
 			goto fail;
 		flags |= MHD_USE_TLS;
 	}
+	/* before the first clone: the writer's connection and each worker's take their share */
+	if (cfg->cache_mib > 0)
+		vault_set_conn_cache(v, (int)((uint64_t)cfg->cache_mib * 1024 / ((cfg->threads ? cfg->threads : 2) + 1)));
 	if (audit_writer_start(&s->writer, v, err) != 0)
 		goto fail;
 	s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,

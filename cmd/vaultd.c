@@ -53,11 +53,13 @@ static void maintain(vault *v, int64_t started)
 
 static const char usage_text[] =
     "usage: vaultd --data DIR [--key-file PATH | --passphrase-env NAME] [--listen ADDR:PORT] [--threads N]\n"
+    "              [--cache-mib N] [--tls-cert F --tls-key F] [--log FILE]\n"
     "  --data DIR             the vault's directory (default: $VAULTD_DATA, else ./data)\n"
     "  --key-file PATH        the root key file (default: DIR/master.key)\n"
     "  --passphrase-env NAME  unlock with the passphrase in environment variable NAME\n"
     "  --listen ADDR:PORT     default 127.0.0.1:8443 ([::1]:8443 for IPv6)\n"
     "  --threads N            worker threads (default 2)\n"
+    "  --cache-mib N          page cache in MiB, shared by the workers and the audit writer (default 160)\n"
     "  --tls-cert F --tls-key F   serve HTTPS with this PEM certificate and key\n"
     "  --log FILE             append the JSON logs to FILE (0600) instead of stderr; SIGHUP reopens it\n";
 
@@ -93,18 +95,33 @@ static int parse_listen(const char *s, char *addr, size_t n, uint16_t *port)
 	return 0;
 }
 
+/* A decimal integer in [lo, hi], nothing around it. */
+static int parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
+{
+	char *end;
+	long x;
+
+	errno = 0;
+	x = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || x < (long)lo || x > (long)hi)
+		return -1;
+	*out = (unsigned)x;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"data", required_argument, NULL, 'd'}, {"key-file", required_argument, NULL, 'k'},
 		{"passphrase-env", required_argument, NULL, 'p'}, {"listen", required_argument, NULL, 'l'},
 		{"threads", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
+		{"cache-mib", required_argument, NULL, 'C'},
 		{"tls-cert", required_argument, NULL, 'c'}, {"tls-key", required_argument, NULL, 'K'},
 		{"log", required_argument, NULL, 'L'}, {NULL, 0, NULL, 0},
 	};
 	const char *data = getenv("VAULTD_DATA") ? getenv("VAULTD_DATA") : "data", *pass_env = NULL, *log_file = NULL;
 	char key_file[1100] = "", addr[64] = "127.0.0.1", *pass = NULL;
-	api_config cfg = {.listen_addr = addr, .port = 8443, .threads = 2};
+	api_config cfg = {.listen_addr = addr, .port = 8443, .threads = 2, .cache_mib = 160};
 	vault_unlock u = {0};
 	api_server *srv = NULL;
 	vault *v = NULL;
@@ -131,8 +148,11 @@ int main(int argc, char **argv)
 				goto usage;
 			break;
 		case 't':
-			cfg.threads = (unsigned)atoi(optarg);
-			if (cfg.threads < 1 || cfg.threads > 64)
+			if (parse_uint(optarg, 1, 64, &cfg.threads) != 0)
+				goto usage;
+			break;
+		case 'C':
+			if (parse_uint(optarg, 1, 4096, &cfg.cache_mib) != 0)
 				goto usage;
 			break;
 		case 'c':

@@ -1163,7 +1163,7 @@ static int connect_again(vault **out, vault *v, int log_only, util_err *err)
 {
 	char path[1100];
 	vault *c;
-	int rc;
+	int rc, kib;
 
 	if (log_only && db_path(path, sizeof path, v->sh->dir, VAULT_AUDIT_DB, err) != 0)
 		return -1;
@@ -1171,6 +1171,16 @@ static int connect_again(vault **out, vault *v, int log_only, util_err *err)
 		return -1;
 	rc = log_only ? vault_db_open(path, VAULT_AUDIT_KEY(v->sh->page_key), 0, &c->db, err)
 	              : vault_db_connect(v->sh->dir, v->sh->page_key, 0, &c->db, err);
+	pthread_mutex_lock(&v->sh->mu);
+	kib = v->sh->conn_cache_kib;
+	pthread_mutex_unlock(&v->sh->mu);
+	if (rc == 0 && kib > 0) {
+		char q[64];
+
+		snprintf(q, sizeof q, "PRAGMA main.cache_size = -%d", kib);
+		if ((rc = db_exec(c->db, q, err)) != 0)
+			sqlite3_close(c->db);
+	}
 	if (rc != 0) {
 		keys_secret_free(c->work);
 		free(c);
@@ -1184,6 +1194,13 @@ static int connect_again(vault **out, vault *v, int log_only, util_err *err)
 	turn_open(c);
 	*out = c;
 	return 0;
+}
+
+void vault_set_conn_cache(vault *v, int kib)
+{
+	pthread_mutex_lock(&v->sh->mu);
+	v->sh->conn_cache_kib = kib > 0 ? kib : 0;
+	pthread_mutex_unlock(&v->sh->mu);
 }
 
 int vault_clone(vault **out, vault *v, util_err *err)

@@ -131,6 +131,13 @@ int vault_create(const char *dir, const vault_unlock *u, const char *catalog_jso
 int vault_open(vault **out, const char *dir, const vault_unlock *u, util_err *err) UTIL_WARN_UNUSED;
 /* Another connection to the same vault, sharing keys and catalog: one per thread. */
 int vault_clone(vault **out, vault *v, util_err *err) UTIL_WARN_UNUSED;
+/*
+ * The page cache, in KiB, of the main database of every connection vault_clone (vault.db) or
+ * vault_sql_clone_log (audit.db) makes from now on; 0 keeps SQLite's default (2,000 KiB).
+ * SQLCipher caches pages decrypted, so every page found there is a read and a decryption
+ * saved. The memory is the caller's budget: a connection fills its cache up to this size.
+ */
+void vault_set_conn_cache(vault *v, int kib) UTIL_NONNULL(1);
 /* Closes a connection; the shared part goes with the last one. */
 void vault_close(vault *v);
 

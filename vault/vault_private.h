@@ -27,6 +27,7 @@ typedef struct vault_shared {
 	keys_ring *ring;
 	vault_catalog *cat;
 	char *page_key; /* vault.db's "x'..'" then audit.db's (VAULT_AUDIT_KEY), secret memory */
+	int conn_cache_kib; /* page cache of the main database of connections made by connect_again; 0: SQLite's */
 } vault_shared;
 
 /* Prepared statements, one set per connection, prepared on first use. */

@@ -1,4 +1,4 @@
-/* test_ops.c: operating vaultd: log rotation on SIGHUP, a clean stop on SIGTERM. */
+/* test_ops.c: operating vaultd: log rotation on SIGHUP, a clean stop on SIGTERM, its arguments. */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -71,10 +71,55 @@ static void test_sighup_reopens_the_log(void **state)
 	e2e_stop(&s);
 }
 
+/* vaultd's exit status for these arguments (output to /dev/null); -1 if it still runs after 5 s. */
+static int run_vaultd(const char *vaultd, const char *data, const char *opt, const char *val)
+{
+	int status, fd, i;
+	pid_t pid = fork(), got = 0;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if ((fd = open("/dev/null", O_WRONLY)) >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execl(vaultd, vaultd, "--data", data, "--listen", "127.0.0.1:0", opt, val, (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 500 && (got = waitpid(pid, &status, WNOHANG)) == 0; i++)
+		usleep(10 * 1000);
+	if (got == 0) { /* it took the arguments and is serving */
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		return -1;
+	}
+	assert_int_equal(got, pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void test_bad_numbers_are_usage_errors(void **state)
+{
+	static const char *const bad[][2] = {
+		{"--cache-mib", "0"}, {"--cache-mib", "4097"}, {"--cache-mib", "64x"}, {"--cache-mib", ""},
+		{"--threads", "0"}, {"--threads", "3x"}, {"--threads", "65"},
+	};
+	e2e_server s;
+	size_t i;
+
+	(void)state;
+	memset(&s, 0, sizeof s);
+	assert_int_equal(e2e_start(&s), 0);
+	assert_int_equal(e2e_halt(&s), 0);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		assert_int_equal(run_vaultd(s.vaultd, s.data, bad[i][0], bad[i][1]), 2);
+	e2e_stop(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sighup_reopens_the_log),
+		cmocka_unit_test(test_bad_numbers_are_usage_errors),
 	};
 
 	return cmocka_run_group_tests_name("ops", tests, NULL, NULL);

@@ -1136,6 +1136,33 @@ static void test_begin_waits_at_the_turnstile(void **state)
 	free(turnpath);
 }
 
+/* The cache setting reaches the connections made after it, of both kinds, and no others. */
+static void test_conn_cache_applies_to_new_connections(void **state)
+{
+	fixture *f = *state;
+	vault *before, *after, *log;
+	util_err err;
+	int dflt;
+
+	assert_int_equal(vault_clone(&before, f->v, &err), 0);
+	dflt = test_sql_int(before->db, "PRAGMA main.cache_size");
+	assert_int_not_equal(dflt, -12345);
+	vault_set_conn_cache(f->v, 12345);
+	assert_int_equal(vault_clone(&after, f->v, &err), 0);
+	assert_int_equal(vault_sql_clone_log(&log, f->v, &err), 0);
+	assert_int_equal(test_sql_int(after->db, "PRAGMA main.cache_size"), -12345);
+	assert_int_equal(test_sql_int(log->db, "PRAGMA main.cache_size"), -12345);
+	assert_int_equal(test_sql_int(before->db, "PRAGMA main.cache_size"), dflt);
+	assert_int_equal(test_sql_int(f->v->db, "PRAGMA main.cache_size"), dflt); /* the opener's own is left */
+	vault_close(after);
+	vault_close(log);
+	vault_set_conn_cache(f->v, 0); /* back to SQLite's default */
+	assert_int_equal(vault_clone(&after, f->v, &err), 0);
+	assert_int_equal(test_sql_int(after->db, "PRAGMA main.cache_size"), dflt);
+	vault_close(after);
+	vault_close(before);
+}
+
 static void test_backup_and_restore(void **state)
 {
 	fixture *f = *state;
@@ -1242,6 +1269,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_migration_moves_the_log_to_audit_db, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_commit_stands_when_only_the_log_failed, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_begin_waits_at_the_turnstile, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_conn_cache_applies_to_new_connections, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_backup_and_restore, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_no_plaintext_on_disk_while_open, fx_setup, fx_teardown),
 	};
