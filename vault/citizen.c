@@ -262,6 +262,8 @@ int vault_citizen_find(vault *v, const char *nid, unsigned char cid[KEYS_CID_BYT
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW && sqlite3_column_bytes(s, 0) == KEYS_CID_BYTES) {
 		memcpy(cid, sqlite3_column_blob(s, 0), KEYS_CID_BYTES);
+		memcpy(v->found_cid, cid, KEYS_CID_BYTES);
+		v->found_row = sqlite3_column_int64(s, 1);
 		sqlite3_reset(s);
 		return 0;
 	}
@@ -294,12 +296,21 @@ static int load_row(vault *v, const unsigned char *cid, rec_work *w, size_t *ble
     util_err *err)
 {
 	sqlite3_stmt *s;
-	int rc;
+	int rc, by_row = v->found_row > 0 && memcmp(v->found_cid, cid, KEYS_CID_BYTES) == 0;
 
-	if ((s = vault_stmt(v, ST_CITIZEN_GET, err)) == NULL)
+again:
+	/* just found (a lookup): by rowid, one B-tree instead of the cid index and then the table */
+	if ((s = vault_stmt(v, by_row ? ST_CITIZEN_GET_ROW : ST_CITIZEN_GET, err)) == NULL)
 		return -1;
 	sqlite3_bind_blob(s, 1, cid, KEYS_CID_BYTES, SQLITE_STATIC);
+	if (by_row)
+		sqlite3_bind_int64(s, 2, v->found_row);
 	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE && by_row) { /* not there any more: by the cid, which is the truth */
+		sqlite3_reset(s);
+		v->found_row = by_row = 0;
+		goto again;
+	}
 	if (rc != SQLITE_ROW) {
 		sqlite3_reset(s);
 		return rc == SQLITE_DONE ? util_fail(err, UTIL_ENOTFOUND, "no such citizen")

@@ -118,8 +118,10 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_KEK_CURRENT] = "SELECT v FROM meta WHERE k = 'kek_current'",
 	[ST_CITIZEN_INSERT] = ("INSERT INTO citizens(cid, nid_index, kek_version, dek, dek_version, fields, totp, "
 			       "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6, ?7, ?7)"),
-	[ST_CITIZEN_BY_INDEX] = "SELECT cid FROM citizens WHERE nid_index = ?1",
+	[ST_CITIZEN_BY_INDEX] = "SELECT cid, id FROM citizens WHERE nid_index = ?1",
 	[ST_CITIZEN_GET] = "SELECT kek_version, dek, dek_version, fields FROM citizens WHERE cid = ?1",
+	/* the cid is checked again: the row may have gone, or been another citizen's, since it was found */
+	[ST_CITIZEN_GET_ROW] = "SELECT kek_version, dek, dek_version, fields FROM citizens WHERE id = ?2 AND cid = ?1",
 	[ST_CITIZEN_UPDATE] = "UPDATE citizens SET fields = ?2, updated_at = ?3 WHERE cid = ?1",
 	[ST_CITIZEN_DELETE] = "DELETE FROM citizens WHERE cid = ?1",
 };
@@ -621,6 +623,13 @@ static const char *const migrations[] = {
 	"DROP TABLE main.audit_entries; DROP TABLE main.audit_hashes; DROP TABLE main.audit_checkpoints;"
 	"DROP TABLE main.audit_head;"
 	"CREATE TABLE audit_pending(id INTEGER PRIMARY KEY AUTOINCREMENT, entry BLOB NOT NULL);",
+	/*
+	 * 5: a lookup's decision reads its consents from the index alone. The rows also hold the
+	 * signed receipts, so each one is a page of its own to read and decrypt, at random.
+	 */
+	"CREATE INDEX consents_decide ON consents(cid, agency_id, purpose_id, granted_at, expires_at, revoked_at,"
+	" use_limit, uses, id, fields);"
+	"DROP INDEX consents_lookup;",
 };
 
 /* Migration 4's first half: the log's tables made in audit.db, then filled from vault.db's. */

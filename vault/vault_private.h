@@ -36,6 +36,7 @@ enum vault_stmt {
 	ST_CITIZEN_INSERT,
 	ST_CITIZEN_BY_INDEX,
 	ST_CITIZEN_GET,
+	ST_CITIZEN_GET_ROW,
 	ST_CITIZEN_UPDATE,
 	ST_CITIZEN_DELETE,
 	ST_COUNT
@@ -74,6 +75,9 @@ struct vault {
 	int log_only; /* audit.db alone, as the main database (vault_sql_clone_log) */
 	int64_t copy_id; /* the last audit_pending row the open transaction wrote, or 0 */
 	int turn_fd;     /* this connection's own descriptor of vault.turn, or -1 */
+	/* the row vault_citizen_find last found: a read of the same cid goes to it by rowid */
+	unsigned char found_cid[KEYS_CID_BYTES];
+	int64_t found_row; /* 0: none */
 	vault_work *work;
 	sqlite3_stmt *st[ST_COUNT];
 	/* statements of the modules above, cached by the address of their (static) SQL text */

@@ -361,6 +361,37 @@ static void test_create_find_read_subset(void **state)
 	json_decref(o);
 }
 
+/*
+ * A read right after a find goes to the row found, by rowid, but only while that row is
+ * still the citizen's: rows moved under the connection give the right record, not another's.
+ */
+static void test_read_after_find_checks_the_row(void **state)
+{
+	fixture *f = *state;
+	unsigned char a[16], b[16], found[16];
+	const char *names[] = {"full_name"};
+	json_t *o = NULL;
+	util_err err;
+
+	enrol(f->v, "001090012345", "Nguyễn Văn A", "0912345678", a);
+	enrol(f->v, "001090012346", "Trần Thị B", "0912345679", b);
+	assert_int_equal(vault_citizen_find(f->v, "001090012345", found, &err), 0);
+	/* A's row moves away and B's takes its rowid */
+	assert_int_equal(vault_exec(f->v, "UPDATE citizens SET id = 1000 WHERE id = 1;"
+	                                  " UPDATE citizens SET id = 1 WHERE id = 2", &err), 0);
+	assert_int_equal(vault_citizen_read(f->v, found, names, 1, &o, &err), 0);
+	assert_string_equal(json_string_value(json_object_get(o, "full_name")), "Nguyễn Văn A");
+	json_decref(o);
+	assert_int_equal(vault_citizen_read(f->v, b, names, 1, &o, &err), 0);
+	assert_string_equal(json_string_value(json_object_get(o, "full_name")), "Trần Thị B");
+	json_decref(o);
+	/* found, then gone: not found, whatever the rowid now holds */
+	assert_int_equal(vault_citizen_find(f->v, "001090012346", found, &err), 0);
+	assert_int_equal(vault_exec(f->v, "DELETE FROM citizens WHERE id = 1", &err), 0);
+	assert_int_equal(vault_citizen_read(f->v, found, names, 1, &o, &err), -1);
+	assert_int_equal(err.code, UTIL_ENOTFOUND);
+}
+
 static void test_bad_records_write_nothing(void **state)
 {
 	fixture *f = *state;
@@ -831,6 +862,8 @@ static void as_schema_3(fixture *f)
 	assert_int_equal(vault_db_open(path, keys, 0, &db, &err), 0);
 	assert_int_equal(sqlite3_exec(db,
 	                     "BEGIN;"
+	                     "DROP INDEX consents_decide;" /* migration 5 undone */
+	                     "CREATE INDEX consents_lookup ON consents(cid, agency_id, purpose_id);"
 	                     "CREATE TABLE audit_entries(seq INTEGER PRIMARY KEY, time INTEGER NOT NULL, cid BLOB,"
 	                     " agency_id TEXT, action TEXT NOT NULL, decision TEXT, entry BLOB NOT NULL);"
 	                     "CREATE INDEX audit_cid ON audit_entries(cid, seq) WHERE cid IS NOT NULL;"
@@ -865,9 +898,10 @@ static void test_migration_moves_the_log_to_audit_db(void **state)
 	as_schema_3(f);
 	test_rmtree(alog); /* a vault of schema 3 had no audit.db */
 	fx_open(f);
-	assert_int_equal(test_sql_int(f->v->db, "PRAGMA user_version"), 4);
+	assert_int_equal(test_sql_int(f->v->db, "PRAGMA user_version"), 5);
 	assert_int_equal(test_sql_int(f->v->db, "SELECT count(*) FROM audit.audit_entries WHERE action = 'test.old'"), 1);
 	assert_int_equal(test_sql_int(f->v->db, "SELECT count(*) FROM audit.audit_hashes"), 1);
+	assert_int_equal(test_sql_int(f->v->db, "SELECT count(*) FROM sqlite_master WHERE name = 'consents_decide'"), 1);
 	assert_int_equal(test_sql_int(f->v->db, "SELECT count(*) FROM main.sqlite_master WHERE name LIKE 'audit\\_%' ESCAPE"
 	                                    " '\\' AND name <> 'audit_pending'"),
 	    0);
@@ -877,7 +911,7 @@ static void test_migration_moves_the_log_to_audit_db(void **state)
 	/* the second half again, with audit.db already holding the copy */
 	as_schema_3(f);
 	fx_open(f);
-	assert_int_equal(test_sql_int(f->v->db, "PRAGMA user_version"), 4);
+	assert_int_equal(test_sql_int(f->v->db, "PRAGMA user_version"), 5);
 	assert_int_equal(test_sql_int(f->v->db, "SELECT count(*) FROM audit.audit_entries"), 1);
 	vault_close(f->v);
 	f->v = NULL;
@@ -1163,6 +1197,27 @@ static void test_conn_cache_applies_to_new_connections(void **state)
 	vault_close(before);
 }
 
+/* Schema 5: a lookup's consents come from the index alone, never from the rows with their receipts. */
+static void test_decision_reads_consents_from_the_index(void **state)
+{
+	fixture *f = *state;
+	sqlite3_stmt *s;
+	int covering = 0;
+
+	assert_int_equal(test_sql_int(f->v->db, "SELECT count(*) FROM sqlite_master WHERE name = 'consents_lookup'"), 0);
+	/* the query of policy/store.c's load_consents */
+	assert_int_equal(sqlite3_prepare_v2(f->v->db,
+	                     "EXPLAIN QUERY PLAN SELECT id, granted_at, expires_at, revoked_at, use_limit, uses, fields"
+	                     " FROM consents WHERE cid = ?1 AND agency_id = ?2 AND purpose_id = ?3"
+	                     " ORDER BY granted_at DESC LIMIT ?4",
+	                     -1, &s, NULL),
+	    SQLITE_OK);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		covering |= strstr((const char *)sqlite3_column_text(s, 3), "USING COVERING INDEX consents_decide") != NULL;
+	sqlite3_finalize(s);
+	assert_true(covering);
+}
+
 static void test_backup_and_restore(void **state)
 {
 	fixture *f = *state;
@@ -1253,6 +1308,7 @@ int main(void)
 		cmocka_unit_test(test_field_values),
 		cmocka_unit_test(test_bad_catalogs_refused),
 		cmocka_unit_test_setup_teardown(test_create_find_read_subset, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_read_after_find_checks_the_row, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_bad_records_write_nothing, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_update_fields, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_tampered_and_moved_ciphertexts_fail, fx_setup, fx_teardown),
@@ -1270,6 +1326,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_commit_stands_when_only_the_log_failed, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_begin_waits_at_the_turnstile, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_conn_cache_applies_to_new_connections, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_decision_reads_consents_from_the_index, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_backup_and_restore, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_no_plaintext_on_disk_while_open, fx_setup, fx_teardown),
 	};
