@@ -173,6 +173,22 @@ static void turn(vault *v, int op)
 		;
 }
 
+/*
+ * A one-step statement (BEGIN, COMMIT) from the connection's cache: sqlite3_exec parses its
+ * text again at every call, twice per lookup and per audit batch.
+ */
+static int exec_cached(vault *v, const char *sql, util_err *err)
+{
+	sqlite3_stmt *s = vault_sql_stmt(v, sql, err);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : vault_sql_fail(v, rc, err, "database");
+}
+
 int vault_begin(vault *v, util_err *err)
 {
 	int rc;
@@ -180,7 +196,7 @@ int vault_begin(vault *v, util_err *err)
 	if (v->in_tx)
 		return util_fail(err, UTIL_ESTATE, "a transaction is already open");
 	turn(v, LOCK_EX);
-	rc = vault_exec(v, "BEGIN IMMEDIATE", err);
+	rc = exec_cached(v, "BEGIN IMMEDIATE", err);
 	turn(v, LOCK_UN);
 	if (rc != 0)
 		return -1;
@@ -210,7 +226,7 @@ int vault_commit(vault *v, util_err *err)
 	if (!v->in_tx)
 		return util_fail(err, UTIL_ESTATE, "no transaction is open");
 	v->copy_id = 0;
-	if (vault_exec(v, "COMMIT", err) != 0) {
+	if (exec_cached(v, "COMMIT", err) != 0) {
 		vault_rollback(v);
 		/* vault.db commits first: if its part is there, the change stands (see vault_sql.h) */
 		if (copy > 0 && copy_committed(v, copy)) {
@@ -1333,7 +1349,7 @@ int vault_sql_read_begin(vault *v, util_err *err)
 {
 	if (v->in_tx || v->in_read)
 		return 0;
-	if (vault_exec(v, "BEGIN DEFERRED", err) != 0)
+	if (exec_cached(v, "BEGIN DEFERRED", err) != 0)
 		return -1;
 	v->in_read = 1;
 	return 0;
@@ -1342,7 +1358,7 @@ int vault_sql_read_begin(vault *v, util_err *err)
 void vault_sql_read_end(vault *v)
 {
 	if (v->in_read) {
-		sqlite3_exec(v->db, "COMMIT", NULL, NULL, NULL);
+		(void)exec_cached(v, "COMMIT", NULL);
 		v->in_read = 0;
 	}
 }
