@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/wait.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "../../audit/audit.h"
@@ -499,6 +501,83 @@ static void test_verify_sees_a_log_shorter_than_vault_db_saw(void **state)
  * The group-commit writer's connection is audit.db alone: its entries leave no copy in
  * vault.db, and while it holds the log's write lock, vault.db's stays free.
  */
+static int submitted_done;
+static pthread_mutex_t submitted_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void count_done(void *ctx, int rc, int64_t seq, const util_err *err)
+{
+	(void)ctx;
+	(void)seq;
+	(void)err;
+	pthread_mutex_lock(&submitted_mu);
+	submitted_done += rc == 0;
+	pthread_mutex_unlock(&submitted_mu);
+}
+
+static void wait_done(int n)
+{
+	int i, k = 0;
+
+	for (i = 0; i < 1000 && k < n; i++) {
+		pthread_mutex_lock(&submitted_mu);
+		k = submitted_done;
+		pthread_mutex_unlock(&submitted_mu);
+		if (k < n)
+			usleep(10 * 1000);
+	}
+	assert_int_equal(k, n);
+}
+
+/*
+ * Under load (a batch of more than one entry before), entries that come one by one wait for
+ * each other up to the gather time; alone, an entry is written at once.
+ */
+static void test_writer_gathers_under_load_only(void **state)
+{
+	fixture *f = *state;
+	audit_entry e = {.actor = "agency:ag_test", .action = "lookup", .decision = "deny", .reason = "no_consent"};
+	char *turnpath = test_path(f->data, "vault.turn");
+	audit_writer *w = NULL;
+	audit_writer_stats st0, st1;
+	util_err err;
+	uint64_t t0;
+	int64_t seq;
+	int fd, i;
+
+	submitted_done = 0;
+	assert_int_equal(audit_writer_start(&w, f->v, &err), 0);
+	audit_writer_set_gather(w, 5 * 1000 * 1000, 5);
+	/* alone: two entries one after the other, each written at once, not after 5 s */
+	t0 = util_mono_ns();
+	assert_int_equal(audit_writer_append(w, &e, &seq, &err), 0);
+	assert_int_equal(audit_writer_append(w, &e, &seq, &err), 0);
+	assert_true(util_mono_ns() - t0 < 2500000000ull);
+	/* a batch of more than one: the writer held at the turnstile while three queue up */
+	fd = open(turnpath, O_RDWR | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(flock(fd, LOCK_EX), 0);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(audit_writer_submit(w, &e, count_done, NULL, &err), 0);
+		usleep(100 * 1000);
+	}
+	assert_int_equal(flock(fd, LOCK_UN), 0);
+	close(fd);
+	wait_done(3);
+	/* now five entries 100 ms apart go in one batch */
+	audit_writer_stats_get(w, &st0);
+	for (i = 0; i < 5; i++) {
+		assert_int_equal(audit_writer_submit(w, &e, count_done, NULL, &err), 0);
+		usleep(100 * 1000);
+	}
+	wait_done(8);
+	audit_writer_stats_get(w, &st1);
+	audit_writer_stop(w);
+	assert_int_equal(st1.entries - st0.entries, 5);
+	assert_int_equal(st1.batches - st0.batches, 1);
+	assert_true(verify(f->v).ok);
+	free(turnpath);
+}
+
 static void test_writer_touches_only_the_log(void **state)
 {
 	fixture *f = *state;
@@ -616,6 +695,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_settle_sets_aside_an_unreadable_copy, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_verify_sees_a_log_shorter_than_vault_db_saw, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_writer_touches_only_the_log, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_writer_gathers_under_load_only, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_acknowledged_entries_survive_kill9, fx_setup, fx_teardown),
 	};
 
