@@ -123,6 +123,12 @@ typedef struct policy_decision {
  */
 void policy_decide(const policy_input *in, policy_decision *out) UTIL_NONNULL(1, 2);
 
+/*
+ * A field list as purposes, requests and consents store it (JSON: [{"name": "phone",
+ * "masked": false}, ...]) into f (POLICY_MAX_FIELDS entries) and *n; -1 if it is not one.
+ */
+int policy_fields_parse(const char *s, policy_field *f, size_t *n) UTIL_WARN_UNUSED;
+
 const char *policy_reason_name(policy_reason r);
 const char *policy_basis_name(policy_basis b);
 /* Parses "consent", "legal_obligation", "vital_interest"; 0 if unknown. */

@@ -634,6 +634,82 @@ static void test_bad_registry_input_refused(void **state)
 	assert_false(lookup(f, f->health, "treatment", NID_A, NULL, 0).d.allow);
 }
 
+/* ---- stored field lists ---- */
+
+static json_malloc_t prev_malloc;
+static json_free_t prev_free;
+static int json_allocs;
+
+static void *counting_malloc(size_t n)
+{
+	json_allocs++;
+	return prev_malloc(n);
+}
+
+/* Parses s, counting jansson's allocations meanwhile. */
+static int parse_counted(const char *s, policy_field *f, size_t *n, int *allocs)
+{
+	int rc;
+
+	json_get_alloc_funcs(&prev_malloc, &prev_free);
+	json_set_alloc_funcs(counting_malloc, prev_free);
+	json_allocs = 0;
+	rc = policy_fields_parse(s, f, n);
+	*allocs = json_allocs;
+	json_set_alloc_funcs(prev_malloc, prev_free);
+	return rc;
+}
+
+static void test_stored_field_lists(void **state)
+{
+	static const char *const bad[] = {
+		"", "[", "]", "{}", "[{\"name\":\"phone\",\"masked\":false}]x", "[{\"name\":\"phone\",\"masked\":false},]",
+		"[{\"name\":\"phone\",\"masked\":fals}]", "[{\"name\":\"\",\"masked\":false}]x", "[\"phone\"]",
+		"[{\"name\":\"a23456789012345678901234567890123\",\"masked\":false}]", /* 33 characters */
+	};
+	policy_field f[POLICY_MAX_FIELDS];
+	char many[POLICY_MAX_FIELDS * 40 + 64];
+	size_t n, i, off;
+	int allocs;
+
+	(void)state;
+	/* the form policy writes: read without jansson */
+	assert_int_equal(parse_counted("[{\"name\":\"phone\",\"masked\":true},{\"name\":\"full_name\",\"masked\":false}]", f,
+	                     &n, &allocs),
+	    0);
+	assert_int_equal(allocs, 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(f[0].name, "phone");
+	assert_int_equal(f[0].masked, 1);
+	assert_string_equal(f[1].name, "full_name");
+	assert_int_equal(f[1].masked, 0);
+	assert_int_equal(parse_counted("[]", f, &n, &allocs), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(allocs, 0);
+	/* the same list written otherwise: the general parser, the same result */
+	assert_int_equal(parse_counted("[ {\"masked\": true, \"name\": \"ph\\u006fne\"} ]", f, &n, &allocs), 0);
+	assert_true(allocs > 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(f[0].name, "phone");
+	assert_int_equal(f[0].masked, 1);
+	/* a name of 32 characters fits; the 64-field limit holds on both paths */
+	assert_int_equal(policy_fields_parse("[{\"name\":\"a2345678901234567890123456789012\",\"masked\":false}]", f, &n), 0);
+	assert_int_equal(strlen(f[0].name), 32);
+	off = (size_t)snprintf(many, sizeof many, "[");
+	for (i = 0; i < POLICY_MAX_FIELDS; i++)
+		off += (size_t)snprintf(many + off, sizeof many - off, "%s{\"name\":\"f%zu\",\"masked\":false}", i ? "," : "", i);
+	snprintf(many + off, sizeof many - off, "]");
+	assert_int_equal(parse_counted(many, f, &n, &allocs), 0);
+	assert_int_equal(n, POLICY_MAX_FIELDS);
+	assert_int_equal(allocs, 0);
+	snprintf(many + off, sizeof many - off, ",{\"name\":\"one_more\",\"masked\":false}]");
+	assert_int_equal(policy_fields_parse(many, f, &n), -1);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		if (policy_fields_parse(bad[i], f, &n) != -1)
+			fail_msg("bad list %zu was read", i);
+	assert_int_equal(policy_fields_parse(NULL, f, &n), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -647,6 +723,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unknown_citizen_request_looks_the_same, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_receipt_verifies_and_tampering_fails, setup, teardown),
 		cmocka_unit_test(test_receipt_known_answer),
+		cmocka_unit_test(test_stored_field_lists),
 		cmocka_unit_test_setup_teardown(test_every_change_is_audited, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retention_sweep, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_registry_input_refused, setup, teardown),
