@@ -506,7 +506,8 @@ int api_start(api_server **out, const api_config *cfg, vault *v, util_err *err)
 			goto fail;
 		flags |= MHD_USE_TLS;
 	}
-	/* before the first clone: the writer's connection and each worker's take their share */
+	/* before the first clone: the writer's connection and each worker's take their share
+	   (the checkpointer's connection keeps almost none: audit_writer_start) */
 	if (cfg->cache_mib > 0)
 		vault_set_conn_cache(v, (int)((uint64_t)cfg->cache_mib * 1024 / ((cfg->threads ? cfg->threads : 2) + 1)));
 	if (audit_writer_start(&s->writer, v, err) != 0)

@@ -122,7 +122,8 @@ typedef struct audit_writer_stats {
 int audit_writer_start(audit_writer **out, vault *v, util_err *err) UTIL_WARN_UNUSED;
 /*
  * Under load (the last batch held more than one entry), the writer waits up to wait_us for
- * batch entries before committing; wait_us 0 never waits. By default AUDIT_GATHER_US and
+ * as many entries as the last batch held, at most batch, before committing; wait_us 0 never
+ * waits. By default AUDIT_GATHER_US and
  * AUDIT_GATHER_MIN: at 1,000,000 citizens they took the batches from about 8 entries to
  * about 22, and the writer's CPU per entry down by a third.
  */

@@ -110,20 +110,22 @@ static void run_batch(audit_writer *w, request *batch)
 /*
  * Every batch costs the same fsync, signature and rewrite of the log's last pages, whatever
  * its size. Under load, which the last batch shows by holding more than one entry, the
- * writer waits up to gather_us for gather_min entries before it takes the queue. Alone, an
- * entry is written at once.
+ * writer waits up to gather_us for as many entries as the last batch held, at most
+ * gather_min, before it takes the queue: with fewer callers in flight than gather_min, it
+ * does not wait for entries that cannot come. Alone, an entry is written at once.
  */
 static void gather(audit_writer *w)
 {
+	unsigned want = w->last_batch < w->gather_min ? w->last_batch : w->gather_min;
 	struct timespec t;
 
-	if (w->gather_us == 0 || w->last_batch < 2 || w->queued >= w->gather_min)
+	if (w->gather_us == 0 || w->last_batch < 2 || w->queued >= want)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	t.tv_nsec += (long)w->gather_us * 1000L;
 	t.tv_sec += t.tv_nsec / 1000000000L;
 	t.tv_nsec %= 1000000000L;
-	while (w->queued < w->gather_min && !w->stopping && pthread_cond_timedwait(&w->work, &w->mu, &t) == 0)
+	while (w->queued < want && !w->stopping && pthread_cond_timedwait(&w->work, &w->mu, &t) == 0)
 		;
 }
 
@@ -168,6 +170,8 @@ int audit_writer_start(audit_writer **out, vault *v, util_err *err)
 		return -1;
 	}
 	sqlite3_wal_autocheckpoint(vault_sql_db(w->v), 0);
+	/* the checkpointer copies WAL frames and reads nothing through its page cache: no share */
+	sqlite3_exec(vault_sql_db(w->ckpt), "PRAGMA cache_size = -256", NULL, NULL, NULL);
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->done, NULL);
 	{

@@ -1,5 +1,7 @@
 /* vaultd.c: the vault service: unlocks the vault, serves the HTTP API, stops cleanly on SIGTERM. */
 #include <errno.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <getopt.h>
@@ -101,9 +103,11 @@ static int parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
 	char *end;
 	long x;
 
+	if (*s < '0' || *s > '9') /* strtol would take spaces and a sign */
+		return -1;
 	errno = 0;
 	x = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || x < (long)lo || x > (long)hi)
+	if (errno != 0 || *end != '\0' || x < (long)lo || x > (long)hi)
 		return -1;
 	*out = (unsigned)x;
 	return 0;
@@ -174,6 +178,18 @@ int main(int argc, char **argv)
 	if (optind != argc)
 		goto usage;
 	umask(077); /* whatever vaultd creates (logs, the lock file) is the owner's alone */
+	{
+		/*
+		 * None of vaultd's memory goes to a core file, nor to a debugger running as the same
+		 * user: it holds the keys, and up to --cache-mib of decrypted database pages.
+		 */
+		const struct rlimit no_core = {0, 0};
+
+		if (setrlimit(RLIMIT_CORE, &no_core) != 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+			fprintf(stderr, "{\"level\":\"fatal\",\"msg\":\"cannot turn off core dumps\"}\n");
+			return 1;
+		}
+	}
 	if (log_file != NULL && reopen_log(log_file) != 0) {
 		fprintf(stderr, "{\"level\":\"fatal\",\"msg\":\"cannot open the log file\"}\n");
 		return 1;

@@ -643,9 +643,9 @@ static const char *const migrations[] = {
 	 * 5: a lookup's decision reads its consents from the index alone. The rows also hold the
 	 * signed receipts, so each one is a page of its own to read and decrypt, at random.
 	 */
-	"CREATE INDEX consents_decide ON consents(cid, agency_id, purpose_id, granted_at, expires_at, revoked_at,"
-	" use_limit, uses, id, fields);"
-	"DROP INDEX consents_lookup;",
+	"CREATE INDEX IF NOT EXISTS consents_decide ON consents(cid, agency_id, purpose_id, granted_at, expires_at,"
+	" revoked_at, use_limit, uses, id, fields);"
+	"DROP INDEX IF EXISTS consents_lookup;",
 };
 
 /* Migration 4's first half: the log's tables made in audit.db, then filled from vault.db's. */

@@ -101,7 +101,7 @@ static void test_bad_numbers_are_usage_errors(void **state)
 {
 	static const char *const bad[][2] = {
 		{"--cache-mib", "0"}, {"--cache-mib", "4097"}, {"--cache-mib", "64x"}, {"--cache-mib", ""},
-		{"--threads", "0"}, {"--threads", "3x"}, {"--threads", "65"},
+		{"--cache-mib", " 64"}, {"--cache-mib", "+64"}, {"--threads", "0"}, {"--threads", "3x"}, {"--threads", "65"},
 	};
 	e2e_server s;
 	size_t i;
@@ -115,11 +115,34 @@ static void test_bad_numbers_are_usage_errors(void **state)
 	e2e_stop(&s);
 }
 
+/* vaultd's memory (keys, decrypted pages) never goes to a core file. */
+static void test_no_core_dumps(void **state)
+{
+	e2e_server s;
+	char path[64], line[256], soft[32] = "", hard[32] = "";
+	FILE *f;
+
+	(void)state;
+	memset(&s, 0, sizeof s);
+	assert_int_equal(e2e_start(&s), 0);
+	snprintf(path, sizeof path, "/proc/%d/limits", (int)s.pid);
+	assert_non_null(f = fopen(path, "r")); /* a /proc file: its size says 0, so read it by lines */
+	while (fgets(line, sizeof line, f) != NULL)
+		if (strncmp(line, "Max core file size", 18) == 0)
+			assert_int_equal(sscanf(line + 18, "%31s %31s", soft, hard), 2);
+	fclose(f);
+	/* "Max core file size        0                    0                    bytes" */
+	assert_string_equal(soft, "0");
+	assert_string_equal(hard, "0");
+	e2e_stop(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sighup_reopens_the_log),
 		cmocka_unit_test(test_bad_numbers_are_usage_errors),
+		cmocka_unit_test(test_no_core_dumps),
 	};
 
 	return cmocka_run_group_tests_name("ops", tests, NULL, NULL);

@@ -552,28 +552,52 @@ static void test_writer_gathers_under_load_only(void **state)
 	assert_int_equal(audit_writer_append(w, &e, &seq, &err), 0);
 	assert_int_equal(audit_writer_append(w, &e, &seq, &err), 0);
 	assert_true(util_mono_ns() - t0 < 2500000000ull);
-	/* a batch of more than one: the writer held at the turnstile while three queue up */
+	/* a batch of more than one: the writer held at the turnstile while six queue up */
 	fd = open(turnpath, O_RDWR | O_CLOEXEC);
 	assert_true(fd >= 0);
 	assert_int_equal(flock(fd, LOCK_EX), 0);
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 7; i++) {
 		assert_int_equal(audit_writer_submit(w, &e, count_done, NULL, &err), 0);
-		usleep(100 * 1000);
+		usleep(50 * 1000);
 	}
 	assert_int_equal(flock(fd, LOCK_UN), 0);
 	close(fd);
-	wait_done(3);
-	/* now five entries 100 ms apart go in one batch */
+	wait_done(7);
+	/* now five entries 100 ms apart go in one batch: the last one held at least five */
 	audit_writer_stats_get(w, &st0);
 	for (i = 0; i < 5; i++) {
 		assert_int_equal(audit_writer_submit(w, &e, count_done, NULL, &err), 0);
 		usleep(100 * 1000);
 	}
-	wait_done(8);
+	wait_done(12);
 	audit_writer_stats_get(w, &st1);
-	audit_writer_stop(w);
 	assert_int_equal(st1.entries - st0.entries, 5);
 	assert_int_equal(st1.batches - st0.batches, 1);
+	/* and after a batch of two, it waits for two, not for five: two pairs, two batches */
+	audit_writer_set_gather(w, 0, 5); /* the batch of two made without waiting */
+	fd = open(turnpath, O_RDWR | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(flock(fd, LOCK_EX), 0);
+	for (i = 0; i < 3; i++) { /* one taken alone, then a batch of two */
+		assert_int_equal(audit_writer_submit(w, &e, count_done, NULL, &err), 0);
+		usleep(50 * 1000);
+	}
+	assert_int_equal(flock(fd, LOCK_UN), 0);
+	close(fd);
+	wait_done(15);
+	audit_writer_set_gather(w, 5 * 1000 * 1000, 5);
+	audit_writer_stats_get(w, &st0);
+	t0 = util_mono_ns();
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(audit_writer_submit(w, &e, count_done, NULL, &err), 0);
+		usleep(100 * 1000);
+	}
+	wait_done(19);
+	audit_writer_stats_get(w, &st1);
+	audit_writer_stop(w);
+	assert_true(util_mono_ns() - t0 < 2500000000ull); /* not held for the 5 s window */
+	assert_int_equal(st1.entries - st0.entries, 4);
+	assert_int_equal(st1.batches - st0.batches, 2);
 	assert_true(verify(f->v).ok);
 	free(turnpath);
 }

@@ -365,16 +365,41 @@ static void test_create_find_read_subset(void **state)
  * A read right after a find goes to the row found, by rowid, but only while that row is
  * still the citizen's: rows moved under the connection give the right record, not another's.
  */
+typedef struct sql_counter {
+	const char *text;
+	int n;
+} sql_counter;
+
+/* Counts the statements run whose SQL has the text of the sql_counter ctx. */
+static int count_sql(unsigned type, void *ctx, void *stmt, void *sql)
+{
+	sql_counter *c = ctx;
+
+	(void)type;
+	(void)stmt;
+	if (strstr((const char *)sql, c->text) != NULL)
+		c->n++;
+	return 0;
+}
+
 static void test_read_after_find_checks_the_row(void **state)
 {
 	fixture *f = *state;
 	unsigned char a[16], b[16], found[16];
 	const char *names[] = {"full_name"};
+	sql_counter by_row = {"WHERE id = ?2 AND cid = ?1", 0};
 	json_t *o = NULL;
 	util_err err;
 
 	enrol(f->v, "001090012345", "Nguyễn Văn A", "0912345678", a);
 	enrol(f->v, "001090012346", "Trần Thị B", "0912345679", b);
+	/* found, then read: by the rowid found */
+	sqlite3_trace_v2(f->v->db, SQLITE_TRACE_STMT, count_sql, &by_row);
+	assert_int_equal(vault_citizen_find(f->v, "001090012346", found, &err), 0);
+	assert_int_equal(vault_citizen_read(f->v, found, names, 1, &o, &err), 0);
+	sqlite3_trace_v2(f->v->db, 0, NULL, NULL);
+	assert_int_equal(by_row.n, 1);
+	json_decref(o);
 	assert_int_equal(vault_citizen_find(f->v, "001090012345", found, &err), 0);
 	/* A's row moves away and B's takes its rowid */
 	assert_int_equal(vault_exec(f->v, "UPDATE citizens SET id = 1000 WHERE id = 1;"
