@@ -482,6 +482,7 @@ int api_start(api_server **out, const api_config *cfg, vault *v, util_err *err)
 	struct sockaddr_storage ss;
 	const union MHD_DaemonInfo *info;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME;
+	unsigned threads = cfg->threads ? cfg->threads : 2;
 	api_server *s;
 
 	memset(&ss, 0, sizeof ss);
@@ -509,11 +510,11 @@ int api_start(api_server **out, const api_config *cfg, vault *v, util_err *err)
 	/* before the first clone: the writer's connection and each worker's take their share
 	   (the checkpointer's connection keeps almost none: audit_writer_start) */
 	if (cfg->cache_mib > 0)
-		vault_set_conn_cache(v, (int)((uint64_t)cfg->cache_mib * 1024 / ((cfg->threads ? cfg->threads : 2) + 1)));
+		vault_set_conn_cache(v, (int)((uint64_t)cfg->cache_mib * 1024 / (threads + 1)));
 	if (audit_writer_start(&s->writer, v, err) != 0)
 		goto fail;
 	s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)(cfg->threads ? cfg->threads : 2), MHD_OPTION_CONNECTION_LIMIT,
+	    MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
 	    (unsigned int)(cfg->max_conns ? cfg->max_conns : 1024), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 	    (unsigned int)(cfg->max_conns ? cfg->max_conns : 1024), MHD_OPTION_CONNECTION_TIMEOUT,
 	    (unsigned int)(cfg->conn_timeout_s ? cfg->conn_timeout_s : 15), MHD_OPTION_CONNECTION_MEMORY_LIMIT,

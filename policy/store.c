@@ -96,8 +96,10 @@ static int fields_parse_stored(const char *s, policy_field *f, size_t *n)
 
 	if (*s++ != '[')
 		return -1;
-	if (*s == ']')
-		return s[1] == '\0' ? (*n = 0, 0) : -1;
+	if (*s == ']') {
+		*n = 0;
+		return s[1] == '\0' ? 0 : -1;
+	}
 	for (;;) {
 		if (k == POLICY_MAX_FIELDS || strncmp(s, open, sizeof open - 1) != 0)
 			return -1;
