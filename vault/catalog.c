@@ -184,6 +184,20 @@ const vault_field_def *vault_catalog_find(const vault_catalog *cat, const char *
 	return NULL;
 }
 
+ptrdiff_t vault_catalog_pos(const vault_catalog *cat, const char *name, size_t n, size_t hint)
+{
+	size_t i;
+
+	if (n > VAULT_NAME_MAX)
+		return -1;
+	if (hint < cat->n && cat->f[hint].name[n] == '\0' && memcmp(cat->f[hint].name, name, n) == 0)
+		return (ptrdiff_t)hint;
+	for (i = 0; i < cat->n; i++)
+		if (cat->f[i].name[n] == '\0' && memcmp(cat->f[i].name, name, n) == 0)
+			return (ptrdiff_t)i;
+	return -1;
+}
+
 static int is_leap(int y)
 {
 	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
@@ -247,26 +261,26 @@ static int pattern_ok(vault_pattern p, const char *s, size_t n)
 	return 0;
 }
 
-int vault_field_check(const vault_field_def *def, const json_t *value, char *out, size_t *len, util_err *err)
+int vault_value_check(const vault_field_def *def, const vault_value *value, char *out, size_t *len, util_err *err)
 {
 	const char *s;
 	size_t n, i;
 
 	if (def->type == VAULT_T_INTEGER) {
-		json_int_t x;
+		long long x;
 
-		if (!json_is_integer(value))
+		if (value->type != VAULT_V_INTEGER)
 			return util_fail(err, UTIL_EINVAL, "field %s must be an integer", def->name);
-		x = json_integer_value(value);
+		x = value->i;
 		if (x < def->min || x > def->max)
 			return util_fail(err, UTIL_EINVAL, "field %s is out of range", def->name);
-		*len = (size_t)snprintf(out, VAULT_VALUE_MAX, "%lld", (long long)x);
+		*len = (size_t)snprintf(out, VAULT_VALUE_MAX, "%lld", x);
 		return 0;
 	}
-	if (!json_is_string(value))
+	if (value->type != VAULT_V_STRING)
 		return util_fail(err, UTIL_EINVAL, "field %s must be a string", def->name);
-	s = json_string_value(value);
-	n = json_string_length(value);
+	s = value->s;
+	n = value->n;
 	if (n > def->max_length)
 		return util_fail(err, UTIL_EINVAL, "field %s is longer than %zu bytes", def->name, def->max_length);
 	if (memchr(s, '\0', n) != NULL)
@@ -294,6 +308,31 @@ int vault_field_check(const vault_field_def *def, const json_t *value, char *out
 	memcpy(out, s, n);
 	*len = n;
 	return 0;
+}
+
+void vault_value_of_json(const json_t *j, vault_value *out)
+{
+	*out = (vault_value){.type = VAULT_V_OTHER};
+	if (j == NULL) {
+		out->type = VAULT_V_ABSENT;
+	} else if (json_is_null(j)) {
+		out->type = VAULT_V_NULL;
+	} else if (json_is_string(j)) {
+		out->type = VAULT_V_STRING;
+		out->s = json_string_value(j);
+		out->n = json_string_length(j);
+	} else if (json_is_integer(j)) {
+		out->type = VAULT_V_INTEGER;
+		out->i = (long long)json_integer_value(j);
+	}
+}
+
+int vault_field_check(const vault_field_def *def, const json_t *value, char *out, size_t *len, util_err *err)
+{
+	vault_value vv;
+
+	vault_value_of_json(value, &vv);
+	return vault_value_check(def, &vv, out, len, err);
 }
 
 json_t *vault_field_json(const vault_field_def *def, const char *v, size_t len)

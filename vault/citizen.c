@@ -113,76 +113,158 @@ static int check_fields(const vault_catalog *cat, const json_t *fields, int allo
 }
 
 /*
- * Builds a whole record blob from nid and fields, sealed under w->dek with the nonces in
- * w->rnd from offset *rnd_off. Returns its size, 0 on error.
+ * Builds a whole record blob from in, sealed under dek with the nonces at rnd, into blob.
+ * value is scratch (VAULT_VALUE_MAX + 1 bytes, secret). Returns its size, 0 on error.
  */
-static size_t build_record(const vault_catalog *cat, rec_work *w, const unsigned char *cid, const char *nid,
-    const json_t *fields, size_t *rnd_off, util_err *err)
+static size_t build_record(const vault_catalog *cat, const unsigned char *dek, const unsigned char *cid,
+    const vault_input *in, const unsigned char *rnd, char *value, unsigned char *blob, util_err *err)
 {
 	size_t off = 1, i, n;
 
-	w->blob[0] = REC_FORMAT;
-	off += rec_seal(w->blob + off, w->dek, cid, 1, "national_id", w->rnd + *rnd_off, nid, VAULT_NID_LEN);
-	*rnd_off += KEYS_NONCE_BYTES;
+	blob[0] = REC_FORMAT;
+	off += rec_seal(blob + off, dek, cid, 1, "national_id", rnd, in->nid, VAULT_NID_LEN);
+	rnd += KEYS_NONCE_BYTES;
 	/* catalog order, so the same input always gives the same layout */
 	for (i = 0; i < vault_catalog_count(cat); i++) {
 		const vault_field_def *d = vault_catalog_at(cat, i);
-		json_t *val = json_object_get(fields, d->name);
+		const vault_value *val = &in->v[i];
 
-		if (val == NULL || json_is_null(val) || strcmp(d->name, "national_id") == 0)
+		if (val->type == VAULT_V_ABSENT || val->type == VAULT_V_NULL || strcmp(d->name, "national_id") == 0)
 			continue;
-		if (vault_field_check(d, val, w->value, &n, err) != 0)
+		if (vault_value_check(d, val, value, &n, err) != 0)
 			return 0;
-		off += rec_seal(w->blob + off, w->dek, cid, 1, d->name, w->rnd + *rnd_off, w->value, n);
-		*rnd_off += KEYS_NONCE_BYTES;
+		off += rec_seal(blob + off, dek, cid, 1, d->name, rnd, value, n);
+		rnd += KEYS_NONCE_BYTES;
 	}
 	return off;
 }
 
-int vault_citizen_create(vault *v, const char *nid, const json_t *fields, unsigned char cid[KEYS_CID_BYTES],
-    unsigned char *totp, util_err *err)
+/* ---- enrolment in two steps: sealing (any thread), then storing ---- */
+
+struct vault_prepared {
+	/* secret until wiped: the DEK, the TOTP secret, a value being sealed */
+	unsigned char dek[KEYS_BYTES];
+	unsigned char totp[VAULT_TOTP_SECRET_BYTES];
+	char value[VAULT_VALUE_MAX + 1];
+	unsigned char rnd[KEYS_CID_BYTES + KEYS_BYTES + VAULT_TOTP_SECRET_BYTES +
+	                  KEYS_NONCE_BYTES * (VAULT_MAX_FIELDS + 2)];
+	/* what is stored */
+	unsigned char cid[KEYS_CID_BYTES];
+	unsigned char index[VAULT_INDEX_BYTES];
+	unsigned char wrapped[KEYS_WRAPPED_DEK_BYTES];
+	unsigned char sealed_totp[VAULT_TOTP_SECRET_BYTES + VAULT_FIELD_OVERHEAD];
+	uint32_t kek;
+	size_t blen; /* 0: nothing prepared */
+	unsigned char blob[REC_MAX];
+};
+
+vault_prepared *vault_prepared_new(size_t n)
+{
+	vault_prepared *p;
+	size_t i;
+
+	if (n == 0 || n > SIZE_MAX / sizeof *p || (p = keys_secret_alloc(n * sizeof *p)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		p[i].blen = 0;
+	return p;
+}
+
+vault_prepared *vault_prepared_at(vault_prepared *p, size_t i)
+{
+	return &p[i];
+}
+
+void vault_prepared_free(vault_prepared *p)
+{
+	keys_secret_free(p); /* wipes all of it */
+}
+
+void vault_prepared_wipe(vault_prepared *p)
+{
+	sodium_memzero(p->totp, sizeof p->totp);
+	sodium_memzero(p->blob, p->blen);
+	sodium_memzero(p->cid, sizeof p->cid);
+	p->blen = 0;
+}
+
+const unsigned char *vault_prepared_cid(const vault_prepared *p)
+{
+	return p->cid;
+}
+
+const unsigned char *vault_prepared_totp(const vault_prepared *p)
+{
+	return p->totp;
+}
+
+int vault_citizen_prepare(vault *v, const vault_input *in, vault_prepared *p, util_err *err)
 {
 	const vault_catalog *cat = v->sh->cat;
-	unsigned char index[VAULT_INDEX_BYTES], wrapped[KEYS_WRAPPED_DEK_BYTES];
-	unsigned char sealed_totp[VAULT_TOTP_SECRET_BYTES + VAULT_FIELD_OVERHEAD];
+	size_t i, nvalues = 0;
+	int ok = 0;
+
+	p->blen = 0;
+	if (vault_nid_check(in->nid, strnlen(in->nid, VAULT_NID_LEN + 1), err) != 0)
+		return -1;
+	for (i = 0; i < vault_catalog_count(cat); i++)
+		nvalues += in->v[i].type != VAULT_V_ABSENT;
+	/* every random byte this record needs, from one call */
+	randombytes_buf(p->rnd, KEYS_CID_BYTES + KEYS_BYTES + VAULT_TOTP_SECRET_BYTES + KEYS_NONCE_BYTES * (nvalues + 2));
+	memcpy(p->cid, p->rnd, KEYS_CID_BYTES);
+	memcpy(p->dek, p->rnd + KEYS_CID_BYTES, KEYS_BYTES);
+	memcpy(p->totp, p->rnd + KEYS_CID_BYTES + KEYS_BYTES, VAULT_TOTP_SECRET_BYTES);
+	{
+		const unsigned char *nonces = p->rnd + KEYS_CID_BYTES + KEYS_BYTES + VAULT_TOTP_SECRET_BYTES;
+		size_t blen = build_record(cat, p->dek, p->cid, in, nonces + KEYS_NONCE_BYTES, p->value, p->blob, err);
+
+		if (blen == 0)
+			goto out;
+		vault_field_seal_nonce(p->dek, p->cid, 1, TOTP_NAME, nonces, p->totp, sizeof p->totp, p->sealed_totp);
+		p->blen = blen;
+	}
+	pthread_rwlock_rdlock(&v->sh->ring_mu);
+	vault_nid_index(keys_ring_key(v->sh->ring, KEYS_RING_BLIND), in->nid, p->index);
+	keys_ring_wrap_dek(v->sh->ring, p->cid, p->dek, p->wrapped, &p->kek);
+	pthread_rwlock_unlock(&v->sh->ring_mu);
+	ok = 1;
+out:
+	sodium_memzero(p->dek, sizeof p->dek);
+	sodium_memzero(p->value, sizeof p->value);
+	sodium_memzero(p->rnd, sizeof p->rnd);
+	if (!ok)
+		vault_prepared_wipe(p);
+	return ok ? 0 : -1;
+}
+
+int vault_citizen_insert(vault *v, const vault_prepared *p, util_err *err)
+{
 	sqlite3_stmt *s;
-	rec_work *w = NULL;
-	uint32_t kek = 0;
-	size_t blen, rnd_off;
+	uint32_t current;
 	int mine = 0, ok = 0, rc;
 
-	if (nid == NULL || vault_nid_check(nid, strlen(nid), err) != 0 || check_fields(cat, fields, 0, 0, err) != 0)
-		return -1;
-	w = v->work;
-	w->used = REC_MAX; /* until the record's size is known */
-	/* every random byte this record needs, from one call */
-	randombytes_buf(w->rnd, KEYS_CID_BYTES + KEYS_BYTES + VAULT_TOTP_SECRET_BYTES +
-	                            KEYS_NONCE_BYTES * (json_object_size(fields) + 2));
-	memcpy(cid, w->rnd, KEYS_CID_BYTES);
-	memcpy(w->dek, w->rnd + KEYS_CID_BYTES, KEYS_BYTES);
-	memcpy(w->totp, w->rnd + KEYS_CID_BYTES + KEYS_BYTES, VAULT_TOTP_SECRET_BYTES);
-	rnd_off = KEYS_CID_BYTES + KEYS_BYTES + VAULT_TOTP_SECRET_BYTES;
-	if ((blen = build_record(cat, w, cid, nid, fields, &rnd_off, err)) == 0)
-		goto out;
-	w->used = blen;
-	vault_field_seal_nonce(w->dek, cid, 1, TOTP_NAME, w->rnd + rnd_off, w->totp, sizeof w->totp, sealed_totp);
-
+	if (p->blen == 0)
+		return util_fail(err, UTIL_EINVAL, "no record was prepared");
 	if (vault_tx_begin(v, &mine, err) != 0)
-		goto out;
+		return -1;
 	if (vault_kek_sync(v, err) != 0)
 		goto end;
 	pthread_rwlock_rdlock(&v->sh->ring_mu);
-	vault_nid_index(keys_ring_key(v->sh->ring, KEYS_RING_BLIND), nid, index);
-	keys_ring_wrap_dek(v->sh->ring, cid, w->dek, wrapped, &kek);
+	current = keys_ring_current_kek(v->sh->ring);
 	pthread_rwlock_unlock(&v->sh->ring_mu);
+	if (current != p->kek) {
+		/* a rotation between sealing and storing: the DEK must be wrapped under the new KEK */
+		util_fail(err, UTIL_ESTATE, "the key-encryption key changed; prepare the record again");
+		goto end;
+	}
 	if ((s = vault_stmt(v, ST_CITIZEN_INSERT, err)) == NULL)
 		goto end;
-	sqlite3_bind_blob(s, 1, cid, KEYS_CID_BYTES, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 2, index, sizeof index, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, kek);
-	sqlite3_bind_blob(s, 4, wrapped, sizeof wrapped, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 5, w->blob, (int)blen, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 6, sealed_totp, sizeof sealed_totp, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 1, p->cid, KEYS_CID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 2, p->index, sizeof p->index, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, p->kek);
+	sqlite3_bind_blob(s, 4, p->wrapped, sizeof p->wrapped, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 5, p->blob, (int)p->blen, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 6, p->sealed_totp, sizeof p->sealed_totp, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 7, util_now());
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
@@ -199,12 +281,33 @@ int vault_citizen_create(vault *v, const char *nid, const json_t *fields, unsign
 end:
 	if (vault_tx_end(v, mine, ok, err) != 0)
 		ok = 0;
-	if (ok && totp != NULL)
-		memcpy(totp, w->totp, VAULT_TOTP_SECRET_BYTES);
-out:
-	sodium_memzero(index, sizeof index);
-	vault_work_wipe(v);
 	return ok ? 0 : -1;
+}
+
+int vault_citizen_create(vault *v, const char *nid, const json_t *fields, unsigned char cid[KEYS_CID_BYTES],
+    unsigned char *totp, util_err *err)
+{
+	vault_input *in;
+	vault_prepared *p;
+	int rc = -1;
+
+	/* allocated on first use: most connections never enrol anyone */
+	if (v->input == NULL && (v->input = keys_secret_alloc(sizeof *v->input)) == NULL)
+		return util_fail(err, UTIL_ENOMEM, "out of secret memory");
+	if (v->prepared == NULL && (v->prepared = vault_prepared_new(1)) == NULL)
+		return util_fail(err, UTIL_ENOMEM, "out of secret memory");
+	in = v->input;
+	p = v->prepared;
+	if (vault_input_from_json(v->sh->cat, nid, fields, in, err) == 0 && vault_citizen_prepare(v, in, p, err) == 0 &&
+	    vault_citizen_insert(v, p, err) == 0) {
+		memcpy(cid, p->cid, KEYS_CID_BYTES);
+		if (totp != NULL)
+			memcpy(totp, p->totp, VAULT_TOTP_SECRET_BYTES);
+		rc = 0;
+	}
+	sodium_memzero(in, sizeof *in);
+	vault_prepared_wipe(p);
+	return rc;
 }
 
 int vault_record_parse(const char *line, size_t n, char *nid, json_t **fields, util_err *err)
@@ -236,6 +339,191 @@ int vault_record_check(const vault_catalog *cat, const char *nid, const json_t *
 	if (nid == NULL || vault_nid_check(nid, strlen(nid), err) != 0)
 		return -1;
 	return check_fields(cat, fields, 0, 1, err);
+}
+
+int vault_input_from_json(const vault_catalog *cat, const char *nid, const json_t *fields, vault_input *in,
+    util_err *err)
+{
+	size_t i;
+
+	if (nid == NULL || vault_nid_check(nid, strlen(nid), err) != 0 || check_fields(cat, fields, 0, 0, err) != 0)
+		return -1;
+	memmove(in->nid, nid, VAULT_NID_LEN + 1); /* nid may be in->nid */
+	for (i = 0; i < vault_catalog_count(cat); i++)
+		vault_value_of_json(json_object_get(fields, vault_catalog_at(cat, i)->name), &in->v[i]);
+	return 0;
+}
+
+int vault_input_check(const vault_catalog *cat, const vault_input *in, util_err *err)
+{
+	char value[VAULT_VALUE_MAX + 1];
+	size_t i, n;
+	int rc = 0;
+
+	if (vault_nid_check(in->nid, strnlen(in->nid, VAULT_NID_LEN + 1), err) != 0)
+		return -1;
+	for (i = 0; i < vault_catalog_count(cat) && rc == 0; i++) {
+		const vault_value *val = &in->v[i];
+
+		if (val->type != VAULT_V_ABSENT && strcmp(vault_catalog_at(cat, i)->name, "national_id") != 0)
+			rc = vault_value_check(vault_catalog_at(cat, i), val, value, &n, err);
+	}
+	sodium_memzero(value, sizeof value);
+	return rc;
+}
+
+/* ---- reading import lines in their plain form without jansson ---- */
+
+typedef struct scan {
+	const unsigned char *p, *end;
+} scan;
+
+/* Skips JSON whitespace; returns the next byte, or -1 at the end. */
+static int scan_ws(scan *c)
+{
+	while (c->p < c->end && (*c->p == ' ' || *c->p == '\t' || *c->p == '\n' || *c->p == '\r'))
+		c->p++;
+	return c->p < c->end ? *c->p : -1;
+}
+
+/* Skips JSON whitespace, then takes ch if it is next. */
+static int scan_lit(scan *c, unsigned char ch)
+{
+	if (scan_ws(c) == ch) {
+		c->p++;
+		return 1;
+	}
+	return 0;
+}
+
+/* Bytes of the well-formed UTF-8 character at p (left bytes there), 0 if it is not one (RFC 3629:
+ * no overlong forms, no surrogates, nothing past U+10FFFF). */
+static size_t utf8_char(const unsigned char *p, size_t left)
+{
+	unsigned c = p[0];
+
+	if (c < 0x80)
+		return 1;
+	if (c < 0xc2 || c > 0xf4)
+		return 0;
+	if (c < 0xe0)
+		return left >= 2 && (p[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c < 0xf0) {
+		if (left < 3 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 || (c == 0xe0 && p[1] < 0xa0) ||
+		    (c == 0xed && p[1] >= 0xa0))
+			return 0;
+		return 3;
+	}
+	if (left < 4 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 || (p[3] & 0xc0) != 0x80 ||
+	    (c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] >= 0x90))
+		return 0;
+	return 4;
+}
+
+/* A string with no escape and no control character; *s and *n get the bytes between its quotes. */
+static int scan_string(scan *c, const char **s, size_t *n)
+{
+	const unsigned char *p;
+
+	if (!scan_lit(c, '"'))
+		return 0;
+	for (p = c->p; p < c->end && *p != '"';) {
+		size_t k;
+
+		if (*p < 0x80) {
+			if (*p < 0x20 || *p == '\\')
+				return 0;
+			p++;
+			continue;
+		}
+		if ((k = utf8_char(p, (size_t)(c->end - p))) == 0)
+			return 0;
+		p += k;
+	}
+	if (p == c->end)
+		return 0;
+	*s = (const char *)c->p;
+	*n = (size_t)(p - c->p);
+	c->p = p + 1;
+	return 1;
+}
+
+/* A non-negative integer of at most 18 digits, in JSON's form (no leading zero, no fraction). */
+static int scan_integer(scan *c, long long *x)
+{
+	const unsigned char *p = c->p;
+	long long v = 0;
+	int digits = 0;
+
+	if (p < c->end && *p == '0') {
+		p++;
+		digits = 1;
+	} else {
+		for (; p < c->end && *p >= '0' && *p <= '9'; p++) {
+			if (++digits > 18)
+				return 0;
+			v = v * 10 + (*p - '0');
+		}
+	}
+	if (digits == 0 || (p < c->end && ((*p >= '0' && *p <= '9') || *p == '.' || *p == 'e' || *p == 'E')))
+		return 0;
+	*x = v;
+	c->p = p;
+	return 1;
+}
+
+static int scan_key(scan *c, const char *want)
+{
+	const char *s;
+	size_t n;
+
+	return scan_string(c, &s, &n) && n == strlen(want) && memcmp(s, want, n) == 0 && scan_lit(c, ':');
+}
+
+int vault_record_scan(const vault_catalog *cat, const char *line, size_t n, vault_input *in)
+{
+	scan c = {(const unsigned char *)line, (const unsigned char *)line + n};
+	uint64_t seen = 0;
+	const char *s;
+	size_t sl, k = 0, i;
+
+	for (i = 0; i < vault_catalog_count(cat); i++)
+		in->v[i].type = VAULT_V_ABSENT;
+	if (!scan_lit(&c, '{') || !scan_key(&c, "national_id") || !scan_string(&c, &s, &sl) || sl != VAULT_NID_LEN)
+		return 0;
+	memcpy(in->nid, s, VAULT_NID_LEN);
+	in->nid[VAULT_NID_LEN] = '\0';
+	if (!scan_lit(&c, ',') || !scan_key(&c, "fields") || !scan_lit(&c, '{'))
+		return 0;
+	if (!scan_lit(&c, '}')) {
+		for (;; k++) {
+			ptrdiff_t pos;
+			vault_value *val;
+
+			if (!scan_string(&c, &s, &sl) || !scan_lit(&c, ':'))
+				return 0;
+			/* the k-th key is most often the catalog's (k+1)-th field: national_id comes first */
+			pos = vault_catalog_pos(cat, s, sl, k + 1);
+			if (pos < 0 || (seen >> pos & 1) || strcmp(vault_catalog_at(cat, (size_t)pos)->name, "national_id") == 0)
+				return 0;
+			seen |= (uint64_t)1 << pos;
+			val = &in->v[pos];
+			if (scan_ws(&c) == '"') {
+				if (!scan_string(&c, &val->s, &val->n))
+					return 0;
+				val->type = VAULT_V_STRING;
+			} else if (scan_integer(&c, &val->i)) {
+				val->type = VAULT_V_INTEGER;
+			} else {
+				return 0;
+			}
+			if (scan_lit(&c, '}'))
+				break;
+			if (!scan_lit(&c, ','))
+				return 0;
+		}
+	}
+	return scan_lit(&c, '}') && scan_ws(&c) == -1;
 }
 
 int vault_citizen_index(vault *v, const char *nid, unsigned char out[VAULT_INDEX_BYTES], util_err *err)

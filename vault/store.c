@@ -1269,6 +1269,8 @@ void vault_close(vault *v)
 		close(v->turn_fd);
 	shared_release(v->sh);
 	keys_secret_free(v->work);
+	keys_secret_free(v->input);
+	vault_prepared_free(v->prepared);
 	free(v);
 }
 

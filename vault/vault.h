@@ -57,6 +57,8 @@ size_t vault_catalog_count(const vault_catalog *cat) UTIL_NONNULL(1);
 const vault_field_def *vault_catalog_at(const vault_catalog *cat, size_t i) UTIL_NONNULL(1);
 /* The field named name (n bytes), or NULL. */
 const vault_field_def *vault_catalog_find(const vault_catalog *cat, const char *name, size_t n) UTIL_NONNULL(1, 2);
+/* The position (for vault_catalog_at) of the field named name (n bytes), or -1; hint is tried first. */
+ptrdiff_t vault_catalog_pos(const vault_catalog *cat, const char *name, size_t n, size_t hint) UTIL_NONNULL(1, 2);
 
 /*
  * Checks value against def and writes its canonical bytes (strings as given, integers in
@@ -65,6 +67,28 @@ const vault_field_def *vault_catalog_find(const vault_catalog *cat, const char *
  */
 int vault_field_check(const vault_field_def *def, const json_t *value, char *out, size_t *len, util_err *err)
     UTIL_WARN_UNUSED;
+
+/* A value as it was given, read from JSON by jansson (vault_value_of_json) or by vault_record_scan. */
+typedef enum vault_value_type {
+	VAULT_V_ABSENT, /* not given */
+	VAULT_V_NULL,
+	VAULT_V_STRING,
+	VAULT_V_INTEGER,
+	VAULT_V_OTHER /* a real, a boolean, an array or an object */
+} vault_value_type;
+
+typedef struct vault_value {
+	vault_value_type type;
+	const char *s; /* VAULT_V_STRING: n bytes, not NUL-terminated, in memory the filler owns */
+	size_t n;
+	long long i; /* VAULT_V_INTEGER */
+} vault_value;
+
+/* vault_field_check of a vault_value: the same rules and the same messages. */
+int vault_value_check(const vault_field_def *def, const vault_value *value, char *out, size_t *len, util_err *err)
+    UTIL_NONNULL(1, 2, 3, 4) UTIL_WARN_UNUSED;
+/* What j (NULL: absent) holds. Strings point into j, which must outlive out. */
+void vault_value_of_json(const json_t *j, vault_value *out) UTIL_NONNULL(2);
 /* The JSON form of canonical bytes: a string, or an integer for VAULT_T_INTEGER. New reference. */
 json_t *vault_field_json(const vault_field_def *def, const char *v, size_t len) UTIL_NONNULL(1, 2);
 
@@ -174,6 +198,59 @@ int vault_bulk_end(vault *v, util_err *err) UTIL_WARN_UNUSED;
  */
 int vault_citizen_create(vault *v, const char *nid, const json_t *fields, unsigned char cid[KEYS_CID_BYTES],
     unsigned char *totp, util_err *err) UTIL_WARN_UNUSED;
+
+/*
+ * A would-be record: its national ID and its values by catalog position (vault_catalog_at).
+ * Strings point into what it was filled from. The ID is personal data: keep it in secret memory.
+ */
+typedef struct vault_input {
+	char nid[VAULT_NID_LEN + 1];
+	vault_value v[VAULT_MAX_FIELDS];
+} vault_input;
+
+/*
+ * Fills in from nid and a fields object after checking the ID and the object's shape (known
+ * names only, national_id not among them); the values are checked when they are sealed, or by
+ * vault_input_check. in's strings point into fields, which must outlive it.
+ */
+int vault_input_from_json(const vault_catalog *cat, const char *nid, const json_t *fields, vault_input *in,
+    util_err *err) UTIL_NONNULL(1, 4) UTIL_WARN_UNUSED;
+/* Checks the national ID and every value given, as vault_record_check does. */
+int vault_input_check(const vault_catalog *cat, const vault_input *in, util_err *err) UTIL_NONNULL(1, 2)
+    UTIL_WARN_UNUSED;
+
+/*
+ * Reads an import line without jansson when it is in the plain form the bench and most exports
+ * write: {"national_id":"...","fields":{...}} in that order, strings without escapes, integers of
+ * at most 18 digits, no nulls, no repeated or unknown names, any JSON whitespace. Returns 1 with
+ * in filled (strings point into line; nothing is checked against the catalog's rules yet: use
+ * vault_input_check), or 0 when the line is in any other form, valid or not: the caller then
+ * reads it with vault_record_parse and vault_input_from_json, which give the same input or the
+ * error. It never reads past line + n.
+ */
+int vault_record_scan(const vault_catalog *cat, const char *line, size_t n, vault_input *in) UTIL_NONNULL(1, 2, 4);
+
+/*
+ * Enrolment in two steps, so that one thread can seal records while another stores them.
+ * vault_citizen_prepare seals a checked input into p: a new citizen id, DEK and TOTP secret,
+ * every value sealed, the blind index, the DEK wrapped under the current KEK. It reads only what
+ * connections share (catalog, keyring), so it may run on any thread, beside v's own use.
+ * vault_citizen_insert stores it (in the open transaction, or its own) as vault_citizen_create
+ * does; UTIL_ESTATE if the KEK was rotated in between. A prepared record holds the TOTP
+ * secret: vault_prepared_new allocates n of them in secret memory, vault_prepared_wipe clears
+ * one, vault_prepared_free wipes and frees all.
+ */
+typedef struct vault_prepared vault_prepared;
+
+vault_prepared *vault_prepared_new(size_t n);
+vault_prepared *vault_prepared_at(vault_prepared *p, size_t i) UTIL_NONNULL(1);
+void vault_prepared_wipe(vault_prepared *p) UTIL_NONNULL(1);
+void vault_prepared_free(vault_prepared *p);
+const unsigned char *vault_prepared_cid(const vault_prepared *p) UTIL_NONNULL(1);
+const unsigned char *vault_prepared_totp(const vault_prepared *p) UTIL_NONNULL(1);
+int vault_citizen_prepare(vault *v, const vault_input *in, vault_prepared *p, util_err *err) UTIL_NONNULL(1, 2, 3)
+    UTIL_WARN_UNUSED;
+int vault_citizen_insert(vault *v, const vault_prepared *p, util_err *err) UTIL_NONNULL(1, 2) UTIL_WARN_UNUSED;
 
 /*
  * Parses one import line, {"national_id": "<12 digits>", "fields": {...}} and nothing else,

@@ -79,6 +79,8 @@ struct vault {
 	unsigned char found_cid[KEYS_CID_BYTES];
 	int64_t found_row; /* 0: none */
 	vault_work *work;
+	vault_input *input;       /* vault_citizen_create's, in secret memory, made on first use */
+	vault_prepared *prepared; /* likewise */
 	sqlite3_stmt *st[ST_COUNT];
 	/* statements of the modules above, cached by the address of their (static) SQL text */
 	struct {

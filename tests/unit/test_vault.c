@@ -225,6 +225,122 @@ static void test_field_values(void **state)
 	vault_catalog_free(cat);
 }
 
+/* ---- import lines read by hand (vault_record_scan) and through jansson ---- */
+
+#define SCAN_LINE(fields) "{\"national_id\":\"001090012345\",\"fields\":{" fields "}}"
+
+/* Reads line both ways; returns what the scanner did (1 read, 0 declined) and checks that
+ * whenever it read, jansson read the very same input. */
+static int scan_both(const vault_catalog *cat, const char *line, vault_input *fast)
+{
+	static vault_input slow;
+	char nid[VAULT_NID_LEN + 1];
+	json_t *fields = NULL;
+	util_err err;
+	size_t i;
+	int scanned = vault_record_scan(cat, line, strlen(line), fast);
+
+	if (!scanned)
+		return 0;
+	assert_int_equal(vault_record_parse(line, strlen(line), nid, &fields, &err), 0);
+	assert_int_equal(vault_input_from_json(cat, nid, fields, &slow, &err), 0);
+	assert_string_equal(fast->nid, slow.nid);
+	for (i = 0; i < vault_catalog_count(cat); i++) {
+		assert_int_equal(fast->v[i].type, slow.v[i].type);
+		if (fast->v[i].type == VAULT_V_STRING) {
+			assert_int_equal(fast->v[i].n, slow.v[i].n);
+			assert_memory_equal(fast->v[i].s, slow.v[i].s, fast->v[i].n);
+		}
+		if (fast->v[i].type == VAULT_V_INTEGER)
+			assert_true(fast->v[i].i == slow.v[i].i);
+	}
+	json_decref(fields);
+	return 1;
+}
+
+static void test_record_scan(void **state)
+{
+	/* read by hand: the plain form, in any JSON whitespace */
+	static const char *const plain[] = {
+	    SCAN_LINE("\"full_name\":\"Nguyễn Thị Minh Khai\",\"annual_income\":120000000,\"gender\":\"female\""),
+	    SCAN_LINE(""),
+	    " { \"national_id\" : \"001090012345\" ,\r\n\t\"fields\" : { \"annual_income\" : 0 } } \n",
+	    SCAN_LINE("\"email\":\"a@b.vn\",\"full_name\":\"𝔸 four-byte and ü two-byte\""),
+	    SCAN_LINE("\"annual_income\":999999999999999999"),
+	    SCAN_LINE("\"chronic_conditions\":\"\""),
+	    SCAN_LINE("\"full_name\":\"del\x7f is JSON, not a valid value\""),
+	};
+	/* left to jansson: valid JSON in another form, and everything invalid */
+	static const char *const other[] = {
+	    SCAN_LINE("\"full_name\":\"escaped \\\" quote\""),
+	    SCAN_LINE("\"full_name\":\"\\u004e\""),
+	    SCAN_LINE("\"full_name\":null"),
+	    SCAN_LINE("\"annual_income\":-1"),
+	    SCAN_LINE("\"annual_income\":1.5"),
+	    SCAN_LINE("\"annual_income\":1e3"),
+	    SCAN_LINE("\"annual_income\":007"),
+	    SCAN_LINE("\"annual_income\":1000000000000000000"),
+	    SCAN_LINE("\"annual_income\":true"),
+	    SCAN_LINE("\"full_name\":[\"a\"]"),
+	    SCAN_LINE("\"nickname\":\"x\""),
+	    SCAN_LINE("\"national_id\":\"001090012345\""),
+	    SCAN_LINE("\"gender\":\"male\",\"gender\":\"male\""),
+	    SCAN_LINE("\"gender\":\"male\","),
+	    SCAN_LINE("\"full_name\":\"tab\there\""),
+	    SCAN_LINE("\"full_name\":\"overlong \xc0\xaf\""),
+	    SCAN_LINE("\"full_name\":\"surrogate \xed\xa0\x80\""),
+	    SCAN_LINE("\"full_name\":\"past U+10FFFF \xf4\x90\x80\x80\""),
+	    SCAN_LINE("\"full_name\":\"cut \xe1\x80\""),
+	    "{\"fields\":{},\"national_id\":\"001090012345\"}",
+	    "{\"national_id\":\"00109001234\",\"fields\":{}}",
+	    "{\"national_id\":\"001090012345\",\"fields\":{},\"x\":1}",
+	    "{\"national_id\":\"001090012345\",\"fields\":{}} x",
+	    "{\"national_id\":\"001090012345\",\"fields\":{}",
+	    "{\"national_id\":\"001090012345\",\"fields\":{\"gender\":\"male\"",
+	    "[]",
+	    "",
+	};
+	vault_catalog *cat = NULL;
+	vault_input in;
+	util_err err;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(vault_catalog_parse(vault_default_catalog, strlen(vault_default_catalog), &cat, &err), 0);
+	for (i = 0; i < sizeof plain / sizeof plain[0]; i++)
+		if (!scan_both(cat, plain[i], &in))
+			fail_msg("plain line %zu was not read by hand", i);
+	for (i = 0; i < sizeof other / sizeof other[0]; i++)
+		if (vault_record_scan(cat, other[i], strlen(other[i]), &in))
+			fail_msg("line %zu was read by hand, not left to jansson", i);
+
+	/* what it read: a string, an integer, and nothing else given */
+	assert_true(scan_both(cat, plain[0], &in));
+	assert_string_equal(in.nid, "001090012345");
+	{
+		ptrdiff_t name = vault_catalog_pos(cat, "full_name", 9, 0), inc = vault_catalog_pos(cat, "annual_income", 13, 0);
+		size_t given = 0;
+
+		assert_true(name > 0 && inc > 0);
+		assert_int_equal(in.v[name].type, VAULT_V_STRING);
+		assert_int_equal(in.v[name].n, strlen("Nguyễn Thị Minh Khai"));
+		assert_memory_equal(in.v[name].s, "Nguyễn Thị Minh Khai", in.v[name].n);
+		assert_int_equal(in.v[inc].type, VAULT_V_INTEGER);
+		assert_true(in.v[inc].i == 120000000);
+		for (i = 0; i < vault_catalog_count(cat); i++)
+			given += in.v[i].type != VAULT_V_ABSENT;
+		assert_int_equal(given, 3);
+		assert_int_equal(vault_input_check(cat, &in, &err), 0);
+	}
+	/* the rules are checked afterwards, the same way for both readers */
+	assert_true(scan_both(cat, plain[6], &in));
+	assert_int_equal(vault_input_check(cat, &in, &err), -1);
+	assert_non_null(strstr(err.msg, "control character"));
+	/* it never reads past n: a valid line cut short is declined */
+	assert_int_equal(vault_record_scan(cat, plain[0], strlen(plain[0]) - 1, &in), 0);
+	vault_catalog_free(cat);
+}
+
 static void test_bad_catalogs_refused(void **state)
 {
 	static const char *const bad[] = {
@@ -1332,6 +1448,7 @@ int main(void)
 		cmocka_unit_test(test_default_catalog),
 		cmocka_unit_test(test_field_values),
 		cmocka_unit_test(test_bad_catalogs_refused),
+		cmocka_unit_test(test_record_scan),
 		cmocka_unit_test_setup_teardown(test_create_find_read_subset, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_read_after_find_checks_the_row, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_bad_records_write_nothing, fx_setup, fx_teardown),
