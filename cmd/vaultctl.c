@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "../audit/audit.h"
 #include "../policy/policy.h"
 #include "../vault/vault.h"
+#include "../vault/vault_sql.h"
 #include "ctl_reports.h"
 
 /*
@@ -24,6 +26,8 @@ enum { EX_OK = 0, EX_FAIL = 1, EX_USAGE = 2, EX_INPUT = 3, EX_KEY = 4, EX_NOTFOU
 
 #define IMPORT_LINE_MAX (64u * 1024u)
 #define IMPORT_REPORT_MAX 50
+#define IMPORT_ENROL_LINE 256u          /* an enrolment line is shorter */
+#define IMPORT_ENROL_BUF (64u * 1024u) /* enrolment lines wait here, in secret memory */
 #define DEFAULT_BATCH 10000
 
 static const char usage_text[] =
@@ -424,15 +428,209 @@ static void progress(size_t done, size_t total, int tty)
 		fprintf(stderr, "\rimporting: %zu / %zu (%zu%%)", done, total, done * 100 / total);
 }
 
+/*
+ * Reads one import line into in: by hand when it is in the plain form, else through jansson,
+ * and then *doc holds what in's strings point into (json_decref it after use).
+ */
+static int import_read(const vault_catalog *cat, const char *line, size_t n, vault_input *in, json_t **doc,
+    util_err *err)
+{
+	*doc = NULL;
+	if (n > IMPORT_LINE_MAX)
+		return util_fail(err, UTIL_EINVAL, "longer than %u bytes", IMPORT_LINE_MAX);
+	if (vault_record_scan(cat, line, n, in))
+		return 0;
+	if (vault_record_parse(line, n, in->nid, doc, err) != 0)
+		return -1;
+	return vault_input_from_json(cat, in->nid, *doc, in, err);
+}
+
+/*
+ * The writing pass runs on two threads: a sealer reads the file again and seals each record
+ * (parsing, checking, encryption, the blind index: most of the CPU), and the main thread stores
+ * them in order with their audit entries. They meet in a ring of IMPORT_RING prepared records.
+ */
+#define IMPORT_RING 16u
+
+typedef struct import_feed {
+	pthread_mutex_t mu;
+	pthread_cond_t cond; /* any change below, signalled only when someone waits */
+	int waiting;         /* threads waiting on cond */
+	size_t head, tail;   /* records sealed, records taken: the ring holds head - tail */
+	int done;            /* the sealer has stopped: at the end of the file, or failed */
+	int stop;            /* the main thread asks it to stop */
+	util_err err;        /* a failure of the sealer, at line err_line */
+	size_t err_line;
+	/* the sealer's own */
+	vault *v;
+	const vault_catalog *cat;
+	FILE *in;
+	vault_input *input;
+	vault_prepared *ring;
+	size_t line[IMPORT_RING];
+} import_feed;
+
+/* With f->mu held: waits for a change. */
+static void feed_wait(import_feed *f)
+{
+	f->waiting++;
+	pthread_cond_wait(&f->cond, &f->mu);
+	f->waiting--;
+}
+
+/* With f->mu held: wakes the other thread if it waits (a wake-up is a system call or two). */
+static void feed_changed(import_feed *f)
+{
+	if (f->waiting > 0)
+		pthread_cond_broadcast(&f->cond);
+}
+
+static void *import_sealer(void *arg)
+{
+	import_feed *f = arg;
+	char *line = NULL;
+	size_t cap = 0, lines = 0;
+	ssize_t n;
+	util_err err = {0};
+	int failed = 0;
+
+	while (!failed && (n = getline(&line, &cap, f->in)) != -1) {
+		json_t *doc;
+		size_t slot;
+
+		lines++;
+		if (n > 0 && line[n - 1] == '\n')
+			line[--n] = '\0';
+		if (n == 0)
+			continue;
+		pthread_mutex_lock(&f->mu);
+		while (f->head - f->tail == IMPORT_RING && !f->stop)
+			feed_wait(f);
+		slot = f->head % IMPORT_RING;
+		failed = f->stop;
+		pthread_mutex_unlock(&f->mu);
+		if (failed)
+			break;
+		/* the slot is the sealer's until head moves past it */
+		failed = import_read(f->cat, line, (size_t)n, f->input, &doc, &err) != 0 ||
+		         vault_citizen_prepare(f->v, f->input, vault_prepared_at(f->ring, slot), &err) != 0;
+		json_decref(doc);
+		sodium_memzero(f->input, sizeof *f->input);
+		sodium_memzero(line, (size_t)n);
+		if (failed) {
+			/* the file changed since it was checked */
+			pthread_mutex_lock(&f->mu);
+			f->err = err;
+			f->err_line = lines;
+			pthread_mutex_unlock(&f->mu);
+			break;
+		}
+		f->line[slot] = lines;
+		pthread_mutex_lock(&f->mu);
+		f->head++;
+		feed_changed(f);
+		pthread_mutex_unlock(&f->mu);
+	}
+	if (!failed && ferror(f->in)) {
+		pthread_mutex_lock(&f->mu);
+		util_fail(&f->err, UTIL_EIO, "cannot read the file again");
+		f->err_line = lines + 1;
+		pthread_mutex_unlock(&f->mu);
+	}
+	if (line != NULL) {
+		sodium_memzero(line, cap);
+		free(line);
+	}
+	pthread_mutex_lock(&f->mu);
+	f->done = 1;
+	feed_changed(f);
+	pthread_mutex_unlock(&f->mu);
+	return NULL;
+}
+
+/*
+ * The next sealed record, in file order, or NULL when there is none: the sealer reached the end
+ * of the file (err->code 0) or failed (err filled, *line its line).
+ */
+static vault_prepared *import_next(import_feed *f, size_t *line, util_err *err)
+{
+	vault_prepared *p = NULL;
+
+	pthread_mutex_lock(&f->mu);
+	while (f->head == f->tail && !f->done)
+		feed_wait(f);
+	if (f->head != f->tail) {
+		p = vault_prepared_at(f->ring, f->tail % IMPORT_RING);
+		*line = f->line[f->tail % IMPORT_RING];
+	} else {
+		*err = f->err;
+		*line = f->err_line;
+	}
+	pthread_mutex_unlock(&f->mu);
+	return p;
+}
+
+/* Gives the record import_next returned back to the sealer. */
+static void import_taken(import_feed *f, vault_prepared *p)
+{
+	vault_prepared_wipe(p);
+	pthread_mutex_lock(&f->mu);
+	f->tail++;
+	/* a sealer waits only on a full ring: woken when it is half empty, it seals several in a row */
+	if (f->head - f->tail <= IMPORT_RING / 2)
+		feed_changed(f);
+	pthread_mutex_unlock(&f->mu);
+}
+
+static void import_stop(import_feed *f, pthread_t th)
+{
+	pthread_mutex_lock(&f->mu);
+	f->stop = 1;
+	feed_changed(f);
+	pthread_mutex_unlock(&f->mu);
+	pthread_join(th, NULL);
+}
+
+/* Writes all of buf to fd. */
+static int write_all(int fd, const char *buf, size_t len, const char *name, util_err *err)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		ssize_t w = write(fd, buf + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return util_fail(err, UTIL_EIO, "cannot write %s: %s", name, strerror(errno));
+		off += (size_t)w;
+	}
+	return 0;
+}
+
+/* Writes all of buf to fd and syncs it. */
+static int write_synced(int fd, const char *buf, size_t len, const char *name, util_err *err)
+{
+	if (write_all(fd, buf, len, name, err) != 0)
+		return -1;
+	if (fsync(fd) != 0)
+		return util_fail(err, UTIL_EIO, "cannot sync %s", name);
+	return 0;
+}
+
 static int cmd_import(ctl *c, args *a)
 {
 	FILE *in = NULL;
-	char *line = NULL, *enrol_buf = NULL, *nid = NULL;
+	char *line = NULL, *enrol_buf = NULL;
 	size_t cap = 0, lines = 0, records = 0, bad = 0, done = 0, enrol_len = 0, committed_line = 0;
 	size_t enrol_cap = 0, batch_n = 0;
 	uint64_t t1 = 0;
 	ssize_t n;
 	vault *v = NULL;
+	vault_input *input = NULL;
+	import_feed feed = {.mu = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+	pthread_t sealer;
+	int sealing = 0;
 	idset seen = {0};
 	util_err err;
 	int lockfd = -1, enrol_fd = -1, rc = EX_FAIL, tty = isatty(2);
@@ -458,15 +656,29 @@ static int cmd_import(ctl *c, args *a)
 		rc = EX_NOTFOUND;
 		goto out;
 	}
-	if ((nid = keys_secret_alloc(VAULT_NID_LEN + 1)) == NULL || idset_init(&seen, 1 << 16) != 0) {
+	{
+		struct stat st;
+
+		/* it is read twice: once to check every line, once to write */
+		if (fstat(fileno(in), &st) != 0 || !S_ISREG(st.st_mode)) {
+			fprintf(stderr, "vaultctl: %s is not a regular file; import reads its FILE twice\n", a->pos[0]);
+			rc = EX_USAGE;
+			goto out;
+		}
+	}
+	if ((input = keys_secret_alloc(2 * sizeof *input)) == NULL || idset_init(&seen, 1 << 16) != 0) {
 		fprintf(stderr, "vaultctl: out of memory\n");
 		goto out;
 	}
 	t0 = util_mono_ns();
 
-	/* pass 1: check every line, report every bad one, write nothing */
+	/* pass 1: check every line, report every bad one, write nothing; one read snapshot */
+	if (vault_sql_read_begin(v, &err) != 0) {
+		fprintf(stderr, "vaultctl: %s\n", err.msg);
+		goto out;
+	}
 	while ((n = getline(&line, &cap, in)) != -1) {
-		json_t *fields = NULL;
+		json_t *doc = NULL;
 		unsigned char idx[VAULT_INDEX_BYTES], cid[KEYS_CID_BYTES];
 		int lrc;
 
@@ -475,24 +687,20 @@ static int cmd_import(ctl *c, args *a)
 			line[--n] = '\0';
 		if (n == 0)
 			continue;
-		if ((size_t)n > IMPORT_LINE_MAX) {
-			util_fail(&err, UTIL_EINVAL, "longer than %u bytes", IMPORT_LINE_MAX);
-			lrc = -1;
-		} else {
-			lrc = vault_record_parse(line, (size_t)n, nid, &fields, &err);
-		}
+		lrc = import_read(vault_catalog_of(v), line, (size_t)n, input, &doc, &err);
 		if (lrc == 0)
-			lrc = vault_record_check(vault_catalog_of(v), nid, fields, &err);
-		if (lrc == 0 && vault_citizen_index(v, nid, idx, &err) == 0) {
+			lrc = vault_input_check(vault_catalog_of(v), input, &err);
+		if (lrc == 0 && vault_citizen_index(v, input->nid, idx, &err) == 0) {
 			if (idset_add(&seen, idx)) {
 				lrc = util_fail(&err, UTIL_EEXISTS, "national_id repeats an earlier line");
-			} else if (vault_citizen_find(v, nid, cid, NULL) == 0) {
+			} else if (vault_citizen_find(v, input->nid, cid, NULL) == 0) {
 				lrc = util_fail(&err, UTIL_EEXISTS, "national_id is already enrolled");
 			}
 		} else if (lrc == 0) {
 			lrc = -1;
 		}
-		json_decref(fields);
+		json_decref(doc);
+		sodium_memzero(input, sizeof *input);
 		sodium_memzero(line, (size_t)n);
 		if (lrc != 0) {
 			if (bad++ < IMPORT_REPORT_MAX)
@@ -516,6 +724,7 @@ static int cmd_import(ctl *c, args *a)
 			seen = bigger;
 		}
 	}
+	vault_sql_read_end(v);
 	if (ferror(in)) {
 		fprintf(stderr, "vaultctl: cannot read %s\n", a->pos[0]);
 		goto out;
@@ -537,78 +746,80 @@ static int cmd_import(ctl *c, args *a)
 			rc = errno == EEXIST ? EX_EXISTS : EX_FAIL;
 			goto out;
 		}
-		enrol_cap = (size_t)a->batch * 256;
+		enrol_cap = IMPORT_ENROL_BUF;
 		if ((enrol_buf = keys_secret_alloc(enrol_cap)) == NULL) {
 			fprintf(stderr, "vaultctl: out of secret memory\n");
 			goto out;
 		}
 	}
 	rewind(in);
-	lines = 0;
+	feed.v = v;
+	feed.cat = vault_catalog_of(v);
+	feed.in = in;
+	feed.input = input + 1;
+	if ((feed.ring = vault_prepared_new(IMPORT_RING)) == NULL) {
+		fprintf(stderr, "vaultctl: out of secret memory\n");
+		goto out;
+	}
 	if (vault_bulk_begin(v, &err) != 0)
 		goto report;
-	while ((n = getline(&line, &cap, in)) != -1 || batch_n > 0) {
-		if (n != -1) {
-			json_t *fields = NULL;
-			unsigned char cid[KEYS_CID_BYTES], totp[VAULT_TOTP_SECRET_BYTES];
+	if (pthread_create(&sealer, NULL, import_sealer, &feed) != 0) {
+		util_fail(&err, UTIL_ENOMEM, "cannot start a thread");
+		goto report;
+	}
+	sealing = 1;
+	for (;;) {
+		vault_prepared *p;
+
+		err.code = UTIL_OK;
+		if ((p = import_next(&feed, &lines, &err)) != NULL) {
 			int lrc;
 
-			lines++;
-			if (n > 0 && line[n - 1] == '\n')
-				line[--n] = '\0';
-			if (n == 0)
-				continue;
 			if (batch_n == 0 && vault_begin(v, &err) != 0)
 				goto report;
-			lrc = vault_record_parse(line, (size_t)n, nid, &fields, &err);
-			sodium_memzero(line, (size_t)n);
-			if (lrc == 0)
-				lrc = vault_citizen_create(v, nid, fields, cid, enrol_fd >= 0 ? totp : NULL, &err);
+			lrc = vault_citizen_insert(v, p, &err);
 			if (lrc == 0) {
-				audit_entry ae = {.actor = "operator", .action = "record.create", .cid = cid, .note = "import"};
+				audit_entry ae = {
+				    .actor = "operator", .action = "record.create", .cid = vault_prepared_cid(p), .note = "import"};
 
 				lrc = audit_append(v, &ae, NULL, &err);
 			}
-			json_decref(fields);
-			if (lrc != 0) {
-				vault_rollback(v);
-				fprintf(stderr, "%s: line %zu: %s\n", a->pos[0], lines, err.msg);
-				goto report;
+			if (lrc == 0 && enrol_fd >= 0 && enrol_cap - enrol_len < IMPORT_ENROL_LINE) {
+				/* written now, synced before the commit */
+				lrc = write_all(enrol_fd, enrol_buf, enrol_len, a->enrolments, &err);
+				sodium_memzero(enrol_buf, enrol_len);
+				enrol_len = 0;
 			}
-			if (enrol_fd >= 0) {
+			if (lrc == 0 && enrol_fd >= 0) {
 				char cidhex[2 * KEYS_CID_BYTES + 1], secret[64];
 
-				util_hex_encode(cidhex, cid, sizeof cid);
-				util_base32_encode(secret, totp, sizeof totp);
+				util_hex_encode(cidhex, vault_prepared_cid(p), KEYS_CID_BYTES);
+				util_base32_encode(secret, vault_prepared_totp(p), VAULT_TOTP_SECRET_BYTES);
 				enrol_len += (size_t)snprintf(enrol_buf + enrol_len, enrol_cap - enrol_len,
 				    "{\"line\":%zu,\"citizen_id\":\"%s\",\"totp_uri\":\"otpauth://totp/vaultd:%s?secret=%s"
 				    "&issuer=vaultd&algorithm=SHA1&digits=6&period=30\"}\n",
 				    lines, cidhex, cidhex, secret);
 				sodium_memzero(secret, sizeof secret);
-				sodium_memzero(totp, sizeof totp);
+			}
+			import_taken(&feed, p);
+			if (lrc != 0) {
+				vault_rollback(v);
+				goto report;
 			}
 			batch_n++;
+		} else if (err.code != UTIL_OK) {
+			/* the sealer failed: what it read no longer passes the checks of pass 1 */
+			if (batch_n > 0)
+				vault_rollback(v);
+			goto report;
 		}
-		if (batch_n > 0 && (n == -1 || batch_n == (size_t)a->batch)) {
+		if (batch_n > 0 && (p == NULL || batch_n == (size_t)a->batch)) {
+			int64_t appended, unreadable;
+
 			/* the enrolments are on disk before their citizens exist: a lost commit leaves
 			 * unused URIs, never citizens without one */
 			if (enrol_fd >= 0) {
-				size_t off = 0;
-
-				while (off < enrol_len) {
-					ssize_t w = write(enrol_fd, enrol_buf + off, enrol_len - off);
-
-					if (w < 0 && errno == EINTR)
-						continue;
-					if (w < 0) {
-						util_fail(&err, UTIL_EIO, "cannot write %s: %s", a->enrolments, strerror(errno));
-						vault_rollback(v);
-						goto report;
-					}
-					off += (size_t)w;
-				}
-				if (fsync(enrol_fd) != 0) {
-					util_fail(&err, UTIL_EIO, "cannot sync %s", a->enrolments);
+				if (write_synced(enrol_fd, enrol_buf, enrol_len, a->enrolments, &err) != 0) {
 					vault_rollback(v);
 					goto report;
 				}
@@ -625,16 +836,19 @@ static int cmd_import(ctl *c, args *a)
 			committed_line = lines;
 			batch_n = 0;
 			/* the batch's copies of its entries (audit_pending) go now that audit.db holds them */
-			{
-				int64_t appended, unreadable;
-
-				if (audit_settle(v, &appended, &unreadable, &err) != 0)
-					goto report;
-			}
+			if (audit_settle(v, &appended, &unreadable, &err) != 0)
+				goto report;
 			progress(done, records, tty);
 		}
-		if (n == -1)
+		if (p == NULL)
 			break;
+	}
+	pthread_join(sealer, NULL);
+	sealing = 0;
+	if (done != records) {
+		/* lines came or went after they were checked: what was written stays, and is reported */
+		util_fail(&err, UTIL_ESTATE, "the file changed after it was checked: %zu records written, %zu checked", done, records);
+		goto report;
 	}
 	if (tty)
 		fputc('\n', stderr);
@@ -650,6 +864,10 @@ static int cmd_import(ctl *c, args *a)
 	rc = EX_OK;
 	goto out;
 report:
+	if (sealing) {
+		import_stop(&feed, sealer);
+		sealing = 0;
+	}
 	if (tty)
 		fputc('\n', stderr);
 	{
@@ -663,6 +881,7 @@ report:
 	    err.msg, util_code_name(err.code), committed_line, done);
 	rc = exit_code(err.code);
 out:
+	vault_prepared_free(feed.ring);
 	if (enrol_buf != NULL) {
 		sodium_memzero(enrol_buf, enrol_cap);
 		keys_secret_free(enrol_buf);
@@ -673,7 +892,7 @@ out:
 		sodium_memzero(line, cap);
 		free(line);
 	}
-	keys_secret_free(nid);
+	keys_secret_free(input);
 	idset_free(&seen);
 	if (in != NULL)
 		fclose(in);

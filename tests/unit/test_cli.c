@@ -223,6 +223,57 @@ static void test_commands_and_exit_codes(void **state)
 	free(enr);
 }
 
+/*
+ * Many lines, through both readers (every seventh line has an escape, so jansson reads it), in
+ * two batches, the first of which outgrows the 64 KiB enrolment buffer: each is imported once,
+ * in order, with its enrolment line.
+ */
+static void test_import_many_in_batches_with_enrolments(void **state)
+{
+	enum { N = 700 };
+	cli *c = *state;
+	char *in = test_path(c->dir, "many.jsonl"), *enr = test_path(c->dir, "many-enrol.jsonl");
+	char *buf = malloc((size_t)N * 128), *out = NULL, *err = NULL, *e, *p;
+	size_t i, off = 0, n, lines = 0;
+
+	for (i = 0; i < N; i++)
+		off += (size_t)snprintf(buf + off, (size_t)N * 128 - off,
+		    i % 7 == 3 ? "{\"national_id\":\"001090%06zu\",\"fields\":{\"full_name\":\"Tr\\u1ea7n %zu\"}}\n"
+		               : "{\"national_id\":\"001090%06zu\",\"fields\":{\"full_name\":\"Lê %zu\",\"annual_income\":%zu}}\n",
+		    i, i, i);
+	assert_int_equal(ctl(c, NULL, NULL, NULL, "init", NULL), 0);
+	test_write_file(in, buf, off);
+	assert_int_equal(ctl(c, NULL, &out, &err, "import", in, "--batch", "400", "--enrolments", enr, NULL), 0);
+	assert_non_null(strstr(err, "imported 700 citizens"));
+	free(out);
+	free(err);
+	/* one enrolment line per citizen, in the file's order */
+	e = (char *)test_read_file(enr, &n);
+	for (p = e; (p = strstr(p, "{\"line\":")) != NULL; p++) {
+		assert_int_equal(strtoul(p + 8, NULL, 10), lines + 1);
+		lines++;
+	}
+	assert_int_equal(lines, N);
+	free(e);
+	assert_int_equal(ctl(c, NULL, &out, NULL, "stats", NULL), 0);
+	assert_non_null(strstr(out, "\"citizens\": 700"));
+	free(out);
+	/* a line jansson read, with its escape decoded, and one the scanner read */
+	assert_int_equal(ctl(c, "001090000339\n", &out, NULL, "get", "--national-id-stdin", NULL), 0);
+	assert_non_null(strstr(out, "Trần 339"));
+	free(out);
+	assert_int_equal(ctl(c, "001090000698\n", &out, NULL, "get", "--national-id-stdin", NULL), 0);
+	assert_non_null(strstr(out, "Lê 698"));
+	free(out);
+	/* a file that cannot be read twice is refused before anything is done */
+	assert_int_equal(ctl(c, NULL, NULL, &err, "import", "/dev/null", NULL), 2);
+	assert_non_null(strstr(err, "not a regular file"));
+	free(err);
+	free(buf);
+	free(in);
+	free(enr);
+}
+
 /* The value of "key": "..." in a JSON text (first occurrence), malloc'd. */
 static char *json_field(const char *text, const char *key)
 {
@@ -325,6 +376,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_import_leaves_no_plaintext, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_lines_named_without_values_and_nothing_imported, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commands_and_exit_codes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_import_many_in_batches_with_enrolments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_log_and_receipts_from_the_command_line, setup, teardown),
 	};
 
