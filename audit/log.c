@@ -304,6 +304,25 @@ static int64_t copy_seq(const char *e, size_t len)
 	return n;
 }
 
+/*
+ * The number after the first "seq": in a copy, found without parsing it. Only a guess: a copy
+ * counts as logged when the log holds its exact bytes under that number (logged), and that is
+ * proof enough that this program wrote it. -1 when there is no such number.
+ */
+static int64_t guess_seq(const char *e, size_t len)
+{
+	static const char key[] = "\"seq\":";
+	const char *p = memmem(e, len, key, sizeof key - 1), *end = e + len;
+	int64_t n = 0;
+	int digits = 0;
+
+	if (p == NULL)
+		return -1;
+	for (p += sizeof key - 1; p < end && *p >= '0' && *p <= '9' && digits < 18; p++, digits++)
+		n = n * 10 + (*p - '0');
+	return digits > 0 ? n : -1;
+}
+
 typedef struct settle_state {
 	int64_t last;      /* the largest copy id looked at */
 	int64_t *bad;      /* ids of unreadable copies, kept */
@@ -332,6 +351,13 @@ static int settle_log(vault *v, settle_state *st, util_err *err)
 		size_t len = (size_t)sqlite3_column_bytes(s, 1);
 
 		st->last = sqlite3_column_int64(s, 0);
+		/* the usual case: the entry committed right after its copy, under the number it has */
+		if (e != NULL && (seq = guess_seq(e, len)) >= 0) {
+			if ((here = logged(v, seq, e, len, err)) < 0)
+				goto done;
+			if (here)
+				continue;
+		}
 		if (e == NULL || (seq = copy_seq(e, len)) < 0) {
 			if (st->nbad == st->cap) {
 				size_t cap = st->cap ? 2 * st->cap : 16;
@@ -350,7 +376,7 @@ static int settle_log(vault *v, settle_state *st, util_err *err)
 		if ((here = logged(v, seq, e, len, err)) < 0)
 			goto done;
 		if (here)
-			continue; /* the usual case: the entry committed right after its copy */
+			continue;
 		crypto_generichash(h, sizeof h, (const unsigned char *)e, len, NULL, 0);
 		if ((here = resettled(v, h, err)) < 0)
 			goto done;
