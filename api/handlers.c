@@ -881,31 +881,46 @@ static void name_entry(vault *v, json_t *e)
 	}
 }
 
+#define ACCESS_LOG_MAX 1000
+
+typedef struct access_log {
+	api_req *r;
+	json_t *list;
+} access_log;
+
+/* The entries a citizen sees in their access log: who read, changed or created their record. */
+static int access_log_entry(void *arg, int64_t seq, const char *action, const void *entry, size_t len)
+{
+	access_log *a = arg;
+	json_t *e;
+
+	(void)seq;
+	if (action == NULL || (strcmp(action, "lookup") != 0 && strcmp(action, "record.read") != 0 &&
+	                          strcmp(action, "record.update") != 0 && strcmp(action, "record.create") != 0))
+		return 0;
+	if ((e = entry_view(entry, len)) != NULL) {
+		json_object_del(e, "citizen");
+		name_entry(a->r->v, e);
+		json_array_insert_new(a->list, 0, e); /* oldest first */
+	}
+	return json_array_size(a->list) >= ACCESS_LOG_MAX;
+}
+
 static void h_me_access_log(api_req *r)
 {
-	sqlite3_stmt *s = vault_sql_stmt(r->v, "SELECT entry FROM audit_entries WHERE cid = ?1 AND action IN"
-	                                       " ('lookup', 'record.read', 'record.update', 'record.create')"
-	                                       " ORDER BY seq DESC LIMIT 1000",
-	    NULL);
-	json_t *list = json_array();
+	access_log a = {r, json_array()};
+	util_err err;
 
-	if (s == NULL || list == NULL) {
-		json_decref(list);
-		api_problem(r, 500, "internal", "database");
+	if (a.list == NULL) {
+		api_problem(r, 500, "internal", "out of memory");
 		return;
 	}
-	sqlite3_bind_blob(s, 1, r->caller.cid, KEYS_CID_BYTES, SQLITE_STATIC);
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		json_t *e = entry_view(sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0));
-
-		if (e != NULL) {
-			json_object_del(e, "citizen");
-			name_entry(r->v, e);
-			json_array_insert_new(list, 0, e); /* oldest first */
-		}
+	if (audit_history(r->v, r->caller.cid, access_log_entry, &a, &err) != 0) {
+		json_decref(a.list);
+		reply_err(r, &err);
+		return;
 	}
-	sqlite3_reset(s);
-	api_reply(r, 200, json_pack("{s:o}", "entries", list));
+	api_reply(r, 200, json_pack("{s:o}", "entries", a.list));
 }
 
 static void h_me_proof(api_req *r)

@@ -67,6 +67,22 @@ void audit_origin(vault *v, char out[AUDIT_ORIGIN_MAX + 1]);
 /* Number of entries. */
 int audit_size(vault *v, int64_t *n, util_err *err) UTIL_WARN_UNUSED;
 
+/*
+ * The entries about one citizen, newest first, read in one snapshot: fn gets each one's number,
+ * action and canonical JSON (len bytes, not NUL-terminated), and returns nonzero to stop.
+ */
+typedef int (*audit_history_fn)(void *arg, int64_t seq, const char *action, const void *entry, size_t len);
+int audit_history(vault *v, const unsigned char cid[KEYS_CID_BYTES], audit_history_fn fn, void *arg, util_err *err)
+    UTIL_WARN_UNUSED;
+
+/*
+ * The citizen index is written in runs of AUDIT_RUN_ENTRIES entries, each when its last entry
+ * is appended. audit_runs_catch_up writes, in the open transaction, the runs a log of size
+ * entries should have and lacks (after a migration, or appends by a program without runs).
+ */
+#define AUDIT_RUN_ENTRIES 8192 /* VAULT_AUDIT_RUN: the schema builds runs of this size too */
+int audit_runs_catch_up(vault *v, int64_t size, util_err *err) UTIL_WARN_UNUSED;
+
 /* The latest stored checkpoint (signed note) into out; UTIL_ENOTFOUND if none yet. */
 int audit_latest_checkpoint(vault *v, char out[AUDIT_CHECKPOINT_MAX], audit_checkpoint *c, util_err *err)
     UTIL_WARN_UNUSED;

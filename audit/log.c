@@ -110,6 +110,110 @@ int audit_size(vault *v, int64_t *n, util_err *err)
 	return *n < 0 ? util_fail(err, UTIL_EIO, "cannot read the audit log") : 0;
 }
 
+/* ---- the citizen index, in sorted runs ---- */
+
+_Static_assert(AUDIT_RUN_ENTRIES == VAULT_AUDIT_RUN, "the schema's migration builds runs of the same size");
+
+/*
+ * Entries are found by citizen through audit_runs, (run, cid, seq), with one run per
+ * AUDIT_RUN_ENTRIES entries, written in one go, sorted, when the run's last entry is appended.
+ * An index on (cid, seq) kept entry by entry dirtied a random leaf with every entry, to encrypt
+ * and write at every group commit; a run's rows go in at the end of the table, a few pages each.
+ * The entries after the last run (at most AUDIT_RUN_ENTRIES, unless a program without runs
+ * appended meanwhile) are read from audit_entries directly. audit_runs_head.upto: where the
+ * runs end.
+ */
+static int64_t runs_upto(vault *v)
+{
+	return scalar(v, "SELECT coalesce((SELECT upto FROM audit_runs_head WHERE id = 1), 0)", -1);
+}
+
+int audit_runs_catch_up(vault *v, int64_t size, util_err *err)
+{
+	sqlite3_stmt *run, *head;
+	int64_t upto = runs_upto(v);
+	int rc;
+
+	if (upto < 0)
+		return util_fail(err, UTIL_EIO, "cannot read the audit log's citizen index");
+	if ((run = vault_sql_stmt(v, "INSERT INTO audit_runs(run, cid, seq) SELECT ?1, cid, seq FROM audit_entries"
+	                             " WHERE seq >= ?1 AND seq < ?2 AND cid IS NOT NULL ORDER BY cid, seq",
+	         err)) == NULL ||
+	    (head = vault_sql_stmt(v, "INSERT OR REPLACE INTO audit_runs_head(id, upto) VALUES (1, ?1)", err)) == NULL)
+		return -1;
+	for (; upto + AUDIT_RUN_ENTRIES <= size; upto += AUDIT_RUN_ENTRIES) {
+		sqlite3_bind_int64(run, 1, upto);
+		sqlite3_bind_int64(run, 2, upto + AUDIT_RUN_ENTRIES);
+		rc = sqlite3_step(run);
+		sqlite3_reset(run);
+		if (rc != SQLITE_DONE)
+			return vault_sql_error(v, rc, err, "audit citizen index");
+		sqlite3_bind_int64(head, 1, upto + AUDIT_RUN_ENTRIES);
+		rc = sqlite3_step(head);
+		sqlite3_reset(head);
+		if (rc != SQLITE_DONE)
+			return vault_sql_error(v, rc, err, "audit citizen index");
+	}
+	return 0;
+}
+
+/* Calls fn for the rows s gives (seq, action, entry) until it says stop; -1 on an error. */
+static int history_rows(vault *v, sqlite3_stmt *s, audit_history_fn fn, void *arg, int *stop, util_err *err)
+{
+	int rc;
+
+	while (!*stop && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		*stop = fn(arg, sqlite3_column_int64(s, 0), (const char *)sqlite3_column_text(s, 1),
+		    sqlite3_column_blob(s, 2), (size_t)sqlite3_column_bytes(s, 2));
+	if (!*stop && rc != SQLITE_DONE) {
+		sqlite3_reset(s);
+		return vault_sql_error(v, rc, err, "audit history");
+	}
+	sqlite3_reset(s);
+	return 0;
+}
+
+int audit_history(vault *v, const unsigned char cid[KEYS_CID_BYTES], audit_history_fn fn, void *arg, util_err *err)
+{
+	sqlite3_stmt *tail, *run;
+	int64_t upto, r;
+	int mine = 0, stop = 0, rc = -1;
+
+	if (!vault_sql_in_tx(v) && !vault_sql_in_read(v)) {
+		/* one snapshot: a run written between two reads would show its entries twice */
+		if (vault_sql_read_begin(v, err) != 0)
+			return -1;
+		mine = 1;
+	}
+	if ((upto = runs_upto(v)) < 0) {
+		util_fail(err, UTIL_EIO, "cannot read the audit log's citizen index");
+		goto out;
+	}
+	if ((tail = vault_sql_stmt(v, "SELECT seq, action, entry FROM audit_entries WHERE seq >= ?1 AND cid = ?2"
+	                              " ORDER BY seq DESC",
+	         err)) == NULL ||
+	    (run = vault_sql_stmt(v, "SELECT e.seq, e.action, e.entry FROM audit_runs r"
+	                             " JOIN audit_entries e ON e.seq = r.seq WHERE r.run = ?1 AND r.cid = ?2"
+	                             " ORDER BY r.seq DESC",
+	         err)) == NULL)
+		goto out;
+	sqlite3_bind_int64(tail, 1, upto);
+	sqlite3_bind_blob(tail, 2, cid, KEYS_CID_BYTES, SQLITE_STATIC);
+	if (history_rows(v, tail, fn, arg, &stop, err) != 0)
+		goto out;
+	sqlite3_bind_blob(run, 2, cid, KEYS_CID_BYTES, SQLITE_STATIC);
+	for (r = upto - AUDIT_RUN_ENTRIES; r >= 0 && !stop; r -= AUDIT_RUN_ENTRIES) {
+		sqlite3_bind_int64(run, 1, r);
+		if (history_rows(v, run, fn, arg, &stop, err) != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	if (mine)
+		vault_sql_read_end(v);
+	return rc;
+}
+
 /* The columns an entry is found by, beside its canonical JSON. */
 typedef struct entry_cols {
 	int64_t time;
@@ -160,7 +264,8 @@ static int store_entry(vault *v, int64_t n, const entry_cols *c, const char *buf
 		}
 	}
 	sqlite3_reset(hins);
-	return 0;
+	/* the last entry of a run: the run is indexed with it, in the same transaction */
+	return (n + 1) % AUDIT_RUN_ENTRIES == 0 ? audit_runs_catch_up(v, n + 1, err) : 0;
 }
 
 /* Appends e; with copy, also its copy in vault.db (audit_pending), committed with the change. */

@@ -646,7 +646,44 @@ static const char *const migrations[] = {
 	"CREATE INDEX IF NOT EXISTS consents_decide ON consents(cid, agency_id, purpose_id, granted_at, expires_at,"
 	" revoked_at, use_limit, uses, id, fields);"
 	"DROP INDEX IF EXISTS consents_lookup;",
+	/*
+	 * 6: the log's citizen index in sorted runs (audit/log.c) instead of audit_cid. All of it is
+	 * in audit.db and made first, by make_runs, in a transaction of its own; here only the
+	 * version moves.
+	 */
+	"SELECT 1;",
 };
+
+#define MAKE_RUNS 5 /* the index of migration 6 */
+
+/*
+ * Migration 6's audit.db half, which may run again after a stop: the runs' tables, the runs a
+ * log of this size should have (from where any earlier try got to), and audit_cid dropped.
+ */
+static const char make_runs_sql[] =
+	"CREATE TABLE IF NOT EXISTS audit.audit_runs(run INTEGER NOT NULL, cid BLOB NOT NULL, seq INTEGER NOT NULL,"
+	" PRIMARY KEY(run, cid, seq)) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS audit.audit_runs_head(id INTEGER PRIMARY KEY CHECK (id = 1), upto INTEGER NOT NULL);"
+	"INSERT INTO audit.audit_runs(run, cid, seq) SELECT seq - seq % " VAULT_AUDIT_RUN_STR ", cid, seq"
+	" FROM audit.audit_entries WHERE cid IS NOT NULL"
+	" AND seq >= (SELECT coalesce(max(upto), 0) FROM audit.audit_runs_head)"
+	" AND seq < (SELECT coalesce(max(seq) + 1, 0) FROM audit.audit_entries) / " VAULT_AUDIT_RUN_STR
+	" * " VAULT_AUDIT_RUN_STR " ORDER BY 1, 2, 3;"
+	"INSERT OR REPLACE INTO audit.audit_runs_head(id, upto)"
+	" SELECT 1, (SELECT coalesce(max(seq) + 1, 0) FROM audit.audit_entries) / " VAULT_AUDIT_RUN_STR
+	" * " VAULT_AUDIT_RUN_STR ";"
+	"DROP INDEX IF EXISTS audit.audit_cid;";
+
+static int make_runs(sqlite3 *db, util_err *err)
+{
+	if (db_exec(db, "BEGIN IMMEDIATE", err) != 0)
+		return -1;
+	if (db_exec(db, make_runs_sql, err) != 0 || db_exec(db, "COMMIT", err) != 0) {
+		db_exec(db, "ROLLBACK", NULL);
+		return -1;
+	}
+	return 0;
+}
 
 /* Migration 4's first half: the log's tables made in audit.db, then filled from vault.db's. */
 static const char make_audit_sql[] =
@@ -740,6 +777,8 @@ static int migrate(sqlite3 *db, util_err *err)
 		    MIGRATIONS);
 	for (i = have; i < MIGRATIONS; i++) {
 		if (i == MOVE_AUDIT && move_audit(db, err) != 0)
+			return -1;
+		if (i == MAKE_RUNS && make_runs(db, err) != 0)
 			return -1;
 		if (db_exec(db, "BEGIN IMMEDIATE", err) != 0)
 			return -1;
@@ -1246,6 +1285,11 @@ int vault_sql_log_only(const vault *v)
 int vault_sql_in_tx(const vault *v)
 {
 	return v->in_tx;
+}
+
+int vault_sql_in_read(const vault *v)
+{
+	return v->in_read;
 }
 
 void vault_sql_note_copy(vault *v, int64_t id)

@@ -38,8 +38,14 @@ int vault_sql_error(vault *v, int rc, util_err *err, const char *what);
 int vault_sql_begin(vault *v, int *mine, util_err *err) UTIL_WARN_UNUSED;
 int vault_sql_end(vault *v, int mine, int ok, util_err *err) UTIL_WARN_UNUSED;
 
+/* Entries per run of the audit log's citizen index (audit/log.c; the schema's migration 6). */
+#define VAULT_AUDIT_RUN 8192
+#define VAULT_AUDIT_RUN_STR "8192"
+
 /* 1 while v has a write transaction open. */
 int vault_sql_in_tx(const vault *v) UTIL_NONNULL(1);
+/* 1 inside a read snapshot (vault_sql_read_begin). */
+int vault_sql_in_read(const vault *v) UTIL_NONNULL(1);
 
 /*
  * Notes that v's open transaction wrote row id of audit_pending (audit_append's copy of its

@@ -51,6 +51,12 @@ static int fx_teardown(void **state)
 	return 0;
 }
 
+static void must(int rc, const util_err *err, const char *what)
+{
+	if (rc != 0)
+		fail_msg("%s: %s", what, err->msg);
+}
+
 /* Appends n lookup entries for a made-up citizen, one transaction each (audit_record). */
 static void fill(vault *v, int n)
 {
@@ -388,6 +394,121 @@ static void test_log_lives_in_audit_db(void **state)
 	assert_int_equal(test_sql_int(vault_sql_db(f->v), "SELECT count(*) FROM main.audit_pending"), 2);
 }
 
+/* ---- the citizen index in runs ---- */
+
+#define RUNS_N (2 * AUDIT_RUN_ENTRIES + 100)
+
+/* Appends RUNS_N entries in one transaction: citizen A every 1000th from 7, no citizen every
+ * 5th, citizen B otherwise. */
+static void fill_runs(vault *v)
+{
+	static const unsigned char a[16] = {0xaa}, b[16] = {0xbb};
+	int64_t appended, unreadable;
+	util_err err;
+	int i, mine;
+
+	must(vault_sql_begin(v, &mine, &err), &err, "begin");
+	for (i = 0; i < RUNS_N; i++) {
+		audit_entry e = {.actor = "agency:ag_test", .action = "lookup", .agency_id = "ag_test",
+			.cid = i % 1000 == 7 ? a : i % 5 == 0 ? NULL : b, .decision = "allow"};
+
+		must(audit_append(v, &e, NULL, &err), &err, "append");
+	}
+	must(audit_seal(v, 1, &err), &err, "seal");
+	must(vault_sql_end(v, mine, 1, &err), &err, "commit");
+	must(audit_settle(v, &appended, &unreadable, &err), &err, "settle");
+}
+
+typedef struct seqs {
+	int64_t seq[64];
+	int n, max;
+} seqs;
+
+static int take_seq(void *arg, int64_t seq, const char *action, const void *entry, size_t len)
+{
+	seqs *s = arg;
+
+	assert_string_equal(action, "lookup");
+	assert_non_null(memmem(entry, len, "\"seq\":", 6));
+	s->seq[s->n++] = seq;
+	return s->n == s->max;
+}
+
+/* Citizen A's entries, newest first, exactly: 7, 1007, ... below RUNS_N. */
+static void expect_history_of_a(vault *v)
+{
+	static const unsigned char a[16] = {0xaa};
+	seqs s = {.max = 64};
+	util_err err;
+	int i, want = (RUNS_N - 7 + 999) / 1000;
+
+	must(audit_history(v, a, take_seq, &s, &err), &err, "history");
+	assert_int_equal(s.n, want);
+	for (i = 0; i < s.n; i++)
+		assert_true(s.seq[i] == 7 + 1000 * (int64_t)(want - 1 - i));
+}
+
+/*
+ * A run is written, sorted, with the entry that ends it; the entries after the last run are
+ * read from the log itself; history reads both, newest first, and stops when told.
+ */
+static void test_citizen_history_across_runs(void **state)
+{
+	static const unsigned char a[16] = {0xaa};
+	fixture *f = *state;
+	sqlite3 *db = vault_sql_db(f->v);
+	seqs s = {.max = 3};
+	util_err err;
+	int mine;
+
+	fill_runs(f->v);
+	assert_int_equal(test_sql_int(db, "SELECT upto FROM audit_runs_head"), 2 * AUDIT_RUN_ENTRIES);
+	assert_int_equal(test_sql_int(db, "SELECT count(DISTINCT run) FROM audit_runs"), 2);
+	assert_int_equal(test_sql_int(db, "SELECT count(*) FROM audit_runs"),
+	    test_sql_int(db, "SELECT count(*) FROM audit_entries WHERE cid IS NOT NULL AND seq < 16384"));
+	/* no index keyed by citizen is kept entry by entry */
+	assert_int_equal(test_sql_int(db, "SELECT count(*) FROM audit.sqlite_master WHERE type = 'index'"
+	                                  " AND tbl_name = 'audit_entries'"),
+	    0);
+	expect_history_of_a(f->v);
+	must(audit_history(f->v, a, take_seq, &s, &err), &err, "history");
+	assert_int_equal(s.n, 3);
+	assert_true(s.seq[0] == 16007 && s.seq[2] == 14007);
+
+	/* runs an older program never wrote: read from the log meanwhile, written when caught up */
+	sql(f->v, "DELETE FROM audit_runs; DELETE FROM audit_runs_head");
+	expect_history_of_a(f->v);
+	must(vault_sql_begin(f->v, &mine, &err), &err, "begin");
+	must(audit_runs_catch_up(f->v, RUNS_N, &err), &err, "catch up");
+	must(vault_sql_end(f->v, mine, 1, &err), &err, "commit");
+	assert_int_equal(test_sql_int(db, "SELECT upto FROM audit_runs_head"), 2 * AUDIT_RUN_ENTRIES);
+	assert_int_equal(test_sql_int(db, "SELECT count(DISTINCT run) FROM audit_runs"), 2);
+	expect_history_of_a(f->v);
+	assert_true(verify(f->v).ok);
+}
+
+/* Migration 6 takes a log of schema 5 (audit_cid, no runs) to runs, once, and drops the index. */
+static void test_migration_builds_the_runs(void **state)
+{
+	fixture *f = *state;
+	util_err err;
+	int64_t before;
+
+	fill_runs(f->v);
+	before = test_sql_int(vault_sql_db(f->v), "SELECT sum(seq) FROM audit_runs");
+	sql(f->v, "BEGIN; DROP TABLE audit.audit_runs; DROP TABLE audit.audit_runs_head;"
+	          " CREATE INDEX audit.audit_cid ON audit_entries(cid, seq) WHERE cid IS NOT NULL;"
+	          " PRAGMA main.user_version = 5; COMMIT;");
+	vault_close(f->v);
+	f->v = NULL;
+	must(vault_open(&f->v, f->data, &f->u, &err), &err, "open");
+	assert_int_equal(test_sql_int(vault_sql_db(f->v), "PRAGMA main.user_version"), 6);
+	assert_int_equal(test_sql_int(vault_sql_db(f->v), "SELECT count(*) FROM audit.sqlite_master WHERE name = 'audit_cid'"), 0);
+	assert_int_equal(test_sql_int(vault_sql_db(f->v), "SELECT upto FROM audit_runs_head"), 2 * AUDIT_RUN_ENTRIES);
+	assert_true(test_sql_int(vault_sql_db(f->v), "SELECT sum(seq) FROM audit_runs") == before);
+	expect_history_of_a(f->v);
+}
+
 /* Copies whose entries are in the log go, nothing is appended, and vault.db notes the size. */
 static void test_settle_drops_copies_already_logged(void **state)
 {
@@ -714,6 +835,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_export_verifies_with_public_key_only, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_group_commit_batches, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_log_lives_in_audit_db, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_citizen_history_across_runs, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_migration_builds_the_runs, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_settle_drops_copies_already_logged, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_settle_appends_entries_a_stop_lost, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_settle_sets_aside_an_unreadable_copy, fx_setup, fx_teardown),

@@ -1039,7 +1039,7 @@ static void test_migration_moves_the_log_to_audit_db(void **state)
 	as_schema_3(f);
 	test_rmtree(alog); /* a vault of schema 3 had no audit.db */
 	fx_open(f);
-	assert_int_equal(test_sql_int(f->v->db, "PRAGMA user_version"), 5);
+	assert_int_equal(test_sql_int(f->v->db, "PRAGMA user_version"), 6);
 	assert_int_equal(test_sql_int(f->v->db, "SELECT count(*) FROM audit.audit_entries WHERE action = 'test.old'"), 1);
 	assert_int_equal(test_sql_int(f->v->db, "SELECT count(*) FROM audit.audit_hashes"), 1);
 	assert_int_equal(test_sql_int(f->v->db, "SELECT count(*) FROM sqlite_master WHERE name = 'consents_decide'"), 1);
@@ -1052,7 +1052,7 @@ static void test_migration_moves_the_log_to_audit_db(void **state)
 	/* the second half again, with audit.db already holding the copy */
 	as_schema_3(f);
 	fx_open(f);
-	assert_int_equal(test_sql_int(f->v->db, "PRAGMA user_version"), 5);
+	assert_int_equal(test_sql_int(f->v->db, "PRAGMA user_version"), 6);
 	assert_int_equal(test_sql_int(f->v->db, "SELECT count(*) FROM audit.audit_entries"), 1);
 	vault_close(f->v);
 	f->v = NULL;
