@@ -112,9 +112,9 @@ if [ ! -s "$CIT" ]; then
 fi
 rm -rf "$DATA"
 "$BUILD/vaultctl" init --data "$DATA" >"$OUT/init.json" 2>"$OUT/init.log" || die "vaultctl init failed"
-log "1/7 importing $N citizens (vaultctl import --batch 10000)"
+log "1/7 importing $N citizens (vaultctl import, default --batch 100000)"
 t0=$(now_ns)
-"$BUILD/vaultctl" import "$CIT" --data "$DATA" --batch 10000 2>"$OUT/import.log" || die "vaultctl import failed"
+"$BUILD/vaultctl" import "$CIT" --data "$DATA" 2>"$OUT/import.log" || die "vaultctl import failed"
 t1=$(now_ns)
 import_s=$(calc "($t1 - $t0) / 1e9" %.3f)
 import_rate=$(calc "$N / $import_s" %.0f)
@@ -340,7 +340,7 @@ cat >"$OUT/results.json" <<JSON
   "machine": {"nproc": $(nproc), "cpu": "$cpu", "mem_gib": $mem_gib, "loadavg_at_start": "$load_start", "loadavg_at_end": "$(cut -d" " -f1-3 /proc/loadavg)"},
   "citizens": $N,
   "wrk": {"seconds": $SECS, "threads": $WRK_THREADS, "connections": $CONNS},
-  "import": {"seconds": $import_s, "records_per_s": $import_rate, "batch": 10000,
+  "import": {"seconds": $import_s, "records_per_s": $import_rate, "batch": 100000,
              "vaultctl_checking_s": ${import_check_s:-null}, "vaultctl_writing_s": ${import_write_s:-null}},
   "setup": $(cat "$OUT/setup.json"),
   "floor": {"rps": $floor_rps, "p50_ms": $floor_p50, "p99_ms": $floor_p99, "p999_ms": $floor_p999, "requests": $floor_req},
