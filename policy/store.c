@@ -1056,7 +1056,10 @@ int policy_lookup_prepare(vault *v, const policy_agency *agency, const char *cod
 		 * spent use) has made stale (SQLITE_BUSY_SNAPSHOT). So the fields are read first, and
 		 * dropped if the use is gone.
 		 */
-		sqlite3_stmt *s = prep(v, "UPDATE consents SET uses = uses + 1 WHERE id = ?1 AND uses < use_limit", err);
+		sqlite3_stmt *s = prep(v, "UPDATE consents SET uses = uses + 1 WHERE id = ?1 AND uses < use_limit"
+		                          " AND revoked_at = 0 AND NOT EXISTS (SELECT 1 FROM restrictions r"
+		                          " WHERE r.cid = consents.cid)",
+		    err);
 
 		if (s == NULL)
 			goto out;
@@ -1064,8 +1067,19 @@ int policy_lookup_prepare(vault *v, const policy_agency *agency, const char *cod
 		if (run(v, s, err) != 0)
 			goto out;
 		if (sqlite3_changes(vault_sql_db(v)) == 0) {
-			l->d.allow = 0;
+			/* spent by another lookup, or revoked or restricted since the snapshot: which? */
+			if ((s = prep(v, "SELECT c.revoked_at <> 0, EXISTS (SELECT 1 FROM restrictions r WHERE r.cid = c.cid)"
+			                 " FROM consents c WHERE c.id = ?1",
+			         err)) == NULL)
+				goto out;
+			sqlite3_bind_text(s, 1, l->d.consent_id, -1, SQLITE_STATIC);
 			l->d.reason = POLICY_DENY_USE_LIMIT_REACHED;
+			if (sqlite3_step(s) == SQLITE_ROW)
+				l->d.reason = sqlite3_column_int(s, 0)   ? POLICY_DENY_CONSENT_REVOKED
+				              : sqlite3_column_int(s, 1) ? POLICY_DENY_RESTRICTED
+				                                         : POLICY_DENY_USE_LIMIT_REACHED;
+			sqlite3_reset(s);
+			l->d.allow = 0;
 			l->d.nfields = 0;
 			policy_lookup_clear(l);
 		}

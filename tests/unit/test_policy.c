@@ -403,6 +403,46 @@ static void test_one_time_consent_lost_race_keeps_no_fields(void **state)
 	vault_close(other);
 }
 
+/*
+ * A one-time consent revoked, or the citizen's processing restricted, after a lookup's
+ * snapshot began but before it spends the use: the lookup is denied, for that reason, keeps
+ * none of the fields it read, and the use stays unspent.
+ */
+static void test_one_time_consent_revoked_before_its_use_is_spent(void **state)
+{
+	fx *f = *state;
+	static const char *const req[] = {"blood_type"};
+	char cons[POLICY_ID_MAX + 1];
+	policy_lookup l;
+	sqlite3_stmt *s;
+	vault *other;
+	util_err err;
+	int round;
+
+	must(vault_clone(&other, f->v, &err), &err, "clone");
+	for (round = 0; round < 2; round++) {
+		consent(f, req, 1, NULL, 0, 1, cons, NULL);
+		must(vault_sql_read_begin(f->v, &err), &err, "snapshot");
+		assert_int_equal(sqlite3_prepare_v2(vault_sql_db(f->v), "SELECT count(*) FROM consents", -1, &s, NULL),
+		    SQLITE_OK);
+		assert_int_equal(sqlite3_step(s), SQLITE_ROW); /* the snapshot starts at its first read */
+		sqlite3_finalize(s);
+		if (round == 0)
+			must(policy_consent_revoke(other, f->a, cons, &err), &err, "revoke");
+		else
+			must(policy_restrict(other, f->a, 1, &err), &err, "restrict");
+		prepare_on(f->v, f->health, "treatment", NID_A, NULL, 0, &l);
+		assert_false(l.d.allow);
+		assert_int_equal(l.d.reason, round == 0 ? POLICY_DENY_CONSENT_REVOKED : POLICY_DENY_RESTRICTED);
+		assert_int_equal(l.d.nfields, 0);
+		assert_null(l.fields);
+		policy_lookup_clear(&l);
+		vault_sql_read_end(f->v);
+	}
+	assert_int_equal(test_sql_int(vault_sql_db(f->v), "SELECT sum(uses) FROM consents"), 0);
+	vault_close(other);
+}
+
 static void test_restriction_blocks_consent_not_statute(void **state)
 {
 	fx *f = *state;
@@ -719,6 +759,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lookup_reads_fields_in_the_decisions_snapshot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_denied_lookup_carries_no_fields, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_one_time_consent_lost_race_keeps_no_fields, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_time_consent_revoked_before_its_use_is_spent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restriction_blocks_consent_not_statute, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_citizen_request_looks_the_same, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_receipt_verifies_and_tampering_fails, setup, teardown),
