@@ -675,6 +675,24 @@ static void lookup_finish(api_req *r)
  * suspended (no worker thread waits on the disk), then lookup_finish sends it. Nothing is
  * sent before the entry is durable; req_free drops what a request never sent.
  */
+/*
+ * A lookup that was understood but could not be decided or read (a storage error, a record
+ * that does not decrypt) is still an access attempt: it is logged, as a denial with reason
+ * "error" and the error's code as its note, before the error goes back. Nothing was released.
+ */
+static void log_failed_lookup(api_req *r, api_lookup_wait *w, size_t n, const char *just, const util_err *why)
+{
+	audit_entry e = {.actor = agency_actor(r, w->actor), .action = "lookup", .agency_id = r->caller.agency.id,
+		.purpose_id = w->l.purpose_id[0] ? w->l.purpose_id : NULL, .cid = w->l.citizen_found ? w->l.cid : NULL,
+		.fields = w->names, .nfields = n, .decision = "deny", .reason = "error",
+		.justification = just && *just ? just : NULL, .note = util_code_name(why->code)};
+	util_err err;
+
+	if (audit_record(r->v, &e, NULL, &err) != 0)
+		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"a failed lookup could not be logged\",\"code\":\"%s\"}\n",
+		    util_code_name(err.code));
+}
+
 static void h_lookup(api_req *r)
 {
 	const char *nid, *purpose, *just = NULL;
@@ -697,6 +715,8 @@ static void h_lookup(api_req *r)
 	}
 	if (policy_lookup_prepare(r->v, &r->caller.agency, purpose, nid, w->names, n, just, util_now(), &w->l, &err) !=
 	    0) {
+		if (err.code != UTIL_EINVAL)
+			log_failed_lookup(r, w, n, just, &err);
 		reply_err(r, &err);
 		return;
 	}

@@ -10,6 +10,8 @@
 
 #include <sodium.h>
 
+#include "../../vault/vault_sql.h"
+
 /*
  * Known personal data. None of it may ever appear in the server's log, in any file of the
  * vault, in /metrics, in an audit entry or in a receipt.
@@ -200,6 +202,11 @@ static int story_setup(void **state)
 	static story one;
 
 	st = &one;
+	/* a test opens the vault beside the server: the library's set-up (SQLCipher's page size),
+	 * then jansson's plain allocator back, which the harness frees with free() */
+	if (vault_init() != 0)
+		return -1;
+	json_set_alloc_funcs(malloc, free);
 	if (e2e_start(&st->s) != 0)
 		return -1;
 	*state = st;
@@ -1296,6 +1303,84 @@ static void test_checkpoint_and_consistency(void **state)
 	e2e_resp_free(&r);
 }
 
+/*
+ * A lookup that fails after it was understood (here: the record's wrapped DEK spoiled on disk,
+ * beside the running server) answers 500 without personal data, and is still on the log: a
+ * denial with reason "error", naming the citizen and the error's code.
+ */
+static void test_a_failed_lookup_is_still_audited(void **state)
+{
+	static const char nid[] = "001090077001";
+	char *key = test_path(st->s.data, "master.key"), *cid, *q;
+	unsigned char raw[16];
+	vault_unlock u = {0};
+	vault *v = NULL;
+	sqlite3_stmt *s;
+	util_err err;
+	e2e_resp r;
+	json_t *e;
+	size_t i;
+	int found = 0;
+
+	(void)state;
+	need(st->registrar.token, "registrar");
+	need(st->officer_session, "officer session");
+	E2E_CALL(&st->s, 201, "POST", "/v1/citizens", st->registrar.token,
+	    e2e_body_citizen(nid, json_pack("{s:s, s:s, s:s}", "full_name", "Hỏng Khoá", "date_of_birth", "1990-01-01",
+	                              "gender", "male")),
+	    &r);
+	cid = e2e_jdup(r.json, "citizen_id");
+	e2e_resp_free(&r);
+	assert_non_null(cid);
+	assert_int_equal(util_hex_decode(raw, sizeof raw, cid), 0);
+	u.key_file = key;
+	if (vault_open(&v, st->s.data, &u, &err) != 0)
+		fail_msg("open the vault beside vaultd: %s", err.msg);
+	/* the registrar got its pseudonym for the citizen; the log names the internal id */
+	assert_int_equal(sqlite3_prepare_v2(vault_sql_db(v), "SELECT lower(hex(cid)) FROM pseudonyms WHERE pid = ?1", -1, &s,
+	                     NULL),
+	    SQLITE_OK);
+	sqlite3_bind_blob(s, 1, raw, sizeof raw, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	free(cid);
+	cid = strdup((const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	assert_int_equal(util_hex_decode(raw, sizeof raw, cid), 0);
+	assert_int_equal(sqlite3_prepare_v2(vault_sql_db(v), "UPDATE citizens SET dek = zeroblob(length(dek)) WHERE cid = ?1",
+	                     -1, &s, NULL),
+	    SQLITE_OK);
+	sqlite3_bind_blob(s, 1, raw, sizeof raw, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+	sqlite3_finalize(s);
+	assert_int_equal(sqlite3_changes(vault_sql_db(v)), 1);
+	vault_close(v);
+
+	lookup(500, &st->insurer, nid, "contribution_check", NULL, NULL, &r);
+	E2E_PROBLEM(&r, 500, "internal");
+	assert_null(strstr(r.body, nid));
+	assert_null(strstr(r.body, "Hỏng"));
+	e2e_resp_free(&r);
+
+	assert_true(asprintf(&q, "/v1/audit?decision=deny&agency_id=%s&limit=1000", st->insurer.id) > 0);
+	E2E_CALL(&st->s, 200, "GET", q, st->officer_session, NULL, &r);
+	json_array_foreach(e2e_jget(r.json, "entries"), i, e) {
+		json_t *o = json_is_string(e) ? json_loads(json_string_value(e), 0, NULL) : json_incref(e);
+		const char *reason = e2e_jstr(o, "reason"), *who = e2e_jstr(o, "citizen");
+
+		if (reason && strcmp(reason, "error") == 0 && who && strcmp(who, cid) == 0) {
+			assert_str_eq(e2e_jstr(o, "action"), "lookup");
+			assert_str_eq(e2e_jstr(o, "note"), "corrupt");
+			found++;
+		}
+		json_decref(o);
+	}
+	e2e_resp_free(&r);
+	assert_int_equal(found, 1);
+	free(q);
+	free(cid);
+	free(key);
+}
+
 static void test_metrics_count_requests_without_personal_data(void **state)
 {
 	e2e_resp r;
@@ -1375,6 +1460,7 @@ int main(void)
 		cmocka_unit_test(test_five_wrong_codes_lock_the_identity),
 		cmocka_unit_test(test_erasure_by_the_registrar),
 		cmocka_unit_test(test_checkpoint_and_consistency),
+		cmocka_unit_test(test_a_failed_lookup_is_still_audited),
 		cmocka_unit_test(test_metrics_count_requests_without_personal_data),
 		cmocka_unit_test(test_no_personal_data_in_logs_or_files),
 	};
