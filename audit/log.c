@@ -175,7 +175,7 @@ static int history_rows(vault *v, sqlite3_stmt *s, audit_history_fn fn, void *ar
 
 int audit_history(vault *v, const unsigned char cid[KEYS_CID_BYTES], audit_history_fn fn, void *arg, util_err *err)
 {
-	sqlite3_stmt *tail, *run;
+	sqlite3_stmt *tail, *prev, *run;
 	int64_t upto, r;
 	int mine = 0, stop = 0, rc = -1;
 
@@ -192,6 +192,7 @@ int audit_history(vault *v, const unsigned char cid[KEYS_CID_BYTES], audit_histo
 	if ((tail = vault_sql_stmt(v, "SELECT seq, action, entry FROM audit_entries WHERE seq >= ?1 AND cid = ?2"
 	                              " ORDER BY seq DESC",
 	         err)) == NULL ||
+	    (prev = vault_sql_stmt(v, "SELECT max(run) FROM audit_runs WHERE run < ?1", err)) == NULL ||
 	    (run = vault_sql_stmt(v, "SELECT e.seq, e.action, e.entry FROM audit_runs r"
 	                             " JOIN audit_entries e ON e.seq = r.seq WHERE r.run = ?1 AND r.cid = ?2"
 	                             " ORDER BY r.seq DESC",
@@ -202,7 +203,20 @@ int audit_history(vault *v, const unsigned char cid[KEYS_CID_BYTES], audit_histo
 	if (history_rows(v, tail, fn, arg, &stop, err) != 0)
 		goto out;
 	sqlite3_bind_blob(run, 2, cid, KEYS_CID_BYTES, SQLITE_STATIC);
-	for (r = upto - AUDIT_RUN_ENTRIES; r >= 0 && !stop; r -= AUDIT_RUN_ENTRIES) {
+	/* run by run, newest first, each found from the one after it: whatever size each has */
+	for (r = upto; !stop; ) {
+		int step;
+
+		sqlite3_bind_int64(prev, 1, r);
+		step = sqlite3_step(prev);
+		r = step == SQLITE_ROW && sqlite3_column_type(prev, 0) != SQLITE_NULL ? sqlite3_column_int64(prev, 0) : -1;
+		sqlite3_reset(prev);
+		if (step != SQLITE_ROW) {
+			vault_sql_error(v, step, err, "audit history");
+			goto out;
+		}
+		if (r < 0)
+			break;
 		sqlite3_bind_int64(run, 1, r);
 		if (history_rows(v, run, fn, arg, &stop, err) != 0)
 			goto out;
