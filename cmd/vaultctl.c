@@ -1457,6 +1457,9 @@ int main(int argc, char **argv)
 	size_t i;
 	int rc;
 
+	/* whatever vaultctl creates (the databases and their WALs, backups, exports) is the owner's
+	 * alone, whatever the caller's umask */
+	umask(077);
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
 		if (argc < 2)
 			return usage(NULL);

@@ -88,9 +88,11 @@ static void test_import_leaves_no_plaintext(void **state)
 	char *key = test_path(c->data, "master.key");
 	vault *held = NULL;
 	struct stat st;
+	mode_t umask_was;
 	size_t i, j;
 	util_err e;
 
+	umask_was = umask(022); /* what vaultctl's children inherit, until the end of this test */
 	assert_int_equal(ctl(c, NULL, NULL, NULL, "init", NULL), 0);
 	test_write_file(in, jl, strlen(jl));
 	/* a second connection held open keeps the WAL and shm files on disk for the scan */
@@ -110,6 +112,25 @@ static void test_import_leaves_no_plaintext(void **state)
 		assert_int_equal(stat(wal, &st), 0);
 		assert_true(st.st_size > 0);
 		free(wal);
+	}
+	/* every file vaultctl made is the owner's alone, although it ran under a umask of 022 */
+	{
+		static const char *const names[] = {"vault.db", "audit.db", "vault.db-wal", "vault.meta"};
+
+		for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+			char *p = test_path(c->data, names[i]), *q = test_path(bk, names[i]);
+
+			assert_int_equal(stat(p, &st), 0);
+			if ((st.st_mode & 077) != 0)
+				fail_msg("%s has mode %o", names[i], (unsigned)(st.st_mode & 0777));
+			if (i != 2) {
+				assert_int_equal(stat(q, &st), 0);
+				if ((st.st_mode & 077) != 0)
+					fail_msg("the backup's %s has mode %o", names[i], (unsigned)(st.st_mode & 0777));
+			}
+			free(p);
+			free(q);
+		}
 	}
 	for (i = 0; i < 3; i++)
 		for (j = 0; j < 4; j++)
@@ -140,6 +161,7 @@ static void test_import_leaves_no_plaintext(void **state)
 	free(bk);
 	free(jl);
 	free(key);
+	umask(umask_was);
 }
 
 static void test_bad_lines_named_without_values_and_nothing_imported(void **state)
