@@ -182,6 +182,7 @@ void vault_prepared_free(vault_prepared *p)
 
 void vault_prepared_wipe(vault_prepared *p)
 {
+	sodium_memzero(p->dek, sizeof p->dek);
 	sodium_memzero(p->totp, sizeof p->totp);
 	sodium_memzero(p->blob, p->blen);
 	sodium_memzero(p->cid, sizeof p->cid);
@@ -229,7 +230,8 @@ int vault_citizen_prepare(vault *v, const vault_input *in, vault_prepared *p, ut
 	pthread_rwlock_unlock(&v->sh->ring_mu);
 	ok = 1;
 out:
-	sodium_memzero(p->dek, sizeof p->dek);
+	/* the DEK stays (secret memory) until the record is stored: a KEK rotated in between
+	 * means wrapping it again */
 	sodium_memzero(p->value, sizeof p->value);
 	sodium_memzero(p->rnd, sizeof p->rnd);
 	if (!ok)
@@ -237,10 +239,9 @@ out:
 	return ok ? 0 : -1;
 }
 
-int vault_citizen_insert(vault *v, const vault_prepared *p, util_err *err)
+int vault_citizen_insert(vault *v, vault_prepared *p, util_err *err)
 {
 	sqlite3_stmt *s;
-	uint32_t current;
 	int mine = 0, ok = 0, rc;
 
 	if (p->blen == 0)
@@ -250,13 +251,9 @@ int vault_citizen_insert(vault *v, const vault_prepared *p, util_err *err)
 	if (vault_kek_sync(v, err) != 0)
 		goto end;
 	pthread_rwlock_rdlock(&v->sh->ring_mu);
-	current = keys_ring_current_kek(v->sh->ring);
+	if (keys_ring_current_kek(v->sh->ring) != p->kek) /* rotated since it was sealed */
+		keys_ring_wrap_dek(v->sh->ring, p->cid, p->dek, p->wrapped, &p->kek);
 	pthread_rwlock_unlock(&v->sh->ring_mu);
-	if (current != p->kek) {
-		/* a rotation between sealing and storing: the DEK must be wrapped under the new KEK */
-		util_fail(err, UTIL_ESTATE, "the key-encryption key changed; prepare the record again");
-		goto end;
-	}
 	if ((s = vault_stmt(v, ST_CITIZEN_INSERT, err)) == NULL)
 		goto end;
 	sqlite3_bind_blob(s, 1, p->cid, KEYS_CID_BYTES, SQLITE_STATIC);

@@ -189,6 +189,21 @@ static int exec_cached(vault *v, const char *sql, util_err *err)
 	return rc == SQLITE_DONE ? 0 : vault_sql_fail(v, rc, err, "database");
 }
 
+int vault_writers_waiting(vault *v)
+{
+	int rc;
+
+	if (v->turn_fd < 0)
+		return 0;
+	/* a writer waiting for SQLite's write lock holds the turnstile until it has it */
+	while ((rc = flock(v->turn_fd, LOCK_EX | LOCK_NB)) != 0 && errno == EINTR)
+		;
+	if (rc != 0)
+		return errno == EWOULDBLOCK;
+	turn(v, LOCK_UN);
+	return 0;
+}
+
 int vault_begin(vault *v, util_err *err)
 {
 	int rc;

@@ -177,6 +177,12 @@ void vault_public_key(vault *v, unsigned char pk[32]) UTIL_NONNULL(1, 2);
 int vault_begin(vault *v, util_err *err) UTIL_WARN_UNUSED;
 int vault_commit(vault *v, util_err *err) UTIL_WARN_UNUSED;
 void vault_rollback(vault *v);
+/*
+ * 1 when another connection, in this process or another, waits to begin a write (it waits at
+ * the vault's write turnstile until SQLite's write lock is free). A batch that holds the lock
+ * commits early when it sees one, so that vaultd's audit writer is not kept waiting.
+ */
+int vault_writers_waiting(vault *v) UTIL_NONNULL(1);
 
 /*
  * Bulk mode for imports: a larger page cache (256 MiB for vault.db, 64 MiB for audit.db) and
@@ -236,9 +242,9 @@ int vault_record_scan(const vault_catalog *cat, const char *line, size_t n, vaul
  * every value sealed, the blind index, the DEK wrapped under the current KEK. It reads only what
  * connections share (catalog, keyring), so it may run on any thread, beside v's own use.
  * vault_citizen_insert stores it (in the open transaction, or its own) as vault_citizen_create
- * does; UTIL_ESTATE if the KEK was rotated in between. A prepared record holds the TOTP
- * secret: vault_prepared_new allocates n of them in secret memory, vault_prepared_wipe clears
- * one, vault_prepared_free wipes and frees all.
+ * does, wrapping the DEK again if the KEK was rotated in between. A prepared record holds the
+ * DEK and the TOTP secret: vault_prepared_new allocates n of them in secret memory,
+ * vault_prepared_wipe clears one, vault_prepared_free wipes and frees all.
  */
 typedef struct vault_prepared vault_prepared;
 
@@ -250,7 +256,7 @@ const unsigned char *vault_prepared_cid(const vault_prepared *p) UTIL_NONNULL(1)
 const unsigned char *vault_prepared_totp(const vault_prepared *p) UTIL_NONNULL(1);
 int vault_citizen_prepare(vault *v, const vault_input *in, vault_prepared *p, util_err *err) UTIL_NONNULL(1, 2, 3)
     UTIL_WARN_UNUSED;
-int vault_citizen_insert(vault *v, const vault_prepared *p, util_err *err) UTIL_NONNULL(1, 2) UTIL_WARN_UNUSED;
+int vault_citizen_insert(vault *v, vault_prepared *p, util_err *err) UTIL_NONNULL(1, 2) UTIL_WARN_UNUSED;
 
 /*
  * Parses one import line, {"national_id": "<12 digits>", "fields": {...}} and nothing else,

@@ -700,6 +700,50 @@ static void test_rotate_kek_keeps_old_data(void **state)
 	json_decref(o);
 }
 
+/*
+ * A KEK rotated by another process (vaultctl rotate-kek beside vaultd, or during an import)
+ * between sealing a record and storing it: the DEK is wrapped again under the new KEK, the
+ * record is stored, and it reads back after the old KEK is gone.
+ */
+static void test_rotation_between_sealing_and_storing(void **state)
+{
+	fixture *f = *state;
+	vault *other = NULL;
+	vault_prepared *p = vault_prepared_new(1);
+	vault_input in;
+	unsigned char a[16], b[16];
+	json_t *fl = fields_of("Lý Thị Xoay", "0912345678"), *o = NULL;
+	uint32_t ver;
+	uint64_t n;
+	util_err err;
+
+	assert_non_null(p);
+	assert_int_equal(vault_open(&other, f->data, &f->u, &err), 0);
+	/* sealed under the current KEK, then the KEK rotated elsewhere, then stored */
+	assert_int_equal(vault_input_from_json(vault_catalog_of(f->v), "001090012345", fl, &in, &err), 0);
+	assert_int_equal(vault_citizen_prepare(f->v, &in, p, &err), 0);
+	assert_int_equal(vault_rotate_kek(other, &ver, &n, &err), 0);
+	if (vault_citizen_insert(f->v, p, &err) != 0)
+		fail_msg("insert after a rotation: %s", err.msg);
+	memcpy(a, vault_prepared_cid(p), sizeof a);
+	vault_prepared_wipe(p);
+	/* a handle that has not looked at the keyring since the rotation enrols directly */
+	assert_int_equal(vault_rotate_kek(other, &ver, &n, &err), 0);
+	enrol(f->v, "079195001122", "Trần Thị B", "0988888888", b);
+	/* one more rotation drops the KEKs no DEK uses: both records still open */
+	assert_int_equal(vault_rotate_kek(other, &ver, &n, &err), 0);
+	vault_close(other);
+	vault_close(f->v);
+	fx_open(f);
+	assert_int_equal(vault_citizen_read(f->v, a, NULL, 0, &o, &err), 0);
+	assert_string_equal(json_string_value(json_object_get(o, "full_name")), "Lý Thị Xoay");
+	json_decref(o);
+	assert_int_equal(vault_citizen_read(f->v, b, NULL, 0, &o, &err), 0);
+	json_decref(o);
+	json_decref(fl);
+	vault_prepared_free(p);
+}
+
 static void test_rotation_seen_by_another_handle(void **state)
 {
 	fixture *f = *state;
@@ -1306,6 +1350,12 @@ static void test_begin_waits_at_the_turnstile(void **state)
 	/* let go as soon as the transaction began: others can queue while it runs */
 	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), 0);
 	assert_int_equal(flock(fd, LOCK_UN), 0);
+	/* and whoever holds the lock can see them queue */
+	assert_int_equal(vault_writers_waiting(f->v), 0);
+	assert_int_equal(flock(fd, LOCK_EX), 0);
+	assert_int_equal(vault_writers_waiting(f->v), 1);
+	assert_int_equal(flock(fd, LOCK_UN), 0);
+	assert_int_equal(vault_writers_waiting(f->v), 0);
 	assert_int_equal(vault_commit(f->v, &err), 0);
 	close(fd);
 	free(turnpath);
@@ -1456,6 +1506,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tampered_and_moved_ciphertexts_fail, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_rotate_kek_keeps_old_data, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_rotation_seen_by_another_handle, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_rotation_between_sealing_and_storing, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_erased_citizen_dek_dead_in_the_live_keyring, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_old_backup_dies_with_the_old_root_key, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_key_refused, fx_setup, fx_teardown),
