@@ -27,6 +27,7 @@ enum { EX_OK = 0, EX_FAIL = 1, EX_USAGE = 2, EX_INPUT = 3, EX_KEY = 4, EX_NOTFOU
 
 #define IMPORT_LINE_MAX (64u * 1024u)
 #define IMPORT_REPORT_MAX 50
+#define IMPORT_YIELD_CHECK 256u         /* records between two looks for a waiting writer */
 #define IMPORT_ENROL_LINE 256u          /* an enrolment line is shorter */
 #define IMPORT_ENROL_BUF (64u * 1024u) /* enrolment lines wait here, in secret memory */
 #define DEFAULT_BATCH 100000 /* each commit rewrites the random indexes' leaves it touched: fewer, larger ones */
@@ -550,8 +551,9 @@ static void *import_sealer(void *arg)
 }
 
 /*
- * The next sealed record, in file order, or NULL when there is none: the sealer reached the end
- * of the file (err->code 0) or failed (err filled, *line its line).
+ * The next sealed record, in file order, and *line its line; or NULL when there is none: the
+ * sealer reached the end of the file (err and *line untouched) or failed (err filled, *line
+ * the line it failed on).
  */
 static vault_prepared *import_next(import_feed *f, size_t *line, util_err *err)
 {
@@ -563,7 +565,7 @@ static vault_prepared *import_next(import_feed *f, size_t *line, util_err *err)
 	if (f->head != f->tail) {
 		p = vault_prepared_at(f->ring, f->tail % IMPORT_RING);
 		*line = f->line[f->tail % IMPORT_RING];
-	} else {
+	} else if (f->err.code != UTIL_OK) {
 		*err = f->err;
 		*line = f->err_line;
 	}
@@ -669,7 +671,8 @@ static int cmd_import(ctl *c, args *a)
 	FILE *in = NULL;
 	char *line = NULL, *enrol_buf = NULL;
 	size_t cap = 0, lines = 0, records = 0, bad = 0, done = 0, enrol_len = 0, committed_line = 0;
-	size_t enrol_cap = 0, batch_n = 0;
+	size_t enrol_cap = 0, batch_n = 0, enrol_written = 0, enrol_done = 0; /* bytes of OUT: written, committed */
+	int commit_unknown = 0;
 	uint64_t t1 = 0;
 	ssize_t n;
 	vault *v = NULL;
@@ -842,8 +845,9 @@ static int cmd_import(ctl *c, args *a)
 				lrc = audit_append(v, &ae, NULL, &err);
 			}
 			if (lrc == 0 && enrol_fd >= 0 && enrol_cap - enrol_len < IMPORT_ENROL_LINE) {
-				/* written now, synced before the commit */
+				/* written now, synced before the commit, cut off again if the batch is not */
 				lrc = write_all(enrol_fd, enrol_buf, enrol_len, a->enrolments, &err);
+				enrol_written += enrol_len;
 				sodium_memzero(enrol_buf, enrol_len);
 				enrol_len = 0;
 			}
@@ -860,17 +864,22 @@ static int cmd_import(ctl *c, args *a)
 			}
 			import_taken(&feed, p);
 			if (lrc != 0) {
+				fprintf(stderr, "%s: line %zu: %s\n", a->pos[0], lines, err.msg);
 				vault_rollback(v);
 				goto report;
 			}
 			batch_n++;
 		} else if (err.code != UTIL_OK) {
 			/* the sealer failed: what it read no longer passes the checks of pass 1 */
+			fprintf(stderr, "%s: line %zu: %s\n", a->pos[0], lines, err.msg);
 			if (batch_n > 0)
 				vault_rollback(v);
 			goto report;
 		}
-		if (batch_n > 0 && (p == NULL || batch_n == (size_t)a->batch)) {
+		/* a batch ends at N records, at the end, or early when another writer (vaultd's audit
+		 * writer, say) waits for the write lock: it gets it before the next batch begins */
+		if (batch_n > 0 && (p == NULL || batch_n == (size_t)a->batch ||
+		                       (batch_n % IMPORT_YIELD_CHECK == 0 && vault_writers_waiting(v)))) {
 			int64_t appended, unreadable;
 
 			/* the enrolments are on disk before their citizens exist: a lost commit leaves
@@ -880,6 +889,7 @@ static int cmd_import(ctl *c, args *a)
 					vault_rollback(v);
 					goto report;
 				}
+				enrol_written += enrol_len;
 				sodium_memzero(enrol_buf, enrol_len);
 				enrol_len = 0;
 			}
@@ -887,8 +897,11 @@ static int cmd_import(ctl *c, args *a)
 				vault_rollback(v);
 				goto report;
 			}
-			if (vault_commit(v, &err) != 0)
+			if (vault_commit(v, &err) != 0) {
+				commit_unknown = 1; /* vault.db may hold the batch: its URIs stay */
 				goto report;
+			}
+			enrol_done = enrol_written;
 			done += batch_n;
 			committed_line = lines;
 			batch_n = 0;
@@ -928,6 +941,13 @@ report:
 	if (sealing) {
 		import_stop(&feed, sealer);
 		sealing = 0;
+	}
+	if (enrol_fd >= 0 && !commit_unknown && enrol_written > enrol_done) {
+		/* a batch rolled back: the URIs of its citizens, which do not exist, are cut off */
+		if (ftruncate(enrol_fd, (off_t)enrol_done) != 0 || fsync(enrol_fd) != 0)
+			fprintf(stderr, "vaultctl: warning: %s holds enrolment lines past line %zu for citizens that were"
+			                " not imported: delete them\n",
+			    a->enrolments, committed_line);
 	}
 	if (checkpointing) {
 		import_ckpt_stop(&ckpt, checkpointer);

@@ -1,10 +1,12 @@
 /* test_cli.c: vaultctl end to end: a real binary, real files, and a scan for leaked plaintext. */
 #include "support.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../../policy/policy.h"
@@ -296,6 +298,70 @@ static void test_import_many_in_batches_with_enrolments(void **state)
 	free(enr);
 }
 
+/*
+ * A batch that rolls back takes its enrolment lines with it. The file grows after it was
+ * checked (a bad line appended once the writing pass has begun: OUT exists), so the last batch
+ * fails at that line after its enrolment lines went through the 64 KiB buffer to OUT: OUT ends
+ * with the last committed citizen, and the report names the line and what was imported.
+ */
+static void test_import_rolled_back_batch_leaves_no_enrolments(void **state)
+{
+	enum { N = 20000, BATCH = 6000, DONE = 18000 };
+	cli *c = *state;
+	char *in = test_path(c->dir, "grow.jsonl"), *enr = test_path(c->dir, "grow-enrol.jsonl");
+	char *log = test_path(c->dir, "grow.log"), *buf = malloc((size_t)N * 96), *e, *p, *out = NULL;
+	size_t i, off = 0, n, lines = 0, last = 0;
+	struct stat st;
+	int status, fd;
+	pid_t pid;
+
+	for (i = 0; i < N; i++)
+		off += (size_t)snprintf(buf + off, (size_t)N * 96 - off,
+		    "{\"national_id\":\"001090%06zu\",\"fields\":{\"full_name\":\"Lê %zu\"}}\n", i, i);
+	assert_int_equal(ctl(c, NULL, NULL, NULL, "init", NULL), 0);
+	test_write_file(in, buf, off);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int lfd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		dup2(lfd, 2);
+		execl(c->ctl, c->ctl, "import", in, "--batch", "6000", "--enrolments", enr, "--data", c->data, (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 20000 && stat(enr, &st) != 0; i++)
+		usleep(1000);
+	assert_int_equal(stat(enr, &st), 0); /* the writing pass began */
+	fd = open(in, O_WRONLY | O_APPEND);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "not JSON at all\n", 16), 16);
+	close(fd);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 3);
+	e = (char *)test_read_file(log, &n);
+	assert_non_null(strstr(e, "line 20001:"));
+	assert_non_null(strstr(e, "Lines 1-18000 are imported (18000 citizens)"));
+	free(e);
+	/* OUT: exactly the committed citizens, in order */
+	e = (char *)test_read_file(enr, &n);
+	for (p = e; (p = strstr(p, "{\"line\":")) != NULL; p++) {
+		last = strtoul(p + 8, NULL, 10);
+		assert_int_equal(last, lines + 1);
+		lines++;
+	}
+	assert_int_equal(lines, DONE);
+	assert_int_equal(n > 0 ? e[n - 1] : 0, '\n');
+	free(e);
+	assert_int_equal(ctl(c, NULL, &out, NULL, "stats", NULL), 0);
+	assert_non_null(strstr(out, "\"citizens\": 18000"));
+	free(out);
+	free(buf);
+	free(in);
+	free(enr);
+	free(log);
+}
+
 /* The value of "key": "..." in a JSON text (first occurrence), malloc'd. */
 static char *json_field(const char *text, const char *key)
 {
@@ -399,6 +465,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_lines_named_without_values_and_nothing_imported, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commands_and_exit_codes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_many_in_batches_with_enrolments, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_import_rolled_back_batch_leaves_no_enrolments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_log_and_receipts_from_the_command_line, setup, teardown),
 	};
 
