@@ -55,13 +55,18 @@ static void vf_init(verifier *vf, audit_report *r, const char *origin, const uns
 	memcpy(vf->pk, pk, 32);
 }
 
-/* Takes entry number seq (its exact bytes); 0 unless memory ran out. */
-static int vf_entry(verifier *vf, int64_t seq, const char *bytes, size_t len)
+/*
+ * Takes entry number seq (its exact bytes); 0 unless memory ran out. citizen (may be NULL) gets
+ * the entry's "citizen", 32 hex digits, or "" when it names none.
+ */
+static int vf_entry(verifier *vf, int64_t seq, const char *bytes, size_t len, char citizen[2 * KEYS_CID_BYTES + 1])
 {
 	audit_hash leaf, out[AUDIT_MAX_PROOF];
 	json_t *doc;
 	int n, i;
 
+	if (citizen != NULL)
+		citizen[0] = '\0';
 	if (seq != vf->entries) {
 		bad(vf, -1, vf->entries, seq > vf->entries ? "an entry is missing" : "entries out of order");
 		return 0;
@@ -70,6 +75,8 @@ static int vf_entry(verifier *vf, int64_t seq, const char *bytes, size_t len)
 	if (doc == NULL || json_integer_value(json_object_get(doc, "seq")) != seq ||
 	    !json_is_integer(json_object_get(doc, "seq")))
 		bad(vf, -1, seq, "an entry's content does not match its place (edited, moved or inserted)");
+	if (citizen != NULL && json_string_length(json_object_get(doc, "citizen")) == 2 * KEYS_CID_BYTES)
+		memcpy(citizen, json_string_value(json_object_get(doc, "citizen")), 2 * KEYS_CID_BYTES + 1);
 	json_decref(doc);
 	leaf = audit_leaf_hash((const unsigned char *)bytes, len);
 	if (vf->nh + AUDIT_MAX_PROOF > vf->cap) {
@@ -133,23 +140,44 @@ int audit_verify(vault *v, audit_report *r, util_err *err)
 	char origin[AUDIT_ORIGIN_MAX + 1];
 	unsigned char pk[32];
 	sqlite3_stmt *s = NULL, *hs = NULL;
+	int64_t upto, run_rows = 0, run_sum = 0;
 	int rc, has_head = 0;
 
 	audit_origin(v, origin);
 	vault_public_key(v, pk);
 	vf_init(&vf, r, origin, pk);
-	if (sqlite3_prepare_v2(vault_sql_db(v), "SELECT seq, entry FROM audit_entries ORDER BY seq", -1, &s, NULL) !=
+	/* where the citizen index's runs end: the entries below it with a citizen are its rows */
+	if (sqlite3_prepare_v2(vault_sql_db(v), "SELECT coalesce((SELECT upto FROM audit_runs_head WHERE id = 1), 0)", -1,
+	        &s, NULL) != SQLITE_OK ||
+	    sqlite3_step(s) != SQLITE_ROW) {
+		vault_sql_error(v, sqlite3_errcode(vault_sql_db(v)), err, "audit verify");
+		goto fail;
+	}
+	upto = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	s = NULL;
+	if (sqlite3_prepare_v2(vault_sql_db(v), "SELECT seq, entry, cid FROM audit_entries ORDER BY seq", -1, &s, NULL) !=
 	        SQLITE_OK ||
 	    sqlite3_prepare_v2(vault_sql_db(v), "SELECT idx, hash FROM audit_hashes ORDER BY idx", -1, &hs, NULL) != SQLITE_OK) {
 		vault_sql_error(v, sqlite3_errcode(vault_sql_db(v)), err, "audit verify");
 		goto fail;
 	}
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int64_t before = vf.nh, i;
+		int64_t before = vf.nh, i, seq = sqlite3_column_int64(s, 0);
+		char citizen[2 * KEYS_CID_BYTES + 1], column[2 * KEYS_CID_BYTES + 1] = "";
 
-		if (vf_entry(&vf, sqlite3_column_int64(s, 0), sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1)) != 0) {
+		if (vf_entry(&vf, seq, sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1), citizen) != 0) {
 			util_fail(err, UTIL_ENOMEM, "out of memory");
 			goto fail;
+		}
+		/* the citizen column, by which citizens find their entries, says what the entry says */
+		if (sqlite3_column_bytes(s, 2) == KEYS_CID_BYTES)
+			util_hex_encode(column, sqlite3_column_blob(s, 2), KEYS_CID_BYTES);
+		if (strcmp(citizen, column) != 0 || (sqlite3_column_type(s, 2) != SQLITE_NULL && column[0] == '\0'))
+			bad(&vf, -1, seq, "an entry's citizen column differs from the entry (the citizen index was altered)");
+		if (column[0] != '\0' && seq < upto) {
+			run_rows++;
+			run_sum += seq;
 		}
 		/* the stored hashes must be exactly the recomputed ones */
 		for (i = before; i < vf.nh; i++) {
@@ -185,8 +213,21 @@ int audit_verify(vault *v, audit_report *r, util_err *err)
 		vf_checkpoint(&vf, (const char *)sqlite3_column_text(s, 0), (size_t)sqlite3_column_bytes(s, 0), 1);
 	}
 	sqlite3_finalize(s);
+	s = NULL;
 	sqlite3_finalize(hs);
+	hs = NULL;
 	vf_finish(&vf, has_head);
+	/* the runs hold exactly those rows: as many, and the same numbers */
+	if (sqlite3_prepare_v2(vault_sql_db(v), "SELECT count(*), coalesce(sum(seq), 0) FROM audit_runs", -1, &s, NULL) !=
+	        SQLITE_OK ||
+	    sqlite3_step(s) != SQLITE_ROW) {
+		vault_sql_error(v, sqlite3_errcode(vault_sql_db(v)), err, "audit verify");
+		goto fail;
+	}
+	if (sqlite3_column_int64(s, 0) != run_rows || sqlite3_column_int64(s, 1) != run_sum)
+		bad(&vf, -1, -1, "the citizen index (audit_runs) does not match the entries: a citizen's access log would be wrong");
+	sqlite3_finalize(s);
+	s = NULL;
 	/* audit.db swapped for an older copy of itself verifies on its own: vault.db notes the size
 	 * it last saw (audit_settle), and the log may not be shorter */
 	if (!vault_sql_log_only(v) &&
@@ -297,7 +338,7 @@ int audit_verify_export(FILE *in, const unsigned char pk[32], audit_report *r, u
 				goto out;
 			}
 			if (vf_entry(&vf, json_integer_value(json_object_get(o, "seq")), json_string_value(e),
-			        json_string_length(e)) != 0) {
+			        json_string_length(e), NULL) != 0) {
 				json_decref(o);
 				util_fail(err, UTIL_ENOMEM, "out of memory");
 				goto out;

@@ -487,6 +487,34 @@ static void test_citizen_history_across_runs(void **state)
 	assert_true(verify(f->v).ok);
 }
 
+/*
+ * The citizen index is checked by audit verify: a run row deleted, or an entry's citizen
+ * column changed (either would hide an entry from a citizen's access log), is reported,
+ * although the entries and their tree are intact.
+ */
+static void test_verify_checks_the_citizen_index(void **state)
+{
+	fixture *f = *state;
+	audit_report r;
+
+	fill_runs(f->v);
+	r = verify(f->v);
+	assert_true(r.ok);
+	sql(f->v, "SAVEPOINT t; DELETE FROM audit_runs WHERE seq = 1007");
+	r = verify(f->v);
+	assert_false(r.ok);
+	assert_non_null(strstr(r.problem, "citizen index"));
+	sql(f->v, "ROLLBACK TO t; RELEASE t");
+	assert_true(verify(f->v).ok);
+	sql(f->v, "SAVEPOINT t; UPDATE audit_entries SET cid = x'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb' WHERE seq = 16007");
+	r = verify(f->v);
+	assert_false(r.ok);
+	assert_true(r.first_bad == 16007);
+	assert_non_null(strstr(r.problem, "citizen column"));
+	sql(f->v, "ROLLBACK TO t; RELEASE t");
+	assert_true(verify(f->v).ok);
+}
+
 /* Migration 6 takes a log of schema 5 (audit_cid, no runs) to runs, once, and drops the index. */
 static void test_migration_builds_the_runs(void **state)
 {
@@ -837,6 +865,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_log_lives_in_audit_db, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_citizen_history_across_runs, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_migration_builds_the_runs, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_verify_checks_the_citizen_index, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_settle_drops_copies_already_logged, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_settle_appends_entries_a_stop_lost, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_settle_sets_aside_an_unreadable_copy, fx_setup, fx_teardown),
