@@ -76,10 +76,10 @@ static size_t rec_seal(unsigned char *out, const unsigned char *dek, const unsig
 typedef vault_work rec_work;
 
 /*
- * Checks the fields object: known names, national_id not among them, and (with values) valid
- * values. Writers pass values = 0: they check each value as they seal it.
+ * Checks the fields object's shape: known names, national_id not among them. The values are
+ * checked where they are used (vault_value_check), as they are sealed or by vault_input_check.
  */
-static int check_fields(const vault_catalog *cat, const json_t *fields, int allow_null, int values, util_err *err)
+static int check_fields(const vault_catalog *cat, const json_t *fields, util_err *err)
 {
 	const char *k;
 	json_t *val;
@@ -95,19 +95,6 @@ static int check_fields(const vault_catalog *cat, const json_t *fields, int allo
 			return util_fail(err, UTIL_EINVAL, "unknown field %.32s", k);
 		if (strcmp(d->name, "national_id") == 0)
 			return util_fail(err, UTIL_EINVAL, "national_id is given beside fields, not in them");
-		if (json_is_null(val) && allow_null)
-			continue;
-		if (!values)
-			continue;
-		{
-			char tmp[VAULT_VALUE_MAX];
-			size_t n;
-			int rc = vault_field_check(d, val, tmp, &n, err);
-
-			sodium_memzero(tmp, sizeof tmp);
-			if (rc != 0)
-				return -1;
-		}
 	}
 	return 0;
 }
@@ -331,19 +318,12 @@ int vault_record_parse(const char *line, size_t n, char *nid, json_t **fields, u
 	return 0;
 }
 
-int vault_record_check(const vault_catalog *cat, const char *nid, const json_t *fields, util_err *err)
-{
-	if (nid == NULL || vault_nid_check(nid, strlen(nid), err) != 0)
-		return -1;
-	return check_fields(cat, fields, 0, 1, err);
-}
-
 int vault_input_from_json(const vault_catalog *cat, const char *nid, const json_t *fields, vault_input *in,
     util_err *err)
 {
 	size_t i;
 
-	if (nid == NULL || vault_nid_check(nid, strlen(nid), err) != 0 || check_fields(cat, fields, 0, 0, err) != 0)
+	if (nid == NULL || vault_nid_check(nid, strlen(nid), err) != 0 || check_fields(cat, fields, err) != 0)
 		return -1;
 	memmove(in->nid, nid, VAULT_NID_LEN + 1); /* nid may be in->nid */
 	for (i = 0; i < vault_catalog_count(cat); i++)
@@ -689,7 +669,7 @@ int vault_citizen_update(vault *v, const unsigned char cid[KEYS_CID_BYTES], cons
 	sqlite3_stmt *s;
 	int mine = 0, ok = 0, rc;
 
-	if (check_fields(cat, fields, 1, 0, err) != 0)
+	if (check_fields(cat, fields, err) != 0)
 		return -1;
 	w = v->work;
 	fresh = w->fresh;

@@ -1111,7 +1111,6 @@ void vault_work_wipe(vault *v)
 
 	sodium_memzero(w->rnd, sizeof w->rnd);
 	sodium_memzero(w->dek, sizeof w->dek);
-	sodium_memzero(w->totp, sizeof w->totp);
 	sodium_memzero(w->value, sizeof w->value);
 	sodium_memzero(w->blob, w->used);
 	sodium_memzero(w->fresh, w->used);

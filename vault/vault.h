@@ -221,7 +221,7 @@ typedef struct vault_input {
  */
 int vault_input_from_json(const vault_catalog *cat, const char *nid, const json_t *fields, vault_input *in,
     util_err *err) UTIL_NONNULL(1, 4) UTIL_WARN_UNUSED;
-/* Checks the national ID and every value given, as vault_record_check does. */
+/* Checks a would-be record without writing anything: the national ID and every value given. */
 int vault_input_check(const vault_catalog *cat, const vault_input *in, util_err *err) UTIL_NONNULL(1, 2)
     UTIL_WARN_UNUSED;
 
@@ -264,10 +264,6 @@ int vault_citizen_insert(vault *v, vault_prepared *p, util_err *err) UTIL_NONNUL
  * refusal names the rule broken, never the line's content.
  */
 int vault_record_parse(const char *line, size_t n, char *nid, json_t **fields, util_err *err) UTIL_WARN_UNUSED;
-
-/* Checks a would-be record (national ID and fields) without writing anything. */
-int vault_record_check(const vault_catalog *cat, const char *nid, const json_t *fields, util_err *err)
-    UTIL_WARN_UNUSED;
 
 /* The blind index of a national ID under this vault's key (the ID is checked first). */
 int vault_citizen_index(vault *v, const char *nid, unsigned char out[VAULT_INDEX_BYTES], util_err *err)

@@ -50,11 +50,8 @@ enum vault_stmt {
  * per connection (sodium_malloc costs system calls) and wiped after every operation.
  */
 typedef struct vault_work {
-	/* one getrandom per record: citizen id, DEK, TOTP secret, then a nonce per sealed value */
-	unsigned char rnd[KEYS_CID_BYTES + KEYS_BYTES + VAULT_TOTP_SECRET_BYTES +
-	                  KEYS_NONCE_BYTES * (VAULT_MAX_FIELDS + 2)];
+	unsigned char rnd[KEYS_NONCE_BYTES]; /* a rectified value's nonce (enrolment: vault_prepared) */
 	unsigned char dek[KEYS_BYTES];
-	unsigned char totp[VAULT_TOTP_SECRET_BYTES];
 	char value[VAULT_VALUE_MAX + 1];
 	unsigned char blob[VAULT_REC_MAX];
 	unsigned char fresh[VAULT_REC_MAX];
