@@ -431,6 +431,24 @@ static void progress(size_t done, size_t total, int tty)
 }
 
 /*
+ * The next non-empty line of in, without its newline: its length, or -1 at the end. *lines
+ * counts every line read, empty ones too, so that reports name lines as an editor does.
+ */
+static ssize_t next_line(FILE *in, char **line, size_t *cap, size_t *lines)
+{
+	ssize_t n;
+
+	while ((n = getline(line, cap, in)) != -1) {
+		++*lines;
+		if (n > 0 && (*line)[n - 1] == '\n')
+			(*line)[--n] = '\0';
+		if (n > 0)
+			return n;
+	}
+	return -1;
+}
+
+/*
  * Reads one import line into in: by hand when it is in the plain form, else through jansson,
  * and then *doc holds what in's strings point into (json_decref it after use).
  */
@@ -496,15 +514,10 @@ static void *import_sealer(void *arg)
 	util_err err = {0};
 	int failed = 0;
 
-	while (!failed && (n = getline(&line, &cap, f->in)) != -1) {
+	while (!failed && (n = next_line(f->in, &line, &cap, &lines)) != -1) {
 		json_t *doc;
 		size_t slot;
 
-		lines++;
-		if (n > 0 && line[n - 1] == '\n')
-			line[--n] = '\0';
-		if (n == 0)
-			continue;
 		pthread_mutex_lock(&f->mu);
 		while (f->head - f->tail == IMPORT_RING && !f->stop)
 			feed_wait(f);
@@ -727,16 +740,11 @@ static int cmd_import(ctl *c, args *a)
 		fprintf(stderr, "vaultctl: %s\n", err.msg);
 		goto out;
 	}
-	while ((n = getline(&line, &cap, in)) != -1) {
+	while ((n = next_line(in, &line, &cap, &lines)) != -1) {
 		json_t *doc = NULL;
 		unsigned char idx[VAULT_INDEX_BYTES], cid[KEYS_CID_BYTES];
 		int lrc;
 
-		lines++;
-		if (n > 0 && line[n - 1] == '\n')
-			line[--n] = '\0';
-		if (n == 0)
-			continue;
 		lrc = import_read(vault_catalog_of(v), line, (size_t)n, input, &doc, &err);
 		if (lrc == 0)
 			lrc = vault_input_check(vault_catalog_of(v), input, &err);
