@@ -36,6 +36,22 @@ typedef struct audit_entry {
 #define AUDIT_CHECKPOINT_SECONDS 60  /* or this long, whichever comes first */
 
 /*
+ * The canonical JSON of entry e numbered seq (its time, or now when it has none) into out, of
+ * AUDIT_ENTRY_MAX bytes, NUL-terminated; *len its length. Fails (err) when e has no actor or
+ * action, a string is not well-formed UTF-8, or the entry would not fit.
+ */
+int audit_entry_encode(const audit_entry *e, int64_t seq, int64_t now, char *out, size_t *len, util_err *err)
+    UTIL_WARN_UNUSED UTIL_NONNULL(1, 4, 5);
+/*
+ * Reads "seq" and "citizen" of an entry in exactly the form audit_entry_encode writes, without
+ * a JSON parser: 1 when bytes are in that form, with *seq and citizen (its 32 hex digits, or ""
+ * when the entry names none). 0 when they are not (citizen ""): they may still be valid JSON,
+ * for a JSON parser to read.
+ */
+int audit_entry_scan(const char *bytes, size_t len, int64_t *seq, char citizen[2 * KEYS_CID_BYTES + 1])
+    UTIL_WARN_UNUSED UTIL_NONNULL(1, 3, 4);
+
+/*
  * Appends e inside v's open transaction, or in one of its own. The log's signed head is
  * updated in the same transaction, and a checkpoint stored when one is due, so that what
  * commits is always covered by a signature. *seq (may be NULL) gets the entry's number.

@@ -6,65 +6,6 @@
 
 #include "../vault/vault_sql.h"
 
-/* ---- entries ---- */
-
-static int set_str(json_t *o, const char *k, const char *v)
-{
-	return v == NULL ? 0 : json_object_set_new(o, k, json_string(v));
-}
-
-/* The canonical JSON of entry e numbered seq, into out (AUDIT_ENTRY_MAX); *len its size. */
-static int entry_encode(const audit_entry *e, int64_t seq, int64_t now, char *out, size_t *len, util_err *err)
-{
-	json_t *o = json_object(), *f = NULL;
-	size_t i, n;
-	int rc = -1;
-
-	if (o == NULL)
-		return util_fail(err, UTIL_ENOMEM, "out of memory");
-	if (e->actor == NULL || e->action == NULL) {
-		util_fail(err, UTIL_EINVAL, "an audit entry needs an actor and an action");
-		goto out;
-	}
-	if (json_object_set_new(o, "seq", json_integer(seq)) != 0 ||
-	    json_object_set_new(o, "time", json_integer(e->time ? e->time : now)) != 0 ||
-	    set_str(o, "actor", e->actor) != 0 || set_str(o, "action", e->action) != 0 ||
-	    set_str(o, "agency", e->agency_id) != 0 || set_str(o, "purpose", e->purpose_id) != 0 ||
-	    set_str(o, "decision", e->decision) != 0 || set_str(o, "reason", e->reason) != 0 ||
-	    set_str(o, "basis", e->basis) != 0 || set_str(o, "justification", e->justification) != 0 ||
-	    set_str(o, "consent", e->consent_id) != 0 || set_str(o, "note", e->note) != 0)
-		goto nomem;
-	if (e->cid != NULL) {
-		char hex[2 * KEYS_CID_BYTES + 1];
-
-		util_hex_encode(hex, e->cid, KEYS_CID_BYTES);
-		if (json_object_set_new(o, "citizen", json_string(hex)) != 0)
-			goto nomem;
-	}
-	if (e->nfields > 0) {
-		if ((f = json_array()) == NULL || json_object_set(o, "fields", f) != 0)
-			goto nomem;
-		for (i = 0; i < e->nfields; i++)
-			if (json_array_append_new(f, json_string(e->fields[i])) != 0)
-				goto nomem;
-	}
-	n = json_dumpb(o, out, AUDIT_ENTRY_MAX - 1, JSON_SORT_KEYS | JSON_COMPACT);
-	if (n == 0 || n >= AUDIT_ENTRY_MAX - 1) {
-		util_fail(err, UTIL_EINVAL, "an audit entry is too large");
-		goto out;
-	}
-	out[n] = '\0';
-	*len = n;
-	rc = 0;
-	goto out;
-nomem:
-	util_fail(err, UTIL_ENOMEM, "an audit entry could not be built (bad UTF-8 or no memory)");
-out:
-	json_decref(f);
-	json_decref(o);
-	return rc;
-}
-
 /* ---- stored hashes through SQLite ---- */
 
 typedef struct sql_reader {
@@ -298,7 +239,7 @@ static int append(vault *v, const audit_entry *e, int copy, int64_t *seq, util_e
 		util_fail(err, UTIL_ENOMEM, "out of memory");
 		goto out;
 	}
-	if (audit_size(v, &n, err) != 0 || entry_encode(e, n, now, buf, &len, err) != 0 ||
+	if (audit_size(v, &n, err) != 0 || audit_entry_encode(e, n, now, buf, &len, err) != 0 ||
 	    store_entry(v, n, &c, buf, len, err) != 0)
 		goto out;
 	/* with a change to vault.db, a copy there: the two files commit one after the other */

@@ -115,6 +115,28 @@ void util_base32_encode(char *out, const unsigned char *in, size_t n)
 	out[o] = '\0';
 }
 
+size_t util_utf8_char(const unsigned char *p, size_t left)
+{
+	unsigned c = p[0];
+
+	if (c < 0x80)
+		return 1;
+	if (c < 0xc2 || c > 0xf4)
+		return 0;
+	if (c < 0xe0)
+		return left >= 2 && (p[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c < 0xf0) {
+		if (left < 3 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 || (c == 0xe0 && p[1] < 0xa0) ||
+		    (c == 0xed && p[1] >= 0xa0))
+			return 0;
+		return 3;
+	}
+	if (left < 4 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 || (p[3] & 0xc0) != 0x80 ||
+	    (c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] >= 0x90))
+		return 0;
+	return 4;
+}
+
 void util_iso8601(int64_t t, char out[21])
 {
 	time_t tt = (time_t)t;

@@ -53,6 +53,12 @@ int util_hex_decode(unsigned char *out, size_t n, const char *hex) UTIL_NONNULL(
 /* RFC 4648 base32 without padding (for otpauth:// secrets). out needs (8*n+4)/5+1 bytes. */
 void util_base32_encode(char *out, const unsigned char *in, size_t n) UTIL_NONNULL(1);
 
+/*
+ * Bytes of the well-formed UTF-8 character at p (left bytes there, at least 1), 0 if it is not
+ * one (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF).
+ */
+size_t util_utf8_char(const unsigned char *p, size_t left) UTIL_NONNULL(1);
+
 /* RFC 3339 UTC time, "2026-01-01T00:00:00Z", into out (21 bytes). */
 void util_iso8601(int64_t t, char out[21]) UTIL_NONNULL(2);
 

@@ -373,30 +373,6 @@ static int scan_lit(scan *c, unsigned char ch)
 	return 0;
 }
 
-/* Bytes of the well-formed UTF-8 character at p (left bytes there), 0 if it is not one (RFC 3629:
- * no overlong forms, no surrogates, nothing past U+10FFFF). */
-static size_t utf8_char(const unsigned char *p, size_t left)
-{
-	unsigned c = p[0];
-
-	if (c < 0x80)
-		return 1;
-	if (c < 0xc2 || c > 0xf4)
-		return 0;
-	if (c < 0xe0)
-		return left >= 2 && (p[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (c < 0xf0) {
-		if (left < 3 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 || (c == 0xe0 && p[1] < 0xa0) ||
-		    (c == 0xed && p[1] >= 0xa0))
-			return 0;
-		return 3;
-	}
-	if (left < 4 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 || (p[3] & 0xc0) != 0x80 ||
-	    (c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] >= 0x90))
-		return 0;
-	return 4;
-}
-
 /* A string with no escape and no control character; *s and *n get the bytes between its quotes. */
 static int scan_string(scan *c, const char **s, size_t *n)
 {
@@ -413,7 +389,7 @@ static int scan_string(scan *c, const char **s, size_t *n)
 			p++;
 			continue;
 		}
-		if ((k = utf8_char(p, (size_t)(c->end - p))) == 0)
+		if ((k = util_utf8_char(p, (size_t)(c->end - p))) == 0)
 			return 0;
 		p += k;
 	}

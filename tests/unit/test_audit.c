@@ -112,6 +112,147 @@ static void test_entries_name_fields_never_values(void **state)
 	assert_non_null(strstr(buf, "\"seq\":0,"));
 }
 
+/* An entry's bytes are what the log has always stored, jansson's canonical form: known answers. */
+static void test_entry_encoding_known_answers(void **state)
+{
+	static const unsigned char cid[KEYS_CID_BYTES] = {0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef};
+	static const char *const fields[] = {"full_name", "phone"};
+	audit_entry all = {.time = 1767225600, .actor = "agency:ag_1", .action = "lookup", .cid = cid,
+		.agency_id = "ag_1", .purpose_id = "pu_1", .fields = fields, .nfields = 2, .decision = "allow",
+		.reason = "ok", .basis = "consent", .justification = "j", .consent_id = "co_1", .note = "n"};
+	/* every character jansson escapes, DEL and '/' that it does not, and UTF-8 as it is */
+	audit_entry odd = {.time = -5, .actor = "agency:ag_1", .action = "lookup",
+		.note = "\"\\\b\f\n\r\t\x01\x1f\x7f/\xc3\xa9\xf0\x9f\x98\x80"};
+	char out[AUDIT_ENTRY_MAX];
+	size_t n;
+	util_err err;
+
+	(void)state;
+	must(audit_entry_encode(&all, 7, 99, out, &n, &err), &err, "encode");
+	assert_string_equal(out, "{\"action\":\"lookup\",\"actor\":\"agency:ag_1\",\"agency\":\"ag_1\",\"basis\":\"consent\","
+	                         "\"citizen\":\"0123456789abcdef0000000000000000\",\"consent\":\"co_1\","
+	                         "\"decision\":\"allow\",\"fields\":[\"full_name\",\"phone\"],\"justification\":\"j\","
+	                         "\"note\":\"n\",\"purpose\":\"pu_1\",\"reason\":\"ok\",\"seq\":7,\"time\":1767225600}");
+	assert_int_equal(n, strlen(out));
+	must(audit_entry_encode(&odd, 41, 99, out, &n, &err), &err, "encode");
+	assert_string_equal(out, "{\"action\":\"lookup\",\"actor\":\"agency:ag_1\",\"note\":\"\\\"\\\\\\b\\f\\n\\r\\t\\u0001"
+	                         "\\u001F\x7f/\xc3\xa9\xf0\x9f\x98\x80\",\"seq\":41,\"time\":-5}");
+	odd.time = 0; /* none: now */
+	must(audit_entry_encode(&odd, 0, 99, out, &n, &err), &err, "encode");
+	assert_non_null(strstr(out, "\"seq\":0,\"time\":99}"));
+}
+
+static void test_entry_encoding_refuses_what_jansson_refused(void **state)
+{
+	static const char *const bad_utf8[] = {"\xc0\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\x80", "ok\xe2\x82"};
+	const char *fields[2] = {"full_name", NULL};
+	audit_entry e = {.actor = "operator", .action = "record.read"};
+	char out[AUDIT_ENTRY_MAX], *note = malloc(AUDIT_ENTRY_MAX);
+	size_t i, n, base;
+	util_err err;
+
+	(void)state;
+	for (i = 0; i < sizeof bad_utf8 / sizeof *bad_utf8; i++) {
+		e.note = bad_utf8[i];
+		assert_int_equal(audit_entry_encode(&e, 1, 1, out, &n, &err), -1);
+		assert_int_equal(err.code, UTIL_ENOMEM);
+		assert_non_null(strstr(err.msg, "bad UTF-8"));
+	}
+	e.note = NULL;
+	e.fields = fields;
+	e.nfields = 2; /* a NULL name */
+	assert_int_equal(audit_entry_encode(&e, 1, 1, out, &n, &err), -1);
+	e.nfields = 0;
+	e.actor = NULL;
+	assert_int_equal(audit_entry_encode(&e, 1, 1, out, &n, &err), -1);
+	assert_int_equal(err.code, UTIL_EINVAL);
+	/* the largest entry is AUDIT_ENTRY_MAX - 2 bytes, as json_dumpb into AUDIT_ENTRY_MAX - 1 allowed */
+	e.actor = "operator";
+	e.note = "";
+	must(audit_entry_encode(&e, 1, 1, out, &base, &err), &err, "encode");
+	memset(note, 'x', AUDIT_ENTRY_MAX - 2 - base);
+	note[AUDIT_ENTRY_MAX - 2 - base] = '\0';
+	e.note = note;
+	must(audit_entry_encode(&e, 1, 1, out, &n, &err), &err, "the largest entry");
+	assert_int_equal(n, AUDIT_ENTRY_MAX - 2);
+	note[AUDIT_ENTRY_MAX - 2 - base] = 'x';
+	note[AUDIT_ENTRY_MAX - 1 - base] = '\0';
+	assert_int_equal(audit_entry_encode(&e, 1, 1, out, &n, &err), -1);
+	assert_int_equal(err.code, UTIL_EINVAL);
+	memset(note, '"', AUDIT_ENTRY_MAX - 2); /* escaped, twice the size */
+	note[AUDIT_ENTRY_MAX - 2] = '\0';
+	assert_int_equal(audit_entry_encode(&e, 1, 1, out, &n, &err), -1);
+	free(note);
+}
+
+/* The verifier reads an entry by hand only in the exact form it is written; else jansson does. */
+static void test_entry_scan_takes_only_the_canonical_form(void **state)
+{
+	static const struct {
+		const char *in;
+		int scanned;
+		long long seq;
+		const char *citizen;
+	} cases[] = {
+	    {"{\"action\":\"a\",\"citizen\":\"0123456789abcdef0123456789abcdef\",\"seq\":12,\"time\":1}", 1, 12,
+	        "0123456789abcdef0123456789abcdef"},
+	    {"{\"action\":\"a\",\"fields\":[],\"note\":\"\\\"\\\\\\b\\f\\n\\r\\t\\u0001\\u001F/\xc3\xa9\",\"seq\":0}", 1, 0, ""},
+	    {"{\"citizen\":\"short\",\"fields\":[\"x\",\"y\"],\"seq\":999999999999999999}", 1, 999999999999999999LL, ""},
+	    {"{\"citizen\":7,\"seq\":3}", 1, 3, ""},
+	    /* valid JSON, but not as written: left to jansson */
+	    {"{ \"seq\":1}", 0, 0, ""},
+	    {"{\"seq\":1} ", 0, 0, ""},
+	    {"{\"time\":1,\"seq\":1}", 0, 0, ""},              /* keys out of order */
+	    {"{\"seq\":1,\"seq\":2}", 0, 0, ""},               /* twice */
+	    {"{\"s\\u0065q\":1}", 0, 0, ""},                   /* an escape in a key */
+	    {"{\"seq\":\"1\"}", 0, 0, ""},                     /* a string */
+	    {"{\"seq\":-1,\"time\":-20}", 1, -1, ""},
+	    {"{\"seq\":-0}", 0, 0, ""},
+	    {"{\"seq\":1,\"time\":-}", 0, 0, ""},
+	    {"{\"seq\":1.0}", 0, 0, ""},
+	    {"{\"seq\":1e3}", 0, 0, ""},
+	    {"{\"seq\":1234567890123456789}", 0, 0, ""},       /* 19 digits */
+	    {"{\"note\":\"\\/\",\"seq\":1}", 0, 0, ""},        /* an escape it never writes */
+	    {"{\"note\":\"\\u001f\",\"seq\":1}", 0, 0, ""},    /* in lower case */
+	    {"{\"note\":\"\\u0041\",\"seq\":1}", 0, 0, ""},
+	    {"{\"citizen\":\"\\u0030123456789abcdef0123456789abcde\",\"seq\":1}", 0, 0, ""},
+	    {"{\"note\":{},\"seq\":1}", 0, 0, ""},
+	    {"{\"note\":null,\"seq\":1}", 0, 0, ""},
+	    {"{\"fields\":[1],\"seq\":1}", 0, 0, ""},
+	    {"{\"action\":\"a\"}", 0, 0, ""},                  /* no number */
+	    /* not JSON at all */
+	    {"{\"seq\":01}", 0, 0, ""},
+	    {"{\"note\":\"\\u0000\",\"seq\":1}", 0, 0, ""},
+	    {"{\"note\":\"\x01\",\"seq\":1}", 0, 0, ""},
+	    {"{\"note\":\"\xc0\x80\",\"seq\":1}", 0, 0, ""},
+	    {"{\"note\":\"x,\"seq\":1}", 0, 0, ""},
+	    {"{\"seq\":1", 0, 0, ""},
+	    {"{\"seq\":1}}", 0, 0, ""},
+	    {"", 0, 0, ""},
+	};
+	char citizen[2 * KEYS_CID_BYTES + 1];
+	int64_t seq;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+		int got = audit_entry_scan(cases[i].in, strlen(cases[i].in), &seq, citizen);
+
+		if (got != cases[i].scanned)
+			fail_msg("case %zu (%s): scanned %d", i, cases[i].in, got);
+		if (got && seq != cases[i].seq)
+			fail_msg("case %zu: seq %lld", i, (long long)seq);
+		assert_string_equal(citizen, cases[i].citizen);
+		if (got) { /* and jansson reads the same */
+			json_t *o = json_loads(cases[i].in, JSON_REJECT_DUPLICATES, NULL);
+
+			assert_non_null(o);
+			assert_int_equal(json_integer_value(json_object_get(o, "seq")), seq);
+			json_decref(o);
+		}
+	}
+}
+
 static void test_clean_log_verifies(void **state)
 {
 	fixture *f = *state;
@@ -852,6 +993,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_entries_name_fields_never_values, fx_setup, fx_teardown),
+		cmocka_unit_test(test_entry_encoding_known_answers),
+		cmocka_unit_test(test_entry_encoding_refuses_what_jansson_refused),
+		cmocka_unit_test(test_entry_scan_takes_only_the_canonical_form),
 		cmocka_unit_test_setup_teardown(test_clean_log_verifies, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_edit_detected_at_the_entry, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_edit_with_rehashed_tree_detected_by_checkpoints, fx_setup, fx_teardown),
