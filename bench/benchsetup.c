@@ -3,6 +3,7 @@
  * Usage:
  *   benchsetup setup DIR CITIZENS.jsonl WORK
  *   benchsetup churn DIR SECONDS WORK
+ *   benchsetup core DIR COUNT WORK
  *
  * setup, on the vault in DIR (unlocked with DIR/master.key), after `vaultctl import`:
  *   - creates BENCH_AGENCIES consumer agencies and, for each, one purpose "bench.lookup" on the
@@ -21,6 +22,14 @@
  * agency 0, whose consents decide the lookups being measured), then request, approve, revoke,
  * each in its own transaction with full durability, like three API calls. Prints one JSON object:
  * counts, rates and per-operation latency percentiles. Any failed operation makes it exit 1.
+ *
+ * core, on the same vault (vaultd stopped or not): COUNT lookups of agency 0 drawn as
+ * bench/lookup.lua draws them (80% from nids_consent.txt), each through policy_lookup_prepare on
+ * one connection with a vaultd worker's share of the page cache (160 MiB / 3), on one thread:
+ * the decision and the reading and decryption of the released fields, with no HTTP, no
+ * authentication and no audit entry. What is left when the server is taken away: the lower
+ * bound of a lookup's cost on this machine. Prints one JSON object with the microseconds per
+ * lookup of each half of the run (the first half fills the page cache).
  *
  * National IDs in WORK are synthetic (bench/gencitizens); the files are still created 0600.
  */
@@ -440,10 +449,83 @@ out:
 	return rc;
 }
 
+/* ---- core ---- */
+
+#define CORE_CACHE_KIB (160 * 1024 / 3) /* vaultd's default --cache-mib, shared by 2 workers and the writer */
+
+static int cmd_core(const char *dir, const char *count, const char *work)
+{
+	char ids[BENCH_AGENCIES][POLICY_ID_MAX + 1], path[PATH_MAX_LEN], first[256], *sp, *end;
+	nid_list yes = {0}, no = {0};
+	vault *v = NULL, *w = NULL;
+	policy_agency a;
+	util_err err = {0};
+	uint64_t t0, half_ns[2] = {0, 0}, allowed = 0;
+	long n;
+	int lockfd = -1, rc = 1, nag;
+	FILE *f;
+	long i;
+
+	errno = 0;
+	n = strtol(count, &end, 10);
+	if (errno != 0 || *end != '\0' || n < 2 || n > 100000000) {
+		fprintf(stderr, "%s: COUNT must be a number from 2\n", progname);
+		return 2;
+	}
+	/* agency 0, the lookups' own, is the first line of agencies.txt (agencies_load skips it) */
+	if (util_path_join(path, sizeof path, work, "agencies.txt") != 0 || (f = fopen(path, "r")) == NULL) {
+		fprintf(stderr, "%s: cannot open %s/agencies.txt\n", progname, work);
+		return 1;
+	}
+	sp = fgets(first, sizeof first, f) != NULL ? strchr(first, ' ') : NULL;
+	fclose(f);
+	if (sp == NULL || (size_t)(sp - first) > POLICY_ID_MAX || agencies_load(work, ids, &nag) != 0) {
+		fprintf(stderr, "%s: %s/agencies.txt is not as setup wrote it\n", progname, work);
+		goto out;
+	}
+	*sp = '\0';
+	if (nids_load(&yes, work, "nids_consent.txt") != 0 || nids_load(&no, work, "nids_noconsent.txt") != 0 ||
+	    yes.n == 0 || no.n == 0)
+		goto out;
+	if (open_vault(dir, &v, &lockfd, &err) != 0)
+		goto fail;
+	vault_set_conn_cache(v, CORE_CACHE_KIB);
+	if (vault_clone(&w, v, &err) != 0 || policy_agency_get(w, first, &a, NULL, &err) != 0)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		const char *nid = randombytes_uniform(100) < 80 ? yes.id[randombytes_uniform((uint32_t)yes.n)]
+		                                                 : no.id[randombytes_uniform((uint32_t)no.n)];
+		policy_lookup l;
+
+		t0 = util_mono_ns();
+		if (policy_lookup_prepare(w, &a, BENCH_PURPOSE, nid, NULL, 0, NULL, util_now(), &l, &err) != 0)
+			goto fail;
+		allowed += (uint64_t)l.d.allow;
+		policy_lookup_clear(&l);
+		half_ns[i >= n / 2] += util_mono_ns() - t0;
+	}
+	printf("{\"lookups\":%ld,\"allowed\":%llu,\"cache_mib\":%.1f,\"first_half_us\":%.1f,\"second_half_us\":%.1f}\n",
+	    n, (unsigned long long)allowed, CORE_CACHE_KIB / 1024.0, (double)half_ns[0] / 1e3 / (double)(n / 2),
+	    (double)half_ns[1] / 1e3 / (double)(n - n / 2));
+	rc = 0;
+	goto out;
+fail:
+	fprintf(stderr, "%s: %s (%s)\n", progname, err.msg, util_code_name(err.code));
+out:
+	free(yes.id);
+	free(no.id);
+	vault_close(w);
+	vault_close(v);
+	if (lockfd >= 0)
+		close(lockfd);
+	return rc;
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: benchsetup setup DIR CITIZENS.jsonl WORK\n"
-	                "       benchsetup churn DIR SECONDS WORK\n");
+	                "       benchsetup churn DIR SECONDS WORK\n"
+	                "       benchsetup core DIR COUNT WORK\n");
 	return 2;
 }
 
@@ -460,5 +542,7 @@ int main(int argc, char **argv)
 		return cmd_setup(argv[2], argv[3], argv[4]);
 	if (strcmp(argv[1], "churn") == 0)
 		return cmd_churn(argv[2], argv[3], argv[4]);
+	if (strcmp(argv[1], "core") == 0)
+		return cmd_core(argv[2], argv[3], argv[4]);
 	return usage();
 }

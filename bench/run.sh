@@ -2,7 +2,8 @@
 # run.sh: `make bench`: import, setup, HTTP floor, lookups, consent churn, memory, audit; one Markdown table.
 #
 # Environment: BUILD (default build), BENCH_CITIZENS (default 1000000), BENCH_SECONDS (each wrk
-# run, default 15), BENCH_CONNECTIONS (default 64), BENCH_THREADS (wrk threads, default 2).
+# run, default 15), BENCH_CONNECTIONS (default 64), BENCH_THREADS (wrk threads, default 2),
+# BENCH_CORE_LOOKUPS (the lookup core's count, default 200000).
 # Writes build/bench/results.json (the raw numbers) and build/bench/*.log|*.txt (every log);
 # prints the table on stdout. Exits 1 when a step fails or a figure could not be measured,
 # and 0 otherwise, whatever the figures: CI runs it small as a smoke test of the harness.
@@ -14,6 +15,7 @@ N=${BENCH_CITIZENS:-}
 [ -n "$N" ] || N=1000000
 SECS=${BENCH_SECONDS:-15}
 CONNS=${BENCH_CONNECTIONS:-64}
+CORE_N=${BENCH_CORE_LOOKUPS:-200000}
 WRK_THREADS=${BENCH_THREADS:-2}
 OUT=$BUILD/bench
 DATA=$OUT/data
@@ -292,6 +294,17 @@ wait "$vaultd_pid" || rc=$?
 vaultd_pid=""
 [ "$rc" -eq 0 ] || die "vaultd exited $rc after SIGTERM"
 
+# the lookup's own work without the server: one thread, one worker's page cache, no HTTP, no
+# audit entry; what would be left of a lookup's cost if the server took nothing
+log "7/7 lookup core ($(grp "$CORE_N") lookups in one process, vaultd stopped), then audit verify"
+cat "$DATA/vault.db" >/dev/null || die "cannot read the vault's files" # as before the HTTP runs
+"$BUILD/benchsetup" core "$DATA" "$CORE_N" "$OUT" >"$OUT/core.json" 2>"$OUT/core.log" || die "benchsetup core failed"
+core_us=$(json_num "$OUT/core.json" second_half_us)
+core_cold_us=$(json_num "$OUT/core.json" first_half_us)
+core_allowed=$(json_num "$OUT/core.json" allowed)
+for v in "$core_us" "$core_cold_us" "$core_allowed"; do need "lookup core figures" "$v"; done
+core_rate=$(calc "1000000 / $core_us" %.0f)
+
 log "7/7 audit verify of the whole log"
 t0=$(now_ns)
 "$BUILD/vaultctl" audit verify --data "$DATA" >"$OUT/verify.json" 2>&1 || die "vaultctl audit verify failed"
@@ -320,6 +333,7 @@ date_utc=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 	echo "| 4. lookups | POST /v1/lookup: **$lk_rps req/s** = **$lk_ratio × floor** | ≥ 0.6 × floor, each allowed lookup's audit entry durable first | $(met "$lk_ratio" '>=' 0.6) |"
 	echo "| 4. lookup latency | p50 $lk_p50 ms, **p99 $lk_p99 ms**, p99.9 $lk_p999 ms, max $lk_max ms | p99 ≤ 10 ms at $CONNS connections | $(met "$lk_p99" '<=' 10) |"
 	echo "| 4. lookup statuses | 200: $(grp "$lk_200") ($lk_share200%), 403: $(grp "$lk_403"), other: 0; group-commit audit entries $(grp "$lk_entries") ≥ decisions $(grp $((lk_allow + lk_deny))) | 80% of IDs drawn with consent: as many 200s (checked) | — |"
+	echo "| 4. lookup core | the decision and the released fields' read and decryption alone (\`benchsetup core\`: one thread, no HTTP, no audit entry, a worker's 53 MiB page cache; $(grp "$CORE_N") lookups, 80/20): **$core_us µs per lookup** once warm ($core_cold_us µs in the first half), at most $(grp "$core_rate")/s per core | — | — |"
 	echo "| 5. consent churn | **$ch_appr approvals/s + $ch_rev revocations/s** ($(grp "$ch_n") of each; p99 approve $ch_appr_p99 ms, revoke $ch_rev_p99 ms) | — | — |"
 	echo "| 5. lookups during churn | **$ch_rps req/s**, p50 $ch_p50 ms, p99 $ch_p99 ms, p99.9 $ch_p999 ms, max $ch_max ms (200: $(grp "$ch_200"), 403: $(grp "$ch_403"), other: $(grp "$ch_other"), timed out (30 s): $ch_timeouts) | — | — |"
 	echo "| 6. memory | vaultd peak RSS (VmHWM) **$rss_mib MiB** | ≤ 256 MiB (set for 1,000,000 citizens) | $(met "$rss_mib" '<=' 256) |"
@@ -347,6 +361,7 @@ cat >"$OUT/results.json" <<JSON
   "lookups": {"rps": $lk_rps, "ratio_to_floor": $lk_ratio, "p50_ms": $lk_p50, "p99_ms": $lk_p99, "p999_ms": $lk_p999, "max_ms": $lk_max,
               "status_200": $lk_200, "status_403": $lk_403, "status_other": 0, "allow": $lk_allow, "deny": $lk_deny,
               "audit_entries": $lk_entries, "picked_with_consent": $lk_picked_yes, "picked_without": $lk_picked_no},
+  "lookup_core": $(cat "$OUT/core.json"),
   "churn": $(cat "$OUT/churn.json"),
   "lookups_during_churn": {"rps": $ch_rps, "p50_ms": $ch_p50, "p99_ms": $ch_p99, "p999_ms": $ch_p999, "max_ms": $ch_max,
                            "status_200": $ch_200, "status_403": $ch_403, "status_other": $ch_other, "timeouts": $ch_timeouts},
