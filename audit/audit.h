@@ -44,12 +44,12 @@ int audit_entry_encode(const audit_entry *e, int64_t seq, int64_t now, char *out
     UTIL_WARN_UNUSED UTIL_NONNULL(1, 4, 5);
 /*
  * Reads "seq" and "citizen" of an entry in exactly the form audit_entry_encode writes, without
- * a JSON parser: 1 when bytes are in that form, with *seq and citizen (its 32 hex digits, or ""
+ * a JSON parser: 1 when bytes (NULL when len is 0, as SQLite gives an empty blob) are in that form, with *seq and citizen (its 32 hex digits, or ""
  * when the entry names none). 0 when they are not (citizen ""): they may still be valid JSON,
  * for a JSON parser to read.
  */
 int audit_entry_scan(const char *bytes, size_t len, int64_t *seq, char citizen[2 * KEYS_CID_BYTES + 1])
-    UTIL_WARN_UNUSED UTIL_NONNULL(1, 3, 4);
+    UTIL_WARN_UNUSED UTIL_NONNULL(3, 4);
 
 /*
  * Appends e inside v's open transaction, or in one of its own. The log's signed head is

@@ -176,10 +176,11 @@ static int scan_string(in_buf *c, const unsigned char **s, size_t *n, int *plain
 				p += 2;
 				continue;
 			}
-			/* \u00XX for a control character other than NUL, in capitals, as put_string writes */
+			/* \u00XX, in capitals, for a control character other than NUL that has no short
+			 * escape (\b \t \n \f \r), as put_string writes it */
 			if (c->end - p < 6 || memcmp(p + 1, "u00", 3) != 0 || (p[4] != '0' && p[4] != '1') ||
 			    !((p[5] >= '0' && p[5] <= '9') || (p[5] >= 'A' && p[5] <= 'F')) ||
-			    (p[4] == '0' && p[5] == '0'))
+			    (p[4] == '0' && strchr("08ACD9", p[5]) != NULL))
 				return 0;
 			p += 6;
 			continue;
@@ -279,7 +280,7 @@ static int scan_entry(const char *bytes, size_t len, int64_t *seq, char citizen[
 
 int audit_entry_scan(const char *bytes, size_t len, int64_t *seq, char citizen[2 * KEYS_CID_BYTES + 1])
 {
-	if (scan_entry(bytes, len, seq, citizen))
+	if (bytes != NULL && scan_entry(bytes, len, seq, citizen))
 		return 1;
 	citizen[0] = '\0';
 	return 0;

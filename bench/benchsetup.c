@@ -29,7 +29,8 @@
  * the decision and the reading and decryption of the released fields, with no HTTP, no
  * authentication and no audit entry. What is left when the server is taken away: the lower
  * bound of a lookup's cost on this machine. Prints one JSON object with the microseconds per
- * lookup of each half of the run (the first half fills the page cache).
+ * lookup of each half of the run (the first half also fills the page cache), in the thread's CPU
+ * time and in wall time (which also counts waiting for the disk).
  *
  * National IDs in WORK are synthetic (bench/gencitizens); the files are still created 0600.
  */
@@ -39,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -451,6 +453,14 @@ out:
 
 /* ---- core ---- */
 
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
 #define CORE_CACHE_KIB (160 * 1024 / 3) /* vaultd's default --cache-mib, shared by 2 workers and the writer */
 
 static int cmd_core(const char *dir, const char *count, const char *work)
@@ -460,7 +470,7 @@ static int cmd_core(const char *dir, const char *count, const char *work)
 	vault *v = NULL, *w = NULL;
 	policy_agency a;
 	util_err err = {0};
-	uint64_t t0, half_ns[2] = {0, 0}, allowed = 0;
+	uint64_t t0, c0, half_ns[2] = {0, 0}, half_cpu_ns[2] = {0, 0}, allowed = 0;
 	long n;
 	int lockfd = -1, rc = 1, nag;
 	FILE *f;
@@ -484,6 +494,7 @@ static int cmd_core(const char *dir, const char *count, const char *work)
 		goto out;
 	}
 	*sp = '\0';
+	sodium_memzero(sp + 1, sizeof first - (size_t)(sp + 1 - first)); /* agency 0's token */
 	if (nids_load(&yes, work, "nids_consent.txt") != 0 || nids_load(&no, work, "nids_noconsent.txt") != 0 ||
 	    yes.n == 0 || no.n == 0)
 		goto out;
@@ -498,14 +509,19 @@ static int cmd_core(const char *dir, const char *count, const char *work)
 		policy_lookup l;
 
 		t0 = util_mono_ns();
+		c0 = thread_cpu_ns();
 		if (policy_lookup_prepare(w, &a, BENCH_PURPOSE, nid, NULL, 0, NULL, util_now(), &l, &err) != 0)
 			goto fail;
 		allowed += (uint64_t)l.d.allow;
 		policy_lookup_clear(&l);
+		half_cpu_ns[i >= n / 2] += thread_cpu_ns() - c0;
 		half_ns[i >= n / 2] += util_mono_ns() - t0;
 	}
-	printf("{\"lookups\":%ld,\"allowed\":%llu,\"cache_mib\":%.1f,\"first_half_us\":%.1f,\"second_half_us\":%.1f}\n",
-	    n, (unsigned long long)allowed, CORE_CACHE_KIB / 1024.0, (double)half_ns[0] / 1e3 / (double)(n / 2),
+	/* CPU time is what the bound needs; wall time also counts waits on the disk */
+	printf("{\"lookups\":%ld,\"allowed\":%llu,\"cache_mib\":%.1f,\"first_half_cpu_us\":%.1f,"
+	       "\"second_half_cpu_us\":%.1f,\"first_half_wall_us\":%.1f,\"second_half_wall_us\":%.1f}\n",
+	    n, (unsigned long long)allowed, CORE_CACHE_KIB / 1024.0, (double)half_cpu_ns[0] / 1e3 / (double)(n / 2),
+	    (double)half_cpu_ns[1] / 1e3 / (double)(n - n / 2), (double)half_ns[0] / 1e3 / (double)(n / 2),
 	    (double)half_ns[1] / 1e3 / (double)(n - n / 2));
 	rc = 0;
 	goto out;

@@ -162,6 +162,7 @@ static void test_entry_encoding_refuses_what_jansson_refused(void **state)
 	e.fields = fields;
 	e.nfields = 2; /* a NULL name */
 	assert_int_equal(audit_entry_encode(&e, 1, 1, out, &n, &err), -1);
+	assert_int_equal(err.code, UTIL_ENOMEM);
 	e.nfields = 0;
 	e.actor = NULL;
 	assert_int_equal(audit_entry_encode(&e, 1, 1, out, &n, &err), -1);
@@ -182,6 +183,7 @@ static void test_entry_encoding_refuses_what_jansson_refused(void **state)
 	memset(note, '"', AUDIT_ENTRY_MAX - 2); /* escaped, twice the size */
 	note[AUDIT_ENTRY_MAX - 2] = '\0';
 	assert_int_equal(audit_entry_encode(&e, 1, 1, out, &n, &err), -1);
+	assert_int_equal(err.code, UTIL_EINVAL);
 	free(note);
 }
 
@@ -214,6 +216,12 @@ static void test_entry_scan_takes_only_the_canonical_form(void **state)
 	    {"{\"seq\":1234567890123456789}", 0, 0, ""},       /* 19 digits */
 	    {"{\"note\":\"\\/\",\"seq\":1}", 0, 0, ""},        /* an escape it never writes */
 	    {"{\"note\":\"\\u001f\",\"seq\":1}", 0, 0, ""},    /* in lower case */
+	    {"{\"note\":\"\\u0008\",\"seq\":1}", 0, 0, ""},    /* \b, \t, \n, \f, \r are written short */
+	    {"{\"note\":\"\\u0009\",\"seq\":1}", 0, 0, ""},
+	    {"{\"note\":\"\\u000A\",\"seq\":1}", 0, 0, ""},
+	    {"{\"note\":\"\\u000C\",\"seq\":1}", 0, 0, ""},
+	    {"{\"note\":\"\\u000D\",\"seq\":1}", 0, 0, ""},
+	    {"{\"note\":\"\\u000B\\u001B\",\"seq\":1}", 1, 1, ""}, /* but these are not */
 	    {"{\"note\":\"\\u0041\",\"seq\":1}", 0, 0, ""},
 	    {"{\"citizen\":\"\\u0030123456789abcdef0123456789abcde\",\"seq\":1}", 0, 0, ""},
 	    {"{\"note\":{},\"seq\":1}", 0, 0, ""},
@@ -243,14 +251,27 @@ static void test_entry_scan_takes_only_the_canonical_form(void **state)
 		if (got && seq != cases[i].seq)
 			fail_msg("case %zu: seq %lld", i, (long long)seq);
 		assert_string_equal(citizen, cases[i].citizen);
-		if (got) { /* and jansson reads the same */
+		if (got) { /* and jansson reads the same, and writes it back the same */
 			json_t *o = json_loads(cases[i].in, JSON_REJECT_DUPLICATES, NULL);
+			const char *c;
+			char again[256];
+			size_t m;
 
 			assert_non_null(o);
 			assert_int_equal(json_integer_value(json_object_get(o, "seq")), seq);
+			c = json_string_length(json_object_get(o, "citizen")) == 2 * KEYS_CID_BYTES
+			        ? json_string_value(json_object_get(o, "citizen"))
+			        : "";
+			assert_string_equal(c, citizen);
+			m = json_dumpb(o, again, sizeof again - 1, JSON_SORT_KEYS | JSON_COMPACT);
+			assert_true(m < sizeof again);
+			again[m] = '\0';
+			assert_string_equal(again, cases[i].in);
 			json_decref(o);
 		}
 	}
+	assert_int_equal(audit_entry_scan(NULL, 0, &seq, citizen), 0); /* an empty blob, from SQLite */
+	assert_string_equal(citizen, "");
 }
 
 static void test_clean_log_verifies(void **state)
@@ -279,6 +300,10 @@ static void test_edit_detected_at_the_entry(void **state)
 	r = verify(f->v);
 	assert_false(r.ok);
 	assert_int_equal(r.first_bad, 1234);
+	sql(f->v, "UPDATE audit_entries SET entry = X'' WHERE seq = 1000"); /* SQLite reads it as NULL */
+	r = verify(f->v);
+	assert_false(r.ok);
+	assert_int_equal(r.first_bad, 1000);
 }
 
 static void test_edit_with_rehashed_tree_detected_by_checkpoints(void **state)
