@@ -144,13 +144,64 @@ static void vf_finish(verifier *vf, int has_head)
 	vf->h = NULL;
 }
 
+/*
+ * The citizen index, run by run beside the entries: each entry below upto that names a citizen
+ * has exactly one row, in the run of its number, naming the same citizen, and no row names
+ * anything else. A count or a sum alone would miss a row moved to another citizen, or dropped
+ * and made up again elsewhere. A run's rows are read into slots by entry number, one run at a
+ * time, as the entries reach it.
+ */
+typedef struct run_slots {
+	int64_t start;
+	unsigned char cid[AUDIT_RUN_ENTRIES][KEYS_CID_BYTES];
+	unsigned char set[AUDIT_RUN_ENTRIES];
+} run_slots;
+
+static int run_load(verifier *vf, vault *v, sqlite3_stmt *rs, run_slots *run, int64_t start, int64_t *rows,
+    util_err *err)
+{
+	int rc;
+
+	memset(run->set, 0, sizeof run->set);
+	run->start = start;
+	sqlite3_reset(rs);
+	sqlite3_bind_int64(rs, 1, start);
+	while ((rc = sqlite3_step(rs)) == SQLITE_ROW) {
+		int64_t i = sqlite3_column_int64(rs, 0) - start;
+
+		(*rows)++;
+		if (i < 0 || i >= AUDIT_RUN_ENTRIES || run->set[i] || sqlite3_column_bytes(rs, 1) != KEYS_CID_BYTES) {
+			bad(vf, -1, start, "the citizen index (audit_runs) has rows for no entry");
+			continue;
+		}
+		memcpy(run->cid[i], sqlite3_column_blob(rs, 1), KEYS_CID_BYTES);
+		run->set[i] = 1;
+	}
+	sqlite3_reset(rs);
+	return rc == SQLITE_DONE ? 0 : vault_sql_error(v, rc, err, "audit verify");
+}
+
+/* Entry seq, naming cid (NULL: no citizen), against its run's slot, which it then uses up. */
+static void run_check(verifier *vf, run_slots *run, int64_t seq, const void *cid)
+{
+	int64_t i = seq - run->start;
+
+	if (i < 0 || i >= AUDIT_RUN_ENTRIES) /* its run was never read: an entry is missing */
+		return;
+	if (cid == NULL ? run->set[i] != 0
+	                : !run->set[i] || memcmp(run->cid[i], cid, KEYS_CID_BYTES) != 0)
+		bad(vf, -1, seq, "the citizen index (audit_runs) does not match the entry");
+	run->set[i] = 2;
+}
+
 int audit_verify(vault *v, audit_report *r, util_err *err)
 {
 	verifier vf;
 	char origin[AUDIT_ORIGIN_MAX + 1];
 	unsigned char pk[32];
-	sqlite3_stmt *s = NULL, *hs = NULL;
-	int64_t upto, run_rows = 0, run_sum = 0;
+	sqlite3_stmt *s = NULL, *hs = NULL, *rs = NULL;
+	int64_t upto, run_rows = 0;
+	run_slots *run = NULL;
 	int rc, has_head = 0;
 
 	audit_origin(v, origin);
@@ -168,7 +219,10 @@ int audit_verify(vault *v, audit_report *r, util_err *err)
 	s = NULL;
 	if (sqlite3_prepare_v2(vault_sql_db(v), "SELECT seq, entry, cid FROM audit_entries ORDER BY seq", -1, &s, NULL) !=
 	        SQLITE_OK ||
-	    sqlite3_prepare_v2(vault_sql_db(v), "SELECT idx, hash FROM audit_hashes ORDER BY idx", -1, &hs, NULL) != SQLITE_OK) {
+	    sqlite3_prepare_v2(vault_sql_db(v), "SELECT idx, hash FROM audit_hashes ORDER BY idx", -1, &hs, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(vault_sql_db(v), "SELECT seq, cid FROM audit_runs WHERE run = ?1", -1, &rs, NULL) !=
+	        SQLITE_OK ||
+	    (run = calloc(1, sizeof *run)) == NULL) {
 		vault_sql_error(v, sqlite3_errcode(vault_sql_db(v)), err, "audit verify");
 		goto fail;
 	}
@@ -185,9 +239,16 @@ int audit_verify(vault *v, audit_report *r, util_err *err)
 			util_hex_encode(column, sqlite3_column_blob(s, 2), KEYS_CID_BYTES);
 		if (strcmp(citizen, column) != 0 || (sqlite3_column_type(s, 2) != SQLITE_NULL && column[0] == '\0'))
 			bad(&vf, -1, seq, "an entry's citizen column differs from the entry (the citizen index was altered)");
-		if (column[0] != '\0' && seq < upto) {
-			run_rows++;
-			run_sum += seq;
+		/*
+		 * The citizen index, run by run beside the entries: each entry below upto that names a
+		 * citizen has exactly one row, in the run of its number, naming the same citizen; no
+		 * row names anything else. A count or a sum alone would miss a row moved to another
+		 * citizen, or dropped and made up again elsewhere.
+		 */
+		if (seq < upto) {
+			if (seq % AUDIT_RUN_ENTRIES == 0 && run_load(&vf, v, rs, run, seq, &run_rows, err) != 0)
+				goto fail;
+			run_check(&vf, run, seq, column[0] != '\0' ? sqlite3_column_blob(s, 2) : NULL);
 		}
 		/* the stored hashes must be exactly the recomputed ones */
 		for (i = before; i < vf.nh; i++) {
@@ -206,6 +267,8 @@ int audit_verify(vault *v, audit_report *r, util_err *err)
 	}
 	sqlite3_finalize(s);
 	s = NULL;
+	sqlite3_finalize(rs);
+	rs = NULL;
 	if (sqlite3_prepare_v2(vault_sql_db(v), "SELECT note FROM audit_checkpoints ORDER BY size", -1, &s, NULL) != SQLITE_OK) {
 		vault_sql_error(v, sqlite3_errcode(vault_sql_db(v)), err, "audit verify");
 		goto fail;
@@ -227,14 +290,15 @@ int audit_verify(vault *v, audit_report *r, util_err *err)
 	sqlite3_finalize(hs);
 	hs = NULL;
 	vf_finish(&vf, has_head);
-	/* the runs hold exactly those rows: as many, and the same numbers */
-	if (sqlite3_prepare_v2(vault_sql_db(v), "SELECT count(*), coalesce(sum(seq), 0) FROM audit_runs", -1, &s, NULL) !=
-	        SQLITE_OK ||
+	free(run);
+	run = NULL;
+	/* and no row outside the runs read above (a run that is not one, or past upto) */
+	if (sqlite3_prepare_v2(vault_sql_db(v), "SELECT count(*) FROM audit_runs", -1, &s, NULL) != SQLITE_OK ||
 	    sqlite3_step(s) != SQLITE_ROW) {
 		vault_sql_error(v, sqlite3_errcode(vault_sql_db(v)), err, "audit verify");
 		goto fail;
 	}
-	if (sqlite3_column_int64(s, 0) != run_rows || sqlite3_column_int64(s, 1) != run_sum)
+	if (sqlite3_column_int64(s, 0) != run_rows)
 		bad(&vf, -1, -1, "the citizen index (audit_runs) does not match the entries: a citizen's access log would be wrong");
 	sqlite3_finalize(s);
 	s = NULL;
@@ -254,6 +318,8 @@ int audit_verify(vault *v, audit_report *r, util_err *err)
 fail:
 	sqlite3_finalize(s);
 	sqlite3_finalize(hs);
+	sqlite3_finalize(rs);
+	free(run);
 	free(vf.h);
 	return -1;
 }

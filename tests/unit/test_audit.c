@@ -672,6 +672,18 @@ static void test_verify_checks_the_citizen_index(void **state)
 	assert_non_null(strstr(r.problem, "citizen index"));
 	sql(f->v, "ROLLBACK TO t; RELEASE t");
 	assert_true(verify(f->v).ok);
+	/* as many rows, the same numbers: a row given to another citizen, or moved to another run */
+	sql(f->v, "SAVEPOINT t; UPDATE audit_runs SET cid = x'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb' WHERE seq = 1007");
+	r = verify(f->v);
+	assert_false(r.ok);
+	assert_non_null(strstr(r.problem, "citizen index"));
+	sql(f->v, "ROLLBACK TO t; RELEASE t");
+	sql(f->v, "SAVEPOINT t; UPDATE audit_runs SET run = 8192 WHERE seq = 1007");
+	r = verify(f->v);
+	assert_false(r.ok);
+	assert_non_null(strstr(r.problem, "citizen index"));
+	sql(f->v, "ROLLBACK TO t; RELEASE t");
+	assert_true(verify(f->v).ok);
 	sql(f->v, "SAVEPOINT t; UPDATE audit_entries SET cid = x'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb' WHERE seq = 16007");
 	r = verify(f->v);
 	assert_false(r.ok);
