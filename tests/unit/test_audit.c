@@ -658,39 +658,35 @@ static void test_citizen_history_across_runs(void **state)
  * column changed (either would hide an entry from a citizen's access log), is reported,
  * although the entries and their tree are intact.
  */
+/* Applies change in a savepoint, expects verify to report problem (at entry at, unless -1), undoes it. */
+static void caught(vault *v, const char *change, const char *problem, int64_t at)
+{
+	char q[512];
+	audit_report r;
+
+	snprintf(q, sizeof q, "SAVEPOINT t; %s", change);
+	sql(v, q);
+	r = verify(v);
+	assert_false(r.ok);
+	if (at >= 0)
+		assert_int_equal(r.first_bad, at);
+	assert_non_null(strstr(r.problem, problem));
+	sql(v, "ROLLBACK TO t; RELEASE t");
+	assert_true(verify(v).ok);
+}
+
 static void test_verify_checks_the_citizen_index(void **state)
 {
 	fixture *f = *state;
-	audit_report r;
 
 	fill_runs(f->v);
-	r = verify(f->v);
-	assert_true(r.ok);
-	sql(f->v, "SAVEPOINT t; DELETE FROM audit_runs WHERE seq = 1007");
-	r = verify(f->v);
-	assert_false(r.ok);
-	assert_non_null(strstr(r.problem, "citizen index"));
-	sql(f->v, "ROLLBACK TO t; RELEASE t");
 	assert_true(verify(f->v).ok);
+	caught(f->v, "DELETE FROM audit_runs WHERE seq = 1007", "citizen index", -1);
 	/* as many rows, the same numbers: a row given to another citizen, or moved to another run */
-	sql(f->v, "SAVEPOINT t; UPDATE audit_runs SET cid = x'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb' WHERE seq = 1007");
-	r = verify(f->v);
-	assert_false(r.ok);
-	assert_non_null(strstr(r.problem, "citizen index"));
-	sql(f->v, "ROLLBACK TO t; RELEASE t");
-	sql(f->v, "SAVEPOINT t; UPDATE audit_runs SET run = 8192 WHERE seq = 1007");
-	r = verify(f->v);
-	assert_false(r.ok);
-	assert_non_null(strstr(r.problem, "citizen index"));
-	sql(f->v, "ROLLBACK TO t; RELEASE t");
-	assert_true(verify(f->v).ok);
-	sql(f->v, "SAVEPOINT t; UPDATE audit_entries SET cid = x'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb' WHERE seq = 16007");
-	r = verify(f->v);
-	assert_false(r.ok);
-	assert_true(r.first_bad == 16007);
-	assert_non_null(strstr(r.problem, "citizen column"));
-	sql(f->v, "ROLLBACK TO t; RELEASE t");
-	assert_true(verify(f->v).ok);
+	caught(f->v, "UPDATE audit_runs SET cid = x'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb' WHERE seq = 1007", "citizen index", -1);
+	caught(f->v, "UPDATE audit_runs SET run = 8192 WHERE seq = 1007", "citizen index", -1);
+	caught(f->v, "UPDATE audit_entries SET cid = x'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb' WHERE seq = 16007",
+	    "citizen column", 16007);
 }
 
 /* Migration 6 takes a log of schema 5 (audit_cid, no runs) to runs, once, and drops the index. */
