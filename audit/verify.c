@@ -181,7 +181,7 @@ static int run_load(verifier *vf, vault *v, sqlite3_stmt *rs, run_slots *run, in
 	return rc == SQLITE_DONE ? 0 : vault_sql_error(v, rc, err, "audit verify");
 }
 
-/* Entry seq, naming cid (NULL: no citizen), against its run's slot, which it then uses up. */
+/* Entry seq, naming cid (NULL: no citizen), against its run's slot. */
 static void run_check(verifier *vf, run_slots *run, int64_t seq, const void *cid)
 {
 	int64_t i = seq - run->start;
@@ -191,7 +191,6 @@ static void run_check(verifier *vf, run_slots *run, int64_t seq, const void *cid
 	if (cid == NULL ? run->set[i] != 0
 	                : !run->set[i] || memcmp(run->cid[i], cid, KEYS_CID_BYTES) != 0)
 		bad(vf, -1, seq, "the citizen index (audit_runs) does not match the entry");
-	run->set[i] = 2;
 }
 
 int audit_verify(vault *v, audit_report *r, util_err *err)
@@ -221,9 +220,12 @@ int audit_verify(vault *v, audit_report *r, util_err *err)
 	        SQLITE_OK ||
 	    sqlite3_prepare_v2(vault_sql_db(v), "SELECT idx, hash FROM audit_hashes ORDER BY idx", -1, &hs, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(vault_sql_db(v), "SELECT seq, cid FROM audit_runs WHERE run = ?1", -1, &rs, NULL) !=
-	        SQLITE_OK ||
-	    (run = calloc(1, sizeof *run)) == NULL) {
+	        SQLITE_OK) {
 		vault_sql_error(v, sqlite3_errcode(vault_sql_db(v)), err, "audit verify");
+		goto fail;
+	}
+	if ((run = calloc(1, sizeof *run)) == NULL) {
+		util_fail(err, UTIL_ENOMEM, "out of memory");
 		goto fail;
 	}
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -239,12 +241,7 @@ int audit_verify(vault *v, audit_report *r, util_err *err)
 			util_hex_encode(column, sqlite3_column_blob(s, 2), KEYS_CID_BYTES);
 		if (strcmp(citizen, column) != 0 || (sqlite3_column_type(s, 2) != SQLITE_NULL && column[0] == '\0'))
 			bad(&vf, -1, seq, "an entry's citizen column differs from the entry (the citizen index was altered)");
-		/*
-		 * The citizen index, run by run beside the entries: each entry below upto that names a
-		 * citizen has exactly one row, in the run of its number, naming the same citizen; no
-		 * row names anything else. A count or a sum alone would miss a row moved to another
-		 * citizen, or dropped and made up again elsewhere.
-		 */
+		/* the citizen index (run_slots) */
 		if (seq < upto) {
 			if (seq % AUDIT_RUN_ENTRIES == 0 && run_load(&vf, v, rs, run, seq, &run_rows, err) != 0)
 				goto fail;
