@@ -148,6 +148,7 @@ typedef struct audit_writer audit_writer;
 typedef struct audit_writer_stats {
 	uint64_t batches, entries, max_batch;
 	uint64_t fsync_ns_total, fsync_ns_max;
+	uint64_t wal_restarts; /* the checkpointer's restarts of the log's WAL */
 } audit_writer_stats;
 
 /* Starts a writer on its own connection to the vault of v. */
@@ -161,6 +162,12 @@ int audit_writer_start(audit_writer **out, vault *v, util_err *err) UTIL_WARN_UN
 #define AUDIT_GATHER_US 1000
 #define AUDIT_GATHER_MIN 32
 void audit_writer_set_gather(audit_writer *w, unsigned wait_us, unsigned batch);
+/*
+ * Once the log's WAL holds this many frames (pages), the checkpointer, after copying them,
+ * starts it over (writer.c says why). By default AUDIT_WAL_RESTART_FRAMES, about 4 MiB.
+ */
+#define AUDIT_WAL_RESTART_FRAMES 1024
+void audit_writer_set_wal_restart(audit_writer *w, unsigned frames);
 /*
  * Queues e and returns at once; done(ctx, 0, seq, NULL) is called from the writer's thread
  * once e is durable, or done(ctx, -1, -1, err) if its batch failed. e and everything it

@@ -32,6 +32,7 @@ struct audit_writer {
 	request *head, *tail;
 	unsigned queued, last_batch; /* entries in the queue; in the batch taken last */
 	unsigned gather_us, gather_min;
+	unsigned restart_frames; /* the WAL's size, in frames, that makes the checkpointer restart it */
 	int stopping, ckpt_started;
 	audit_writer_stats st;
 };
@@ -41,13 +42,52 @@ struct audit_writer {
  * SQLite's automatic checkpoint ran in the committing thread and held every waiting lookup
  * up to tens of milliseconds. A thread of its own does it, PASSIVE (it never blocks the
  * writer), every CKPT_EVERY_MS.
+ *
+ * A PASSIVE checkpoint alone never lets the WAL start over under a steady stream of batches.
+ * SQLite starts it over only when a write begins after a checkpoint has copied every frame,
+ * and new frames land while the checkpoint copies. At 10,000 lookups/s the WAL grew by about
+ * 15 MB/s for as long as the load lasted, and every commit extended the file: new blocks to
+ * allocate and zero, and an fsync that also had to write the file's size. So once the WAL
+ * holds restart_frames frames, the PASSIVE copy is followed by a RESTART. That takes the
+ * write lock between two batches, copies the few frames written meanwhile, and starts the WAL
+ * over. It holds the lock while it waits for readers of older snapshots (a verify, a
+ * citizen's history), and the writer waits meanwhile, so it waits at most CKPT_WAIT_MS in
+ * all (ckpt_busy), gives up, and tries again at the next tick.
  */
 #define CKPT_EVERY_MS 250
+#define CKPT_WAIT_MS 20
+#define CKPT_POLL_US 200
+
+static int ckpt_busy(void *ctx, int count)
+{
+	(void)ctx;
+	if ((int64_t)count * CKPT_POLL_US >= (int64_t)CKPT_WAIT_MS * 1000)
+		return 0;
+	usleep(CKPT_POLL_US);
+	return 1;
+}
+
+static void checkpoint(audit_writer *w, unsigned restart_frames)
+{
+	sqlite3 *db = vault_sql_db(w->ckpt);
+	int frames = 0, copied = 0;
+
+	/* a failure (busy, full disk) is left to the next round: the WAL only grows meanwhile */
+	if (sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, &frames, &copied) != SQLITE_OK ||
+	    frames < 0 || (unsigned)frames < restart_frames)
+		return;
+	if (sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_RESTART, &frames, &copied) == SQLITE_OK) {
+		pthread_mutex_lock(&w->mu);
+		w->st.wal_restarts++;
+		pthread_mutex_unlock(&w->mu);
+	}
+}
 
 static void *ckpt_main(void *arg)
 {
 	audit_writer *w = arg;
 	struct timespec t;
+	unsigned limit;
 
 	pthread_mutex_lock(&w->mu);
 	while (!w->stopping) {
@@ -60,9 +100,9 @@ static void *ckpt_main(void *arg)
 		pthread_cond_timedwait(&w->tick, &w->mu, &t);
 		if (w->stopping)
 			break;
+		limit = w->restart_frames;
 		pthread_mutex_unlock(&w->mu);
-		/* a failure (busy, full disk) is left to the next round: the WAL only grows meanwhile */
-		(void)sqlite3_wal_checkpoint_v2(vault_sql_db(w->ckpt), "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		checkpoint(w, limit);
 		pthread_mutex_lock(&w->mu);
 	}
 	pthread_mutex_unlock(&w->mu);
@@ -172,6 +212,7 @@ int audit_writer_start(audit_writer **out, vault *v, util_err *err)
 	sqlite3_wal_autocheckpoint(vault_sql_db(w->v), 0);
 	/* the checkpointer copies WAL frames and reads nothing through its page cache: no share */
 	sqlite3_exec(vault_sql_db(w->ckpt), "PRAGMA cache_size = -256", NULL, NULL, NULL);
+	sqlite3_busy_handler(vault_sql_db(w->ckpt), ckpt_busy, NULL);
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->done, NULL);
 	{
@@ -185,6 +226,7 @@ int audit_writer_start(audit_writer **out, vault *v, util_err *err)
 	}
 	w->gather_us = AUDIT_GATHER_US;
 	w->gather_min = AUDIT_GATHER_MIN;
+	w->restart_frames = AUDIT_WAL_RESTART_FRAMES;
 	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
 		vault_close(w->ckpt);
 		vault_close(w->v);
@@ -206,6 +248,13 @@ void audit_writer_set_gather(audit_writer *w, unsigned wait_us, unsigned batch)
 	pthread_mutex_lock(&w->mu);
 	w->gather_us = wait_us;
 	w->gather_min = batch;
+	pthread_mutex_unlock(&w->mu);
+}
+
+void audit_writer_set_wal_restart(audit_writer *w, unsigned frames)
+{
+	pthread_mutex_lock(&w->mu);
+	w->restart_frames = frames;
 	pthread_mutex_unlock(&w->mu);
 }
 

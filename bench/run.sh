@@ -276,6 +276,8 @@ wal_kib=0
 for w in "$DATA/vault.db-wal" "$DATA/audit.db-wal"; do
 	[ -f "$w" ] && wal_kib=$((wal_kib + $(du -k "$w" | cut -f1)))
 done
+audit_wal_kib=0
+[ -f "$DATA/audit.db-wal" ] && audit_wal_kib=$(du -k "$DATA/audit.db-wal" | cut -f1)
 need "vault.db + audit.db size" "$db_kib"
 disk_mib=$(calc "($db_kib + $wal_kib) / 1024" %.1f)
 per_citizen=$(calc "($db_kib + $wal_kib) * 1024 / $N" %.0f)
@@ -284,6 +286,7 @@ au_batches=$(metric "$OUT/metrics-end.txt" vaultd_audit_batches_total)
 au_max=$(metric "$OUT/metrics-end.txt" vaultd_audit_batch_max)
 au_fsync_max=$(metric "$OUT/metrics-end.txt" vaultd_audit_fsync_seconds_max)
 au_fsync_total=$(metric "$OUT/metrics-end.txt" vaultd_audit_fsync_seconds_total)
+au_restarts=$(metric "$OUT/metrics-end.txt" vaultd_audit_wal_restarts_total)
 [ "$au_batches" -gt 0 ] 2>/dev/null || die "vaultd reports no audit batch"
 au_per=$(calc "$au_entries / $au_batches" %.2f)
 au_fsync_mean_ms=$(calc "1000 * $au_fsync_total / $au_batches" %.3f)
@@ -339,7 +342,7 @@ date_utc=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 	echo "| 5. lookups during churn | **$ch_rps req/s**, p50 $ch_p50 ms, p99 $ch_p99 ms, p99.9 $ch_p999 ms, max $ch_max ms (200: $(grp "$ch_200"), 403: $(grp "$ch_403"), other: $(grp "$ch_other"), timed out (30 s): $ch_timeouts) | — | — |"
 	echo "| 6. memory | vaultd peak RSS (VmHWM) **$rss_mib MiB** | ≤ 256 MiB (set for 1,000,000 citizens) | $(met "$rss_mib" '<=' 256) |"
 	echo "| 6. disk | vault.db + audit.db + WALs $disk_mib MiB: **$(grp "$per_citizen") bytes per citizen** | — | — |"
-	echo "| 7. audit batching | $(grp "$au_entries") entries in $(grp "$au_batches") fsyncs: **$au_per entries per fsync**, largest batch $au_max, commit mean $au_fsync_mean_ms ms, max $(calc "1000 * $au_fsync_max" %.1f) ms | — | — |"
+	echo "| 7. audit batching | $(grp "$au_entries") entries in $(grp "$au_batches") fsyncs: **$au_per entries per fsync**, largest batch $au_max, commit mean $au_fsync_mean_ms ms, max $(calc "1000 * $au_fsync_max" %.1f) ms; the log's WAL started over $(grp "$au_restarts") times, $(grp "$audit_wal_kib") KiB at the end | — | — |"
 	echo "| 7. audit verify | $(grp "$verify_entries") entries in **$verify_s s** | ≤ $verify_target s (10 s per 1,000,000) | $(met "$verify_s" '<=' "$verify_target") |"
 	echo "| 7. start-up | exec to first 200 on /healthz: **$startup_ms ms**, log of $(grp "$log_at_start") entries | ≤ 1 s | $(met "$startup_ms" '<=' 1000) |"
 	echo
@@ -369,6 +372,7 @@ cat >"$OUT/results.json" <<JSON
   "memory": {"vaultd_vmhwm_kib": $rss_kib, "db_kib": $db_kib, "wal_kib": $wal_kib, "bytes_per_citizen": $per_citizen},
   "audit": {"entries": $au_entries, "batches": $au_batches, "entries_per_fsync": $au_per, "batch_max": $au_max,
             "commit_seconds_total": $au_fsync_total, "commit_seconds_max": $au_fsync_max,
+            "wal_restarts": $au_restarts, "wal_kib_at_end": $audit_wal_kib,
             "verify_seconds": $verify_s, "verify_entries": $verify_entries, "verify_target_seconds": $verify_target},
   "startup": {"ms": $startup_ms, "log_entries": $log_at_start, "verify_seconds_at_start": $verify_before_s},
   "targets_met": {"import": "$(met "$import_rate" '>=' 50000)", "lookup_ratio": "$(met "$lk_ratio" '>=' 0.6)",

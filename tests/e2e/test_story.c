@@ -1391,6 +1391,7 @@ static void test_metrics_count_requests_without_personal_data(void **state)
 	assert_true(strncmp(r.content_type, "text/plain", 10) == 0);
 	assert_non_null(strstr(r.body, "# TYPE"));
 	assert_non_null(strstr(r.body, "requests_total"));
+	assert_non_null(strstr(r.body, "\nvaultd_audit_wal_restarts_total "));
 	for (i = 0; i < NPEOPLE; i++) {
 		assert_null(strstr(r.body, people[i].nid));
 		assert_null(strstr(r.body, people[i].name));

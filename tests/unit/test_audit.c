@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -525,6 +526,89 @@ static void test_group_commit_batches(void **state)
 	assert_true(verify(f->v).ok);
 }
 
+/* Appends entries, one caller waiting on each, until *stop is set. */
+typedef struct pump {
+	audit_writer *w;
+	volatile int *stop;
+	pthread_mutex_t *mu;
+	int failed;
+} pump;
+
+static void *append_until_stopped(void *arg)
+{
+	pump *p = arg;
+	util_err err;
+
+	for (;;) {
+		audit_entry e = {.actor = "agency:ag_x", .action = "lookup", .decision = "allow"};
+		int64_t seq;
+		int stop;
+
+		pthread_mutex_lock(p->mu);
+		stop = *p->stop;
+		pthread_mutex_unlock(p->mu);
+		if (stop)
+			return NULL;
+		if (audit_writer_append(p->w, &e, &seq, &err) != 0)
+			p->failed++;
+	}
+}
+
+static off_t file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? st.st_size : 0;
+}
+
+/*
+ * Under a steady stream of batches, the checkpointer starts the log's WAL over once it holds
+ * the set number of frames. Without that, the file grows for as long as the load lasts: from
+ * the first second to the third it would about triple.
+ */
+static void test_writer_restarts_its_wal_under_steady_load(void **state)
+{
+	fixture *f = *state;
+	char *wal = test_path(f->data, "audit.db-wal");
+	pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	volatile int stop = 0;
+	audit_writer *w = NULL;
+	audit_writer_stats st;
+	pthread_t t[8];
+	pump p[8];
+	off_t at1, at3;
+	util_err err;
+	int i;
+
+	assert_int_equal(audit_writer_start(&w, f->v, &err), 0);
+	audit_writer_set_wal_restart(w, 16);
+	for (i = 0; i < 8; i++) {
+		p[i] = (pump){.w = w, .stop = &stop, .mu = &mu};
+		assert_int_equal(pthread_create(&t[i], NULL, append_until_stopped, &p[i]), 0);
+	}
+	sleep(1);
+	at1 = file_size(wal);
+	sleep(2);
+	at3 = file_size(wal);
+	pthread_mutex_lock(&mu);
+	stop = 1;
+	pthread_mutex_unlock(&mu);
+	for (i = 0; i < 8; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(p[i].failed, 0);
+	}
+	audit_writer_stats_get(w, &st);
+	audit_writer_stop(w);
+	print_message("wal: %lld bytes after 1 s, %lld after 3 s; %llu entries, %llu batches, %llu restarts\n",
+	    (long long)at1, (long long)at3, (unsigned long long)st.entries, (unsigned long long)st.batches,
+	    (unsigned long long)st.wal_restarts);
+	assert_true(at1 > 0);
+	assert_true(st.wal_restarts >= 2);
+	assert_true(at3 < 2 * at1);
+	assert_true(verify(f->v).ok);
+	free(wal);
+}
+
 /* Appends n entries inside one transaction of the caller's, as a change to vault.db would. */
 static void fill_in_tx(vault *v, int n)
 {
@@ -1039,6 +1123,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_inclusion_and_consistency_proofs, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_export_verifies_with_public_key_only, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_group_commit_batches, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_writer_restarts_its_wal_under_steady_load, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_log_lives_in_audit_db, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_citizen_history_across_runs, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_migration_builds_the_runs, fx_setup, fx_teardown),
