@@ -613,7 +613,7 @@ void api_metrics_text(api_server *s, char *out, size_t cap, size_t *len)
 	    "# TYPE vaultd_audit_fsync_seconds_total counter\nvaultd_audit_fsync_seconds_total %.6f\n"
 	    "# HELP vaultd_audit_fsync_seconds_max Longest batch commit.\n# TYPE vaultd_audit_fsync_seconds_max gauge\n"
 	    "vaultd_audit_fsync_seconds_max %.6f\n"
-	    "# HELP vaultd_audit_wal_restarts_total Times the checkpointer started the log's WAL over.\n"
+	    "# HELP vaultd_audit_wal_restarts_total Times the checkpointer had the log's WAL start over.\n"
 	    "# TYPE vaultd_audit_wal_restarts_total counter\nvaultd_audit_wal_restarts_total %llu\n",
 	    (unsigned long long)st.batches, (unsigned long long)st.entries, (unsigned long long)st.max_batch,
 	    (double)st.fsync_ns_total / 1e9, (double)st.fsync_ns_max / 1e9, (unsigned long long)st.wal_restarts);

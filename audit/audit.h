@@ -148,7 +148,7 @@ typedef struct audit_writer audit_writer;
 typedef struct audit_writer_stats {
 	uint64_t batches, entries, max_batch;
 	uint64_t fsync_ns_total, fsync_ns_max;
-	uint64_t wal_restarts; /* the checkpointer's restarts of the log's WAL */
+	uint64_t wal_restarts; /* the checkpointer's RESTARTs: the WAL starts over at the next write */
 } audit_writer_stats;
 
 /* Starts a writer on its own connection to the vault of v. */
@@ -164,7 +164,8 @@ int audit_writer_start(audit_writer **out, vault *v, util_err *err) UTIL_WARN_UN
 void audit_writer_set_gather(audit_writer *w, unsigned wait_us, unsigned batch);
 /*
  * Once the log's WAL holds this many frames (pages), the checkpointer, after copying them,
- * starts it over (writer.c says why). By default AUDIT_WAL_RESTART_FRAMES, about 4 MiB.
+ * has it start over (writer.c says why). By default AUDIT_WAL_RESTART_FRAMES, about 4 MiB;
+ * 0 never does.
  */
 #define AUDIT_WAL_RESTART_FRAMES 1024
 void audit_writer_set_wal_restart(audit_writer *w, unsigned frames);

@@ -33,6 +33,8 @@ struct audit_writer {
 	unsigned queued, last_batch; /* entries in the queue; in the batch taken last */
 	unsigned gather_us, gather_min;
 	unsigned restart_frames; /* the WAL's size, in frames, that makes the checkpointer restart it */
+	int restarted_at;        /* the checkpointer's: the WAL's frames at its last RESTART, or -1 */
+	uint64_t busy_since;     /* the checkpointer's: when its current wait for a lock began */
 	int stopping, ckpt_started;
 	audit_writer_stats st;
 };
@@ -48,20 +50,26 @@ struct audit_writer {
  * and new frames land while the checkpoint copies. At 10,000 lookups/s the WAL grew by about
  * 15 MB/s for as long as the load lasted, and every commit extended the file: new blocks to
  * allocate and zero, and an fsync that also had to write the file's size. So once the WAL
- * holds restart_frames frames, the PASSIVE copy is followed by a RESTART. That takes the
- * write lock between two batches, copies the few frames written meanwhile, and starts the WAL
- * over. It holds the lock while it waits for readers of older snapshots (a verify, a
- * citizen's history), and the writer waits meanwhile, so it waits at most CKPT_WAIT_MS in
- * all (ckpt_busy), gives up, and tries again at the next tick.
+ * holds restart_frames frames, all of them copied, the PASSIVE copy is followed by a RESTART.
+ * That takes the write lock between two batches, copies the frames written since the PASSIVE
+ * copy, syncs, and leaves the WAL to start over at the next write. The writer waits while it
+ * holds the lock, so it waits for the lock and for readers at most CKPT_WAIT_MS in all
+ * (ckpt_busy), then gives up until the next tick. A PASSIVE copy that left frames behind
+ * means a reader of an older snapshot (a verify, a citizen's history): no RESTART is tried
+ * then, since it would wait for that reader with the lock held.
  */
 #define CKPT_EVERY_MS 250
 #define CKPT_WAIT_MS 20
 #define CKPT_POLL_US 200
 
+/* The checkpointer's busy handler: CKPT_WAIT_MS of polling from the first wait of a checkpoint. */
 static int ckpt_busy(void *ctx, int count)
 {
-	(void)ctx;
-	if ((int64_t)count * CKPT_POLL_US >= (int64_t)CKPT_WAIT_MS * 1000)
+	audit_writer *w = ctx;
+
+	if (count == 0)
+		w->busy_since = util_mono_ns();
+	else if (util_mono_ns() - w->busy_since >= (uint64_t)CKPT_WAIT_MS * 1000000u)
 		return 0;
 	usleep(CKPT_POLL_US);
 	return 1;
@@ -74,9 +82,16 @@ static void checkpoint(audit_writer *w, unsigned restart_frames)
 
 	/* a failure (busy, full disk) is left to the next round: the WAL only grows meanwhile */
 	if (sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, &frames, &copied) != SQLITE_OK ||
-	    frames < 0 || (unsigned)frames < restart_frames)
+	    restart_frames == 0 || frames < 0 || (unsigned)frames < restart_frames || copied < frames)
+		return;
+	/*
+	 * A RESTART leaves the WAL's frames in place until the next write: with nothing written
+	 * since the last one, there is nothing to restart (and nothing to count).
+	 */
+	if (frames == w->restarted_at)
 		return;
 	if (sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_RESTART, &frames, &copied) == SQLITE_OK) {
+		w->restarted_at = frames;
 		pthread_mutex_lock(&w->mu);
 		w->st.wal_restarts++;
 		pthread_mutex_unlock(&w->mu);
@@ -212,7 +227,7 @@ int audit_writer_start(audit_writer **out, vault *v, util_err *err)
 	sqlite3_wal_autocheckpoint(vault_sql_db(w->v), 0);
 	/* the checkpointer copies WAL frames and reads nothing through its page cache: no share */
 	sqlite3_exec(vault_sql_db(w->ckpt), "PRAGMA cache_size = -256", NULL, NULL, NULL);
-	sqlite3_busy_handler(vault_sql_db(w->ckpt), ckpt_busy, NULL);
+	sqlite3_busy_handler(vault_sql_db(w->ckpt), ckpt_busy, w);
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->done, NULL);
 	{
@@ -227,6 +242,7 @@ int audit_writer_start(audit_writer **out, vault *v, util_err *err)
 	w->gather_us = AUDIT_GATHER_US;
 	w->gather_min = AUDIT_GATHER_MIN;
 	w->restart_frames = AUDIT_WAL_RESTART_FRAMES;
+	w->restarted_at = -1;
 	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
 		vault_close(w->ckpt);
 		vault_close(w->v);
