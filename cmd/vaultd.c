@@ -1,5 +1,6 @@
 /* vaultd.c: the vault service: unlocks the vault, serves the HTTP API, stops cleanly on SIGTERM. */
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -67,24 +68,32 @@ static const char usage_text[] =
 
 /*
  * Log lines are buffered, not written one at a time: a write() per request was about 6% of
- * the workers' CPU under lookups. The main thread flushes the buffer every LOG_FLUSH_MS, and
- * it is flushed when the log is reopened and at exit, so a line is at most that late, and a
- * crash loses at most that much. The audit log, not this one, is the record of accesses.
+ * the workers' CPU under lookups. The main thread flushes the buffer every LOG_FLUSH_MS
+ * between its upkeep runs, and it is flushed when the log is reopened, when the buffer
+ * fills, and at exit. So a line is normally at most that late, and during an upkeep run (the
+ * hourly retention sweep takes seconds at a million citizens) until the run ends; a crash
+ * loses what was not yet written. The audit log, not this one, is the record of accesses.
  */
 #define LOG_FLUSH_MS 200
 static char log_buf[1 << 16];
 
-static void buffer_log(void)
-{
-	(void)setvbuf(stderr, log_buf, _IOFBF, sizeof log_buf); /* unbuffered, as before, if it fails */
-}
-
-/* Points stderr, where every log line goes, at path (appending, created 0600). */
+/*
+ * Points stderr, where every log line goes, at path (appending, created 0600). The file goes
+ * under the same FILE (dup2 onto its descriptor), so its buffer stays, and a file that
+ * cannot be opened leaves the old one in place.
+ */
 static int reopen_log(const char *path)
 {
-	if (freopen(path, "a", stderr) == NULL) /* flushes what the old file had not got yet */
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0)
 		return -1;
-	buffer_log();
+	fflush(stderr); /* what the old file has not got yet */
+	if (dup2(fd, STDERR_FILENO) < 0) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
 	return 0;
 }
 
@@ -208,12 +217,11 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	(void)setvbuf(stderr, log_buf, _IOFBF, sizeof log_buf); /* unbuffered, as before, if it fails */
 	if (log_file != NULL && reopen_log(log_file) != 0) {
 		fprintf(stderr, "{\"level\":\"fatal\",\"msg\":\"cannot open the log file\"}\n");
 		return 1;
 	}
-	if (log_file == NULL)
-		buffer_log();
 	if (vault_init() != 0 || oath_init() != OATH_OK) {
 		fprintf(stderr, "{\"level\":\"fatal\",\"msg\":\"cannot start libsodium or SQLCipher\"}\n");
 		return 1;

@@ -42,7 +42,7 @@ static void test_sighup_reopens_the_log(void **state)
 	E2E_CALL(&s, 404, "GET", "/before-rotation", NULL, NULL, &r);
 	e2e_resp_free(&r);
 	/* lines are buffered, and flushed within a fraction of a second while vaultd runs */
-	for (i = 0, text = NULL; i < 100; i++) {
+	for (i = 0, text = NULL; i < 250; i++) {
 		text = (char *)test_read_file(log, &n);
 		if (text != NULL && strstr(text, "\"status\":404") != NULL)
 			break;
