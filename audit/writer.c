@@ -35,6 +35,8 @@ struct audit_writer {
 	unsigned restart_frames; /* the WAL's size, in frames, that makes the checkpointer restart it */
 	int restarted_at;        /* the checkpointer's: the WAL's frames at its last RESTART, or -1 */
 	uint64_t busy_since;     /* the checkpointer's: when its current wait for a lock began */
+	int wal_last;            /* the writer's: the WAL's frames after its last commit */
+	unsigned batch_frames;   /* the writer's: the frames its last commit wrote */
 	int stopping, ckpt_started;
 	audit_writer_stats st;
 };
@@ -124,6 +126,22 @@ static void *ckpt_main(void *arg)
 	return NULL;
 }
 
+/*
+ * SQLite calls this after each commit of the writer's, with the frames the WAL now holds.
+ * Fewer than before means the WAL started over, and the commit wrote them all. Setting it
+ * also takes away SQLite's automatic checkpoint, which the checkpointer does instead.
+ */
+static int count_frames(void *ctx, sqlite3 *db, const char *name, int frames)
+{
+	audit_writer *w = ctx;
+
+	(void)db;
+	(void)name;
+	w->batch_frames = (unsigned)(frames > w->wal_last ? frames - w->wal_last : frames);
+	w->wal_last = frames;
+	return SQLITE_OK;
+}
+
 static void run_batch(audit_writer *w, request *batch)
 {
 	util_err err;
@@ -137,6 +155,7 @@ static void run_batch(audit_writer *w, request *batch)
 	if (ok)
 		ok = audit_seal(w->v, 0, &err) == 0;
 	t0 = util_mono_ns();
+	w->batch_frames = 0;
 	if (ok)
 		ok = vault_commit(w->v, &err) == 0;
 	else
@@ -147,6 +166,7 @@ static void run_batch(audit_writer *w, request *batch)
 	if (ok) {
 		w->st.batches++;
 		w->st.entries += (uint64_t)n;
+		w->st.wal_frames += w->batch_frames;
 		if ((uint64_t)n > w->st.max_batch)
 			w->st.max_batch = (uint64_t)n;
 		w->st.fsync_ns_total += dt;
@@ -224,7 +244,7 @@ int audit_writer_start(audit_writer **out, vault *v, util_err *err)
 		free(w);
 		return -1;
 	}
-	sqlite3_wal_autocheckpoint(vault_sql_db(w->v), 0);
+	sqlite3_wal_hook(vault_sql_db(w->v), count_frames, w);
 	/* the checkpointer copies WAL frames and reads nothing through its page cache: no share */
 	sqlite3_exec(vault_sql_db(w->ckpt), "PRAGMA cache_size = -256", NULL, NULL, NULL);
 	sqlite3_busy_handler(vault_sql_db(w->ckpt), ckpt_busy, w);
