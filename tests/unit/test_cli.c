@@ -299,6 +299,52 @@ static void test_import_many_in_batches_with_enrolments(void **state)
 }
 
 /*
+ * Between batches the import waits for the checkpointer to copy the WAL, so that the next
+ * batch writes it from the start: the WAL then holds one batch's pages, not every batch's.
+ * A connection held open keeps the WAL file after vaultctl exits; its size is the most the
+ * WAL ever held. Without the wait, it held all ten batches: more than vault.db's records.
+ */
+static void test_import_writes_the_wal_from_its_start_each_batch(void **state)
+{
+	enum { N = 5000, BATCH = 500 };
+	cli *c = *state;
+	char *in = test_path(c->dir, "batches.jsonl"), *key = test_path(c->data, "master.key");
+	char *wal = test_path(c->data, "vault.db-wal"), *db = test_path(c->data, "vault.db");
+	char *buf = malloc((size_t)N * 160), *err = NULL, batch[16];
+	vault_unlock u = {.key_file = key};
+	vault *held = NULL;
+	struct stat sw, sd;
+	size_t i, off = 0;
+	util_err e;
+
+	for (i = 0; i < N; i++)
+		off += (size_t)snprintf(buf + off, (size_t)N * 160 - off,
+		    "{\"national_id\":\"001090%06zu\",\"fields\":{\"full_name\":\"Nguyễn Văn %zu\","
+		    "\"permanent_address\":\"%zu Đường Láng, Đống Đa, Hà Nội\"}}\n",
+		    i, i, i);
+	test_write_file(in, buf, off);
+	assert_int_equal(ctl(c, NULL, NULL, NULL, "init", NULL), 0);
+	assert_int_equal(vault_open(&held, c->data, &u, &e), 0);
+	snprintf(batch, sizeof batch, "%d", BATCH);
+	assert_int_equal(ctl(c, NULL, NULL, &err, "import", in, "--batch", batch, NULL), 0);
+	assert_non_null(strstr(err, "imported 5000 citizens"));
+	assert_non_null(strstr(err, "waiting for the WAL's copy"));
+	assert_int_equal(stat(wal, &sw), 0);
+	assert_int_equal(stat(db, &sd), 0);
+	print_message("import of %d in batches of %d: WAL %lld bytes, vault.db %lld\n", N, BATCH,
+	    (long long)sw.st_size, (long long)sd.st_size);
+	assert_true(sw.st_size > 0);
+	assert_true(sw.st_size * 3 < sd.st_size);
+	vault_close(held);
+	free(err);
+	free(buf);
+	free(in);
+	free(key);
+	free(wal);
+	free(db);
+}
+
+/*
  * A batch that rolls back takes its enrolment lines with it. The file grows after it was
  * checked (a bad line appended once the writing pass has begun: OUT exists), so the last batch
  * fails at that line after its enrolment lines went through the 64 KiB buffer to OUT: OUT ends
@@ -466,6 +512,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_commands_and_exit_codes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_many_in_batches_with_enrolments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_rolled_back_batch_leaves_no_enrolments, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_import_writes_the_wal_from_its_start_each_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_log_and_receipts_from_the_command_line, setup, teardown),
 	};
 
