@@ -122,6 +122,7 @@ import_s=$(calc "($t1 - $t0) / 1e9" %.3f)
 import_rate=$(calc "$N / $import_s" %.0f)
 import_check_s=$(sed -n 's/.*checking \([0-9.]*\) s, writing \([0-9.]*\) s.*/\1/p' "$OUT/import.log")
 import_write_s=$(sed -n 's/.*checking \([0-9.]*\) s, writing \([0-9.]*\) s.*/\2/p' "$OUT/import.log")
+import_wait_s=$(sed -n 's/.*, \([0-9.]*\) s of it waiting for the WAL.*/\1/p' "$OUT/import.log")
 need "import records/s" "$import_rate"
 
 # ---- 2. setup: agencies, purposes, tokens, consents ----
@@ -359,7 +360,8 @@ cat >"$OUT/results.json" <<JSON
   "citizens": $N,
   "wrk": {"seconds": $SECS, "threads": $WRK_THREADS, "connections": $CONNS},
   "import": {"seconds": $import_s, "records_per_s": $import_rate, "batch": 100000,
-             "vaultctl_checking_s": ${import_check_s:-null}, "vaultctl_writing_s": ${import_write_s:-null}},
+             "vaultctl_checking_s": ${import_check_s:-null}, "vaultctl_writing_s": ${import_write_s:-null},
+             "vaultctl_waiting_for_wal_copy_s": ${import_wait_s:-null}},
   "setup": $(cat "$OUT/setup.json"),
   "floor": {"rps": $floor_rps, "p50_ms": $floor_p50, "p99_ms": $floor_p99, "p999_ms": $floor_p999, "requests": $floor_req},
   "lookups": {"rps": $lk_rps, "ratio_to_floor": $lk_ratio, "p50_ms": $lk_p50, "p99_ms": $lk_p99, "p999_ms": $lk_p999, "max_ms": $lk_max,
