@@ -149,7 +149,7 @@ typedef struct audit_writer_stats {
 	uint64_t batches, entries, max_batch;
 	uint64_t fsync_ns_total, fsync_ns_max;
 	uint64_t wal_restarts; /* the checkpointer's RESTARTs: the WAL starts over at the next write */
-	uint64_t wal_frames;   /* pages the batches wrote to the WAL */
+	uint64_t wal_frames;   /* pages the batches wrote to the WAL (SQLITE_DBSTATUS_CACHE_WRITE) */
 } audit_writer_stats;
 
 /* Starts a writer on its own connection to the vault of v. */

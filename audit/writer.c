@@ -35,8 +35,6 @@ struct audit_writer {
 	unsigned restart_frames; /* the WAL's size, in frames, that makes the checkpointer restart it */
 	int restarted_at;        /* the checkpointer's: the WAL's frames at its last RESTART, or -1 */
 	uint64_t busy_since;     /* the checkpointer's: when its current wait for a lock began */
-	int wal_last;            /* the writer's: the WAL's frames after its last commit */
-	unsigned batch_frames;   /* the writer's: the frames its last commit wrote */
 	int stopping, ckpt_started;
 	audit_writer_stats st;
 };
@@ -126,28 +124,12 @@ static void *ckpt_main(void *arg)
 	return NULL;
 }
 
-/*
- * SQLite calls this after each commit of the writer's, with the frames the WAL now holds.
- * Fewer than before means the WAL started over, and the commit wrote them all. Setting it
- * also takes away SQLite's automatic checkpoint, which the checkpointer does instead.
- */
-static int count_frames(void *ctx, sqlite3 *db, const char *name, int frames)
-{
-	audit_writer *w = ctx;
-
-	(void)db;
-	(void)name;
-	w->batch_frames = (unsigned)(frames > w->wal_last ? frames - w->wal_last : frames);
-	w->wal_last = frames;
-	return SQLITE_OK;
-}
-
 static void run_batch(audit_writer *w, request *batch)
 {
 	util_err err;
 	request *r, *next;
 	uint64_t t0, dt;
-	int ok, n = 0;
+	int ok, n = 0, pages = 0, hi;
 
 	ok = vault_begin(w->v, &err) == 0;
 	for (r = batch; ok && r != NULL; r = r->next, n++)
@@ -155,18 +137,19 @@ static void run_batch(audit_writer *w, request *batch)
 	if (ok)
 		ok = audit_seal(w->v, 0, &err) == 0;
 	t0 = util_mono_ns();
-	w->batch_frames = 0;
 	if (ok)
 		ok = vault_commit(w->v, &err) == 0;
 	else
 		vault_rollback(w->v);
 	dt = util_mono_ns() - t0;
+	/* the pages this connection wrote to the WAL since the last batch (in WAL mode, all it writes) */
+	sqlite3_db_status(vault_sql_db(w->v), SQLITE_DBSTATUS_CACHE_WRITE, &pages, &hi, 1);
 
 	pthread_mutex_lock(&w->mu);
 	if (ok) {
 		w->st.batches++;
 		w->st.entries += (uint64_t)n;
-		w->st.wal_frames += w->batch_frames;
+		w->st.wal_frames += (uint64_t)pages;
 		if ((uint64_t)n > w->st.max_batch)
 			w->st.max_batch = (uint64_t)n;
 		w->st.fsync_ns_total += dt;
@@ -244,7 +227,7 @@ int audit_writer_start(audit_writer **out, vault *v, util_err *err)
 		free(w);
 		return -1;
 	}
-	sqlite3_wal_hook(vault_sql_db(w->v), count_frames, w);
+	sqlite3_wal_autocheckpoint(vault_sql_db(w->v), 0);
 	/* the checkpointer copies WAL frames and reads nothing through its page cache: no share */
 	sqlite3_exec(vault_sql_db(w->ckpt), "PRAGMA cache_size = -256", NULL, NULL, NULL);
 	sqlite3_busy_handler(vault_sql_db(w->ckpt), ckpt_busy, w);
