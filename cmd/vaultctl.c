@@ -621,7 +621,7 @@ static void import_stop(import_feed *f, pthread_t th)
  * (import_ckpt_drain) and waits, at most IMPORT_DRAIN_MS, for one checkpoint pass of both
  * files begun after the commit; when it copied every frame, the next batch writes from the
  * WAL's start, over pages still cached. At 1,000,000 records the wait is 0.3 to 1.2 s a
- * batch, and the import 13 to 25% faster. A batch that ended to let another writer in (vaultd
+ * batch, and the import 13 to 17% faster. A batch that ended to let another writer in (vaultd
  * on a live vault) does not wait: that writer goes on adding frames.
  */
 typedef struct import_ckpt {
