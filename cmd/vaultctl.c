@@ -629,36 +629,24 @@ typedef struct import_ckpt {
 	pthread_cond_t cond; /* on the monotonic clock */
 	int stop;
 	uint64_t asked, answered; /* drains asked for; the last one a whole pass answered */
-	int drained;              /* whether that pass left no frame behind */
 	vault *v;                 /* the checkpointer's own connection */
 } import_ckpt;
-
-/* A passive checkpoint of db's name; 1 if it left no frame behind. */
-static int ckpt_passive(sqlite3 *db, const char *name)
-{
-	int frames = 0, copied = 0;
-
-	return sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, &frames, &copied) == SQLITE_OK &&
-	       frames >= 0 && copied == frames;
-}
 
 static void *import_checkpointer(void *arg)
 {
 	import_ckpt *k = arg;
 	struct timespec until;
 	uint64_t asked;
-	int full;
 
 	pthread_mutex_lock(&k->mu);
 	while (!k->stop) {
 		asked = k->asked; /* a pass that begins now copies every frame committed before the ask */
 		pthread_mutex_unlock(&k->mu);
-		full = ckpt_passive(vault_sql_db(k->v), "main");
-		full = ckpt_passive(vault_sql_db(k->v), "audit") && full;
+		(void)sqlite3_wal_checkpoint_v2(vault_sql_db(k->v), "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		(void)sqlite3_wal_checkpoint_v2(vault_sql_db(k->v), "audit", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 		pthread_mutex_lock(&k->mu);
 		if (asked > k->answered) {
 			k->answered = asked;
-			k->drained = full;
 			pthread_cond_broadcast(&k->cond);
 		}
 		if (k->stop || k->asked != asked)
@@ -676,16 +664,15 @@ static void *import_checkpointer(void *arg)
 }
 
 /*
- * Waits for one whole checkpoint pass that began after the ask, at most IMPORT_DRAIN_MS; 1 if
- * it copied every frame committed so far. One pass, drained or not: when it leaves frames
- * behind, a reader of an older snapshot holds them (vaultd's verify, say) or another process
- * writes, and the next batch appends to the WAL, as it would without the wait.
+ * Waits for one whole checkpoint pass that began after the ask, at most IMPORT_DRAIN_MS. One
+ * pass, whether it copied every frame or not: when it leaves frames behind, a reader of an
+ * older snapshot holds them (vaultd's verify, say) or another process writes, and the next
+ * batch appends to the WAL, as it would without the wait.
  */
-static int import_ckpt_drain(import_ckpt *k)
+static void import_ckpt_drain(import_ckpt *k)
 {
 	struct timespec until;
 	uint64_t want;
-	int drained;
 
 	clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_sec += IMPORT_DRAIN_MS / 1000;
@@ -699,9 +686,7 @@ static int import_ckpt_drain(import_ckpt *k)
 	pthread_cond_broadcast(&k->cond);
 	while (k->answered < want && !k->stop && pthread_cond_timedwait(&k->cond, &k->mu, &until) == 0)
 		;
-	drained = k->answered >= want && k->drained;
 	pthread_mutex_unlock(&k->mu);
-	return drained;
 }
 
 static void import_ckpt_stop(import_ckpt *k, pthread_t th)
@@ -993,7 +978,7 @@ static int cmd_import(ctl *c, args *a)
 			if (checkpointing && p != NULL && !yielding) {
 				uint64_t td = util_mono_ns();
 
-				(void)import_ckpt_drain(&ckpt);
+				import_ckpt_drain(&ckpt);
 				drain_ns += util_mono_ns() - td;
 			}
 			progress(done, records, tty);
