@@ -106,12 +106,7 @@ static void *ckpt_main(void *arg)
 
 	pthread_mutex_lock(&w->mu);
 	while (!w->stopping) {
-		clock_gettime(CLOCK_MONOTONIC, &t); /* tick waits on the monotonic clock */
-		t.tv_nsec += CKPT_EVERY_MS * 1000000L;
-		if (t.tv_nsec >= 1000000000L) {
-			t.tv_sec++;
-			t.tv_nsec -= 1000000000L;
-		}
+		t = util_mono_after((uint64_t)CKPT_EVERY_MS * 1000000u); /* tick waits on the monotonic clock */
 		pthread_cond_timedwait(&w->tick, &w->mu, &t);
 		if (w->stopping)
 			break;
@@ -179,10 +174,7 @@ static void gather(audit_writer *w)
 
 	if (w->gather_us == 0 || w->last_batch < 2 || w->queued >= want)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	t.tv_nsec += (long)w->gather_us * 1000L;
-	t.tv_sec += t.tv_nsec / 1000000000L;
-	t.tv_nsec %= 1000000000L;
+	t = util_mono_after((uint64_t)w->gather_us * 1000u);
 	while (w->queued < want && !w->stopping && pthread_cond_timedwait(&w->work, &w->mu, &t) == 0)
 		;
 }

@@ -651,12 +651,7 @@ static void *import_checkpointer(void *arg)
 		}
 		if (k->stop || k->asked != asked)
 			continue; /* a new ask: another pass at once */
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_nsec += 50 * 1000 * 1000;
-		if (until.tv_nsec >= 1000000000) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000;
-		}
+		until = util_mono_after(50u * 1000000u);
 		pthread_cond_timedwait(&k->cond, &k->mu, &until);
 	}
 	pthread_mutex_unlock(&k->mu);
@@ -671,16 +666,9 @@ static void *import_checkpointer(void *arg)
  */
 static void import_ckpt_drain(import_ckpt *k)
 {
-	struct timespec until;
+	struct timespec until = util_mono_after((uint64_t)IMPORT_DRAIN_MS * 1000000u);
 	uint64_t want;
 
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += IMPORT_DRAIN_MS / 1000;
-	until.tv_nsec += (IMPORT_DRAIN_MS % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000;
-	}
 	pthread_mutex_lock(&k->mu);
 	want = ++k->asked;
 	pthread_cond_broadcast(&k->cond);

@@ -159,6 +159,13 @@ uint64_t util_mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+struct timespec util_mono_after(uint64_t ns)
+{
+	uint64_t t = util_mono_ns() + ns;
+
+	return (struct timespec){.tv_sec = (time_t)(t / 1000000000u), .tv_nsec = (long)(t % 1000000000u)};
+}
+
 void util_put_u16(unsigned char *p, uint16_t v)
 {
 	p[0] = (unsigned char)(v >> 8);

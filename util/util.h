@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #define UTIL_WARN_UNUSED __attribute__((warn_unused_result))
 #define UTIL_NONNULL(...) __attribute__((nonnull(__VA_ARGS__)))
@@ -65,6 +66,8 @@ void util_iso8601(int64_t t, char out[21]) UTIL_NONNULL(2);
 /* Wall-clock seconds since the epoch, and a monotonic clock in nanoseconds. */
 int64_t util_now(void);
 uint64_t util_mono_ns(void);
+/* The monotonic clock ns from now: a deadline for pthread_cond_timedwait on a CLOCK_MONOTONIC cond. */
+struct timespec util_mono_after(uint64_t ns);
 
 /* Big-endian integer packing, used by every on-disk and signed format. */
 void util_put_u16(unsigned char *p, uint16_t v);

@@ -89,6 +89,25 @@ static void test_write_replace_and_bounded_read(void **state)
 	free(dir);
 }
 
+/* A deadline on the monotonic clock: normalised, and as far ahead as asked, across a second. */
+static void test_mono_after_is_a_normalised_deadline(void **state)
+{
+	static const uint64_t ahead[] = {0, 999999999u, 1000000000u, 5000000000u + 123u};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof ahead / sizeof ahead[0]; i++) {
+		uint64_t before = util_mono_ns(), after, at;
+		struct timespec t = util_mono_after(ahead[i]);
+
+		after = util_mono_ns();
+		assert_true(t.tv_nsec >= 0 && t.tv_nsec < 1000000000L);
+		at = (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+		assert_true(at >= before + ahead[i]);
+		assert_true(at <= after + ahead[i]);
+	}
+}
+
 static void test_code_names_are_stable(void **state)
 {
 	(void)state;
@@ -105,6 +124,7 @@ int main(void)
 		cmocka_unit_test(test_base32_rfc4648_vectors),
 		cmocka_unit_test(test_write_new_is_exclusive_and_private),
 		cmocka_unit_test(test_write_replace_and_bounded_read),
+		cmocka_unit_test(test_mono_after_is_a_normalised_deadline),
 		cmocka_unit_test(test_code_names_are_stable),
 	};
 
