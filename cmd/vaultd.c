@@ -67,7 +67,7 @@ static const char usage_text[] =
     "  --log FILE             append the JSON logs to FILE (0600) instead of stderr; SIGHUP reopens it\n";
 
 /*
- * Log lines are buffered, not written one at a time: a write() per request was about 6% of
+ * Log lines are buffered, not written one at a time: a write() per request was about 5% of
  * the workers' CPU under lookups. The main thread flushes the buffer every LOG_FLUSH_MS
  * between its upkeep runs, and it is flushed when the log is reopened, when the buffer
  * fills, and at exit. So a line is normally at most that late, and during an upkeep run (the
