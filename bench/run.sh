@@ -1,5 +1,5 @@
 #!/bin/sh
-# run.sh: `make bench`: import, setup, HTTP floor, lookups, consent churn, memory, audit; one Markdown table.
+# run.sh: `make bench`: import, setup, HTTP floor, the ceiling for lookups, lookups, consent churn, memory, audit; one Markdown table.
 #
 # Environment: BUILD (default build), BENCH_CITIZENS (default 1000000), BENCH_SECONDS (each wrk
 # run, default 15), BENCH_CONNECTIONS (default 64), BENCH_THREADS (wrk threads, default 2),
@@ -194,11 +194,42 @@ for e in connect read write timeout status; do
 done
 [ "$floor_req" -gt 0 ] || die "wrk /healthz completed no request"
 
+# ---- 3. the ceiling for lookups ----
+# The same wrk script, connections and token on POST /v1/lookup, with national IDs that fail
+# validation: each request is authenticated, its body read and parsed, and answered 400
+# before the vault is read for it (no citizen, no consent, no audit entry). No lookup can be
+# answered faster on this machine with this harness; its ratio to the floor bounds theirs.
+LR='vaultd_requests_total{method="POST",route="/v1/lookup",status='
+awk 'BEGIN { for (i = 1; i <= 1000; i++) printf "NOTANID%05d\n", i }' >"$OUT/nids_invalid.txt"
+log "3/7 ceiling for lookups: POST /v1/lookup answered 400 (IDs that fail validation), ${SECS} s"
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+	--data "{\"national_id\":\"NOTANID00001\",\"purpose\":\"$PURPOSE\"}" "$URL/v1/lookup") || code=none
+[ "$code" = 400 ] || die "ceiling: a lookup of an invalid national ID answered $code, not 400"
+metrics metrics-ceiling-before.txt
+BENCH_TOKEN=$TOKEN BENCH_PURPOSE=$PURPOSE BENCH_NIDS_YES=$OUT/nids_invalid.txt BENCH_NIDS_NO=$OUT/nids_invalid.txt \
+	BENCH_ALLOW_PCT=100 run_wrk wrk-ceiling bench/lookup.lua /v1/lookup
+metrics metrics-ceiling-after.txt
+cl_rps=$(kv rps "$res")
+cl_p50=$(kv p50_ms "$res")
+cl_p99=$(kv p99_ms "$res")
+cl_req=$(kv requests "$res")
+need "ceiling req/s" "$cl_rps"
+for e in connect read write timeout; do
+	[ "$(kv "$e" "$res")" = 0 ] || die "wrk (ceiling): $(kv "$e" "$res") $e errors (see $OUT/wrk-ceiling.txt)"
+done
+b=$OUT/metrics-ceiling-before.txt a=$OUT/metrics-ceiling-after.txt
+cl_400=$(calc "$(metric "$a" "${LR}\"4xx\"}") - $(metric "$b" "${LR}\"4xx\"}")" %.0f)
+cl_other=$(calc "$(metric "$a" "${LR}\"2xx\"}") - $(metric "$b" "${LR}\"2xx\"}") + $(metric "$a" "${LR}\"5xx\"}") - $(metric "$b" "${LR}\"5xx\"}")" %.0f)
+cl_work=$(calc "$(metric "$a" vaultd_audit_entries_total) - $(metric "$b" vaultd_audit_entries_total) + $(metric "$a" 'vaultd_decisions_total{outcome="allow"}') - $(metric "$b" 'vaultd_decisions_total{outcome="allow"}') + $(metric "$a" 'vaultd_decisions_total{outcome="deny"}') - $(metric "$b" 'vaultd_decisions_total{outcome="deny"}')" %.0f)
+[ "$cl_req" -gt 0 ] && [ "$cl_400" -ge "$cl_req" ] && [ "$cl_other" -eq 0 ] ||
+	die "ceiling: $cl_req requests, but $cl_400 answered 4xx and $cl_other something else"
+[ "$cl_work" -eq 0 ] || die "ceiling: the 400s made $cl_work decisions or audit entries"
+cl_ratio=$(calc "$cl_rps / $floor_rps" %.3f)
+
 # lookup_run NAME MODE: wrk on /v1/lookup with bench/lookup.lua; statuses from /metrics before and after.
 # MODE strict: any status but 200/403, any socket error or timeout, or a 200/403 split unlike the
 # draw fails the run (the set-up is broken). MODE report (under churn): timeouts and other statuses
 # are figures, reported; socket errors and no 200 at all still fail.
-LR='vaultd_requests_total{method="POST",route="/v1/lookup",status='
 lookup_run() {
 	metrics "metrics-$1-before.txt"
 	BENCH_TOKEN=$TOKEN BENCH_PURPOSE=$PURPOSE BENCH_NIDS_YES=$OUT/nids_consent.txt \
@@ -245,6 +276,7 @@ lk_allow=$allow lk_deny=$deny
 lk_picked_yes=$(kv picked_yes "$res")
 lk_picked_no=$(kv picked_no "$res")
 lk_ratio=$(calc "$lk_rps / $floor_rps" %.3f)
+lk_ceiling=$(calc "$lk_rps / $cl_rps" %.3f)
 lk_share200=$(calc "100 * $lk_200 / ($lk_200 + $lk_403)" %.1f)
 
 # ---- 5. consent churn while lookups run ----
@@ -335,7 +367,8 @@ date_utc=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 	echo "| 1. import | $(grp "$N") records in $import_s s: **$(grp "$import_rate") records/s** | ≥ 50,000 records/s | $(met "$import_rate" '>=' 50000) |"
 	echo "| 2. setup | 10 agencies, purposes, tokens in $registry_s s; $(grp "$setup_consents") consents in $setup_s s ($setup_rate consents/s) | — | — |"
 	echo "| 3. floor | GET /healthz: **$floor_rps req/s**, p50 $floor_p50 ms, p99 $floor_p99 ms | (reference) | — |"
-	echo "| 4. lookups | POST /v1/lookup: **$lk_rps req/s** = **$lk_ratio × floor** | ≥ 0.6 × floor, each allowed lookup's audit entry durable first | $(met "$lk_ratio" '>=' 0.6) |"
+	echo "| 3. ceiling for lookups | POST /v1/lookup with national IDs that fail validation, same script and connections: authenticated, body read and parsed, answered 400 before any read of the vault for it, no audit entry: **$cl_rps req/s** = **$cl_ratio × floor**, p50 $cl_p50 ms, p99 $cl_p99 ms | (reference: no lookup is answered faster) | — |"
+	echo "| 4. lookups | POST /v1/lookup: **$lk_rps req/s** = **$lk_ratio × floor** ($lk_ceiling × the ceiling) | ≥ 0.6 × floor, each allowed lookup's audit entry durable first | $(met "$lk_ratio" '>=' 0.6) |"
 	echo "| 4. lookup latency | p50 $lk_p50 ms, **p99 $lk_p99 ms**, p99.9 $lk_p999 ms, max $lk_max ms | p99 ≤ 10 ms at $CONNS connections | $(met "$lk_p99" '<=' 10) |"
 	echo "| 4. lookup statuses | 200: $(grp "$lk_200") ($lk_share200%), 403: $(grp "$lk_403"), other: 0; group-commit audit entries $(grp "$lk_entries") ≥ decisions $(grp $((lk_allow + lk_deny))) | 80% of IDs drawn with consent: as many 200s (checked) | — |"
 	echo "| 4. lookup core | the decision and the released fields' read and decryption alone (\`benchsetup core\`: one thread, no HTTP, no audit entry, a worker's 53 MiB page cache; $(grp "$CORE_N") lookups, 80/20): **$core_us µs of CPU per lookup** in the second half ($core_first_us µs in the first, which also fills the page cache; wall time $core_wall_us µs), at most $(grp "$core_rate")/s per core | — | — |"
@@ -364,7 +397,9 @@ cat >"$OUT/results.json" <<JSON
              "vaultctl_waiting_for_wal_copy_s": ${import_wait_s:-null}},
   "setup": $(cat "$OUT/setup.json"),
   "floor": {"rps": $floor_rps, "p50_ms": $floor_p50, "p99_ms": $floor_p99, "p999_ms": $floor_p999, "requests": $floor_req},
-  "lookups": {"rps": $lk_rps, "ratio_to_floor": $lk_ratio, "p50_ms": $lk_p50, "p99_ms": $lk_p99, "p999_ms": $lk_p999, "max_ms": $lk_max,
+  "ceiling": {"rps": $cl_rps, "ratio_to_floor": $cl_ratio, "p50_ms": $cl_p50, "p99_ms": $cl_p99, "requests": $cl_req,
+              "status_4xx": $cl_400},
+  "lookups": {"rps": $lk_rps, "ratio_to_floor": $lk_ratio, "ratio_to_ceiling": $lk_ceiling, "p50_ms": $lk_p50, "p99_ms": $lk_p99, "p999_ms": $lk_p999, "max_ms": $lk_max,
               "status_200": $lk_200, "status_403": $lk_403, "status_other": 0, "allow": $lk_allow, "deny": $lk_deny,
               "audit_entries": $lk_entries, "picked_with_consent": $lk_picked_yes, "picked_without": $lk_picked_no},
   "lookup_core": $(cat "$OUT/core.json"),
