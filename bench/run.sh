@@ -172,11 +172,25 @@ URL=http://127.0.0.1:$port
 
 # run_wrk NAME SCRIPT PATH: wrk for SECS, its output in NAME.txt; sets $res to its WRK_RESULT line.
 # A 30 s timeout (wrk's default is 2 s) so that slow responses count in the percentiles.
+# Also sets $wrk_us, wrk's own CPU time (user + system) per completed request: the shell's
+# \`times\` (run in this shell, not in a subshell) adds up the children that have ended, and
+# wrk is the only one that ends meanwhile, except under churn, where it is not used.
 run_wrk() {
+	times >"$OUT/times.txt"
+	c0=$(children_cpu)
 	wrk -t"$WRK_THREADS" -c"$CONNS" -d"${SECS}s" --latency --timeout 30s -s "$2" "$URL$3" >"$OUT/$1.txt" 2>&1 ||
 		die "wrk ($1) failed"
+	times >"$OUT/times.txt"
+	c1=$(children_cpu)
 	res=$(grep '^WRK_RESULT ' "$OUT/$1.txt" | tail -n 1)
 	[ -n "$res" ] || die "wrk ($1) printed no result line"
+	n=$(kv requests "$res")
+	wrk_us=$(calc "1e6 * ($c1 - $c0) / (${n:-0} > 0 ? ${n:-0} : 1)")
+}
+# children_cpu: the children's user + system seconds from the second line of times.txt ("0m1.23s 0m4.56s")
+children_cpu() {
+	awk 'NR == 2 { s = 0; for (i = 1; i <= 2; i++) { split($i, t, "m"); sub("s", "", t[2]); s += t[1] * 60 + t[2] }
+		printf "%.3f", s }' "$OUT/times.txt"
 }
 metrics() { curl -sf "$URL/metrics" >"$OUT/$1" || die "GET /metrics failed"; }
 
@@ -188,7 +202,9 @@ floor_p50=$(kv p50_ms "$res")
 floor_p99=$(kv p99_ms "$res")
 floor_p999=$(kv p999_ms "$res")
 floor_req=$(kv requests "$res")
+floor_wrk_us=$wrk_us
 need "floor req/s" "$floor_rps"
+need "wrk's CPU per request (floor)" "$floor_wrk_us"
 for e in connect read write timeout status; do
 	[ "$(kv "$e" "$res")" = 0 ] || die "wrk /healthz: $(kv "$e" "$res") $e errors (see $OUT/wrk-healthz.txt)"
 done
@@ -213,7 +229,9 @@ cl_rps=$(kv rps "$res")
 cl_p50=$(kv p50_ms "$res")
 cl_p99=$(kv p99_ms "$res")
 cl_req=$(kv requests "$res")
+cl_wrk_us=$wrk_us
 need "ceiling req/s" "$cl_rps"
+need "wrk's CPU per request (ceiling)" "$cl_wrk_us"
 for e in connect read write timeout; do
 	[ "$(kv "$e" "$res")" = 0 ] || die "wrk (ceiling): $(kv "$e" "$res") $e errors (see $OUT/wrk-ceiling.txt)"
 done
@@ -276,6 +294,8 @@ lk_allow=$allow lk_deny=$deny
 lk_picked_yes=$(kv picked_yes "$res")
 lk_picked_no=$(kv picked_no "$res")
 lk_ratio=$(calc "$lk_rps / $floor_rps" %.3f)
+lk_wrk_us=$wrk_us
+need "wrk's CPU per request (lookups)" "$lk_wrk_us"
 lk_ceiling=$(calc "$lk_rps / $cl_rps" %.3f)
 lk_share200=$(calc "100 * $lk_200 / ($lk_200 + $lk_403)" %.1f)
 
@@ -366,9 +386,9 @@ date_utc=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 	echo "|---|---|---|---|"
 	echo "| 1. import | $(grp "$N") records in $import_s s: **$(grp "$import_rate") records/s** | ≥ 50,000 records/s | $(met "$import_rate" '>=' 50000) |"
 	echo "| 2. setup | 10 agencies, purposes, tokens in $registry_s s; $(grp "$setup_consents") consents in $setup_s s ($setup_rate consents/s) | — | — |"
-	echo "| 3. floor | GET /healthz: **$floor_rps req/s**, p50 $floor_p50 ms, p99 $floor_p99 ms | (reference) | — |"
-	echo "| 3. ceiling for lookups | POST /v1/lookup with national IDs that fail validation, same script and connections: authenticated, body read and parsed, answered 400 before any read of the vault for it, no audit entry: **$cl_rps req/s** = **$cl_ratio × floor**, p50 $cl_p50 ms, p99 $cl_p99 ms | (reference: no lookup is answered faster) | — |"
-	echo "| 4. lookups | POST /v1/lookup: **$lk_rps req/s** = **$lk_ratio × floor** ($lk_ceiling × the ceiling) | ≥ 0.6 × floor, each allowed lookup's audit entry durable first | $(met "$lk_ratio" '>=' 0.6) |"
+	echo "| 3. floor | GET /healthz: **$floor_rps req/s**, p50 $floor_p50 ms, p99 $floor_p99 ms; wrk's CPU $floor_wrk_us µs per request | (reference) | — |"
+	echo "| 3. ceiling for lookups | POST /v1/lookup with national IDs that fail validation, same script and connections: authenticated, body read and parsed, answered 400 before any read of the vault for it, no audit entry: **$cl_rps req/s** = **$cl_ratio × floor**, p50 $cl_p50 ms, p99 $cl_p99 ms; wrk's CPU $cl_wrk_us µs per request | (reference: no lookup is answered faster) | — |"
+	echo "| 4. lookups | POST /v1/lookup: **$lk_rps req/s** = **$lk_ratio × floor** ($lk_ceiling × the ceiling); wrk's CPU $lk_wrk_us µs per request | ≥ 0.6 × floor, each allowed lookup's audit entry durable first | $(met "$lk_ratio" '>=' 0.6) |"
 	echo "| 4. lookup latency | p50 $lk_p50 ms, **p99 $lk_p99 ms**, p99.9 $lk_p999 ms, max $lk_max ms | p99 ≤ 10 ms at $CONNS connections | $(met "$lk_p99" '<=' 10) |"
 	echo "| 4. lookup statuses | 200: $(grp "$lk_200") ($lk_share200%), 403: $(grp "$lk_403"), other: 0; group-commit audit entries $(grp "$lk_entries") ≥ decisions $(grp $((lk_allow + lk_deny))) | 80% of IDs drawn with consent: as many 200s (checked) | — |"
 	echo "| 4. lookup core | the decision and the released fields' read and decryption alone (\`benchsetup core\`: one thread, no HTTP, no audit entry, a worker's 53 MiB page cache; $(grp "$CORE_N") lookups, 80/20): **$core_us µs of CPU per lookup** in the second half ($core_first_us µs in the first, which also fills the page cache; wall time $core_wall_us µs), at most $(grp "$core_rate")/s per core | — | — |"
@@ -396,12 +416,14 @@ cat >"$OUT/results.json" <<JSON
              "vaultctl_checking_s": ${import_check_s:-null}, "vaultctl_writing_s": ${import_write_s:-null},
              "vaultctl_waiting_for_wal_copy_s": ${import_wait_s:-null}},
   "setup": $(cat "$OUT/setup.json"),
-  "floor": {"rps": $floor_rps, "p50_ms": $floor_p50, "p99_ms": $floor_p99, "p999_ms": $floor_p999, "requests": $floor_req},
+  "floor": {"rps": $floor_rps, "p50_ms": $floor_p50, "p99_ms": $floor_p99, "p999_ms": $floor_p999, "requests": $floor_req,
+            "wrk_cpu_us_per_request": $floor_wrk_us},
   "ceiling": {"rps": $cl_rps, "ratio_to_floor": $cl_ratio, "p50_ms": $cl_p50, "p99_ms": $cl_p99, "requests": $cl_req,
-              "status_4xx": $cl_400},
+              "status_4xx": $cl_400, "wrk_cpu_us_per_request": $cl_wrk_us},
   "lookups": {"rps": $lk_rps, "ratio_to_floor": $lk_ratio, "ratio_to_ceiling": $lk_ceiling, "p50_ms": $lk_p50, "p99_ms": $lk_p99, "p999_ms": $lk_p999, "max_ms": $lk_max,
               "status_200": $lk_200, "status_403": $lk_403, "status_other": 0, "allow": $lk_allow, "deny": $lk_deny,
-              "audit_entries": $lk_entries, "picked_with_consent": $lk_picked_yes, "picked_without": $lk_picked_no},
+              "audit_entries": $lk_entries, "picked_with_consent": $lk_picked_yes, "picked_without": $lk_picked_no,
+              "wrk_cpu_us_per_request": $lk_wrk_us},
   "lookup_core": $(cat "$OUT/core.json"),
   "churn": $(cat "$OUT/churn.json"),
   "lookups_during_churn": {"rps": $ch_rps, "p50_ms": $ch_p50, "p99_ms": $ch_p99, "p999_ms": $ch_p999, "max_ms": $ch_max,
