@@ -173,7 +173,7 @@ URL=http://127.0.0.1:$port
 # run_wrk NAME SCRIPT PATH: wrk for SECS, its output in NAME.txt; sets $res to its WRK_RESULT line.
 # A 30 s timeout (wrk's default is 2 s) so that slow responses count in the percentiles.
 # Also sets $wrk_us, wrk's own CPU time (user + system) per completed request: the shell's
-# \`times\` (run in this shell, not in a subshell) adds up the children that have ended, and
+# `times` (run in this shell, not in a subshell) adds up the children that have ended, and
 # wrk is the only one that ends meanwhile, except under churn, where it is not used.
 run_wrk() {
 	times >"$OUT/times.txt"
