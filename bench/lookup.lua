@@ -32,8 +32,10 @@ local function load(path)
    local f = assert(io.open(path, "r"), "cannot open " .. tostring(path))
    local text = f:read("*a")
    f:close()
+   -- every line exactly 12 characters: n matches of 13 bytes that cover the whole text
+   local _, lines = text:gsub(("[^\n]"):rep(12) .. "\n", "")
    local ids, n = text:gsub("\n", "")
-   assert(n > 0 and #ids == 12 * n and #text == 13 * n, path .. " must hold 12-character national IDs, one a line")
+   assert(n > 0 and lines == n and #text == 13 * n, path .. " must hold 12-character national IDs, one a line")
    return ids, n
 end
 
