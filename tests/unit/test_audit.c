@@ -575,7 +575,7 @@ static long wal_file_frames(const char *path)
 		return 0;
 	}
 	fclose(f);
-	page = (unsigned long)h[8] << 24 | (unsigned long)h[9] << 16 | (unsigned long)h[10] << 8 | h[11];
+	page = util_get_u32(h + 8);
 	if (page == 1)
 		page = 65536;
 	return page == 0 ? 0 : (long)((size - 32) / (off_t)(page + 24));
