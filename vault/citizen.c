@@ -6,31 +6,35 @@
 #include <string.h>
 
 /*
- * A record is one row; its fields column is a blob of individually sealed values:
+ * A record is one row; its fields column holds every field, names and values, sealed as one
+ * (record.c, format 2) and padded to a bucket, so that the page key shows neither which fields
+ * a record holds nor how long they are. The TOTP secret is apart, in the totp column, sealed
+ * on its own (vault_field_seal, name "@totp"): a login opens it without the record, and it is
+ * always VAULT_TOTP_SECRET_BYTES long. Format 1, before it, sealed each value on its own:
  *   u8 format (1) || { u8 name length || name || u16 sealed length || sealed value }*
- * Each value is sealed on its own (vault_field_seal), so a read opens only what it asks for,
- * and rectifying one field rewrites one entry.
+ * Migration 7 rewrites those (vault_citizen_reseal_v1); nothing else reads them.
  */
-#define REC_FORMAT 1u
+#define REC_FORMAT_V1 1u
 #define TOTP_NAME "@totp" /* not a catalog name ([a-z0-9_]), so it cannot collide with one */
 #define REC_MAX VAULT_REC_MAX
+#define REC_PLAIN(blob) ((blob) + VAULT_RECORD_HEAD)
 
-typedef struct rec_entry {
+typedef struct rec_v1_entry {
 	const char *name; /* points into the blob: not NUL-terminated */
 	size_t nlen;
 	const unsigned char *sealed;
 	size_t slen;
-} rec_entry;
+} rec_v1_entry;
 
-/* Splits a record blob into entries; -1 if it is malformed. */
-static int rec_parse(const unsigned char *b, size_t n, rec_entry *e, size_t *count)
+/* Splits a format-1 record blob into entries; -1 if it is malformed. */
+static int rec_parse_v1(const unsigned char *b, size_t n, rec_v1_entry *e, size_t *count)
 {
 	size_t off = 1, k = 0;
 
-	if (n < 1 || b[0] != REC_FORMAT)
+	if (n < 1 || b[0] != REC_FORMAT_V1)
 		return -1;
 	while (off < n) {
-		if (k == VAULT_MAX_FIELDS || off + 1 > n)
+		if (k == VAULT_RECORD_ENTRIES_MAX || off + 1 > n)
 			return -1;
 		e[k].nlen = b[off++];
 		if (e[k].nlen == 0 || e[k].nlen > VAULT_NAME_MAX || off + e[k].nlen + 2 > n)
@@ -39,7 +43,8 @@ static int rec_parse(const unsigned char *b, size_t n, rec_entry *e, size_t *cou
 		off += e[k].nlen;
 		e[k].slen = util_get_u16(b + off);
 		off += 2;
-		if (e[k].slen < VAULT_FIELD_OVERHEAD || off + e[k].slen > n)
+		if (e[k].slen < VAULT_FIELD_OVERHEAD || e[k].slen - VAULT_FIELD_OVERHEAD > VAULT_VALUE_MAX ||
+		    off + e[k].slen > n)
 			return -1;
 		e[k].sealed = b + off;
 		off += e[k].slen;
@@ -47,30 +52,6 @@ static int rec_parse(const unsigned char *b, size_t n, rec_entry *e, size_t *cou
 	}
 	*count = k;
 	return 0;
-}
-
-static size_t rec_put(unsigned char *out, const char *name, const unsigned char *sealed, size_t slen)
-{
-	size_t nl = strlen(name);
-
-	out[0] = (unsigned char)nl;
-	memcpy(out + 1, name, nl);
-	util_put_u16(out + 1 + nl, (uint16_t)slen);
-	memcpy(out + 3 + nl, sealed, slen);
-	return 3 + nl + slen;
-}
-
-/* Seals value (n bytes) as field name and writes the entry at out; returns its size. */
-static size_t rec_seal(unsigned char *out, const unsigned char *dek, const unsigned char *cid, uint32_t dek_version,
-    const char *name, const unsigned char *nonce, const void *value, size_t n)
-{
-	size_t nl = strlen(name);
-
-	out[0] = (unsigned char)nl;
-	memcpy(out + 1, name, nl);
-	util_put_u16(out + 1 + nl, (uint16_t)(n + VAULT_FIELD_OVERHEAD));
-	vault_field_seal_nonce(dek, cid, dek_version, name, nonce, value, n, out + 3 + nl);
-	return 3 + nl + n + VAULT_FIELD_OVERHEAD;
 }
 
 typedef vault_work rec_work;
@@ -100,30 +81,36 @@ static int check_fields(const vault_catalog *cat, const json_t *fields, util_err
 }
 
 /*
- * Builds a whole record blob from in, sealed under dek with the nonces at rnd, into blob.
- * value is scratch (VAULT_VALUE_MAX + 1 bytes, secret). Returns its size, 0 on error.
+ * Builds a whole record from in and seals it under dek with nonce into blob (REC_MAX bytes,
+ * secret memory: its entries are written there in the clear first). value is scratch
+ * (VAULT_VALUE_MAX + 1 bytes, secret). Returns the stored size; 0 on error, blob then wiped.
  */
 static size_t build_record(const vault_catalog *cat, const unsigned char *dek, const unsigned char *cid,
-    const vault_input *in, const unsigned char *rnd, char *value, unsigned char *blob, util_err *err)
+    const vault_input *in, const unsigned char *nonce, char *value, unsigned char *blob, util_err *err)
 {
-	size_t off = 1, i, n;
+	unsigned char *plain = REC_PLAIN(blob);
+	size_t off, i, n;
 
-	blob[0] = REC_FORMAT;
-	off += rec_seal(blob + off, dek, cid, 1, "national_id", rnd, in->nid, VAULT_NID_LEN);
-	rnd += KEYS_NONCE_BYTES;
-	/* catalog order, so the same input always gives the same layout */
-	for (i = 0; i < vault_catalog_count(cat); i++) {
+	off = vault_record_put(plain, 0, "national_id", sizeof "national_id" - 1, in->nid, VAULT_NID_LEN);
+	/* catalog order, so the same input always gives the same plaintext */
+	for (i = 0; i < vault_catalog_count(cat) && off != 0; i++) {
 		const vault_field_def *d = vault_catalog_at(cat, i);
 		const vault_value *val = &in->v[i];
 
 		if (val->type == VAULT_V_ABSENT || val->type == VAULT_V_NULL || strcmp(d->name, "national_id") == 0)
 			continue;
 		if (vault_value_check(d, val, value, &n, err) != 0)
-			return 0;
-		off += rec_seal(blob + off, dek, cid, 1, d->name, rnd, value, n);
-		rnd += KEYS_NONCE_BYTES;
+			goto fail;
+		off = vault_record_put(plain, off, d->name, strlen(d->name), value, n);
 	}
-	return off;
+	if (off == 0) {
+		util_fail(err, UTIL_EINVAL, "the record is larger than the vault allows");
+		goto fail;
+	}
+	return vault_record_seal(dek, cid, 1, nonce, blob, off);
+fail:
+	sodium_memzero(blob, REC_MAX);
+	return 0;
 }
 
 /* ---- enrolment in two steps: sealing (any thread), then storing ---- */
@@ -133,8 +120,7 @@ struct vault_prepared {
 	unsigned char dek[KEYS_BYTES];
 	unsigned char totp[VAULT_TOTP_SECRET_BYTES];
 	char value[VAULT_VALUE_MAX + 1];
-	unsigned char rnd[KEYS_CID_BYTES + KEYS_BYTES + VAULT_TOTP_SECRET_BYTES +
-	                  KEYS_NONCE_BYTES * (VAULT_MAX_FIELDS + 2)];
+	unsigned char rnd[KEYS_CID_BYTES + KEYS_BYTES + VAULT_TOTP_SECRET_BYTES + KEYS_NONCE_BYTES * 2];
 	/* what is stored */
 	unsigned char cid[KEYS_CID_BYTES];
 	unsigned char index[VAULT_INDEX_BYTES];
@@ -189,16 +175,13 @@ const unsigned char *vault_prepared_totp(const vault_prepared *p)
 int vault_citizen_prepare(vault *v, const vault_input *in, vault_prepared *p, util_err *err)
 {
 	const vault_catalog *cat = v->sh->cat;
-	size_t i, nvalues = 0;
 	int ok = 0;
 
 	p->blen = 0;
 	if (vault_nid_check(in->nid, strnlen(in->nid, VAULT_NID_LEN + 1), err) != 0)
 		return -1;
-	for (i = 0; i < vault_catalog_count(cat); i++)
-		nvalues += in->v[i].type != VAULT_V_ABSENT;
 	/* every random byte this record needs, from one call */
-	randombytes_buf(p->rnd, KEYS_CID_BYTES + KEYS_BYTES + VAULT_TOTP_SECRET_BYTES + KEYS_NONCE_BYTES * (nvalues + 2));
+	randombytes_buf(p->rnd, sizeof p->rnd);
 	memcpy(p->cid, p->rnd, KEYS_CID_BYTES);
 	memcpy(p->dek, p->rnd + KEYS_CID_BYTES, KEYS_BYTES);
 	memcpy(p->totp, p->rnd + KEYS_CID_BYTES + KEYS_BYTES, VAULT_TOTP_SECRET_BYTES);
@@ -571,14 +554,27 @@ again:
 	return rc;
 }
 
+/* Loads a citizen's row and opens its record in w->blob: its entries into e. */
+static int open_row(vault *v, const unsigned char *cid, rec_work *w, vault_rec_entry *e, size_t *count,
+    uint32_t *dek_version, util_err *err)
+{
+	size_t blen, plen;
+
+	if (load_row(v, cid, w, &blen, dek_version, err) != 0 ||
+	    vault_record_open(w->dek, cid, *dek_version, w->blob, blen, &plen, err) != 0)
+		return -1;
+	if (vault_record_entries(REC_PLAIN(w->blob), plen, e, count) != 0)
+		return util_fail(err, UTIL_ECORRUPT, "a record is malformed");
+	return 0;
+}
+
 int vault_citizen_read(vault *v, const unsigned char cid[KEYS_CID_BYTES], const char *const *names, size_t n,
     json_t **out, util_err *err)
 {
 	const vault_catalog *cat = v->sh->cat;
-	rec_entry e[VAULT_MAX_FIELDS];
-	size_t blen, count, i, j;
+	vault_rec_entry e[VAULT_RECORD_ENTRIES_MAX];
+	size_t count, i, j;
 	uint32_t dv;
-	rec_work *w;
 	json_t *o = NULL;
 	int rc = -1;
 
@@ -587,13 +583,8 @@ int vault_citizen_read(vault *v, const unsigned char cid[KEYS_CID_BYTES], const 
 	for (i = 0; names != NULL && i < n; i++)
 		if (vault_catalog_find(cat, names[i], strlen(names[i])) == NULL)
 			return util_fail(err, UTIL_EINVAL, "unknown field %.32s", names[i]);
-	w = v->work;
-	if (load_row(v, cid, w, &blen, &dv, err) != 0)
+	if (open_row(v, cid, v->work, e, &count, &dv, err) != 0)
 		goto out;
-	if (rec_parse(w->blob, blen, e, &count) != 0) {
-		util_fail(err, UTIL_ECORRUPT, "a record is malformed");
-		goto out;
-	}
 	if ((o = json_object()) == NULL) {
 		util_fail(err, UTIL_ENOMEM, "out of memory");
 		goto out;
@@ -613,13 +604,7 @@ int vault_citizen_read(vault *v, const unsigned char cid[KEYS_CID_BYTES], const 
 			if (j == n)
 				continue;
 		}
-		if (e[i].slen - VAULT_FIELD_OVERHEAD > VAULT_VALUE_MAX) {
-			util_fail(err, UTIL_ECORRUPT, "field %s is too large", name);
-			goto out;
-		}
-		if (vault_field_open(w->dek, cid, dv, name, e[i].sealed, e[i].slen, (unsigned char *)w->value, err) != 0)
-			goto out;
-		val = vault_field_json(d, w->value, e[i].slen - VAULT_FIELD_OVERHEAD);
+		val = vault_field_json(d, (const char *)e[i].value, e[i].vlen);
 		if (val == NULL || json_object_set_new(o, name, val) != 0) {
 			util_fail(err, UTIL_ENOMEM, "out of memory");
 			goto out;
@@ -637,38 +622,34 @@ out:
 int vault_citizen_update(vault *v, const unsigned char cid[KEYS_CID_BYTES], const json_t *fields, util_err *err)
 {
 	const vault_catalog *cat = v->sh->cat;
-	rec_entry e[VAULT_MAX_FIELDS];
+	vault_rec_entry e[VAULT_RECORD_ENTRIES_MAX];
 	unsigned char *fresh;
-	size_t blen, count, i, off, n;
+	size_t count, i, off = 0, next, slen, n;
 	uint32_t dv;
 	rec_work *w = NULL;
 	sqlite3_stmt *s;
-	int mine = 0, ok = 0, rc;
+	int mine = 0, ok = 0, full = 0, rc;
 
 	if (check_fields(cat, fields, err) != 0)
 		return -1;
 	w = v->work;
-	fresh = w->fresh;
+	fresh = REC_PLAIN(w->fresh);
 	if (vault_tx_begin(v, &mine, err) != 0)
 		goto out;
-	if (load_row(v, cid, w, &blen, &dv, err) != 0)
+	if (open_row(v, cid, w, e, &count, &dv, err) != 0)
 		goto end;
-	if (rec_parse(w->blob, blen, e, &count) != 0) {
-		util_fail(err, UTIL_ECORRUPT, "a record is malformed");
-		goto end;
-	}
-	/* keep the entries not being changed, as they are; then seal the new values */
-	fresh[0] = REC_FORMAT;
-	off = 1;
-	for (i = 0; i < count; i++) {
+	/* the whole record again: the entries not being changed as they are, then the new values */
+	for (i = 0; i < count && !full; i++) {
 		char name[VAULT_NAME_MAX + 1];
 
 		memcpy(name, e[i].name, e[i].nlen);
 		name[e[i].nlen] = '\0';
-		if (json_object_get(fields, name) == NULL)
-			off += rec_put(fresh + off, name, e[i].sealed, e[i].slen);
+		if (json_object_get(fields, name) != NULL)
+			continue;
+		full = (next = vault_record_put(fresh, off, name, e[i].nlen, e[i].value, e[i].vlen)) == 0;
+		off = full ? off : next;
 	}
-	for (i = 0; i < vault_catalog_count(cat); i++) {
+	for (i = 0; i < vault_catalog_count(cat) && !full; i++) {
 		const vault_field_def *d = vault_catalog_at(cat, i);
 		json_t *val = json_object_get(fields, d->name);
 
@@ -676,13 +657,19 @@ int vault_citizen_update(vault *v, const unsigned char cid[KEYS_CID_BYTES], cons
 			continue;
 		if (vault_field_check(d, val, w->value, &n, err) != 0)
 			goto end;
-		randombytes_buf(w->rnd, KEYS_NONCE_BYTES);
-		off += rec_seal(fresh + off, w->dek, cid, dv, d->name, w->rnd, w->value, n);
+		full = (next = vault_record_put(fresh, off, d->name, strlen(d->name), w->value, n)) == 0;
+		off = full ? off : next;
 	}
+	if (full) {
+		util_fail(err, UTIL_EINVAL, "the record is larger than the vault allows");
+		goto end;
+	}
+	randombytes_buf(w->rnd, KEYS_NONCE_BYTES);
+	slen = vault_record_seal(w->dek, cid, dv, w->rnd, w->fresh, off);
 	if ((s = vault_stmt(v, ST_CITIZEN_UPDATE, err)) == NULL)
 		goto end;
 	sqlite3_bind_blob(s, 1, cid, KEYS_CID_BYTES, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 2, fresh, (int)off, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 2, w->fresh, (int)slen, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, util_now());
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
@@ -715,6 +702,90 @@ int vault_citizen_erase(vault *v, const unsigned char cid[KEYS_CID_BYTES], util_
 	if (sqlite3_changes(v->db) == 0)
 		return util_fail(err, UTIL_ENOTFOUND, "no such citizen");
 	return 0;
+}
+
+/* ---- migration 7: format 1 to format 2 ---- */
+
+/*
+ * Opens every entry of a format-1 record (w->blob, n bytes) into a format-2 plaintext at
+ * REC_PLAIN(w->fresh), in the same order; returns its length, or 0 (err filled).
+ */
+static size_t reseal_entries(rec_work *w, const unsigned char *cid, uint32_t dv, size_t n, util_err *err)
+{
+	rec_v1_entry e[VAULT_RECORD_ENTRIES_MAX];
+	unsigned char *plain = REC_PLAIN(w->fresh);
+	size_t count, i, off = 0;
+
+	if (rec_parse_v1(w->blob, n, e, &count) != 0 || count == 0) {
+		util_fail(err, UTIL_ECORRUPT, "a record of format 1 is malformed");
+		return 0;
+	}
+	for (i = 0; i < count; i++) {
+		char name[VAULT_NAME_MAX + 1];
+		size_t vlen = e[i].slen - VAULT_FIELD_OVERHEAD;
+
+		memcpy(name, e[i].name, e[i].nlen);
+		name[e[i].nlen] = '\0';
+		if (vault_field_open(w->dek, cid, dv, name, e[i].sealed, e[i].slen, (unsigned char *)w->value, err) != 0)
+			return 0;
+		if ((off = vault_record_put(plain, off, name, e[i].nlen, w->value, vlen)) == 0) {
+			util_fail(err, UTIL_ECORRUPT, "a record of format 1 is larger than format 2 allows");
+			return 0;
+		}
+	}
+	return off;
+}
+
+int vault_citizen_reseal_v1(vault *v, int64_t *after, int64_t limit, int64_t *done, util_err *err)
+{
+	/* the rows' own format byte says which are left: a stopped migration resumes where it was */
+	sqlite3_stmt *s = vault_sql_stmt(v, "SELECT id, cid, kek_version, dek, dek_version, fields FROM citizens"
+	                                    " WHERE id > ?1 AND substr(fields, 1, 1) = x'01' ORDER BY id LIMIT ?2", err),
+	             *u = vault_sql_stmt(v, "UPDATE citizens SET fields = ?2 WHERE id = ?1", err);
+	rec_work *w = v->work;
+	int rc = SQLITE_DONE;
+
+	*done = 0;
+	if (s == NULL || u == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, *after);
+	sqlite3_bind_int64(s, 2, limit);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		unsigned char cid[KEYS_CID_BYTES];
+		uint32_t dv = (uint32_t)sqlite3_column_int64(s, 4);
+		size_t n = (size_t)sqlite3_column_bytes(s, 5), plen, slen;
+
+		*after = sqlite3_column_int64(s, 0);
+		if (sqlite3_column_bytes(s, 1) != KEYS_CID_BYTES || n > REC_MAX) {
+			util_fail(err, UTIL_ECORRUPT, "a citizen's row is malformed");
+			goto fail;
+		}
+		memcpy(cid, sqlite3_column_blob(s, 1), KEYS_CID_BYTES);
+		memcpy(w->blob, sqlite3_column_blob(s, 5), n);
+		w->used = REC_MAX;
+		if (unwrap_dek(v, (uint32_t)sqlite3_column_int64(s, 2), cid, sqlite3_column_blob(s, 3),
+		        (size_t)sqlite3_column_bytes(s, 3), w->dek, err) != 0 ||
+		    (plen = reseal_entries(w, cid, dv, n, err)) == 0)
+			goto fail;
+		randombytes_buf(w->rnd, KEYS_NONCE_BYTES);
+		slen = vault_record_seal(w->dek, cid, dv, w->rnd, w->fresh, plen);
+		sqlite3_bind_int64(u, 1, *after);
+		sqlite3_bind_blob(u, 2, w->fresh, (int)slen, SQLITE_STATIC);
+		rc = sqlite3_step(u);
+		sqlite3_reset(u);
+		vault_work_wipe(v);
+		if (rc != SQLITE_DONE) {
+			vault_sql_fail(v, rc, err, "rewrite a record");
+			goto fail;
+		}
+		++*done;
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : vault_sql_fail(v, rc, err, "read records of format 1");
+fail:
+	sqlite3_reset(s);
+	vault_work_wipe(v);
+	return -1;
 }
 
 /* ---- TOTP ---- */

@@ -667,9 +667,18 @@ static const char *const migrations[] = {
 	 * version moves.
 	 */
 	"SELECT 1;",
+	/*
+	 * 7: records sealed as one (record.c, format 2) instead of value by value with their names
+	 * in clear (format 1). It needs the keyring: reseal rewrites the records first, in
+	 * transactions of RESEAL_BATCH, each row's format byte saying what is left after a stop;
+	 * here only the version moves, once no record of format 1 is left.
+	 */
+	"SELECT 1;",
 };
 
 #define MAKE_RUNS 5 /* the index of migration 6 */
+#define RESEAL 6    /* the index of migration 7 */
+#define RESEAL_BATCH 1000
 
 /*
  * Migration 6's audit.db half, which may run again after a stop: the runs' tables, the runs a
@@ -780,7 +789,49 @@ int vault_user_version(sqlite3 *db, int *out)
 	return *out < 0 ? -1 : 0;
 }
 
-static int migrate(sqlite3 *db, util_err *err)
+/*
+ * Migration 7's first half: every record of format 1 rewritten, RESEAL_BATCH to a transaction.
+ * A vault being made (v NULL) has no records to rewrite.
+ */
+static int reseal(sqlite3 *db, vault *v, util_err *err)
+{
+	int64_t after = 0, done;
+
+	if (v == NULL)
+		return 0;
+	do {
+		if (db_exec(db, "BEGIN IMMEDIATE", err) != 0)
+			return -1;
+		if (vault_citizen_reseal_v1(v, &after, RESEAL_BATCH, &done, err) != 0 || db_exec(db, "COMMIT", err) != 0) {
+			db_exec(db, "ROLLBACK", NULL);
+			return -1;
+		}
+	} while (done == RESEAL_BATCH);
+	return 0;
+}
+
+/*
+ * Migration 7's second half, inside the transaction that moves the version: whatever format-1
+ * record is still there (another process of the old program may have written one meanwhile)
+ * is rewritten too, so that none is left once the version says 7.
+ */
+static int reseal_rest(sqlite3 *db, vault *v, util_err *err)
+{
+	int64_t after = 0, done;
+	int left;
+
+	if (v != NULL)
+		return vault_citizen_reseal_v1(v, &after, INT64_MAX, &done, err);
+	if ((left = db_flag(db, "SELECT count(*) FROM citizens WHERE substr(fields, 1, 1) = x'01'", err)) < 0)
+		return -1;
+	return left ? util_fail(err, UTIL_ESTATE, "records of format 1 need the keyring to be rewritten") : 0;
+}
+
+/*
+ * Applies the migrations from the vault's version up to (not including) index upto. v, with
+ * the keyring loaded, is needed from migration 7 on (RESEAL) when the vault holds records.
+ */
+static int migrate(sqlite3 *db, vault *v, int upto, util_err *err)
 {
 	char sql[64];
 	int have, i, same, tries = 0;
@@ -790,10 +841,12 @@ static int migrate(sqlite3 *db, util_err *err)
 	if (have > MIGRATIONS)
 		return util_fail(err, UTIL_ESTATE, "the vault's schema (%d) is newer than this program (%d)", have,
 		    MIGRATIONS);
-	for (i = have; i < MIGRATIONS; i++) {
+	for (i = have; i < upto; i++) {
 		if (i == MOVE_AUDIT && move_audit(db, err) != 0)
 			return -1;
 		if (i == MAKE_RUNS && make_runs(db, err) != 0)
+			return -1;
+		if (i == RESEAL && reseal(db, v, err) != 0)
 			return -1;
 		if (db_exec(db, "BEGIN IMMEDIATE", err) != 0)
 			return -1;
@@ -814,7 +867,8 @@ static int migrate(sqlite3 *db, util_err *err)
 			continue;
 		}
 		snprintf(sql, sizeof sql, "PRAGMA user_version = %d", i + 1);
-		if (db_exec(db, migrations[i], err) != 0 || db_exec(db, sql, err) != 0 || db_exec(db, "COMMIT", err) != 0) {
+		if ((i == RESEAL && reseal_rest(db, v, err) != 0) || db_exec(db, migrations[i], err) != 0 ||
+		    db_exec(db, sql, err) != 0 || db_exec(db, "COMMIT", err) != 0) {
 			db_exec(db, "ROLLBACK", NULL);
 			return -1;
 		}
@@ -1044,7 +1098,7 @@ int vault_create(const char *dir, const vault_unlock *u, const char *catalog_jso
 		util_fail(err, UTIL_ENOMEM, "out of secret memory");
 		goto out;
 	}
-	if (vault_db_connect(dir, pk, 1, &db, err) != 0 || migrate(db, err) != 0)
+	if (vault_db_connect(dir, pk, 1, &db, err) != 0 || migrate(db, NULL, MIGRATIONS, err) != 0)
 		goto out;
 	if (keys_ring_generate(&ring, err) != 0)
 		goto out;
@@ -1215,7 +1269,8 @@ int vault_open(vault **out, const char *dir, const vault_unlock *u, util_err *er
 	turn_open(v);
 	if (unlock_db(dir, u, &sh->root, sh->id, &sh->page_key, &v->db, err) != 0)
 		goto fail;
-	if (migrate(v->db, err) != 0)
+	/* up to the migrations that need the keyring, which is read from the migrated schema */
+	if (migrate(v->db, NULL, RESEAL, err) != 0)
 		goto fail;
 	if (meta_get(v->db, "vault_id", &vid, &vlen, err) != 0 || meta_get(v->db, "catalog", &catj, &clen, err) != 0)
 		goto fail;
@@ -1223,7 +1278,8 @@ int vault_open(vault **out, const char *dir, const vault_unlock *u, util_err *er
 		util_fail(err, UTIL_ECORRUPT, "vault.meta and vault.db belong to different vaults");
 		goto fail;
 	}
-	if (vault_catalog_parse(catj, clen, &sh->cat, err) != 0 || vault_ring_load(v->db, sh->root, &sh->ring, err) != 0)
+	if (vault_catalog_parse(catj, clen, &sh->cat, err) != 0 || vault_ring_load(v->db, sh->root, &sh->ring, err) != 0 ||
+	    migrate(v->db, v, MIGRATIONS, err) != 0)
 		goto fail;
 	free(vid);
 	free(catj);

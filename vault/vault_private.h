@@ -42,8 +42,55 @@ enum vault_stmt {
 	ST_COUNT
 };
 
-#define VAULT_ENTRY_MAX (1u + VAULT_NAME_MAX + 2u + VAULT_VALUE_MAX + VAULT_FIELD_OVERHEAD)
-#define VAULT_REC_MAX (1u + VAULT_MAX_FIELDS * VAULT_ENTRY_MAX)
+/* ---- a citizen's record, sealed as one (record.c) ---- */
+
+#define VAULT_RECORD_FORMAT 2u
+#define VAULT_RECORD_HEAD (1u + KEYS_NONCE_BYTES)                 /* format || nonce */
+#define VAULT_RECORD_OVERHEAD (VAULT_RECORD_HEAD + KEYS_TAG_BYTES) /* and the tag */
+#define VAULT_RECORD_BUCKET_MIN 1024u
+/* every catalog field and the national ID, each as long as a value may be, and the padding's marker */
+#define VAULT_RECORD_ENTRIES_MAX (VAULT_MAX_FIELDS + 1u)
+#define VAULT_RECORD_PLAIN_MAX (VAULT_RECORD_ENTRIES_MAX * (3u + VAULT_NAME_MAX + VAULT_VALUE_MAX) + 1u)
+#define VAULT_REC_MAX (VAULT_RECORD_OVERHEAD + VAULT_RECORD_PLAIN_MAX)
+
+/* One entry of an opened record; name and value point into the plaintext. */
+typedef struct vault_rec_entry {
+	const char *name; /* not NUL-terminated */
+	size_t nlen;
+	const unsigned char *value;
+	size_t vlen;
+} vault_rec_entry;
+
+/* The padded size of a plaintext of need bytes (its entries and one byte of padding). */
+size_t vault_record_bucket(size_t need);
+/*
+ * Writes one entry at plain + off (plain holds VAULT_RECORD_PLAIN_MAX bytes); returns the new
+ * end, or 0 when the name or value is out of bounds or the record would outgrow its largest bucket.
+ */
+size_t vault_record_put(unsigned char *plain, size_t off, const char *name, size_t nlen, const void *value,
+    size_t vlen) UTIL_WARN_UNUSED;
+/*
+ * Seals the record whose entries (len bytes) are at blob + VAULT_RECORD_HEAD, in place: pads
+ * them to their bucket, writes the format and nonce before them and the tag after. blob holds
+ * VAULT_REC_MAX bytes. Returns the stored size. The nonce is fresh random, never reused under a DEK.
+ */
+size_t vault_record_seal(const unsigned char dek[KEYS_BYTES], const unsigned char cid[KEYS_CID_BYTES],
+    uint32_t dek_version, const unsigned char nonce[KEYS_NONCE_BYTES], unsigned char *blob, size_t len);
+/*
+ * Opens a stored record (n bytes) in place: its entries, *len bytes, are then at
+ * blob + VAULT_RECORD_HEAD (secret: the caller wipes them). UTIL_ECORRUPT if it does not open.
+ */
+int vault_record_open(const unsigned char dek[KEYS_BYTES], const unsigned char cid[KEYS_CID_BYTES],
+    uint32_t dek_version, unsigned char *blob, size_t n, size_t *len, util_err *err) UTIL_WARN_UNUSED;
+/* Splits opened entries (n bytes) into e (VAULT_RECORD_ENTRIES_MAX); -1 if they are malformed. */
+int vault_record_entries(const unsigned char *plain, size_t n, vault_rec_entry *e, size_t *count) UTIL_WARN_UNUSED;
+
+/*
+ * Migration 7: rewrites up to limit records of format 1 (each value sealed on its own, names
+ * in clear) with an id above *after as format 2, inside the caller's transaction; *after gets
+ * the last id looked at and *done how many were rewritten. Needs the keyring loaded.
+ */
+int vault_citizen_reseal_v1(vault *v, int64_t *after, int64_t limit, int64_t *done, util_err *err);
 
 /*
  * Per-connection working memory for plaintexts and data keys, in secret memory: allocated once

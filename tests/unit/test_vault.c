@@ -621,7 +621,7 @@ static unsigned char *get_blob(vault *v, const char *col, const unsigned char ci
 static void test_tampered_and_moved_ciphertexts_fail(void **state)
 {
 	fixture *f = *state;
-	unsigned char a[16], b[16], *blob, *p;
+	unsigned char a[16], b[16], *blob;
 	const char *phone[] = {"phone"}, *email[] = {"email"};
 	json_t *o = NULL;
 	size_t n;
@@ -630,24 +630,21 @@ static void test_tampered_and_moved_ciphertexts_fail(void **state)
 	enrol(f->v, "001090012345", "Nguyễn Văn A", "0912345678", a);
 	enrol(f->v, "079195001122", "Trần Thị B", "0988888888", b);
 
-	/* 1. a field's ciphertext relabelled as another field ("phone" -> "email", same length) */
-	blob = get_blob(f->v, "fields", a, &n);
-	p = memmem(blob, n, "phone", 5);
-	assert_non_null(p);
-	memcpy(p, "email", 5);
-	{
-		/* and the real email entry renamed out of the way */
-		unsigned char *q = memmem(p + 5, n - (size_t)(p + 5 - blob), "email", 5);
-
-		if (q == NULL)
-			q = memmem(blob, (size_t)(p - blob), "email", 5);
-		assert_non_null(q);
-		memcpy(q, "phone", 5);
-	}
-	sql_blob(f->v, "UPDATE citizens SET fields = ?1 WHERE cid = ?2", blob, n, a);
+	/* 1. the record read under another DEK version: the version is bound, not just stored */
+	sql_blob(f->v, "UPDATE citizens SET dek_version = 2 WHERE cid = ?2 AND ?1 IS NOT NULL", "", 0, a);
 	assert_int_equal(vault_citizen_read(f->v, a, email, 1, &o, &err), -1);
 	assert_int_equal(err.code, UTIL_ECORRUPT);
 	assert_int_equal(vault_citizen_read(f->v, a, phone, 1, &o, &err), -1);
+	sql_blob(f->v, "UPDATE citizens SET dek_version = 1 WHERE cid = ?2 AND ?1 IS NOT NULL", "", 0, a);
+	assert_int_equal(vault_citizen_read(f->v, a, phone, 1, &o, &err), 0);
+	json_decref(o);
+	o = NULL;
+
+	/* 1b. cut to a smaller bucket, or grown by a block: no record has that size */
+	blob = get_blob(f->v, "fields", a, &n);
+	sql_blob(f->v, "UPDATE citizens SET fields = ?1 WHERE cid = ?2", blob, n - 1, a);
+	assert_int_equal(vault_citizen_read(f->v, a, NULL, 0, &o, &err), -1);
+	assert_int_equal(err.code, UTIL_ECORRUPT);
 	free(blob);
 
 	/* 2. citizen B's whole record copied onto citizen A: B's ciphertexts do not open as A's */
@@ -1083,7 +1080,7 @@ static void test_migration_moves_the_log_to_audit_db(void **state)
 	as_schema_3(f);
 	test_rmtree(alog); /* a vault of schema 3 had no audit.db */
 	fx_open(f);
-	assert_int_equal(test_sql_int(f->v->db, "PRAGMA user_version"), 6);
+	assert_int_equal(test_sql_int(f->v->db, "PRAGMA user_version"), 7);
 	assert_int_equal(test_sql_int(f->v->db, "SELECT count(*) FROM audit.audit_entries WHERE action = 'test.old'"), 1);
 	assert_int_equal(test_sql_int(f->v->db, "SELECT count(*) FROM audit.audit_hashes"), 1);
 	assert_int_equal(test_sql_int(f->v->db, "SELECT count(*) FROM sqlite_master WHERE name = 'consents_decide'"), 1);
@@ -1096,7 +1093,7 @@ static void test_migration_moves_the_log_to_audit_db(void **state)
 	/* the second half again, with audit.db already holding the copy */
 	as_schema_3(f);
 	fx_open(f);
-	assert_int_equal(test_sql_int(f->v->db, "PRAGMA user_version"), 6);
+	assert_int_equal(test_sql_int(f->v->db, "PRAGMA user_version"), 7);
 	assert_int_equal(test_sql_int(f->v->db, "SELECT count(*) FROM audit.audit_entries"), 1);
 	vault_close(f->v);
 	f->v = NULL;
