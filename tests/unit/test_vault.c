@@ -83,6 +83,116 @@ static void test_field_bindings_must_fail(void **state)
 	assert_int_equal(vault_field_open(dek, cid, 1, "full_name", sealed, n, out, &err), 0);
 }
 
+/* ---- record sealing (format 2): known answer and what it binds ---- */
+
+/* The entries of the record known answer: national_id, then full_name (Nguyễn Văn A). */
+static const unsigned char record_kat_entries[] = "\x0bnational_id\x00\x0c" "001090012345"
+                                                  "\x09" "full_name\x00\x0f" "Nguy\xe1\xbb\x85n V\xc4\x83n A";
+/* BLAKE2b-256 of the record sealed from them with DEK 00..1f, citizen a0..af, version 1, nonce 40..57 */
+static const char record_kat_hash[] = "3a08f0699e41a69bc5a85383ae2359b1e43ebb5e4c20e5815df7cf47962b6d03";
+
+static void test_record_known_answer(void **state)
+{
+	static unsigned char blob[VAULT_REC_MAX], want[VAULT_REC_MAX];
+	unsigned char dek[32], cid[16], nonce[24], ad[64], hash[32];
+	size_t elen = sizeof record_kat_entries - 1, n, plen, adlen = 0, padded, count;
+	vault_rec_entry e[VAULT_RECORD_ENTRIES_MAX];
+	char hex[65];
+	util_err err;
+	int i;
+
+	(void)state;
+	kat_inputs(dek, cid);
+	for (i = 0; i < 24; i++)
+		nonce[i] = (unsigned char)(0x40 + i);
+	memcpy(blob + VAULT_RECORD_HEAD, record_kat_entries, elen);
+	n = vault_record_seal(dek, cid, 1, nonce, blob, elen);
+	/* the format, written out: format 2 || nonce || AEAD(entries || 0x80 || 0x00... to 1 KiB)
+	 * with AD = 2 || "vaultd/record/v2" NUL || citizen || u32 version, big-endian */
+	assert_int_equal(n, 1 + 24 + 1024 + 16);
+	want[0] = 2;
+	memcpy(want + 1, nonce, 24);
+	memcpy(want + 25, record_kat_entries, elen);
+	assert_int_equal(sodium_pad(&padded, want + 25, elen, 1024, 1024), 0);
+	ad[adlen++] = 2;
+	memcpy(ad + adlen, "vaultd/record/v2", 17);
+	adlen += 17;
+	memcpy(ad + adlen, cid, 16);
+	adlen += 16;
+	memcpy(ad + adlen, "\0\0\0\1", 4);
+	adlen += 4;
+	crypto_aead_xchacha20poly1305_ietf_encrypt(want + 25, NULL, want + 25, padded, ad, adlen, NULL, nonce, dek);
+	assert_memory_equal(blob, want, n);
+	crypto_generichash(hash, sizeof hash, blob, n, NULL, 0);
+	util_hex_encode(hex, hash, sizeof hash);
+	assert_string_equal(hex, record_kat_hash);
+	/* and it opens to the same entries */
+	assert_int_equal(vault_record_open(dek, cid, 1, blob, n, &plen, &err), 0);
+	assert_int_equal(plen, elen);
+	assert_memory_equal(blob + VAULT_RECORD_HEAD, record_kat_entries, elen);
+	assert_int_equal(vault_record_entries(blob + VAULT_RECORD_HEAD, plen, e, &count), 0);
+	assert_int_equal(count, 2);
+	assert_int_equal(e[1].nlen, 9);
+	assert_memory_equal(e[1].name, "full_name", 9);
+	assert_int_equal(e[1].vlen, 15);
+}
+
+static void test_record_bindings_must_fail(void **state)
+{
+	static unsigned char blob[VAULT_REC_MAX], copy[VAULT_REC_MAX];
+	unsigned char dek[32], cid[16], nonce[24] = {0};
+	size_t elen = sizeof record_kat_entries - 1, n, plen, i, count;
+	vault_rec_entry e[VAULT_RECORD_ENTRIES_MAX];
+	util_err err;
+
+	(void)state;
+	kat_inputs(dek, cid);
+	memcpy(blob + VAULT_RECORD_HEAD, record_kat_entries, elen);
+	n = vault_record_seal(dek, cid, 1, nonce, blob, elen);
+	memcpy(copy, blob, n);
+#define REOPEN(d, c, v, len) (memcpy(blob, copy, n), vault_record_open((d), (c), (v), blob, (len), &plen, &err))
+	/* another citizen, another key version, another key */
+	cid[0] ^= 1;
+	assert_int_equal(REOPEN(dek, cid, 1, n), -1);
+	assert_int_equal(err.code, UTIL_ECORRUPT);
+	cid[0] ^= 1;
+	assert_int_equal(REOPEN(dek, cid, 2, n), -1);
+	dek[5] ^= 1;
+	assert_int_equal(REOPEN(dek, cid, 1, n), -1);
+	dek[5] ^= 1;
+	/* any byte flipped: format, nonce, ciphertext, padding, tag */
+	for (i = 0; i < n; i++) {
+		copy[i] ^= 0x40;
+		assert_int_equal(REOPEN(dek, cid, 1, n), -1);
+		copy[i] ^= 0x40;
+	}
+	/* cut or grown: a size no bucket has */
+	assert_int_equal(REOPEN(dek, cid, 1, n - 1), -1);
+	assert_int_equal(REOPEN(dek, cid, 1, VAULT_RECORD_OVERHEAD), -1);
+	assert_int_equal(REOPEN(dek, cid, 1, 0), -1);
+	assert_int_equal(REOPEN(dek, cid, 1, n), 0);
+#undef REOPEN
+	/* entries: truncated, a name of 0 or 33 bytes, a value past the end, a name twice */
+	assert_int_equal(vault_record_entries(record_kat_entries, elen - 1, e, &count), -1);
+	assert_int_equal(vault_record_entries((const unsigned char *)"\0", 1, e, &count), -1);
+	{
+		unsigned char b[64] = {33};
+
+		assert_int_equal(vault_record_entries(b, sizeof b, e, &count), -1);
+		memcpy(b, "\x01" "a\x00\x05" "xy", 6);
+		assert_int_equal(vault_record_entries(b, 6, e, &count), -1);
+		memcpy(b, "\x01" "a\x00\x01" "x\x01" "a\x00\x01" "y", 10);
+		assert_int_equal(vault_record_entries(b, 10, e, &count), -1);
+		assert_int_equal(vault_record_entries(b, 5, e, &count), 0);
+		assert_int_equal(count, 1);
+	}
+	/* the buckets: 1 KiB at least, then doubling, capped at the largest record */
+	assert_int_equal(vault_record_bucket(1), 1024);
+	assert_int_equal(vault_record_bucket(1024), 1024);
+	assert_int_equal(vault_record_bucket(1025), 2048);
+	assert_int_equal(vault_record_bucket(VAULT_RECORD_PLAIN_MAX), VAULT_RECORD_PLAIN_MAX);
+}
+
 /* ---- national IDs ---- */
 
 static void test_national_ids(void **state)
@@ -1490,6 +1600,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_field_known_answer),
 		cmocka_unit_test(test_field_bindings_must_fail),
+		cmocka_unit_test(test_record_known_answer),
+		cmocka_unit_test(test_record_bindings_must_fail),
 		cmocka_unit_test(test_national_ids),
 		cmocka_unit_test(test_blind_index_is_keyed),
 		cmocka_unit_test(test_default_catalog),
