@@ -1179,6 +1179,148 @@ static void as_schema_3(fixture *f)
  * between its two halves (the copy committed in audit.db, the drop not yet in vault.db)
  * finishes without copying twice.
  */
+/* ---- what the page key alone shows of a record ---- */
+
+/* Enrols a citizen with the fields of the JSON text js. */
+static void enrol_json(vault *v, const char *nid, const char *js, unsigned char cid[16])
+{
+	json_t *fl = json_loads(js, 0, NULL);
+	util_err err;
+
+	assert_non_null(fl);
+	if (vault_citizen_create(v, nid, fl, cid, NULL, &err) != 0)
+		fail_msg("enrol: %s", err.msg);
+	json_decref(fl);
+}
+
+/* A record, then one that differs in two enum values, one with two optional fields more, one with one fewer. */
+static const char *const lookalikes[] = {
+	"{\"full_name\": \"Nguyễn Văn An\", \"gender\": \"male\", \"criminal_record_status\": \"none\","
+	" \"date_of_birth\": \"1990-05-01\", \"phone\": \"0912345678\"}",
+	"{\"full_name\": \"Nguyễn Văn An\", \"gender\": \"female\", \"criminal_record_status\": \"has_record\","
+	" \"date_of_birth\": \"1990-05-01\", \"phone\": \"0912345678\"}",
+	"{\"full_name\": \"Nguyễn Văn An\", \"gender\": \"male\", \"criminal_record_status\": \"none\","
+	" \"date_of_birth\": \"1990-05-01\", \"phone\": \"0912345678\", \"religion\": \"Phật giáo\","
+	" \"chronic_conditions\": \"hen suyễn\"}",
+	"{\"full_name\": \"Nguyễn Văn An\", \"gender\": \"male\", \"criminal_record_status\": \"none\","
+	" \"date_of_birth\": \"1990-05-01\"}",
+};
+static const char *const lookalike_nids[] = {"001090012345", "079195001122", "096300000001", "048201123456"};
+
+/* vault.db of f opened the way store.c opens it, with the page key and nothing else. */
+static sqlite3 *page_key_only(fixture *f)
+{
+	char *path = test_path(f->data, "vault.db"), *keys = fx_page_keys(f);
+	sqlite3 *db = NULL;
+	util_err err;
+
+	assert_int_equal(vault_db_open(path, keys, 0, &db, &err), 0);
+	keys_secret_free(keys);
+	free(path);
+	return db;
+}
+
+static void test_page_key_cannot_tell_records_apart(void **state)
+{
+	fixture *f = *state;
+	vault_catalog *cat = NULL;
+	static const char *const words[] = {"female", "has_record", "Phật", "suyễn", "Nguy", "0912345678"};
+	int64_t size = -1, row = -1;
+	unsigned char cid[16];
+	sqlite3_stmt *s;
+	sqlite3 *db;
+	size_t i, k;
+	int col, rows = 0;
+
+	assert_int_equal(vault_catalog_parse(vault_default_catalog, strlen(vault_default_catalog), &cat, NULL), 0);
+	for (i = 0; i < sizeof lookalikes / sizeof lookalikes[0]; i++)
+		enrol_json(f->v, lookalike_nids[i], lookalikes[i], cid);
+	vault_close(f->v);
+	f->v = NULL;
+	db = page_key_only(f);
+	assert_int_equal(sqlite3_prepare_v2(db,
+	                     "SELECT length(fields), length(cid) + length(nid_index) + length(dek) + length(fields) +"
+	                     " length(totp), * FROM citizens ORDER BY id",
+	                     -1, &s, NULL),
+	    SQLITE_OK);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		rows++;
+		/* the same size, sealed record and whole row alike */
+		if (size < 0) {
+			size = sqlite3_column_int64(s, 0);
+			row = sqlite3_column_int64(s, 1);
+		}
+		assert_int_equal(sqlite3_column_int64(s, 0), size);
+		assert_int_equal(sqlite3_column_int64(s, 1), row);
+		/* and no field name, enum value or other value in any column */
+		for (col = 2; col < sqlite3_column_count(s); col++) {
+			const void *b = sqlite3_column_blob(s, col);
+			size_t n = (size_t)sqlite3_column_bytes(s, col);
+
+			for (k = 0; k < vault_catalog_count(cat); k++) {
+				const char *name = vault_catalog_at(cat, k)->name;
+
+				if (b != NULL && memmem(b, n, name, strlen(name)) != NULL)
+					fail_msg("field name %s in column %s", name, sqlite3_column_name(s, col));
+			}
+			for (k = 0; k < sizeof words / sizeof words[0]; k++)
+				if (b != NULL && memmem(b, n, words[k], strlen(words[k])) != NULL)
+					fail_msg("value %s in column %s", words[k], sqlite3_column_name(s, col));
+		}
+	}
+	sqlite3_finalize(s);
+	assert_int_equal(rows, 4);
+	sqlite3_close(db);
+	vault_catalog_free(cat);
+	fx_open(f);
+}
+
+/*
+ * The file's view: two vaults of twelve citizens each, one of records like the first above,
+ * the other of records that differ in enum values and hold two fields more, take as many pages.
+ */
+static void test_page_key_sees_the_same_pages(void **state)
+{
+	fixture *f = *state, g = {0};
+	char id[VAULT_ID_HEX], nid[13];
+	int64_t pages[2];
+	unsigned char cid[16];
+	util_err err;
+	int i, k;
+
+	g.dir = test_tmpdir();
+	g.data = test_path(g.dir, "data");
+	g.key = test_path(g.dir, "master.key");
+	g.u.key_file = g.key;
+	assert_int_equal(vault_create(g.data, &g.u, NULL, id, &err), 0);
+	fx_open(&g);
+	for (k = 0; k < 2; k++) {
+		fixture *x = k == 0 ? f : &g;
+		sqlite3 *db;
+
+		for (i = 0; i < 12; i++) {
+			snprintf(nid, sizeof nid, "0010900123%02d", i);
+			enrol_json(x->v, nid,
+			    k == 0 ? lookalikes[0]
+			           : "{\"full_name\": \"Nguyễn Văn An\", \"gender\": \"female\", \"criminal_record_status\":"
+			             " \"has_record\", \"date_of_birth\": \"1990-05-01\", \"phone\": \"0912345678\","
+			             " \"religion\": \"Phật giáo\", \"chronic_conditions\": \"hen suyễn\"}",
+			    cid);
+		}
+		vault_close(x->v);
+		x->v = NULL;
+		db = page_key_only(x);
+		pages[k] = test_sql_int(db, "PRAGMA page_count");
+		sqlite3_close(db);
+	}
+	assert_int_equal(pages[0], pages[1]);
+	fx_open(f);
+	test_rmtree(g.dir);
+	free(g.dir);
+	free(g.data);
+	free(g.key);
+}
+
 static void test_migration_moves_the_log_to_audit_db(void **state)
 {
 	fixture *f = *state;
@@ -1625,6 +1767,8 @@ int main(void)
 		    fx_teardown),
 		cmocka_unit_test_setup_teardown(test_rekey_interrupted_between_the_two_files, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_migration_moves_the_log_to_audit_db, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_page_key_cannot_tell_records_apart, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_page_key_sees_the_same_pages, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_commit_stands_when_only_the_log_failed, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_begin_waits_at_the_turnstile, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_conn_cache_applies_to_new_connections, fx_setup, fx_teardown),
