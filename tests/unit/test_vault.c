@@ -1321,6 +1321,167 @@ static void test_page_key_sees_the_same_pages(void **state)
 	free(g.key);
 }
 
+/* ---- migration 7: records of format 1 rewritten on open ---- */
+
+#define MIGRATE_N 1100 /* past the migration's batch of 1,000, so that it commits more than once */
+
+/*
+ * The format-1 blob of record rec (every field of it, national ID included) of citizen cid,
+ * as format 1 stored it: u8 1 || { u8 name length || name || u16 sealed length || sealed }*,
+ * each value sealed on its own (vault_field_seal). *n gets its size; the caller frees.
+ */
+static unsigned char *format_1_blob(vault *v, const unsigned char cid[16], const json_t *rec, size_t *n)
+{
+	unsigned char dek[KEYS_BYTES], *b = malloc(VAULT_MAX_FIELDS * (3 + VAULT_NAME_MAX + VAULT_VALUE_MAX +
+	                                                               VAULT_FIELD_OVERHEAD) + 1);
+	char value[VAULT_VALUE_MAX + 1];
+	sqlite3_stmt *s;
+	const char *name;
+	json_t *val;
+	size_t off = 1, len;
+	util_err err;
+
+	assert_non_null(b);
+	assert_int_equal(sqlite3_prepare_v2(v->db, "SELECT kek_version, dek, dek_version FROM citizens WHERE cid = ?1",
+	                     -1, &s, NULL),
+	    SQLITE_OK);
+	sqlite3_bind_blob(s, 1, cid, 16, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int64(s, 2), 1);
+	assert_int_equal(keys_ring_unwrap_dek(vault_ring(v), (uint32_t)sqlite3_column_int64(s, 0), cid,
+	                     sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1), dek, &err),
+	    0);
+	sqlite3_finalize(s);
+	b[0] = 1;
+	json_object_foreach((json_t *)rec, name, val) {
+		const vault_field_def *d = vault_catalog_find(vault_catalog_of(v), name, strlen(name));
+
+		assert_non_null(d);
+		assert_int_equal(vault_field_check(d, val, value, &len, &err), 0);
+		b[off] = (unsigned char)strlen(name);
+		memcpy(b + off + 1, name, strlen(name));
+		off += 1 + strlen(name);
+		util_put_u16(b + off, (uint16_t)(len + VAULT_FIELD_OVERHEAD));
+		vault_field_seal(dek, cid, 1, name, (const unsigned char *)value, len, b + off + 2);
+		off += 2 + len + VAULT_FIELD_OVERHEAD;
+	}
+	sodium_memzero(dek, sizeof dek);
+	sodium_memzero(value, sizeof value);
+	*n = off;
+	return b;
+}
+
+static void test_migration_reseals_format_1_records(void **state)
+{
+	fixture *f = *state;
+	static unsigned char cids[MIGRATE_N][16];
+	static json_t *recs[MIGRATE_N];
+	unsigned char *bad = NULL, *good = NULL;
+	size_t i, n, bad_n = 0;
+	char nid[13];
+	util_err err;
+
+	/* the lookalikes, then more records in one transaction */
+	for (i = 0; i < 4; i++)
+		enrol_json(f->v, lookalike_nids[i], lookalikes[i], cids[i]);
+	assert_int_equal(vault_begin(f->v, &err), 0);
+	for (i = 4; i < MIGRATE_N; i++) {
+		json_t *fl = fields_of(i % 2 ? "Trần Thị B" : "Lê C", "0912345678");
+
+		snprintf(nid, sizeof nid, "001090%06zu", i);
+		if (i % 3 == 0)
+			json_object_set_new(fl, "annual_income", json_integer((json_int_t)i * 1000));
+		assert_int_equal(vault_citizen_create(f->v, nid, fl, cids[i], NULL, &err), 0);
+		json_decref(fl);
+	}
+	assert_int_equal(vault_commit(f->v, &err), 0);
+	for (i = 0; i < MIGRATE_N; i++)
+		assert_int_equal(vault_citizen_read(f->v, cids[i], NULL, 0, &recs[i], &err), 0);
+
+	/* every record but the fourth back in format 1 (the fourth as if a stopped migration had
+	 * done it already), and the schema at 6 */
+	assert_int_equal(sqlite3_exec(f->v->db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+	for (i = 0; i < MIGRATE_N; i++) {
+		unsigned char *b;
+
+		if (i == 3)
+			continue;
+		b = format_1_blob(f->v, cids[i], recs[i], &n);
+		sql_blob(f->v, "UPDATE citizens SET fields = ?1 WHERE cid = ?2", b, n, cids[i]);
+		if (i == MIGRATE_N - 1) {
+			/* the last one also kept aside, and a copy of it that does not open */
+			good = b;
+			bad_n = n;
+			bad = malloc(n);
+			memcpy(bad, b, n);
+			bad[n - 1] ^= 1;
+		} else {
+			free(b);
+		}
+	}
+	assert_int_equal(sqlite3_exec(f->v->db, "PRAGMA user_version = 6; COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(test_sql_int(f->v->db, "SELECT count(*) FROM citizens WHERE substr(fields, 1, 1) = x'01'"),
+	    MIGRATE_N - 1);
+
+	/* a record that does not open stops the migration: the version stays, what was
+	 * rewritten before it stands, and nothing is lost */
+	sql_blob(f->v, "UPDATE citizens SET fields = ?1 WHERE cid = ?2", bad, bad_n, cids[MIGRATE_N - 1]);
+	vault_close(f->v);
+	f->v = NULL;
+	assert_int_equal(vault_open(&f->v, f->data, &f->u, &err), -1);
+	assert_int_equal(err.code, UTIL_ECORRUPT);
+	{
+		sqlite3 *db = page_key_only(f);
+
+		assert_int_equal(test_sql_int(db, "PRAGMA user_version"), 6);
+		assert_int_equal(test_sql_int(db, "SELECT count(*) FROM citizens WHERE substr(fields, 1, 1) = x'02'"), 1001);
+		sqlite3_close(db);
+	}
+
+	/* mended, it opens: the rest is rewritten, and every record reads as before */
+	{
+		sqlite3 *db = page_key_only(f);
+		sqlite3_stmt *s;
+
+		assert_int_equal(sqlite3_prepare_v2(db, "UPDATE citizens SET fields = ?1 WHERE cid = ?2", -1, &s, NULL),
+		    SQLITE_OK);
+		sqlite3_bind_blob(s, 1, good, (int)bad_n, SQLITE_STATIC);
+		sqlite3_bind_blob(s, 2, cids[MIGRATE_N - 1], 16, SQLITE_STATIC);
+		assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+		sqlite3_finalize(s);
+		sqlite3_close(db);
+	}
+	fx_open(f);
+	assert_int_equal(test_sql_int(f->v->db, "PRAGMA user_version"), 7);
+	assert_int_equal(test_sql_int(f->v->db, "SELECT count(*) FROM citizens WHERE substr(fields, 1, 1) <> x'02'"), 0);
+	assert_int_equal(test_sql_int(f->v->db, "SELECT count(DISTINCT length(fields)) FROM citizens"), 1);
+	for (i = 0; i < MIGRATE_N; i++) {
+		json_t *o = NULL;
+		unsigned char secret[VAULT_TOTP_SECRET_BYTES];
+		int64_t last;
+
+		assert_int_equal(vault_citizen_read(f->v, cids[i], NULL, 0, &o, &err), 0);
+		if (!json_equal(o, recs[i]))
+			fail_msg("record %zu reads differently after the migration", i);
+		json_decref(o);
+		json_decref(recs[i]);
+		assert_int_equal(vault_citizen_totp(f->v, cids[i], secret, &last, &err), 0);
+	}
+	/* and rectifying a migrated record works on its new form */
+	{
+		json_t *fl = json_pack("{s:s}", "phone", "0987654321"), *o = NULL;
+		const char *phone[] = {"phone"};
+
+		assert_int_equal(vault_citizen_update(f->v, cids[0], fl, &err), 0);
+		assert_int_equal(vault_citizen_read(f->v, cids[0], phone, 1, &o, &err), 0);
+		assert_string_equal(json_string_value(json_object_get(o, "phone")), "0987654321");
+		json_decref(o);
+		json_decref(fl);
+	}
+	free(good);
+	free(bad);
+}
+
 static void test_migration_moves_the_log_to_audit_db(void **state)
 {
 	fixture *f = *state;
@@ -1769,6 +1930,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_migration_moves_the_log_to_audit_db, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_page_key_cannot_tell_records_apart, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_page_key_sees_the_same_pages, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_migration_reseals_format_1_records, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_commit_stands_when_only_the_log_failed, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_begin_waits_at_the_turnstile, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_conn_cache_applies_to_new_connections, fx_setup, fx_teardown),
