@@ -1,13 +1,19 @@
 /*
- * fuzz_record.c: the JSON Lines importer's line readers and record checks (vaultctl import).
- * Differential: whenever vault_record_scan reads a line by hand, jansson (vault_record_parse and
- * vault_input_from_json) must read it too and give the same input, and both inputs must pass
- * or fail vault_input_check with the same message.
+ * fuzz_record.c: a citizen's record on its way in and at rest.
+ * - The JSON Lines importer's line readers and record checks (vaultctl import). Differential:
+ *   whenever vault_record_scan reads a line by hand, jansson (vault_record_parse and
+ *   vault_input_from_json) must read it too and give the same input, and both inputs must pass
+ *   or fail vault_input_check with the same message.
+ * - The sealed record (vault/record.c), with the same input: as a record's opened entries, what
+ *   vault_record_entries accepts is written back by vault_record_put to the same bytes, and
+ *   sealed then opened comes back whole, in its bucket; as a stored record, vault_record_open
+ *   refuses it without reading out of bounds.
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "../../vault/vault.h"
+#include "../../vault/vault_private.h"
 
 static vault_catalog *cat;
 
@@ -21,6 +27,38 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (vault_init() != 0 || vault_catalog_parse(vault_default_catalog, strlen(vault_default_catalog), &cat, NULL) != 0)
 		__builtin_trap();
 	return 0;
+}
+
+/* The input as a record's entries, then as a stored record. */
+static void record_blob(const uint8_t *d, size_t n)
+{
+	static unsigned char blob[VAULT_REC_MAX];
+	static vault_rec_entry e[VAULT_RECORD_ENTRIES_MAX], again[VAULT_RECORD_ENTRIES_MAX];
+	unsigned char dek[KEYS_BYTES] = {7}, cid[KEYS_CID_BYTES] = {9}, nonce[KEYS_NONCE_BYTES] = {0};
+	size_t count, count2, i, off = 0, sn, plen;
+	util_err err;
+
+	if (n < VAULT_RECORD_PLAIN_MAX && vault_record_entries(d, n, e, &count) == 0) {
+		for (i = 0; i < count; i++)
+			if ((off = vault_record_put(blob + VAULT_RECORD_HEAD, off, e[i].name, e[i].nlen, e[i].value,
+			         e[i].vlen)) == 0)
+				__builtin_trap(); /* an entry it read, it cannot write */
+		if (off != n || memcmp(blob + VAULT_RECORD_HEAD, d, n) != 0)
+			__builtin_trap(); /* one form only */
+		sn = vault_record_seal(dek, cid, 1, nonce, blob, off);
+		if (sn != VAULT_RECORD_OVERHEAD + vault_record_bucket(n + 1) || sn > VAULT_REC_MAX)
+			__builtin_trap();
+		if (vault_record_open(dek, cid, 1, blob, sn, &plen, &err) != 0 || plen != n ||
+		    memcmp(blob + VAULT_RECORD_HEAD, d, n) != 0)
+			__builtin_trap();
+		if (vault_record_entries(blob + VAULT_RECORD_HEAD, plen, again, &count2) != 0 || count2 != count)
+			__builtin_trap();
+	}
+	if (n <= VAULT_REC_MAX) {
+		memcpy(blob, d, n);
+		if (vault_record_open(dek, cid, 1, blob, n, &plen, &err) == 0)
+			__builtin_trap(); /* a forgery under a key the input never saw */
+	}
 }
 
 static int same_value(const vault_value *a, const vault_value *b)
@@ -40,6 +78,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	util_err err, err2;
 	size_t i;
 	int scanned = vault_record_scan(cat, (const char *)d, n, &fast);
+
+	record_blob(d, n);
 
 	if (vault_record_parse((const char *)d, n, nid, &fields, &err) == 0) {
 		int slow_ok;
