@@ -802,7 +802,7 @@ static void test_verify_checks_the_citizen_index(void **state)
 	    "citizen column", 16007);
 }
 
-/* Migration 6 takes a log of schema 5 (audit_cid, no runs) to runs, once, and drops the index. */
+/* Migration 6 takes a log of schema 5 (audit_cid, no runs) to runs, once, and drops the index; 7 follows. */
 static void test_migration_builds_the_runs(void **state)
 {
 	fixture *f = *state;
@@ -817,7 +817,7 @@ static void test_migration_builds_the_runs(void **state)
 	vault_close(f->v);
 	f->v = NULL;
 	must(vault_open(&f->v, f->data, &f->u, &err), &err, "open");
-	assert_int_equal(test_sql_int(vault_sql_db(f->v), "PRAGMA main.user_version"), 6);
+	assert_int_equal(test_sql_int(vault_sql_db(f->v), "PRAGMA main.user_version"), 7);
 	assert_int_equal(test_sql_int(vault_sql_db(f->v), "SELECT count(*) FROM audit.sqlite_master WHERE name = 'audit_cid'"), 0);
 	assert_int_equal(test_sql_int(vault_sql_db(f->v), "SELECT upto FROM audit_runs_head"), 2 * AUDIT_RUN_ENTRIES);
 	assert_true(test_sql_int(vault_sql_db(f->v), "SELECT sum(seq) FROM audit_runs") == before);
