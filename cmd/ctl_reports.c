@@ -687,10 +687,11 @@ static int dpia_security(vault *v, FILE *out, int passphrase, util_err *err)
 	               : " The key file is created 0600 with `O_EXCL|O_NOFOLLOW`; a key file readable by group or others is"
 	                 " refused. `vaultctl init` writes it to `DIR/master.key`, beside the database, unless told"
 	                 " otherwise: " TODO " where the key file is kept in production.");
-	fputs("- **Field encryption** (mã hóa từng trường): every value sealed on its own with XChaCha20-Poly1305 under a"
-	      " random 256-bit data key (DEK) of that citizen alone; the associated data binds the citizen id, the DEK"
-	      " version and the field name (`vault/field.c`). The national ID is sealed like any field and is found"
-	      " through a keyed BLAKE2b-256 blind index (`vault/nid.c` `vault_nid_index`).\n",
+	fputs("- **Record encryption** (mã hóa bản ghi): each record, every field's name and value, sealed as one with"
+	      " XChaCha20-Poly1305 under a random 256-bit data key (DEK) of that citizen alone, padded to a size bucket"
+	      " (1, 2, 4, ... KiB), so that the page key shows neither field names nor value lengths; the associated"
+	      " data binds the citizen id and the DEK version (`vault/record.c`). The national ID is sealed inside the"
+	      " record and is found through a keyed BLAKE2b-256 blind index (`vault/nid.c` `vault_nid_index`).\n",
 	    out);
 	fprintf(out,
 	    "- **Key wrapping** (bao khóa): each DEK wrapped with XChaCha20-Poly1305 under the current key-encryption"
