@@ -117,9 +117,11 @@ void vault_nid_index(const unsigned char key[KEYS_BYTES], const char *nid, unsig
 #define VAULT_FIELD_OVERHEAD (1u + KEYS_NONCE_BYTES + KEYS_TAG_BYTES)
 
 /*
- * Seals one field value under a citizen's DEK: out = version byte || nonce || ciphertext+tag,
+ * Seals one value on its own under a citizen's DEK: out = version byte || nonce || ciphertext+tag,
  * (n + VAULT_FIELD_OVERHEAD bytes). The associated data binds the citizen id, the DEK version
- * and the field name, so a ciphertext moved to another field or citizen does not open.
+ * and the field name, so a ciphertext moved to another field or citizen does not open. Records
+ * are sealed whole (vault/record.c); this seals the TOTP secret, and sealed every value of a
+ * format-1 record, which migration 7 opens.
  */
 void vault_field_seal(const unsigned char dek[KEYS_BYTES], const unsigned char cid[KEYS_CID_BYTES],
     uint32_t dek_version, const char *name, const unsigned char *plain, size_t n, unsigned char *out);

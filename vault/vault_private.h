@@ -97,7 +97,7 @@ int vault_citizen_reseal_v1(vault *v, int64_t *after, int64_t limit, int64_t *do
  * per connection (sodium_malloc costs system calls) and wiped after every operation.
  */
 typedef struct vault_work {
-	unsigned char rnd[KEYS_NONCE_BYTES]; /* a rectified value's nonce (enrolment: vault_prepared) */
+	unsigned char rnd[KEYS_NONCE_BYTES]; /* a rewritten record's nonce (enrolment: vault_prepared) */
 	unsigned char dek[KEYS_BYTES];
 	char value[VAULT_VALUE_MAX + 1];
 	unsigned char blob[VAULT_REC_MAX];
