@@ -674,10 +674,18 @@ static const char *const migrations[] = {
 	 * here only the version moves, once no record of format 1 is left.
 	 */
 	"SELECT 1;",
+	/*
+	 * 8: credentials that can be listed, rotated and ended. vault_columns_add adds the columns
+	 * first (tokens: id, prefix, last_used; officers: active; pseudonyms: enrolled), each only
+	 * if missing; tokens made before get an id, and their kind as their prefix.
+	 */
+	("UPDATE tokens SET id = 'tk_' || lower(hex(randomblob(8))), prefix = 'vk_' || kind || '_' WHERE id IS NULL;"
+	 "CREATE UNIQUE INDEX IF NOT EXISTS tokens_id ON tokens(id);"),
 };
 
 #define MAKE_RUNS 5 /* the index of migration 6 */
 #define RESEAL 6    /* the index of migration 7 */
+#define CREDS 7     /* the index of migration 8 */
 #define RESEAL_BATCH 1000
 
 /*
@@ -775,6 +783,7 @@ static int move_audit(sqlite3 *db, util_err *err)
 }
 
 #define MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
+_Static_assert(MIGRATIONS == VAULT_SCHEMA, "VAULT_SCHEMA (vault.h) is the number of migrations");
 
 int vault_user_version(sqlite3 *db, int *out)
 {
@@ -867,7 +876,8 @@ static int migrate(sqlite3 *db, vault *v, int upto, util_err *err)
 			continue;
 		}
 		snprintf(sql, sizeof sql, "PRAGMA user_version = %d", i + 1);
-		if ((i == RESEAL && reseal_rest(db, v, err) != 0) || db_exec(db, migrations[i], err) != 0 ||
+		if ((i == RESEAL && reseal_rest(db, v, err) != 0) || (i == CREDS && vault_columns_add(db, err) != 0) ||
+		    db_exec(db, migrations[i], err) != 0 ||
 		    db_exec(db, sql, err) != 0 || db_exec(db, "COMMIT", err) != 0) {
 			db_exec(db, "ROLLBACK", NULL);
 			return -1;

@@ -181,4 +181,6 @@ int vault_meta_set_next(const char *dir, const vault_unlock *nu, util_err *err);
 
 /* PRAGMA user_version of db. */
 int vault_user_version(sqlite3 *db, int *out);
+/* Migration 8's columns (tokens' id, prefix, last use; officers' active; how a pseudonym was made), each unless there. */
+int vault_columns_add(sqlite3 *db, util_err *err) UTIL_WARN_UNUSED;
 #endif

@@ -817,7 +817,7 @@ static void test_migration_builds_the_runs(void **state)
 	vault_close(f->v);
 	f->v = NULL;
 	must(vault_open(&f->v, f->data, &f->u, &err), &err, "open");
-	assert_int_equal(test_sql_int(vault_sql_db(f->v), "PRAGMA main.user_version"), 7);
+	assert_int_equal(test_sql_int(vault_sql_db(f->v), "PRAGMA main.user_version"), VAULT_SCHEMA);
 	assert_int_equal(test_sql_int(vault_sql_db(f->v), "SELECT count(*) FROM audit.sqlite_master WHERE name = 'audit_cid'"), 0);
 	assert_int_equal(test_sql_int(vault_sql_db(f->v), "SELECT upto FROM audit_runs_head"), 2 * AUDIT_RUN_ENTRIES);
 	assert_true(test_sql_int(vault_sql_db(f->v), "SELECT sum(seq) FROM audit_runs") == before);

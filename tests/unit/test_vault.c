@@ -1448,7 +1448,7 @@ static void test_migration_reseals_format_1_records(void **state)
 		sqlite3_close(db);
 	}
 	fx_open(f);
-	assert_int_equal(test_sql_int(f->v->db, "PRAGMA user_version"), 7);
+	assert_int_equal(test_sql_int(f->v->db, "PRAGMA user_version"), VAULT_SCHEMA);
 	assert_int_equal(test_sql_int(f->v->db, "SELECT count(*) FROM citizens WHERE substr(fields, 1, 1) <> x'02'"), 0);
 	assert_int_equal(test_sql_int(f->v->db, "SELECT count(DISTINCT length(fields)) FROM citizens"), 1);
 	for (i = 0; i < MIGRATE_N; i++) {
@@ -1480,7 +1480,7 @@ static void test_migration_reseals_format_1_records(void **state)
 
 /*
  * Migration 7 killed (SIGKILL) at random points, again and again, until one open finishes it:
- * after each kill the file is sound, the schema is 6 or 7, and a record is of format 1 or 2;
+ * after each kill the file is sound, the schema is 6 or later, and a record is of format 1 or 2;
  * at the end every record reads as before.
  */
 static void test_migration_survives_kill9(void **state)
@@ -1548,16 +1548,16 @@ static void test_migration_survives_kill9(void **state)
 			assert_string_equal((const char *)sqlite3_column_text(s, 0), "ok");
 			sqlite3_finalize(s);
 		}
-		assert_in_range(test_sql_int(db, "PRAGMA user_version"), 6, 7);
+		assert_in_range(test_sql_int(db, "PRAGMA user_version"), 6, VAULT_SCHEMA);
 		assert_int_equal(test_sql_int(db, "SELECT count(*) FROM citizens WHERE substr(fields, 1, 1) IN (x'01', x'02')"),
 		    N);
-		if (test_sql_int(db, "PRAGMA user_version") == 7)
+		if (test_sql_int(db, "PRAGMA user_version") >= 7)
 			assert_int_equal(test_sql_int(db, "SELECT count(*) FROM citizens WHERE substr(fields, 1, 1) = x'01'"), 0);
 		sqlite3_close(db);
 	}
 	assert_true(done);
 	fx_open(f);
-	assert_int_equal(test_sql_int(f->v->db, "PRAGMA user_version"), 7);
+	assert_int_equal(test_sql_int(f->v->db, "PRAGMA user_version"), VAULT_SCHEMA);
 	for (i = 0; i < N; i++) {
 		json_t *o = NULL;
 
@@ -1567,6 +1567,71 @@ static void test_migration_survives_kill9(void **state)
 		json_decref(o);
 		json_decref(recs[i]);
 	}
+}
+
+/* Runs sql on vault.db with the page key alone, the vault closed. */
+static void fx_raw_sql(fixture *f, const char *sql)
+{
+	char *path = test_path(f->data, "vault.db"), *keys = fx_page_keys(f);
+	sqlite3 *db = NULL;
+	util_err err;
+
+	assert_int_equal(vault_db_open(path, keys, 0, &db, &err), 0);
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		fail_msg("%s", sqlite3_errmsg(db));
+	sqlite3_close(db);
+	keys_secret_free(keys);
+	free(path);
+}
+
+/*
+ * Migration 8 takes the tables of schema 7 (tokens without id, prefix and last use; officers
+ * without active; pseudonyms without enrolled): old tokens get an id and their kind as prefix,
+ * officers stay active, pseudonyms stay enrolled. Run again over its own columns (a version
+ * moved back), it changes nothing and does not fail.
+ */
+static void test_migration_8_names_old_tokens(void **state)
+{
+	fixture *f = *state;
+	char id[32];
+	sqlite3_stmt *s;
+
+	vault_close(f->v);
+	f->v = NULL;
+	fx_raw_sql(f, "BEGIN; DROP TABLE tokens; DROP TABLE officers; DROP TABLE pseudonyms;"
+	              "CREATE TABLE tokens(hash BLOB PRIMARY KEY, kind TEXT NOT NULL, subject TEXT NOT NULL,"
+	              " expires_at INTEGER NOT NULL, created_at INTEGER NOT NULL) WITHOUT ROWID;"
+	              "CREATE INDEX tokens_subject ON tokens(subject);"
+	              "CREATE TABLE officers(id TEXT PRIMARY KEY, name TEXT NOT NULL, totp BLOB NOT NULL,"
+	              " totp_step INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);"
+	              "CREATE TABLE pseudonyms(agency_id TEXT NOT NULL, pid BLOB NOT NULL, cid BLOB NOT NULL,"
+	              " PRIMARY KEY(agency_id, pid)) WITHOUT ROWID;"
+	              "INSERT INTO tokens VALUES (x'01', 'agency', 'agency:ag_1', 9000000000000000000, 1);"
+	              "INSERT INTO tokens VALUES (x'02', 'admin', 'admin', 9000000000000000000, 1);"
+	              "INSERT INTO officers VALUES ('of_1', 'An Officer', x'00', 0, 1);"
+	              "INSERT INTO pseudonyms VALUES ('ag_1', x'00', x'00');"
+	              "PRAGMA user_version = 7; COMMIT;");
+	fx_open(f);
+	assert_int_equal(test_sql_int(f->v->db, "PRAGMA user_version"), VAULT_SCHEMA);
+	assert_int_equal(test_sql_int(f->v->db, "SELECT count(*) FROM tokens WHERE id GLOB 'tk_[0-9a-f]*' AND length(id) = 19"
+	                                        " AND last_used = 0 AND prefix = 'vk_' || kind || '_'"),
+	    2);
+	assert_int_equal(test_sql_int(f->v->db, "SELECT count(DISTINCT id) FROM tokens"), 2);
+	assert_int_equal(test_sql_int(f->v->db, "SELECT active FROM officers WHERE id = 'of_1'"), 1);
+	assert_int_equal(test_sql_int(f->v->db, "SELECT enrolled FROM pseudonyms"), 1);
+	assert_int_equal(sqlite3_prepare_v2(f->v->db, "SELECT id FROM tokens WHERE hash = x'01'", -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	snprintf(id, sizeof id, "%s", (const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	vault_close(f->v);
+	f->v = NULL;
+	fx_raw_sql(f, "PRAGMA user_version = 7;");
+	fx_open(f);
+	assert_int_equal(test_sql_int(f->v->db, "PRAGMA user_version"), VAULT_SCHEMA);
+	assert_int_equal(sqlite3_prepare_v2(f->v->db, "SELECT id FROM tokens WHERE hash = x'01'", -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(s, 0), id);
+	sqlite3_finalize(s);
 }
 
 static void test_migration_moves_the_log_to_audit_db(void **state)
@@ -1580,7 +1645,7 @@ static void test_migration_moves_the_log_to_audit_db(void **state)
 	as_schema_3(f);
 	test_rmtree(alog); /* a vault of schema 3 had no audit.db */
 	fx_open(f);
-	assert_int_equal(test_sql_int(f->v->db, "PRAGMA user_version"), 7);
+	assert_int_equal(test_sql_int(f->v->db, "PRAGMA user_version"), VAULT_SCHEMA);
 	assert_int_equal(test_sql_int(f->v->db, "SELECT count(*) FROM audit.audit_entries WHERE action = 'test.old'"), 1);
 	assert_int_equal(test_sql_int(f->v->db, "SELECT count(*) FROM audit.audit_hashes"), 1);
 	assert_int_equal(test_sql_int(f->v->db, "SELECT count(*) FROM sqlite_master WHERE name = 'consents_decide'"), 1);
@@ -1593,7 +1658,7 @@ static void test_migration_moves_the_log_to_audit_db(void **state)
 	/* the second half again, with audit.db already holding the copy */
 	as_schema_3(f);
 	fx_open(f);
-	assert_int_equal(test_sql_int(f->v->db, "PRAGMA user_version"), 7);
+	assert_int_equal(test_sql_int(f->v->db, "PRAGMA user_version"), VAULT_SCHEMA);
 	assert_int_equal(test_sql_int(f->v->db, "SELECT count(*) FROM audit.audit_entries"), 1);
 	vault_close(f->v);
 	f->v = NULL;
@@ -2015,6 +2080,7 @@ int main(void)
 		    fx_teardown),
 		cmocka_unit_test_setup_teardown(test_rekey_interrupted_between_the_two_files, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_migration_moves_the_log_to_audit_db, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_migration_8_names_old_tokens, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_page_key_cannot_tell_records_apart, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_page_key_sees_the_same_pages, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_migration_reseals_format_1_records, fx_setup, fx_teardown),
