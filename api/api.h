@@ -37,5 +37,7 @@ const api_route_info *api_routes(size_t *n);
 /* Issues the operator's admin token (vaultctl init): "vk_admin_...", shown once. */
 #define API_ADMIN_TOKEN_MAX 96
 int api_admin_token(vault *v, char out[API_ADMIN_TOKEN_MAX], util_err *err) UTIL_WARN_UNUSED;
+/* Ends every admin token and issues a new one, audited, in one transaction (vaultctl admin-token rotate). */
+int api_admin_token_rotate(vault *v, char out[API_ADMIN_TOKEN_MAX], util_err *err) UTIL_WARN_UNUSED;
 
 #endif

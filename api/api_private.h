@@ -17,6 +17,12 @@
 #define API_LOCK_FAILURES 5
 #define API_LOCK_WINDOW 900
 #define API_TOKEN_MAX 96
+#define API_TOKEN_ID_MAX 20         /* "tk_" + 16 hex digits */
+#define API_TOKEN_PREFIX_CHARS 6    /* of the secret, shown in listings (36 of its 256 bits) */
+#define API_TOKEN_PREFIX_MAX 24
+#define API_TOKEN_TOUCH_EVERY 60    /* seconds: a token's last use is stored at most this often */
+#define API_TOKEN_GRACE_MAX 86400   /* seconds an agency's old tokens may outlive a rotation */
+#define API_TOKENS_PER_AGENCY 20    /* tokens an agency may hold at once */
 
 typedef enum api_kind { API_NONE = 0, API_ADMIN, API_AGENCY, API_CITIZEN, API_OFFICER } api_kind;
 
@@ -26,6 +32,8 @@ typedef struct api_caller {
 	policy_agency agency;            /* API_AGENCY */
 	unsigned char cid[KEYS_CID_BYTES]; /* API_CITIZEN */
 	char officer[POLICY_ID_MAX + 1]; /* API_OFFICER */
+	unsigned char token[32];         /* the keyed hash of the token the request came with */
+	int64_t last_used;               /* its stored last use (api_token_touch) */
 } api_caller;
 
 /* Route access: who may call. */
@@ -49,7 +57,7 @@ typedef struct api_route {
 	api_handler fn;
 } api_route;
 
-#define API_METRIC_ROUTES 40
+#define API_METRIC_ROUTES 48
 
 struct api_server {
 	struct MHD_Daemon *d;
@@ -114,6 +122,24 @@ int api_token_issue(vault *v, const char *kind, const char *subject, int64_t ttl
 int api_authenticate(api_req *r);
 /* Drops every token of subject (re-enrolment). */
 int api_tokens_revoke(vault *v, const char *subject, util_err *err) UTIL_WARN_UNUSED;
+/* api_token_issue that also gives the token's public id (id may be NULL). tokens.c */
+int api_token_new(vault *v, const char *kind, const char *subject, int64_t ttl, char out[API_TOKEN_MAX],
+    char id[API_TOKEN_ID_MAX], util_err *err) UTIL_WARN_UNUSED;
+/* After a successful api_authenticate: stores the token's last use, at most once a minute. */
+void api_token_touch(api_req *r);
+/* 1 if the officer exists and is active. */
+int api_officer_active(vault *v, const char *officer_id);
+/* The problem reply for a library error (handlers.c). */
+void api_reply_err(api_req *r, const util_err *err);
+
+/* Handlers in files of their own (tokens.c, credentials.c). */
+void api_h_tokens_list(api_req *r);
+void api_h_tokens_issue(api_req *r);
+void api_h_token_revoke(api_req *r);
+void api_h_session_end(api_req *r);
+void api_h_officer_deactivate(api_req *r);
+void api_h_officer_reactivate(api_req *r);
+void api_h_citizen_search(api_req *r);
 
 /*
  * TOTP for a citizen (cid) or an officer: checks the 6-digit code (±1 step, constant-time

@@ -8,38 +8,10 @@
 
 #include "../vault/vault_sql.h"
 
-#define TOKEN_RANDOM 32u
-
 int api_token_issue(vault *v, const char *kind, const char *subject, int64_t ttl, char out[API_TOKEN_MAX],
     util_err *err)
 {
-	unsigned char raw[TOKEN_RANDOM], hash[32];
-	char b64[sodium_base64_ENCODED_LEN(TOKEN_RANDOM, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
-	sqlite3_stmt *s;
-	int rc;
-
-	randombytes_buf(raw, sizeof raw);
-	sodium_bin2base64(b64, sizeof b64, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	sodium_memzero(raw, sizeof raw);
-	snprintf(out, API_TOKEN_MAX, "vk_%s_%s", kind, b64);
-	sodium_memzero(b64, sizeof b64);
-	vault_keyed_hash(v, KEYS_RING_TOKEN, out, strlen(out), hash);
-	if ((s = vault_sql_stmt(v, "INSERT INTO tokens(hash, kind, subject, expires_at, created_at)"
-	                           " VALUES (?1, ?2, ?3, ?4, ?5)",
-	         err)) == NULL)
-		return -1;
-	sqlite3_bind_blob(s, 1, hash, sizeof hash, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, subject, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 4, ttl > 0 ? util_now() + ttl : INT64_MAX);
-	sqlite3_bind_int64(s, 5, util_now());
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		sodium_memzero(out, API_TOKEN_MAX);
-		return vault_sql_error(v, rc, err, "token");
-	}
-	return 0;
+	return api_token_new(v, kind, subject, ttl, out, NULL, err);
 }
 
 int api_admin_token(vault *v, char out[API_ADMIN_TOKEN_MAX], util_err *err)
@@ -99,7 +71,7 @@ static int authenticate(api_req *r)
 		return unauthorized(r);
 	/* the lookup is by a keyed hash of the token: no byte of the secret is compared */
 	vault_keyed_hash(r->v, KEYS_RING_TOKEN, tok, n, hash);
-	if ((s = vault_sql_stmt(r->v, "SELECT hash, kind, subject, expires_at FROM tokens WHERE hash = ?1", NULL)) == NULL)
+	if ((s = vault_sql_stmt(r->v, "SELECT hash, kind, subject, expires_at, last_used FROM tokens WHERE hash = ?1", NULL)) == NULL)
 		return unauthorized(r);
 	sqlite3_bind_blob(s, 1, hash, sizeof hash, SQLITE_STATIC);
 	rc = sqlite3_step(s);
@@ -111,6 +83,8 @@ static int authenticate(api_req *r)
 	}
 	snprintf(subject, sizeof subject, "%s", (const char *)sqlite3_column_text(s, 2));
 	expires = sqlite3_column_int64(s, 3);
+	r->caller.last_used = sqlite3_column_int64(s, 4);
+	memcpy(r->caller.token, hash, sizeof hash);
 	sqlite3_reset(s);
 	if (expires <= util_now())
 		return unauthorized(r);
@@ -125,7 +99,7 @@ static int authenticate(api_req *r)
 			return unauthorized(r);
 		r->caller.kind = API_CITIZEN;
 	} else if (strncmp(subject, "officer:", 8) == 0) {
-		if (strlen(subject + 8) > POLICY_ID_MAX)
+		if (strlen(subject + 8) > POLICY_ID_MAX || !api_officer_active(r->v, subject + 8))
 			return unauthorized(r);
 		memcpy(r->caller.officer, subject + 8, strlen(subject + 8) + 1);
 		r->caller.kind = API_OFFICER;
@@ -149,6 +123,8 @@ int api_authenticate(api_req *r)
 	rc = authenticate(r);
 	if (mine)
 		vault_sql_read_end(r->v);
+	if (rc == 0)
+		api_token_touch(r);
 	return rc;
 }
 

@@ -62,6 +62,11 @@ static void reply_err(api_req *r, const util_err *err)
 	}
 }
 
+void api_reply_err(api_req *r, const util_err *err)
+{
+	reply_err(r, err);
+}
+
 static const char *agency_actor(const api_req *r, char buf[POLICY_ID_MAX + 8])
 {
 	snprintf(buf, POLICY_ID_MAX + 8, "agency:%s", r->caller.agency.id);
@@ -206,7 +211,7 @@ static void h_sessions(api_req *r)
 		e.actor = "citizen";
 		e.cid = cid;
 	} else {
-		sqlite3_stmt *s = vault_sql_stmt(r->v, "SELECT 1 FROM officers WHERE id = ?1", NULL);
+		sqlite3_stmt *s = vault_sql_stmt(r->v, "SELECT 1 FROM officers WHERE id = ?1 AND active = 1", NULL);
 		int known;
 
 		if (s == NULL) {
@@ -410,16 +415,17 @@ static void h_officer_create(api_req *r)
 
 /* ---- registrars ---- */
 
-/* The citizen behind a registrar's pseudonym; 0, or -1 after replying 404. */
-static int resolve(api_req *r, unsigned char cid[KEYS_CID_BYTES])
+/* The citizen behind a registrar's pseudonym (enrolled_only: one it enrolled, not found by a search); 0, or -1 after replying 404. */
+static int resolve(api_req *r, unsigned char cid[KEYS_CID_BYTES], int enrolled_only)
 {
 	unsigned char pid[16];
 	sqlite3_stmt *s;
 	int rc = -1;
 
 	if (strlen(r->params[0]) == 32 && util_hex_decode(pid, sizeof pid, r->params[0]) == 0 &&
-	    (s = vault_sql_stmt(r->v, "SELECT cid FROM pseudonyms WHERE agency_id = ?1 AND pid = ?2", NULL)) != NULL) {
+	    (s = vault_sql_stmt(r->v, "SELECT cid FROM pseudonyms WHERE agency_id = ?1 AND pid = ?2 AND enrolled >= ?3", NULL)) != NULL) {
 		sqlite3_bind_text(s, 1, r->caller.agency.id, -1, SQLITE_STATIC);
+		sqlite3_bind_int(s, 3, enrolled_only);
 		sqlite3_bind_blob(s, 2, pid, sizeof pid, SQLITE_STATIC);
 		if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_bytes(s, 0) == KEYS_CID_BYTES) {
 			memcpy(cid, sqlite3_column_blob(s, 0), KEYS_CID_BYTES);
@@ -501,7 +507,7 @@ static void h_citizen_patch(api_req *r)
 	util_err err;
 	int mine, ok;
 
-	if (api_unpack(r, "{s:o}", "fields", &fields) != 0 || resolve(r, cid) != 0)
+	if (api_unpack(r, "{s:o}", "fields", &fields) != 0 || resolve(r, cid, 0) != 0)
 		return;
 	if (!json_is_object(fields) || json_object_size(fields) == 0 || json_object_size(fields) > POLICY_MAX_FIELDS) {
 		api_problem(r, 400, "invalid_input", "fields must be an object of 1..64 fields");
@@ -534,7 +540,7 @@ static void h_citizen_delete(api_req *r)
 	util_err err;
 	int mine, ok;
 
-	if (resolve(r, cid) != 0)
+	if (resolve(r, cid, 1) != 0)
 		return;
 	util_hex_encode(hex, cid, sizeof cid);
 	snprintf(subject, sizeof subject, "citizen:%s", hex);
@@ -565,7 +571,7 @@ static void h_citizen_totp(api_req *r)
 	util_err err;
 	int mine, ok;
 
-	if (resolve(r, cid) != 0)
+	if (resolve(r, cid, 0) != 0)
 		return;
 	if ((secret = keys_secret_alloc(VAULT_TOTP_SECRET_BYTES)) == NULL) {
 		api_problem(r, 500, "internal", "out of memory");
@@ -916,7 +922,8 @@ static int access_log_entry(void *arg, int64_t seq, const char *action, const vo
 
 	(void)seq;
 	if (action == NULL || (strcmp(action, "lookup") != 0 && strcmp(action, "record.read") != 0 &&
-	                          strcmp(action, "record.update") != 0 && strcmp(action, "record.create") != 0))
+	                          strcmp(action, "record.update") != 0 && strcmp(action, "record.create") != 0 &&
+	                          strcmp(action, "record.search") != 0 && strcmp(action, "totp.reset") != 0))
 		return 0;
 	if ((e = entry_view(entry, len)) != NULL) {
 		json_object_del(e, "citizen");
@@ -1253,6 +1260,7 @@ static void h_review(api_req *r)
 #define CONSUMER API_R_CONSUMER
 #define CITIZEN API_R_CITIZEN
 #define OFFICER API_R_OFFICER
+#define AGENCY (API_R_REGISTRAR | API_R_CONSUMER) /* any agency: every role is one of these */
 
 static const api_route routes[] = {
 	{"GET", "/healthz", API_PUBLIC, 0, h_healthz},
@@ -1261,11 +1269,18 @@ static const api_route routes[] = {
 	{"GET", "/v1/checkpoint", API_PUBLIC, 0, h_checkpoint},
 	{"GET", "/v1/checkpoint/consistency", API_PUBLIC, 0, h_consistency},
 	{"POST", "/v1/sessions", API_PUBLIC, 1, h_sessions},
+	{"DELETE", "/v1/sessions/current", CITIZEN | OFFICER, 0, api_h_session_end},
 	{"POST", "/v1/agencies", API_R_ADMIN, 1, h_agency_create},
 	{"POST", "/v1/agencies/{id}/suspend", API_R_ADMIN, 0, h_agency_suspend},
+	{"GET", "/v1/agencies/{id}/tokens", API_R_ADMIN | AGENCY, 0, api_h_tokens_list},
+	{"POST", "/v1/agencies/{id}/tokens", API_R_ADMIN | AGENCY, 1, api_h_tokens_issue},
+	{"DELETE", "/v1/agencies/{id}/tokens/{token_id}", API_R_ADMIN | AGENCY, 0, api_h_token_revoke},
 	{"POST", "/v1/purposes", API_R_ADMIN, 1, h_purpose_create},
 	{"POST", "/v1/officers", API_R_ADMIN, 1, h_officer_create},
+	{"POST", "/v1/officers/{id}/deactivate", API_R_ADMIN, 0, api_h_officer_deactivate},
+	{"POST", "/v1/officers/{id}/reactivate", API_R_ADMIN, 0, api_h_officer_reactivate},
 	{"POST", "/v1/citizens", API_R_REGISTRAR, 1, h_citizen_create},
+	{"POST", "/v1/citizens/search", API_R_REGISTRAR, 1, api_h_citizen_search},
 	{"PATCH", "/v1/citizens/{citizen_id}", API_R_REGISTRAR, 1, h_citizen_patch},
 	{"DELETE", "/v1/citizens/{citizen_id}", API_R_REGISTRAR, 0, h_citizen_delete},
 	{"POST", "/v1/citizens/{citizen_id}/totp", API_R_REGISTRAR, 0, h_citizen_totp},

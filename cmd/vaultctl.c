@@ -49,6 +49,7 @@ static const char usage_text[] =
     "  audit       verify or export the audit log      vaultctl audit (verify | export)\n"
     "  receipt     verify a consent receipt offline    vaultctl receipt verify FILE [--public-key KEY]\n"
     "  keys        the vault's public key              vaultctl keys\n"
+    "  admin-token a new admin token; the old one ends   vaultctl admin-token rotate\n"
     "  ropa        records of processing activities    vaultctl ropa [--json] [--from T] [--to T]\n"
     "  dpia        impact-assessment dossier skeleton  vaultctl dpia [--from T] [--to T]\n"
     "\n"
@@ -1524,6 +1525,37 @@ static int cmd_dpia(ctl *c, args *a)
 	return rc;
 }
 
+/* ---- the operator's token ---- */
+
+static int cmd_admin_token(ctl *c, args *a)
+{
+	char token[API_ADMIN_TOKEN_MAX];
+	vault *v = NULL;
+	util_err err;
+	int lockfd = -1, rc;
+
+	if (a->help) {
+		fputs("vaultctl admin-token rotate\n"
+		      "Issues a new admin token for the HTTP API and ends every earlier one, in one audited\n"
+		      "transaction: the old token is refused from the next request on. vaultd may keep running.\n"
+		      "Prints {\"admin_token\": ...}, shown this once; the vault keeps only a keyed hash of it.\n",
+		    stdout);
+		return EX_OK;
+	}
+	if (a->npos != 1 || strcmp(a->pos[0], "rotate") != 0)
+		return usage("admin-token takes rotate");
+	if ((rc = open_vault(c, &v, &lockfd)) != EX_OK)
+		return rc;
+	if (api_admin_token_rotate(v, token, &err) == 0)
+		printf("{\"admin_token\": \"%s\"}\n", token);
+	else
+		rc = fail(&err);
+	sodium_memzero(token, sizeof token);
+	vault_close(v);
+	close(lockfd);
+	return rc;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(ctl *, args *);
@@ -1531,7 +1563,7 @@ static const struct {
 	{"init", cmd_init}, {"import", cmd_import}, {"get", cmd_get}, {"erase", cmd_erase},
 	{"rotate-kek", cmd_rotate}, {"rekey", cmd_rekey}, {"backup", cmd_backup}, {"restore", cmd_restore},
 	{"stats", cmd_stats}, {"audit", cmd_audit}, {"receipt", cmd_receipt}, {"keys", cmd_keys},
-	{"ropa", cmd_ropa}, {"dpia", cmd_dpia},
+	{"ropa", cmd_ropa}, {"dpia", cmd_dpia}, {"admin-token", cmd_admin_token},
 };
 
 int main(int argc, char **argv)

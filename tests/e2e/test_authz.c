@@ -28,7 +28,8 @@ static const char *const caller_name[NCALLERS] = {"no token", "bad token", "admi
 
 /* ---- who may call a route, and whose object it acts on ---- */
 
-enum { PUBLIC, ADMIN, REGISTRAR, CONSUMER, CITIZEN, OFFICER, NOROUTE, BADMETHOD };
+/* SESSION: a citizen's or an officer's session; AGENCY_ADMIN: the admin, or any agency for its own objects */
+enum { PUBLIC, ADMIN, REGISTRAR, CONSUMER, CITIZEN, OFFICER, SESSION, AGENCY_ADMIN, NOROUTE, BADMETHOD };
 enum { OWN_NONE, OWN_CONSUMER, OWN_CIT_A };
 
 typedef struct mx mx;
@@ -52,6 +53,7 @@ typedef struct row {
 static long expected(const row *w, int c)
 {
 	int agency_consumer = c == C_CONSUMER || c == C_EMERGENCY || c == C_CONSUMER2;
+	int session = c == C_CIT_A || c == C_CIT_B || c == C_OFFICER;
 	int in_class;
 
 	if (w->access == NOROUTE)
@@ -64,10 +66,12 @@ static long expected(const row *w, int c)
 		return 401;
 	in_class = (w->access == ADMIN && c == C_ADMIN) || (w->access == REGISTRAR && c == C_REGISTRAR) ||
 	           (w->access == CONSUMER && agency_consumer) || (w->access == CITIZEN && (c == C_CIT_A || c == C_CIT_B)) ||
-	           (w->access == OFFICER && c == C_OFFICER);
+	           (w->access == OFFICER && c == C_OFFICER) || (w->access == SESSION && session) ||
+	           (w->access == AGENCY_ADMIN && (c == C_ADMIN || c == C_REGISTRAR || agency_consumer));
 	if (!in_class)
 		return 403;
-	if ((w->owner == OWN_CONSUMER && c != C_CONSUMER) || (w->owner == OWN_CIT_A && c != C_CIT_A))
+	/* the admin reaches every agency's objects on the routes it may call */
+	if ((w->owner == OWN_CONSUMER && c != C_CONSUMER && c != C_ADMIN) || (w->owner == OWN_CIT_A && c != C_CIT_A))
 		return 404;
 	return w->ok;
 }
@@ -108,6 +112,8 @@ struct mx {
 	/* objects that a successful call uses up, made again when needed */
 	char *agency_to_suspend, *citizen_to_delete, *request_for_approve, *request_for_deny, *consent_of_a;
 	char *request_of_consumer, *seq_of_a, *access_to_review;
+	char *token_to_revoke, *officer_to_deactivate, *officer_to_reactivate;
+	char *kept[NCALLERS]; /* a caller's token while a row signs out a fresh session of theirs */
 };
 
 static mx M;
@@ -391,6 +397,105 @@ static void p_review(mx *m, int c, char *id, size_t idn, json_t **body)
 	*body = e2e_body_review("justified", NULL);
 }
 
+/* A fresh session of the caller's kind (a new citizen, a new officer), used in place of its own by the sign-out row. */
+static void p_signout(mx *m, int c, char *id, size_t idn, json_t **body)
+{
+	char nid[13], code[7], *uri = NULL, *officer = NULL, *tok;
+	int64_t last = 0;
+	e2e_resp r;
+
+	(void)id, (void)idn, (void)body;
+	if (c != C_CIT_A && c != C_CIT_B && c != C_OFFICER)
+		return;
+	if (c == C_OFFICER) {
+		E2E_CALL(&m->s, 201, "POST", "/v1/officers", m->s.admin_token, e2e_body_officer("Signing Out"), &r);
+		officer = e2e_jdup(r.json, "id");
+		uri = e2e_jdup(r.json, "totp_uri");
+		e2e_resp_free(&r);
+		e2e_totp_fresh(uri, &last, code);
+		E2E_CALL(&m->s, 201, "POST", "/v1/sessions", NULL, e2e_body_officer_login(officer, code), &r);
+	} else {
+		fresh_nid(nid);
+		free(enrol(nid, &uri));
+		e2e_totp_fresh(uri, &last, code);
+		E2E_CALL(&m->s, 201, "POST", "/v1/sessions", NULL, e2e_body_citizen_login(nid, code), &r);
+	}
+	tok = e2e_jdup(r.json, "token");
+	e2e_resp_free(&r);
+	m->kept[c] = m->token[c];
+	m->token[c] = tok;
+	free(officer);
+	free(uri);
+}
+
+static void p_tokens(mx *m, int c, char *id, size_t idn, json_t **body)
+{
+	(void)c, (void)body;
+	snprintf(id, idn, "%s", m->consumer_id);
+}
+
+static void p_tokens_issue(mx *m, int c, char *id, size_t idn, json_t **body)
+{
+	p_tokens(m, c, id, idn, body);
+	*body = json_pack("{s:i}", "grace_seconds", 86400); /* every caller's token keeps working */
+}
+
+/* "agency token": the consumer's, and one of its tokens (made by the admin) to revoke. */
+static void p_token_revoke(mx *m, int c, char *id, size_t idn, json_t **body)
+{
+	(void)c, (void)body;
+	if (m->token_to_revoke == NULL) {
+		char path[128];
+		e2e_resp r;
+
+		snprintf(path, sizeof path, "/v1/agencies/%s/tokens", m->consumer_id);
+		E2E_CALL(&m->s, 201, "POST", path, m->s.admin_token, json_pack("{s:i}", "grace_seconds", 86400), &r);
+		m->token_to_revoke = e2e_jdup(r.json, "id");
+		e2e_resp_free(&r);
+	}
+	snprintf(id, idn, "%s %s", m->consumer_id, m->token_to_revoke);
+}
+
+static char *new_officer(mx *m)
+{
+	e2e_resp r;
+	char *id;
+
+	E2E_CALL(&m->s, 201, "POST", "/v1/officers", m->s.admin_token, e2e_body_officer("Matrix Officer"), &r);
+	id = e2e_jdup(r.json, "id");
+	e2e_resp_free(&r);
+	return id;
+}
+
+static void p_officer_deactivate(mx *m, int c, char *id, size_t idn, json_t **body)
+{
+	(void)c, (void)body;
+	if (m->officer_to_deactivate == NULL)
+		m->officer_to_deactivate = new_officer(m);
+	snprintf(id, idn, "%s", m->officer_to_deactivate);
+}
+
+static void p_officer_reactivate(mx *m, int c, char *id, size_t idn, json_t **body)
+{
+	(void)c, (void)body;
+	if (m->officer_to_reactivate == NULL) {
+		char path[128];
+		e2e_resp r;
+
+		m->officer_to_reactivate = new_officer(m);
+		snprintf(path, sizeof path, "/v1/officers/%s/deactivate", m->officer_to_reactivate);
+		E2E_CALL(&m->s, 200, "POST", path, m->s.admin_token, NULL, &r);
+		e2e_resp_free(&r);
+	}
+	snprintf(id, idn, "%s", m->officer_to_reactivate);
+}
+
+static void p_search(mx *m, int c, char *id, size_t idn, json_t **body)
+{
+	(void)m, (void)c, (void)id, (void)idn;
+	*body = json_pack("{s:s}", "national_id", NID_A);
+}
+
 /* After a successful call, the object it used up is made again next time. */
 static void used_up(prep_fn p)
 {
@@ -400,6 +505,8 @@ static void used_up(prep_fn p)
 	              : p == p_deny ? &M.request_for_deny
 	              : p == p_revoke ? &M.consent_of_a
 	              : p == p_review ? &M.access_to_review
+	              : p == p_token_revoke ? &M.token_to_revoke
+	              : p == p_officer_deactivate ? &M.officer_to_deactivate
 	                              : NULL;
 
 	if (slot != NULL) {
@@ -417,11 +524,18 @@ static row rows[] = {
 	{"GET", "/v1/checkpoint", PUBLIC, OWN_NONE, 200, 0, NULL, ""},
 	{"GET", "/v1/checkpoint/consistency?from=1&to=2", PUBLIC, OWN_NONE, 200, 0, NULL, ""},
 	{"POST", "/v1/sessions", PUBLIC, OWN_NONE, 201, 0, p_sessions, ""},
+	{"DELETE", "/v1/sessions/current", SESSION, OWN_NONE, 200, 0, p_signout, ""},
 	{"POST", "/v1/agencies", ADMIN, OWN_NONE, 201, 0, p_agency, ""},
 	{"POST", "/v1/agencies/{}/suspend", ADMIN, OWN_NONE, 200, 1, p_suspend, ""},
+	{"GET", "/v1/agencies/{}/tokens", AGENCY_ADMIN, OWN_CONSUMER, 200, 0, p_tokens, ""},
+	{"POST", "/v1/agencies/{}/tokens", AGENCY_ADMIN, OWN_CONSUMER, 201, 0, p_tokens_issue, ""},
+	{"DELETE", "/v1/agencies/{}/tokens/{}", AGENCY_ADMIN, OWN_CONSUMER, 200, 1, p_token_revoke, ""},
 	{"POST", "/v1/purposes", ADMIN, OWN_NONE, 201, 0, p_purpose, ""},
 	{"POST", "/v1/officers", ADMIN, OWN_NONE, 201, 0, p_officer, ""},
+	{"POST", "/v1/officers/{}/deactivate", ADMIN, OWN_NONE, 200, 1, p_officer_deactivate, ""},
+	{"POST", "/v1/officers/{}/reactivate", ADMIN, OWN_NONE, 200, 0, p_officer_reactivate, ""},
 	{"POST", "/v1/citizens", REGISTRAR, OWN_NONE, 201, 0, p_citizen, ""},
+	{"POST", "/v1/citizens/search", REGISTRAR, OWN_NONE, 200, 0, p_search, ""},
 	{"PATCH", "/v1/citizens/{}", REGISTRAR, OWN_NONE, 200, 0, p_patch, ""},
 	{"DELETE", "/v1/citizens/{}", REGISTRAR, OWN_NONE, 200, 1, p_delete_citizen, ""},
 	{"POST", "/v1/citizens/{}/totp", REGISTRAR, OWN_NONE, 201, 0, p_totp_reissue, ""},
@@ -472,7 +586,7 @@ static void test_route(void **state)
 		order[n++] = owner_of(w);
 	for (i = 0; i < n; i++) {
 		int c = order[i];
-		char id[128] = "", path[512], why[300] = "";
+		char id[128] = "", path[512], why[300] = "", *second;
 		json_t *body = NULL;
 		const char *brace;
 		long want = expected_for(w, c), got;
@@ -482,10 +596,16 @@ static void test_route(void **state)
 
 		if (w->prep)
 			w->prep(&M, c, id, sizeof id, &body);
+		/* an id "A B" fills two {}: the first with A, the second with B */
+		if ((second = strchr(id, ' ')) != NULL)
+			*second++ = '\0';
 		if ((brace = strstr(w->path, "{}")) != NULL)
 			snprintf(path, sizeof path, "%.*s%s%s", (int)(brace - w->path), w->path, id, brace + 2);
 		else
 			snprintf(path, sizeof path, "%s", w->path);
+		if (second != NULL && (brace = strstr(w->path, "{}")) != NULL && (brace = strstr(brace + 2, "{}")) != NULL)
+			snprintf(path + strlen(path) - strlen(brace), sizeof path - (strlen(path) - strlen(brace)), "%s%s", second,
+			    brace + 2);
 		text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 		json_decref(body);
 		got = e2e_req(&M.s, w->method, path, M.token[c], text, &r);
@@ -500,6 +620,11 @@ static void test_route(void **state)
 		}
 		if (got >= 200 && got < 300 && w->consumes)
 			used_up(w->prep);
+		if (M.kept[c] != NULL) { /* the caller's own token again, after a fresh one was used */
+			free(M.token[c]);
+			M.token[c] = M.kept[c];
+			M.kept[c] = NULL;
+		}
 		free(text);
 		e2e_resp_free(&r);
 	}
@@ -577,7 +702,8 @@ static int matrix_teardown(void **state)
 	free(M.consumer_id), free(M.officer_id), free(M.officer_uri), free(M.uri_a), free(M.uri_b), free(M.uri_t);
 	free(M.reg_cid_a), free(M.reg_cid_t), free(M.agency_to_suspend), free(M.citizen_to_delete);
 	free(M.request_for_approve), free(M.request_for_deny), free(M.consent_of_a), free(M.request_of_consumer);
-	free(M.seq_of_a), free(M.access_to_review);
+	free(M.seq_of_a), free(M.access_to_review), free(M.token_to_revoke), free(M.officer_to_deactivate);
+	free(M.officer_to_reactivate);
 	return 0;
 }
 

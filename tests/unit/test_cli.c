@@ -207,7 +207,7 @@ static void test_bad_lines_named_without_values_and_nothing_imported(void **stat
 static void test_commands_and_exit_codes(void **state)
 {
 	static const char *const cmds[] = {"init", "import", "get", "erase", "rotate-kek", "rekey", "backup",
-		"restore", "stats", "audit", "receipt", "keys", "ropa", "dpia"};
+		"restore", "stats", "audit", "receipt", "keys", "ropa", "dpia", "admin-token"};
 	cli *c = *state;
 	char *in = test_path(c->dir, "one.jsonl"), *k2 = test_path(c->dir, "k2"), *out = NULL, *cid;
 	const char *one = "{\"national_id\":\"001090012345\",\"fields\":{\"full_name\":\"Đỗ Thị Một\"}}\n";

@@ -1,0 +1,145 @@
+/* credentials.c: officers deactivated and reactivated; a registrar finding any enrolled citizen by national ID. */
+#include "api_private.h"
+
+#include <string.h>
+
+#include "../vault/vault_sql.h"
+
+int api_officer_active(vault *v, const char *officer_id)
+{
+	sqlite3_stmt *s = vault_sql_stmt(v, "SELECT active FROM officers WHERE id = ?1", NULL);
+	int active = 0;
+
+	if (s == NULL)
+		return 0;
+	sqlite3_bind_text(s, 1, officer_id, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		active = sqlite3_column_int(s, 0) != 0;
+	sqlite3_reset(s);
+	return active;
+}
+
+/*
+ * Sets an officer's active flag. Deactivating also ends every session of theirs, in the same
+ * transaction; api_authenticate refuses an inactive officer's session besides, so that a login
+ * that raced with the deactivation gets nothing either. Both are idempotent.
+ */
+static void officer_active(api_req *r, int active)
+{
+	audit_entry e = {.actor = "operator", .action = active ? "officer.reactivate" : "officer.deactivate",
+		.note = r->params[0]};
+	char subject[POLICY_ID_MAX + 16];
+	sqlite3_stmt *s;
+	util_err err;
+	int mine, ok = 0;
+
+	if (strlen(r->params[0]) > POLICY_ID_MAX) {
+		api_problem(r, 404, "not_found", "no such officer");
+		return;
+	}
+	snprintf(subject, sizeof subject, "officer:%s", r->params[0]);
+	if (vault_sql_begin(r->v, &mine, &err) != 0) {
+		api_reply_err(r, &err);
+		return;
+	}
+	if ((s = vault_sql_stmt(r->v, "UPDATE officers SET active = ?2 WHERE id = ?1", &err)) != NULL) {
+		int rc;
+
+		sqlite3_bind_text(s, 1, r->params[0], -1, SQLITE_STATIC);
+		sqlite3_bind_int(s, 2, active);
+		rc = sqlite3_step(s);
+		sqlite3_reset(s);
+		ok = rc == SQLITE_DONE && sqlite3_changes(vault_sql_db(r->v)) == 1;
+		if (rc != SQLITE_DONE)
+			vault_sql_error(r->v, rc, &err, "officer");
+		else if (!ok)
+			util_fail(&err, UTIL_ENOTFOUND, "no such officer");
+	}
+	ok = ok && (active || api_tokens_revoke(r->v, subject, &err) == 0) && audit_record(r->v, &e, NULL, &err) == 0;
+	if (vault_sql_end(r->v, mine, ok, &err) != 0) {
+		api_reply_err(r, &err);
+		return;
+	}
+	api_reply(r, 200, json_pack("{s:s, s:s}", "id", r->params[0], "status", active ? "active" : "deactivated"));
+}
+
+void api_h_officer_deactivate(api_req *r)
+{
+	officer_active(r, 0);
+}
+
+void api_h_officer_reactivate(api_req *r)
+{
+	officer_active(r, 1);
+}
+
+/* The registrar's pseudonym for cid, remembered as found (not enrolled) unless it is already known. */
+static int remember_found(api_req *r, const unsigned char cid[KEYS_CID_BYTES], char pseudonym[33], util_err *err)
+{
+	unsigned char pid[16];
+	sqlite3_stmt *s;
+	int rc;
+
+	api_pseudonym(r->v, r->caller.agency.id, cid, pseudonym);
+	if (util_hex_decode(pid, sizeof pid, pseudonym) != 0)
+		return util_fail(err, UTIL_ESTATE, "pseudonym");
+	if ((s = vault_sql_stmt(r->v, "INSERT OR IGNORE INTO pseudonyms(agency_id, pid, cid, enrolled) VALUES (?1, ?2, ?3, 0)",
+	         err)) == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, r->caller.agency.id, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 2, pid, sizeof pid, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 3, cid, KEYS_CID_BYTES, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : vault_sql_error(r->v, rc, err, "pseudonym");
+}
+
+/*
+ * A registrar finds an enrolled citizen by national ID, whoever enrolled them (another
+ * registrar, or `vaultctl import`), and gets its own pseudonym for them: with it, PATCH
+ * /v1/citizens/{id} rectifies the record and POST /v1/citizens/{id}/totp resets the
+ * authenticator. Erasure stays with the registrar that enrolled them.
+ *
+ * Registrars already learn whether an ID is enrolled (enrolling it again is 409), so a 404
+ * here tells them nothing new; it is the same for an ID never enrolled and one erased. Every
+ * search is audited, found or not, and a found citizen sees it in their access log.
+ */
+void api_h_citizen_search(api_req *r)
+{
+	const char *nid;
+	unsigned char cid[KEYS_CID_BYTES];
+	char pseudonym[33], actor[POLICY_ID_MAX + 8];
+	audit_entry e = {.actor = actor, .action = "record.search", .agency_id = r->caller.agency.id};
+	util_err err;
+	int mine, found, ok;
+
+	if (api_unpack(r, "{s:s}", "national_id", &nid) != 0)
+		return;
+	if (vault_nid_check(nid, strlen(nid), &err) != 0) {
+		api_problem(r, 400, "invalid_input", err.msg);
+		return;
+	}
+	snprintf(actor, sizeof actor, "agency:%s", r->caller.agency.id);
+	if (vault_sql_begin(r->v, &mine, &err) != 0) {
+		api_reply_err(r, &err);
+		return;
+	}
+	found = vault_citizen_find(r->v, nid, cid, &err) == 0;
+	ok = found || err.code == UTIL_ENOTFOUND;
+	if (found) {
+		e.cid = cid;
+		ok = remember_found(r, cid, pseudonym, &err) == 0;
+	} else {
+		e.note = "not found";
+	}
+	ok = ok && audit_record(r->v, &e, NULL, &err) == 0;
+	if (vault_sql_end(r->v, mine, ok, &err) != 0) {
+		api_reply_err(r, &err);
+		return;
+	}
+	if (!found) {
+		api_problem(r, 404, "not_found", "no enrolled citizen has this national ID");
+		return;
+	}
+	api_reply(r, 200, json_pack("{s:s}", "citizen_id", pseudonym));
+}
