@@ -861,8 +861,8 @@ static int dpia_markdown(vault *v, FILE *out, const json_t *doc, int passphrase,
 	      "  key, puts them out of reach.\n"
 	      "- TOTP guessing: 5 tries per 15 minutes per identity is slowed, not stopped; a patient attacker\n"
 	      "  who knows a national ID has a small chance per day.\n"
-	      "- Agency and admin tokens do not expire; a leaked agency token is stopped only by suspending the\n"
-	      "  agency; there is no command to reissue the admin token.\n"
+	      "- Agency and admin tokens do not expire by themselves: a leaked one lasts until it is revoked or\n"
+	      "  rotated (`POST /v1/agencies/{id}/tokens`, `vaultctl admin-token rotate`), so it must be noticed.\n"
 	      "- A `legal_obligation` purpose is trusted as registered: the vault cannot check its legal reference.\n"
 	      "- No command rotates the blind-index, token, pseudonym or signing keys, or re-encrypts fields\n"
 	      "  under new data keys.\n\n" TODO
