@@ -974,10 +974,10 @@ static int lookup_fields(vault *v, policy_lookup *l, util_err *err)
 			len = json_string_length(val);
 		}
 		/* a stack buffer, wiped: a sodium_malloc here cost an mmap and four mprotects a field */
-		if (raw != NULL && vault_mask(d, raw, len, masked, &mlen) == 0)
-			json_object_set_new(o, names[i], json_stringn(masked, mlen));
-		else
-			json_object_del(o, names[i]); /* no masked view: release nothing */
+		/* no masked view, or one that is not a JSON string: release nothing, never the value */
+		if (raw == NULL || vault_mask(d, raw, len, masked, &mlen) != 0 ||
+		    json_object_set_new(o, names[i], json_stringn(masked, mlen)) != 0)
+			json_object_del(o, names[i]);
 		sodium_memzero(masked, sizeof masked);
 		sodium_memzero(buf, sizeof buf);
 	}

@@ -93,11 +93,26 @@ void vault_value_of_json(const json_t *j, vault_value *out) UTIL_NONNULL(2);
 json_t *vault_field_json(const vault_field_def *def, const char *v, size_t len) UTIL_NONNULL(1, 2);
 
 /*
- * The masked view of a canonical value, as the field's catalog mask says: "last3" keeps the
- * last three characters, "year" the year of a date, "province" the last comma-separated part
- * of an address, "initials" the first letter of each word, "domain" the part after '@'.
- * Hidden characters become '*'. out holds 2 * VAULT_VALUE_MAX bytes. -1 for a field whose mask is "none".
+ * The masked view of a canonical value, as the field's catalog mask says. Each mask shows its
+ * part only when the value has the mask's form and hides more than it shows; any other value
+ * comes back as VAULT_MASK_HIDDEN, whatever its length:
+ *   "last3"    the last three characters, each hidden character as '*', for a value of at
+ *              least VAULT_MASK_LAST3_MIN characters ("*********789");
+ *   "year"     the year of a YYYY-MM-DD date ("1990");
+ *   "province" the part after the last comma, trimmed of spaces, when something other than
+ *              spaces and commas comes before that comma ("Hà Nội");
+ *   "initials" the first character of each space-separated word with a '.', when the value
+ *              has at least 4 characters (spaces aside) and more than twice as many as words
+ *              ("N. V. A.");
+ *   "domain"   "***" and the part from the last '@' on, when something comes before and
+ *              after it ("***@example.vn").
+ * Characters are UTF-8 characters; a value that is not UTF-8 is fully hidden. A value already
+ * in masked form (its hidden part only '*', or VAULT_MASK_HIDDEN itself) masks to itself; no
+ * other value does.
+ * out holds 2 * VAULT_VALUE_MAX bytes. -1 for a field whose mask is "none".
  */
+#define VAULT_MASK_HIDDEN "***"
+#define VAULT_MASK_LAST3_MIN 6u
 int vault_mask(const vault_field_def *def, const char *v, size_t len, char *out, size_t *outlen) UTIL_WARN_UNUSED;
 
 /* ---- national IDs ---- */
