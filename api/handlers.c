@@ -783,11 +783,22 @@ static void h_me_approve(api_req *r)
 	char consent[POLICY_ID_MAX + 1];
 	size_t n;
 	util_err err;
-	int mine, ok;
+	int mine, ok, all = 0;
 
-	if (api_unpack(r, "{s:s, s?o, s?I}", "totp", &code, "fields", &fields, "use_limit", &limit) != 0 ||
+	if (api_unpack(r, "{s:s, s?o, s?b, s?I}", "totp", &code, "fields", &fields, "all_fields", &all, "use_limit",
+	        &limit) != 0 ||
 	    name_list(r, fields, names, &n) != 0)
 		return;
+	/* every requested field only when asked for by name: an empty list is no shorthand for all */
+	if (fields == NULL && !all) {
+		api_problem(r, 400, "fields_required", "name the approved fields in fields, or set all_fields to true");
+		return;
+	}
+	if (fields != NULL && (all || n == 0)) {
+		api_problem(r, 400, all ? "invalid_input" : "fields_empty",
+		    all ? "give fields or all_fields, not both" : "fields is empty: name a field, or set all_fields to true");
+		return;
+	}
 	if (limit < 0 || limit > 1000000) {
 		api_problem(r, 400, "invalid_input", "use_limit must be 0..1000000");
 		return;
@@ -803,7 +814,8 @@ static void h_me_approve(api_req *r)
 			    util_code_name(err.code));
 		return;
 	}
-	ok = policy_request_approve(r->v, r->caller.cid, r->params[0], names, n, limit, consent, &receipt, &err) == 0;
+	ok = policy_request_approve(r->v, r->caller.cid, r->params[0], all ? NULL : names, n, limit, consent, &receipt,
+	         &err) == 0;
 	if (vault_sql_end(r->v, mine, ok, &err) != 0) {
 		if (ok)
 			json_decref(receipt);

@@ -189,7 +189,7 @@ int policy_requests_pending(vault *v, const unsigned char cid[KEYS_CID_BYTES], j
     UTIL_WARN_UNUSED;
 /*
  * Approves the citizen's pending request id for fields (a subset of the requested ones, named
- * one by one; none = all requested), with an optional use limit (0 none, 1 one-time). Writes
+ * one by one; NULL = all requested; an empty list is UTIL_EINVAL, never "all"), with an optional use limit (0 none, 1 one-time). Writes
  * the consent and its signed receipt (*receipt, a new reference) in one transaction with the
  * audit entry. UTIL_ENOTFOUND if the request is not this citizen's or not pending.
  */

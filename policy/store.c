@@ -694,14 +694,14 @@ int policy_request_approve(vault *v, const unsigned char cid[KEYS_CID_BYTES], co
 	sqlite3_stmt *s;
 	int days, mine = 0, ok = 0;
 
-	if (n > POLICY_MAX_FIELDS || use_limit < 0 || use_limit > 1000000)
-		return util_fail(err, UTIL_EINVAL, "too many fields or a bad use limit");
+	if (n > POLICY_MAX_FIELDS || use_limit < 0 || use_limit > 1000000 || (fields != NULL && n == 0))
+		return util_fail(err, UTIL_EINVAL, "no fields, too many fields or a bad use limit");
 	if (vault_sql_begin(v, &mine, err) != 0)
 		return -1;
 	if (load_request(v, cid, id, agency, purpose, req, &nreq, &days, err) != 0)
 		goto out;
 	/* a consent covers only fields the citizen saw in the request, each named */
-	for (i = 0; i < n; i++) {
+	for (i = 0; fields != NULL && i < n; i++) {
 		int k = fields[i] ? field_index(req, nreq, fields[i]) : -1;
 
 		if (k < 0) {
@@ -711,7 +711,7 @@ int policy_request_approve(vault *v, const unsigned char cid[KEYS_CID_BYTES], co
 		if (field_index(chosen, nc, fields[i]) < 0)
 			chosen[nc++] = req[k];
 	}
-	if (n == 0) {
+	if (fields == NULL) {
 		memcpy(chosen, req, nreq * sizeof *chosen);
 		nc = nreq;
 	}

@@ -879,8 +879,8 @@ json_t *e2e_body_approve(const char *totp, json_t *fields)
 {
 	json_t *o = json_pack("{s:s}", "totp", totp);
 
-	if (o != NULL && fields != NULL)
-		json_object_set_new(o, "fields", fields);
+	if (o != NULL)
+		json_object_set_new(o, fields != NULL ? "fields" : "all_fields", fields != NULL ? fields : json_true());
 	return o;
 }
 

@@ -147,7 +147,7 @@ json_t *e2e_body_consent_request(const char *national_id, const char *purpose_co
 json_t *e2e_body_lookup(const char *national_id, const char *purpose_code, json_t *fields, const char *justification);
 json_t *e2e_body_citizen_login(const char *national_id, const char *totp);
 json_t *e2e_body_officer_login(const char *officer_id, const char *totp);
-/* fields may be NULL (all requested). */
+/* fields may be NULL: then "all_fields": true, every requested field. */
 json_t *e2e_body_approve(const char *totp, json_t *fields);
 json_t *e2e_body_totp(const char *totp);
 json_t *e2e_body_review(const char *outcome, const char *note);

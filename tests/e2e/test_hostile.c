@@ -76,6 +76,15 @@ static const hcase cases[] = {
 	    "{\"national_id\":\"001090012345\",\"purpose\":\"care\",\"days\":-1}", 400, "invalid_input", 0},
 	{"days beyond the purpose", "POST", "/v1/consent-requests", 3, NULL,
 	    "{\"national_id\":\"001090012345\",\"purpose\":\"care\",\"days\":31}", 400, "invalid_input", 0},
+	/* approving: every requested field only when asked for (checked before the code and the id) */
+	{"approve with an empty field list", "POST", "/v1/me/consent-requests/cr_none/approve", 4, NULL,
+	    "{\"totp\":\"123456\",\"fields\":[]}", 400, "fields_empty", 0},
+	{"approve naming no fields", "POST", "/v1/me/consent-requests/cr_none/approve", 4, NULL, "{\"totp\":\"123456\"}",
+	    400, "fields_required", 0},
+	{"approve with all_fields false", "POST", "/v1/me/consent-requests/cr_none/approve", 4, NULL,
+	    "{\"totp\":\"123456\",\"all_fields\":false}", 400, "fields_required", 0},
+	{"approve with fields and all_fields", "POST", "/v1/me/consent-requests/cr_none/approve", 4, NULL,
+	    "{\"totp\":\"123456\",\"fields\":[\"phone\"],\"all_fields\":true}", 400, "invalid_input", 0},
 	/* sizes and depth */
 	{"a body over 64 KiB", "POST", "/v1/lookup", 3, NULL, "@big", 413, "body_too_large", 0},
 	{"a declared length over 64 KiB", "POST", "/v1/lookup", 3, NULL, "@declared", 413, "body_too_large", 1},

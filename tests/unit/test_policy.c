@@ -176,6 +176,9 @@ static void test_consent_story(void **state)
 
 			assert_int_equal(policy_request_approve(f->v, f->a, rid, extra, 1, 0, cons, &r, &err), -1);
 			assert_int_equal(err.code, UTIL_EINVAL);
+			/* an empty list is refused, not read as every requested field (only NULL is) */
+			assert_int_equal(policy_request_approve(f->v, f->a, rid, extra, 0, 0, cons, &r, &err), -1);
+			assert_int_equal(err.code, UTIL_EINVAL);
 			/* nor can citizen B approve A's request */
 			assert_int_equal(policy_request_approve(f->v, f->b, rid, ok, 3, 0, cons, &r, &err), -1);
 			assert_int_equal(err.code, UTIL_ENOTFOUND);
