@@ -719,6 +719,14 @@ static void h_lookup(api_req *r)
 		api_problem(r, 400, "invalid_input", "justification is at most 500 bytes");
 		return;
 	}
+	/* refused before anything is decided or logged: free text reaches an access log only where the law asks for it */
+	if (just != NULL && policy_justification_check(r->v, &r->caller.agency, purpose, just, &err) != 0) {
+		if (err.code == UTIL_EINVAL)
+			api_problem(r, 400, "justification_not_accepted", err.msg);
+		else
+			reply_err(r, &err);
+		return;
+	}
 	if (policy_lookup_prepare(r->v, &r->caller.agency, purpose, nid, w->names, n, just, util_now(), &w->l, &err) !=
 	    0) {
 		if (err.code != UTIL_EINVAL)

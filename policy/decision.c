@@ -69,26 +69,15 @@ static int basis_valid(policy_basis b)
 	       b == POLICY_BASIS_VITAL_INTEREST;
 }
 
-/* ASCII whitespace, without the locale isspace() would consult. */
-static int ascii_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
-}
-
-/* A vital-interest justification: given, not only whitespace, at most the maximum length. */
+/* A vital-interest justification: given, with a visible character, at most the maximum length. */
 static int justified(const char *j)
 {
-	size_t n, i;
+	size_t n;
 
 	if (j == NULL)
 		return 0;
 	n = strnlen(j, POLICY_JUSTIFICATION_MAX + 1u);
-	if (n > POLICY_JUSTIFICATION_MAX)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!ascii_space(j[i]))
-			return 1;
-	return 0;
+	return n <= POLICY_JUSTIFICATION_MAX && policy_text_visible(j, n);
 }
 
 /*

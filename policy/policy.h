@@ -129,6 +129,15 @@ void policy_decide(const policy_input *in, policy_decision *out) UTIL_NONNULL(1,
  */
 int policy_fields_parse(const char *s, policy_field *f, size_t *n) UTIL_WARN_UNUSED;
 
+/*
+ * 1 if s (n bytes of UTF-8) has a character that shows: not whitespace, a control, a format
+ * character or another default-ignorable one (U+200B, U+3000, U+00A0, U+FEFF, ... alone are
+ * empty). Bytes that are not UTF-8 do not count.
+ */
+int policy_text_visible(const char *s, size_t n) UTIL_NONNULL(1);
+/* 1 for the bases whose lookups take a justification: legal obligation and vital interest. */
+int policy_basis_takes_justification(policy_basis b);
+
 const char *policy_reason_name(policy_reason r);
 const char *policy_basis_name(policy_basis b);
 /* Parses "consent", "legal_obligation", "vital_interest"; 0 if unknown. */
@@ -211,6 +220,15 @@ int policy_restrict(vault *v, const unsigned char cid[KEYS_CID_BYTES], int on, u
 /* Erases a citizen: record, consents, requests and restriction, in one transaction, audited. */
 int policy_citizen_erase(vault *v, const unsigned char cid[KEYS_CID_BYTES], const char *actor, util_err *err)
     UTIL_WARN_UNUSED;
+
+/*
+ * A lookup's justification (just, NUL-terminated) is accepted only for a purpose `code` of
+ * agency's whose basis takes one, and only with a visible character, at most
+ * POLICY_JUSTIFICATION_MAX bytes: else UTIL_EINVAL, whose message says which rule (never the
+ * text). Nothing about any citizen is read.
+ */
+int policy_justification_check(vault *v, const policy_agency *agency, const char *code, const char *just,
+    util_err *err) UTIL_NONNULL(1, 2, 4) UTIL_WARN_UNUSED;
 
 /* A lookup, prepared: the decision over the stored state and, if allowed, what it releases. */
 typedef struct policy_lookup {

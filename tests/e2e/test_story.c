@@ -489,6 +489,45 @@ static void test_protocol_conventions(void **state)
 }
 
 /* One step either way, not two. */
+/*
+ * A justification is free text that lands in the citizen's access log: taken only for a purpose
+ * on a legal obligation or a vital interest, and only with a visible character. Refused ones
+ * are refused before anything is decided or logged.
+ */
+static void test_justification_only_where_the_law_takes_it(void **state)
+{
+	static const char marker[] = "call me on 0900 000 000 about your debts";
+	e2e_resp r;
+
+	(void)state;
+	need(st->cz[A].session, "A's session");
+	/* a consent purpose takes none, whatever the text */
+	lookup(400, &st->hospital, people[A].nid, "treatment", NULL, marker, &r);
+	E2E_PROBLEM(&r, 400, "justification_not_accepted");
+	assert_null(strstr(r.body, marker));
+	e2e_resp_free(&r);
+	/* nor a purpose code the agency does not have */
+	lookup(400, &st->hospital, people[A].nid, "no_such_purpose", NULL, marker, &r);
+	E2E_PROBLEM(&r, 400, "justification_not_accepted");
+	e2e_resp_free(&r);
+	/* a vital interest takes one, but not one of only invisible characters */
+	lookup(400, &st->emergency, people[A].nid, "emergency_care", NULL, "\xe3\x80\x80\xe2\x80\x8b\xc2\xa0 \t", &r);
+	E2E_PROBLEM(&r, 400, "justification_not_accepted");
+	e2e_resp_free(&r);
+	lookup(400, &st->emergency, people[A].nid, "emergency_care", NULL, "", &r);
+	E2E_PROBLEM(&r, 400, "justification_not_accepted");
+	e2e_resp_free(&r);
+	/* a legal obligation takes one */
+	lookup(200, &st->insurer, people[A].nid, "contribution_check", NULL, "annual contribution audit", &r);
+	assert_str_eq(e2e_jstr(r.json, "basis"), "legal_obligation");
+	e2e_resp_free(&r);
+	/* nothing of the refused text reached the citizen's access log */
+	E2E_CALL(&st->s, 200, "GET", "/v1/me/access-log", st->cz[A].session, NULL, &r);
+	assert_null(strstr(r.body, marker));
+	assert_non_null(strstr(r.body, "annual contribution audit"));
+	e2e_resp_free(&r);
+}
+
 static void test_totp_window_is_one_step(void **state)
 {
 	char code[7];
@@ -1453,6 +1492,7 @@ int main(void)
 		cmocka_unit_test(test_vital_interest_needs_justification_and_review),
 		cmocka_unit_test(test_totp_window_is_one_step),
 		cmocka_unit_test(test_citizen_access_log_with_inclusion_proofs),
+		cmocka_unit_test(test_justification_only_where_the_law_takes_it),
 		cmocka_unit_test(test_denied_request),
 		cmocka_unit_test(test_parallel_lookups_each_audited),
 		cmocka_unit_test(test_officer_sees_and_verifies_the_audit_log),

@@ -304,6 +304,9 @@ static const decide_case cases[] = {
 	{.name = "vital: justification only spaces", .roles = EMRG, .purpose = P_VITAL,
 		.justification = "  \t \n ",
 		.reason = POLICY_DENY_JUSTIFICATION_MISSING, .basis = B_VITAL},
+	{.name = "vital: justification of NBSP, zero-width and ideographic spaces", .roles = EMRG, .purpose = P_VITAL,
+		.justification = "\xc2\xa0\xe2\x80\x8b\xe3\x80\x80 \xe2\x81\xa0\xef\xbb\xbf",
+		.reason = POLICY_DENY_JUSTIFICATION_MISSING, .basis = B_VITAL},
 	{.name = "vital: justification of exactly the maximum", .roles = EMRG, .purpose = P_VITAL,
 		.justification = J500, .requested = {"blood_type"},
 		.allow = 1, .basis = B_VITAL, .fields = {"blood_type"}, .needs_review = 1},
@@ -841,6 +844,46 @@ static void test_reason_and_basis_names(void **state)
 	assert_int_equal(policy_basis_parse("vital"), 0);
 }
 
+/* What counts as a visible character in a justification: the empty ones, then the ones that show. */
+static void test_justification_needs_a_visible_character(void **state)
+{
+	static const char *const empty[] = {
+		"", " ", "\t\n\r\v\f", "\xc2\xa0",             /* NBSP */
+		"\xe2\x80\x8b",                                    /* U+200B zero-width space */
+		"\xe3\x80\x80",                                    /* U+3000 ideographic space */
+		"\xe2\x80\x8b\xe3\x80\x80\xc2\xa0 \t",           /* all of them */
+		"\xe1\x9a\x80\xe2\x80\x80\xe2\x80\x8a\xe2\x80\xaf\xe2\x81\x9f", /* other Zs */
+		"\xe2\x80\xa8\xe2\x80\xa9",                       /* line and paragraph separators */
+		"\xc2\xad\xe2\x80\x8c\xe2\x80\x8d\xe2\x80\x8e\xe2\x80\xae\xe2\x81\xa0\xe2\x81\xa6\xef\xbb\xbf", /* Cf */
+		"\xe1\xa0\x8e",                                    /* U+180E Mongolian vowel separator */
+		"\xf3\xa0\x80\xa0\xf3\xa0\x81\xbf",               /* tags U+E0020, U+E007F */
+		"\xe3\x85\xa4\xef\xbe\xa0\xe1\x85\x9f",           /* Hangul fillers */
+		"\xe2\xa0\x80",                                    /* U+2800 blank braille pattern */
+		"\xc2\x85\x7f\x01",                                /* NEL, DEL, a control */
+		"\xff\xfe\xc3",                                    /* not UTF-8 */
+	};
+	static const char *const shown[] = {
+		"x", "  x  ", "\xe2\x80\x8bx", "x\xe3\x80\x80", "\xe1\xbb\x85", /* ễ */
+		"\xe3\x80\x82",                                    /* U+3002 ideographic full stop */
+		"\xe2\xa0\x81",                                    /* U+2801 braille dot 1 */
+		"\xf0\x9f\x9a\x91",                                /* U+1F691 ambulance */
+		"\xff\xfeok",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof empty / sizeof empty[0]; i++)
+		if (policy_text_visible(empty[i], strlen(empty[i])))
+			fail_msg("empty case %zu counts as visible", i);
+	for (i = 0; i < sizeof shown / sizeof shown[0]; i++)
+		if (!policy_text_visible(shown[i], strlen(shown[i])))
+			fail_msg("visible case %zu counts as empty", i);
+	assert_true(policy_basis_takes_justification(POLICY_BASIS_VITAL_INTEREST));
+	assert_true(policy_basis_takes_justification(POLICY_BASIS_LEGAL_OBLIGATION));
+	assert_false(policy_basis_takes_justification(POLICY_BASIS_CONSENT));
+	assert_false(policy_basis_takes_justification((policy_basis)0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -850,6 +893,7 @@ int main(void)
 		cmocka_unit_test(test_decide_at_the_limits),
 		cmocka_unit_test(test_decide_survives_garbage),
 		cmocka_unit_test(test_reason_and_basis_names),
+		cmocka_unit_test(test_justification_needs_a_visible_character),
 	};
 
 	return cmocka_run_group_tests_name("decision", tests, NULL, NULL);
