@@ -164,7 +164,11 @@ void api_metrics_text(api_server *s, char *out, size_t cap, size_t *len);
 /* The route table. */
 const api_route *api_route_table(size_t *n);
 
-/* Reads a JSON body member helpers: 0 or -1 after replying 400. */
+/*
+ * Unpacks the JSON body with jansson's format fmt (JSON_STRICT: every key known) (unpack.c).
+ * 0, or -1 after replying 400 invalid_input with a detail naming the key that is unknown,
+ * missing or of the wrong type (an unknown key only when it looks like a key name).
+ */
 int api_unpack(api_req *r, const char *fmt, ...);
 
 #endif

@@ -84,7 +84,11 @@ static int64_t query_int(api_req *r, const char *name, int64_t def, int64_t min,
 		return def;
 	v = strtoll(s, &end, 10);
 	if (*end != '\0' || v < min || v > max || s[0] == '-' || s[0] == '+') {
-		api_problem(r, 400, "invalid_input", "a query argument is not a number in range");
+		char detail[96];
+
+		snprintf(detail, sizeof detail, "query argument %s must be an integer %lld..%lld", name, (long long)min,
+		    (long long)max);
+		api_problem(r, 400, "invalid_input", detail);
 		return -1;
 	}
 	return v;
@@ -1023,18 +1027,19 @@ static void officer_audit(api_req *r, const char *action)
 		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"audit\",\"code\":\"%s\"}\n", util_code_name(err.code));
 }
 
-static const char *query_str(api_req *r, const char *name, size_t max, int *bad)
+/* A string query argument of 1..max bytes; *bad names the first one that is not. */
+static const char *query_str(api_req *r, const char *name, size_t max, const char **bad)
 {
 	const char *s = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 
-	if (s != NULL && (strlen(s) == 0 || strlen(s) > max))
-		*bad = 1;
+	if (s != NULL && (strlen(s) == 0 || strlen(s) > max) && *bad == NULL)
+		*bad = name;
 	return s;
 }
 
 static void h_audit(api_req *r)
 {
-	int bad = 0;
+	const char *bad = NULL;
 	const char *agency = query_str(r, "agency_id", POLICY_ID_MAX, &bad);
 	const char *decision = query_str(r, "decision", 5, &bad);
 	const char *action = query_str(r, "action", 40, &bad);
@@ -1043,8 +1048,12 @@ static void h_audit(api_req *r)
 	json_t *list;
 	int more = 0;
 
-	if (bad || (decision && strcmp(decision, "allow") != 0 && strcmp(decision, "deny") != 0)) {
-		api_problem(r, 400, "invalid_input", "a query argument is malformed");
+	if (bad != NULL || (decision && strcmp(decision, "allow") != 0 && strcmp(decision, "deny") != 0)) {
+		char detail[96];
+
+		snprintf(detail, sizeof detail, "query argument %s is empty, too long or not a value it takes",
+		    bad != NULL ? bad : "decision");
+		api_problem(r, 400, "invalid_input", detail);
 		return;
 	}
 	/* query_int replies itself and returns -1 when an argument is malformed */

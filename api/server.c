@@ -105,21 +105,6 @@ void api_problem(api_req *r, unsigned status, const char *code, const char *deta
 	vault_json_free(s);
 }
 
-int api_unpack(api_req *r, const char *fmt, ...)
-{
-	json_error_t je;
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	rc = json_vunpack_ex(r->json, &je, JSON_STRICT, fmt, ap);
-	va_end(ap);
-	if (rc != 0)
-		/* jansson's message would echo the caller's keys: say what is wrong in general terms */
-		api_problem(r, 400, "invalid_input", "the body has a missing or unknown key, or a value of the wrong type");
-	return rc;
-}
-
 /* ---- limits checked before any work ---- */
 
 /* Deepest nesting of a JSON text, counting only brackets outside strings. */

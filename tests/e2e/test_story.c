@@ -528,6 +528,39 @@ static void test_justification_only_where_the_law_takes_it(void **state)
 	e2e_resp_free(&r);
 }
 
+/* A 400's detail names the key or query argument that was wrong, never a value. */
+static void test_problem_detail_names_what_was_wrong(void **state)
+{
+	static const struct {
+		const char *method, *path, *body, *named, *never;
+	} cases[] = {
+		{"POST", "/v1/lookup", "{\"nationalid\":\"001090012345\",\"purpose\":\"treatment\"}", "\"nationalid\"",
+		    "001090012345"},
+		{"POST", "/v1/lookup", "{\"purpose\":\"treatment\"}", "\"national_id\"", NULL},
+		{"POST", "/v1/lookup", "{\"national_id\":1090012345,\"purpose\":\"treatment\"}", "\"national_id\" must be a string",
+		    "1090012345"},
+		{"POST", "/v1/lookup", "{\"national_id\":\"001090012345\",\"purpose\":\"treatment\",\"001090012345\":1}",
+		    "unknown key", "001090012345"},
+		{"GET", "/v1/checkpoint/consistency?from=x&to=2", NULL, "query argument from", NULL},
+		{"GET", "/v1/checkpoint/consistency?from=1&to=-3", NULL, "query argument to", NULL},
+	};
+	e2e_resp r;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const char *d;
+
+		E2E_CALL(&st->s, 400, cases[i].method, cases[i].path, cases[i].body ? st->hospital.token : NULL,
+		    cases[i].body ? json_loads(cases[i].body, 0, NULL) : NULL, &r);
+		E2E_PROBLEM(&r, 400, "invalid_input");
+		d = e2e_or_null(e2e_jstr(r.json, "detail"));
+		if (strstr(d, cases[i].named) == NULL || (cases[i].never && strstr(r.body, cases[i].never) != NULL))
+			fail_msg("case %zu: detail \"%s\" should name %s", i, d, cases[i].named);
+		e2e_resp_free(&r);
+	}
+}
+
 static void test_totp_window_is_one_step(void **state)
 {
 	char code[7];
@@ -1493,6 +1526,7 @@ int main(void)
 		cmocka_unit_test(test_totp_window_is_one_step),
 		cmocka_unit_test(test_citizen_access_log_with_inclusion_proofs),
 		cmocka_unit_test(test_justification_only_where_the_law_takes_it),
+		cmocka_unit_test(test_problem_detail_names_what_was_wrong),
 		cmocka_unit_test(test_denied_request),
 		cmocka_unit_test(test_parallel_lookups_each_audited),
 		cmocka_unit_test(test_officer_sees_and_verifies_the_audit_log),
