@@ -90,11 +90,16 @@ static int fail(const util_err *err)
 	return exit_code(err->code);
 }
 
+static const char *command = NULL; /* the command being run, for the pointer to its help */
+
+/* With msg: that one line and where to read more; without: the whole usage. */
 static int usage(const char *msg)
 {
-	if (msg != NULL)
-		fprintf(stderr, "vaultctl: %s\n", msg);
-	fputs(usage_text, stderr);
+	if (msg == NULL)
+		fputs(usage_text, stderr);
+	else
+		fprintf(stderr, "vaultctl: %s\nvaultctl: see `vaultctl %s%s--help`\n", msg, command ? command : "",
+		    command ? " " : "");
 	return EX_USAGE;
 }
 
@@ -198,7 +203,40 @@ static int parse_u64(const char *s, uint64_t *out)
 	return 0;
 }
 
-static int parse_args(int argc, char **argv, ctl *c, args *a)
+/* Options every command takes; the others only the commands whose table entry names them. */
+#define OPT_BIT(o) (1ul << ((o) - OPT_DATA))
+#define OPTS_COMMON (OPT_BIT(OPT_DATA) | OPT_BIT(OPT_KEY) | OPT_BIT(OPT_PASS) | OPT_BIT(OPT_KDF_OPS) | \
+	OPT_BIT(OPT_KDF_MEM) | OPT_BIT(OPT_HELP))
+
+static const struct option *option_of(int val)
+{
+	const struct option *k;
+
+	for (k = common_opts; k->name != NULL; k++)
+		if (k->val == val)
+			return k;
+	return NULL;
+}
+
+/* The option getopt_long refused, by name (never its value): unknown, missing or with a value. */
+static int bad_option(char **argv)
+{
+	const struct option *k = optopt != 0 ? option_of(optopt) : NULL;
+	const char *arg = argv[optind - 1];
+	size_t n = strcspn(arg, "=");
+	char msg[96];
+
+	if (k != NULL)
+		snprintf(msg, sizeof msg, "option --%s %s", k->name,
+		    k->has_arg == no_argument ? "takes no value" : "needs a value");
+	else if (optopt > ' ' && optopt < 127)
+		snprintf(msg, sizeof msg, "unknown option -%c", optopt);
+	else
+		snprintf(msg, sizeof msg, "unknown option %.*s", (int)(n < 40 ? n : 40), arg);
+	return usage(msg);
+}
+
+static int parse_args(int argc, char **argv, ctl *c, args *a, unsigned long takes)
 {
 	uint64_t n;
 	int o;
@@ -210,6 +248,12 @@ static int parse_args(int argc, char **argv, ctl *c, args *a)
 	optind = 1;
 	opterr = 0;
 	while ((o = getopt_long(argc, argv, "", common_opts, NULL)) != -1) {
+		if (o >= OPT_DATA && !((takes | OPTS_COMMON) & OPT_BIT(o))) {
+			char msg[96];
+
+			snprintf(msg, sizeof msg, "%s does not take the option --%s", argv[0], option_of(o)->name);
+			return usage(msg);
+		}
 		switch (o) {
 		case OPT_DATA:
 			c->data = optarg;
@@ -276,7 +320,7 @@ static int parse_args(int argc, char **argv, ctl *c, args *a)
 			a->json = 1;
 			break;
 		default:
-			return usage("unknown option");
+			return bad_option(argv);
 		}
 	}
 	while (optind < argc) {
@@ -739,7 +783,8 @@ static int cmd_import(ctl *c, args *a)
 		fputs("vaultctl import FILE [--enrolments OUT] [--batch N]\n"
 		      "Enrols citizens from JSON Lines, one {\"national_id\": \"...\", \"fields\": {...}} per line.\n"
 		      "Every line is checked first; if any line is bad, each bad line is named (never its values)\n"
-		      "and nothing is imported (exit 3). Then records are written N per transaction (default 100000).\n"
+		      "and nothing is imported (exit 3); so is a FILE with no citizen in it.\n"
+		      "Then records are written N per transaction (default 100000).\n"
 		      "--enrolments OUT creates OUT (0600) with each new citizen's line, citizen id and TOTP\n"
 		      "enrolment URI, for the registrar to hand over.\n",
 		    stdout);
@@ -836,6 +881,11 @@ static int cmd_import(ctl *c, args *a)
 		if (bad > IMPORT_REPORT_MAX)
 			fprintf(stderr, "%s: ... and %zu more bad lines\n", a->pos[0], bad - IMPORT_REPORT_MAX);
 		fprintf(stderr, "vaultctl: %zu of %zu lines are invalid; nothing was imported\n", bad, lines);
+		rc = EX_INPUT;
+		goto out;
+	}
+	if (records == 0) { /* most likely the wrong file: say so rather than "imported 0" */
+		fprintf(stderr, "vaultctl: %s holds no citizen; nothing was imported\n", a->pos[0]);
 		rc = EX_INPUT;
 		goto out;
 	}
@@ -1559,11 +1609,16 @@ static int cmd_admin_token(ctl *c, args *a)
 static const struct {
 	const char *name;
 	int (*fn)(ctl *, args *);
+	unsigned long takes; /* its options beyond OPTS_COMMON */
 } commands[] = {
-	{"init", cmd_init}, {"import", cmd_import}, {"get", cmd_get}, {"erase", cmd_erase},
-	{"rotate-kek", cmd_rotate}, {"rekey", cmd_rekey}, {"backup", cmd_backup}, {"restore", cmd_restore},
-	{"stats", cmd_stats}, {"audit", cmd_audit}, {"receipt", cmd_receipt}, {"keys", cmd_keys},
-	{"ropa", cmd_ropa}, {"dpia", cmd_dpia}, {"admin-token", cmd_admin_token},
+	{"init", cmd_init, OPT_BIT(OPT_SCHEMA)},
+	{"import", cmd_import, OPT_BIT(OPT_ENROL) | OPT_BIT(OPT_BATCH)},
+	{"get", cmd_get, OPT_BIT(OPT_CITIZEN) | OPT_BIT(OPT_NID_STDIN)}, {"erase", cmd_erase, OPT_BIT(OPT_CITIZEN)},
+	{"rotate-kek", cmd_rotate, 0}, {"rekey", cmd_rekey, OPT_BIT(OPT_NEW_KEY) | OPT_BIT(OPT_NEW_PASS)},
+	{"backup", cmd_backup, 0}, {"restore", cmd_restore, 0}, {"stats", cmd_stats, 0},
+	{"audit", cmd_audit, OPT_BIT(OPT_EXPORT) | OPT_BIT(OPT_PUBKEY)}, {"receipt", cmd_receipt, OPT_BIT(OPT_PUBKEY)},
+	{"keys", cmd_keys, 0}, {"ropa", cmd_ropa, OPT_BIT(OPT_JSON) | OPT_BIT(OPT_FROM) | OPT_BIT(OPT_TO)},
+	{"dpia", cmd_dpia, OPT_BIT(OPT_FROM) | OPT_BIT(OPT_TO)}, {"admin-token", cmd_admin_token, 0},
 };
 
 int main(int argc, char **argv)
@@ -1589,11 +1644,17 @@ int main(int argc, char **argv)
 	for (i = 0; i < sizeof commands / sizeof commands[0]; i++) {
 		if (strcmp(argv[1], commands[i].name) != 0)
 			continue;
-		if ((rc = parse_args(argc - 1, argv + 1, &c, &a)) != 0)
+		command = commands[i].name;
+		if ((rc = parse_args(argc - 1, argv + 1, &c, &a, commands[i].takes)) != 0)
 			return rc;
 		rc = commands[i].fn(&c, &a);
 		keys_secret_free(c.passphrase);
 		return rc;
 	}
-	return usage("unknown command");
+	{
+		char msg[96];
+
+		snprintf(msg, sizeof msg, "unknown command %.40s", argv[1]);
+		return usage(msg);
+	}
 }

@@ -249,6 +249,72 @@ static void test_commands_and_exit_codes(void **state)
 	free(enr);
 }
 
+/* A usage error names the option or command in one line, with where to read more; never a value. */
+static void test_usage_errors_name_the_option(void **state)
+{
+	static const struct {
+		const char *args[3], *named;
+	} cases[] = {
+		{{"stats", "--dta", NULL}, "unknown option --dta"},
+		{{"stats", "--dta=s3cret-value", NULL}, "unknown option --dta"},
+		{{"stats", "-x", NULL}, "unknown option -x"},
+		{{"stats", "--json", NULL}, "stats does not take the option --json"},
+		{{"dpia", "--json", NULL}, "dpia does not take the option --json"},
+		{{"get", "--batch=5", NULL}, "get does not take the option --batch"},
+		{{"ropa", "--json=yes", NULL}, "option --json takes no value"},
+		{{"import", "--batchh", NULL}, "unknown option --batchh"},
+		{{"frobnicate", NULL, NULL}, "unknown command frobnicate"},
+	};
+	cli *c = *state;
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *err = NULL;
+		const char *p;
+		int nl = 0;
+
+		assert_int_equal(ctl(c, NULL, NULL, &err, cases[i].args[0], cases[i].args[1], NULL), 2);
+		for (p = err; *p; p++)
+			nl += *p == '\n';
+		if (strstr(err, cases[i].named) == NULL || strstr(err, "--help") == NULL || nl != 2 ||
+		    strstr(err, "s3cret") != NULL || strstr(err, "yes") != NULL)
+			fail_msg("case %zu: %s", i, err);
+		free(err);
+	}
+	/* an option's value missing, at the end of the line (ctl appends --data DIR, so run it bare) */
+	{
+		char *argv[] = {c->ctl, "import", "--data", c->data, "--batch", NULL}, *err = NULL;
+
+		assert_int_equal(test_run(argv, NULL, NULL, &err), 2);
+		assert_non_null(strstr(err, "option --batch needs a value"));
+		free(err);
+	}
+}
+
+/* Importing a file with no citizen in it is an error, and writes nothing. */
+static void test_import_of_an_empty_file_is_an_error(void **state)
+{
+	cli *c = *state;
+	char *in = test_path(c->dir, "empty.jsonl"), *enr = test_path(c->dir, "e.jsonl"), *err = NULL, *out = NULL;
+	struct stat st;
+
+	assert_int_equal(ctl(c, NULL, NULL, NULL, "init", NULL), 0);
+	test_write_file(in, "", 0);
+	assert_int_equal(ctl(c, NULL, NULL, &err, "import", in, "--enrolments", enr, NULL), 3);
+	assert_non_null(strstr(err, "no citizen"));
+	assert_null(strstr(err, "imported 0"));
+	assert_int_not_equal(stat(enr, &st), 0); /* no enrolment file either */
+	free(err);
+	test_write_file(in, "\n\n", 2);
+	assert_int_equal(ctl(c, NULL, NULL, &err, "import", in, NULL), 3);
+	free(err);
+	assert_int_equal(ctl(c, NULL, &out, NULL, "stats", NULL), 0);
+	assert_non_null(strstr(out, "\"citizens\": 0"));
+	free(out);
+	free(in);
+	free(enr);
+}
+
 /*
  * Many lines, through both readers (every seventh line has an escape, so jansson reads it), in
  * two batches, the first of which outgrows the 64 KiB enrolment buffer: each is imported once,
@@ -614,6 +680,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_import_leaves_no_plaintext, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_lines_named_without_values_and_nothing_imported, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commands_and_exit_codes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_usage_errors_name_the_option, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_import_of_an_empty_file_is_an_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_many_in_batches_with_enrolments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_rolled_back_batch_leaves_no_enrolments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_writes_the_wal_from_its_start_each_batch, setup, teardown),
