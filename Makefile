@@ -1,5 +1,5 @@
 # Makefile: builds vaultd and vaultctl, runs the tests, the demo and the benchmark.
-#   make                     build/vaultd, build/vaultctl
+#   make                     build/vaultd, build/vaultctl, build/gencitizens
 #   make test                unit and end-to-end tests (installs missing Debian packages)
 #   make SANITIZER=address test   the same under ASan + UBSan (clang), in build/address
 #   make run                 a demo vault with a small data set, served on 127.0.0.1:8443
@@ -66,7 +66,7 @@ TEST_SUPPORT = $(BUILD)/obj/tests/unit/support.o
 
 .PHONY: all test check-deps deps run bench install clean fuzz fuzz-targets valgrind
 .SECONDARY:
-all: check-deps $(BUILD)/vaultd $(BUILD)/vaultctl
+all: check-deps $(BUILD)/vaultd $(BUILD)/vaultctl $(BUILD)/gencitizens
 
 # Fails early, naming the Debian package, when a library is missing.
 check-deps:
