@@ -236,6 +236,14 @@ static int bad_option(char **argv)
 	return usage(msg);
 }
 
+static int not_taken(const char *cmd, int o)
+{
+	char msg[96];
+
+	snprintf(msg, sizeof msg, "%s does not take the option --%s", cmd, option_of(o)->name);
+	return usage(msg);
+}
+
 static int parse_args(int argc, char **argv, ctl *c, args *a, unsigned long takes)
 {
 	uint64_t n;
@@ -248,12 +256,8 @@ static int parse_args(int argc, char **argv, ctl *c, args *a, unsigned long take
 	optind = 1;
 	opterr = 0;
 	while ((o = getopt_long(argc, argv, "", common_opts, NULL)) != -1) {
-		if (o >= OPT_DATA && !((takes | OPTS_COMMON) & OPT_BIT(o))) {
-			char msg[96];
-
-			snprintf(msg, sizeof msg, "%s does not take the option --%s", argv[0], option_of(o)->name);
-			return usage(msg);
-		}
+		if (o >= OPT_DATA && !((takes | OPTS_COMMON) & OPT_BIT(o)))
+			return not_taken(argv[0], o);
 		switch (o) {
 		case OPT_DATA:
 			c->data = optarg;
