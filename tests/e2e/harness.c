@@ -46,35 +46,29 @@ static void sleep_ms(long ms)
 		;
 }
 
-/* A port the kernel just handed out on 127.0.0.1 and that nobody holds now. */
-static int free_port(uint16_t *port)
-{
-	struct sockaddr_in a;
-	socklen_t al = sizeof a;
-	int fd = socket(AF_INET, SOCK_STREAM, 0), rc = -1;
-
-	if (fd < 0)
-		return -1;
-	memset(&a, 0, sizeof a);
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	a.sin_port = 0;
-	if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 && getsockname(fd, (struct sockaddr *)&a, &al) == 0) {
-		*port = ntohs(a.sin_port);
-		rc = 0;
-	}
-	close(fd);
-	return rc;
-}
-
-static void dump_log(const e2e_server *s)
+/* The last ~4 KiB of vaultd's log (its stderr), to stderr: why it stopped, if it says. */
+static void dump_log(const char *log)
 {
 	size_t n;
-	unsigned char *b = s->log ? test_read_file(s->log, &n) : NULL;
+	unsigned char *b = log ? test_read_file(log, &n) : NULL;
+	size_t from = b != NULL && n > 4096 ? n - 4096 : 0;
 
-	if (b != NULL && n > 0)
-		fprintf(stderr, "---- vaultd log (%s) ----\n%s---- end of log ----\n", s->log, (char *)b);
+	if (b == NULL)
+		fprintf(stderr, "e2e: vaultd's log %s cannot be read: %s\n", log ? log : "(none)", strerror(errno));
+	else if (n == 0)
+		fprintf(stderr, "e2e: vaultd's log %s is empty\n", log);
+	else
+		fprintf(stderr, "---- vaultd log (%s)%s ----\n%s%s---- end of log ----\n", log, from ? ", its end" : "",
+		    (char *)b + from, b[n - 1] == '\n' ? "" : "\n");
 	free(b);
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 /* Runs `vaultctl init --data DIR` and keeps vault_id and admin_token. */
@@ -108,18 +102,29 @@ out:
 	return rc;
 }
 
-static pid_t spawn_vaultd(const e2e_server *s)
+/*
+ * vaultd on port 0: the kernel gives it a free port as it binds, and vaultd writes it in its
+ * "listening" line. (Picking a free port here and handing it over left a gap in which anything
+ * else, even the harness's own probes, could take it.)
+ */
+static pid_t spawn_vaultd(const e2e_server *s, const char *const *extra)
 {
-	char listen[64];
+	const char *argv[32] = {"valgrind", "-q", "--leak-check=full", "--errors-for-leak-kinds=definite,indirect",
+		"--error-exitcode=99"};
+	int n = getenv("E2E_VALGRIND") != NULL ? 5 : 0, first = n;
 	pid_t pid;
 
-	snprintf(listen, sizeof listen, "127.0.0.1:%u", (unsigned)s->port);
+	argv[n++] = s->vaultd;
+	argv[n++] = "--data";
+	argv[n++] = s->data;
+	argv[n++] = "--listen";
+	argv[n++] = "127.0.0.1:0";
+	while (extra != NULL && *extra != NULL && n < 31)
+		argv[n++] = *extra++;
+	argv[n] = NULL;
 	pid = fork();
 	if (pid == 0) {
-		char *argv[] = {s->vaultd, "--data", s->data, "--listen", listen, NULL};
 		/* E2E_VALGRIND=1: vaultd under memcheck; its findings make it exit 99, and reach the log */
-		char *vg[] = {"valgrind", "-q", "--leak-check=full", "--errors-for-leak-kinds=definite,indirect",
-			"--error-exitcode=99", s->vaultd, "--data", s->data, "--listen", listen, NULL};
 		int log = open(s->log, O_WRONLY | O_CREAT | O_APPEND, 0600), null = open("/dev/null", O_RDWR);
 
 		if (log < 0 || null < 0)
@@ -130,20 +135,79 @@ static pid_t spawn_vaultd(const e2e_server *s)
 		dup2(log, 2);
 		close(log);
 		close(null);
-		if (getenv("E2E_VALGRIND") != NULL)
-			execvp(vg[0], vg);
+		if (first > 0)
+			execvp(argv[0], (char *const *)argv);
 		else
-			execv(argv[0], argv);
+			execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
 	return pid;
 }
 
-int e2e_start(e2e_server *s)
+/* The port of the last "listening" line in the log; 0 if there is none yet. */
+static uint16_t logged_port(const char *log)
 {
-	long waited = 0;
-	int tries;
+	size_t n;
+	char *b = log ? (char *)test_read_file(log, &n) : NULL, *p, *q = NULL;
+	unsigned long port = 0;
 
+	for (p = b; p != NULL && (p = strstr(p, "\"msg\":\"listening\"")) != NULL; p++)
+		q = p;
+	if (q != NULL && (q = strstr(q, "\"port\":")) != NULL)
+		port = strtoul(q + 7, NULL, 10);
+	free(b);
+	return port > 0 && port < 65536 ? (uint16_t)port : 0;
+}
+
+int e2e_wait_ready(e2e_server *s, const char *log)
+{
+	uint64_t t0 = now_ms(), wait = (uint64_t)START_WAIT_MS;
+	long code = -1;
+	int status;
+
+	s->port = 0;
+	for (;;) {
+		pid_t w = waitpid(s->pid, &status, WNOHANG);
+
+		if (w == s->pid || w < 0) {
+			if (w < 0)
+				fprintf(stderr, "e2e: waitpid(%d) while vaultd started: %s\n", (int)s->pid, strerror(errno));
+			else if (WIFEXITED(status))
+				fprintf(stderr, "e2e: vaultd exited with status %d before it answered%s\n", WEXITSTATUS(status),
+				    WEXITSTATUS(status) == 127 ? " (it could not be run)" : "");
+			else
+				fprintf(stderr, "e2e: vaultd was killed by signal %d before it answered\n",
+				    WIFSIGNALED(status) ? WTERMSIG(status) : -1);
+			s->pid = 0;
+			break;
+		}
+		if (s->port == 0 && (s->port = logged_port(log)) != 0)
+			snprintf(s->base, sizeof s->base, "http://127.0.0.1:%u", (unsigned)s->port);
+		if (s->port != 0) {
+			e2e_resp r;
+
+			code = e2e_req(s, "GET", "/healthz", NULL, NULL, &r);
+			e2e_resp_free(&r);
+			if (code == 200)
+				return 0;
+		}
+		if (now_ms() - t0 > wait) {
+			if (s->port == 0)
+				fprintf(stderr, "e2e: vaultd (pid %d) wrote no \"listening\" line within %llu ms\n", (int)s->pid,
+				    (unsigned long long)wait);
+			else
+				fprintf(stderr, "e2e: vaultd (pid %d) did not answer GET %s/healthz with 200 within %llu ms (last: %ld)\n",
+				    (int)s->pid, s->base, (unsigned long long)wait, code);
+			break;
+		}
+		sleep_ms(20);
+	}
+	dump_log(log);
+	return -1;
+}
+
+int e2e_start_with(e2e_server *s, const char *const *extra_args)
+{
 	memset(s, 0, sizeof *s);
 	if (libs_init() != 0)
 		return -1;
@@ -154,63 +218,56 @@ int e2e_start(e2e_server *s)
 	s->vaultd = test_prog("vaultd");
 	if (vault_init_cli(s) != 0)
 		goto fail;
-	for (tries = 0; tries < 3 && s->pid == 0; tries++) {
-		if (free_port(&s->port) != 0) {
-			fprintf(stderr, "e2e: no free port: %s\n", strerror(errno));
-			goto fail;
-		}
-		snprintf(s->base, sizeof s->base, "http://127.0.0.1:%u", (unsigned)s->port);
-		if ((s->pid = spawn_vaultd(s)) < 0) {
-			s->pid = 0;
-			fprintf(stderr, "e2e: fork: %s\n", strerror(errno));
-			goto fail;
-		}
-		for (waited = 0; waited < START_WAIT_MS; waited += 50) {
-			e2e_resp r;
-			int status;
-			long code = e2e_req(s, "GET", "/healthz", NULL, NULL, &r);
-
-			e2e_resp_free(&r);
-			if (code == 200)
-				return 0;
-			if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
-				fprintf(stderr, "e2e: vaultd exited early (status %d)\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-				s->pid = 0; /* maybe the port was taken in between: try another */
-				break;
-			}
-			sleep_ms(50);
-		}
-		if (s->pid != 0) {
-			fprintf(stderr, "e2e: vaultd did not answer GET /healthz with 200 within %d ms\n", START_WAIT_MS);
-			goto fail;
-		}
+	if ((s->pid = spawn_vaultd(s, extra_args)) < 0) {
+		fprintf(stderr, "e2e: fork for vaultd: %s\n", strerror(errno));
+		s->pid = 0;
+		goto fail;
 	}
+	if (e2e_wait_ready(s, s->log) == 0)
+		return 0;
 fail:
-	dump_log(s);
+	fprintf(stderr, "e2e: e2e_start failed (vault in %s)\n", s->dir);
 	e2e_stop(s);
 	return -1;
+}
+
+int e2e_start(e2e_server *s)
+{
+	return e2e_start_with(s, NULL);
 }
 
 int e2e_halt(e2e_server *s)
 {
 	int status = 0;
-	long waited;
+	uint64_t t0 = now_ms();
+	pid_t w, pid = s->pid;
 
-	if (s->pid <= 0)
+	if (pid <= 0)
 		return -1;
-	kill(s->pid, SIGTERM);
-	for (waited = 0; waited < STOP_WAIT_MS; waited += 20) {
-		if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
-			s->pid = 0;
-			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-		}
+	if (kill(s->pid, SIGTERM) != 0)
+		fprintf(stderr, "e2e: kill(%d, SIGTERM): %s\n", (int)s->pid, strerror(errno));
+	while ((w = waitpid(s->pid, &status, WNOHANG)) == 0 && now_ms() - t0 < (uint64_t)STOP_WAIT_MS)
 		sleep_ms(20);
+	if (w == 0) {
+		fprintf(stderr, "e2e: vaultd (pid %d) did not stop within %d ms of SIGTERM: killing it\n", (int)s->pid,
+		    STOP_WAIT_MS);
+		dump_log(s->log);
+		kill(s->pid, SIGKILL);
+		w = waitpid(s->pid, &status, 0);
+		status = -1;
 	}
-	fprintf(stderr, "e2e: vaultd did not stop within %d ms of SIGTERM: killing it\n", STOP_WAIT_MS);
-	kill(s->pid, SIGKILL);
-	waitpid(s->pid, &status, 0);
+	if (w < 0)
+		fprintf(stderr, "e2e: waitpid(%d) after SIGTERM: %s\n", (int)s->pid, strerror(errno));
 	s->pid = 0;
-	return -1;
+	if (w != pid || status == -1)
+		return -1;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "e2e: vaultd stopped with %s %d\n", WIFEXITED(status) ? "status" : "signal",
+		    WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? WTERMSIG(status) : -1);
+		dump_log(s->log);
+		return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	}
+	return 0;
 }
 
 void e2e_stop(e2e_server *s)

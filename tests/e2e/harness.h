@@ -37,12 +37,25 @@ typedef struct e2e_resp {
 } e2e_resp;
 
 /*
- * Creates the temp dir, runs `vaultctl init`, starts vaultd on a free loopback port and waits
- * (up to about 5 s) until GET /healthz answers 200. Returns 0, or -1 after printing why (and
- * the server's log) to stderr; on -1 nothing is left running.
+ * Creates the temp dir, runs `vaultctl init`, starts vaultd on 127.0.0.1 port 0 (the port
+ * comes from its "listening" line) and waits (up to 5 s) until GET /healthz answers 200.
+ * Returns 0, or -1 after printing why (the stage, errno, vaultd's exit status and the end of
+ * its log) to stderr; on -1 nothing is left running.
  */
 int e2e_start(e2e_server *s);
-/* SIGTERM, a wait of up to 5 s, then SIGKILL. Leaves the temp dir. Returns the exit status or -1. */
+/* e2e_start with more vaultd arguments (a NULL-terminated list; NULL: none). */
+int e2e_start_with(e2e_server *s, const char *const *extra_args);
+/*
+ * Waits until the vaultd of s->pid (already started, on --listen 127.0.0.1:0) has written its
+ * "listening" line to log and answers GET /healthz with 200; sets s->port and s->base. 0, or
+ * -1 after printing why (vaultd's exit status or signal, or what it last answered) and the
+ * end of the log; s->pid is 0 if vaultd is gone.
+ */
+int e2e_wait_ready(e2e_server *s, const char *log);
+/*
+ * SIGTERM, a wait of up to 5 s, then SIGKILL. Leaves the temp dir. Returns the exit status or
+ * -1; anything but a clean 0 is printed with the end of vaultd's log.
+ */
 int e2e_halt(e2e_server *s);
 /* e2e_halt, then removes the temp dir and frees what e2e_start allocated. */
 void e2e_stop(e2e_server *s);
