@@ -102,4 +102,18 @@ int util_fsync_dir(const char *path);
 /* Joins dir and name into out (size n); -1 if it does not fit. */
 int util_path_join(char *out, size_t n, const char *dir, const char *name) UTIL_WARN_UNUSED;
 
+/*
+ * A growable buffer for bytes that may be personal data (a request body). Zero-initialise it.
+ * Growing takes new memory, copies, then wipes and frees the old block (never realloc), and
+ * util_wbuf_free wipes the whole capacity: no copy of the contents outlives the buffer.
+ */
+typedef struct util_wbuf {
+	unsigned char *p; /* NUL-terminated after len bytes once anything was appended */
+	size_t len, cap;
+} util_wbuf;
+/* Appends n bytes; -1 (the buffer unchanged) if len would pass max, or out of memory. */
+int util_wbuf_append(util_wbuf *b, const void *data, size_t n, size_t max) UTIL_WARN_UNUSED;
+/* Wipes and frees; the buffer is empty and reusable afterwards. */
+void util_wbuf_free(util_wbuf *b);
+
 #endif

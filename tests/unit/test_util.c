@@ -117,6 +117,43 @@ static void test_code_names_are_stable(void **state)
 	assert_string_equal(util_code_name(UTIL_CODE_COUNT), "internal");
 }
 
+/* A body arriving in pieces: every growth keeps the bytes, the bound holds, free empties it. */
+static void test_wbuf_grows_by_copy_and_keeps_its_bound(void **state)
+{
+	util_wbuf b = {0};
+	unsigned char piece[700], *first;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof piece; i++)
+		piece[i] = (unsigned char)(i * 7);
+	assert_int_equal(util_wbuf_append(&b, piece, 10, 4096), 0);
+	first = b.p;
+	assert_true(b.cap >= 11 && b.p[10] == '\0');
+	for (i = 1; i < 5; i++)
+		assert_int_equal(util_wbuf_append(&b, piece, sizeof piece, 4096), 0);
+	/* 2,810 bytes cannot sit in the first block: it grew into new memory */
+	assert_int_equal(b.len, 10 + 4 * sizeof piece);
+	assert_true(b.cap > b.len && b.cap <= 4097);
+	assert_ptr_not_equal(b.p, first);
+	assert_memory_equal(b.p, piece, 10);
+	for (i = 0; i < 4; i++)
+		assert_memory_equal(b.p + 10 + i * sizeof piece, piece, sizeof piece);
+	assert_int_equal(b.p[b.len], '\0');
+	/* past the bound: refused, and what was there stays as it was */
+	assert_int_equal(util_wbuf_append(&b, piece, sizeof piece * 2, 4096), -1);
+	assert_int_equal(b.len, 10 + 4 * sizeof piece);
+	while (b.len < 4096)
+		assert_int_equal(util_wbuf_append(&b, piece, 4096 - b.len < sizeof piece ? 4096 - b.len : sizeof piece, 4096), 0);
+	assert_int_equal(b.len, 4096);
+	assert_int_equal(util_wbuf_append(&b, piece, 1, 4096), -1);
+	assert_int_equal(util_wbuf_append(&b, piece, (size_t)-1, 4096), -1);
+	util_wbuf_free(&b);
+	assert_null(b.p);
+	assert_int_equal(b.len + b.cap, 0);
+	util_wbuf_free(&b); /* twice is harmless */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -126,6 +163,7 @@ int main(void)
 		cmocka_unit_test(test_write_replace_and_bounded_read),
 		cmocka_unit_test(test_mono_after_is_a_normalised_deadline),
 		cmocka_unit_test(test_code_names_are_stable),
+		cmocka_unit_test(test_wbuf_grows_by_copy_and_keeps_its_bound),
 	};
 
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
