@@ -12,7 +12,10 @@ typedef struct api_config {
 	uint16_t port;           /* 0: any free port (api_port tells which) */
 	unsigned threads;        /* worker threads (MHD thread pool); 0: 2 */
 	unsigned max_conns;      /* 0: 1024 */
+	unsigned max_conns_per_ip; /* connections from one address; 0: 64 (at most max_conns) */
 	unsigned conn_timeout_s; /* idle connections are closed after this; 0: 15 */
+	unsigned deadline_s;     /* a request (headers and body) must be whole this long after the
+	                            connection opens or the previous answer, or it is closed; 0: 10 */
 	unsigned cache_mib;      /* page cache, shared out evenly among the workers' and the audit
 	                            writer's connections; 0: SQLite's default (2,000 KiB) each */
 	const char *tls_cert, *tls_key; /* PEM files; both or neither */

@@ -23,6 +23,9 @@
 #define API_TOKEN_TOUCH_EVERY 60    /* seconds: a token's last use is stored at most this often */
 #define API_TOKEN_GRACE_MAX 86400   /* seconds an agency's old tokens may outlive a rotation */
 #define API_TOKENS_PER_AGENCY 20    /* tokens an agency may hold at once */
+#define API_URI_MAX 2048         /* bytes of a request-target */
+#define API_HEADERS_MAX 8192     /* bytes of header fields, names and values */
+#define API_HEADERS_COUNT_MAX 64 /* header fields */
 
 typedef enum api_kind { API_NONE = 0, API_ADMIN, API_AGENCY, API_CITIZEN, API_OFFICER } api_kind;
 
@@ -72,6 +75,14 @@ struct api_server {
 	atomic_ulong by_route[API_METRIC_ROUTES][6]; /* status class 1xx..5xx, index 1..5 */
 	atomic_ulong unmatched[6];
 	atomic_ulong decisions_allow, decisions_deny;
+	/* the request deadline (conn.c): every open connection, and the thread that cuts them */
+	pthread_mutex_t guard_mu;
+	struct api_conn *guard_head;
+	uint64_t deadline_ns;
+	pthread_t guard_th;
+	atomic_int guard_stop;
+	int guard_running;
+	atomic_ulong deadline_cuts;
 };
 
 /* A lookup waiting for its audit entry to be durable: what the continuation needs. */
@@ -90,7 +101,11 @@ struct api_req {
 	api_server *srv;
 	vault *v; /* this worker thread's connection */
 	const char *method, *url;
-	char *body;
+	size_t raw_url_len; /* the request-target as sent, before MHD unescapes it */
+	int encoded_slash;  /* its path held %2F */
+	int close;          /* the answer closes the connection */
+	util_wbuf body_buf; /* wiped when it grows and when it is freed */
+	char *body;         /* body_buf's bytes, NUL-terminated; NULL when there is no body */
 	size_t body_len;
 	int overflow;
 	const api_route *route;
@@ -106,6 +121,20 @@ struct api_req {
 	api_handler cont;
 	api_lookup_wait *wait;
 };
+
+/*
+ * conn.c. The deadline: api_guard_start/stop run the thread that shuts down connections whose
+ * request is not whole within the deadline; api_guard_notify is MHD's connection callback;
+ * api_guard_mark says a request is whole (0) or that the next one's clock starts (1).
+ */
+int api_guard_start(api_server *s, unsigned deadline_s, util_err *err) UTIL_WARN_UNUSED;
+void api_guard_stop(api_server *s);
+void api_guard_notify(void *cls, struct MHD_Connection *mc, void **ctx, enum MHD_ConnectionNotificationCode toe);
+void api_guard_mark(api_server *s, struct MHD_Connection *mc, int receiving);
+/* MHD's URI log callback: allocates the api_req (owned by on_request's *state from then on). */
+void *api_guard_uri(void *cls, const char *uri, struct MHD_Connection *mc);
+/* Framing, Host, header and request-target bounds, encoded slashes: 0, or -1 after replying. */
+int api_http_check(api_req *r, const char *version);
 
 /* Suspends r's connection until the audit writer has made e durable, then runs cont. */
 void api_suspend_for_audit(api_req *r, const audit_entry *e, api_handler cont);

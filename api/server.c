@@ -47,6 +47,8 @@ static void queue(api_req *r, unsigned status, const char *type, const void *dat
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED && r->route != NULL)
 		MHD_add_response_header(resp, "Allow", r->route->method);
+	if (r->close)
+		MHD_add_response_header(resp, "Connection", "close");
 	MHD_queue_response(r->conn, status, resp);
 	MHD_destroy_response(resp);
 }
@@ -79,7 +81,9 @@ static const char *title_of(unsigned status)
 	case 405: return "Method Not Allowed";
 	case 409: return "Conflict";
 	case 413: return "Content Too Large";
+	case 414: return "URI Too Long";
 	case 415: return "Unsupported Media Type";
+	case 431: return "Request Header Fields Too Large";
 	case 429: return "Too Many Requests";
 	case 503: return "Service Unavailable";
 	default: return "Internal Server Error";
@@ -354,10 +358,7 @@ static void req_free(api_req *r)
 {
 	if (r == NULL)
 		return;
-	if (r->body != NULL) {
-		sodium_memzero(r->body, r->body_len);
-		free(r->body);
-	}
+	util_wbuf_free(&r->body_buf);
 	json_decref(r->json);
 	if (r->wait != NULL) {
 		policy_lookup_clear(&r->wait->l); /* a lookup never finished: its fields go unsent */
@@ -374,19 +375,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	api_server *s = cls;
 	api_req *r = *state;
 
-	(void)version;
-	if (r == NULL) {
+	if (r == NULL)
+		return MHD_NO; /* api_guard_uri found no memory */
+	if (r->conn == NULL) { /* the headers are in: the first call */
 		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
 
-		if ((r = calloc(1, sizeof *r)) == NULL)
-			return MHD_NO;
 		r->conn = c;
 		r->srv = s;
 		r->url = url;
 		r->method = method;
 		r->t0 = util_mono_ns();
 		r->route_index = -1;
-		*state = r;
+		if (api_http_check(r, version) != 0) {
+			access_log(r);
+			return MHD_YES;
+		}
 		/* a declared size over the limit is refused at once, before a byte of the body is read */
 		if (cl != NULL && strtoull(cl, NULL, 10) > API_BODY_MAX) {
 			r->overflow = 1;
@@ -412,22 +415,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	}
 	if (*upload_size > 0) {
 		if (!r->overflow) {
-			if (r->body_len + *upload_size > API_BODY_MAX) {
+			if (r->body_len + *upload_size > API_BODY_MAX)
 				r->overflow = 1;
-			} else {
-				char *b = realloc(r->body, r->body_len + *upload_size + 1);
-
-				if (b == NULL)
-					return MHD_NO;
-				r->body = b;
-				memcpy(r->body + r->body_len, upload, *upload_size);
-				r->body_len += *upload_size;
-				r->body[r->body_len] = '\0';
-			}
+			else if (util_wbuf_append(&r->body_buf, upload, *upload_size, API_BODY_MAX) != 0)
+				return MHD_NO;
+			r->body = (char *)r->body_buf.p;
+			r->body_len = r->body_buf.len;
 		}
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	api_guard_mark(s, c, 0); /* the request is whole: the deadline no longer runs */
 	dispatch(r);
 	if (!r->suspended)
 		access_log(r);
@@ -436,11 +434,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **state, enum MHD_RequestTerminationCode toe)
 {
-	(void)cls;
-	(void)c;
 	(void)toe;
 	req_free(*state);
 	*state = NULL;
+	api_guard_mark(cls, c, 1); /* a next request on this connection has its own deadline */
 }
 
 /* ---- start and stop ---- */
@@ -467,7 +464,8 @@ int api_start(api_server **out, const api_config *cfg, vault *v, util_err *err)
 	struct sockaddr_storage ss;
 	const union MHD_DaemonInfo *info;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME;
-	unsigned threads = cfg->threads ? cfg->threads : 2;
+	unsigned threads = cfg->threads ? cfg->threads : 2, max = cfg->max_conns ? cfg->max_conns : 1024,
+	         per_ip = cfg->max_conns_per_ip ? cfg->max_conns_per_ip : 64;
 	api_server *s;
 
 	memset(&ss, 0, sizeof ss);
@@ -496,14 +494,14 @@ int api_start(api_server **out, const api_config *cfg, vault *v, util_err *err)
 	   (the checkpointer's connection keeps almost none: audit_writer_start) */
 	if (cfg->cache_mib > 0)
 		vault_set_conn_cache(v, (int)((uint64_t)cfg->cache_mib * 1024 / (threads + 1)));
-	if (audit_writer_start(&s->writer, v, err) != 0)
+	if (audit_writer_start(&s->writer, v, err) != 0 || api_guard_start(s, cfg->deadline_s ? cfg->deadline_s : 10, err))
 		goto fail;
 	s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-	    MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
-	    (unsigned int)(cfg->max_conns ? cfg->max_conns : 1024), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-	    (unsigned int)(cfg->max_conns ? cfg->max_conns : 1024), MHD_OPTION_CONNECTION_TIMEOUT,
+	    MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, max, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    per_ip < max ? per_ip : max, MHD_OPTION_CONNECTION_TIMEOUT,
 	    (unsigned int)(cfg->conn_timeout_s ? cfg->conn_timeout_s : 15), MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-	    (size_t)(32 * 1024), MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+	    (size_t)(64 * 1024) /* past api_http_check's bounds */, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+	    MHD_OPTION_NOTIFY_CONNECTION, api_guard_notify, s, MHD_OPTION_URI_LOG_CALLBACK, api_guard_uri, s,
 	    /* without TLS the list ends here */
 	    s->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, s->tls_cert, MHD_OPTION_HTTPS_MEM_KEY, s->tls_key,
 	    MHD_OPTION_END);
@@ -516,6 +514,7 @@ int api_start(api_server **out, const api_config *cfg, vault *v, util_err *err)
 	*out = s;
 	return 0;
 fail:
+	api_guard_stop(s);
 	audit_writer_stop(s->writer);
 	keys_secret_free(s->tls_cert);
 	keys_secret_free(s->tls_key);
@@ -541,6 +540,7 @@ void api_stop(api_server *s)
 		usleep(100 * 1000);
 	}
 	MHD_stop_daemon(s->d);
+	api_guard_stop(s);
 	audit_writer_stop(s->writer);
 	for (i = 0; i < s->nconns; i++)
 		vault_close(s->conns[i]);

@@ -156,7 +156,10 @@ cat "$DATA/vault.db" "$DATA/audit.db" >/dev/null || die "cannot read the vault's
 log "3/7 starting vaultd (--threads 2) on 127.0.0.1, a free port"
 : >"$OUT/vaultd.log"
 t0=$(now_ns)
-"$BUILD/vaultd" --data "$DATA" --listen 127.0.0.1:0 --threads 2 2>>"$OUT/vaultd.log" &
+# every client is on 127.0.0.1: wrk's connections and the probes beside them must fit in one
+# address's share (64 by default)
+"$BUILD/vaultd" --data "$DATA" --listen 127.0.0.1:0 --threads 2 --max-conns-per-ip $((CONNS + 16)) \
+	2>>"$OUT/vaultd.log" &
 vaultd_pid=$!
 port="" startup_ms=""
 while :; do

@@ -56,7 +56,8 @@ static void maintain(vault *v, int64_t started)
 
 static const char usage_text[] =
     "usage: vaultd --data DIR [--key-file PATH | --passphrase-env NAME] [--listen ADDR:PORT] [--threads N]\n"
-    "              [--cache-mib N] [--tls-cert F --tls-key F] [--log FILE]\n"
+    "              [--cache-mib N] [--tls-cert F --tls-key F] [--log FILE] [--max-conns N]\n"
+    "              [--max-conns-per-ip N] [--request-deadline SECONDS]\n"
     "  --data DIR             the vault's directory (default: $VAULTD_DATA, else ./data)\n"
     "  --key-file PATH        the root key file (default: DIR/master.key)\n"
     "  --passphrase-env NAME  unlock with the passphrase in environment variable NAME\n"
@@ -64,7 +65,11 @@ static const char usage_text[] =
     "  --threads N            worker threads (default 2)\n"
     "  --cache-mib N          page cache in MiB, shared by the workers and the audit writer (default 160)\n"
     "  --tls-cert F --tls-key F   serve HTTPS with this PEM certificate and key\n"
-    "  --log FILE             append the JSON logs to FILE (0600) instead of stderr; SIGHUP reopens it\n";
+    "  --log FILE             append the JSON logs to FILE (0600) instead of stderr; SIGHUP reopens it\n"
+    "  --max-conns N          open connections at most (default 1024)\n"
+    "  --max-conns-per-ip N   open connections from one address at most (default 64)\n"
+    "  --request-deadline S   a request's headers and body must arrive within S seconds of the\n"
+    "                         connection opening or of the previous answer, else it is closed (default 10)\n";
 
 /*
  * Log lines are buffered, not written one at a time: a write() per request was about 5% of
@@ -147,7 +152,9 @@ int main(int argc, char **argv)
 		{"threads", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
 		{"cache-mib", required_argument, NULL, 'C'},
 		{"tls-cert", required_argument, NULL, 'c'}, {"tls-key", required_argument, NULL, 'K'},
-		{"log", required_argument, NULL, 'L'}, {NULL, 0, NULL, 0},
+		{"log", required_argument, NULL, 'L'}, {"max-conns", required_argument, NULL, 'M'},
+		{"max-conns-per-ip", required_argument, NULL, 'I'}, {"request-deadline", required_argument, NULL, 'D'},
+		{NULL, 0, NULL, 0},
 	};
 	const char *data = getenv("VAULTD_DATA") ? getenv("VAULTD_DATA") : "data", *pass_env = NULL, *log_file = NULL;
 	char key_file[1100] = "", addr[64] = "127.0.0.1", *pass = NULL;
@@ -191,6 +198,18 @@ int main(int argc, char **argv)
 			break;
 		case 'L':
 			log_file = optarg;
+			break;
+		case 'M':
+			if (parse_uint(optarg, 1, 100000, &cfg.max_conns) != 0)
+				goto usage;
+			break;
+		case 'I':
+			if (parse_uint(optarg, 1, 100000, &cfg.max_conns_per_ip) != 0)
+				goto usage;
+			break;
+		case 'D':
+			if (parse_uint(optarg, 1, 3600, &cfg.deadline_s) != 0)
+				goto usage;
 			break;
 		case 'K':
 			cfg.tls_key = optarg;

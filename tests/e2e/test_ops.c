@@ -14,7 +14,7 @@ static void test_sighup_reopens_the_log(void **state)
 {
 	e2e_server s;
 	e2e_resp r;
-	char listen[40], *log, *moved, *text;
+	char *log, *moved, *text;
 	struct stat st;
 	size_t n;
 	pid_t pid;
@@ -26,19 +26,15 @@ static void test_sighup_reopens_the_log(void **state)
 	assert_int_equal(e2e_halt(&s), 0); /* the harness's vaultd: ours runs with --log */
 	log = test_path(s.dir, "access.log");
 	moved = test_path(s.dir, "access.log.1");
-	snprintf(listen, sizeof listen, "127.0.0.1:%u", (unsigned)s.port);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		execl(s.vaultd, s.vaultd, "--data", s.data, "--listen", listen, "--log", log, (char *)NULL);
+		/* port 0: the port it gets is in the log's "listening" line */
+		execl(s.vaultd, s.vaultd, "--data", s.data, "--listen", "127.0.0.1:0", "--log", log, (char *)NULL);
 		_exit(127);
 	}
 	s.pid = pid;
-	for (i = 0; i < 100 && e2e_req(&s, "GET", "/healthz", NULL, NULL, &r) != 200; i++) {
-		e2e_resp_free(&r);
-		usleep(50 * 1000);
-	}
-	e2e_resp_free(&r);
+	assert_int_equal(e2e_wait_ready(&s, log), 0);
 	E2E_CALL(&s, 404, "GET", "/before-rotation", NULL, NULL, &r);
 	e2e_resp_free(&r);
 	/* lines are buffered, and flushed within a fraction of a second while vaultd runs */
@@ -113,6 +109,8 @@ static void test_bad_numbers_are_usage_errors(void **state)
 	static const char *const bad[][2] = {
 		{"--cache-mib", "0"}, {"--cache-mib", "4097"}, {"--cache-mib", "64x"}, {"--cache-mib", ""},
 		{"--cache-mib", " 64"}, {"--cache-mib", "+64"}, {"--threads", "0"}, {"--threads", "3x"}, {"--threads", "65"},
+		{"--max-conns", "0"}, {"--max-conns-per-ip", "0"}, {"--max-conns-per-ip", "100001"},
+		{"--request-deadline", "0"}, {"--request-deadline", "3601"}, {"--request-deadline", "10s"},
 	};
 	e2e_server s;
 	size_t i;
