@@ -82,7 +82,6 @@ struct api_server {
 	pthread_t guard_th;
 	atomic_int guard_stop;
 	int guard_running;
-	atomic_ulong deadline_cuts;
 };
 
 /* A lookup waiting for its audit entry to be durable: what the continuation needs. */

@@ -1,6 +1,7 @@
-/* conn.c: before any work: a deadline on each request, one address's share, one reading of the framing. */
+/* conn.c: before any work: a deadline on each request, and one reading of its framing. */
 #include "api_private.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -34,6 +35,7 @@ static void *guard_main(void *arg)
 		struct timespec ts = {0, GUARD_TICK_MS * 1000000L};
 		uint64_t now;
 		struct api_conn *c;
+		unsigned cut = 0;
 
 		nanosleep(&ts, NULL);
 		now = util_mono_ns();
@@ -42,9 +44,11 @@ static void *guard_main(void *arg)
 			if (c->receiving && !c->cut && now - c->since_ns > s->deadline_ns) {
 				(void)shutdown(c->fd, SHUT_RDWR);
 				c->cut = 1;
-				atomic_fetch_add(&s->deadline_cuts, 1);
+				cut++;
 			}
 		pthread_mutex_unlock(&s->guard_mu);
+		if (cut > 0) /* one line a tick at most, however many */
+			fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"request deadline passed\",\"closed\":%u}\n", cut);
 	}
 	return NULL;
 }
