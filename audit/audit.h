@@ -102,6 +102,14 @@ int audit_runs_catch_up(vault *v, int64_t size, util_err *err) UTIL_WARN_UNUSED;
 /* The latest stored checkpoint (signed note) into out; UTIL_ENOTFOUND if none yet. */
 int audit_latest_checkpoint(vault *v, char out[AUDIT_CHECKPOINT_MAX], audit_checkpoint *c, util_err *err)
     UTIL_WARN_UNUSED;
+/*
+ * The log's signed head (a signed note in the same form, re-signed at each commit, so it covers
+ * every committed entry) into out; UTIL_ENOTFOUND if the log is empty. Reading it stores
+ * nothing: a proof for an entry newer than the latest checkpoint uses it, and checkpoints keep
+ * their cadence (AUDIT_CHECKPOINT_EVERY, AUDIT_CHECKPOINT_SECONDS).
+ */
+int audit_signed_head(vault *v, char out[AUDIT_CHECKPOINT_MAX], audit_checkpoint *c, util_err *err)
+    UTIL_WARN_UNUSED;
 
 /* Reads entry seq (its canonical JSON, NUL-terminated, into out of AUDIT_ENTRY_MAX). */
 int audit_entry_get(vault *v, int64_t seq, char *out, size_t *len, util_err *err) UTIL_WARN_UNUSED;

@@ -620,15 +620,15 @@ int audit_record(vault *v, const audit_entry *e, int64_t *seq, util_err *err)
 
 /* ---- reading ---- */
 
-int audit_latest_checkpoint(vault *v, char out[AUDIT_CHECKPOINT_MAX], audit_checkpoint *c, util_err *err)
+/* The signed note that sql selects, checked against the vault's key. */
+static int read_note(vault *v, const char *sql, char out[AUDIT_CHECKPOINT_MAX], audit_checkpoint *c, util_err *err)
 {
 	sqlite3_stmt *s;
 	unsigned char pk[32];
 	char origin[AUDIT_ORIGIN_MAX + 1];
 	int rc;
 
-	if (sqlite3_prepare_v2(vault_sql_db(v), "SELECT note FROM audit_checkpoints ORDER BY size DESC LIMIT 1", -1, &s,
-	        NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(vault_sql_db(v), sql, -1, &s, NULL) != SQLITE_OK)
 		return vault_sql_error(v, sqlite3_errcode(vault_sql_db(v)), err, "checkpoint");
 	rc = sqlite3_step(s);
 	if (rc != SQLITE_ROW || (size_t)sqlite3_column_bytes(s, 0) >= AUDIT_CHECKPOINT_MAX) {
@@ -643,6 +643,16 @@ int audit_latest_checkpoint(vault *v, char out[AUDIT_CHECKPOINT_MAX], audit_chec
 	if (audit_checkpoint_verify(out, strlen(out), origin, pk, c) != 0)
 		return util_fail(err, UTIL_ECORRUPT, "the latest checkpoint does not verify");
 	return 0;
+}
+
+int audit_latest_checkpoint(vault *v, char out[AUDIT_CHECKPOINT_MAX], audit_checkpoint *c, util_err *err)
+{
+	return read_note(v, "SELECT note FROM audit_checkpoints ORDER BY size DESC LIMIT 1", out, c, err);
+}
+
+int audit_signed_head(vault *v, char out[AUDIT_CHECKPOINT_MAX], audit_checkpoint *c, util_err *err)
+{
+	return read_note(v, "SELECT note FROM audit_head WHERE id = 1", out, c, err);
 }
 
 int audit_entry_get(vault *v, int64_t seq, char *out, size_t *len, util_err *err)
