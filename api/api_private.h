@@ -183,8 +183,19 @@ int api_totp_unknown(api_req *r, const char *ident_label);
 /* The otpauth:// URI for a secret, labelled by an id (never personal data). */
 void api_totp_uri(const char *label, const unsigned char *secret, size_t n, char out[256]);
 
-/* An agency's pseudonym for a citizen: 32 hex digits. */
-void api_pseudonym(vault *v, const char *agency_id, const unsigned char cid[KEYS_CID_BYTES], char out[33]);
+/*
+ * Lists come in pages: ?limit=N (1..API_PAGE_MAX, API_PAGE_DEFAULT when absent) and ?after=C,
+ * the `next` of the page before (a list's own cursor: a row, an entry's number, an offset);
+ * each page says `next`, null on the last one. api_page_args reads them, *after = def_after
+ * when absent: 0, or -1 after replying 400 invalid_input that names the argument.
+ */
+#define API_PAGE_DEFAULT 50
+#define API_PAGE_MAX 200
+int api_page_args(api_req *r, int64_t def_after, int64_t *after, int64_t *limit);
+/* A page's `next`: the cursor, or null when there is no more (more 0). A new reference. */
+json_t *api_page_next(int more, int64_t next);
+/* Items offset..offset+limit-1 of all, a new array; *next their follower's offset, or -1. */
+json_t *api_page_slice(json_t *all, int64_t offset, int64_t limit, int64_t *next);
 
 /* Prometheus text of the server's counters into out (cap bytes); *len its length. */
 void api_metrics_text(api_server *s, char *out, size_t cap, size_t *len);

@@ -1,4 +1,4 @@
-/* auth.c: bearer tokens stored as keyed hashes, TOTP with replay refusal and lockout, pseudonyms. */
+/* auth.c: bearer tokens stored as keyed hashes, TOTP with replay refusal and lockout. */
 #include "api_private.h"
 
 #include <liboath/oath.h>
@@ -314,16 +314,4 @@ void api_totp_uri(const char *label, const unsigned char *secret, size_t n, char
 	snprintf(out, 256, "otpauth://totp/vaultd:%s?secret=%s&issuer=vaultd&algorithm=SHA1&digits=6&period=30", label,
 	    b32);
 	sodium_memzero(b32, sizeof b32);
-}
-
-void api_pseudonym(vault *v, const char *agency_id, const unsigned char cid[KEYS_CID_BYTES], char out[33])
-{
-	unsigned char m[POLICY_ID_MAX + 1 + KEYS_CID_BYTES], h[32];
-	size_t n = strlen(agency_id);
-
-	memcpy(m, agency_id, n);
-	m[n] = 0;
-	memcpy(m + n + 1, cid, KEYS_CID_BYTES);
-	vault_keyed_hash(v, KEYS_RING_PSEUDONYM, m, n + 1 + KEYS_CID_BYTES, h);
-	util_hex_encode(out, h, 16);
 }

@@ -80,7 +80,7 @@ static int remember_found(api_req *r, const unsigned char cid[KEYS_CID_BYTES], c
 	sqlite3_stmt *s;
 	int rc;
 
-	api_pseudonym(r->v, r->caller.agency.id, cid, pseudonym);
+	policy_pseudonym(r->v, r->caller.agency.id, cid, pseudonym);
 	if (util_hex_decode(pid, sizeof pid, pseudonym) != 0)
 		return util_fail(err, UTIL_ESTATE, "pseudonym");
 	if ((s = vault_sql_stmt(r->v, "INSERT OR IGNORE INTO pseudonyms(agency_id, pid, cid, enrolled) VALUES (?1, ?2, ?3, 0)",

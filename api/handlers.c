@@ -486,7 +486,7 @@ static void h_citizen_create(api_req *r)
 	}
 	ok = vault_citizen_create(r->v, nid, fields, cid, totp, &err) == 0;
 	if (ok) {
-		api_pseudonym(r->v, r->caller.agency.id, cid, pseudonym);
+		policy_pseudonym(r->v, r->caller.agency.id, cid, pseudonym);
 		ok = remember(r, cid, pseudonym, &err) == 0 && audit_record(r->v, &e, NULL, &err) == 0;
 	}
 	if (vault_sql_end(r->v, mine, ok, &err) != 0) {
@@ -627,6 +627,8 @@ static void h_request_create(api_req *r)
 	if (policy_request_create(r->v, r->caller.agency.id, purpose, nid, names, n, (int)days, id, &err) != 0) {
 		if (err.code == UTIL_ENOTFOUND)
 			api_problem(r, 400, "invalid_input", "no such purpose for this agency");
+		else if (err.code == UTIL_ESTATE) /* the cap: alike whoever the ID is */
+			api_problem(r, 409, "too_many_pending_requests", err.msg);
 		else
 			reply_err(r, &err);
 		return;
@@ -673,7 +675,7 @@ static void lookup_finish(api_req *r)
 	withheld = json_array();
 	for (i = 0; i < w->l.d.nwithheld; i++)
 		json_array_append_new(withheld, json_string(w->l.d.withheld[i]));
-	api_pseudonym(r->v, r->caller.agency.id, w->l.cid, pseudonym);
+	policy_pseudonym(r->v, r->caller.agency.id, w->l.cid, pseudonym);
 	api_reply(r, 200, json_pack("{s:s, s:o, s:o, s:s, s:s?, s:I}", "citizen_id", pseudonym, "fields", out, "withheld",
 	                     withheld, "basis", policy_basis_name(w->l.d.basis), "consent_id",
 	                     w->l.d.consent_id[0] ? w->l.d.consent_id : NULL, "access_id", (json_int_t)w->seq));
@@ -777,14 +779,17 @@ static void h_me(api_req *r)
 
 static void h_me_requests(api_req *r)
 {
+	policy_page pg;
 	json_t *list = NULL;
 	util_err err;
 
-	if (policy_requests_pending(r->v, r->caller.cid, &list, &err) != 0) {
+	if (api_page_args(r, 0, &pg.after, &pg.limit) != 0)
+		return;
+	if (policy_requests_pending(r->v, r->caller.cid, &pg, &list, &err) != 0) {
 		reply_err(r, &err);
 		return;
 	}
-	api_reply(r, 200, json_pack("{s:o}", "requests", list));
+	api_reply(r, 200, json_pack("{s:o, s:o}", "requests", list, "next", api_page_next(pg.next != 0, pg.next)));
 }
 
 static void h_me_approve(api_req *r)
@@ -850,14 +855,17 @@ static void h_me_deny(api_req *r)
 
 static void h_me_consents(api_req *r)
 {
+	policy_page pg;
 	json_t *list = NULL;
 	util_err err;
 
-	if (policy_consents_list(r->v, r->caller.cid, &list, &err) != 0) {
+	if (api_page_args(r, 0, &pg.after, &pg.limit) != 0)
+		return;
+	if (policy_consents_list(r->v, r->caller.cid, &pg, &list, &err) != 0) {
 		reply_err(r, &err);
 		return;
 	}
-	api_reply(r, 200, json_pack("{s:o}", "consents", list));
+	api_reply(r, 200, json_pack("{s:o, s:o}", "consents", list, "next", api_page_next(pg.next != 0, pg.next)));
 }
 
 static void h_me_revoke(api_req *r)
@@ -931,11 +939,12 @@ static void name_entry(vault *v, json_t *e)
 	}
 }
 
-#define ACCESS_LOG_MAX 1000
-
+/* One page of it, newest first: entries before `after` (an entry's number; -1: from the newest). */
 typedef struct access_log {
 	api_req *r;
 	json_t *list;
+	int64_t after, limit, last;
+	int more;
 } access_log;
 
 /* The entries a citizen sees in their access log: who read, changed or created their record. */
@@ -944,25 +953,30 @@ static int access_log_entry(void *arg, int64_t seq, const char *action, const vo
 	access_log *a = arg;
 	json_t *e;
 
-	(void)seq;
-	if (action == NULL || (strcmp(action, "lookup") != 0 && strcmp(action, "record.read") != 0 &&
-	                          strcmp(action, "record.update") != 0 && strcmp(action, "record.create") != 0 &&
-	                          strcmp(action, "record.search") != 0 && strcmp(action, "totp.reset") != 0))
+	if ((a->after >= 0 && seq >= a->after) || action == NULL ||
+	    (strcmp(action, "lookup") != 0 && strcmp(action, "record.read") != 0 && strcmp(action, "record.update") != 0 &&
+	        strcmp(action, "record.create") != 0 && strcmp(action, "record.search") != 0 &&
+	        strcmp(action, "totp.reset") != 0))
 		return 0;
+	if ((int64_t)json_array_size(a->list) >= a->limit)
+		return a->more = 1;
 	if ((e = entry_view(entry, len)) != NULL) {
 		json_object_del(e, "citizen");
 		name_entry(a->r->v, e);
-		json_array_insert_new(a->list, 0, e); /* oldest first */
+		json_array_append_new(a->list, e);
 	}
-	return json_array_size(a->list) >= ACCESS_LOG_MAX;
+	a->last = seq;
+	return 0;
 }
 
 static void h_me_access_log(api_req *r)
 {
-	access_log a = {r, json_array()};
+	access_log a = {.r = r};
 	util_err err;
 
-	if (a.list == NULL) {
+	if (api_page_args(r, -1, &a.after, &a.limit) != 0)
+		return;
+	if ((a.list = json_array()) == NULL) {
 		api_problem(r, 500, "internal", "out of memory");
 		return;
 	}
@@ -971,7 +985,7 @@ static void h_me_access_log(api_req *r)
 		reply_err(r, &err);
 		return;
 	}
-	api_reply(r, 200, json_pack("{s:o}", "entries", a.list));
+	api_reply(r, 200, json_pack("{s:o, s:o}", "entries", a.list, "next", api_page_next(a.more, a.last)));
 }
 
 static void h_me_proof(api_req *r)
@@ -1125,11 +1139,12 @@ static void h_audit_verify(api_req *r)
 
 static void h_report(api_req *r)
 {
-	int64_t from = query_int(r, "from", 0, 0, INT64_MAX), to;
+	int64_t from = query_int(r, "from", 0, 0, INT64_MAX), to, after, limit, next;
 	sqlite3_stmt *s;
 	json_t *rows, *index;
 
-	if (from < 0 || (to = query_int(r, "to", INT64_MAX, 0, INT64_MAX)) < 0)
+	/* its pages are runs of rows, in order of first appearance: the cursor is an offset */
+	if (from < 0 || (to = query_int(r, "to", INT64_MAX, 0, INT64_MAX)) < 0 || api_page_args(r, 0, &after, &limit) != 0)
 		return;
 	s = vault_sql_stmt(r->v, "SELECT entry FROM audit_entries WHERE action = 'lookup' AND time >= ?1 AND time <= ?2"
 	                         " ORDER BY seq",
@@ -1175,7 +1190,10 @@ static void h_report(api_req *r)
 	sqlite3_reset(s);
 	json_decref(index);
 	officer_audit(r, "report.access");
-	api_reply(r, 200, json_pack("{s:I, s:I, s:o}", "from", (json_int_t)from, "to", (json_int_t)to, "rows", rows));
+	index = api_page_slice(rows, after, limit, &next);
+	json_decref(rows);
+	api_reply(r, 200, json_pack("{s:I, s:I, s:o, s:o}", "from", (json_int_t)from, "to", (json_int_t)to, "rows", index,
+	                     "next", api_page_next(next >= 0, next)));
 }
 
 static void h_reviews(api_req *r)
@@ -1183,25 +1201,31 @@ static void h_reviews(api_req *r)
 	sqlite3_stmt *s = vault_sql_stmt(r->v,
 	    "SELECT e.seq, e.entry FROM audit_entries e LEFT JOIN reviews v ON v.seq = e.seq WHERE e.action = 'lookup'"
 	    " AND e.decision = 'allow' AND CAST(e.entry AS TEXT) LIKE '%\"basis\":\"vital_interest\"%' AND v.seq IS NULL"
-	    " ORDER BY e.seq LIMIT 1000",
+	    " AND e.seq > ?1 ORDER BY e.seq LIMIT ?2",
 	    NULL);
 	json_t *list = json_array();
+	int64_t after, limit, last = -1, n = 0;
+	int more = 0;
 
-	if (s == NULL || list == NULL) {
+	if (s == NULL || list == NULL || api_page_args(r, -1, &after, &limit) != 0) {
 		json_decref(list);
-		api_problem(r, 500, "internal", "database");
+		if (!r->replied)
+			api_problem(r, 500, "internal", "database");
 		return;
 	}
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	sqlite3_bind_int64(s, 1, after);
+	sqlite3_bind_int64(s, 2, limit + 1); /* one more: is there a next page? */
+	while (sqlite3_step(s) == SQLITE_ROW && !(more = n++ >= limit)) {
 		json_t *e = entry_view(sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1));
 
 		if (e != NULL)
 			json_array_append_new(list, json_pack("{s:I, s:o}", "access_id", (json_int_t)sqlite3_column_int64(s, 0),
 			                                "entry", e));
+		last = sqlite3_column_int64(s, 0);
 	}
 	sqlite3_reset(s);
 	officer_audit(r, "review.list");
-	api_reply(r, 200, json_pack("{s:o}", "reviews", list));
+	api_reply(r, 200, json_pack("{s:o, s:o}", "reviews", list, "next", api_page_next(more, last)));
 }
 
 static void h_review(api_req *r)

@@ -708,7 +708,7 @@ static int dpia_security(vault *v, FILE *out, int passphrase, util_err *err)
 	    " citizen's consents and restriction (`policy/decision.c` `policy_decide`); exactly the fields requested,"
 	    " consented and registered for the purpose, masked where the purpose or consent says; every denial"
 	    " answers the same `403 not_permitted`. Agencies see per-agency pseudonyms (keyed BLAKE2b,"
-	    " `api_pseudonym`), never the vault's citizen id. Pending consent requests expire after %d days.\n",
+	    " `policy_pseudonym`), never the vault's citizen id. Pending consent requests expire after %d days.\n",
 	    POLICY_REQUEST_TTL / 86400);
 	fputs("- **Authentication** (xác thực): API tokens are 32 random bytes, stored only as keyed BLAKE2b-256 hashes"
 	      " (`api/auth.c` `api_token_issue`). Citizens and privacy officers log in with TOTP (RFC 6238, 6 digits,"

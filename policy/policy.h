@@ -153,6 +153,29 @@ policy_basis policy_basis_parse(const char *s);
 #define POLICY_CODE_MAX 64u
 #define POLICY_DESC_MAX 1000u
 #define POLICY_REQUEST_TTL (7 * 86400) /* a pending request expires after 7 days */
+/*
+ * An agency may have at most this many pending, unexpired requests about one national ID,
+ * counted alike whether the ID is enrolled, was erased or never was (by the request's subject,
+ * a keyed per-agency tag of the ID): the cap tells nothing about who exists.
+ */
+#define POLICY_PENDING_MAX 5
+
+/*
+ * An agency's pseudonym for a citizen: 32 hex digits, 16 bytes of a keyed BLAKE2b (the
+ * keyring's pseudonym key) of agency_id, a NUL and cid. Only the vault and that agency (which
+ * is given it) can link it to the citizen; two agencies' pseudonyms for one citizen are unrelated.
+ */
+void policy_pseudonym(vault *v, const char *agency_id, const unsigned char cid[KEYS_CID_BYTES], char out[33])
+    UTIL_NONNULL(1, 2, 3, 4);
+
+/*
+ * One page of a list. The caller sets after (0: from the start; else a previous page's next)
+ * and limit (1 or more); the list sets next: the cursor of the following page, or 0 when this
+ * page is the last.
+ */
+typedef struct policy_page {
+	int64_t after, limit, next;
+} policy_page;
 
 /* Agencies. *id gets "ag_" and 16 hex digits. Roles: POLICY_ROLE_* bits, at least one. */
 int policy_agency_create(vault *v, const char *name, unsigned roles, char id[POLICY_ID_MAX + 1], util_err *err)
@@ -185,7 +208,8 @@ int policy_purpose_get(vault *v, const char *agency_id, const char *code, const 
  * A consent request from a consumer agency to the citizen with national ID nid, for its
  * purpose `code` (legal basis consent), for fields (a subset of the purpose's; none = all of
  * them) and `days` (1..the purpose's max_days). It answers the same whether or not the citizen
- * exists: a request to nobody is stored, never shown, and expires. Audited.
+ * exists: a request to nobody is stored, never shown, and expires. UTIL_ESTATE when the agency
+ * already has POLICY_PENDING_MAX pending requests about nid. Audited.
  */
 int policy_request_create(vault *v, const char *agency_id, const char *code, const char *nid,
     const char *const *fields, size_t n, int days, char id[POLICY_ID_MAX + 1], util_err *err) UTIL_WARN_UNUSED;
@@ -193,9 +217,9 @@ int policy_request_create(vault *v, const char *agency_id, const char *code, con
 int policy_request_status(vault *v, const char *agency_id, const char *id, char status[16], util_err *err)
     UTIL_WARN_UNUSED;
 /* The citizen's pending requests, each with agency name, purpose, basis, and every field with
- * its category and description: what the citizen sees before approving. */
-int policy_requests_pending(vault *v, const unsigned char cid[KEYS_CID_BYTES], json_t **out, util_err *err)
-    UTIL_WARN_UNUSED;
+ * its category and description: what the citizen sees before approving. One page, oldest first. */
+int policy_requests_pending(vault *v, const unsigned char cid[KEYS_CID_BYTES], policy_page *pg, json_t **out,
+    util_err *err) UTIL_WARN_UNUSED;
 /*
  * Approves the citizen's pending request id for fields (a subset of the requested ones, named
  * one by one; NULL = all requested; an empty list is UTIL_EINVAL, never "all"), with an optional use limit (0 none, 1 one-time). Writes
@@ -208,16 +232,21 @@ int policy_request_approve(vault *v, const unsigned char cid[KEYS_CID_BYTES], co
 int policy_request_deny(vault *v, const unsigned char cid[KEYS_CID_BYTES], const char *id, util_err *err)
     UTIL_WARN_UNUSED;
 
-/* The citizen's consents with agency, purpose, fields, times and status. */
-int policy_consents_list(vault *v, const unsigned char cid[KEYS_CID_BYTES], json_t **out, util_err *err)
-    UTIL_WARN_UNUSED;
+/* The citizen's consents with agency, purpose, fields, times and status. One page, oldest first. */
+int policy_consents_list(vault *v, const unsigned char cid[KEYS_CID_BYTES], policy_page *pg, json_t **out,
+    util_err *err) UTIL_WARN_UNUSED;
 /* Revokes; takes effect for the very next decision. UTIL_ENOTFOUND unless cid's and active. */
 int policy_consent_revoke(vault *v, const unsigned char cid[KEYS_CID_BYTES], const char *consent_id, util_err *err)
     UTIL_WARN_UNUSED;
 /* Restricts processing (on) or lifts the restriction (off). Audited. */
 int policy_restrict(vault *v, const unsigned char cid[KEYS_CID_BYTES], int on, util_err *err) UTIL_WARN_UNUSED;
 
-/* Erases a citizen: record, consents, requests and restriction, in one transaction, audited. */
+/*
+ * Erases a citizen: record, consents and restriction, in one transaction, audited. Their
+ * consent requests stay, cut from them (no citizen id): to the agencies that made them they
+ * answer as before, as a request about a never-enrolled ID does, and they expire or age out
+ * like those.
+ */
 int policy_citizen_erase(vault *v, const unsigned char cid[KEYS_CID_BYTES], const char *actor, util_err *err)
     UTIL_WARN_UNUSED;
 

@@ -1,5 +1,5 @@
 /* store.c: the registry, consent requests, consents and restrictions, kept in the vault's SQLite. */
-#include "policy.h"
+#include "policy_private.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +63,23 @@ static void copy_col(char *dst, size_t n, sqlite3_stmt *s, int col)
 	const unsigned char *t = sqlite3_column_text(s, col);
 
 	snprintf(dst, n, "%s", t ? (const char *)t : "");
+}
+
+/*
+ * Steps a list's query (rows in the order of their key, column col, all after pg->after) for
+ * one page of pg->limit items in list: SQLITE_DONE once it is full, pg->next then the key of the
+ * last row taken, or at the end of the rows, pg->next then 0.
+ */
+static int page_step(sqlite3_stmt *s, policy_page *pg, const json_t *list, int col)
+{
+	int rc = sqlite3_step(s);
+
+	if (rc == SQLITE_DONE)
+		pg->next = 0;
+	if (rc != SQLITE_ROW || (int64_t)json_array_size(list) >= pg->limit)
+		return rc == SQLITE_ROW ? SQLITE_DONE : rc;
+	pg->next = sqlite3_column_int64(s, col);
+	return SQLITE_ROW;
 }
 
 /* Field lists are stored as JSON: [{"name": "phone", "masked": false}, ...]. */
@@ -417,7 +434,7 @@ int policy_request_create(vault *v, const char *agency_id, const char *code, con
 	policy_agency a;
 	policy_purpose p;
 	policy_field chosen[POLICY_MAX_FIELDS];
-	unsigned char cid[KEYS_CID_BYTES];
+	unsigned char cid[KEYS_CID_BYTES], subject[POLICY_SUBJECT_BYTES];
 	purpose_info pi;
 	sqlite3_stmt *s;
 	size_t i, nc = 0;
@@ -466,6 +483,8 @@ int policy_request_create(vault *v, const char *agency_id, const char *code, con
 		goto out;
 	}
 	found = vault_citizen_find(v, nid, cid, NULL) == 0;
+	if (policy_request_subject(v, agency_id, nid, subject, err) != 0 || policy_pending_cap(v, agency_id, subject, now, err) != 0)
+		goto out;
 	new_id("cr", id);
 	if ((s = prep(v, "INSERT INTO consent_requests(id, agency_id, purpose_id, cid, fields, days, status, created_at,"
 	                 " expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?8)",
@@ -481,7 +500,7 @@ int policy_request_create(vault *v, const char *agency_id, const char *code, con
 	sqlite3_bind_int64(s, 7, now);
 	sqlite3_bind_int64(s, 8, now + POLICY_REQUEST_TTL);
 	snprintf(actor, sizeof actor, "agency:%s", agency_id);
-	ok = run(v, s, err) == 0 &&
+	ok = run(v, s, err) == 0 && policy_subject_put(v, id, agency_id, subject, now + POLICY_REQUEST_TTL, err) == 0 &&
 	     audit(v, actor, "consent.request", found ? cid : NULL, agency_id, p.id, chosen, nc, NULL,
 	         found ? NULL : "unknown_citizen", err) == 0;
 out:
@@ -551,13 +570,14 @@ static json_t *row_view(vault *v, sqlite3_stmt *s, int fields_col)
 	    "fields", fields_view(v, f, nf));
 }
 
-int policy_requests_pending(vault *v, const unsigned char cid[KEYS_CID_BYTES], json_t **out, util_err *err)
+int policy_requests_pending(vault *v, const unsigned char cid[KEYS_CID_BYTES], policy_page *pg, json_t **out,
+    util_err *err)
 {
 	sqlite3_stmt *s = prep(v,
 	    "SELECT r.id, r.agency_id, a.name, r.purpose_id, p.code, p.desc_vi, p.desc_en, p.basis, p.legal_reference,"
-	    " r.fields, r.days, r.created_at, r.expires_at FROM consent_requests r JOIN agencies a ON a.id = r.agency_id"
+	    " r.fields, r.days, r.created_at, r.expires_at, r.rowid FROM consent_requests r JOIN agencies a ON a.id = r.agency_id"
 	    " JOIN purposes p ON p.id = r.purpose_id WHERE r.cid = ?1 AND r.status = 'pending' AND r.expires_at > ?2"
-	    " ORDER BY r.created_at",
+	    " AND r.rowid > ?3 ORDER BY r.rowid",
 	    err);
 	json_t *list;
 	int rc;
@@ -570,7 +590,8 @@ int policy_requests_pending(vault *v, const unsigned char cid[KEYS_CID_BYTES], j
 	}
 	sqlite3_bind_blob(s, 1, cid, KEYS_CID_BYTES, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, util_now());
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	sqlite3_bind_int64(s, 3, pg->after);
+	while ((rc = page_step(s, pg, list, 13)) == SQLITE_ROW) {
 		char created[21], expires[21];
 		json_t *o = row_view(v, s, 9);
 
@@ -635,15 +656,18 @@ static int set_request_status(vault *v, const char *id, const char *status, util
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, status, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, util_now());
-	return run(v, s, err);
+	return run(v, s, err) == 0 ? policy_subject_drop(v, id, err) : -1;
 }
 
-/* Builds and signs the receipt of a consent (ISO/IEC 27560 and Kantara consent receipt fields). */
+/*
+ * Builds and signs the receipt of a consent (ISO/IEC 27560 and Kantara consent receipt fields).
+ * Version 2 names the citizen by the agency's pseudonym; version 1 had the vault's internal id.
+ */
 static json_t *receipt_build(vault *v, const unsigned char *cid, const char *consent_id, const char *agency_id,
     const char *purpose_id, const policy_field *f, size_t nf, int64_t granted, int64_t expires, int64_t use_limit,
     util_err *err)
 {
-	char name[POLICY_NAME_MAX + 1], g[21], e[21], rid[POLICY_ID_MAX + 1], hex[2 * KEYS_CID_BYTES + 1];
+	char name[POLICY_NAME_MAX + 1], g[21], e[21], rid[POLICY_ID_MAX + 1], pseudonym[33];
 	char sigb64[sodium_base64_ENCODED_LEN(64, sodium_base64_VARIANT_ORIGINAL)];
 	unsigned char sig[64];
 	policy_agency a;
@@ -657,12 +681,12 @@ static json_t *receipt_build(vault *v, const unsigned char *cid, const char *con
 		return NULL;
 	util_iso8601(granted, g);
 	util_iso8601(expires, e);
-	util_hex_encode(hex, cid, KEYS_CID_BYTES);
+	policy_pseudonym(v, agency_id, cid, pseudonym); /* the agency's id for the citizen: no join key across agencies */
 	new_id("rc", rid);
 	r = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s, s:{s:s, s:s}}, s:s, s:o, s:s, s:s,"
 	              " s:I, s:{s:s, s:s}, s:s, s:[s, s]}",
-	    "version", "vaultd-consent-receipt/1", "receipt_id", rid, "vault_id", vault_id(v), "consent_id", consent_id,
-	    "citizen_id", hex, "issued_at", g, "agency", "id", agency_id, "name", name, "purpose", "id", purpose_id, "code",
+	    "version", "vaultd-consent-receipt/2", "receipt_id", rid, "vault_id", vault_id(v), "consent_id", consent_id,
+	    "citizen_id", pseudonym, "issued_at", g, "agency", "id", agency_id, "name", name, "purpose", "id", purpose_id, "code",
 	    pi.code, "description", "vi", pi.desc_vi, "en", pi.desc_en, "legal_basis", policy_basis_name(p.basis), "fields",
 	    fields_view(v, f, nf), "granted_at", g, "expires_at", e, "use_limit", (json_int_t)use_limit, "revocation",
 	    "how", "DELETE /v1/me/consents/{consent_id}, or ask the vault's operator", "effect",
@@ -778,13 +802,14 @@ static const char *consent_status(int64_t revoked, int64_t expires, int64_t limi
 	return "active";
 }
 
-int policy_consents_list(vault *v, const unsigned char cid[KEYS_CID_BYTES], json_t **out, util_err *err)
+int policy_consents_list(vault *v, const unsigned char cid[KEYS_CID_BYTES], policy_page *pg, json_t **out,
+    util_err *err)
 {
 	sqlite3_stmt *s = prep(v,
 	    "SELECT c.id, c.agency_id, a.name, c.purpose_id, p.code, p.desc_vi, p.desc_en, p.basis, c.fields,"
-	    " c.granted_at, c.expires_at, c.revoked_at, c.use_limit, c.uses FROM consents c"
+	    " c.granted_at, c.expires_at, c.revoked_at, c.use_limit, c.uses, c.rowid FROM consents c"
 	    " JOIN agencies a ON a.id = c.agency_id JOIN purposes p ON p.id = c.purpose_id WHERE c.cid = ?1"
-	    " ORDER BY c.granted_at",
+	    " AND c.rowid > ?2 ORDER BY c.rowid",
 	    err);
 	json_t *list;
 	int64_t now = util_now();
@@ -797,7 +822,8 @@ int policy_consents_list(vault *v, const unsigned char cid[KEYS_CID_BYTES], json
 		return util_fail(err, UTIL_ENOMEM, "out of memory");
 	}
 	sqlite3_bind_blob(s, 1, cid, KEYS_CID_BYTES, SQLITE_STATIC);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	sqlite3_bind_int64(s, 2, pg->after);
+	while ((rc = page_step(s, pg, list, 14)) == SQLITE_ROW) {
 		char g[21], e[21];
 		json_t *o = row_view(v, s, 8);
 
@@ -881,7 +907,7 @@ int policy_citizen_erase(vault *v, const unsigned char cid[KEYS_CID_BYTES], cons
 {
 	static const char *const sql[] = {
 		"DELETE FROM consents WHERE cid = ?1",
-		"DELETE FROM consent_requests WHERE cid = ?1",
+		"UPDATE consent_requests SET cid = NULL WHERE cid = ?1", /* as if to nobody: nothing changes for the agency */
 		"DELETE FROM restrictions WHERE cid = ?1",
 	};
 	size_t i;
@@ -1113,15 +1139,16 @@ int policy_retention_sweep(vault *v, int64_t now, int64_t *changed, util_err *er
 		"DELETE FROM consent_requests WHERE status <> 'pending' AND id IN (SELECT r.id FROM"
 		" consent_requests r JOIN purposes p ON p.id = r.purpose_id"
 		" WHERE coalesce(r.decided_at, r.expires_at) + p.retention_days * 86400 <= ?1)",
+		"DELETE FROM request_subjects WHERE expires_at <= ?1", /* the cap's bookkeeping: not counted */
 	};
-	int64_t n[3] = {0, 0, 0};
+	int64_t n[4] = {0, 0, 0, 0};
 	size_t i;
 	int mine, ok = 0;
 
 	*changed = 0;
 	if (vault_sql_begin(v, &mine, err) != 0)
 		return -1;
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		sqlite3_stmt *s = prep(v, sweeps[i], err);
 
 		if (s == NULL)

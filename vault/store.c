@@ -681,6 +681,15 @@ static const char *const migrations[] = {
 	 */
 	("UPDATE tokens SET id = 'tk_' || lower(hex(randomblob(8))), prefix = 'vk_' || kind || '_' WHERE id IS NULL;"
 	 "CREATE UNIQUE INDEX IF NOT EXISTS tokens_id ON tokens(id);"),
+	/*
+	 * 9: the subject of each pending consent request, a keyed per-agency tag of the national ID
+	 * asked about (policy_request_subject), kept only while the request is pending: the cap on
+	 * pending requests per agency and ID counts by it, alike for enrolled, erased and
+	 * never-enrolled IDs. Requests made before it have none and expire within 7 days.
+	 */
+	"CREATE TABLE IF NOT EXISTS request_subjects(id TEXT PRIMARY KEY, agency_id TEXT NOT NULL, subject BLOB NOT NULL,"
+	" expires_at INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS request_subjects_cap ON request_subjects(agency_id, subject, expires_at);",
 };
 
 #define MAKE_RUNS 5 /* the index of migration 6 */

@@ -738,8 +738,12 @@ static void test_approve_subset_with_step_up_and_signed_receipt(void **state)
 	assert_str_eq(e2e_jstr(rc, "receipt/consent_id"), st->consent_id);
 	assert_str_eq(e2e_jstr(rc, "receipt/agency/name"), "Bach Mai Hospital");
 	assert_str_eq(e2e_jstr(rc, "receipt/legal_basis"), "consent");
+	/* the citizen named by the hospital's pseudonym: neither the vault's id nor the registrar's */
+	assert_str_eq(e2e_jstr(rc, "receipt/version"), "vaultd-consent-receipt/2");
+	assert_true(is_hex32(e2e_jstr(rc, "receipt/citizen_id")));
 	if (st->cz[A].own_cid)
-		assert_str_eq(e2e_jstr(rc, "receipt/citizen_id"), st->cz[A].own_cid);
+		assert_str_ne(e2e_jstr(rc, "receipt/citizen_id"), st->cz[A].own_cid);
+	assert_str_ne(e2e_jstr(rc, "receipt/citizen_id"), st->cz[A].registrar_cid);
 	assert_int_equal(json_array_size(e2e_jget(rc, "receipt/fields")), 4);
 	json_array_foreach(e2e_jget(rc, "receipt/fields"), i, f)
 		assert_str_ne(e2e_jstr(f, "name"), "chronic_conditions");

@@ -18,6 +18,8 @@ typedef struct fx {
 } fx;
 
 static const char NID_A[] = "001090012345", NID_B[] = "079195001122", NID_NOBODY[] = "001090099999";
+/* one page that holds every item these tests make */
+static policy_page all_page = {.after = 0, .limit = 1000};
 
 static void must(int rc, const util_err *err, const char *what)
 {
@@ -152,7 +154,7 @@ static void test_consent_story(void **state)
 		char rid[POLICY_ID_MAX + 1];
 
 		must(policy_request_create(f->v, f->health, "treatment", NID_A, req, 4, 30, rid, &err), &err, "request");
-		must(policy_requests_pending(f->v, f->a, &pending, &err), &err, "pending");
+		must(policy_requests_pending(f->v, f->a, &all_page, &pending, &err), &err, "pending");
 		assert_int_equal(json_array_size(pending), 1);
 		{
 			json_t *fields = json_object_get(json_array_get(pending, 0), "fields");
@@ -228,7 +230,7 @@ static void test_consent_story(void **state)
 	{
 		json_t *list = NULL;
 
-		must(policy_consents_list(f->v, f->a, &list, &err), &err, "list");
+		must(policy_consents_list(f->v, f->a, &all_page, &list, &err), &err, "list");
 		assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "status")), "revoked");
 		json_decref(list);
 	}
@@ -485,17 +487,89 @@ static void test_unknown_citizen_request_looks_the_same(void **state)
 	assert_int_equal(l.d.reason, POLICY_DENY_UNKNOWN_CITIZEN);
 }
 
+/*
+ * After an erasure the agency's request about the erased ID keeps its answer, like one about a
+ * never-enrolled ID; and the cap on pending requests lets exactly as many through for an
+ * enrolled, an erased and a never-enrolled ID, per agency.
+ */
+static void test_erased_id_requests_and_cap_look_the_same(void **state)
+{
+	fx *f = *state;
+	const char *nids[3] = {NID_B, NID_A, NID_NOBODY}; /* enrolled, erased below, never enrolled */
+	char r[3][POLICY_ID_MAX + 1], status[16];
+	util_err err;
+	int i, made;
+
+	for (i = 0; i < 3; i++)
+		must(policy_request_create(f->v, f->health, "treatment", nids[i], NULL, 0, 30, r[i], &err), &err, "request");
+	must(policy_citizen_erase(f->v, f->a, "test", &err), &err, "erase");
+	for (i = 0; i < 3; i++) {
+		must(policy_request_status(f->v, f->health, r[i], status, &err), &err, "status");
+		assert_string_equal(status, "pending");
+	}
+	assert_int_equal(test_sql_int(vault_sql_db(f->v), "SELECT count(*) FROM consent_requests WHERE cid IS NOT NULL"), 1);
+	for (i = 0; i < 3; i++) {
+		char id[POLICY_ID_MAX + 1];
+
+		for (made = 1; policy_request_create(f->v, f->health, "treatment", nids[i], NULL, 0, 30, id, &err) == 0; made++)
+			assert_true(made < 100);
+		assert_int_equal(err.code, UTIL_ESTATE);
+		assert_int_equal(made, POLICY_PENDING_MAX);
+	}
+	/* another agency has a cap of its own */
+	{
+		policy_purpose_def d = {.agency_id = f->bank, .code = "loan", .desc_vi = "Vay", .desc_en = "Loan",
+			.basis = POLICY_BASIS_CONSENT, .fields = (policy_field[]){{"full_name", 0}}, .nfields = 1, .max_days = 30,
+			.retention_days = 30};
+		char pid[POLICY_ID_MAX + 1], id[POLICY_ID_MAX + 1];
+
+		must(policy_purpose_create(f->v, &d, pid, &err), &err, "purpose");
+		must(policy_request_create(f->v, f->bank, "loan", NID_NOBODY, NULL, 0, 30, id, &err), &err, "request");
+	}
+}
+
+/* Lists come in pages: every item once, next 0 on the last page. */
+static void test_lists_are_paged(void **state)
+{
+	fx *f = *state;
+	char id[POLICY_ID_MAX + 1];
+	policy_page pg = {.after = 0, .limit = 2};
+	json_t *list;
+	util_err err;
+	size_t seen = 0, pages = 0;
+	int i;
+
+	for (i = 0; i < POLICY_PENDING_MAX; i++)
+		must(policy_request_create(f->v, f->health, "treatment", NID_A, NULL, 0, 30, id, &err), &err, "request");
+	do {
+		must(policy_requests_pending(f->v, f->a, &pg, &list, &err), &err, "pending");
+		assert_true(json_array_size(list) <= 2);
+		seen += json_array_size(list);
+		pages++;
+		assert_true(pg.next == 0 || json_array_size(list) == 2);
+		json_decref(list);
+		pg.after = pg.next;
+	} while (pg.next != 0);
+	assert_int_equal(seen, POLICY_PENDING_MAX);
+	assert_int_equal(pages, 3);
+}
+
 static void test_receipt_verifies_and_tampering_fails(void **state)
 {
 	fx *f = *state;
 	char cons[POLICY_ID_MAX + 1];
 	unsigned char pk[32], other[32], sk[64];
 	json_t *r = NULL;
-	char *text, *p;
+	char *text, *p, pn[33];
 	util_err err;
 
 	consent(f, NULL, 0, NULL, 0, 0, cons, &r);
 	vault_public_key(f->v, pk);
+	/* version 2: the citizen named by the agency's pseudonym, never by the vault's own id */
+	policy_pseudonym(f->v, f->health, f->a, pn);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(r, "receipt"), "version")),
+	    "vaultd-consent-receipt/2");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(r, "receipt"), "citizen_id")), pn);
 	text = json_dumps(r, JSON_INDENT(2)); /* re-formatted: the signature is over canonical JSON */
 	assert_string_equal(json_string_value(json_object_get(json_object_get(r, "receipt"), "consent_id")), cons);
 	assert_int_equal(json_array_size(json_object_get(json_object_get(r, "receipt"), "fields")), 6);
@@ -598,7 +672,7 @@ static void test_every_change_is_audited(void **state)
 		json_t *list = NULL;
 		char hex[33], where[256];
 
-		must(policy_consents_list(f->v, f->a, &list, &err), &err, "list");
+		must(policy_consents_list(f->v, f->a, &all_page, &list, &err), &err, "list");
 		assert_int_equal(json_array_size(list), 0);
 		json_decref(list);
 		util_hex_encode(hex, f->a, 16);
@@ -628,13 +702,13 @@ static void test_retention_sweep(void **state)
 	must(policy_consent_revoke(f->v, f->a, cons, &err), &err, "revoke");
 	/* within the purpose's 30 days of retention: kept */
 	must(policy_retention_sweep(f->v, util_now() + 29 * 86400, &changed, &err), &err, "sweep");
-	must(policy_consents_list(f->v, f->a, &list, &err), &err, "list");
+	must(policy_consents_list(f->v, f->a, &all_page, &list, &err), &err, "list");
 	assert_int_equal(json_array_size(list), 1);
 	json_decref(list);
 	/* past it: removed, and the sweep logged */
 	must(policy_retention_sweep(f->v, util_now() + 31 * 86400, &changed, &err), &err, "sweep");
 	assert_true(changed >= 1);
-	must(policy_consents_list(f->v, f->a, &list, &err), &err, "list");
+	must(policy_consents_list(f->v, f->a, &all_page, &list, &err), &err, "list");
 	assert_int_equal(json_array_size(list), 0);
 	json_decref(list);
 }
@@ -765,6 +839,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_one_time_consent_revoked_before_its_use_is_spent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restriction_blocks_consent_not_statute, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_citizen_request_looks_the_same, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_erased_id_requests_and_cap_look_the_same, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lists_are_paged, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_receipt_verifies_and_tampering_fails, setup, teardown),
 		cmocka_unit_test(test_receipt_known_answer),
 		cmocka_unit_test(test_stored_field_lists),
