@@ -114,9 +114,11 @@ void api_h_tokens_list(api_req *r)
 {
 	char subject[API_PARAM_MAX + 8];
 	sqlite3_stmt *s;
-	json_t *list;
+	json_t *list, *page;
+	int64_t after, limit, next;
 
-	if (token_owner(r, subject) != 0)
+	/* at most API_TOKENS_PER_AGENCY: read whole, then paged like every list (the cursor an offset) */
+	if (token_owner(r, subject) != 0 || api_page_args(r, 0, &after, &limit) != 0)
 		return;
 	s = vault_sql_stmt(r->v, "SELECT id, prefix, created_at, last_used, expires_at FROM tokens"
 	                         " WHERE subject = ?1 AND expires_at > ?2 ORDER BY created_at, id LIMIT ?3",
@@ -135,7 +137,10 @@ void api_h_tokens_list(api_req *r)
 		                                "last_used_at", time_or_null(sqlite3_column_int64(s, 3)), "expires_at",
 		                                time_or_null(sqlite3_column_int64(s, 4))));
 	sqlite3_reset(s);
-	api_reply(r, 200, json_pack("{s:s, s:o}", "agency_id", r->params[0], "tokens", list));
+	page = api_page_slice(list, after, limit, &next);
+	json_decref(list);
+	api_reply(r, 200, json_pack("{s:s, s:o, s:o}", "agency_id", r->params[0], "tokens", page, "next",
+	                      api_page_next(next >= 0, next)));
 }
 
 /* Runs sql with subject (?1) and a time (?2); 0 or -1 (err filled). */

@@ -419,6 +419,7 @@ static void test_receipts_name_the_citizen_per_agency(void **state)
 static void test_every_list_is_paged(void **state)
 {
 	static const char *const bad[] = {"limit=0", "limit=201", "limit=abc", "limit=-1", "after=-5", "after=x"};
+	char tokens_path[128], *admin = W.s.admin_token;
 	struct {
 		const char *path, *member;
 		char **token;
@@ -430,6 +431,7 @@ static void test_every_list_is_paged(void **state)
 		{"/v1/reviews", "reviews", &W.officer, 2, 3},
 		{"/v1/reports/access?from=0&to=4102444800", "rows", &W.officer, 1, 3},
 		{"/v1/audit", "entries", &W.officer, 25, 40},
+		{tokens_path, "tokens", &admin, 1, 3},
 	};
 	e2e_resp r;
 	size_t i, j;
@@ -446,6 +448,12 @@ static void test_every_list_is_paged(void **state)
 	e2e_resp_free(&r);
 	free(ask(W.clinic, NID_P, "checkup", 202));
 	free(ask(W.clinic, NID_P, "checkup", 202));
+	/* the clinic's tokens: two more, the first still valid for an hour */
+	snprintf(tokens_path, sizeof tokens_path, "/v1/agencies/%s/tokens", W.clinic_id);
+	for (i = 0; i < 2; i++) {
+		E2E_CALL(&W.s, 201, "POST", tokens_path, admin, json_pack("{s:i}", "grace_seconds", 3600), &r);
+		e2e_resp_free(&r);
+	}
 	for (i = 0; i < sizeof lists / sizeof lists[0]; i++) {
 		size_t n = walk(lists[i].path, *lists[i].token, lists[i].member, lists[i].limit);
 
