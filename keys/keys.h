@@ -20,7 +20,8 @@
  *     │     ├─ crypto_kdf id 1 "vaultdix": blind-index key   (national ID lookups)
  *     │     ├─ crypto_kdf id 2 "vaultdix": token-hashing key (API tokens stored as hashes)
  *     │     ├─ crypto_kdf id 3 "vaultdix": pseudonym key     (per-agency citizen ids)
- *     │     └─ crypto_kdf id 4 "vaultdix": box key           (officers' TOTP secrets)
+ *     │     ├─ crypto_kdf id 4 "vaultdix": box key           (officers' TOTP secrets)
+ *     │     └─ crypto_kdf id 5 "vaultdix": lockout key       (identities and addresses in login budgets)
  *     ├─ "sign": Ed25519 key for receipts and audit checkpoints
  *     └─ "kek:N": key-encryption keys, one per version, wrapping per-citizen DEKs
  *
@@ -96,7 +97,7 @@ int keys_root_page_key_str(const keys_root *root, int which, char *out) UTIL_NON
 
 typedef struct keys_ring keys_ring;
 
-enum { KEYS_RING_BLIND = 1, KEYS_RING_TOKEN = 2, KEYS_RING_PSEUDONYM = 3, KEYS_RING_BOX = 4 };
+enum { KEYS_RING_BLIND = 1, KEYS_RING_TOKEN = 2, KEYS_RING_PSEUDONYM = 3, KEYS_RING_BOX = 4, KEYS_RING_LOCKOUT = 5 };
 
 /* A new keyring: a random derive master, a new Ed25519 key and KEK version 1. */
 int keys_ring_generate(keys_ring **out, util_err *err) UTIL_WARN_UNUSED;

@@ -12,7 +12,7 @@
 /* Everything secret in one sodium_malloc block: one set of guard pages, one wipe on free. */
 struct ring_secrets {
 	unsigned char derive[KEYS_BYTES];
-	unsigned char derived[4][KEYS_BYTES]; /* KEYS_RING_BLIND, _TOKEN, _PSEUDONYM, _BOX */
+	unsigned char derived[KEYS_RING_LOCKOUT][KEYS_BYTES]; /* KEYS_RING_BLIND, _TOKEN, _PSEUDONYM, _BOX, _LOCKOUT */
 	unsigned char sign_sk[crypto_sign_ed25519_SECRETKEYBYTES];
 	unsigned char kek[KEYS_MAX_KEKS][KEYS_BYTES];
 };
@@ -49,7 +49,7 @@ static void derive_children(keys_ring *r)
 {
 	int i;
 
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < KEYS_RING_LOCKOUT; i++)
 		crypto_kdf_derive_from_key(r->s->derived[i], KEYS_BYTES, (uint64_t)i + 1, RING_CTX, r->s->derive);
 	r->has_derive = 1;
 }
@@ -338,7 +338,7 @@ int keys_ring_unwrap_dek(const keys_ring *ring, uint32_t version, const unsigned
 
 const unsigned char *keys_ring_key(const keys_ring *ring, int which)
 {
-	if (which < KEYS_RING_BLIND || which > KEYS_RING_BOX || !ring->has_derive)
+	if (which < KEYS_RING_BLIND || which > KEYS_RING_LOCKOUT || !ring->has_derive)
 		abort(); /* programmer misuse */
 	return ring->s->derived[which - 1];
 }

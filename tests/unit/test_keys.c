@@ -221,6 +221,53 @@ static void test_signature_verifies_with_public_key(void **state)
 	keys_ring_free(ring);
 }
 
+/*
+ * Token hashes and login budgets use keys of their own: each derived key is crypto_kdf of the
+ * ring's derive master with its own id under "vaultdix" (the master read back by opening the
+ * sealed "derive" item as keys.h documents it), and the token and lockout keys differ.
+ */
+static void test_derived_keys_are_their_derivations_and_differ(void **state)
+{
+	char *dir = test_tmpdir(), name[KEYS_ITEM_NAME_MAX];
+	keys_root *root = file_root(dir, "a");
+	keys_ring *ring = NULL;
+	unsigned char blob[KEYS_ITEM_MAX], ad[64], *wrap = sodium_malloc(KEYS_BYTES), *master = sodium_malloc(KEYS_BYTES),
+	    *want = sodium_malloc(KEYS_BYTES);
+	size_t n, adlen;
+	util_err err;
+	int i, j;
+
+	(void)state;
+	assert_non_null(wrap);
+	assert_non_null(master);
+	assert_non_null(want);
+	assert_int_equal(keys_ring_generate(&ring, &err), 0);
+	assert_int_equal(keys_ring_item_seal(ring, 0, root, name, blob, &n), 0);
+	assert_string_equal(name, "derive");
+	keys_root_derive(root, KEYS_ROOT_WRAP, wrap);
+	memcpy(ad, "vaultd/item/v1", 15); /* the label, its NUL, then the item's name */
+	memcpy(ad + 15, name, strlen(name));
+	adlen = 15 + strlen(name);
+	assert_int_equal(n, KEYS_NONCE_BYTES + KEYS_BYTES + KEYS_TAG_BYTES);
+	assert_int_equal(crypto_aead_xchacha20poly1305_ietf_decrypt(master, NULL, NULL, blob + KEYS_NONCE_BYTES,
+	                     n - KEYS_NONCE_BYTES, ad, adlen, blob, wrap),
+	    0);
+	for (i = KEYS_RING_BLIND; i <= KEYS_RING_LOCKOUT; i++) {
+		crypto_kdf_derive_from_key(want, KEYS_BYTES, (uint64_t)i, "vaultdix", master);
+		assert_memory_equal(keys_ring_key(ring, i), want, KEYS_BYTES);
+		for (j = KEYS_RING_BLIND; j < i; j++)
+			assert_memory_not_equal(keys_ring_key(ring, i), keys_ring_key(ring, j), KEYS_BYTES);
+	}
+	assert_memory_not_equal(keys_ring_key(ring, KEYS_RING_TOKEN), keys_ring_key(ring, KEYS_RING_LOCKOUT), KEYS_BYTES);
+	sodium_free(want);
+	sodium_free(master);
+	sodium_free(wrap);
+	keys_ring_free(ring);
+	keys_root_free(root);
+	test_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -230,6 +277,7 @@ int main(void)
 		cmocka_unit_test(test_ring_items_open_only_under_their_root_and_name),
 		cmocka_unit_test(test_dek_wrap_binds_citizen_and_version),
 		cmocka_unit_test(test_signature_verifies_with_public_key),
+		cmocka_unit_test(test_derived_keys_are_their_derivations_and_differ),
 	};
 
 	return cmocka_run_group_tests_name("keys", tests, setup, NULL);
