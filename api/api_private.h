@@ -9,13 +9,12 @@
 #include "../audit/audit.h"
 #include "../policy/policy.h"
 #include "api.h"
+#include "lockout.h"
 
 #define API_BODY_MAX (64u * 1024u)
 #define API_DEPTH_MAX 16
 #define API_PARAM_MAX 64
 #define API_SESSION_TTL 900
-#define API_LOCK_FAILURES 5
-#define API_LOCK_WINDOW 900
 #define API_TOKEN_MAX 96
 #define API_TOKEN_ID_MAX 20         /* "tk_" + 16 hex digits */
 #define API_TOKEN_PREFIX_CHARS 6    /* of the secret, shown in listings (36 of its 256 bits) */
@@ -66,6 +65,7 @@ struct api_server {
 	struct MHD_Daemon *d;
 	vault *v;          /* the main connection: handlers never use it */
 	audit_writer *writer;
+	api_lockout *lockout; /* budgets of failed TOTP codes (lockout.h) */
 	uint16_t port;
 	pthread_mutex_t mu; /* conns */
 	vault *conns[256];  /* one per worker thread, closed at stop */
@@ -113,6 +113,7 @@ struct api_req {
 	char params[2][API_PARAM_MAX + 1];
 	api_caller caller;
 	unsigned status;
+	int64_t retry_after; /* seconds, sent as Retry-After with a 429 */
 	uint64_t t0;
 	int replied;
 	/* a handler that suspended the connection sets cont, called when MHD resumes it */
@@ -170,15 +171,27 @@ void api_h_officer_reactivate(api_req *r);
 void api_h_citizen_search(api_req *r);
 
 /*
- * TOTP for a citizen (cid) or an officer: checks the 6-digit code (±1 step, constant-time
- * compare), refuses a step already used, counts failures against `ident` and locks it after
- * API_LOCK_FAILURES in API_LOCK_WINDOW seconds. Replies itself (401 invalid_totp, 429) and
- * returns -1 on any failure; 0 when the code is good and now spent.
+ * TOTP for a citizen (cid) or an officer: takes a slot in the identity's budgets from the
+ * caller's address first (lockout.h; none left: 429 with Retry-After), then checks the 6-digit
+ * code (±1 step, constant-time compare) and refuses a step already used. A wrong code keeps
+ * its slot and is told to the identity's log (auth.login_failed, or auth.step_up_failed from a
+ * session) by the audit writer, after the answer; a storage error gives the slot back and
+ * answers 503. Replies itself and returns -1 on any failure; 0 when the code is good and spent.
  */
 int api_totp_citizen(api_req *r, const unsigned char cid[KEYS_CID_BYTES], const char *code);
 int api_totp_officer(api_req *r, const char *officer_id, const char *code);
-/* Before any TOTP check on an identity not yet known (a login by national ID). */
-int api_totp_unknown(api_req *r, const char *ident_label);
+/* A login for an identity not known (a national ID not enrolled): the same answers, nothing kept but the budget. */
+int api_totp_unknown(api_req *r, const char *ident_label, const char *code);
+/* Empties every budget of the citizen (a registrar reset the authenticator). */
+void api_totp_clear(api_req *r, const unsigned char cid[KEYS_CID_BYTES]);
+
+/* An attempt at a code (api/lockout.c): a slot from the caller's address first: 0, or -1 after replying 429. */
+int api_lockout_take(api_req *r, const char *label, api_lockout_slot *slot);
+/* A wrong code: it keeps its slot; a known identity (actor not NULL) hears of it in its log, later. 401; -1. */
+int api_lockout_wrong(api_req *r, const char *actor, const unsigned char *cid);
+/* 1 if err is the storage's (full, unwritable, busy): then api_lockout_unavailable gives the slot back; 503; -1. */
+int api_lockout_storage(const util_err *err);
+int api_lockout_unavailable(api_req *r, const api_lockout_slot *slot, const util_err *err);
 
 /* The otpauth:// URI for a secret, labelled by an id (never personal data). */
 void api_totp_uri(const char *label, const unsigned char *secret, size_t n, char out[256]);

@@ -1,4 +1,4 @@
-/* auth.c: bearer tokens stored as keyed hashes, TOTP with replay refusal and lockout. */
+/* auth.c: bearer tokens stored as keyed hashes, TOTP with replay refusal and budgets (lockout.c). */
 #include "api_private.h"
 
 #include <liboath/oath.h>
@@ -155,102 +155,41 @@ static int totp_match(const unsigned char *secret, size_t n, const char *code, i
 	return 0;
 }
 
-static void ident_of(vault *v, const char *label, unsigned char ident[32])
+static void citizen_label(const unsigned char cid[KEYS_CID_BYTES], char label[48])
 {
-	char m[128];
+	char hex[2 * KEYS_CID_BYTES + 1];
 
-	snprintf(m, sizeof m, "vaultd/login/%s", label);
-	vault_keyed_hash(v, KEYS_RING_TOKEN, m, strlen(m), ident);
+	util_hex_encode(hex, cid, KEYS_CID_BYTES);
+	snprintf(label, 48, "citizen:%s", hex);
 }
 
-static void audit_auth(api_req *r, const char *actor, const char *action, const unsigned char *cid)
+int api_totp_unknown(api_req *r, const char *ident_label, const char *code)
 {
-	audit_entry e = {.actor = actor, .action = action, .cid = cid};
-	util_err err;
+	unsigned char secret[VAULT_TOTP_SECRET_BYTES] = {0};
+	api_lockout_slot slot;
+	int64_t step;
 
-	if (audit_record(r->v, &e, NULL, &err) != 0)
-		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"audit\",\"code\":\"%s\"}\n", util_code_name(err.code));
-}
-
-/* 1 (after replying 429) if ident has failed API_LOCK_FAILURES times within the window. */
-static int locked(api_req *r, const unsigned char ident[32], const char *actor, const unsigned char *cid)
-{
-	sqlite3_stmt *s = vault_sql_stmt(r->v, "SELECT count(*) FROM auth_failures WHERE ident = ?1 AND at > ?2", NULL);
-	int n = 0;
-
-	if (s != NULL) {
-		sqlite3_bind_blob(s, 1, ident, 32, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 2, util_now() - API_LOCK_WINDOW);
-		if (sqlite3_step(s) == SQLITE_ROW)
-			n = sqlite3_column_int(s, 0);
-		sqlite3_reset(s);
-	}
-	if (n < API_LOCK_FAILURES)
-		return 0;
-	audit_auth(r, actor, "auth.locked", cid);
-	api_problem(r, 429, "rate_limited", "too many failed codes: try again in 15 minutes");
-	return 1;
-}
-
-static void failed(api_req *r, const unsigned char ident[32], const char *actor, const unsigned char *cid)
-{
-	sqlite3_stmt *s = vault_sql_stmt(r->v, "INSERT INTO auth_failures(ident, at) VALUES (?1, ?2)", NULL);
-	sqlite3_stmt *c = vault_sql_stmt(r->v, "SELECT count(*) FROM auth_failures WHERE ident = ?1 AND at > ?2", NULL);
-	int n = 0;
-
-	if (s != NULL) {
-		sqlite3_bind_blob(s, 1, ident, 32, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 2, util_now());
-		sqlite3_step(s);
-		sqlite3_reset(s);
-	}
-	if (c != NULL) {
-		sqlite3_bind_blob(c, 1, ident, 32, SQLITE_STATIC);
-		sqlite3_bind_int64(c, 2, util_now() - API_LOCK_WINDOW);
-		if (sqlite3_step(c) == SQLITE_ROW)
-			n = sqlite3_column_int(c, 0);
-		sqlite3_reset(c);
-	}
-	audit_auth(r, actor, n >= API_LOCK_FAILURES ? "auth.lockout" : "auth.failure", cid);
-	api_problem(r, 401, "invalid_totp", "the code is wrong, expired or already used");
-}
-
-static void cleared(api_req *r, const unsigned char ident[32])
-{
-	sqlite3_stmt *s = vault_sql_stmt(r->v, "DELETE FROM auth_failures WHERE ident = ?1 OR at <= ?2", NULL);
-
-	if (s != NULL) {
-		sqlite3_bind_blob(s, 1, ident, 32, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 2, util_now() - API_LOCK_WINDOW);
-		sqlite3_step(s);
-		sqlite3_reset(s);
-	}
-}
-
-int api_totp_unknown(api_req *r, const char *ident_label)
-{
-	unsigned char ident[32];
-
-	ident_of(r->v, ident_label, ident);
-	if (!locked(r, ident, "anonymous", NULL))
-		failed(r, ident, "anonymous", NULL); /* the same answer a known identity with a wrong code gets */
-	return -1;
+	if (api_lockout_take(r, ident_label, &slot) != 0)
+		return -1;
+	(void)totp_match(secret, sizeof secret, code, &step); /* the work a known identity's check does */
+	/* the same answer a known identity with a wrong code gets; nothing is kept but the budget */
+	return api_lockout_wrong(r, NULL, NULL);
 }
 
 int api_totp_citizen(api_req *r, const unsigned char cid[KEYS_CID_BYTES], const char *code)
 {
-	unsigned char ident[32], *secret;
-	char label[48], hex[2 * KEYS_CID_BYTES + 1];
-	int64_t last, step;
-	util_err err;
+	unsigned char *secret;
+	char label[48];
+	api_lockout_slot slot;
+	int64_t last = 0, step;
+	util_err err = {0};
 	int ok;
 
-	util_hex_encode(hex, cid, KEYS_CID_BYTES);
-	snprintf(label, sizeof label, "citizen:%s", hex);
-	ident_of(r->v, label, ident);
-	if (locked(r, ident, "citizen", cid))
+	citizen_label(cid, label);
+	if (api_lockout_take(r, label, &slot) != 0)
 		return -1;
 	if ((secret = keys_secret_alloc(VAULT_TOTP_SECRET_BYTES)) == NULL) {
+		api_lockout_release(r->srv->lockout, &slot);
 		api_problem(r, 500, "internal", "out of memory");
 		return -1;
 	}
@@ -258,52 +197,77 @@ int api_totp_citizen(api_req *r, const unsigned char cid[KEYS_CID_BYTES], const 
 	     totp_match(secret, VAULT_TOTP_SECRET_BYTES, code, &step) == 0 && step > last &&
 	     vault_citizen_totp_use(r->v, cid, step, &err) == 0;
 	keys_secret_free(secret);
-	if (!ok) {
-		failed(r, ident, "citizen", cid);
-		return -1;
-	}
-	cleared(r, ident);
+	if (!ok)
+		return api_lockout_storage(&err) ? api_lockout_unavailable(r, &slot, &err)
+		                                 : api_lockout_wrong(r, "citizen", cid);
+	api_lockout_success(r->srv->lockout, &slot);
 	return 0;
+}
+
+/* The officer's secret and last step into secret, *last: 0; -1 unknown or unreadable (err when storage). */
+static int officer_secret(api_req *r, const char *officer_id, unsigned char *secret, int64_t *last, util_err *err)
+{
+	char box[POLICY_ID_MAX + 24];
+	sqlite3_stmt *s;
+	int ok = 0, rc;
+
+	snprintf(box, sizeof box, "vaultd/officer-totp/%s", officer_id);
+	if ((s = vault_sql_stmt(r->v, "SELECT totp, totp_step FROM officers WHERE id = ?1", err)) == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, officer_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && (size_t)sqlite3_column_bytes(s, 0) == VAULT_TOTP_SECRET_BYTES + VAULT_BOX_OVERHEAD &&
+	    vault_box_open(r->v, box, sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0), secret, NULL) == 0) {
+		*last = sqlite3_column_int64(s, 1);
+		ok = 1;
+	} else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		vault_sql_error(r->v, rc, err, "officer");
+	}
+	sqlite3_reset(s);
+	return ok ? 0 : -1;
 }
 
 int api_totp_officer(api_req *r, const char *officer_id, const char *code)
 {
-	unsigned char ident[32], secret[VAULT_TOTP_SECRET_BYTES];
-	char label[POLICY_ID_MAX + 16], box[POLICY_ID_MAX + 24];
-	sqlite3_stmt *s, *u;
+	unsigned char secret[VAULT_TOTP_SECRET_BYTES];
+	char label[POLICY_ID_MAX + 16];
+	api_lockout_slot slot;
+	sqlite3_stmt *u;
 	int64_t last = 0, step;
-	util_err err;
-	int ok = 0;
+	util_err err = {0};
+	int ok, rc;
 
 	snprintf(label, sizeof label, "officer:%s", officer_id);
-	ident_of(r->v, label, ident);
-	if (locked(r, ident, label, NULL))
+	if (api_lockout_take(r, label, &slot) != 0)
 		return -1;
-	snprintf(box, sizeof box, "vaultd/officer-totp/%s", officer_id);
-	if ((s = vault_sql_stmt(r->v, "SELECT totp, totp_step FROM officers WHERE id = ?1", NULL)) != NULL) {
-		sqlite3_bind_text(s, 1, officer_id, -1, SQLITE_STATIC);
-		if (sqlite3_step(s) == SQLITE_ROW &&
-		    (size_t)sqlite3_column_bytes(s, 0) == VAULT_TOTP_SECRET_BYTES + VAULT_BOX_OVERHEAD &&
-		    vault_box_open(r->v, box, sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0), secret, &err) == 0) {
-			last = sqlite3_column_int64(s, 1);
-			ok = 1;
-		}
-		sqlite3_reset(s);
-	}
-	ok = ok && totp_match(secret, sizeof secret, code, &step) == 0 && step > last;
+	ok = officer_secret(r, officer_id, secret, &last, &err) == 0 &&
+	     totp_match(secret, sizeof secret, code, &step) == 0 && step > last;
 	sodium_memzero(secret, sizeof secret);
-	if (ok && (u = vault_sql_stmt(r->v, "UPDATE officers SET totp_step = ?2 WHERE id = ?1 AND totp_step < ?2", NULL)) != NULL) {
+	if (ok && (u = vault_sql_stmt(r->v, "UPDATE officers SET totp_step = ?2 WHERE id = ?1 AND totp_step < ?2", &err)) !=
+	              NULL) {
 		sqlite3_bind_text(u, 1, officer_id, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(u, 2, step);
-		ok = sqlite3_step(u) == SQLITE_DONE && sqlite3_changes(vault_sql_db(r->v)) == 1;
+		rc = sqlite3_step(u);
+		ok = rc == SQLITE_DONE && sqlite3_changes(vault_sql_db(r->v)) == 1;
 		sqlite3_reset(u);
+		if (rc != SQLITE_DONE)
+			vault_sql_error(r->v, rc, &err, "officer");
+	} else if (ok) {
+		ok = 0;
 	}
-	if (!ok) {
-		failed(r, ident, label, NULL);
-		return -1;
-	}
-	cleared(r, ident);
+	if (!ok)
+		return api_lockout_storage(&err) ? api_lockout_unavailable(r, &slot, &err)
+		                                 : api_lockout_wrong(r, label, NULL);
+	api_lockout_success(r->srv->lockout, &slot);
 	return 0;
+}
+
+void api_totp_clear(api_req *r, const unsigned char cid[KEYS_CID_BYTES])
+{
+	char label[48];
+
+	citizen_label(cid, label);
+	api_lockout_clear(r->srv->lockout, r->v, label);
 }
 
 void api_totp_uri(const char *label, const unsigned char *secret, size_t n, char out[256])

@@ -176,6 +176,56 @@ static void h_consistency(api_req *r)
 
 /* ---- sessions ---- */
 
+/* Who logs in, and whether the code is good: 0 (subject, e filled), or -1 after replying. */
+static int login_check(api_req *r, const char *nid, const char *officer, const char *code,
+    char subject[POLICY_ID_MAX + 16], unsigned char cid[KEYS_CID_BYTES], audit_entry *e)
+{
+	char label[64];
+	util_err err;
+
+	if (nid != NULL) {
+		if (vault_nid_check(nid, strlen(nid), &err) != 0) {
+			api_problem(r, 400, "invalid_input", err.msg);
+			return -1;
+		}
+		if (vault_citizen_find(r->v, nid, cid, &err) != 0) {
+			if (err.code != UTIL_ENOTFOUND) {
+				reply_err(r, &err);
+				return -1;
+			}
+			snprintf(label, sizeof label, "nid:%s", nid);
+			return api_totp_unknown(r, label, code);
+		}
+		if (api_totp_citizen(r, cid, code) != 0)
+			return -1;
+		util_hex_encode(subject, cid, KEYS_CID_BYTES);
+		memmove(subject + 8, subject, 2 * KEYS_CID_BYTES + 1);
+		memcpy(subject, "citizen:", 8);
+		e->actor = "citizen";
+		e->cid = cid;
+	} else {
+		sqlite3_stmt *s = vault_sql_stmt(r->v, "SELECT 1 FROM officers WHERE id = ?1 AND active = 1", NULL);
+		int known;
+
+		if (s == NULL) {
+			api_problem(r, 500, "internal", "database");
+			return -1;
+		}
+		sqlite3_bind_text(s, 1, officer, -1, SQLITE_STATIC);
+		known = strlen(officer) <= POLICY_ID_MAX && sqlite3_step(s) == SQLITE_ROW;
+		sqlite3_reset(s);
+		if (!known) {
+			snprintf(label, sizeof label, "officer?:%.40s", officer);
+			return api_totp_unknown(r, label, code);
+		}
+		if (api_totp_officer(r, officer, code) != 0)
+			return -1;
+		snprintf(subject, POLICY_ID_MAX + 16, "officer:%s", officer);
+		e->actor = subject;
+	}
+	return 0;
+}
+
 static void h_sessions(api_req *r)
 {
 	const char *nid = NULL, *officer = NULL, *code = NULL;
@@ -183,7 +233,7 @@ static void h_sessions(api_req *r)
 	unsigned char cid[KEYS_CID_BYTES];
 	audit_entry e = {.action = "auth.login"};
 	util_err err;
-	int mine, ok;
+	int mine, ok, issued;
 
 	if (api_unpack(r, "{s?s, s?s, s:s}", "national_id", &nid, "officer_id", &officer, "totp", &code) != 0)
 		return;
@@ -191,60 +241,17 @@ static void h_sessions(api_req *r)
 		api_problem(r, 400, "invalid_input", "give national_id (a citizen) or officer_id (an officer)");
 		return;
 	}
-	if (nid != NULL) {
-		char label[32];
-
-		if (vault_nid_check(nid, strlen(nid), &err) != 0) {
-			api_problem(r, 400, "invalid_input", err.msg);
-			return;
-		}
-		if (vault_citizen_find(r->v, nid, cid, &err) != 0) {
-			if (err.code != UTIL_ENOTFOUND) {
-				reply_err(r, &err);
-				return;
-			}
-			snprintf(label, sizeof label, "nid:%s", nid);
-			api_totp_unknown(r, label);
-			return;
-		}
-		if (api_totp_citizen(r, cid, code) != 0)
-			return;
-		util_hex_encode(subject, cid, KEYS_CID_BYTES);
-		memmove(subject + 8, subject, 2 * KEYS_CID_BYTES + 1);
-		memcpy(subject, "citizen:", 8);
-		e.actor = "citizen";
-		e.cid = cid;
-	} else {
-		sqlite3_stmt *s = vault_sql_stmt(r->v, "SELECT 1 FROM officers WHERE id = ?1 AND active = 1", NULL);
-		int known;
-
-		if (s == NULL) {
-			api_problem(r, 500, "internal", "database");
-			return;
-		}
-		sqlite3_bind_text(s, 1, officer, -1, SQLITE_STATIC);
-		known = strlen(officer) <= POLICY_ID_MAX && sqlite3_step(s) == SQLITE_ROW;
-		sqlite3_reset(s);
-		if (!known) {
-			char label[64];
-
-			snprintf(label, sizeof label, "officer?:%.40s", officer);
-			api_totp_unknown(r, label);
-			return;
-		}
-		if (api_totp_officer(r, officer, code) != 0)
-			return;
-		snprintf(subject, sizeof subject, "officer:%s", officer);
-		e.actor = subject;
-	}
+	/* one transaction, known or not: a code is spent only with the session it opens */
 	if (vault_sql_begin(r->v, &mine, &err) != 0) {
 		reply_err(r, &err);
 		return;
 	}
-	ok = api_token_issue(r->v, "session", subject, API_SESSION_TTL, token, &err) == 0 &&
-	     audit_record(r->v, &e, NULL, &err) == 0;
-	if (vault_sql_end(r->v, mine, ok, &err) != 0) {
-		reply_err(r, &err);
+	ok = login_check(r, nid, officer, code, subject, cid, &e) == 0;
+	issued = ok && api_token_issue(r->v, "session", subject, API_SESSION_TTL, token, &err) == 0 &&
+	         audit_record(r->v, &e, NULL, &err) == 0;
+	if (vault_sql_end(r->v, mine, issued, &err) != 0) {
+		if (ok)
+			reply_err(r, &err);
 		return;
 	}
 	util_iso8601(util_now() + API_SESSION_TTL, expires);
@@ -599,6 +606,7 @@ static void h_citizen_totp(api_req *r)
 		reply_err(r, &err);
 		return;
 	}
+	api_totp_clear(r, cid); /* a new authenticator: no failure of the old one counts */
 	api_totp_uri(r->params[0], secret, VAULT_TOTP_SECRET_BYTES, uri);
 	keys_secret_free(secret);
 	api_reply(r, 201, json_pack("{s:s}", "totp_uri", uri));
@@ -820,15 +828,13 @@ static void h_me_approve(api_req *r)
 		api_problem(r, 400, "invalid_input", "use_limit must be 0..1000000");
 		return;
 	}
-	/* one transaction: an approval that fails gives the code back; a wrong code's failure stays counted */
+	/* one transaction: an approval that fails gives the code back (a wrong code is counted in memory) */
 	if (vault_sql_begin(r->v, &mine, &err) != 0) {
 		reply_err(r, &err);
 		return;
 	}
 	if (api_totp_citizen(r, r->caller.cid, code) != 0) {
-		if (vault_sql_end(r->v, mine, 1, &err) != 0) /* keep the failure counted; the 401 is sent */
-			fprintf(stderr, "{\"level\":\"error\",\"msg\":\"commit\",\"code\":\"%s\"}\n",
-			    util_code_name(err.code));
+		ok = vault_sql_end(r->v, mine, 0, &err); /* a rollback: nothing was written */
 		return;
 	}
 	ok = policy_request_approve(r->v, r->caller.cid, r->params[0], all ? NULL : names, n, limit, consent, &receipt,
@@ -883,10 +889,21 @@ static void restriction(api_req *r, int on)
 {
 	const char *code;
 	util_err err;
+	int mine, ok;
 
-	if (api_unpack(r, "{s:s}", "totp", &code) != 0 || api_totp_citizen(r, r->caller.cid, code) != 0)
+	if (api_unpack(r, "{s:s}", "totp", &code) != 0)
 		return;
-	if (policy_restrict(r->v, r->caller.cid, on, &err) != 0) {
+	/* one transaction: the code is spent only with the change it allows */
+	if (vault_sql_begin(r->v, &mine, &err) != 0) {
+		reply_err(r, &err);
+		return;
+	}
+	if (api_totp_citizen(r, r->caller.cid, code) != 0) {
+		ok = vault_sql_end(r->v, mine, 0, &err); /* a rollback: nothing was written */
+		return;
+	}
+	ok = policy_restrict(r->v, r->caller.cid, on, &err) == 0;
+	if (vault_sql_end(r->v, mine, ok, &err) != 0) {
 		reply_err(r, &err);
 		return;
 	}
@@ -956,7 +973,8 @@ static int access_log_entry(void *arg, int64_t seq, const char *action, const vo
 	if ((a->after >= 0 && seq >= a->after) || action == NULL ||
 	    (strcmp(action, "lookup") != 0 && strcmp(action, "record.read") != 0 && strcmp(action, "record.update") != 0 &&
 	        strcmp(action, "record.create") != 0 && strcmp(action, "record.search") != 0 &&
-	        strcmp(action, "totp.reset") != 0))
+	        strcmp(action, "totp.reset") != 0 && strcmp(action, "auth.login_failed") != 0 &&
+	        strcmp(action, "auth.step_up_failed") != 0))
 		return 0;
 	if ((int64_t)json_array_size(a->list) >= a->limit)
 		return a->more = 1;

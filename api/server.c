@@ -49,6 +49,12 @@ static void queue(api_req *r, unsigned status, const char *type, const void *dat
 		MHD_add_response_header(resp, "Allow", r->route->method);
 	if (r->close)
 		MHD_add_response_header(resp, "Connection", "close");
+	if (status == MHD_HTTP_TOO_MANY_REQUESTS) { /* every 429 says when to come back: at least 1 s */
+		char after[24];
+
+		snprintf(after, sizeof after, "%lld", (long long)(r->retry_after > 0 ? r->retry_after : 1));
+		MHD_add_response_header(resp, "Retry-After", after);
+	}
 	MHD_queue_response(r->conn, status, resp);
 	MHD_destroy_response(resp);
 }
@@ -485,6 +491,10 @@ int api_start(api_server **out, const api_config *cfg, vault *v, util_err *err)
 		return util_fail(err, UTIL_ENOMEM, "out of memory");
 	s->v = v;
 	pthread_mutex_init(&s->mu, NULL);
+	if ((s->lockout = api_lockout_new()) == NULL) {
+		util_fail(err, UTIL_ENOMEM, "out of memory for the login budgets");
+		goto fail;
+	}
 	if (cfg->tls_cert != NULL) {
 		if ((s->tls_cert = read_pem(cfg->tls_cert, err)) == NULL || (s->tls_key = read_pem(cfg->tls_key, err)) == NULL)
 			goto fail;
@@ -516,6 +526,7 @@ int api_start(api_server **out, const api_config *cfg, vault *v, util_err *err)
 fail:
 	api_guard_stop(s);
 	audit_writer_stop(s->writer);
+	api_lockout_free(s->lockout);
 	keys_secret_free(s->tls_cert);
 	keys_secret_free(s->tls_key);
 	pthread_mutex_destroy(&s->mu);
@@ -542,6 +553,7 @@ void api_stop(api_server *s)
 	MHD_stop_daemon(s->d);
 	api_guard_stop(s);
 	audit_writer_stop(s->writer);
+	api_lockout_free(s->lockout);
 	for (i = 0; i < s->nconns; i++)
 		vault_close(s->conns[i]);
 	keys_secret_free(s->tls_cert);

@@ -690,6 +690,11 @@ static const char *const migrations[] = {
 	"CREATE TABLE IF NOT EXISTS request_subjects(id TEXT PRIMARY KEY, agency_id TEXT NOT NULL, subject BLOB NOT NULL,"
 	" expires_at INTEGER NOT NULL) WITHOUT ROWID;"
 	"CREATE INDEX IF NOT EXISTS request_subjects_cap ON request_subjects(agency_id, subject, expires_at);",
+	/*
+	 * 10: failed logins are counted in memory (api/lockout.c) under a key of their own; the
+	 * table that kept them under the token-hashing key, and its rows, go.
+	 */
+	"DROP TABLE IF EXISTS auth_failures;",
 };
 
 #define MAKE_RUNS 5 /* the index of migration 6 */
@@ -1546,7 +1551,7 @@ int vault_box_open(vault *v, const char *label, const unsigned char *c, size_t n
 
 void vault_keyed_hash(vault *v, int which, const void *m, size_t n, unsigned char out[32])
 {
-	if (which != KEYS_RING_TOKEN && which != KEYS_RING_PSEUDONYM)
+	if (which != KEYS_RING_TOKEN && which != KEYS_RING_PSEUDONYM && which != KEYS_RING_LOCKOUT)
 		abort(); /* misuse: the blind index has its own function, the box key hashes nothing */
 	pthread_rwlock_rdlock(&v->sh->ring_mu);
 	crypto_generichash(out, 32, m, n, keys_ring_key(v->sh->ring, which), KEYS_BYTES);

@@ -1415,6 +1415,10 @@ static void test_migration_reseals_format_1_records(void **state)
 			free(b);
 		}
 	}
+	/* a vault of schema 6 still had failed logins hashed with the token key */
+	assert_int_equal(sqlite3_exec(f->v->db, "CREATE TABLE auth_failures(ident BLOB NOT NULL, at INTEGER NOT NULL);"
+	                                        " INSERT INTO auth_failures VALUES (zeroblob(32), 1)", NULL, NULL, NULL),
+	    SQLITE_OK);
 	assert_int_equal(sqlite3_exec(f->v->db, "PRAGMA user_version = 6; COMMIT", NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(test_sql_int(f->v->db, "SELECT count(*) FROM citizens WHERE substr(fields, 1, 1) = x'01'"),
 	    MIGRATE_N - 1);
@@ -1449,6 +1453,8 @@ static void test_migration_reseals_format_1_records(void **state)
 	}
 	fx_open(f);
 	assert_int_equal(test_sql_int(f->v->db, "PRAGMA user_version"), VAULT_SCHEMA);
+	/* 10: failed logins kept under the token-hashing key are gone with their table */
+	assert_int_equal(test_sql_int(f->v->db, "SELECT count(*) FROM sqlite_master WHERE name = 'auth_failures'"), 0);
 	assert_int_equal(test_sql_int(f->v->db, "SELECT count(*) FROM citizens WHERE substr(fields, 1, 1) <> x'02'"), 0);
 	assert_int_equal(test_sql_int(f->v->db, "SELECT count(DISTINCT length(fields)) FROM citizens"), 1);
 	for (i = 0; i < MIGRATE_N; i++) {
