@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../vault/vault_private.h"
 #include "../../vault/vault_sql.h"
 #include "../e2e/harness.h"
 
@@ -438,13 +439,259 @@ static int mount_small(const char *dir, const char *opts)
 	return mount("tmpfs", dir, "tmpfs", 0, opts);
 }
 
+/*
+ * What the disk test writes with once the disk is full: a citizen with a session, consents
+ * and pending requests, spare citizens to erase and reset, a spare agency, an officer.
+ */
+#define DISK_POOL 2
+typedef struct disk_world {
+	char nid[13], uri[256], pseudonym[33], session[128], agency[48], code[7];
+	char spare[DISK_POOL + 1][33];
+	char approve[DISK_POOL][48], deny[DISK_POOL][48], consent[DISK_POOL][48];
+	char officer[64], officer_uri[256], ocode[7];
+	int64_t last, officer_last;
+	int used[16]; /* per route: how many of its pool its successes used */
+} disk_world;
+
+static void disk_enrol(e2e_server *s, const char *reg, int n, char pseudonym[33], char *uri, size_t urin, char nid[13])
+{
+	e2e_resp r;
+
+	fresh_nid(nid, n);
+	E2E_CALL(s, 201, "POST", "/v1/citizens", reg, e2e_body_citizen(nid, json_pack("{s:s}", "full_name", "Lê Đĩa")), &r);
+	snprintf(pseudonym, 33, "%s", e2e_or_null(e2e_jstr(r.json, "citizen_id")));
+	if (uri != NULL)
+		snprintf(uri, urin, "%s", e2e_or_null(e2e_jstr(r.json, "totp_uri")));
+	e2e_resp_free(&r);
+}
+
+static void disk_request(e2e_server *s, const char *con, const disk_world *d, char id[48])
+{
+	e2e_resp r;
+
+	E2E_CALL(s, 202, "POST", "/v1/consent-requests", con, e2e_body_consent_request(d->nid, "care", NULL, 10), &r);
+	snprintf(id, 48, "%s", e2e_or_null(e2e_jstr(r.json, "id")));
+	e2e_resp_free(&r);
+}
+
+static void disk_setup(e2e_server *s, const char *reg, const char *con, disk_world *d)
+{
+	const char *rr[] = {"registrar"};
+	char code[7], path[160], nid[13], id[48];
+	e2e_resp r;
+	int i;
+
+	memset(d, 0, sizeof *d);
+	disk_enrol(s, reg, 800000, d->pseudonym, d->uri, sizeof d->uri, d->nid);
+	for (i = 0; i <= DISK_POOL; i++)
+		disk_enrol(s, reg, 800001 + i, d->spare[i], NULL, 0, nid);
+	e2e_totp_fresh(d->uri, &d->last, code);
+	E2E_CALL(s, 201, "POST", "/v1/sessions", NULL, e2e_body_citizen_login(d->nid, code), &r);
+	snprintf(d->session, sizeof d->session, "%s", e2e_or_null(e2e_jstr(r.json, "token")));
+	e2e_resp_free(&r);
+	for (i = 0; i < DISK_POOL; i++) {
+		disk_request(s, con, d, d->approve[i]);
+		disk_request(s, con, d, d->deny[i]);
+		disk_request(s, con, d, id);
+		e2e_totp_fresh(d->uri, &d->last, code);
+		snprintf(path, sizeof path, "/v1/me/consent-requests/%s/approve", id);
+		E2E_CALL(s, 201, "POST", path, d->session, e2e_body_approve(code, NULL), &r);
+		snprintf(d->consent[i], sizeof d->consent[i], "%s", e2e_or_null(e2e_jstr(r.json, "consent_id")));
+		e2e_resp_free(&r);
+	}
+	E2E_CALL(s, 201, "POST", "/v1/agencies", s->admin_token, e2e_body_agency("Spare", rr, 1), &r);
+	snprintf(d->agency, sizeof d->agency, "%s", e2e_or_null(e2e_jstr(r.json, "id")));
+	e2e_resp_free(&r);
+	E2E_CALL(s, 201, "POST", "/v1/officers", s->admin_token, e2e_body_officer("Disk Officer"), &r);
+	snprintf(d->officer, sizeof d->officer, "%s", e2e_or_null(e2e_jstr(r.json, "id")));
+	snprintf(d->officer_uri, sizeof d->officer_uri, "%s", e2e_or_null(e2e_jstr(r.json, "totp_uri")));
+	e2e_resp_free(&r);
+}
+
+/* Takes whatever space is left on the disk of dir, page by page, so that no small write finds any. */
+static void fill_up(const char *dir)
+{
+	char p[128], page[4096] = {0};
+	int fd;
+
+	snprintf(p, sizeof p, "%s/filler", dir);
+	assert_true((fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600)) >= 0);
+	while (write(fd, page, sizeof page) == (ssize_t)sizeof page)
+		;
+	while (write(fd, page, 1) == 1)
+		;
+	close(fd);
+}
+
+/* Every route that writes; those whose code is checked come first. */
+enum {
+	R_LOGIN, R_OFFICER_LOGIN, R_APPROVE, R_RESTRICT, R_UNRESTRICT, R_DENY, R_REVOKE, R_AGENCY, R_SUSPEND,
+	R_PURPOSE, R_OFFICER, R_CITIZEN, R_RECTIFY, R_ERASE, R_TOTP_RESET, R_REQUEST, R_ROUTES
+};
+static const long route_ok[R_ROUTES] = {201, 201, 201, 200, 200, 200, 200, 201, 200, 201, 201, 201, 200, 200, 201, 202};
+
+/* A code still inside the server's window: the unspent one kept while it lasts, else the next. */
+static void keep_valid(const char *uri, int64_t *last, char code[7])
+{
+	if (code[0] == '\0' || *last < e2e_totp_step() - 1 + (e2e_totp_step() * 30 + 28 <= (int64_t)time(NULL)))
+		e2e_totp_fresh(uri, last, code);
+}
+
+/* Attempt i of route k, with the world's current codes; the pools of one-shot routes by d->used. */
+static long disk_try(e2e_server *s, const char *reg, const char *con, disk_world *d, int k, int i, e2e_resp *r)
+{
+	const char *rr[] = {"registrar"};
+	char path[160], nid[13], code[16];
+	int u = d->used[k] < DISK_POOL ? d->used[k] : DISK_POOL - 1;
+
+	if (k == R_OFFICER_LOGIN)
+		keep_valid(d->officer_uri, &d->officer_last, d->ocode);
+	else if (k <= R_UNRESTRICT)
+		keep_valid(d->uri, &d->last, d->code);
+	switch (k) {
+	case R_LOGIN: return e2e_req_json(s, "POST", "/v1/sessions", NULL, e2e_body_citizen_login(d->nid, d->code), r);
+	case R_OFFICER_LOGIN:
+		return e2e_req_json(s, "POST", "/v1/sessions", NULL, e2e_body_officer_login(d->officer, d->ocode), r);
+	case R_APPROVE:
+		snprintf(path, sizeof path, "/v1/me/consent-requests/%s/approve", d->approve[u]);
+		return e2e_req_json(s, "POST", path, d->session, e2e_body_approve(d->code, NULL), r);
+	case R_RESTRICT: return e2e_req_json(s, "PUT", "/v1/me/restriction", d->session, e2e_body_totp(d->code), r);
+	case R_UNRESTRICT: return e2e_req_json(s, "DELETE", "/v1/me/restriction", d->session, e2e_body_totp(d->code), r);
+	case R_DENY:
+		snprintf(path, sizeof path, "/v1/me/consent-requests/%s/deny", d->deny[u]);
+		return e2e_req_json(s, "POST", path, d->session, NULL, r);
+	case R_REVOKE:
+		snprintf(path, sizeof path, "/v1/me/consents/%s", d->consent[u]);
+		return e2e_req_json(s, "DELETE", path, d->session, NULL, r);
+	case R_AGENCY: return e2e_req_json(s, "POST", "/v1/agencies", s->admin_token, e2e_body_agency("Late", rr, 1), r);
+	case R_SUSPEND:
+		snprintf(path, sizeof path, "/v1/agencies/%s/suspend", d->agency);
+		return e2e_req_json(s, "POST", path, s->admin_token, NULL, r);
+	case R_PURPOSE:
+		snprintf(code, sizeof code, "late%d", i);
+		return e2e_req_json(s, "POST", "/v1/purposes", s->admin_token,
+		    e2e_body_purpose(d->agency, code, "Late", "consent", NULL, e2e_strings("full_name", NULL), 30, 30), r);
+	case R_OFFICER: return e2e_req_json(s, "POST", "/v1/officers", s->admin_token, e2e_body_officer("Late Officer"), r);
+	case R_CITIZEN:
+		fresh_nid(nid, 810000 + i);
+		return e2e_req_json(s, "POST", "/v1/citizens", reg, e2e_body_citizen(nid, json_pack("{s:s}", "full_name", "X")), r);
+	case R_RECTIFY:
+		snprintf(path, sizeof path, "/v1/citizens/%s", d->pseudonym);
+		return e2e_req_json(s, "PATCH", path, reg, e2e_body_rectify(json_pack("{s:s}", "blood_type", "O+")), r);
+	case R_ERASE:
+		snprintf(path, sizeof path, "/v1/citizens/%s", d->spare[u]);
+		return e2e_req_json(s, "DELETE", path, reg, NULL, r);
+	case R_TOTP_RESET:
+		snprintf(path, sizeof path, "/v1/citizens/%s/totp", d->spare[DISK_POOL]);
+		return e2e_req_json(s, "POST", path, reg, NULL, r);
+	default:
+		return e2e_req_json(s, "POST", "/v1/consent-requests", con, e2e_body_consent_request(d->nid, "care", NULL, 10), r);
+	}
+}
+
+/*
+ * Every route that writes, on a full disk: each tried until it answers a clean 503. A write
+ * may still pass first (a WAL keeps room inside its file that a full disk does not take away,
+ * and a failed commit leaves its frames' room behind): that is the route's success, and then
+ * the next attempt takes a fresh code or the next object of its pool. Never a 401, a 429 or a
+ * 500. A route whose code is checked is then tried 7 more times with the same code, more than
+ * its budget: a failure counted would turn the sixth into a 429.
+ */
+static void disk_full_routes(e2e_server *s, const char *reg, const char *con, disk_world *d)
+{
+	int k, i, more, passed = 0;
+
+	d->code[0] = d->ocode[0] = '\0'; /* the next code of each, once its route comes */
+	for (k = 0; k < R_ROUTES; k++)
+		for (i = 0, more = -1; i < 40 && more != 0; i++) {
+			e2e_resp r;
+			long st = disk_try(s, reg, con, d, k, i, &r);
+			const char *code = e2e_or_null(e2e_jstr(r.json, "code"));
+
+			if (st == 503 && (strcmp(code, "storage_full") == 0 || strcmp(code, "storage_unavailable") == 0)) {
+				more = more < 0 ? (k <= R_UNRESTRICT ? 7 : 0) : more - 1;
+			} else if (st == route_ok[k] && more < 0) {
+				passed++;
+				d->used[k]++;
+				if (k == R_OFFICER_LOGIN)
+					d->ocode[0] = '\0'; /* spent */
+				else if (k <= R_UNRESTRICT)
+					d->code[0] = '\0';
+			} else {
+				fail_msg("route %d attempt %d on a full disk answered %ld: %s", k, i, st, e2e_or_null(r.body));
+			}
+			e2e_resp_free(&r);
+		}
+	print_message("disk full: every writing route answered 503 (%d writes still fitted first)\n", passed);
+}
+
+/* Space is back: the codes tried on the full disk were neither spent nor counted as failures. */
+static void disk_back(e2e_server *s, disk_world *d)
+{
+	e2e_resp r;
+
+	keep_valid(d->uri, &d->last, d->code);
+	keep_valid(d->officer_uri, &d->officer_last, d->ocode);
+	E2E_CALL(s, 201, "POST", "/v1/sessions", NULL, e2e_body_citizen_login(d->nid, d->code), &r);
+	e2e_resp_free(&r);
+	E2E_CALL(s, 201, "POST", "/v1/sessions", NULL, e2e_body_officer_login(d->officer, d->ocode), &r);
+	e2e_resp_free(&r);
+}
+
+/*
+ * A reader that holds a snapshot of vault.db and of audit.db, in a child process, until the
+ * write end of *release closes. While it reads, neither WAL can start over from its beginning
+ * (a write reusing space the WAL already has would pass on a full disk): every commit must
+ * grow the WAL. Returns the child's pid once it holds both snapshots.
+ */
+static pid_t hold_snapshots(const char *data, int *release)
+{
+	int ready[2], rel[2];
+	char c;
+	pid_t pid;
+
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(rel), 0);
+	if ((pid = fork()) == 0) {
+		char *key = test_path(data, "master.key"), *vdb = test_path(data, "vault.db"), *adb = test_path(data, "audit.db");
+		char *keys = keys_secret_alloc(2 * KEYS_PAGE_KEY_STR);
+		keys_root *root = NULL;
+		sqlite3 *a = NULL, *b = NULL;
+		util_err err;
+
+		close(ready[0]);
+		close(rel[1]);
+		if (keys == NULL || vault_init() != 0 || keys_root_load_file(key, &root, &err) != 0 ||
+		    vault_page_keys(root, keys) != 0 || vault_db_open(vdb, keys, 0, &a, &err) != 0 ||
+		    vault_db_open(adb, VAULT_AUDIT_KEY(keys), 0, &b, &err) != 0 ||
+		    sqlite3_exec(a, "BEGIN; SELECT count(*) FROM citizens;", NULL, NULL, NULL) != SQLITE_OK ||
+		    sqlite3_exec(b, "BEGIN; SELECT count(*) FROM audit_entries;", NULL, NULL, NULL) != SQLITE_OK)
+			_exit(2);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(3);
+		while (read(rel[0], &c, 1) > 0)
+			;
+		sqlite3_exec(a, "COMMIT", NULL, NULL, NULL);
+		sqlite3_exec(b, "COMMIT", NULL, NULL, NULL);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(rel[0]);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	*release = rel[1];
+	return pid;
+}
+
 static void test_full_then_readonly_disk(void **state)
 {
 	char dir[] = "/tmp/vaultd-disk-XXXXXX", data[64];
 	e2e_server s;
 	e2e_resp r;
 	char reg[128], con[128], agency[64];
-	int i, full = 0, n = 0;
+	disk_world d;
+	pid_t reader;
+	int i, full = 0, n = 0, release, rst;
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
@@ -472,6 +719,8 @@ static void test_full_then_readonly_disk(void **state)
 		    e2e_body_purpose(agency, "care", "Care", "consent", NULL, e2e_strings("full_name", NULL), 30, 30), &r);
 		e2e_resp_free(&r);
 	}
+	disk_setup(&s, reg, con, &d);
+	reader = hold_snapshots(s.data, &release);
 	/* fill the disk: every answer is 201 or a clean 503, never a crash or a 500 */
 	for (i = 0; i < 20000 && !full; i++) {
 		char nid[13];
@@ -493,6 +742,11 @@ static void test_full_then_readonly_disk(void **state)
 		e2e_resp_free(&r);
 	}
 	assert_true(full);
+	fill_up(dir);
+	disk_full_routes(&s, reg, con, &d);
+	close(release);
+	assert_int_equal(waitpid(reader, &rst, 0), reader);
+	assert_true(WIFEXITED(rst) && WEXITSTATUS(rst) == 0);
 	/* a lookup that cannot be audited releases nothing */
 	{
 		long st = e2e_req_json(&s, "POST", "/v1/lookup", con, e2e_body_lookup("079080500000", "care", NULL, NULL), &r);
@@ -503,6 +757,13 @@ static void test_full_then_readonly_disk(void **state)
 	}
 	/* space returns: writes work again */
 	assert_int_equal(mount("tmpfs", dir, "tmpfs", MS_REMOUNT, "size=64m"), 0);
+	{
+		char p[128];
+
+		snprintf(p, sizeof p, "%s/filler", dir);
+		unlink(p);
+	}
+	disk_back(&s, &d);
 	{
 		char nid[13];
 
