@@ -25,6 +25,18 @@ static int name_ok(const char *s)
 
 static const char *const masks[] = {"none", "last3", "year", "province", "initials", "domain"};
 
+/* 1 if mask is one of masks[] and fits a field of type t: a mask shows part of a string or a
+   date; any part of an enum's or an integer's value gives the value away. */
+static int mask_fits(const char *mask, vault_type t)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof masks / sizeof masks[0]; i++)
+		if (strcmp(mask, masks[i]) == 0)
+			return i == 0 || t == VAULT_T_STRING || t == VAULT_T_DATE;
+	return 0;
+}
+
 static int parse_field(json_t *o, size_t idx, vault_field_def *d, util_err *err)
 {
 	const char *name = NULL, *type = NULL, *cat = NULL, *mask = "none", *pattern = NULL;
@@ -47,12 +59,6 @@ static int parse_field(json_t *o, size_t idx, vault_field_def *d, util_err *err)
 		d->sensitive = 1;
 	else
 		return util_fail(err, UTIL_EINVAL, "catalog field %s: category must be basic or sensitive", name);
-	for (i = 0; i < sizeof masks / sizeof masks[0]; i++)
-		if (strcmp(mask, masks[i]) == 0)
-			break;
-	if (i == sizeof masks / sizeof masks[0])
-		return util_fail(err, UTIL_EINVAL, "catalog field %s: unknown mask", name);
-	strcpy(d->mask, mask);
 	d->pattern = VAULT_P_ANY;
 	if (pattern != NULL) {
 		if (strcmp(pattern, "digits") == 0)
@@ -106,6 +112,9 @@ static int parse_field(json_t *o, size_t idx, vault_field_def *d, util_err *err)
 	    (d->type != VAULT_T_INTEGER && (min != NULL || max != NULL)) ||
 	    (d->type != VAULT_T_STRING && pattern != NULL))
 		return util_fail(err, UTIL_EINVAL, "catalog field %s: a key that does not fit its type", name);
+	if (strlen(mask) >= sizeof d->mask || !mask_fits(mask, d->type))
+		return util_fail(err, UTIL_EINVAL, "catalog field %s: unknown mask, or one its type cannot take", name);
+	strcpy(d->mask, mask);
 	return 0;
 }
 

@@ -78,7 +78,10 @@ static size_t mask_year(const char *v, size_t len, char *out)
 	return 4;
 }
 
-/* The part after the last comma, without spaces around it; something but spaces and commas before it. */
+/*
+ * The part after the last comma, without spaces around it: only with something but spaces and
+ * commas before that comma, and fewer characters shown than the value holds beside them.
+ */
 static size_t mask_province(const char *v, size_t len, char *out)
 {
 	const char *end = v + len, *p = end, *q = v;
@@ -95,8 +98,8 @@ static size_t mask_province(const char *v, size_t len, char *out)
 		p++;
 	while (end > p && end[-1] == ' ')
 		end--;
-	if (p == end)
-		return hidden(out);
+	if (p == end || 2 * char_count(p, (size_t)(end - p)) >= char_count(v, len))
+		return hidden(out); /* nothing after it, or the part would be most of the value */
 	memcpy(out, p, (size_t)(end - p));
 	return (size_t)(end - p);
 }

@@ -94,13 +94,14 @@ json_t *vault_field_json(const vault_field_def *def, const char *v, size_t len) 
 
 /*
  * The masked view of a canonical value, as the field's catalog mask says. Each mask shows its
- * part only when the value has the mask's form and hides more than it shows; any other value
- * comes back as VAULT_MASK_HIDDEN, whatever its length:
+ * part only when the value has the mask's form and the length below; any other value comes
+ * back as VAULT_MASK_HIDDEN, whatever its length:
  *   "last3"    the last three characters, each hidden character as '*', for a value of at
  *              least VAULT_MASK_LAST3_MIN characters ("*********789");
  *   "year"     the year of a YYYY-MM-DD date ("1990");
  *   "province" the part after the last comma, trimmed of spaces, when something other than
- *              spaces and commas comes before that comma ("Hà Nội");
+ *              spaces and commas comes before that comma and the part is fewer than half
+ *              the value's characters ("Hà Nội");
  *   "initials" the first character of each space-separated word with a '.', when the value
  *              has at least 4 characters (spaces aside) and more than twice as many as words
  *              ("N. V. A.");

@@ -12,7 +12,8 @@
 
 #include "../../vault/vault.h"
 
-/* Every mask on every kind of value a catalog accepts, beside the built-in catalog's fields. */
+/* Every mask on every kind of value a catalog accepts it on (strings and dates; enum and integer
+   fields take no mask), beside the built-in catalog's fields. */
 static const char MASK_CHECK_CATALOG[] =
     "{\"version\": 1, \"fields\": ["
     "{\"name\": \"national_id\", \"type\": \"string\", \"max_length\": 12, \"category\": \"basic\","
@@ -29,12 +30,7 @@ static const char MASK_CHECK_CATALOG[] =
 	",{\"name\": \"e_" kind "\", \"type\": \"string\", \"max_length\": 64, \"pattern\": \"email\", \"category\":"     \
 	" \"basic\", \"mask\": \"" kind "\", \"description\": {\"vi\": \"x\", \"en\": \"x\"}}"                            \
 	",{\"name\": \"t_" kind "\", \"type\": \"date\", \"category\": \"basic\", \"mask\": \"" kind                      \
-	"\", \"description\": {\"vi\": \"x\", \"en\": \"x\"}}"                                                          \
-	",{\"name\": \"n_" kind "\", \"type\": \"enum\", \"values\": [\"a\", \"ab\", \"abc\", \"***\", \"male\","         \
-	" \"x, y\", \"a@b.c\", \"A B C D\", \"2000-01-01\", \"AB+\"], \"category\": \"basic\", \"mask\": \"" kind          \
-	"\", \"description\": {\"vi\": \"x\", \"en\": \"x\"}}"                                                          \
-	",{\"name\": \"i_" kind "\", \"type\": \"integer\", \"min\": -1000000, \"max\": 1000000000000000,"              \
-	" \"category\": \"basic\", \"mask\": \"" kind "\", \"description\": {\"vi\": \"x\", \"en\": \"x\"}}"
+	"\", \"description\": {\"vi\": \"x\", \"en\": \"x\"}}"
     MASK_CHECK_KIND("last3", 0) MASK_CHECK_KIND("year", 0) MASK_CHECK_KIND("province", 0)
     MASK_CHECK_KIND("initials", 0) MASK_CHECK_KIND("domain", 0)
 #undef MASK_CHECK_KIND
@@ -171,6 +167,8 @@ static const char *mask_check_province(const char *v, size_t n, const char *view
 		return "province: a value with nothing before its comma shows a part";
 	if (vn == 0 || view[0] == ' ' || view[vn - 1] == ' ' || memchr(view, ',', vn) != NULL)
 		return "province: the view is not one trimmed part";
+	if (2 * mask_check_chars(view, vn) >= mask_check_chars(v, n))
+		return "province: the view is half the value or more";
 	for (j = (size_t)c + 1; j + vn <= n; j++)
 		if (memcmp(v + j, view, vn) == 0)
 			return NULL;
