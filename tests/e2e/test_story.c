@@ -517,6 +517,13 @@ static void test_justification_only_where_the_law_takes_it(void **state)
 	lookup(400, &st->emergency, people[A].nid, "emergency_care", NULL, "", &r);
 	E2E_PROBLEM(&r, 400, "justification_not_accepted");
 	e2e_resp_free(&r);
+	/* nor visible text that breaks the log's line or reads other than it is stored */
+	lookup(400, &st->emergency, people[A].nid, "emergency_care", NULL, "cardiac arrest\nreviewed: ok", &r);
+	E2E_PROBLEM(&r, 400, "justification_not_accepted");
+	e2e_resp_free(&r);
+	lookup(400, &st->emergency, people[A].nid, "emergency_care", NULL, "ambulance \xe2\x80\xae" "kcatta", &r);
+	E2E_PROBLEM(&r, 400, "justification_not_accepted");
+	e2e_resp_free(&r);
 	/* a legal obligation takes one */
 	lookup(200, &st->insurer, people[A].nid, "contribution_check", NULL, "annual contribution audit", &r);
 	assert_str_eq(e2e_jstr(r.json, "basis"), "legal_obligation");

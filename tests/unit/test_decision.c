@@ -861,13 +861,20 @@ static void test_justification_needs_a_visible_character(void **state)
 		"\xe2\xa0\x80",                                    /* U+2800 blank braille pattern */
 		"\xc2\x85\x7f\x01",                                /* NEL, DEL, a control */
 		"\xff\xfe\xc3",                                    /* not UTF-8 */
+		"\xff\xfeok", "ok\xc3",                            /* not UTF-8 around visible text */
+		"\xee\x80\x80\xf3\xb0\x80\x80\xf4\x8f\xbf\xbd",   /* private use: U+E000, U+F0000, U+10FFFD */
+		"\xcc\x81\xcc\x83\xe2\x83\x9d",                 /* lone combining marks U+0301, U+0303, U+20DD */
+		"a\x1b[2J", "a\nb", "a\tb", "a\xc2\x9b",            /* a control beside visible text */
+		"a\xe2\x80\xae" "b", "a\xe2\x81\xa6" "b",                /* a bidi override U+202E, an isolate U+2066 */
+		"a\xef\xbf\xbe", "a\xef\xb7\x90", "a\xf0\x9f\xbf\xbf", /* noncharacters U+FFFE, U+FDD0, U+1FFFF */
 	};
 	static const char *const shown[] = {
 		"x", "  x  ", "\xe2\x80\x8bx", "x\xe3\x80\x80", "\xe1\xbb\x85", /* ễ */
 		"\xe3\x80\x82",                                    /* U+3002 ideographic full stop */
 		"\xe2\xa0\x81",                                    /* U+2801 braille dot 1 */
 		"\xf0\x9f\x9a\x91",                                /* U+1F691 ambulance */
-		"\xff\xfeok",
+		"e\xcc\x81",                                      /* e and a combining acute */
+		"C\xe1\xba\xa5p c\xe1\xbb\xa9u",               /* Cấp cứu */
 	};
 	size_t i;
 
