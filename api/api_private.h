@@ -81,6 +81,9 @@ struct api_server {
 	uint64_t deadline_ns;
 	pthread_t guard_th;
 	atomic_int guard_stop;
+	/* MHD_stop_daemon aborts if a connection is suspended: api_stop sets stopping, so no
+	   request suspends any more, and waits for suspended (those waiting on the writer) to be 0 */
+	atomic_int stopping, suspended;
 	int guard_running;
 };
 

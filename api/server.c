@@ -317,26 +317,36 @@ static void dispatch(api_req *r)
 static void audit_done_cb(void *ctx, int rc, int64_t seq, const util_err *err)
 {
 	api_req *r = ctx;
+	api_server *srv = r->srv;
 
 	r->wait->rc = rc;
 	r->wait->seq = seq;
 	if (err != NULL)
 		r->wait->err = *err;
 	MHD_resume_connection(r->conn);
+	atomic_fetch_sub(&srv->suspended, 1);
 }
 
 void api_suspend_for_audit(api_req *r, const audit_entry *e, api_handler cont)
 {
 	util_err err;
+	int rc;
 
 	/* suspended before the writer can possibly resume it: MHD wants suspend, then resume */
+	atomic_fetch_add(&r->srv->suspended, 1);
 	MHD_suspend_connection(r->conn);
 	r->suspended = 1;
 	r->cont = cont;
-	if (audit_writer_submit(r->srv->writer, e, audit_done_cb, r, &err) != 0) {
+	/* counted before stopping is read: api_stop either waits for this request or it sees stopping */
+	if (atomic_load(&r->srv->stopping))
+		rc = util_fail(&err, UTIL_ESTATE, "vaultd is stopping");
+	else
+		rc = audit_writer_submit(r->srv->writer, e, audit_done_cb, r, &err);
+	if (rc != 0) {
 		r->wait->rc = -1;
 		r->wait->err = err;
 		MHD_resume_connection(r->conn);
+		atomic_fetch_sub(&r->srv->suspended, 1);
 	}
 }
 
@@ -448,6 +458,29 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state, enum
 
 /* ---- start and stop ---- */
 
+/*
+ * libmicrohttpd's fatal errors: say which, at once and past stderr's buffer (abort does not
+ * flush it), then flush what the log holds, and abort as MHD's own handler would.
+ */
+static void on_panic(void *cls, const char *file, unsigned int line, const char *reason)
+{
+	char msg[512], why[256] = "?";
+	size_t i;
+	int n;
+
+	(void)cls;
+	for (i = 0; reason != NULL && reason[i] != '\0' && i < sizeof why - 1; i++) /* one JSON string */
+		why[i] = reason[i] == '"' || reason[i] == '\\' || (unsigned char)reason[i] < 0x20 ? ' ' : reason[i];
+	why[i > 0 ? i : 1] = '\0';
+	n = snprintf(msg, sizeof msg, "{\"level\":\"fatal\",\"msg\":\"libmicrohttpd panic\",\"line\":%u,\"reason\":\"%s\"}\n",
+	    line, why);
+	(void)file; /* MHD's source path: its line is enough */
+	if (n > 0)
+		(void)!write(2, msg, (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1);
+	fflush(stderr);
+	abort();
+}
+
 static char *read_pem(const char *path, util_err *err)
 {
 	char *buf = keys_secret_alloc(65536 + 1);
@@ -506,6 +539,7 @@ int api_start(api_server **out, const api_config *cfg, vault *v, util_err *err)
 		vault_set_conn_cache(v, (int)((uint64_t)cfg->cache_mib * 1024 / (threads + 1)));
 	if (audit_writer_start(&s->writer, v, err) != 0 || api_guard_start(s, cfg->deadline_s ? cfg->deadline_s : 10, err))
 		goto fail;
+	MHD_set_panic_func(on_panic, NULL);
 	s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, max, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 	    per_ip < max ? per_ip : max, MHD_OPTION_CONNECTION_TIMEOUT,
@@ -550,6 +584,10 @@ void api_stop(api_server *s)
 			break;
 		usleep(100 * 1000);
 	}
+	/* no request may be suspended when MHD stops (it aborts): let the writer answer those waiting */
+	atomic_store(&s->stopping, 1);
+	while (atomic_load(&s->suspended) > 0)
+		usleep(1000);
 	MHD_stop_daemon(s->d);
 	api_guard_stop(s);
 	audit_writer_stop(s->writer);
