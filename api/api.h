@@ -27,6 +27,11 @@ typedef struct api_server api_server;
 int api_start(api_server **out, const api_config *cfg, vault *v, util_err *err) UTIL_WARN_UNUSED;
 /* Stops accepting, lets requests in flight finish (up to a few seconds), frees the server. */
 void api_stop(api_server *s);
+/*
+ * Upkeep, on the thread that started the server (it uses v), often (every few seconds to a
+ * minute): stores the tokens' last uses noted by requests. api_stop does it a last time.
+ */
+void api_upkeep(api_server *s);
 /* The port actually bound. */
 uint16_t api_port(const api_server *s);
 

@@ -49,6 +49,7 @@ enum {
 };
 
 typedef struct api_req api_req;
+typedef struct api_touches api_touches;
 typedef void (*api_handler)(api_req *r);
 
 typedef struct api_route {
@@ -66,6 +67,7 @@ struct api_server {
 	vault *v;          /* the main connection: handlers never use it */
 	audit_writer *writer;
 	api_lockout *lockout; /* budgets of failed TOTP codes (lockout.h) */
+	api_touches *touches; /* tokens' last uses not yet stored (tokens.c) */
 	uint16_t port;
 	pthread_mutex_t mu; /* conns */
 	vault *conns[256];  /* one per worker thread, closed at stop */
@@ -157,8 +159,10 @@ int api_tokens_revoke(vault *v, const char *subject, util_err *err) UTIL_WARN_UN
 /* api_token_issue that also gives the token's public id (id may be NULL). tokens.c */
 int api_token_new(vault *v, const char *kind, const char *subject, int64_t ttl, char out[API_TOKEN_MAX],
     char id[API_TOKEN_ID_MAX], util_err *err) UTIL_WARN_UNUSED;
-/* After a successful api_authenticate: stores the token's last use, at most once a minute. */
+/* After a successful api_authenticate: notes the token's last use, for api_upkeep to store (tokens.c). */
 void api_token_touch(api_req *r);
+api_touches *api_touches_new(void);
+void api_touches_free(api_touches *t);
 /* 1 if the officer exists and is active. */
 int api_officer_active(vault *v, const char *officer_id);
 /* The problem reply for a library error (handlers.c). */

@@ -1,6 +1,8 @@
 /* tokens.c: bearer tokens that can be listed, rotated and revoked; signing out; the admin token's rotation. */
 #include "api_private.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../vault/vault_sql.h"
@@ -57,25 +59,123 @@ int api_token_new(vault *v, const char *kind, const char *subject, int64_t ttl, 
 }
 
 /*
- * The time of a token's last use, to the minute: a request writes it only when the stored one
- * is older than API_TOKEN_TOUCH_EVERY seconds, so a busy token costs one write a minute, not
- * one a request. Never inside a transaction of the caller's. A failure (busy, full disk) only
+ * The time of a token's last use, to the minute. A request never writes it: a write would wait
+ * for the lock (up to VAULT_BUSY_MS) behind a long one, such as the retention sweep or an
+ * import, and hold a worker meanwhile. A request whose token's stored time is older than
+ * API_TOKEN_TOUCH_EVERY seconds notes (hash, time) in a bounded table under a mutex; the main
+ * thread stores the table in one transaction at each upkeep (api_upkeep) and at stop, and the
+ * tokens' listing shows the noted time before then. A full table, or a failed store, only
  * leaves the time older: it is a hint for the token's holder, not a control.
  */
+#define TOUCH_SLOTS 1024
+
+typedef struct touch {
+	unsigned char hash[32]; /* the token's keyed hash */
+	int64_t at;
+} touch;
+
+struct api_touches {
+	pthread_mutex_t mu;
+	size_t n;
+	touch e[TOUCH_SLOTS];
+};
+
+api_touches *api_touches_new(void)
+{
+	api_touches *t = calloc(1, sizeof *t);
+
+	if (t != NULL)
+		pthread_mutex_init(&t->mu, NULL);
+	return t;
+}
+
+void api_touches_free(api_touches *t)
+{
+	if (t == NULL)
+		return;
+	pthread_mutex_destroy(&t->mu);
+	sodium_memzero(t->e, sizeof t->e);
+	free(t);
+}
+
+/* The slot of hash, or n; t->mu held. */
+static size_t touch_find(const api_touches *t, const unsigned char hash[32])
+{
+	size_t i;
+
+	for (i = 0; i < t->n && memcmp(t->e[i].hash, hash, 32) != 0; i++)
+		;
+	return i;
+}
+
 void api_token_touch(api_req *r)
 {
+	api_touches *t = r->srv->touches;
 	int64_t now = util_now();
-	sqlite3_stmt *s;
+	size_t i;
 
-	if (r->caller.last_used > now - API_TOKEN_TOUCH_EVERY || vault_sql_in_tx(r->v) || vault_sql_in_read(r->v))
+	if (r->caller.last_used > now - API_TOKEN_TOUCH_EVERY || t == NULL)
 		return;
-	if ((s = vault_sql_stmt(r->v, "UPDATE tokens SET last_used = ?2 WHERE hash = ?1 AND last_used <= ?3", NULL)) == NULL)
+	pthread_mutex_lock(&t->mu);
+	if ((i = touch_find(t, r->caller.token)) < t->n || t->n < TOUCH_SLOTS) {
+		memcpy(t->e[i].hash, r->caller.token, 32);
+		t->e[i].at = now;
+		t->n += i == t->n;
+	}
+	pthread_mutex_unlock(&t->mu);
+}
+
+/* The later of stored and the noted, not yet stored, last use of the token hash. */
+static int64_t touched_at(api_server *s, const void *hash, int64_t stored)
+{
+	api_touches *t = s->touches;
+	size_t i;
+
+	if (t == NULL || hash == NULL)
+		return stored;
+	pthread_mutex_lock(&t->mu);
+	if ((i = touch_find(t, hash)) < t->n && t->e[i].at > stored)
+		stored = t->e[i].at;
+	pthread_mutex_unlock(&t->mu);
+	return stored;
+}
+
+/* Stores the noted last uses on the main connection (main thread only); the table is emptied. */
+void api_upkeep(api_server *s)
+{
+	touch e[TOUCH_SLOTS]; /* 40 KiB, on the main thread's stack */
+	sqlite3_stmt *st;
+	size_t i, n;
+	int mine, ok = 1;
+
+	if (s == NULL || s->touches == NULL)
 		return;
-	sqlite3_bind_blob(s, 1, r->caller.token, sizeof r->caller.token, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, now);
-	sqlite3_bind_int64(s, 3, now - API_TOKEN_TOUCH_EVERY);
-	sqlite3_step(s);
-	sqlite3_reset(s);
+	pthread_mutex_lock(&s->touches->mu);
+	n = s->touches->n;
+	memcpy(e, s->touches->e, n * sizeof e[0]);
+	sodium_memzero(s->touches->e, n * sizeof e[0]);
+	s->touches->n = 0;
+	pthread_mutex_unlock(&s->touches->mu);
+	if (n == 0)
+		return;
+	if (vault_sql_begin(s->v, &mine, NULL) != 0) {
+		ok = 0;
+		goto out;
+	}
+	if ((st = vault_sql_stmt(s->v, "UPDATE tokens SET last_used = ?2 WHERE hash = ?1 AND last_used < ?2", NULL)) == NULL)
+		ok = 0;
+	for (i = 0; ok && i < n; i++) {
+		sqlite3_bind_blob(st, 1, e[i].hash, 32, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, e[i].at);
+		ok = sqlite3_step(st) == SQLITE_DONE;
+		sqlite3_reset(st);
+	}
+	if (vault_sql_end(s->v, mine, ok, NULL) != 0)
+		ok = 0;
+out:
+	sodium_memzero(e, n * sizeof e[0]);
+	if (!ok)
+		fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"tokens last use not stored\",\"tokens\":%zu}\n", n);
 }
 
 /* The tokens' subject of the agency in the path: the admin names any agency, an agency only itself. */
@@ -120,7 +220,7 @@ void api_h_tokens_list(api_req *r)
 	/* at most API_TOKENS_PER_AGENCY: read whole, then paged like every list (the cursor an offset) */
 	if (token_owner(r, subject) != 0 || api_page_args(r, 0, &after, &limit) != 0)
 		return;
-	s = vault_sql_stmt(r->v, "SELECT id, prefix, created_at, last_used, expires_at FROM tokens"
+	s = vault_sql_stmt(r->v, "SELECT id, prefix, created_at, last_used, expires_at, hash FROM tokens"
 	                         " WHERE subject = ?1 AND expires_at > ?2 ORDER BY created_at, id LIMIT ?3",
 	    NULL);
 	if (s == NULL || (list = json_array()) == NULL) {
@@ -134,7 +234,7 @@ void api_h_tokens_list(api_req *r)
 	while (sqlite3_step(s) == SQLITE_ROW)
 		json_array_append_new(list, json_pack("{s:s, s:s, s:o, s:o, s:o}", "id", sqlite3_column_text(s, 0), "prefix",
 		                                sqlite3_column_text(s, 1), "created_at", time_or_null(sqlite3_column_int64(s, 2)),
-		                                "last_used_at", time_or_null(sqlite3_column_int64(s, 3)), "expires_at",
+		                                "last_used_at", time_or_null(touched_at(r->srv, sqlite3_column_blob(s, 5), sqlite3_column_int64(s, 3))), "expires_at",
 		                                time_or_null(sqlite3_column_int64(s, 4))));
 	sqlite3_reset(s);
 	page = api_page_slice(list, after, limit, &next);

@@ -24,7 +24,8 @@
 #define SWEEP_EVERY_SECONDS 3600 /* retention is counted in days: hourly is plenty */
 
 /*
- * Background upkeep, on the main thread between signals: every 30 s, the audit entries vault.db
+ * Background upkeep, on the main thread between signals: every 30 s, the tokens' last uses noted
+ * by requests are stored (api_upkeep), the audit entries vault.db
  * still holds copies of are settled (audit_settle), and a checkpoint is signed when one is
  * due by time (audit_seal); hourly, from 5 minutes after start, the retention sweep that
  * expires requests and consents and removes what outlived its purpose's retention. Failures
@@ -289,6 +290,7 @@ int main(int argc, char **argv)
 		sig = sigtimedwait(&set, NULL, &ts);
 		if (sig < 0) {
 			if (util_mono_ns() >= next_upkeep) {
+				api_upkeep(srv); /* the tokens' last uses, before a sweep can hold the lock */
 				maintain(v, started);
 				next_upkeep = util_mono_ns() + (uint64_t)MAINTENANCE_SECONDS * 1000000000u;
 			}

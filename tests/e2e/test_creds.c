@@ -4,7 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+#include "../../vault/vault_sql.h"
 
 static e2e_server S;
 static char *auditor;        /* an officer's session, to read the audit log */
@@ -198,6 +201,81 @@ static void test_list_shows_no_secret(void **state)
 	assert_null(strstr(r.body, "hash"));
 	e2e_resp_free(&r);
 	free(id), free(old), free(tok), free(tid);
+}
+
+/* The vault beside a running (or stopped) vaultd of data, opened with its key file. */
+static vault *open_beside(const char *data)
+{
+	char *key = test_path(data, "master.key");
+	vault_unlock u = {0};
+	vault *v = NULL;
+	util_err err;
+
+	u.key_file = key;
+	if (vault_open(&v, data, &u, &err) != 0)
+		fail_msg("open the vault beside vaultd: %s", err.msg);
+	free(key);
+	return v;
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * A request never writes a token's last use: while another connection holds the vault's write
+ * lock (as the retention sweep or an import would), a request whose token was never used
+ * answers at once, not after the busy timeout (10 s), and its listing already shows the use;
+ * the use is stored by vaultd itself, at the latest when it stops.
+ */
+static void test_a_request_answers_while_the_vault_is_locked(void **state)
+{
+	e2e_server L = {0};
+	char name[64], path[128], *tok, *id;
+	sqlite3_stmt *s;
+	e2e_resp r;
+	double t0, took;
+	vault *v;
+	int64_t stored = -1;
+
+	(void)state;
+	assert_int_equal(e2e_start(&L), 0);
+	snprintf(name, sizeof name, "Locked Agency %u", serial++);
+	E2E_CALL(&L, 201, "POST", "/v1/agencies", L.admin_token, e2e_body_agency(name, CONS, 1), &r);
+	tok = e2e_jdup(r.json, "token");
+	id = e2e_jdup(r.json, "id");
+	e2e_resp_free(&r);
+	tokens_path(path, sizeof path, id);
+	v = open_beside(L.data);
+	assert_int_equal(sqlite3_exec(vault_sql_db(v), "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	t0 = mono_s();
+	E2E_CALL(&L, 200, "GET", path, tok, NULL, &r);
+	took = mono_s() - t0;
+	assert_int_equal(json_array_size(e2e_jget(r.json, "tokens")), 1);
+	assert_non_null(e2e_jstr(json_array_get(e2e_jget(r.json, "tokens"), 0), "last_used_at"));
+	e2e_resp_free(&r);
+	assert_int_equal(sqlite3_exec(vault_sql_db(v), "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	vault_close(v);
+	if (took > 5.0)
+		fail_msg("the request took %.1f s behind the write lock", took);
+	/* stopped, vaultd has stored the last use it noted */
+	assert_int_equal(e2e_halt(&L), 0);
+	v = open_beside(L.data);
+	assert_int_equal(sqlite3_prepare_v2(vault_sql_db(v), "SELECT last_used FROM tokens WHERE subject = 'agency:' || ?1",
+	                     -1, &s, NULL),
+	    SQLITE_OK);
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		stored = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	vault_close(v);
+	assert_true(stored > 0);
+	e2e_stop(&L);
+	free(tok), free(id);
 }
 
 /* Revoking one token ends it at once and leaves the others; an agency reaches only its own tokens. */
@@ -449,6 +527,9 @@ static int setup(void **state)
 	int64_t last = 0;
 
 	(void)state;
+	if (vault_init() != 0) /* for open_beside */
+		return -1;
+	json_set_alloc_funcs(malloc, free); /* the harness frees what jansson allocates with free() */
 	if (e2e_start(&S) != 0)
 		return -1;
 	if (e2e_req(&S, "POST", "/v1/officers", S.admin_token, "{\"name\":\"Creds DPO\"}", &r) != 201)
@@ -475,6 +556,7 @@ int main(void)
 		cmocka_unit_test(test_rotate_without_grace_ends_the_old_token_now),
 		cmocka_unit_test(test_rotate_with_grace_keeps_the_old_token_until_then),
 		cmocka_unit_test(test_list_shows_no_secret),
+		cmocka_unit_test(test_a_request_answers_while_the_vault_is_locked),
 		cmocka_unit_test(test_revoke_one_token),
 		cmocka_unit_test(test_admin_token_rotate),
 		cmocka_unit_test(test_officer_deactivate_and_reactivate),
