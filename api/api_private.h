@@ -214,6 +214,8 @@ void api_totp_uri(const char *label, const unsigned char *secret, size_t n, char
 int api_page_args(api_req *r, int64_t def_after, int64_t *after, int64_t *limit);
 /* A page's `next`: the cursor, or null when there is no more (more 0). A new reference. */
 json_t *api_page_next(int more, int64_t next);
+/* api_page_args for a citizen's list whose cursor is an item's id (policy_page): after "" when absent. */
+int api_page_args_id(api_req *r, policy_page *pg);
 /* Items offset..offset+limit-1 of all, a new array; *next their follower's offset, or -1. */
 json_t *api_page_slice(json_t *all, int64_t offset, int64_t limit, int64_t *next);
 

@@ -791,13 +791,13 @@ static void h_me_requests(api_req *r)
 	json_t *list = NULL;
 	util_err err;
 
-	if (api_page_args(r, 0, &pg.after, &pg.limit) != 0)
+	if (api_page_args_id(r, &pg) != 0)
 		return;
 	if (policy_requests_pending(r->v, r->caller.cid, &pg, &list, &err) != 0) {
 		reply_err(r, &err);
 		return;
 	}
-	api_reply(r, 200, json_pack("{s:o, s:o}", "requests", list, "next", api_page_next(pg.next != 0, pg.next)));
+	api_reply(r, 200, json_pack("{s:o, s:o}", "requests", list, "next", pg.next[0] ? json_string(pg.next) : json_null()));
 }
 
 static void h_me_approve(api_req *r)
@@ -865,13 +865,13 @@ static void h_me_consents(api_req *r)
 	json_t *list = NULL;
 	util_err err;
 
-	if (api_page_args(r, 0, &pg.after, &pg.limit) != 0)
+	if (api_page_args_id(r, &pg) != 0)
 		return;
 	if (policy_consents_list(r->v, r->caller.cid, &pg, &list, &err) != 0) {
 		reply_err(r, &err);
 		return;
 	}
-	api_reply(r, 200, json_pack("{s:o, s:o}", "consents", list, "next", api_page_next(pg.next != 0, pg.next)));
+	api_reply(r, 200, json_pack("{s:o, s:o}", "consents", list, "next", pg.next[0] ? json_string(pg.next) : json_null()));
 }
 
 static void h_me_revoke(api_req *r)

@@ -32,6 +32,23 @@ int api_page_args(api_req *r, int64_t def_after, int64_t *after, int64_t *limit)
 	return page_arg(r, "after", def_after, 0, INT64_MAX, after);
 }
 
+int api_page_args_id(api_req *r, policy_page *pg)
+{
+	const char *s = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "after");
+	size_t n = s ? strlen(s) : 0;
+
+	pg->after[0] = pg->next[0] = '\0';
+	if (page_arg(r, "limit", API_PAGE_DEFAULT, 1, API_PAGE_MAX, &pg->limit) != 0)
+		return -1;
+	/* an id's shape here; whether it is one of the caller's items, the list's query says */
+	if (s != NULL && (n == 0 || n > POLICY_ID_MAX || strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") != n)) {
+		api_problem(r, 400, "invalid_input", "query argument after must be the next of the page before");
+		return -1;
+	}
+	memcpy(pg->after, s ? s : "", n + 1);
+	return 0;
+}
+
 json_t *api_page_next(int more, int64_t next)
 {
 	return more ? json_integer(next) : json_null();

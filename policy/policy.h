@@ -169,12 +169,16 @@ void policy_pseudonym(vault *v, const char *agency_id, const unsigned char cid[K
     UTIL_NONNULL(1, 2, 3, 4);
 
 /*
- * One page of a list. The caller sets after (0: from the start; else a previous page's next)
- * and limit (1 or more); the list sets next: the cursor of the following page, or 0 when this
- * page is the last.
+ * One page of a citizen's list. The caller sets after ("": from the start; else a previous
+ * page's next) and limit (1 or more); the list sets next: the public id of the page's last
+ * item, or "" when this page is the last. A cursor is an item's random id, never a row number,
+ * which would tell how many items the vault holds. An after that is not the id of one of the
+ * citizen's items in this list is UTIL_EINVAL.
  */
 typedef struct policy_page {
-	int64_t after, limit, next;
+	char after[POLICY_ID_MAX + 1];
+	int64_t limit;
+	char next[POLICY_ID_MAX + 1];
 } policy_page;
 
 /* Agencies. *id gets "ag_" and 16 hex digits. Roles: POLICY_ROLE_* bits, at least one. */

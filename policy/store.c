@@ -66,20 +66,41 @@ static void copy_col(char *dst, size_t n, sqlite3_stmt *s, int col)
 }
 
 /*
- * Steps a list's query (rows in the order of their key, column col, all after pg->after) for
- * one page of pg->limit items in list: SQLITE_DONE once it is full, pg->next then the key of the
- * last row taken, or at the end of the rows, pg->next then 0.
+ * Steps a list's query (rows in rowid order, all after pg->after's, the id in column 0) for one
+ * page of pg->limit items in list: SQLITE_DONE once it is full, pg->next then the id of the
+ * last row taken, or at the end of the rows, pg->next then "".
  */
-static int page_step(sqlite3_stmt *s, policy_page *pg, const json_t *list, int col)
+static int page_step(sqlite3_stmt *s, policy_page *pg, const json_t *list)
 {
 	int rc = sqlite3_step(s);
 
 	if (rc == SQLITE_DONE)
-		pg->next = 0;
+		pg->next[0] = '\0';
 	if (rc != SQLITE_ROW || (int64_t)json_array_size(list) >= pg->limit)
 		return rc == SQLITE_ROW ? SQLITE_DONE : rc;
-	pg->next = sqlite3_column_int64(s, col);
+	copy_col(pg->next, sizeof pg->next, s, 0);
 	return SQLITE_ROW;
+}
+
+/* 0 if pg->after is "" or the id of one of cid's rows in table (the cursor's subquery); else UTIL_EINVAL. */
+static int page_cursor(vault *v, const char *sql, const unsigned char cid[KEYS_CID_BYTES], const policy_page *pg,
+    util_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (pg->after[0] == '\0')
+		return 0;
+	if ((s = prep(v, sql, err)) == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, pg->after, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 2, cid, KEYS_CID_BYTES, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? util_fail(err, UTIL_EINVAL, "query argument after is not a next of this list")
+	                         : vault_sql_error(v, rc, err, "page");
 }
 
 /* Field lists are stored as JSON: [{"name": "phone", "masked": false}, ...]. */
@@ -575,14 +596,14 @@ int policy_requests_pending(vault *v, const unsigned char cid[KEYS_CID_BYTES], p
 {
 	sqlite3_stmt *s = prep(v,
 	    "SELECT r.id, r.agency_id, a.name, r.purpose_id, p.code, p.desc_vi, p.desc_en, p.basis, p.legal_reference,"
-	    " r.fields, r.days, r.created_at, r.expires_at, r.rowid FROM consent_requests r JOIN agencies a ON a.id = r.agency_id"
+	    " r.fields, r.days, r.created_at, r.expires_at FROM consent_requests r JOIN agencies a ON a.id = r.agency_id"
 	    " JOIN purposes p ON p.id = r.purpose_id WHERE r.cid = ?1 AND r.status = 'pending' AND r.expires_at > ?2"
-	    " AND r.rowid > ?3 ORDER BY r.rowid",
+	    " AND r.rowid > coalesce((SELECT rowid FROM consent_requests WHERE id = ?3 AND cid = ?1), 0) ORDER BY r.rowid",
 	    err);
 	json_t *list;
 	int rc;
 
-	if (s == NULL)
+	if (s == NULL || page_cursor(v, "SELECT 1 FROM consent_requests WHERE id = ?1 AND cid = ?2", cid, pg, err) != 0)
 		return -1;
 	if ((list = json_array()) == NULL) {
 		sqlite3_reset(s);
@@ -590,8 +611,8 @@ int policy_requests_pending(vault *v, const unsigned char cid[KEYS_CID_BYTES], p
 	}
 	sqlite3_bind_blob(s, 1, cid, KEYS_CID_BYTES, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, util_now());
-	sqlite3_bind_int64(s, 3, pg->after);
-	while ((rc = page_step(s, pg, list, 13)) == SQLITE_ROW) {
+	sqlite3_bind_text(s, 3, pg->after, -1, SQLITE_STATIC);
+	while ((rc = page_step(s, pg, list)) == SQLITE_ROW) {
 		char created[21], expires[21];
 		json_t *o = row_view(v, s, 9);
 
@@ -807,23 +828,23 @@ int policy_consents_list(vault *v, const unsigned char cid[KEYS_CID_BYTES], poli
 {
 	sqlite3_stmt *s = prep(v,
 	    "SELECT c.id, c.agency_id, a.name, c.purpose_id, p.code, p.desc_vi, p.desc_en, p.basis, c.fields,"
-	    " c.granted_at, c.expires_at, c.revoked_at, c.use_limit, c.uses, c.rowid FROM consents c"
+	    " c.granted_at, c.expires_at, c.revoked_at, c.use_limit, c.uses FROM consents c"
 	    " JOIN agencies a ON a.id = c.agency_id JOIN purposes p ON p.id = c.purpose_id WHERE c.cid = ?1"
-	    " AND c.rowid > ?2 ORDER BY c.rowid",
+	    " AND c.rowid > coalesce((SELECT rowid FROM consents WHERE id = ?2 AND cid = ?1), 0) ORDER BY c.rowid",
 	    err);
 	json_t *list;
 	int64_t now = util_now();
 	int rc;
 
-	if (s == NULL)
+	if (s == NULL || page_cursor(v, "SELECT 1 FROM consents WHERE id = ?1 AND cid = ?2", cid, pg, err) != 0)
 		return -1;
 	if ((list = json_array()) == NULL) {
 		sqlite3_reset(s);
 		return util_fail(err, UTIL_ENOMEM, "out of memory");
 	}
 	sqlite3_bind_blob(s, 1, cid, KEYS_CID_BYTES, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, pg->after);
-	while ((rc = page_step(s, pg, list, 14)) == SQLITE_ROW) {
+	sqlite3_bind_text(s, 2, pg->after, -1, SQLITE_STATIC);
+	while ((rc = page_step(s, pg, list)) == SQLITE_ROW) {
 		char g[21], e[21];
 		json_t *o = row_view(v, s, 8);
 

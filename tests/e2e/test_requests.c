@@ -301,19 +301,18 @@ static void test_pending_requests_are_capped(void **state)
  * Walks a list to its end with limit per page: every page but the last is full and has a next,
  * the last has next null, no item comes twice. Returns how many items it saw.
  */
-static size_t walk(const char *path, const char *token, const char *member, size_t limit)
+static size_t walk(const char *path, const char *token, const char *member, size_t limit, int id_cursor)
 {
-	char url[300];
-	json_t *seen = json_object(), *v;
-	long long next = -1;
+	char url[300], next[64] = "";
+	json_t *seen = json_object(), *v, *n;
 	size_t total = 0, pages = 0, i;
 	e2e_resp r;
 
 	for (;;) {
-		if (next < 0)
+		if (next[0] == '\0')
 			snprintf(url, sizeof url, "%s%slimit=%zu", path, strchr(path, '?') ? "&" : "?", limit);
 		else
-			snprintf(url, sizeof url, "%s%slimit=%zu&after=%lld", path, strchr(path, '?') ? "&" : "?", limit, next);
+			snprintf(url, sizeof url, "%s%slimit=%zu&after=%s", path, strchr(path, '?') ? "&" : "?", limit, next);
 		E2E_CALL(&W.s, 200, "GET", url, token, NULL, &r);
 		if (!json_is_array(e2e_jget(r.json, member)) || json_object_get(r.json, "next") == NULL)
 			fail_msg("%s: no %s array or no next: %s", url, member, r.body);
@@ -332,9 +331,18 @@ static size_t walk(const char *path, const char *token, const char *member, size
 			e2e_resp_free(&r);
 			break;
 		}
-		if (json_array_size(e2e_jget(r.json, member)) != limit || !json_is_integer(json_object_get(r.json, "next")))
-			fail_msg("%s: a page that is not the last is full and has an integer next: %s", url, r.body);
-		next = e2e_jint(r.json, "next");
+		n = json_object_get(r.json, "next");
+		if (json_array_size(e2e_jget(r.json, member)) != limit || !(id_cursor ? json_is_string(n) : json_is_integer(n)))
+			fail_msg("%s: a page that is not the last is full and has an %s next: %s", url,
+			    id_cursor ? "id as" : "integer", r.body);
+		/* a citizen's cursor is their last item's id: a row number would count the vault's items */
+		if (id_cursor && strcmp(json_string_value(n), e2e_or_null(e2e_jstr(json_array_get(e2e_jget(r.json, member),
+		                                                       limit - 1), "id"))) != 0)
+			fail_msg("%s: next is not the id of the page's last item: %s", url, r.body);
+		if (id_cursor)
+			snprintf(next, sizeof next, "%s", json_string_value(n));
+		else
+			snprintf(next, sizeof next, "%lld", (long long)json_integer_value(n));
 		e2e_resp_free(&r);
 		assert_true(pages < 1000);
 	}
@@ -424,14 +432,15 @@ static void test_every_list_is_paged(void **state)
 		const char *path, *member;
 		char **token;
 		size_t limit, min;
+		int id_cursor;
 	} lists[] = {
-		{"/v1/me/consent-requests", "requests", &W.session_p, 2, 4},
-		{"/v1/me/consents", "consents", &W.session_p, 2, 3},
-		{"/v1/me/access-log", "entries", &W.session_p, 2, 4},
-		{"/v1/reviews", "reviews", &W.officer, 2, 3},
-		{"/v1/reports/access?from=0&to=4102444800", "rows", &W.officer, 1, 3},
-		{"/v1/audit", "entries", &W.officer, 25, 40},
-		{tokens_path, "tokens", &admin, 1, 3},
+		{"/v1/me/consent-requests", "requests", &W.session_p, 2, 4, 1},
+		{"/v1/me/consents", "consents", &W.session_p, 2, 3, 1},
+		{"/v1/me/access-log", "entries", &W.session_p, 2, 4, 0},
+		{"/v1/reviews", "reviews", &W.officer, 2, 3, 0},
+		{"/v1/reports/access?from=0&to=4102444800", "rows", &W.officer, 1, 3, 0},
+		{"/v1/audit", "entries", &W.officer, 25, 40, 0},
+		{tokens_path, "tokens", &admin, 1, 3, 0},
 	};
 	e2e_resp r;
 	size_t i, j;
@@ -455,7 +464,7 @@ static void test_every_list_is_paged(void **state)
 		e2e_resp_free(&r);
 	}
 	for (i = 0; i < sizeof lists / sizeof lists[0]; i++) {
-		size_t n = walk(lists[i].path, *lists[i].token, lists[i].member, lists[i].limit);
+		size_t n = walk(lists[i].path, *lists[i].token, lists[i].member, lists[i].limit, lists[i].id_cursor);
 
 		if (n < lists[i].min)
 			fail_msg("%s: %zu items, fewer than the %zu the test made", lists[i].path, n, lists[i].min);
@@ -464,6 +473,8 @@ static void test_every_list_is_paged(void **state)
 			                                                strcmp(bad[j], "limit=201") == 0
 			                                            ? "limit=1001" /* the audit view's bound */
 			                                            : bad[j]);
+		if (lists[i].id_cursor) /* a number, or an id of another list, is no cursor of these */
+			refused(lists[i].path, *lists[i].token, i == 0 ? "after=2" : "after=xx_0123456789abcdef");
 	}
 	/* the default page: at most PAGE_MAX items, with next */
 	E2E_CALL(&W.s, 200, "GET", "/v1/me/access-log", W.session_p, NULL, &r);

@@ -19,7 +19,7 @@ typedef struct fx {
 
 static const char NID_A[] = "001090012345", NID_B[] = "079195001122", NID_NOBODY[] = "001090099999";
 /* one page that holds every item these tests make */
-static policy_page all_page = {.after = 0, .limit = 1000};
+static policy_page all_page = {.limit = 1000};
 
 static void must(int rc, const util_err *err, const char *what)
 {
@@ -528,12 +528,16 @@ static void test_erased_id_requests_and_cap_look_the_same(void **state)
 	}
 }
 
-/* Lists come in pages: every item once, next 0 on the last page. */
+/*
+ * Lists come in pages: every item once, next "" on the last page. The cursor is the id of the
+ * page's last item, never a row number (which would count the vault's requests), and only the
+ * citizen's own items are cursors of their list.
+ */
 static void test_lists_are_paged(void **state)
 {
 	fx *f = *state;
-	char id[POLICY_ID_MAX + 1];
-	policy_page pg = {.after = 0, .limit = 2};
+	char id[POLICY_ID_MAX + 1], first[POLICY_ID_MAX + 1] = "";
+	policy_page pg = {.limit = 2};
 	json_t *list;
 	util_err err;
 	size_t seen = 0, pages = 0;
@@ -546,12 +550,26 @@ static void test_lists_are_paged(void **state)
 		assert_true(json_array_size(list) <= 2);
 		seen += json_array_size(list);
 		pages++;
-		assert_true(pg.next == 0 || json_array_size(list) == 2);
+		assert_true(pg.next[0] == '\0' || json_array_size(list) == 2);
+		if (pg.next[0] != '\0')
+			assert_string_equal(pg.next, json_string_value(json_object_get(json_array_get(list, 1), "id")));
+		if (first[0] == '\0')
+			snprintf(first, sizeof first, "%s", pg.next);
 		json_decref(list);
-		pg.after = pg.next;
-	} while (pg.next != 0);
+		memcpy(pg.after, pg.next, sizeof pg.after);
+	} while (pg.next[0] != '\0');
 	assert_int_equal(seen, POLICY_PENDING_MAX);
 	assert_int_equal(pages, 3);
+	/* A's cursor is no cursor in B's list, nor is a number, nor a consent's id in the requests' */
+	memcpy(pg.after, first, sizeof pg.after);
+	assert_int_equal(policy_requests_pending(f->v, f->b, &pg, &list, &err), -1);
+	assert_int_equal(err.code, UTIL_EINVAL);
+	snprintf(pg.after, sizeof pg.after, "2");
+	assert_int_equal(policy_requests_pending(f->v, f->a, &pg, &list, &err), -1);
+	assert_int_equal(err.code, UTIL_EINVAL);
+	memcpy(pg.after, first, sizeof pg.after);
+	assert_int_equal(policy_consents_list(f->v, f->a, &pg, &list, &err), -1);
+	assert_int_equal(err.code, UTIL_EINVAL);
 }
 
 static void test_receipt_verifies_and_tampering_fails(void **state)
