@@ -8,8 +8,12 @@
 
 /* ---- small helpers ---- */
 
-/* A list of field names from a JSON array (NULL: none given). 0, or -1 after replying 400. */
-static int name_list(api_req *r, json_t *a, const char **names, size_t *n)
+/*
+ * A list of field names from a JSON array (NULL: none given). 0, or -1 after replying 400. An
+ * empty array is 400 fields_empty (with the detail empty), never a shorthand for every field:
+ * that is what leaving fields out says, where it says anything.
+ */
+static int name_list(api_req *r, json_t *a, const char **names, size_t *n, const char *empty)
 {
 	size_t i;
 	json_t *e;
@@ -19,6 +23,10 @@ static int name_list(api_req *r, json_t *a, const char **names, size_t *n)
 		return 0;
 	if (!json_is_array(a) || json_array_size(a) > POLICY_MAX_FIELDS) {
 		api_problem(r, 400, "invalid_input", "fields must be an array of at most 64 field names");
+		return -1;
+	}
+	if (json_array_size(a) == 0) {
+		api_problem(r, 400, "fields_empty", empty);
 		return -1;
 	}
 	json_array_foreach(a, i, e) {
@@ -626,7 +634,7 @@ static void h_request_create(api_req *r)
 
 	if (api_unpack(r, "{s:s, s:s, s?o, s:I}", "national_id", &nid, "purpose", &purpose, "fields", &fields, "days",
 	        &days) != 0 ||
-	    name_list(r, fields, names, &n) != 0)
+	    name_list(r, fields, names, &n, "fields is empty: name a field, or leave fields out for the purpose's") != 0)
 		return;
 	if (days < 1 || days > 3650) {
 		api_problem(r, 400, "invalid_input", "days must be 1..the purpose's max_days");
@@ -727,7 +735,7 @@ static void h_lookup(api_req *r)
 	}
 	if (api_unpack(r, "{s:s, s:s, s?o, s?s}", "national_id", &nid, "purpose", &purpose, "fields", &fields,
 	        "justification", &just) != 0 ||
-	    name_list(r, fields, w->names, &n) != 0)
+	    name_list(r, fields, w->names, &n, "fields is empty: name a field, or leave fields out for the consented") != 0)
 		return;
 	if (just != NULL && strlen(just) > POLICY_JUSTIFICATION_MAX) {
 		api_problem(r, 400, "invalid_input", "justification is at most 500 bytes");
@@ -812,16 +820,15 @@ static void h_me_approve(api_req *r)
 
 	if (api_unpack(r, "{s:s, s?o, s?b, s?I}", "totp", &code, "fields", &fields, "all_fields", &all, "use_limit",
 	        &limit) != 0 ||
-	    name_list(r, fields, names, &n) != 0)
+	    name_list(r, fields, names, &n, "fields is empty: name a field, or set all_fields to true") != 0)
 		return;
 	/* every requested field only when asked for by name: an empty list is no shorthand for all */
 	if (fields == NULL && !all) {
 		api_problem(r, 400, "fields_required", "name the approved fields in fields, or set all_fields to true");
 		return;
 	}
-	if (fields != NULL && (all || n == 0)) {
-		api_problem(r, 400, all ? "invalid_input" : "fields_empty",
-		    all ? "give fields or all_fields, not both" : "fields is empty: name a field, or set all_fields to true");
+	if (fields != NULL && all) {
+		api_problem(r, 400, "invalid_input", "give fields or all_fields, not both");
 		return;
 	}
 	if (limit < 0 || limit > 1000000) {

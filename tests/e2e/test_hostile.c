@@ -76,6 +76,11 @@ static const hcase cases[] = {
 	    "{\"national_id\":\"001090012345\",\"purpose\":\"care\",\"days\":-1}", 400, "invalid_input", 0},
 	{"days beyond the purpose", "POST", "/v1/consent-requests", 3, NULL,
 	    "{\"national_id\":\"001090012345\",\"purpose\":\"care\",\"days\":31}", 400, "invalid_input", 0},
+	/* an empty field list is refused wherever fields are named: it never means every field */
+	{"a lookup with an empty field list", "POST", "/v1/lookup", 3, NULL,
+	    "{\"national_id\":\"001090012345\",\"purpose\":\"care\",\"fields\":[]}", 400, "fields_empty", 0},
+	{"a request with an empty field list", "POST", "/v1/consent-requests", 3, NULL,
+	    "{\"national_id\":\"001090012345\",\"purpose\":\"care\",\"fields\":[],\"days\":1}", 400, "fields_empty", 0},
 	/* approving: every requested field only when asked for (checked before the code and the id) */
 	{"approve with an empty field list", "POST", "/v1/me/consent-requests/cr_none/approve", 4, NULL,
 	    "{\"totp\":\"123456\",\"fields\":[]}", 400, "fields_empty", 0},
