@@ -176,6 +176,9 @@ void api_h_session_end(api_req *r);
 void api_h_officer_deactivate(api_req *r);
 void api_h_officer_reactivate(api_req *r);
 void api_h_citizen_search(api_req *r);
+/* handlers.c: remembers the caller's pseudonym for cid (enrolled 1: it enrolled them; 0: it found them). */
+int api_pseudonym_remember(api_req *r, const unsigned char cid[KEYS_CID_BYTES], const char pseudonym[33], int enrolled,
+    util_err *err) UTIL_WARN_UNUSED;
 
 /*
  * TOTP for a citizen (cid) or an officer: takes a slot in the identity's budgets from the

@@ -73,27 +73,6 @@ void api_h_officer_reactivate(api_req *r)
 	officer_active(r, 1);
 }
 
-/* The registrar's pseudonym for cid, remembered as found (not enrolled) unless it is already known. */
-static int remember_found(api_req *r, const unsigned char cid[KEYS_CID_BYTES], char pseudonym[33], util_err *err)
-{
-	unsigned char pid[16];
-	sqlite3_stmt *s;
-	int rc;
-
-	policy_pseudonym(r->v, r->caller.agency.id, cid, pseudonym);
-	if (util_hex_decode(pid, sizeof pid, pseudonym) != 0)
-		return util_fail(err, UTIL_ESTATE, "pseudonym");
-	if ((s = vault_sql_stmt(r->v, "INSERT OR IGNORE INTO pseudonyms(agency_id, pid, cid, enrolled) VALUES (?1, ?2, ?3, 0)",
-	         err)) == NULL)
-		return -1;
-	sqlite3_bind_text(s, 1, r->caller.agency.id, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 2, pid, sizeof pid, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 3, cid, KEYS_CID_BYTES, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : vault_sql_error(r->v, rc, err, "pseudonym");
-}
-
 /*
  * A registrar finds an enrolled citizen by national ID, whoever enrolled them (another
  * registrar, or `vaultctl import`), and gets its own pseudonym for them: with it, PATCH
@@ -128,7 +107,8 @@ void api_h_citizen_search(api_req *r)
 	ok = found || err.code == UTIL_ENOTFOUND;
 	if (found) {
 		e.cid = cid;
-		ok = remember_found(r, cid, pseudonym, &err) == 0;
+		policy_pseudonym(r->v, r->caller.agency.id, cid, pseudonym);
+		ok = api_pseudonym_remember(r, cid, pseudonym, 0, &err) == 0;
 	} else {
 		e.note = "not found";
 	}

@@ -457,19 +457,27 @@ static int resolve(api_req *r, unsigned char cid[KEYS_CID_BYTES], int enrolled_o
 	return rc;
 }
 
-/* Remembers an agency's pseudonym so that it can address the record by it later. */
-static int remember(api_req *r, const unsigned char cid[KEYS_CID_BYTES], const char pseudonym[33], util_err *err)
+/*
+ * Remembers the caller's pseudonym for cid so that it can address the record by it later:
+ * enrolled 1 for the registrar that enrolled the citizen, 0 for one that found them. A
+ * pseudonym already known keeps what it was.
+ */
+int api_pseudonym_remember(api_req *r, const unsigned char cid[KEYS_CID_BYTES], const char pseudonym[33], int enrolled,
+    util_err *err)
 {
 	unsigned char pid[16];
-	sqlite3_stmt *s = vault_sql_stmt(r->v, "INSERT OR IGNORE INTO pseudonyms(agency_id, pid, cid) VALUES (?1, ?2, ?3)",
-	    err);
+	sqlite3_stmt *s;
 	int rc;
 
-	if (s == NULL || util_hex_decode(pid, sizeof pid, pseudonym) != 0)
+	if (util_hex_decode(pid, sizeof pid, pseudonym) != 0)
+		return util_fail(err, UTIL_ESTATE, "pseudonym");
+	if ((s = vault_sql_stmt(r->v,
+	         "INSERT OR IGNORE INTO pseudonyms(agency_id, pid, cid, enrolled) VALUES (?1, ?2, ?3, ?4)", err)) == NULL)
 		return -1;
 	sqlite3_bind_text(s, 1, r->caller.agency.id, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 2, pid, sizeof pid, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 3, cid, KEYS_CID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int(s, 4, enrolled != 0);
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	return rc == SQLITE_DONE ? 0 : vault_sql_error(r->v, rc, err, "pseudonym");
@@ -502,7 +510,7 @@ static void h_citizen_create(api_req *r)
 	ok = vault_citizen_create(r->v, nid, fields, cid, totp, &err) == 0;
 	if (ok) {
 		policy_pseudonym(r->v, r->caller.agency.id, cid, pseudonym);
-		ok = remember(r, cid, pseudonym, &err) == 0 && audit_record(r->v, &e, NULL, &err) == 0;
+		ok = api_pseudonym_remember(r, cid, pseudonym, 1, &err) == 0 && audit_record(r->v, &e, NULL, &err) == 0;
 	}
 	if (vault_sql_end(r->v, mine, ok, &err) != 0) {
 		keys_secret_free(totp);
