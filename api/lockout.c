@@ -30,11 +30,13 @@ typedef struct table {
 struct api_lockout {
 	pthread_mutex_t mu;
 	table t[API_LOCK_TABLES];
+	table known; /* (identity, address) pairs that gave a good code, by pair key: the last time */
 };
 
 static const rule pair_rules[] = {{API_LOCK_WINDOW, API_LOCK_FAILURES}, {API_LOCK_DAY, API_LOCK_PAIR_DAY}};
 static const rule ident_rules[] = {{API_LOCK_DAY, API_LOCK_IDENT_DAY}};
 static const rule addr_rules[] = {{API_LOCK_WINDOW, API_LOCK_ADDR_FAILURES}};
+static const rule known_rules[] = {{API_LOCK_KNOWN_TTL, 1}};
 
 static int table_init(table *t, size_t cap, const rule *rules, size_t nrules, int owned)
 {
@@ -71,10 +73,11 @@ api_lockout *api_lockout_new(void)
 	if (l == NULL)
 		return NULL;
 	pthread_mutex_init(&l->mu, NULL);
-	/* about 2.4, 6.8 and 1.1 MB, touched only as they fill */
+	/* about 2.4, 6.8, 1.1 and 1.2 MB, touched only as they fill */
 	if (table_init(&l->t[API_LOCK_PAIR], 1u << 15, pair_rules, 2, 1) != 0 ||
 	    table_init(&l->t[API_LOCK_IDENT], 1u << 14, ident_rules, 1, 0) != 0 ||
-	    table_init(&l->t[API_LOCK_ADDR], 1u << 13, addr_rules, 1, 0) != 0) {
+	    table_init(&l->t[API_LOCK_ADDR], 1u << 13, addr_rules, 1, 0) != 0 ||
+	    table_init(&l->known, 1u << 15, known_rules, 1, 1) != 0) {
 		api_lockout_free(l);
 		return NULL;
 	}
@@ -89,6 +92,7 @@ void api_lockout_free(api_lockout *l)
 		return;
 	for (i = 0; i < API_LOCK_TABLES; i++)
 		table_free(&l->t[i]);
+	table_free(&l->known);
 	pthread_mutex_destroy(&l->mu);
 	free(l);
 }
@@ -258,15 +262,21 @@ int api_lockout_reserve(api_lockout *l, api_lockout_slot *s, int64_t *retry_afte
 {
 	uint32_t now = (uint32_t)util_now();
 	int64_t wait = 0, w;
+	unsigned use = (1u << API_LOCK_TABLES) - 1u;
 	long i;
 	int j;
 
 	pthread_mutex_lock(&l->mu);
+	/* a pair that gave a good code before is held to its own budget, not the identity's */
+	if (find(&l->known, s->key[API_LOCK_PAIR], now, 0) >= 0)
+		use &= ~(1u << API_LOCK_IDENT);
 	for (j = 0; j < API_LOCK_TABLES; j++)
-		if ((i = find(&l->t[j], s->key[j], now, 0)) >= 0 && (w = wait_of(&l->t[j], (size_t)i, now)) > wait)
+		if ((use & (1u << j)) && (i = find(&l->t[j], s->key[j], now, 0)) >= 0 &&
+		    (w = wait_of(&l->t[j], (size_t)i, now)) > wait)
 			wait = w;
-	if (wait == 0)
-		for (j = 0; j < API_LOCK_TABLES; j++) {
+	s->taken = wait == 0 ? use : 0;
+	for (j = 0; j < API_LOCK_TABLES; j++)
+		if (s->taken & (1u << j)) {
 			i = find(&l->t[j], s->key[j], now, 1);
 			push(&l->t[j], (size_t)i, now);
 			if (l->t[j].owner != NULL)
@@ -278,7 +288,7 @@ int api_lockout_reserve(api_lockout *l, api_lockout_slot *s, int64_t *retry_afte
 	return wait > 0 ? -1 : 0;
 }
 
-static void give_back(api_lockout *l, const api_lockout_slot *s, int empty_pair)
+static void give_back(api_lockout *l, const api_lockout_slot *s, int good)
 {
 	uint32_t now = (uint32_t)util_now();
 	long i;
@@ -286,11 +296,14 @@ static void give_back(api_lockout *l, const api_lockout_slot *s, int empty_pair)
 
 	pthread_mutex_lock(&l->mu);
 	for (j = 0; j < API_LOCK_TABLES; j++)
-		if ((i = find(&l->t[j], s->key[j], now, 0)) >= 0) {
+		if ((s->taken & (1u << j)) && (i = find(&l->t[j], s->key[j], now, 0)) >= 0)
 			pull(&l->t[j], (size_t)i, s->at);
-			if (empty_pair && j == API_LOCK_PAIR)
-				l->t[j].n[i] = 0;
-		}
+	if (good) { /* the pair is known from now: its last good code's time */
+		i = find(&l->known, s->key[API_LOCK_PAIR], now, 1);
+		l->known.n[i] = 0;
+		push(&l->known, (size_t)i, now);
+		memcpy(l->known.owner + (size_t)i * API_LOCK_KEY, s->key[API_LOCK_IDENT], API_LOCK_KEY);
+	}
 	pthread_mutex_unlock(&l->mu);
 }
 
@@ -304,21 +317,29 @@ void api_lockout_success(api_lockout *l, const api_lockout_slot *s)
 	give_back(l, s, 1);
 }
 
+/* Empties every entry of t owned by identity key ident. */
+static void forget_owned(table *t, const unsigned char *ident)
+{
+	size_t i;
+
+	for (i = 0; i < t->cap; i++)
+		if (t->n[i] > 0 && sodium_memcmp(t->owner + i * API_LOCK_KEY, ident, API_LOCK_KEY) == 0)
+			t->n[i] = 0;
+}
+
 void api_lockout_clear(api_lockout *l, vault *v, const char *label)
 {
 	api_lockout_slot s;
-	table *p = &l->t[API_LOCK_PAIR];
 	uint32_t now = (uint32_t)util_now();
-	size_t i;
 	long k;
 
 	api_lockout_keys(v, label, NULL, &s);
 	pthread_mutex_lock(&l->mu);
 	if ((k = find(&l->t[API_LOCK_IDENT], s.key[API_LOCK_IDENT], now, 0)) >= 0)
 		l->t[API_LOCK_IDENT].n[k] = 0;
-	for (i = 0; i < p->cap; i++)
-		if (p->n[i] > 0 && sodium_memcmp(p->owner + i * API_LOCK_KEY, s.key[API_LOCK_IDENT], API_LOCK_KEY) == 0)
-			p->n[i] = 0;
+	/* the old authenticator's pairs are known no more: it may be the thief's address */
+	forget_owned(&l->t[API_LOCK_PAIR], s.key[API_LOCK_IDENT]);
+	forget_owned(&l->known, s.key[API_LOCK_IDENT]);
 	pthread_mutex_unlock(&l->mu);
 }
 

@@ -253,7 +253,7 @@ static void test_another_address_logs_in_while_one_is_locked_out(void **state)
 
 /*
  * Many addresses: ten each spend their day's ten on one citizen; then the identity's daily
- * budget is spent, and even the citizen's own address waits (the documented limit of what a
+ * budget is spent, and an address that never logged in waits (the documented limit of what a
  * botnet can do) until the registrar resets the authenticator, which empties every budget.
  */
 static void test_identity_day_budget_and_registrar_reset(void **state)
@@ -299,6 +299,72 @@ static void test_identity_day_budget_and_registrar_reset(void **state)
 	assert_int_equal(login("127.0.3.1", W.nid[c], good, &a), 0);
 	if (a.status != 201)
 		fail_msg("login after the registrar's reset: %ld %s", a.status, a.body);
+}
+
+/*
+ * A known address: citizen 2 logs in from 127.0.6.1. Then twenty other addresses spend the
+ * identity's hundred failures of the day. The address that logged in before still logs in (the
+ * pair is known: it keeps only its own budget); a fresh address is refused until the day is over.
+ */
+static void test_an_address_that_logged_in_before_is_not_kept_out(void **state)
+{
+	const int c = 2;
+	char wrong[7], good[7], src[16];
+	int64_t last = 0;
+	answer a;
+	int i, k;
+
+	(void)state;
+	e2e_totp_fresh(W.uri[c], &last, good);
+	assert_int_equal(login("127.0.6.1", W.nid[c], good, &a), 0);
+	if (a.status != 201)
+		fail_msg("first login: %ld %s", a.status, a.body);
+	wrong_code(W.uri[c], wrong);
+	for (i = 0; i < 20; i++) {
+		snprintf(src, sizeof src, "127.0.6.%d", i + 10);
+		for (k = 0; k < 5; k++) {
+			assert_int_equal(login(src, W.nid[c], wrong, &a), 0);
+			if (a.status != 401)
+				fail_msg("address %d attempt %d: %ld", i, k, a.status);
+		}
+	}
+	e2e_totp_fresh(W.uri[c], &last, good);
+	assert_int_equal(login("127.0.6.2", W.nid[c], good, &a), 0);
+	check_429(&a, 86400);
+	assert_true(a.retry_after > 900);
+	assert_int_equal(login("127.0.6.1", W.nid[c], good, &a), 0);
+	if (a.status != 201)
+		fail_msg("the citizen's known address, after the identity's day was spent: %ld %s", a.status, a.body);
+}
+
+/*
+ * A good code gives back only its own slot: four wrong codes, a good one, then one more wrong
+ * code is the fifth of the quarter-hour and the next is refused (a good code used to empty the
+ * pair's budget, handing whoever shares the address five more guesses at every login).
+ */
+static void test_a_good_code_gives_back_only_its_own_slot(void **state)
+{
+	const int c = 3;
+	char wrong[7], good[7];
+	int64_t last = 0;
+	answer a;
+	int k;
+
+	(void)state;
+	wrong_code(W.uri[c], wrong);
+	for (k = 0; k < 4; k++) {
+		assert_int_equal(login("127.0.7.1", W.nid[c], wrong, &a), 0);
+		assert_int_equal(a.status, 401);
+	}
+	e2e_totp_fresh(W.uri[c], &last, good);
+	assert_int_equal(login("127.0.7.1", W.nid[c], good, &a), 0);
+	if (a.status != 201)
+		fail_msg("good code after four wrong: %ld %s", a.status, a.body);
+	wrong_code(W.uri[c], wrong);
+	assert_int_equal(login("127.0.7.1", W.nid[c], wrong, &a), 0);
+	assert_int_equal(a.status, 401);
+	assert_int_equal(login("127.0.7.1", W.nid[c], wrong, &a), 0);
+	check_429(&a, 900);
 }
 
 /* ---- the citizen's log ---- */
@@ -406,6 +472,8 @@ int main(void)
 		cmocka_unit_test(test_concurrent_wrong_codes_are_checked_exactly_five_times),
 		cmocka_unit_test(test_another_address_logs_in_while_one_is_locked_out),
 		cmocka_unit_test(test_identity_day_budget_and_registrar_reset),
+		cmocka_unit_test(test_an_address_that_logged_in_before_is_not_kept_out),
+		cmocka_unit_test(test_a_good_code_gives_back_only_its_own_slot),
 		cmocka_unit_test(test_failed_logins_show_in_the_citizens_log),
 		cmocka_unit_test(test_made_up_ids_leave_nothing_durable),
 	};
