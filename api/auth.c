@@ -165,13 +165,24 @@ static void citizen_label(const unsigned char cid[KEYS_CID_BYTES], char label[48
 
 int api_totp_unknown(api_req *r, const char *ident_label, const char *code)
 {
-	unsigned char secret[VAULT_TOTP_SECRET_BYTES] = {0};
+	unsigned char *secret;
 	api_lockout_slot slot;
+	util_err err = {0};
 	int64_t step;
 
 	if (api_lockout_take(r, ident_label, &slot) != 0)
 		return -1;
-	(void)totp_match(secret, sizeof secret, code, &step); /* the work a known identity's check does */
+	if ((secret = keys_secret_alloc(VAULT_TOTP_SECRET_BYTES)) == NULL) {
+		api_lockout_release(r->srv->lockout, &slot);
+		api_problem(r, 500, "internal", "out of memory");
+		return -1;
+	}
+	/* the work a known identity's check does: the same read, unwrap and open, of a decoy */
+	if (vault_totp_decoy(r->v, secret, &err) == 0)
+		(void)totp_match(secret, VAULT_TOTP_SECRET_BYTES, code, &step);
+	keys_secret_free(secret);
+	if (api_lockout_storage(&err))
+		return api_lockout_unavailable(r, &slot, &err);
 	/* the same answer a known identity with a wrong code gets; nothing is kept but the budget */
 	return api_lockout_wrong(r, NULL, NULL);
 }

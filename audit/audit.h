@@ -186,6 +186,13 @@ void audit_writer_set_wal_restart(audit_writer *w, unsigned frames);
 typedef void (*audit_done)(void *ctx, int rc, int64_t seq, const util_err *err);
 int audit_writer_submit(audit_writer *w, const audit_entry *e, audit_done done, void *ctx, util_err *err)
     UTIL_WARN_UNUSED;
+/*
+ * audit_writer_submit without waking the writer: e is written with the next batch, at the
+ * latest after the checkpointer's next tick (a quarter second), at a time that has nothing to
+ * do with the caller's (a failed login's answer must not take longer for writing it).
+ */
+int audit_writer_submit_later(audit_writer *w, const audit_entry *e, audit_done done, void *ctx, util_err *err)
+    UTIL_WARN_UNUSED;
 /* Appends e and waits until it is durable; *seq gets its number. */
 int audit_writer_append(audit_writer *w, const audit_entry *e, int64_t *seq, util_err *err) UTIL_WARN_UNUSED;
 void audit_writer_stats_get(audit_writer *w, audit_writer_stats *st);

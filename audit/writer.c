@@ -110,6 +110,8 @@ static void *ckpt_main(void *arg)
 		pthread_cond_timedwait(&w->tick, &w->mu, &t);
 		if (w->stopping)
 			break;
+		if (w->head != NULL) /* entries submitted for later */
+			pthread_cond_signal(&w->work);
 		limit = w->restart_frames;
 		pthread_mutex_unlock(&w->mu);
 		checkpoint(w, limit);
@@ -269,7 +271,7 @@ void audit_writer_set_wal_restart(audit_writer *w, unsigned frames)
 	pthread_mutex_unlock(&w->mu);
 }
 
-int audit_writer_submit(audit_writer *w, const audit_entry *e, audit_done done, void *ctx, util_err *err)
+static int enqueue(audit_writer *w, const audit_entry *e, audit_done done, void *ctx, int wake, util_err *err)
 {
 	request *r = calloc(1, sizeof *r);
 
@@ -290,9 +292,20 @@ int audit_writer_submit(audit_writer *w, const audit_entry *e, audit_done done, 
 		w->head = r;
 	w->tail = r;
 	w->queued++;
-	pthread_cond_signal(&w->work);
+	if (wake)
+		pthread_cond_signal(&w->work);
 	pthread_mutex_unlock(&w->mu);
 	return 0;
+}
+
+int audit_writer_submit(audit_writer *w, const audit_entry *e, audit_done done, void *ctx, util_err *err)
+{
+	return enqueue(w, e, done, ctx, 1, err);
+}
+
+int audit_writer_submit_later(audit_writer *w, const audit_entry *e, audit_done done, void *ctx, util_err *err)
+{
+	return enqueue(w, e, done, ctx, 0, err);
 }
 
 /* A thread waiting in audit_writer_append. */

@@ -310,6 +310,12 @@ int vault_citizen_erase(vault *v, const unsigned char cid[KEYS_CID_BYTES], util_
  * step a code was accepted for. UTIL_ENOTFOUND for no such citizen. */
 int vault_citizen_totp(vault *v, const unsigned char cid[KEYS_CID_BYTES], unsigned char *secret, int64_t *last_step,
     util_err *err) UTIL_WARN_UNUSED;
+/*
+ * What vault_citizen_totp costs, for a national ID that is not enrolled: the same query, DEK
+ * unwrap and open, of a secret sealed for no citizen (into secret, secret memory). -1 and err
+ * only when storage fails; a login answers an unknown ID no faster than a known one.
+ */
+int vault_totp_decoy(vault *v, unsigned char *secret, util_err *err) UTIL_WARN_UNUSED;
 /* Marks step used. UTIL_ESTATE if it is not newer than the last one (a replayed code). */
 int vault_citizen_totp_use(vault *v, const unsigned char cid[KEYS_CID_BYTES], int64_t step, util_err *err)
     UTIL_WARN_UNUSED;

@@ -16,6 +16,15 @@
 #define VAULT_BUSY_MS 10000
 #define VAULT_BUSY_POLL_US 200
 
+/* A TOTP secret sealed for no citizen (decoy.c): none of it is secret. */
+typedef struct vault_decoy {
+	int made;
+	uint32_t kek;
+	unsigned char cid[KEYS_CID_BYTES];
+	unsigned char wrapped[KEYS_WRAPPED_DEK_BYTES];
+	unsigned char totp[VAULT_TOTP_SECRET_BYTES + VAULT_FIELD_OVERHEAD];
+} vault_decoy;
+
 /* What every connection to one vault shares: keys, catalog, identity. */
 typedef struct vault_shared {
 	pthread_mutex_t mu;      /* refs */
@@ -28,6 +37,7 @@ typedef struct vault_shared {
 	vault_catalog *cat;
 	char *page_key; /* vault.db's "x'..'" then audit.db's (VAULT_AUDIT_KEY), secret memory */
 	int conn_cache_kib; /* page cache of the main database of connections made by connect_again; 0: SQLite's */
+	vault_decoy decoy;  /* under mu */
 } vault_shared;
 
 /* Prepared statements, one set per connection, prepared on first use. */

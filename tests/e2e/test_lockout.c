@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /*
@@ -18,7 +19,9 @@
  * binds its socket first and reads Retry-After, which the harness does not show.
  */
 
-#define CITIZENS 6
+#define CITIZENS 10
+#define TIMED 4      /* citizens 6 to 9: the timing test's */
+#define TIMED_ADDRS 90
 #define ROUNDS 4
 #define THREADS 16
 
@@ -367,6 +370,72 @@ static void test_a_good_code_gives_back_only_its_own_slot(void **state)
 	check_429(&a, 900);
 }
 
+/* ---- timing: an unknown ID's wrong code costs what a known one's does ---- */
+
+static double micros(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
+}
+
+static int by_value(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double median(double *v, size_t n)
+{
+	qsort(v, n, sizeof *v, by_value);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/*
+ * Wrong codes for enrolled citizens and for IDs never enrolled, alternating, each address
+ * trying each of TIMED citizens once and as many made-up IDs (within every budget): the
+ * medians of the two answer times differ by less than 25% or 40 µs, whichever is larger.
+ */
+static void test_unknown_ids_answer_as_slowly_as_known_ones(void **state)
+{
+	static double known[TIMED_ADDRS * TIMED], unknown[TIMED_ADDRS * TIMED];
+	char wrong[TIMED][7], src[16], nid[13];
+	double t0, mk, mu, bound;
+	answer a;
+	int i, j, k, n = 0;
+
+	(void)state;
+	for (k = 0; k < TIMED; k++)
+		wrong_code(W.uri[6 + k], wrong[k]);
+	for (i = 0; i < TIMED_ADDRS; i++) {
+		snprintf(src, sizeof src, "127.0.8.%d", i + 1);
+		for (k = 0; k < TIMED; k++, n++) {
+			snprintf(nid, sizeof nid, "0793%08d", n);
+			for (j = 0; j < 2; j++) { /* known first, then unknown first: each follows each as often */
+				int enrolled = (j + n) % 2 == 0;
+
+				usleep(2000); /* each answer measured on its own, not behind the last one's upkeep */
+				t0 = micros();
+				assert_int_equal(login(src, enrolled ? W.nid[6 + k] : nid, wrong[k], &a), 0);
+				(enrolled ? known : unknown)[n] = micros() - t0;
+				assert_int_equal(a.status, 401);
+			}
+		}
+	}
+	mk = median(known, (size_t)n);
+	mu = median(unknown, (size_t)n);
+	bound = 0.25 * (mk < mu ? mk : mu);
+	if (bound < 40)
+		bound = 40;
+	print_message("wrong code, median of %d: enrolled %.1f µs, never enrolled %.1f µs\n", n, mk, mu);
+	if (getenv("E2E_VALGRIND") != NULL) /* memcheck's times say nothing of vaultd's: every status was checked */
+		return;
+	if (mk - mu > bound || mu - mk > bound)
+		fail_msg("medians differ by %.1f µs (bound %.1f)", mk - mu, bound);
+}
+
 /* ---- the citizen's log ---- */
 
 static int count_action(const json_t *log, const char *action)
@@ -474,6 +543,7 @@ int main(void)
 		cmocka_unit_test(test_identity_day_budget_and_registrar_reset),
 		cmocka_unit_test(test_an_address_that_logged_in_before_is_not_kept_out),
 		cmocka_unit_test(test_a_good_code_gives_back_only_its_own_slot),
+		cmocka_unit_test(test_unknown_ids_answer_as_slowly_as_known_ones),
 		cmocka_unit_test(test_failed_logins_show_in_the_citizens_log),
 		cmocka_unit_test(test_made_up_ids_leave_nothing_durable),
 	};
