@@ -816,6 +816,26 @@ static void h_me_requests(api_req *r)
 	api_reply(r, 200, json_pack("{s:o, s:o}", "requests", list, "next", pg.next[0] ? json_string(pg.next) : json_null()));
 }
 
+/*
+ * Opens the transaction that a step-up's change is written in and checks the citizen's code in
+ * it: 0, or -1 after replying (rolled back: the code is not spent). The caller ends the
+ * transaction with its change, so the code is spent only with what it allows.
+ */
+static int step_up_begin(api_req *r, const char *code, int *mine)
+{
+	util_err err;
+
+	if (vault_sql_begin(r->v, mine, &err) != 0) {
+		reply_err(r, &err);
+		return -1;
+	}
+	if (api_totp_citizen(r, r->caller.cid, code) != 0) {
+		(void)!vault_sql_end(r->v, *mine, 0, &err); /* a rollback: nothing was written */
+		return -1;
+	}
+	return 0;
+}
+
 static void h_me_approve(api_req *r)
 {
 	const char *code, *names[POLICY_MAX_FIELDS];
@@ -844,14 +864,8 @@ static void h_me_approve(api_req *r)
 		return;
 	}
 	/* one transaction: an approval that fails gives the code back (a wrong code is counted in memory) */
-	if (vault_sql_begin(r->v, &mine, &err) != 0) {
-		reply_err(r, &err);
+	if (step_up_begin(r, code, &mine) != 0)
 		return;
-	}
-	if (api_totp_citizen(r, r->caller.cid, code) != 0) {
-		ok = vault_sql_end(r->v, mine, 0, &err); /* a rollback: nothing was written */
-		return;
-	}
 	ok = policy_request_approve(r->v, r->caller.cid, r->params[0], all ? NULL : names, n, limit, consent, &receipt,
 	         &err) == 0;
 	if (vault_sql_end(r->v, mine, ok, &err) != 0) {
@@ -909,14 +923,8 @@ static void restriction(api_req *r, int on)
 	if (api_unpack(r, "{s:s}", "totp", &code) != 0)
 		return;
 	/* one transaction: the code is spent only with the change it allows */
-	if (vault_sql_begin(r->v, &mine, &err) != 0) {
-		reply_err(r, &err);
+	if (step_up_begin(r, code, &mine) != 0)
 		return;
-	}
-	if (api_totp_citizen(r, r->caller.cid, code) != 0) {
-		ok = vault_sql_end(r->v, mine, 0, &err); /* a rollback: nothing was written */
-		return;
-	}
 	ok = policy_restrict(r->v, r->caller.cid, on, &err) == 0;
 	if (vault_sql_end(r->v, mine, ok, &err) != 0) {
 		reply_err(r, &err);
