@@ -86,6 +86,7 @@ struct api_server {
 	/* MHD_stop_daemon aborts if a connection is suspended: api_stop sets stopping, so no
 	   request suspends any more, and waits for suspended (those waiting on the writer) to be 0 */
 	atomic_int stopping, suspended;
+	atomic_int draining; /* set first by api_stop: new connections are refused, answers close theirs */
 	int guard_running;
 };
 

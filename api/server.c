@@ -47,7 +47,7 @@ static void queue(api_req *r, unsigned status, const char *type, const void *dat
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED && r->route != NULL)
 		MHD_add_response_header(resp, "Allow", r->route->method);
-	if (r->close)
+	if (r->close || atomic_load(&r->srv->draining)) /* a stopping vaultd keeps no connection open */
 		MHD_add_response_header(resp, "Connection", "close");
 	if (status == MHD_HTTP_TOO_MANY_REQUESTS) { /* every 429 says when to come back: at least 1 s */
 		char after[24];
@@ -458,6 +458,16 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state, enum
 
 /* ---- start and stop ---- */
 
+/* MHD's accept policy: while vaultd stops, a new connection is closed at once. */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+	api_server *s = cls;
+
+	(void)addr;
+	(void)len;
+	return atomic_load(&s->draining) ? MHD_NO : MHD_YES;
+}
+
 /*
  * libmicrohttpd's fatal errors: say which, at once and past stderr's buffer (abort does not
  * flush it), then flush what the log holds, and abort as MHD's own handler would.
@@ -540,7 +550,7 @@ int api_start(api_server **out, const api_config *cfg, vault *v, util_err *err)
 	if (audit_writer_start(&s->writer, v, err) != 0 || api_guard_start(s, cfg->deadline_s ? cfg->deadline_s : 10, err))
 		goto fail;
 	MHD_set_panic_func(on_panic, NULL);
-	s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	s->d = MHD_start_daemon(flags, 0, on_accept, s, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, max, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 	    per_ip < max ? per_ip : max, MHD_OPTION_CONNECTION_TIMEOUT,
 	    (unsigned int)(cfg->conn_timeout_s ? cfg->conn_timeout_s : 15), MHD_OPTION_CONNECTION_MEMORY_LIMIT,
@@ -576,8 +586,12 @@ void api_stop(api_server *s)
 
 	if (s == NULL)
 		return;
-	/* stop accepting, then give requests in flight a few seconds to finish */
-	MHD_quiesce_daemon(s->d);
+	/*
+	 * Stop taking connections, then give requests in flight a few seconds to finish; each answer
+	 * now closes its connection. Not MHD_quiesce_daemon: in 0.9.75, with a thread pool on epoll,
+	 * it races a busy worker removing the same listening socket from its epoll set, and aborts.
+	 */
+	atomic_store(&s->draining, 1);
 	for (waited = 0; waited < 50; waited++) {
 		const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
 

@@ -182,7 +182,7 @@ static void *lookups(void *arg)
 	while (!atomic_load(l->quit)) {
 		ssize_t got;
 
-		if (write(fd, req, (size_t)n) != n || (got = read(fd, buf, sizeof buf)) <= 0)
+		if (send(fd, req, (size_t)n, MSG_NOSIGNAL) != n || (got = read(fd, buf, sizeof buf)) <= 0)
 			break; /* one answer fits one read on loopback; a short one only shifts the next */
 		l->answered++;
 	}
@@ -193,9 +193,10 @@ out:
 }
 
 /*
- * SIGTERM while kept-alive connections go on sending lookups past the stop's grace: MHD stops
- * with requests waiting on the audit writer, which it takes for a bug and aborts (signal 6)
- * unless vaultd lets them finish first. vaultd must exit 0, and its log says it stopped.
+ * SIGTERM while kept-alive connections keep sending lookups. Two ways MHD 0.9.75 aborts
+ * (signal 6) were met here: stopping with a lookup still suspended on the audit writer, and
+ * MHD_quiesce_daemon racing a busy worker over the listening socket. vaultd must exit 0, close
+ * the connections as it drains, and log that it stopped.
  */
 static void test_sigterm_with_lookups_in_flight(void **state)
 {
@@ -238,8 +239,9 @@ static void test_sigterm_with_lookups_in_flight(void **state)
 	s.pid = 0;
 	log = (char *)test_read_file(s.log, &n);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		fail_msg("vaultd stopped with %s %d; its log:\n%s", WIFEXITED(status) ? "status" : "signal",
-		    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), log ? log : "(none)");
+		fail_msg("vaultd stopped with %s %d; the end of its log:\n%s", WIFEXITED(status) ? "status" : "signal",
+		    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
+		    log == NULL ? "(none)" : n > 1024 ? log + n - 1024 : log);
 	assert_non_null(log);
 	assert_non_null(strstr(log, "\"stopping\""));
 	free(log);
