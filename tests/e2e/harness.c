@@ -334,6 +334,7 @@ long e2e_req_ct(e2e_server *s, const char *method, const char *path, const char 
 	sink k = {calloc(1, 1), 0, 1};
 	char *ct = NULL;
 	CURLcode cc;
+	uint64_t t0;
 
 	memset(r, 0, sizeof *r);
 	r->status = -1;
@@ -366,11 +367,16 @@ long e2e_req_ct(e2e_server *s, const char *method, const char *path, const char 
 		}
 	}
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	t0 = now_ms();
 	cc = curl_easy_perform(c);
 	if (cc == CURLE_OK) {
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
 		if (curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct != NULL)
 			snprintf(r->content_type, sizeof r->content_type, "%s", ct);
+	} else { /* no answer: say why, and what vaultd was doing */
+		fprintf(stderr, "e2e: %s %s: curl: %s after %llu ms\n", method, path, curl_easy_strerror(cc),
+		    (unsigned long long)(now_ms() - t0));
+		dump_log(s->log);
 	}
 	curl_slist_free_all(h);
 	curl_easy_cleanup(c);
