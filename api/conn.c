@@ -38,10 +38,10 @@ static void *guard_main(void *arg)
 		unsigned cut = 0;
 
 		nanosleep(&ts, NULL);
-		now = util_mono_ns();
 		pthread_mutex_lock(&s->guard_mu);
+		now = util_mono_ns(); /* under the lock: no since_ns in the list is later than now */
 		for (c = s->guard_head; c != NULL; c = c->next)
-			if (c->receiving && !c->cut && now - c->since_ns > s->deadline_ns) {
+			if (c->receiving && !c->cut && util_mono_elapsed(c->since_ns, now) > s->deadline_ns) {
 				(void)shutdown(c->fd, SHUT_RDWR);
 				c->cut = 1;
 				cut++;
@@ -87,9 +87,9 @@ void api_guard_notify(void *cls, struct MHD_Connection *mc, void **ctx, enum MHD
 		if (fd == NULL || (c = calloc(1, sizeof *c)) == NULL)
 			return; /* unguarded: the idle timeout still applies */
 		c->fd = fd->connect_fd;
-		c->since_ns = util_mono_ns();
 		c->receiving = 1;
 		pthread_mutex_lock(&s->guard_mu);
+		c->since_ns = util_mono_ns();
 		c->next = s->guard_head;
 		if (s->guard_head != NULL)
 			s->guard_head->prev = c;

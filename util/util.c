@@ -166,6 +166,11 @@ struct timespec util_mono_after(uint64_t ns)
 	return (struct timespec){.tv_sec = (time_t)(t / 1000000000u), .tv_nsec = (long)(t % 1000000000u)};
 }
 
+uint64_t util_mono_elapsed(uint64_t since, uint64_t now)
+{
+	return now > since ? now - since : 0;
+}
+
 void util_put_u16(unsigned char *p, uint16_t v)
 {
 	p[0] = (unsigned char)(v >> 8);

@@ -68,6 +68,9 @@ int64_t util_now(void);
 uint64_t util_mono_ns(void);
 /* The monotonic clock ns from now: a deadline for pthread_cond_timedwait on a CLOCK_MONOTONIC cond. */
 struct timespec util_mono_after(uint64_t ns);
+/* ns from since to now on the monotonic clock; 0 if since is later (read by another thread
+   after now was): never the wrap of an unsigned subtraction. */
+uint64_t util_mono_elapsed(uint64_t since, uint64_t now);
 
 /* Big-endian integer packing, used by every on-disk and signed format. */
 void util_put_u16(unsigned char *p, uint16_t v);
