@@ -166,18 +166,76 @@ api_touches *api_touches_new(void);
 void api_touches_free(api_touches *t);
 /* 1 if the officer exists and is active. */
 int api_officer_active(vault *v, const char *officer_id);
-/* The problem reply for a library error (handlers.c). */
-void api_reply_err(api_req *r, const util_err *err);
 
-/* Handlers in files of their own (tokens.c, credentials.c). */
+/*
+ * The handlers, one file per kind of caller; routes.c puts them in the table. Each replies
+ * (or suspends the connection, see api_suspend_for_audit) before it returns.
+ */
+/* public.c: anyone */
+void api_h_healthz(api_req *r);
+void api_h_metrics(api_req *r);
+void api_h_keys(api_req *r);
+void api_h_checkpoint(api_req *r);
+void api_h_consistency(api_req *r);
+/* sessions.c, credentials.c: logging in and out */
+void api_h_sessions(api_req *r);
+void api_h_session_end(api_req *r);
+/* operator.c, tokens.c, credentials.c: the operator (and an agency, for its own tokens) */
+void api_h_agency_create(api_req *r);
+void api_h_agency_suspend(api_req *r);
 void api_h_tokens_list(api_req *r);
 void api_h_tokens_issue(api_req *r);
 void api_h_token_revoke(api_req *r);
-void api_h_session_end(api_req *r);
+void api_h_purpose_create(api_req *r);
+void api_h_officer_create(api_req *r);
 void api_h_officer_deactivate(api_req *r);
 void api_h_officer_reactivate(api_req *r);
+/* registrar.c, credentials.c: a registrar agency */
+void api_h_citizen_create(api_req *r);
 void api_h_citizen_search(api_req *r);
-/* handlers.c: remembers the caller's pseudonym for cid (enrolled 1: it enrolled them; 0: it found them). */
+void api_h_citizen_patch(api_req *r);
+void api_h_citizen_delete(api_req *r);
+void api_h_citizen_totp(api_req *r);
+/* agency.c: a consumer (or emergency) agency */
+void api_h_request_create(api_req *r);
+void api_h_request_get(api_req *r);
+void api_h_lookup(api_req *r);
+/* citizen.c: a citizen, in a session */
+void api_h_me(api_req *r);
+void api_h_me_requests(api_req *r);
+void api_h_me_approve(api_req *r);
+void api_h_me_deny(api_req *r);
+void api_h_me_consents(api_req *r);
+void api_h_me_revoke(api_req *r);
+void api_h_me_restrict(api_req *r);
+void api_h_me_unrestrict(api_req *r);
+void api_h_me_access_log(api_req *r);
+void api_h_me_proof(api_req *r);
+/* officer.c: a data protection officer, in a session */
+void api_h_audit(api_req *r);
+void api_h_audit_verify(api_req *r);
+void api_h_report(api_req *r);
+void api_h_reviews(api_req *r);
+void api_h_review(api_req *r);
+
+/* helpers.c: what several handler files share. */
+/* The problem reply for a library error. Messages name fields and rules, never values. */
+void api_reply_err(api_req *r, const util_err *err);
+/*
+ * A list of field names from a JSON array (NULL: none given; names point into a). 0, or -1
+ * after replying 400; an empty array is 400 fields_empty with the detail empty.
+ */
+int api_name_list(api_req *r, json_t *a, const char **names, size_t *n, const char *empty);
+/* "agency:<id>" of the calling agency, in buf; returns buf. */
+const char *api_agency_actor(const api_req *r, char buf[POLICY_ID_MAX + 8]);
+/* An unsigned integer query argument min..max; def when absent; -1 (after replying 400) when malformed. */
+int64_t api_query_int(api_req *r, const char *name, int64_t def, int64_t min, int64_t max);
+/* The hashes as a new JSON array of base64 strings. */
+json_t *api_b64_hashes(const audit_hash *h, size_t n);
+/* The public view of a stored entry (its time in RFC 3339), a new object; NULL if it does not parse. */
+json_t *api_entry_view(const char *text, size_t n);
+
+/* registrar.c: remembers the caller's pseudonym for cid (enrolled 1: it enrolled them; 0: it found them). */
 int api_pseudonym_remember(api_req *r, const unsigned char cid[KEYS_CID_BYTES], const char pseudonym[33], int enrolled,
     util_err *err) UTIL_WARN_UNUSED;
 

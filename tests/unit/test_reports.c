@@ -49,7 +49,7 @@ static void must(int rc, const util_err *err, const char *what)
 		fail_msg("%s: %s", what, err->msg);
 }
 
-/* A lookup decided by the policy library and logged the way api/handlers.c h_lookup logs it. */
+/* A lookup decided by the policy library and logged the way api/agency.c api_h_lookup logs it. */
 static void lookup_at(fx *f, const char *agency, const char *code, const char *nid, const char *just, int64_t t,
     int allow)
 {

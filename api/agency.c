@@ -1,0 +1,158 @@
+/* agency.c: a consumer agency's routes: consent requests and the lookup. */
+#include "api_private.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void api_h_request_create(api_req *r)
+{
+	const char *nid, *purpose, *names[POLICY_MAX_FIELDS];
+	json_t *fields = NULL;
+	json_int_t days;
+	char id[POLICY_ID_MAX + 1];
+	size_t n;
+	util_err err;
+
+	if (api_unpack(r, "{s:s, s:s, s?o, s:I}", "national_id", &nid, "purpose", &purpose, "fields", &fields, "days",
+	        &days) != 0 ||
+	    api_name_list(r, fields, names, &n, "fields is empty: name a field, or leave fields out for the purpose's") != 0)
+		return;
+	if (days < 1 || days > 3650) {
+		api_problem(r, 400, "invalid_input", "days must be 1..the purpose's max_days");
+		return;
+	}
+	if (policy_request_create(r->v, r->caller.agency.id, purpose, nid, names, n, (int)days, id, &err) != 0) {
+		if (err.code == UTIL_ENOTFOUND)
+			api_problem(r, 400, "invalid_input", "no such purpose for this agency");
+		else if (err.code == UTIL_ESTATE) /* the cap: alike whoever the ID is */
+			api_problem(r, 409, "too_many_pending_requests", err.msg);
+		else
+			api_reply_err(r, &err);
+		return;
+	}
+	api_reply(r, 202, json_pack("{s:s, s:s}", "id", id, "status", "pending"));
+}
+
+void api_h_request_get(api_req *r)
+{
+	char status[16];
+	util_err err;
+
+	if (policy_request_status(r->v, r->caller.agency.id, r->params[0], status, &err) != 0) {
+		api_reply_err(r, &err);
+		return;
+	}
+	api_reply(r, 200, json_pack("{s:s, s:s}", "id", r->params[0], "status", status));
+}
+
+/*
+ * The second half of a lookup: its audit entry is durable (or failed). Now, and only now, send
+ * what policy_lookup_prepare read; on every other path drop it unsent.
+ */
+static void lookup_finish(api_req *r)
+{
+	api_lookup_wait *w = r->wait;
+	json_t *out, *withheld;
+	char pseudonym[33];
+	size_t i;
+
+	if (w->rc != 0) {
+		policy_lookup_clear(&w->l);
+		api_reply_err(r, &w->err);
+		return;
+	}
+	atomic_fetch_add(w->l.d.allow ? &r->srv->decisions_allow : &r->srv->decisions_deny, 1);
+	if (!w->l.d.allow) {
+		policy_lookup_clear(&w->l);
+		api_problem(r, 403, "not_permitted", "not permitted");
+		return;
+	}
+	out = w->l.fields; /* the reply takes it, and frees it (wiped) once serialized */
+	w->l.fields = NULL;
+	withheld = json_array();
+	for (i = 0; i < w->l.d.nwithheld; i++)
+		json_array_append_new(withheld, json_string(w->l.d.withheld[i]));
+	policy_pseudonym(r->v, r->caller.agency.id, w->l.cid, pseudonym);
+	api_reply(r, 200, json_pack("{s:s, s:o, s:o, s:s, s:s?, s:I}", "citizen_id", pseudonym, "fields", out, "withheld",
+	                     withheld, "basis", policy_basis_name(w->l.d.basis), "consent_id",
+	                     w->l.d.consent_id[0] ? w->l.d.consent_id : NULL, "access_id", (json_int_t)w->seq));
+}
+
+/*
+ * A lookup: decide and read what is released, in one snapshot (policy_lookup_prepare), then
+ * have the audit entry made durable by the group-commit writer while the connection is
+ * suspended (no worker thread waits on the disk), then lookup_finish sends it. Nothing is
+ * sent before the entry is durable; req_free drops what a request never sent.
+ */
+/*
+ * A lookup that was understood but could not be decided or read (a storage error, a record
+ * that does not decrypt) is still an access attempt: it is logged, as a denial with reason
+ * "error" and the error's code as its note, before the error goes back. Nothing was released.
+ */
+static void log_failed_lookup(api_req *r, api_lookup_wait *w, size_t n, const char *just, const util_err *why)
+{
+	audit_entry e = {.actor = api_agency_actor(r, w->actor), .action = "lookup", .agency_id = r->caller.agency.id,
+		.purpose_id = w->l.purpose_id[0] ? w->l.purpose_id : NULL, .cid = w->l.citizen_found ? w->l.cid : NULL,
+		.fields = w->names, .nfields = n, .decision = "deny", .reason = "error",
+		.justification = just && *just ? just : NULL, .note = util_code_name(why->code)};
+	util_err err;
+
+	if (audit_record(r->v, &e, NULL, &err) != 0)
+		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"a failed lookup could not be logged\",\"code\":\"%s\"}\n",
+		    util_code_name(err.code));
+}
+
+void api_h_lookup(api_req *r)
+{
+	const char *nid, *purpose, *just = NULL;
+	json_t *fields = NULL;
+	api_lookup_wait *w;
+	size_t n, i;
+	util_err err;
+
+	if ((w = r->wait = calloc(1, sizeof *w)) == NULL) {
+		api_problem(r, 500, "internal", "out of memory");
+		return;
+	}
+	if (api_unpack(r, "{s:s, s:s, s?o, s?s}", "national_id", &nid, "purpose", &purpose, "fields", &fields,
+	        "justification", &just) != 0 ||
+	    api_name_list(r, fields, w->names, &n, "fields is empty: name a field, or leave fields out for the consented") != 0)
+		return;
+	if (just != NULL && strlen(just) > POLICY_JUSTIFICATION_MAX) {
+		api_problem(r, 400, "invalid_input", "justification is at most 500 bytes");
+		return;
+	}
+	/* refused before anything is decided or logged: free text reaches an access log only where the law asks for it */
+	if (just != NULL && policy_justification_check(r->v, &r->caller.agency, purpose, just, &err) != 0) {
+		if (err.code == UTIL_EINVAL)
+			api_problem(r, 400, "justification_not_accepted", err.msg);
+		else
+			api_reply_err(r, &err);
+		return;
+	}
+	if (policy_lookup_prepare(r->v, &r->caller.agency, purpose, nid, w->names, n, just, util_now(), &w->l, &err) !=
+	    0) {
+		if (err.code != UTIL_EINVAL)
+			log_failed_lookup(r, w, n, just, &err);
+		api_reply_err(r, &err);
+		return;
+	}
+	/* the entry: the fields released when allowed, the fields asked for when denied; every
+	 * string it points to lives in r (its body, its wait) until the request is finished */
+	for (i = 0; i < w->l.d.nfields; i++)
+		w->logged[i] = w->l.d.fields[i].name;
+	w->e.actor = api_agency_actor(r, w->actor);
+	w->e.action = "lookup";
+	w->e.agency_id = r->caller.agency.id;
+	w->e.purpose_id = w->l.purpose_id[0] ? w->l.purpose_id : NULL;
+	w->e.cid = w->l.citizen_found ? w->l.cid : NULL;
+	w->e.fields = w->l.d.allow ? w->logged : w->names;
+	w->e.nfields = w->l.d.allow ? w->l.d.nfields : n;
+	w->e.decision = w->l.d.allow ? "allow" : "deny";
+	w->e.reason = policy_reason_name(w->l.d.reason);
+	w->e.basis = w->l.d.basis ? policy_basis_name(w->l.d.basis) : NULL;
+	w->e.justification = just && *just ? just : NULL;
+	w->e.consent_id = w->l.d.consent_id[0] ? w->l.d.consent_id : NULL;
+	w->e.note = w->l.purpose_id[0] ? NULL : "unknown purpose";
+	api_suspend_for_audit(r, &w->e, lookup_finish);
+}

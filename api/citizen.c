@@ -1,0 +1,275 @@
+/* citizen.c: a citizen's routes (/v1/me...): their record, requests, consents, restriction, access log and proofs. */
+#include "api_private.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../vault/vault_sql.h"
+
+void api_h_me(api_req *r)
+{
+	audit_entry e = {.actor = "citizen", .action = "record.read", .cid = r->caller.cid, .note = "right of access"};
+	char hex[33];
+	json_t *fields = NULL;
+	util_err err;
+
+	if (audit_record(r->v, &e, NULL, &err) != 0 || vault_citizen_read(r->v, r->caller.cid, NULL, 0, &fields, &err) != 0) {
+		api_reply_err(r, &err);
+		return;
+	}
+	util_hex_encode(hex, r->caller.cid, KEYS_CID_BYTES);
+	api_reply(r, 200, json_pack("{s:s, s:o}", "citizen_id", hex, "fields", fields));
+}
+
+void api_h_me_requests(api_req *r)
+{
+	policy_page pg;
+	json_t *list = NULL;
+	util_err err;
+
+	if (api_page_args_id(r, &pg) != 0)
+		return;
+	if (policy_requests_pending(r->v, r->caller.cid, &pg, &list, &err) != 0) {
+		api_reply_err(r, &err);
+		return;
+	}
+	api_reply(r, 200, json_pack("{s:o, s:o}", "requests", list, "next", pg.next[0] ? json_string(pg.next) : json_null()));
+}
+
+/*
+ * Opens the transaction that a step-up's change is written in and checks the citizen's code in
+ * it: 0, or -1 after replying (rolled back: the code is not spent). The caller ends the
+ * transaction with its change, so the code is spent only with what it allows.
+ */
+static int step_up_begin(api_req *r, const char *code, int *mine)
+{
+	util_err err;
+
+	if (vault_sql_begin(r->v, mine, &err) != 0) {
+		api_reply_err(r, &err);
+		return -1;
+	}
+	if (api_totp_citizen(r, r->caller.cid, code) != 0) {
+		(void)!vault_sql_end(r->v, *mine, 0, &err); /* a rollback: nothing was written */
+		return -1;
+	}
+	return 0;
+}
+
+void api_h_me_approve(api_req *r)
+{
+	const char *code, *names[POLICY_MAX_FIELDS];
+	json_t *fields = NULL, *receipt = NULL;
+	json_int_t limit = 0;
+	char consent[POLICY_ID_MAX + 1];
+	size_t n;
+	util_err err;
+	int mine, ok, all = 0;
+
+	if (api_unpack(r, "{s:s, s?o, s?b, s?I}", "totp", &code, "fields", &fields, "all_fields", &all, "use_limit",
+	        &limit) != 0 ||
+	    api_name_list(r, fields, names, &n, "fields is empty: name a field, or set all_fields to true") != 0)
+		return;
+	/* every requested field only when asked for by name: an empty list is no shorthand for all */
+	if (fields == NULL && !all) {
+		api_problem(r, 400, "fields_required", "name the approved fields in fields, or set all_fields to true");
+		return;
+	}
+	if (fields != NULL && all) {
+		api_problem(r, 400, "invalid_input", "give fields or all_fields, not both");
+		return;
+	}
+	if (limit < 0 || limit > 1000000) {
+		api_problem(r, 400, "invalid_input", "use_limit must be 0..1000000");
+		return;
+	}
+	/* one transaction: an approval that fails gives the code back (a wrong code is counted in memory) */
+	if (step_up_begin(r, code, &mine) != 0)
+		return;
+	ok = policy_request_approve(r->v, r->caller.cid, r->params[0], all ? NULL : names, n, limit, consent, &receipt,
+	         &err) == 0;
+	if (vault_sql_end(r->v, mine, ok, &err) != 0) {
+		if (ok)
+			json_decref(receipt);
+		api_reply_err(r, &err);
+		return;
+	}
+	api_reply(r, 201, json_pack("{s:s, s:o}", "consent_id", consent, "receipt", receipt));
+}
+
+void api_h_me_deny(api_req *r)
+{
+	util_err err;
+
+	if (policy_request_deny(r->v, r->caller.cid, r->params[0], &err) != 0) {
+		api_reply_err(r, &err);
+		return;
+	}
+	api_reply(r, 200, json_pack("{s:s, s:s}", "id", r->params[0], "status", "denied"));
+}
+
+void api_h_me_consents(api_req *r)
+{
+	policy_page pg;
+	json_t *list = NULL;
+	util_err err;
+
+	if (api_page_args_id(r, &pg) != 0)
+		return;
+	if (policy_consents_list(r->v, r->caller.cid, &pg, &list, &err) != 0) {
+		api_reply_err(r, &err);
+		return;
+	}
+	api_reply(r, 200, json_pack("{s:o, s:o}", "consents", list, "next", pg.next[0] ? json_string(pg.next) : json_null()));
+}
+
+void api_h_me_revoke(api_req *r)
+{
+	util_err err;
+
+	if (policy_consent_revoke(r->v, r->caller.cid, r->params[0], &err) != 0) {
+		api_reply_err(r, &err);
+		return;
+	}
+	api_reply(r, 200, json_pack("{s:s, s:s}", "id", r->params[0], "status", "revoked"));
+}
+
+static void restriction(api_req *r, int on)
+{
+	const char *code;
+	util_err err;
+	int mine, ok;
+
+	if (api_unpack(r, "{s:s}", "totp", &code) != 0)
+		return;
+	/* one transaction: the code is spent only with the change it allows */
+	if (step_up_begin(r, code, &mine) != 0)
+		return;
+	ok = policy_restrict(r->v, r->caller.cid, on, &err) == 0;
+	if (vault_sql_end(r->v, mine, ok, &err) != 0) {
+		api_reply_err(r, &err);
+		return;
+	}
+	api_reply(r, 200, json_pack("{s:b}", "restricted", on));
+}
+
+void api_h_me_restrict(api_req *r)
+{
+	restriction(r, 1);
+}
+
+void api_h_me_unrestrict(api_req *r)
+{
+	restriction(r, 0);
+}
+
+/* Adds who and why in words: the agency's name, the purpose's code and description. */
+static void name_entry(vault *v, json_t *e)
+{
+	const char *agency = json_string_value(json_object_get(e, "agency"));
+	const char *purpose = json_string_value(json_object_get(e, "purpose"));
+	char name[POLICY_NAME_MAX + 1];
+	policy_agency a;
+	sqlite3_stmt *s;
+
+	if (agency != NULL && policy_agency_get(v, agency, &a, name, NULL) == 0)
+		json_object_set_new(e, "agency_name", json_string(name));
+	if (purpose != NULL &&
+	    (s = vault_sql_stmt(v, "SELECT code, desc_vi, desc_en FROM purposes WHERE id = ?1", NULL)) != NULL) {
+		sqlite3_bind_text(s, 1, purpose, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			json_object_set_new(e, "purpose_description",
+			    json_pack("{s:s, s:s, s:s}", "code", sqlite3_column_text(s, 0), "vi", sqlite3_column_text(s, 1), "en",
+			        sqlite3_column_text(s, 2)));
+		sqlite3_reset(s);
+	}
+}
+
+/* One page of it, newest first: entries before `after` (an entry's number; -1: from the newest). */
+typedef struct access_log {
+	api_req *r;
+	json_t *list;
+	int64_t after, limit, last;
+	int more;
+} access_log;
+
+/* The entries a citizen sees in their access log: who read, changed or created their record. */
+static int access_log_entry(void *arg, int64_t seq, const char *action, const void *entry, size_t len)
+{
+	access_log *a = arg;
+	json_t *e;
+
+	if ((a->after >= 0 && seq >= a->after) || action == NULL ||
+	    (strcmp(action, "lookup") != 0 && strcmp(action, "record.read") != 0 && strcmp(action, "record.update") != 0 &&
+	        strcmp(action, "record.create") != 0 && strcmp(action, "record.search") != 0 &&
+	        strcmp(action, "totp.reset") != 0 && strcmp(action, "auth.login_failed") != 0 &&
+	        strcmp(action, "auth.step_up_failed") != 0))
+		return 0;
+	if ((int64_t)json_array_size(a->list) >= a->limit)
+		return a->more = 1;
+	if ((e = api_entry_view(entry, len)) != NULL) {
+		json_object_del(e, "citizen");
+		name_entry(a->r->v, e);
+		json_array_append_new(a->list, e);
+	}
+	a->last = seq;
+	return 0;
+}
+
+void api_h_me_access_log(api_req *r)
+{
+	access_log a = {.r = r};
+	util_err err;
+
+	if (api_page_args(r, -1, &a.after, &a.limit) != 0)
+		return;
+	if ((a.list = json_array()) == NULL) {
+		api_problem(r, 500, "internal", "out of memory");
+		return;
+	}
+	if (audit_history(r->v, r->caller.cid, access_log_entry, &a, &err) != 0) {
+		json_decref(a.list);
+		api_reply_err(r, &err);
+		return;
+	}
+	api_reply(r, 200, json_pack("{s:o, s:o}", "entries", a.list, "next", api_page_next(a.more, a.last)));
+}
+
+void api_h_me_proof(api_req *r)
+{
+	char note[AUDIT_CHECKPOINT_MAX], entry[AUDIT_ENTRY_MAX];
+	audit_hash proof[AUDIT_MAX_PROOF];
+	audit_checkpoint c;
+	sqlite3_stmt *s;
+	size_t len, elen;
+	char *end;
+	long long seq = strtoll(r->params[0], &end, 10);
+	int mine = 0;
+	util_err err;
+
+	if (*end != '\0' || seq < 0 || (s = vault_sql_stmt(r->v, "SELECT 1 FROM audit_entries WHERE seq = ?1 AND cid = ?2",
+	                                      NULL)) == NULL) {
+		api_problem(r, 404, "not_found", "no such entry about you");
+		return;
+	}
+	sqlite3_bind_int64(s, 1, seq);
+	sqlite3_bind_blob(s, 2, r->caller.cid, KEYS_CID_BYTES, SQLITE_STATIC);
+	mine = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_reset(s);
+	if (!mine) {
+		api_problem(r, 404, "not_found", "no such entry about you");
+		return;
+	}
+	/* the latest stored checkpoint if it covers the entry, else the signed head: a read stores nothing */
+	if ((audit_latest_checkpoint(r->v, note, &c, &err) != 0 || c.size <= seq) &&
+	    audit_signed_head(r->v, note, &c, &err) != 0) {
+		api_reply_err(r, &err);
+		return;
+	}
+	if (audit_entry_get(r->v, seq, entry, &elen, &err) != 0 || audit_inclusion(r->v, seq, c.size, proof, &len, &err) != 0) {
+		api_reply_err(r, &err);
+		return;
+	}
+	api_reply(r, 200, json_pack("{s:I, s:s, s:o, s:I, s:s}", "seq", (json_int_t)seq, "entry", entry, "proof",
+	                     api_b64_hashes(proof, len), "tree_size", (json_int_t)c.size, "checkpoint", note));
+}

@@ -1,0 +1,285 @@
+/* officer.c: a data protection officer's routes: the audit log, its verification, reports, emergency reviews. */
+#include "api_private.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../vault/vault_sql.h"
+
+static void officer_audit(api_req *r, const char *action)
+{
+	char actor[POLICY_ID_MAX + 16];
+	audit_entry e = {.actor = actor, .action = action};
+	util_err err;
+
+	snprintf(actor, sizeof actor, "officer:%s", r->caller.officer);
+	if (audit_record(r->v, &e, NULL, &err) != 0)
+		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"audit\",\"code\":\"%s\"}\n", util_code_name(err.code));
+}
+
+/* A string query argument of 1..max bytes; *bad names the first one that is not. */
+static const char *query_str(api_req *r, const char *name, size_t max, const char **bad)
+{
+	const char *s = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+
+	if (s != NULL && (strlen(s) == 0 || strlen(s) > max) && *bad == NULL)
+		*bad = name;
+	return s;
+}
+
+void api_h_audit(api_req *r)
+{
+	const char *bad = NULL;
+	const char *agency = query_str(r, "agency_id", POLICY_ID_MAX, &bad);
+	const char *decision = query_str(r, "decision", 5, &bad);
+	const char *action = query_str(r, "action", 40, &bad);
+	int64_t from, to, after, limit, last = -1, count = 0;
+	sqlite3_stmt *s;
+	json_t *list;
+	int more = 0;
+
+	if (bad != NULL || (decision && strcmp(decision, "allow") != 0 && strcmp(decision, "deny") != 0)) {
+		char detail[96];
+
+		snprintf(detail, sizeof detail, "query argument %s is empty, too long or not a value it takes",
+		    bad != NULL ? bad : "decision");
+		api_problem(r, 400, "invalid_input", detail);
+		return;
+	}
+	/* query_int replies itself and returns -1 when an argument is malformed */
+	if ((from = api_query_int(r, "from", 0, 0, INT64_MAX)) < 0 || (to = api_query_int(r, "to", INT64_MAX, 0, INT64_MAX)) < 0)
+		return;
+	if ((after = api_query_int(r, "after", -2, 0, INT64_MAX)) == -1 || (limit = api_query_int(r, "limit", 100, 1, 1000)) < 0)
+		return;
+	if (after == -2)
+		after = -1; /* from the first entry */
+	s = vault_sql_stmt(r->v, "SELECT seq, entry FROM audit_entries WHERE seq > ?1 AND time >= ?2 AND time <= ?3"
+	                         " AND (?4 IS NULL OR agency_id = ?4) AND (?5 IS NULL OR decision = ?5)"
+	                         " AND (?6 IS NULL OR action = ?6) ORDER BY seq LIMIT ?7",
+	    NULL);
+	if (s == NULL || (list = json_array()) == NULL) {
+		api_problem(r, 500, "internal", "database");
+		return;
+	}
+	sqlite3_bind_int64(s, 1, after);
+	sqlite3_bind_int64(s, 2, from);
+	sqlite3_bind_int64(s, 3, to);
+	if (agency)
+		sqlite3_bind_text(s, 4, agency, -1, SQLITE_STATIC);
+	if (decision)
+		sqlite3_bind_text(s, 5, decision, -1, SQLITE_STATIC);
+	if (action)
+		sqlite3_bind_text(s, 6, action, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 7, limit + 1);
+	/* limit + 1 rows are asked for: the extra one only says whether there is a next page */
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		json_t *e;
+
+		if (count == limit) {
+			more = 1;
+			break;
+		}
+		e = api_entry_view(sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1));
+		last = sqlite3_column_int64(s, 0);
+		if (e != NULL)
+			json_array_append_new(list, e);
+		count++;
+	}
+	sqlite3_reset(s);
+	officer_audit(r, "audit.query");
+	api_reply(r, 200, json_pack("{s:o, s:o}", "entries", list, "next", more ? json_integer(last) : json_null()));
+}
+
+void api_h_audit_verify(api_req *r)
+{
+	char note[AUDIT_CHECKPOINT_MAX] = "";
+	audit_checkpoint c;
+	audit_report rep;
+	util_err err;
+	json_t *o;
+
+	officer_audit(r, "audit.verify");
+	if (audit_verify(r->v, &rep, &err) != 0) {
+		api_reply_err(r, &err);
+		return;
+	}
+	if (audit_latest_checkpoint(r->v, note, &c, &err) != 0)
+		note[0] = '\0';
+	o = json_pack("{s:b, s:I, s:I, s:s}", "ok", rep.ok, "entries", (json_int_t)rep.entries, "head",
+	    (json_int_t)rep.head_size, "checkpoint", note);
+	if (!rep.ok) {
+		json_object_set_new(o, "problem", json_string(rep.problem));
+		json_object_set_new(o, "first_bad_entry", json_integer(rep.first_bad));
+	}
+	api_reply(r, 200, o);
+}
+
+void api_h_report(api_req *r)
+{
+	int64_t from = api_query_int(r, "from", 0, 0, INT64_MAX), to, after, limit, next;
+	sqlite3_stmt *s;
+	json_t *rows, *index;
+
+	/* its pages are runs of rows, in order of first appearance: the cursor is an offset */
+	if (from < 0 || (to = api_query_int(r, "to", INT64_MAX, 0, INT64_MAX)) < 0 || api_page_args(r, 0, &after, &limit) != 0)
+		return;
+	s = vault_sql_stmt(r->v, "SELECT entry FROM audit_entries WHERE action = 'lookup' AND time >= ?1 AND time <= ?2"
+	                         " ORDER BY seq",
+	    NULL);
+	rows = json_array();
+	index = json_object(); /* "agency purpose" -> row */
+	if (s == NULL || rows == NULL || index == NULL) {
+		json_decref(rows);
+		json_decref(index);
+		api_problem(r, 500, "internal", "database");
+		return;
+	}
+	sqlite3_bind_int64(s, 1, from);
+	sqlite3_bind_int64(s, 2, to);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		json_t *e = json_loadb(sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0), 0, NULL), *row, *by;
+		const char *agency, *purpose, *basis, *decision;
+		char key[2 * POLICY_ID_MAX + 2];
+
+		if (e == NULL)
+			continue;
+		agency = json_string_value(json_object_get(e, "agency"));
+		purpose = json_string_value(json_object_get(e, "purpose"));
+		basis = json_string_value(json_object_get(e, "basis"));
+		decision = json_string_value(json_object_get(e, "decision"));
+		snprintf(key, sizeof key, "%s %s", agency ? agency : "-", purpose ? purpose : "-");
+		if ((row = json_object_get(index, key)) == NULL) {
+			row = json_pack("{s:s?, s:s?, s:i, s:i, s:{}}", "agency_id", agency, "purpose_id", purpose, "allowed", 0,
+			    "denied", 0, "by_basis");
+			json_array_append_new(rows, row);
+			json_object_set(index, key, row);
+		}
+		if (decision && strcmp(decision, "allow") == 0) {
+			json_object_set_new(row, "allowed", json_integer(json_integer_value(json_object_get(row, "allowed")) + 1));
+			by = json_object_get(row, "by_basis");
+			if (basis)
+				json_object_set_new(by, basis, json_integer(json_integer_value(json_object_get(by, basis)) + 1));
+		} else {
+			json_object_set_new(row, "denied", json_integer(json_integer_value(json_object_get(row, "denied")) + 1));
+		}
+		json_decref(e);
+	}
+	sqlite3_reset(s);
+	json_decref(index);
+	officer_audit(r, "report.access");
+	index = api_page_slice(rows, after, limit, &next);
+	json_decref(rows);
+	api_reply(r, 200, json_pack("{s:I, s:I, s:o, s:o}", "from", (json_int_t)from, "to", (json_int_t)to, "rows", index,
+	                     "next", api_page_next(next >= 0, next)));
+}
+
+void api_h_reviews(api_req *r)
+{
+	sqlite3_stmt *s = vault_sql_stmt(r->v,
+	    "SELECT e.seq, e.entry FROM audit_entries e LEFT JOIN reviews v ON v.seq = e.seq WHERE e.action = 'lookup'"
+	    " AND e.decision = 'allow' AND CAST(e.entry AS TEXT) LIKE '%\"basis\":\"vital_interest\"%' AND v.seq IS NULL"
+	    " AND e.seq > ?1 ORDER BY e.seq LIMIT ?2",
+	    NULL);
+	json_t *list = json_array();
+	int64_t after, limit, last = -1, n = 0;
+	int more = 0;
+
+	if (s == NULL || list == NULL || api_page_args(r, -1, &after, &limit) != 0) {
+		json_decref(list);
+		if (!r->replied)
+			api_problem(r, 500, "internal", "database");
+		return;
+	}
+	sqlite3_bind_int64(s, 1, after);
+	sqlite3_bind_int64(s, 2, limit + 1); /* one more: is there a next page? */
+	while (sqlite3_step(s) == SQLITE_ROW && !(more = n++ >= limit)) {
+		json_t *e = api_entry_view(sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1));
+
+		if (e != NULL)
+			json_array_append_new(list, json_pack("{s:I, s:o}", "access_id", (json_int_t)sqlite3_column_int64(s, 0),
+			                                "entry", e));
+		last = sqlite3_column_int64(s, 0);
+	}
+	sqlite3_reset(s);
+	officer_audit(r, "review.list");
+	api_reply(r, 200, json_pack("{s:o, s:o}", "reviews", list, "next", api_page_next(more, last)));
+}
+
+void api_h_review(api_req *r)
+{
+	const char *outcome, *note = NULL;
+	char actor[POLICY_ID_MAX + 16], agency[POLICY_ID_MAX + 1] = "", purpose[POLICY_ID_MAX + 1] = "";
+	audit_entry e = {.actor = actor, .action = "review.record"};
+	sqlite3_stmt *s;
+	char *end;
+	long long seq = strtoll(r->params[0], &end, 10);
+	util_err err;
+	int mine, ok = 0, found = 0;
+
+	if (api_unpack(r, "{s:s, s?s}", "outcome", &outcome, "note", &note) != 0)
+		return;
+	if (strcmp(outcome, "justified") != 0 && strcmp(outcome, "unjustified") != 0) {
+		api_problem(r, 400, "invalid_input", "outcome must be justified or unjustified");
+		return;
+	}
+	if (note != NULL && strlen(note) > 1000) {
+		api_problem(r, 400, "invalid_input", "note is at most 1000 bytes");
+		return;
+	}
+	if (*end != '\0' || seq < 0 ||
+	    (s = vault_sql_stmt(r->v, "SELECT entry FROM audit_entries WHERE seq = ?1 AND action = 'lookup' AND"
+	                              " decision = 'allow' AND CAST(entry AS TEXT) LIKE '%\"basis\":\"vital_interest\"%'",
+	         NULL)) == NULL) {
+		api_problem(r, 404, "not_found", "no such emergency access");
+		return;
+	}
+	sqlite3_bind_int64(s, 1, seq);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		json_t *j = json_loadb(sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0), 0, NULL);
+
+		snprintf(agency, sizeof agency, "%s", json_string_value(json_object_get(j, "agency")) ?: "");
+		snprintf(purpose, sizeof purpose, "%s", json_string_value(json_object_get(j, "purpose")) ?: "");
+		json_decref(j);
+		found = 1;
+	}
+	sqlite3_reset(s);
+	if (!found) {
+		api_problem(r, 404, "not_found", "no such emergency access");
+		return;
+	}
+	snprintf(actor, sizeof actor, "officer:%s", r->caller.officer);
+	e.agency_id = agency;
+	e.purpose_id = purpose;
+	e.note = outcome;
+	if (vault_sql_begin(r->v, &mine, &err) != 0) {
+		api_reply_err(r, &err);
+		return;
+	}
+	if ((s = vault_sql_stmt(r->v, "INSERT INTO reviews(seq, agency_id, purpose_id, outcome, note, reviewed_by,"
+	                              " reviewed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	         &err)) != NULL) {
+		int rc;
+
+		sqlite3_bind_int64(s, 1, seq);
+		sqlite3_bind_text(s, 2, agency, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, purpose, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 4, outcome, -1, SQLITE_STATIC);
+		if (note)
+			sqlite3_bind_text(s, 5, note, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 6, r->caller.officer, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 7, util_now());
+		rc = sqlite3_step(s);
+		sqlite3_reset(s);
+		if (rc == SQLITE_CONSTRAINT)
+			util_fail(&err, UTIL_EEXISTS, "this access was already reviewed");
+		else if (rc != SQLITE_DONE)
+			util_fail(&err, UTIL_EIO, "cannot store the review");
+		ok = rc == SQLITE_DONE;
+	}
+	ok = ok && audit_record(r->v, &e, NULL, &err) == 0;
+	if (vault_sql_end(r->v, mine, ok, &err) != 0) {
+		api_reply_err(r, &err);
+		return;
+	}
+	api_reply(r, 200, json_pack("{s:I, s:s}", "access_id", (json_int_t)seq, "outcome", outcome));
+}

@@ -1,0 +1,201 @@
+/* registrar.c: a registrar agency's routes: enrol, correct, erase a citizen, reset their authenticator. */
+#include "api_private.h"
+
+#include <string.h>
+
+#include "../vault/vault_sql.h"
+
+/* The citizen behind a registrar's pseudonym (enrolled_only: one it enrolled, not found by a search); 0, or -1 after replying 404. */
+static int resolve(api_req *r, unsigned char cid[KEYS_CID_BYTES], int enrolled_only)
+{
+	unsigned char pid[16];
+	sqlite3_stmt *s;
+	int rc = -1;
+
+	if (strlen(r->params[0]) == 32 && util_hex_decode(pid, sizeof pid, r->params[0]) == 0 &&
+	    (s = vault_sql_stmt(r->v, "SELECT cid FROM pseudonyms WHERE agency_id = ?1 AND pid = ?2 AND enrolled >= ?3", NULL)) != NULL) {
+		sqlite3_bind_text(s, 1, r->caller.agency.id, -1, SQLITE_STATIC);
+		sqlite3_bind_int(s, 3, enrolled_only);
+		sqlite3_bind_blob(s, 2, pid, sizeof pid, SQLITE_STATIC);
+		if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_bytes(s, 0) == KEYS_CID_BYTES) {
+			memcpy(cid, sqlite3_column_blob(s, 0), KEYS_CID_BYTES);
+			rc = 0;
+		}
+		sqlite3_reset(s);
+	}
+	if (rc != 0)
+		api_problem(r, 404, "not_found", "no such citizen for this agency");
+	return rc;
+}
+
+/*
+ * Remembers the caller's pseudonym for cid so that it can address the record by it later:
+ * enrolled 1 for the registrar that enrolled the citizen, 0 for one that found them. A
+ * pseudonym already known keeps what it was.
+ */
+int api_pseudonym_remember(api_req *r, const unsigned char cid[KEYS_CID_BYTES], const char pseudonym[33], int enrolled,
+    util_err *err)
+{
+	unsigned char pid[16];
+	sqlite3_stmt *s;
+	int rc;
+
+	if (util_hex_decode(pid, sizeof pid, pseudonym) != 0)
+		return util_fail(err, UTIL_ESTATE, "pseudonym");
+	if ((s = vault_sql_stmt(r->v,
+	         "INSERT OR IGNORE INTO pseudonyms(agency_id, pid, cid, enrolled) VALUES (?1, ?2, ?3, ?4)", err)) == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, r->caller.agency.id, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 2, pid, sizeof pid, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 3, cid, KEYS_CID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int(s, 4, enrolled != 0);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : vault_sql_error(r->v, rc, err, "pseudonym");
+}
+
+void api_h_citizen_create(api_req *r)
+{
+	const char *nid;
+	json_t *fields;
+	unsigned char cid[KEYS_CID_BYTES], *totp;
+	char pseudonym[33], uri[256], actor[POLICY_ID_MAX + 8];
+	audit_entry e = {.action = "record.create"};
+	util_err err;
+	int mine, ok;
+
+	if (api_unpack(r, "{s:s, s:o}", "national_id", &nid, "fields", &fields) != 0)
+		return;
+	if ((totp = keys_secret_alloc(VAULT_TOTP_SECRET_BYTES)) == NULL) {
+		api_problem(r, 500, "internal", "out of memory");
+		return;
+	}
+	e.actor = api_agency_actor(r, actor);
+	e.agency_id = r->caller.agency.id;
+	e.cid = cid;
+	if (vault_sql_begin(r->v, &mine, &err) != 0) {
+		keys_secret_free(totp);
+		api_reply_err(r, &err);
+		return;
+	}
+	ok = vault_citizen_create(r->v, nid, fields, cid, totp, &err) == 0;
+	if (ok) {
+		policy_pseudonym(r->v, r->caller.agency.id, cid, pseudonym);
+		ok = api_pseudonym_remember(r, cid, pseudonym, 1, &err) == 0 && audit_record(r->v, &e, NULL, &err) == 0;
+	}
+	if (vault_sql_end(r->v, mine, ok, &err) != 0) {
+		keys_secret_free(totp);
+		api_reply_err(r, &err);
+		return;
+	}
+	api_totp_uri(pseudonym, totp, VAULT_TOTP_SECRET_BYTES, uri);
+	keys_secret_free(totp);
+	api_reply(r, 201, json_pack("{s:s, s:s}", "citizen_id", pseudonym, "totp_uri", uri));
+	sodium_memzero(uri, sizeof uri);
+}
+
+void api_h_citizen_patch(api_req *r)
+{
+	unsigned char cid[KEYS_CID_BYTES];
+	const char *names[POLICY_MAX_FIELDS], *k;
+	char actor[POLICY_ID_MAX + 8];
+	json_t *fields, *val;
+	audit_entry e = {.action = "record.update"};
+	size_t n = 0;
+	util_err err;
+	int mine, ok;
+
+	if (api_unpack(r, "{s:o}", "fields", &fields) != 0 || resolve(r, cid, 0) != 0)
+		return;
+	if (!json_is_object(fields) || json_object_size(fields) == 0 || json_object_size(fields) > POLICY_MAX_FIELDS) {
+		api_problem(r, 400, "invalid_input", "fields must be an object of 1..64 fields");
+		return;
+	}
+	json_object_foreach(fields, k, val)
+		names[n++] = k;
+	e.actor = api_agency_actor(r, actor);
+	e.agency_id = r->caller.agency.id;
+	e.cid = cid;
+	e.fields = names;
+	e.nfields = n;
+	if (vault_sql_begin(r->v, &mine, &err) != 0) {
+		api_reply_err(r, &err);
+		return;
+	}
+	ok = vault_citizen_update(r->v, cid, fields, &err) == 0 && audit_record(r->v, &e, NULL, &err) == 0;
+	if (vault_sql_end(r->v, mine, ok, &err) != 0) {
+		api_reply_err(r, &err);
+		return;
+	}
+	api_reply(r, 200, json_pack("{s:s}", "citizen_id", r->params[0]));
+}
+
+void api_h_citizen_delete(api_req *r)
+{
+	unsigned char cid[KEYS_CID_BYTES];
+	char actor[POLICY_ID_MAX + 8], subject[48], hex[33];
+	sqlite3_stmt *s;
+	util_err err;
+	int mine, ok;
+
+	if (resolve(r, cid, 1) != 0)
+		return;
+	util_hex_encode(hex, cid, sizeof cid);
+	snprintf(subject, sizeof subject, "citizen:%s", hex);
+	if (vault_sql_begin(r->v, &mine, &err) != 0) {
+		api_reply_err(r, &err);
+		return;
+	}
+	ok = policy_citizen_erase(r->v, cid, api_agency_actor(r, actor), &err) == 0 &&
+	     api_tokens_revoke(r->v, subject, &err) == 0 &&
+	     (s = vault_sql_stmt(r->v, "DELETE FROM pseudonyms WHERE cid = ?1", &err)) != NULL;
+	if (ok) {
+		sqlite3_bind_blob(s, 1, cid, sizeof cid, SQLITE_STATIC);
+		ok = sqlite3_step(s) == SQLITE_DONE;
+		sqlite3_reset(s);
+	}
+	if (vault_sql_end(r->v, mine, ok, &err) != 0) {
+		api_reply_err(r, &err);
+		return;
+	}
+	api_reply(r, 200, json_pack("{s:s, s:b}", "citizen_id", r->params[0], "erased", 1));
+}
+
+void api_h_citizen_totp(api_req *r)
+{
+	unsigned char cid[KEYS_CID_BYTES], *secret;
+	char actor[POLICY_ID_MAX + 8], subject[48], hex[33], uri[256];
+	audit_entry e = {.action = "totp.reset"};
+	util_err err;
+	int mine, ok;
+
+	if (resolve(r, cid, 0) != 0)
+		return;
+	if ((secret = keys_secret_alloc(VAULT_TOTP_SECRET_BYTES)) == NULL) {
+		api_problem(r, 500, "internal", "out of memory");
+		return;
+	}
+	util_hex_encode(hex, cid, sizeof cid);
+	snprintf(subject, sizeof subject, "citizen:%s", hex);
+	e.actor = api_agency_actor(r, actor);
+	e.agency_id = r->caller.agency.id;
+	e.cid = cid;
+	if (vault_sql_begin(r->v, &mine, &err) != 0) {
+		keys_secret_free(secret);
+		api_reply_err(r, &err);
+		return;
+	}
+	/* the old secret stops working, and so does every open session */
+	ok = vault_citizen_totp_reset(r->v, cid, secret, &err) == 0 && api_tokens_revoke(r->v, subject, &err) == 0 &&
+	     audit_record(r->v, &e, NULL, &err) == 0;
+	if (vault_sql_end(r->v, mine, ok, &err) != 0) {
+		keys_secret_free(secret);
+		api_reply_err(r, &err);
+		return;
+	}
+	api_totp_clear(r, cid); /* a new authenticator: no failure of the old one counts */
+	api_totp_uri(r->params[0], secret, VAULT_TOTP_SECRET_BYTES, uri);
+	keys_secret_free(secret);
+	api_reply(r, 201, json_pack("{s:s}", "totp_uri", uri));
+	sodium_memzero(uri, sizeof uri);
+}

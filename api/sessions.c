@@ -1,0 +1,89 @@
+/* sessions.c: a citizen or an officer logs in with a TOTP code and gets a session token. */
+#include "api_private.h"
+
+#include <string.h>
+
+#include "../vault/vault_sql.h"
+
+/* Who logs in, and whether the code is good: 0 (subject, e filled), or -1 after replying. */
+static int login_check(api_req *r, const char *nid, const char *officer, const char *code,
+    char subject[POLICY_ID_MAX + 16], unsigned char cid[KEYS_CID_BYTES], audit_entry *e)
+{
+	char label[64];
+	util_err err;
+
+	if (nid != NULL) {
+		if (vault_nid_check(nid, strlen(nid), &err) != 0) {
+			api_problem(r, 400, "invalid_input", err.msg);
+			return -1;
+		}
+		if (vault_citizen_find(r->v, nid, cid, &err) != 0) {
+			if (err.code != UTIL_ENOTFOUND) {
+				api_reply_err(r, &err);
+				return -1;
+			}
+			snprintf(label, sizeof label, "nid:%s", nid);
+			return api_totp_unknown(r, label, code);
+		}
+		if (api_totp_citizen(r, cid, code) != 0)
+			return -1;
+		util_hex_encode(subject, cid, KEYS_CID_BYTES);
+		memmove(subject + 8, subject, 2 * KEYS_CID_BYTES + 1);
+		memcpy(subject, "citizen:", 8);
+		e->actor = "citizen";
+		e->cid = cid;
+	} else {
+		sqlite3_stmt *s = vault_sql_stmt(r->v, "SELECT 1 FROM officers WHERE id = ?1 AND active = 1", NULL);
+		int known;
+
+		if (s == NULL) {
+			api_problem(r, 500, "internal", "database");
+			return -1;
+		}
+		sqlite3_bind_text(s, 1, officer, -1, SQLITE_STATIC);
+		known = strlen(officer) <= POLICY_ID_MAX && sqlite3_step(s) == SQLITE_ROW;
+		sqlite3_reset(s);
+		if (!known) {
+			snprintf(label, sizeof label, "officer?:%.40s", officer);
+			return api_totp_unknown(r, label, code);
+		}
+		if (api_totp_officer(r, officer, code) != 0)
+			return -1;
+		snprintf(subject, POLICY_ID_MAX + 16, "officer:%s", officer);
+		e->actor = subject;
+	}
+	return 0;
+}
+
+void api_h_sessions(api_req *r)
+{
+	const char *nid = NULL, *officer = NULL, *code = NULL;
+	char token[API_TOKEN_MAX], subject[POLICY_ID_MAX + 16], expires[21];
+	unsigned char cid[KEYS_CID_BYTES];
+	audit_entry e = {.action = "auth.login"};
+	util_err err;
+	int mine, ok, issued;
+
+	if (api_unpack(r, "{s?s, s?s, s:s}", "national_id", &nid, "officer_id", &officer, "totp", &code) != 0)
+		return;
+	if ((nid == NULL) == (officer == NULL)) {
+		api_problem(r, 400, "invalid_input", "give national_id (a citizen) or officer_id (an officer)");
+		return;
+	}
+	/* one transaction, known or not: a code is spent only with the session it opens */
+	if (vault_sql_begin(r->v, &mine, &err) != 0) {
+		api_reply_err(r, &err);
+		return;
+	}
+	ok = login_check(r, nid, officer, code, subject, cid, &e) == 0;
+	issued = ok && api_token_issue(r->v, "session", subject, API_SESSION_TTL, token, &err) == 0 &&
+	         audit_record(r->v, &e, NULL, &err) == 0;
+	if (vault_sql_end(r->v, mine, issued, &err) != 0) {
+		if (ok)
+			api_reply_err(r, &err);
+		return;
+	}
+	util_iso8601(util_now() + API_SESSION_TTL, expires);
+	api_reply(r, 201, json_pack("{s:s, s:s}", "token", token, "expires_at", expires));
+	sodium_memzero(token, sizeof token);
+}
