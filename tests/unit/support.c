@@ -209,3 +209,59 @@ int64_t test_sql_int(sqlite3 *db, const char *q)
 	sqlite3_finalize(s);
 	return n;
 }
+
+void test_vault_make(test_vault *tv)
+{
+	char id[VAULT_ID_HEX];
+	util_err err;
+
+	tv->dir = test_tmpdir();
+	tv->data = test_path(tv->dir, "data");
+	tv->key = test_path(tv->dir, "master.key");
+	tv->u.key_file = tv->key;
+	if (vault_create(tv->data, &tv->u, NULL, id, &err) != 0)
+		fail_msg("vault_create: %s", err.msg);
+	test_vault_open(tv);
+}
+
+void test_vault_open(test_vault *tv)
+{
+	util_err err;
+
+	if (vault_open(&tv->v, tv->data, &tv->u, &err) != 0)
+		fail_msg("vault_open: %s", err.msg);
+}
+
+void test_vault_release(test_vault *tv)
+{
+	vault_close(tv->v);
+	tv->v = NULL;
+	if (tv->dir != NULL)
+		test_rmtree(tv->dir);
+	free(tv->dir);
+	free(tv->data);
+	free(tv->key);
+	tv->dir = tv->data = tv->key = NULL;
+}
+
+int test_vault_setup(void **state)
+{
+	test_vault *tv = calloc(1, sizeof *tv);
+
+	if (tv == NULL || vault_init() != 0) {
+		free(tv);
+		return -1;
+	}
+	test_vault_make(tv);
+	*state = tv;
+	return 0;
+}
+
+int test_vault_teardown(void **state)
+{
+	test_vault *tv = *state;
+
+	test_vault_release(tv);
+	free(tv);
+	return 0;
+}

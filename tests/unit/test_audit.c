@@ -15,42 +15,7 @@
 #include "../../audit/audit.h"
 #include "../../vault/vault_sql.h"
 
-typedef struct fixture {
-	char *dir, *data, *key;
-	vault_unlock u;
-	vault *v;
-} fixture;
-
-static int fx_setup(void **state)
-{
-	fixture *f = calloc(1, sizeof *f);
-	char id[VAULT_ID_HEX];
-	util_err err;
-
-	if (vault_init() != 0)
-		return -1;
-	f->dir = test_tmpdir();
-	f->data = test_path(f->dir, "data");
-	f->key = test_path(f->dir, "master.key");
-	f->u.key_file = f->key;
-	if (vault_create(f->data, &f->u, NULL, id, &err) != 0 || vault_open(&f->v, f->data, &f->u, &err) != 0)
-		fail_msg("vault: %s", err.msg);
-	*state = f;
-	return 0;
-}
-
-static int fx_teardown(void **state)
-{
-	fixture *f = *state;
-
-	vault_close(f->v);
-	test_rmtree(f->dir);
-	free(f->dir);
-	free(f->data);
-	free(f->key);
-	free(f);
-	return 0;
-}
+typedef test_vault fixture;
 
 static void must(int rc, const util_err *err, const char *what)
 {
@@ -1138,32 +1103,32 @@ static void test_acknowledged_entries_survive_kill9(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_entries_name_fields_never_values, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_entries_name_fields_never_values, test_vault_setup, test_vault_teardown),
 		cmocka_unit_test(test_entry_encoding_known_answers),
 		cmocka_unit_test(test_entry_encoding_refuses_what_jansson_refused),
 		cmocka_unit_test(test_entry_scan_takes_only_the_canonical_form),
-		cmocka_unit_test_setup_teardown(test_clean_log_verifies, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_edit_detected_at_the_entry, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_edit_with_rehashed_tree_detected_by_checkpoints, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_delete_detected, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_swap_detected, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_insert_detected, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_truncate_detected, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_inclusion_and_consistency_proofs, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_export_verifies_with_public_key_only, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_group_commit_batches, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_writer_restarts_its_wal_under_steady_load, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_log_lives_in_audit_db, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_citizen_history_across_runs, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_migration_builds_the_runs, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_verify_checks_the_citizen_index, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_settle_drops_copies_already_logged, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_settle_appends_entries_a_stop_lost, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_settle_sets_aside_an_unreadable_copy, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_verify_sees_a_log_shorter_than_vault_db_saw, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_writer_touches_only_the_log, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_writer_gathers_under_load_only, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_acknowledged_entries_survive_kill9, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_clean_log_verifies, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_edit_detected_at_the_entry, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_edit_with_rehashed_tree_detected_by_checkpoints, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_delete_detected, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_swap_detected, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_insert_detected, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_truncate_detected, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_inclusion_and_consistency_proofs, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_export_verifies_with_public_key_only, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_group_commit_batches, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_writer_restarts_its_wal_under_steady_load, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_log_lives_in_audit_db, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_citizen_history_across_runs, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_migration_builds_the_runs, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_verify_checks_the_citizen_index, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_settle_drops_copies_already_logged, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_settle_appends_entries_a_stop_lost, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_settle_sets_aside_an_unreadable_copy, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_verify_sees_a_log_shorter_than_vault_db_saw, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_writer_touches_only_the_log, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_writer_gathers_under_load_only, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_acknowledged_entries_survive_kill9, test_vault_setup, test_vault_teardown),
 	};
 
 	return cmocka_run_group_tests_name("audit", tests, NULL, NULL);

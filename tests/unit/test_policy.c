@@ -9,9 +9,7 @@
 #include "../../vault/vault_sql.h"
 
 typedef struct fx {
-	char *dir, *data, *key;
-	vault_unlock u;
-	vault *v;
+	test_vault tv;
 	char health[POLICY_ID_MAX + 1], bank[POLICY_ID_MAX + 1], police[POLICY_ID_MAX + 1];
 	char pu_health[POLICY_ID_MAX + 1];
 	unsigned char a[16], b[16];
@@ -30,7 +28,7 @@ static void must(int rc, const util_err *err, const char *what)
 static int setup(void **state)
 {
 	fx *f = calloc(1, sizeof *f);
-	char id[VAULT_ID_HEX], pid[POLICY_ID_MAX + 1];
+	char pid[POLICY_ID_MAX + 1];
 	util_err err;
 	json_t *fl;
 	static const policy_field health_fields[] = {
@@ -41,28 +39,23 @@ static int setup(void **state)
 
 	if (vault_init() != 0)
 		return -1;
-	f->dir = test_tmpdir();
-	f->data = test_path(f->dir, "data");
-	f->key = test_path(f->dir, "k");
-	f->u.key_file = f->key;
-	must(vault_create(f->data, &f->u, NULL, id, &err), &err, "create");
-	must(vault_open(&f->v, f->data, &f->u, &err), &err, "open");
+	test_vault_make(&f->tv);
 	fl = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s}", "full_name", "Nguyễn Văn An", "date_of_birth",
 	    "1990-05-01", "phone", "0912345678", "blood_type", "O+", "chronic_conditions", "Hen phế quản", "religion",
 	    "Phật giáo", "annual_income", (json_int_t)150000000, "tax_code", "8123456789");
-	must(vault_citizen_create(f->v, NID_A, fl, f->a, NULL, &err), &err, "citizen a");
-	must(vault_citizen_create(f->v, NID_B, fl, f->b, NULL, &err), &err, "citizen b");
+	must(vault_citizen_create(f->tv.v, NID_A, fl, f->a, NULL, &err), &err, "citizen a");
+	must(vault_citizen_create(f->tv.v, NID_B, fl, f->b, NULL, &err), &err, "citizen b");
 	json_decref(fl);
-	must(policy_agency_create(f->v, "Bệnh viện Bạch Mai", POLICY_ROLE_CONSUMER, f->health, &err), &err, "agency");
-	must(policy_agency_create(f->v, "Ngân hàng X", POLICY_ROLE_CONSUMER, f->bank, &err), &err, "agency");
-	must(policy_agency_create(f->v, "Cục Thuế", POLICY_ROLE_CONSUMER | POLICY_ROLE_EMERGENCY, f->police, &err), &err,
+	must(policy_agency_create(f->tv.v, "Bệnh viện Bạch Mai", POLICY_ROLE_CONSUMER, f->health, &err), &err, "agency");
+	must(policy_agency_create(f->tv.v, "Ngân hàng X", POLICY_ROLE_CONSUMER, f->bank, &err), &err, "agency");
+	must(policy_agency_create(f->tv.v, "Cục Thuế", POLICY_ROLE_CONSUMER | POLICY_ROLE_EMERGENCY, f->police, &err), &err,
 	    "agency");
 	{
 		policy_purpose_def d = {.agency_id = f->health, .code = "treatment", .desc_vi = "Khám chữa bệnh",
 			.desc_en = "Medical treatment", .basis = POLICY_BASIS_CONSENT, .fields = health_fields, .nfields = 6,
 			.max_days = 365, .retention_days = 30};
 
-		must(policy_purpose_create(f->v, &d, f->pu_health, &err), &err, "purpose");
+		must(policy_purpose_create(f->tv.v, &d, f->pu_health, &err), &err, "purpose");
 	}
 	{
 		policy_purpose_def d = {.agency_id = f->police, .code = "tax-audit", .desc_vi = "Thanh tra thuế",
@@ -70,7 +63,7 @@ static int setup(void **state)
 			.legal_reference = "Law on Tax Administration 38/2019/QH14, Art. 17", .fields = tax_fields, .nfields = 3,
 			.max_days = 30, .retention_days = 365};
 
-		must(policy_purpose_create(f->v, &d, pid, &err), &err, "purpose");
+		must(policy_purpose_create(f->tv.v, &d, pid, &err), &err, "purpose");
 	}
 	*state = f;
 	return 0;
@@ -80,11 +73,7 @@ static int teardown(void **state)
 {
 	fx *f = *state;
 
-	vault_close(f->v);
-	test_rmtree(f->dir);
-	free(f->dir);
-	free(f->data);
-	free(f->key);
+	test_vault_release(&f->tv);
 	free(f);
 	return 0;
 }
@@ -97,8 +86,8 @@ static void consent(fx *f, const char *const *req, size_t nreq, const char *cons
 	json_t *r = NULL;
 	util_err err;
 
-	must(policy_request_create(f->v, f->health, "treatment", NID_A, req, nreq, 30, rid, &err), &err, "request");
-	must(policy_request_approve(f->v, f->a, rid, ok, nok, limit, cons, &r, &err), &err, "approve");
+	must(policy_request_create(f->tv.v, f->health, "treatment", NID_A, req, nreq, 30, rid, &err), &err, "request");
+	must(policy_request_approve(f->tv.v, f->a, rid, ok, nok, limit, cons, &r, &err), &err, "approve");
 	if (receipt)
 		*receipt = r;
 	else
@@ -122,7 +111,7 @@ static policy_lookup lookup(fx *f, const char *agency, const char *code, const c
 {
 	policy_lookup l;
 
-	prepare_on(f->v, agency, code, nid, fields, n, &l);
+	prepare_on(f->tv.v, agency, code, nid, fields, n, &l);
 	policy_lookup_clear(&l);
 	return l;
 }
@@ -153,8 +142,8 @@ static void test_consent_story(void **state)
 	{
 		char rid[POLICY_ID_MAX + 1];
 
-		must(policy_request_create(f->v, f->health, "treatment", NID_A, req, 4, 30, rid, &err), &err, "request");
-		must(policy_requests_pending(f->v, f->a, &all_page, &pending, &err), &err, "pending");
+		must(policy_request_create(f->tv.v, f->health, "treatment", NID_A, req, 4, 30, rid, &err), &err, "request");
+		must(policy_requests_pending(f->tv.v, f->a, &all_page, &pending, &err), &err, "pending");
 		assert_int_equal(json_array_size(pending), 1);
 		{
 			json_t *fields = json_object_get(json_array_get(pending, 0), "fields");
@@ -166,34 +155,34 @@ static void test_consent_story(void **state)
 			    "Bệnh viện Bạch Mai");
 		}
 		json_decref(pending);
-		must(policy_request_status(f->v, f->health, rid, status, &err), &err, "status");
+		must(policy_request_status(f->tv.v, f->health, rid, status, &err), &err, "status");
 		assert_string_equal(status, "pending");
 		/* another agency cannot see it */
-		assert_int_equal(policy_request_status(f->v, f->bank, rid, status, &err), -1);
+		assert_int_equal(policy_request_status(f->tv.v, f->bank, rid, status, &err), -1);
 		assert_int_equal(err.code, UTIL_ENOTFOUND);
 		/* approving a field that was not requested is refused */
 		{
 			static const char *const extra[] = {"religion"};
 			json_t *r = NULL;
 
-			assert_int_equal(policy_request_approve(f->v, f->a, rid, extra, 1, 0, cons, &r, &err), -1);
+			assert_int_equal(policy_request_approve(f->tv.v, f->a, rid, extra, 1, 0, cons, &r, &err), -1);
 			assert_int_equal(err.code, UTIL_EINVAL);
 			/* an empty list is refused, not read as every requested field (only NULL is) */
-			assert_int_equal(policy_request_approve(f->v, f->a, rid, extra, 0, 0, cons, &r, &err), -1);
+			assert_int_equal(policy_request_approve(f->tv.v, f->a, rid, extra, 0, 0, cons, &r, &err), -1);
 			assert_int_equal(err.code, UTIL_EINVAL);
 			/* nor can citizen B approve A's request */
-			assert_int_equal(policy_request_approve(f->v, f->b, rid, ok, 3, 0, cons, &r, &err), -1);
+			assert_int_equal(policy_request_approve(f->tv.v, f->b, rid, ok, 3, 0, cons, &r, &err), -1);
 			assert_int_equal(err.code, UTIL_ENOTFOUND);
-			must(policy_request_approve(f->v, f->a, rid, ok, 3, 0, cons, &r, &err), &err, "approve");
+			must(policy_request_approve(f->tv.v, f->a, rid, ok, 3, 0, cons, &r, &err), &err, "approve");
 			json_decref(r);
 		}
-		must(policy_request_status(f->v, f->health, rid, status, &err), &err, "status");
+		must(policy_request_status(f->tv.v, f->health, rid, status, &err), &err, "status");
 		assert_string_equal(status, "approved");
 	}
 
 	/* exactly the approved subset, the phone masked as the purpose says, already read by
 	 * prepare: the record's values, the masked one masked */
-	prepare_on(f->v, f->health, "treatment", NID_A, req, 4, &l);
+	prepare_on(f->tv.v, f->health, "treatment", NID_A, req, 4, &l);
 	assert_true(l.d.allow);
 	assert_int_equal(l.d.nfields, 3);
 	assert_int_equal(l.d.nwithheld, 1);
@@ -206,7 +195,7 @@ static void test_consent_story(void **state)
 	{
 		static const char *const unmasked[] = {"full_name", "blood_type"};
 
-		must(vault_citizen_read(f->v, f->a, unmasked, 2, &got, &err), &err, "read");
+		must(vault_citizen_read(f->tv.v, f->a, unmasked, 2, &got, &err), &err, "read");
 		json_object_set_new(got, "phone", json_string("*******678"));
 		assert_same_fields(l.fields, got);
 		json_decref(got);
@@ -222,15 +211,15 @@ static void test_consent_story(void **state)
 	assert_false(l.d.allow);
 
 	/* revoked: the very next lookup is refused */
-	must(policy_consent_revoke(f->v, f->a, cons, &err), &err, "revoke");
+	must(policy_consent_revoke(f->tv.v, f->a, cons, &err), &err, "revoke");
 	l = lookup(f, f->health, "treatment", NID_A, NULL, 0);
 	assert_false(l.d.allow);
 	assert_int_equal(l.d.reason, POLICY_DENY_CONSENT_REVOKED);
-	assert_int_equal(policy_consent_revoke(f->v, f->a, cons, &err), -1); /* twice */
+	assert_int_equal(policy_consent_revoke(f->tv.v, f->a, cons, &err), -1); /* twice */
 	{
 		json_t *list = NULL;
 
-		must(policy_consents_list(f->v, f->a, &all_page, &list, &err), &err, "list");
+		must(policy_consents_list(f->tv.v, f->a, &all_page, &list, &err), &err, "list");
 		assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "status")), "revoked");
 		json_decref(list);
 	}
@@ -267,7 +256,7 @@ static void test_lookup_releases_the_snapshot_it_decided_on(void **state)
 	util_err err;
 
 	consent(f, req, 3, NULL, 0, 0, cons, NULL);
-	prepare_on(f->v, f->health, "treatment", NID_A, req, 3, &l);
+	prepare_on(f->tv.v, f->health, "treatment", NID_A, req, 3, &l);
 	assert_true(l.d.allow);
 	assert_non_null(l.fields);
 	before = json_deep_copy(l.fields);
@@ -275,11 +264,11 @@ static void test_lookup_releases_the_snapshot_it_decided_on(void **state)
 	assert_string_equal(json_string_value(json_object_get(before, "phone")), "*******678");
 
 	/* rectified through another connection: a new lookup sees it, the prepared one does not */
-	must(vault_clone(&other, f->v, &err), &err, "clone");
+	must(vault_clone(&other, f->tv.v, &err), &err, "clone");
 	change = json_pack("{s:s, s:s, s:s}", "full_name", "Lê Thị Cúc", "phone", "0987654321", "blood_type", "AB-");
 	must(vault_citizen_update(other, f->a, change, &err), &err, "update");
 	json_decref(change);
-	prepare_on(f->v, f->health, "treatment", NID_A, req, 3, &later);
+	prepare_on(f->tv.v, f->health, "treatment", NID_A, req, 3, &later);
 	assert_true(later.d.allow);
 	assert_string_equal(json_string_value(json_object_get(later.fields, "full_name")), "Lê Thị Cúc");
 	assert_string_equal(json_string_value(json_object_get(later.fields, "phone")), "*******321");
@@ -288,7 +277,7 @@ static void test_lookup_releases_the_snapshot_it_decided_on(void **state)
 
 	/* erased: a new lookup is denied, the prepared one still holds what it decided on */
 	must(policy_citizen_erase(other, f->a, "operator", &err), &err, "erase");
-	prepare_on(f->v, f->health, "treatment", NID_A, req, 3, &later);
+	prepare_on(f->tv.v, f->health, "treatment", NID_A, req, 3, &later);
 	assert_false(later.d.allow);
 	assert_int_equal(later.d.reason, POLICY_DENY_UNKNOWN_CITIZEN);
 	assert_null(later.fields);
@@ -316,30 +305,30 @@ static void test_lookup_reads_fields_in_the_decisions_snapshot(void **state)
 	util_err err;
 
 	consent(f, req, 2, NULL, 0, 0, cons, NULL);
-	must(vault_clone(&other, f->v, &err), &err, "clone");
+	must(vault_clone(&other, f->tv.v, &err), &err, "clone");
 
 	/* rectified after the snapshot began: released as it was when decided */
-	must(vault_sql_read_begin(f->v, &err), &err, "snapshot");
-	assert_int_equal(sqlite3_prepare_v2(vault_sql_db(f->v), "SELECT count(*) FROM citizens", -1, &s, NULL), SQLITE_OK);
+	must(vault_sql_read_begin(f->tv.v, &err), &err, "snapshot");
+	assert_int_equal(sqlite3_prepare_v2(vault_sql_db(f->tv.v), "SELECT count(*) FROM citizens", -1, &s, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW); /* the snapshot starts at its first read */
 	sqlite3_finalize(s);
 	change = json_pack("{s:s}", "full_name", "Lê Thị Cúc");
 	must(vault_citizen_update(other, f->a, change, &err), &err, "update");
 	json_decref(change);
-	prepare_on(f->v, f->health, "treatment", NID_A, req, 2, &l);
-	vault_sql_read_end(f->v);
+	prepare_on(f->tv.v, f->health, "treatment", NID_A, req, 2, &l);
+	vault_sql_read_end(f->tv.v);
 	assert_true(l.d.allow);
 	assert_string_equal(json_string_value(json_object_get(l.fields, "full_name")), "Nguyễn Văn An");
 	policy_lookup_clear(&l);
 
 	/* erased after the snapshot began: allowed on what it saw, and that is what it holds */
-	must(vault_sql_read_begin(f->v, &err), &err, "snapshot");
-	assert_int_equal(sqlite3_prepare_v2(vault_sql_db(f->v), "SELECT count(*) FROM citizens", -1, &s, NULL), SQLITE_OK);
+	must(vault_sql_read_begin(f->tv.v, &err), &err, "snapshot");
+	assert_int_equal(sqlite3_prepare_v2(vault_sql_db(f->tv.v), "SELECT count(*) FROM citizens", -1, &s, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
 	sqlite3_finalize(s);
 	must(policy_citizen_erase(other, f->a, "operator", &err), &err, "erase");
-	prepare_on(f->v, f->health, "treatment", NID_A, req, 2, &l);
-	vault_sql_read_end(f->v);
+	prepare_on(f->tv.v, f->health, "treatment", NID_A, req, 2, &l);
+	vault_sql_read_end(f->tv.v);
 	assert_true(l.d.allow);
 	assert_string_equal(json_string_value(json_object_get(l.fields, "full_name")), "Lê Thị Cúc");
 	assert_string_equal(json_string_value(json_object_get(l.fields, "blood_type")), "O+");
@@ -353,14 +342,14 @@ static void test_denied_lookup_carries_no_fields(void **state)
 	fx *f = *state;
 	policy_lookup l, zero;
 
-	prepare_on(f->v, f->health, "treatment", NID_A, NULL, 0, &l); /* no consent */
+	prepare_on(f->tv.v, f->health, "treatment", NID_A, NULL, 0, &l); /* no consent */
 	assert_false(l.d.allow);
 	assert_int_equal(l.d.reason, POLICY_DENY_NO_CONSENT);
 	assert_null(l.fields);
 	policy_lookup_clear(&l);
 	policy_lookup_clear(&l);
 	assert_null(l.fields);
-	prepare_on(f->v, f->health, "treatment", NID_NOBODY, NULL, 0, &l);
+	prepare_on(f->tv.v, f->health, "treatment", NID_NOBODY, NULL, 0, &l);
 	assert_false(l.d.allow);
 	assert_null(l.fields);
 	policy_lookup_clear(&l);
@@ -387,9 +376,9 @@ static void test_one_time_consent_lost_race_keeps_no_fields(void **state)
 	util_err err;
 
 	consent(f, req, 1, NULL, 0, 1, cons, NULL);
-	must(vault_clone(&other, f->v, &err), &err, "clone");
-	must(vault_sql_read_begin(f->v, &err), &err, "snapshot");
-	assert_int_equal(sqlite3_prepare_v2(vault_sql_db(f->v), "SELECT count(*) FROM consents", -1, &s, NULL), SQLITE_OK);
+	must(vault_clone(&other, f->tv.v, &err), &err, "clone");
+	must(vault_sql_read_begin(f->tv.v, &err), &err, "snapshot");
+	assert_int_equal(sqlite3_prepare_v2(vault_sql_db(f->tv.v), "SELECT count(*) FROM consents", -1, &s, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW); /* the snapshot starts at its first read */
 	sqlite3_finalize(s);
 
@@ -398,13 +387,13 @@ static void test_one_time_consent_lost_race_keeps_no_fields(void **state)
 	assert_string_equal(json_string_value(json_object_get(won.fields, "blood_type")), "O+");
 	policy_lookup_clear(&won);
 
-	prepare_on(f->v, f->health, "treatment", NID_A, NULL, 0, &lost);
+	prepare_on(f->tv.v, f->health, "treatment", NID_A, NULL, 0, &lost);
 	assert_false(lost.d.allow);
 	assert_int_equal(lost.d.reason, POLICY_DENY_USE_LIMIT_REACHED);
 	assert_int_equal(lost.d.nfields, 0);
 	assert_null(lost.fields);
 	policy_lookup_clear(&lost);
-	vault_sql_read_end(f->v);
+	vault_sql_read_end(f->tv.v);
 	vault_close(other);
 }
 
@@ -424,11 +413,11 @@ static void test_one_time_consent_revoked_before_its_use_is_spent(void **state)
 	util_err err;
 	int round;
 
-	must(vault_clone(&other, f->v, &err), &err, "clone");
+	must(vault_clone(&other, f->tv.v, &err), &err, "clone");
 	for (round = 0; round < 2; round++) {
 		consent(f, req, 1, NULL, 0, 1, cons, NULL);
-		must(vault_sql_read_begin(f->v, &err), &err, "snapshot");
-		assert_int_equal(sqlite3_prepare_v2(vault_sql_db(f->v), "SELECT count(*) FROM consents", -1, &s, NULL),
+		must(vault_sql_read_begin(f->tv.v, &err), &err, "snapshot");
+		assert_int_equal(sqlite3_prepare_v2(vault_sql_db(f->tv.v), "SELECT count(*) FROM consents", -1, &s, NULL),
 		    SQLITE_OK);
 		assert_int_equal(sqlite3_step(s), SQLITE_ROW); /* the snapshot starts at its first read */
 		sqlite3_finalize(s);
@@ -436,15 +425,15 @@ static void test_one_time_consent_revoked_before_its_use_is_spent(void **state)
 			must(policy_consent_revoke(other, f->a, cons, &err), &err, "revoke");
 		else
 			must(policy_restrict(other, f->a, 1, &err), &err, "restrict");
-		prepare_on(f->v, f->health, "treatment", NID_A, NULL, 0, &l);
+		prepare_on(f->tv.v, f->health, "treatment", NID_A, NULL, 0, &l);
 		assert_false(l.d.allow);
 		assert_int_equal(l.d.reason, round == 0 ? POLICY_DENY_CONSENT_REVOKED : POLICY_DENY_RESTRICTED);
 		assert_int_equal(l.d.nfields, 0);
 		assert_null(l.fields);
 		policy_lookup_clear(&l);
-		vault_sql_read_end(f->v);
+		vault_sql_read_end(f->tv.v);
 	}
-	assert_int_equal(test_sql_int(vault_sql_db(f->v), "SELECT sum(uses) FROM consents"), 0);
+	assert_int_equal(test_sql_int(vault_sql_db(f->tv.v), "SELECT sum(uses) FROM consents"), 0);
 	vault_close(other);
 }
 
@@ -456,7 +445,7 @@ static void test_restriction_blocks_consent_not_statute(void **state)
 	util_err err;
 
 	consent(f, NULL, 0, NULL, 0, 0, cons, NULL);
-	must(policy_restrict(f->v, f->a, 1, &err), &err, "restrict");
+	must(policy_restrict(f->tv.v, f->a, 1, &err), &err, "restrict");
 	l = lookup(f, f->health, "treatment", NID_A, NULL, 0);
 	assert_false(l.d.allow);
 	assert_int_equal(l.d.reason, POLICY_DENY_RESTRICTED);
@@ -464,7 +453,7 @@ static void test_restriction_blocks_consent_not_statute(void **state)
 	l = lookup(f, f->police, "tax-audit", NID_A, NULL, 0);
 	assert_true(l.d.allow);
 	assert_int_equal(l.d.basis, POLICY_BASIS_LEGAL_OBLIGATION);
-	must(policy_restrict(f->v, f->a, 0, &err), &err, "lift");
+	must(policy_restrict(f->tv.v, f->a, 0, &err), &err, "lift");
 	l = lookup(f, f->health, "treatment", NID_A, NULL, 0);
 	assert_true(l.d.allow);
 }
@@ -476,11 +465,11 @@ static void test_unknown_citizen_request_looks_the_same(void **state)
 	policy_lookup l;
 	util_err err;
 
-	must(policy_request_create(f->v, f->health, "treatment", NID_A, NULL, 0, 30, r1, &err), &err, "request");
-	must(policy_request_create(f->v, f->health, "treatment", NID_NOBODY, NULL, 0, 30, r2, &err), &err, "request");
+	must(policy_request_create(f->tv.v, f->health, "treatment", NID_A, NULL, 0, 30, r1, &err), &err, "request");
+	must(policy_request_create(f->tv.v, f->health, "treatment", NID_NOBODY, NULL, 0, 30, r2, &err), &err, "request");
 	assert_int_equal(strlen(r1), strlen(r2));
-	must(policy_request_status(f->v, f->health, r1, s1, &err), &err, "status");
-	must(policy_request_status(f->v, f->health, r2, s2, &err), &err, "status");
+	must(policy_request_status(f->tv.v, f->health, r1, s1, &err), &err, "status");
+	must(policy_request_status(f->tv.v, f->health, r2, s2, &err), &err, "status");
 	assert_string_equal(s1, s2);
 	l = lookup(f, f->health, "treatment", NID_NOBODY, NULL, 0);
 	assert_false(l.d.allow);
@@ -501,17 +490,17 @@ static void test_erased_id_requests_and_cap_look_the_same(void **state)
 	int i, made;
 
 	for (i = 0; i < 3; i++)
-		must(policy_request_create(f->v, f->health, "treatment", nids[i], NULL, 0, 30, r[i], &err), &err, "request");
-	must(policy_citizen_erase(f->v, f->a, "test", &err), &err, "erase");
+		must(policy_request_create(f->tv.v, f->health, "treatment", nids[i], NULL, 0, 30, r[i], &err), &err, "request");
+	must(policy_citizen_erase(f->tv.v, f->a, "test", &err), &err, "erase");
 	for (i = 0; i < 3; i++) {
-		must(policy_request_status(f->v, f->health, r[i], status, &err), &err, "status");
+		must(policy_request_status(f->tv.v, f->health, r[i], status, &err), &err, "status");
 		assert_string_equal(status, "pending");
 	}
-	assert_int_equal(test_sql_int(vault_sql_db(f->v), "SELECT count(*) FROM consent_requests WHERE cid IS NOT NULL"), 1);
+	assert_int_equal(test_sql_int(vault_sql_db(f->tv.v), "SELECT count(*) FROM consent_requests WHERE cid IS NOT NULL"), 1);
 	for (i = 0; i < 3; i++) {
 		char id[POLICY_ID_MAX + 1];
 
-		for (made = 1; policy_request_create(f->v, f->health, "treatment", nids[i], NULL, 0, 30, id, &err) == 0; made++)
+		for (made = 1; policy_request_create(f->tv.v, f->health, "treatment", nids[i], NULL, 0, 30, id, &err) == 0; made++)
 			assert_true(made < 100);
 		assert_int_equal(err.code, UTIL_ESTATE);
 		assert_int_equal(made, POLICY_PENDING_MAX);
@@ -523,8 +512,8 @@ static void test_erased_id_requests_and_cap_look_the_same(void **state)
 			.retention_days = 30};
 		char pid[POLICY_ID_MAX + 1], id[POLICY_ID_MAX + 1];
 
-		must(policy_purpose_create(f->v, &d, pid, &err), &err, "purpose");
-		must(policy_request_create(f->v, f->bank, "loan", NID_NOBODY, NULL, 0, 30, id, &err), &err, "request");
+		must(policy_purpose_create(f->tv.v, &d, pid, &err), &err, "purpose");
+		must(policy_request_create(f->tv.v, f->bank, "loan", NID_NOBODY, NULL, 0, 30, id, &err), &err, "request");
 	}
 }
 
@@ -544,9 +533,9 @@ static void test_lists_are_paged(void **state)
 	int i;
 
 	for (i = 0; i < POLICY_PENDING_MAX; i++)
-		must(policy_request_create(f->v, f->health, "treatment", NID_A, NULL, 0, 30, id, &err), &err, "request");
+		must(policy_request_create(f->tv.v, f->health, "treatment", NID_A, NULL, 0, 30, id, &err), &err, "request");
 	do {
-		must(policy_requests_pending(f->v, f->a, &pg, &list, &err), &err, "pending");
+		must(policy_requests_pending(f->tv.v, f->a, &pg, &list, &err), &err, "pending");
 		assert_true(json_array_size(list) <= 2);
 		seen += json_array_size(list);
 		pages++;
@@ -562,13 +551,13 @@ static void test_lists_are_paged(void **state)
 	assert_int_equal(pages, 3);
 	/* A's cursor is no cursor in B's list, nor is a number, nor a consent's id in the requests' */
 	memcpy(pg.after, first, sizeof pg.after);
-	assert_int_equal(policy_requests_pending(f->v, f->b, &pg, &list, &err), -1);
+	assert_int_equal(policy_requests_pending(f->tv.v, f->b, &pg, &list, &err), -1);
 	assert_int_equal(err.code, UTIL_EINVAL);
 	snprintf(pg.after, sizeof pg.after, "2");
-	assert_int_equal(policy_requests_pending(f->v, f->a, &pg, &list, &err), -1);
+	assert_int_equal(policy_requests_pending(f->tv.v, f->a, &pg, &list, &err), -1);
 	assert_int_equal(err.code, UTIL_EINVAL);
 	memcpy(pg.after, first, sizeof pg.after);
-	assert_int_equal(policy_consents_list(f->v, f->a, &pg, &list, &err), -1);
+	assert_int_equal(policy_consents_list(f->tv.v, f->a, &pg, &list, &err), -1);
 	assert_int_equal(err.code, UTIL_EINVAL);
 }
 
@@ -582,9 +571,9 @@ static void test_receipt_verifies_and_tampering_fails(void **state)
 	util_err err;
 
 	consent(f, NULL, 0, NULL, 0, 0, cons, &r);
-	vault_public_key(f->v, pk);
+	vault_public_key(f->tv.v, pk);
 	/* version 2: the citizen named by the agency's pseudonym, never by the vault's own id */
-	policy_pseudonym(f->v, f->health, f->a, pn);
+	policy_pseudonym(f->tv.v, f->health, f->a, pn);
 	assert_string_equal(json_string_value(json_object_get(json_object_get(r, "receipt"), "version")),
 	    "vaultd-consent-receipt/2");
 	assert_string_equal(json_string_value(json_object_get(json_object_get(r, "receipt"), "citizen_id")), pn);
@@ -669,15 +658,15 @@ static void test_every_change_is_audited(void **state)
 	const char *want[] = {"consent.request", "consent.approve", "consent.revoke", "restriction.set", "record.erase"};
 	size_t i;
 
-	must(audit_size(f->v, &n0, &err), &err, "size");
+	must(audit_size(f->tv.v, &n0, &err), &err, "size");
 	consent(f, NULL, 0, NULL, 0, 0, cons, NULL);
-	must(policy_consent_revoke(f->v, f->a, cons, &err), &err, "revoke");
-	must(policy_restrict(f->v, f->a, 1, &err), &err, "restrict");
-	must(policy_citizen_erase(f->v, f->a, "operator", &err), &err, "erase");
-	must(audit_size(f->v, &n1, &err), &err, "size");
+	must(policy_consent_revoke(f->tv.v, f->a, cons, &err), &err, "revoke");
+	must(policy_restrict(f->tv.v, f->a, 1, &err), &err, "restrict");
+	must(policy_citizen_erase(f->tv.v, f->a, "operator", &err), &err, "erase");
+	must(audit_size(f->tv.v, &n1, &err), &err, "size");
 	assert_int_equal(n1 - n0, 5);
 	for (i = 0; i < 5; i++) {
-		assert_int_equal(sqlite3_prepare_v2(vault_sql_db(f->v), "SELECT action FROM audit_entries WHERE seq = ?1", -1,
+		assert_int_equal(sqlite3_prepare_v2(vault_sql_db(f->tv.v), "SELECT action FROM audit_entries WHERE seq = ?1", -1,
 		                     &s, NULL),
 		    SQLITE_OK);
 		sqlite3_bind_int64(s, 1, n0 + (int64_t)i);
@@ -690,12 +679,12 @@ static void test_every_change_is_audited(void **state)
 		json_t *list = NULL;
 		char hex[33], where[256];
 
-		must(policy_consents_list(f->v, f->a, &all_page, &list, &err), &err, "list");
+		must(policy_consents_list(f->tv.v, f->a, &all_page, &list, &err), &err, "list");
 		assert_int_equal(json_array_size(list), 0);
 		json_decref(list);
 		util_hex_encode(hex, f->a, 16);
 		(void)where;
-		assert_int_equal(sqlite3_prepare_v2(vault_sql_db(f->v),
+		assert_int_equal(sqlite3_prepare_v2(vault_sql_db(f->tv.v),
 		                     "SELECT count(*) FROM audit_entries WHERE entry LIKE '%Nguyễn%' OR entry LIKE '%0912345678%'"
 		                     " OR entry LIKE '%001090012345%'",
 		                     -1, &s, NULL),
@@ -704,7 +693,7 @@ static void test_every_change_is_audited(void **state)
 		assert_int_equal(sqlite3_column_int(s, 0), 0);
 		sqlite3_finalize(s);
 	}
-	must(audit_verify(f->v, &rep, &err), &err, "verify");
+	must(audit_verify(f->tv.v, &rep, &err), &err, "verify");
 	assert_true(rep.ok);
 }
 
@@ -717,16 +706,16 @@ static void test_retention_sweep(void **state)
 	json_t *list = NULL;
 
 	consent(f, NULL, 0, NULL, 0, 0, cons, NULL);
-	must(policy_consent_revoke(f->v, f->a, cons, &err), &err, "revoke");
+	must(policy_consent_revoke(f->tv.v, f->a, cons, &err), &err, "revoke");
 	/* within the purpose's 30 days of retention: kept */
-	must(policy_retention_sweep(f->v, util_now() + 29 * 86400, &changed, &err), &err, "sweep");
-	must(policy_consents_list(f->v, f->a, &all_page, &list, &err), &err, "list");
+	must(policy_retention_sweep(f->tv.v, util_now() + 29 * 86400, &changed, &err), &err, "sweep");
+	must(policy_consents_list(f->tv.v, f->a, &all_page, &list, &err), &err, "list");
 	assert_int_equal(json_array_size(list), 1);
 	json_decref(list);
 	/* past it: removed, and the sweep logged */
-	must(policy_retention_sweep(f->v, util_now() + 31 * 86400, &changed, &err), &err, "sweep");
+	must(policy_retention_sweep(f->tv.v, util_now() + 31 * 86400, &changed, &err), &err, "sweep");
 	assert_true(changed >= 1);
-	must(policy_consents_list(f->v, f->a, &all_page, &list, &err), &err, "list");
+	must(policy_consents_list(f->tv.v, f->a, &all_page, &list, &err), &err, "list");
 	assert_int_equal(json_array_size(list), 0);
 	json_decref(list);
 }
@@ -743,28 +732,28 @@ static void test_bad_registry_input_refused(void **state)
 		.basis = POLICY_BASIS_CONSENT, .fields = ok, .nfields = 1, .max_days = 10, .retention_days = 1};
 
 	d.fields = bad_mask;
-	assert_int_equal(policy_purpose_create(f->v, &d, id, &err), -1);
+	assert_int_equal(policy_purpose_create(f->tv.v, &d, id, &err), -1);
 	d.fields = unknown;
-	assert_int_equal(policy_purpose_create(f->v, &d, id, &err), -1);
+	assert_int_equal(policy_purpose_create(f->tv.v, &d, id, &err), -1);
 	d.fields = ok;
 	d.basis = POLICY_BASIS_LEGAL_OBLIGATION; /* without the reference it cites */
-	assert_int_equal(policy_purpose_create(f->v, &d, id, &err), -1);
+	assert_int_equal(policy_purpose_create(f->tv.v, &d, id, &err), -1);
 	d.basis = POLICY_BASIS_CONSENT;
 	d.code = "Bad Code";
-	assert_int_equal(policy_purpose_create(f->v, &d, id, &err), -1);
+	assert_int_equal(policy_purpose_create(f->tv.v, &d, id, &err), -1);
 	d.code = "treatment"; /* already the agency's */
-	assert_int_equal(policy_purpose_create(f->v, &d, id, &err), -1);
+	assert_int_equal(policy_purpose_create(f->tv.v, &d, id, &err), -1);
 	assert_int_equal(err.code, UTIL_EEXISTS);
 	d.agency_id = "ag_nonexistent";
 	d.code = "fresh";
-	assert_int_equal(policy_purpose_create(f->v, &d, id, &err), -1);
-	assert_int_equal(policy_agency_create(f->v, "", POLICY_ROLE_CONSUMER, id, &err), -1);
-	assert_int_equal(policy_agency_create(f->v, "x", 0, id, &err), -1);
+	assert_int_equal(policy_purpose_create(f->tv.v, &d, id, &err), -1);
+	assert_int_equal(policy_agency_create(f->tv.v, "", POLICY_ROLE_CONSUMER, id, &err), -1);
+	assert_int_equal(policy_agency_create(f->tv.v, "x", 0, id, &err), -1);
 	/* a request beyond the purpose's longest duration */
-	assert_int_equal(policy_request_create(f->v, f->health, "treatment", NID_A, NULL, 0, 366, id, &err), -1);
+	assert_int_equal(policy_request_create(f->tv.v, f->health, "treatment", NID_A, NULL, 0, 366, id, &err), -1);
 	/* suspended: no requests, no lookups */
-	must(policy_agency_suspend(f->v, f->health, &err), &err, "suspend");
-	assert_int_equal(policy_request_create(f->v, f->health, "treatment", NID_A, NULL, 0, 30, id, &err), -1);
+	must(policy_agency_suspend(f->tv.v, f->health, &err), &err, "suspend");
+	assert_int_equal(policy_request_create(f->tv.v, f->health, "treatment", NID_A, NULL, 0, 30, id, &err), -1);
 	assert_int_equal(err.code, UTIL_EDENIED);
 	assert_false(lookup(f, f->health, "treatment", NID_A, NULL, 0).d.allow);
 }

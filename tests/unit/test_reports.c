@@ -36,9 +36,7 @@ static const char *const personal[] = {NID_A, NID_B, "Nguyễn Văn An", "Trần
 	"Hen phế quản", "8123456789", "150000000", JUSTIFICATION};
 
 typedef struct fx {
-	char *dir, *data, *key;
-	vault_unlock u;
-	vault *v;
+	test_vault tv;
 	char hospital[POLICY_ID_MAX + 1], tax[POLICY_ID_MAX + 1], registrar[POLICY_ID_MAX + 1];
 	unsigned char a[KEYS_CID_BYTES], b[KEYS_CID_BYTES];
 } fx;
@@ -61,8 +59,8 @@ static void lookup_at(fx *f, const char *agency, const char *code, const char *n
 	util_err err;
 	size_t i;
 
-	must(policy_agency_get(f->v, agency, &a, NULL, &err), &err, "agency");
-	must(policy_lookup_prepare(f->v, &a, code, nid, NULL, 0, just, util_now(), &l, &err), &err, "lookup");
+	must(policy_agency_get(f->tv.v, agency, &a, NULL, &err), &err, "agency");
+	must(policy_lookup_prepare(f->tv.v, &a, code, nid, NULL, 0, just, util_now(), &l, &err), &err, "lookup");
 	assert_int_equal(l.d.allow, allow);
 	for (i = 0; i < l.d.nfields; i++)
 		logged[i] = l.d.fields[i].name;
@@ -80,23 +78,16 @@ static void lookup_at(fx *f, const char *agency, const char *code, const char *n
 	e.justification = just;
 	e.consent_id = l.d.consent_id[0] ? l.d.consent_id : NULL;
 	e.note = l.purpose_id[0] ? NULL : "unknown purpose";
-	must(audit_record(f->v, &e, NULL, &err), &err, "audit");
+	must(audit_record(f->tv.v, &e, NULL, &err), &err, "audit");
 	policy_lookup_clear(&l);
 }
 
 static fx *fx_new(void)
 {
 	fx *f = calloc(1, sizeof *f);
-	char id[VAULT_ID_HEX];
-	util_err err;
 
 	assert_non_null(f);
-	f->dir = test_tmpdir();
-	f->data = test_path(f->dir, "data");
-	f->key = test_path(f->dir, "k");
-	f->u.key_file = f->key;
-	must(vault_create(f->data, &f->u, NULL, id, &err), &err, "create");
-	must(vault_open(&f->v, f->data, &f->u, &err), &err, "open");
+	test_vault_make(&f->tv);
 	return f;
 }
 
@@ -124,39 +115,39 @@ static int setup(void **state)
 	fl = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s}", "full_name", "Nguyễn Văn An", "date_of_birth", "1990-05-01",
 	    "phone", "0912345678", "blood_type", "O+", "chronic_conditions", "Hen phế quản", "annual_income",
 	    (json_int_t)150000000, "tax_code", "8123456789");
-	must(vault_citizen_create(f->v, NID_A, fl, f->a, NULL, &err), &err, "citizen a");
+	must(vault_citizen_create(f->tv.v, NID_A, fl, f->a, NULL, &err), &err, "citizen a");
 	json_object_set_new(fl, "full_name", json_string("Trần Thị Bình"));
 	json_object_set_new(fl, "phone", json_string("0987654321"));
-	must(vault_citizen_create(f->v, NID_B, fl, f->b, NULL, &err), &err, "citizen b");
+	must(vault_citizen_create(f->tv.v, NID_B, fl, f->b, NULL, &err), &err, "citizen b");
 	json_decref(fl);
 
-	must(policy_agency_create(f->v, HOSPITAL, POLICY_ROLE_CONSUMER, f->hospital, &err), &err, "hospital");
-	must(policy_agency_create(f->v, TAX_OFFICE, POLICY_ROLE_CONSUMER | POLICY_ROLE_EMERGENCY, f->tax, &err), &err,
+	must(policy_agency_create(f->tv.v, HOSPITAL, POLICY_ROLE_CONSUMER, f->hospital, &err), &err, "hospital");
+	must(policy_agency_create(f->tv.v, TAX_OFFICE, POLICY_ROLE_CONSUMER | POLICY_ROLE_EMERGENCY, f->tax, &err), &err,
 	    "tax office");
-	must(policy_agency_create(f->v, "Công an phường", POLICY_ROLE_REGISTRAR, f->registrar, &err), &err, "registrar");
+	must(policy_agency_create(f->tv.v, "Công an phường", POLICY_ROLE_REGISTRAR, f->registrar, &err), &err, "registrar");
 	{
 		policy_purpose_def d = {.agency_id = f->hospital, .code = "treatment", .desc_vi = "Khám chữa bệnh",
 			.desc_en = "Medical treatment", .basis = POLICY_BASIS_CONSENT, .fields = care, .nfields = 4,
 			.max_days = 365, .retention_days = 30};
 
-		must(policy_purpose_create(f->v, &d, pid, &err), &err, "treatment");
+		must(policy_purpose_create(f->tv.v, &d, pid, &err), &err, "treatment");
 	}
 	{
 		policy_purpose_def d = {.agency_id = f->tax, .code = "tax-audit", .desc_vi = "Thanh tra thuế",
 			.desc_en = "Tax audit", .basis = POLICY_BASIS_LEGAL_OBLIGATION, .legal_reference = TAX_REF,
 			.fields = taxf, .nfields = 3, .max_days = 30, .retention_days = 365};
 
-		must(policy_purpose_create(f->v, &d, pid, &err), &err, "tax-audit");
+		must(policy_purpose_create(f->tv.v, &d, pid, &err), &err, "tax-audit");
 	}
 	{
 		policy_purpose_def d = {.agency_id = f->tax, .code = "emergency-care", .desc_vi = "Cấp cứu",
 			.desc_en = "Emergency care", .basis = POLICY_BASIS_VITAL_INTEREST, .fields = vital, .nfields = 2,
 			.max_days = 1, .retention_days = 7};
 
-		must(policy_purpose_create(f->v, &d, pid, &err), &err, "emergency-care");
+		must(policy_purpose_create(f->tv.v, &d, pid, &err), &err, "emergency-care");
 	}
-	must(policy_request_create(f->v, f->hospital, "treatment", NID_A, NULL, 0, 30, rid, &err), &err, "request");
-	must(policy_request_approve(f->v, f->a, rid, NULL, 0, 0, cons, &receipt, &err), &err, "approve");
+	must(policy_request_create(f->tv.v, f->hospital, "treatment", NID_A, NULL, 0, 30, rid, &err), &err, "request");
+	must(policy_request_approve(f->tv.v, f->a, rid, NULL, 0, 0, cons, &receipt, &err), &err, "approve");
 	json_decref(receipt);
 
 	lookup_at(f, f->hospital, "treatment", NID_A, NULL, 1000, 1);
@@ -173,11 +164,7 @@ static int teardown(void **state)
 {
 	fx *f = *state;
 
-	vault_close(f->v);
-	test_rmtree(f->dir);
-	free(f->dir);
-	free(f->data);
-	free(f->key);
+	test_vault_release(&f->tv);
 	free(f);
 	return 0;
 }
@@ -195,9 +182,9 @@ static char *report(fx *f, int which, int64_t from, int64_t to)
 
 	assert_non_null(m);
 	if (which == ROPA_MD || which == ROPA_JSON)
-		rc = ctl_ropa(f->v, which == ROPA_JSON, from, to, m, &err);
+		rc = ctl_ropa(f->tv.v, which == ROPA_JSON, from, to, m, &err);
 	else
-		rc = ctl_dpia(f->v, which == DPIA_PASSPHRASE, from, to, m, &err);
+		rc = ctl_dpia(f->tv.v, which == DPIA_PASSPHRASE, from, to, m, &err);
 	fclose(m);
 	if (rc != 0)
 		fail_msg("report: %s", err.msg);
@@ -341,7 +328,7 @@ static void test_ropa_json_counts_by_period(void **state)
 
 	assert_non_null(doc);
 	assert_string_equal(json_string_value(json_object_get(doc, "format")), "vaultd-ropa/1");
-	assert_string_equal(json_string_value(json_object_get(doc, "vault_id")), vault_id(f->v));
+	assert_string_equal(json_string_value(json_object_get(doc, "vault_id")), vault_id(f->tv.v));
 	assert_true(json_is_null(json_object_get(json_object_get(doc, "period"), "to")));
 	assert_int_equal(json_integer_value(json_object_get(doc, "citizens")), 2);
 	assert_int_equal(count(doc, "lookups", "allowed"), 4);
@@ -417,9 +404,9 @@ static void test_ropa_json_counts_by_period(void **state)
 		size_t n = 0;
 		FILE *m = open_memstream(&buf, &n);
 
-		assert_int_equal(ctl_ropa(f->v, 0, 10, 5, m, &err), -1);
+		assert_int_equal(ctl_ropa(f->tv.v, 0, 10, 5, m, &err), -1);
 		assert_int_equal(err.code, UTIL_EINVAL);
-		assert_int_equal(ctl_dpia(f->v, 0, -1, 5, m, &err), -1);
+		assert_int_equal(ctl_dpia(f->tv.v, 0, -1, 5, m, &err), -1);
 		assert_int_equal(err.code, UTIL_EINVAL);
 		fclose(m);
 		assert_int_equal(n, 0);
@@ -491,10 +478,10 @@ static void test_dpia_fills_the_skeleton(void **state)
 		util_err err;
 		int64_t n;
 
-		must(audit_size(f->v, &n, &err), &err, "size");
+		must(audit_size(f->tv.v, &n, &err), &err, "size");
 		snprintf(want, sizeof want, "- **Audit log** (nhật ký xử lý): %lld entries", (long long)n);
 		has(doc, want);
-		if (audit_latest_checkpoint(f->v, note, &cp, &err) == 0) {
+		if (audit_latest_checkpoint(f->tv.v, note, &cp, &err) == 0) {
 			snprintf(want, sizeof want, "the latest at size %lld", (long long)cp.size);
 			has(doc, want);
 		}
@@ -524,18 +511,18 @@ static void test_reports_change_nothing(void **state)
 	util_err err;
 	char *doc;
 
-	must(audit_size(f->v, &n0, &err), &err, "size");
+	must(audit_size(f->tv.v, &n0, &err), &err, "size");
 	free(report(f, ROPA_MD, 0, INT64_MAX));
 	free(report(f, ROPA_JSON, 0, INT64_MAX));
 	free(report(f, DPIA, 0, INT64_MAX));
-	must(audit_size(f->v, &n1, &err), &err, "size");
+	must(audit_size(f->tv.v, &n1, &err), &err, "size");
 	assert_int_equal(n0, n1);
 	/* inside the caller's own transaction they read, and leave it open */
-	must(vault_begin(f->v, &err), &err, "begin");
+	must(vault_begin(f->tv.v, &err), &err, "begin");
 	doc = report(f, ROPA_MD, 0, INT64_MAX);
 	has(doc, "| Lookups in the period | 4 allowed, 2 denied |");
 	free(doc);
-	must(vault_commit(f->v, &err), &err, "commit");
+	must(vault_commit(f->tv.v, &err), &err, "commit");
 }
 
 static void test_empty_registry(void **state)
@@ -563,7 +550,7 @@ static void test_empty_registry(void **state)
 static void test_vaultctl_ropa_and_dpia(void **state)
 {
 	fx *f = *state;
-	char *ctl = test_prog("vaultctl"), *out = NULL, *err = NULL, *other = test_path(f->dir, "other.key");
+	char *ctl = test_prog("vaultctl"), *out = NULL, *err = NULL, *other = test_path(f->tv.dir, "other.key");
 	json_t *doc;
 	keys_root *r = NULL;
 	util_err e;
@@ -577,19 +564,19 @@ static void test_vaultctl_ropa_and_dpia(void **state)
 		assert_int_equal(test_run(argv, NULL, &out, &err), (expect));                                          \
 	} while (0)
 
-	RUN(0, "ropa", "--data", f->data, "--key-file", f->key);
+	RUN(0, "ropa", "--data", f->tv.data, "--key-file", f->tv.key);
 	has(out, "# Records of processing activities");
 	has(out, "### Purpose `treatment`");
 	has(out, "| Lookups in the period | 4 allowed, 2 denied |");
 	no_personal_data(out, f);
-	RUN(0, "ropa", "--json", "--from", "1500", "--to", "2550", "--data", f->data, "--key-file", f->key);
+	RUN(0, "ropa", "--json", "--from", "1500", "--to", "2550", "--data", f->tv.data, "--key-file", f->tv.key);
 	doc = json_loads(out, 0, NULL);
 	assert_non_null(doc);
 	assert_int_equal(count(doc, "lookups", "allowed"), 1);
 	assert_int_equal(count(doc, "lookups", "denied"), 1);
 	assert_int_equal(count(purpose_of(doc, "tax-audit", NULL), "lookups", "allowed"), 1);
 	json_decref(doc);
-	RUN(0, "dpia", "--data", f->data, "--key-file", f->key);
+	RUN(0, "dpia", "--data", f->tv.data, "--key-file", f->tv.key);
 	has(out, "[CONTROLLER TO COMPLETE / BÊN KIỂM SOÁT ĐIỀN]");
 	has(out, "| " HOSPITAL " | `treatment` | `consent` |");
 	has(out, "a 32-byte random key file");
@@ -599,13 +586,13 @@ static void test_vaultctl_ropa_and_dpia(void **state)
 	RUN(0, "dpia", "--help");
 
 	/* usage errors, a wrong key */
-	RUN(2, "ropa", "--from", "5", "--to", "1", "--data", f->data, "--key-file", f->key);
-	RUN(2, "ropa", "--from", "yesterday", "--data", f->data, "--key-file", f->key);
-	RUN(2, "dpia", "extra", "--data", f->data, "--key-file", f->key);
-	RUN(2, "dpia", "--json", "--data", f->data, "--key-file", f->key);
+	RUN(2, "ropa", "--from", "5", "--to", "1", "--data", f->tv.data, "--key-file", f->tv.key);
+	RUN(2, "ropa", "--from", "yesterday", "--data", f->tv.data, "--key-file", f->tv.key);
+	RUN(2, "dpia", "extra", "--data", f->tv.data, "--key-file", f->tv.key);
+	RUN(2, "dpia", "--json", "--data", f->tv.data, "--key-file", f->tv.key);
 	must(keys_root_create_file(other, &r, &e), &e, "other key");
 	keys_root_free(r);
-	RUN(4, "ropa", "--data", f->data, "--key-file", other);
+	RUN(4, "ropa", "--data", f->tv.data, "--key-file", other);
 #undef RUN
 	free(out);
 	free(err);

@@ -495,49 +495,7 @@ static void test_bad_catalogs_refused(void **state)
 
 /* ---- the store ---- */
 
-typedef struct fixture {
-	char *dir, *data, *key;
-	vault_unlock u;
-	vault *v;
-} fixture;
-
-static void fx_open(fixture *f)
-{
-	util_err err;
-
-	if (vault_open(&f->v, f->data, &f->u, &err) != 0)
-		fail_msg("vault_open: %s", err.msg);
-}
-
-static int fx_setup(void **state)
-{
-	fixture *f = calloc(1, sizeof *f);
-	char id[VAULT_ID_HEX];
-	util_err err;
-
-	f->dir = test_tmpdir();
-	f->data = test_path(f->dir, "data");
-	f->key = test_path(f->dir, "master.key");
-	f->u.key_file = f->key;
-	if (vault_create(f->data, &f->u, NULL, id, &err) != 0)
-		fail_msg("vault_create: %s", err.msg);
-	fx_open(f);
-	*state = f;
-	return 0;
-}
-
-static int fx_teardown(void **state)
-{
-	fixture *f = *state;
-
-	vault_close(f->v);
-	test_rmtree(f->dir);
-	free(f->dir);
-	free(f->data);
-	free(f->key);
-	free(f);
-	return 0;
-}
+typedef test_vault fixture;
 
 static json_t *fields_of(const char *name, const char *phone)
 {
@@ -805,7 +763,7 @@ static void test_rotate_kek_keeps_old_data(void **state)
 	json_decref(o);
 	/* after a reopen too: the keyring on disk holds what is needed */
 	vault_close(f->v);
-	fx_open(f);
+	test_vault_open(f);
 	assert_int_equal(vault_citizen_read(f->v, b, NULL, 0, &o, &err), 0);
 	json_decref(o);
 }
@@ -844,7 +802,7 @@ static void test_rotation_between_sealing_and_storing(void **state)
 	assert_int_equal(vault_rotate_kek(other, &ver, &n, &err), 0);
 	vault_close(other);
 	vault_close(f->v);
-	fx_open(f);
+	test_vault_open(f);
 	assert_int_equal(vault_citizen_read(f->v, a, NULL, 0, &o, &err), 0);
 	assert_string_equal(json_string_value(json_object_get(o, "full_name")), "Lý Thị Xoay");
 	json_decref(o);
@@ -877,7 +835,7 @@ static void test_rotation_seen_by_another_handle(void **state)
 	assert_int_equal(vault_rotate_kek(f->v, &ver, &n, &err), 0);
 	assert_int_equal(ver, 3);
 	vault_close(f->v);
-	fx_open(f);
+	test_vault_open(f);
 	assert_int_equal(vault_citizen_read(f->v, c, NULL, 0, &o, &err), 0);
 	json_decref(o);
 }
@@ -1051,7 +1009,7 @@ static void test_rekey_key_file_and_passphrase(void **state)
 	assert_int_equal(vault_citizen_find(v, "001090012345", found, &err), 0);
 	vault_close(v);
 	f->u = pu;
-	fx_open(f);
+	test_vault_open(f);
 	free(k2);
 }
 
@@ -1088,7 +1046,7 @@ static void test_rekey_interrupted_after_switch_is_finished_on_open(void **state
 	assert_null(strstr((const char *)old_meta, "next")); /* promoted */
 	free(old_meta);
 	f->u = nu;
-	fx_open(f);
+	test_vault_open(f);
 	free(k2);
 	free(meta);
 }
@@ -1268,7 +1226,7 @@ static void test_page_key_cannot_tell_records_apart(void **state)
 	assert_int_equal(rows, 4);
 	sqlite3_close(db);
 	vault_catalog_free(cat);
-	fx_open(f);
+	test_vault_open(f);
 }
 
 /*
@@ -1278,18 +1236,12 @@ static void test_page_key_cannot_tell_records_apart(void **state)
 static void test_page_key_sees_the_same_pages(void **state)
 {
 	fixture *f = *state, g = {0};
-	char id[VAULT_ID_HEX], nid[13];
+	char nid[13];
 	int64_t pages[2];
 	unsigned char cid[16];
-	util_err err;
 	int i, k;
 
-	g.dir = test_tmpdir();
-	g.data = test_path(g.dir, "data");
-	g.key = test_path(g.dir, "master.key");
-	g.u.key_file = g.key;
-	assert_int_equal(vault_create(g.data, &g.u, NULL, id, &err), 0);
-	fx_open(&g);
+	test_vault_make(&g);
 	for (k = 0; k < 2; k++) {
 		fixture *x = k == 0 ? f : &g;
 		sqlite3 *db;
@@ -1310,11 +1262,8 @@ static void test_page_key_sees_the_same_pages(void **state)
 		sqlite3_close(db);
 	}
 	assert_int_equal(pages[0], pages[1]);
-	fx_open(f);
-	test_rmtree(g.dir);
-	free(g.dir);
-	free(g.data);
-	free(g.key);
+	test_vault_open(f);
+	test_vault_release(&g);
 }
 
 /* ---- migration 7: records of format 1 rewritten on open ---- */
@@ -1451,7 +1400,7 @@ static void test_migration_reseals_format_1_records(void **state)
 		sqlite3_finalize(s);
 		sqlite3_close(db);
 	}
-	fx_open(f);
+	test_vault_open(f);
 	assert_int_equal(test_sql_int(f->v->db, "PRAGMA user_version"), VAULT_SCHEMA);
 	/* 10: failed logins kept under the token-hashing key are gone with their table */
 	assert_int_equal(test_sql_int(f->v->db, "SELECT count(*) FROM sqlite_master WHERE name = 'auth_failures'"), 0);
@@ -1562,7 +1511,7 @@ static void test_migration_survives_kill9(void **state)
 		sqlite3_close(db);
 	}
 	assert_true(done);
-	fx_open(f);
+	test_vault_open(f);
 	assert_int_equal(test_sql_int(f->v->db, "PRAGMA user_version"), VAULT_SCHEMA);
 	for (i = 0; i < N; i++) {
 		json_t *o = NULL;
@@ -1617,7 +1566,7 @@ static void test_migration_8_names_old_tokens(void **state)
 	              "INSERT INTO officers VALUES ('of_1', 'An Officer', x'00', 0, 1);"
 	              "INSERT INTO pseudonyms VALUES ('ag_1', x'00', x'00');"
 	              "PRAGMA user_version = 7; COMMIT;");
-	fx_open(f);
+	test_vault_open(f);
 	assert_int_equal(test_sql_int(f->v->db, "PRAGMA user_version"), VAULT_SCHEMA);
 	assert_int_equal(test_sql_int(f->v->db, "SELECT count(*) FROM tokens WHERE id GLOB 'tk_[0-9a-f]*' AND length(id) = 19"
 	                                        " AND last_used = 0 AND prefix = 'vk_' || kind || '_'"),
@@ -1632,7 +1581,7 @@ static void test_migration_8_names_old_tokens(void **state)
 	vault_close(f->v);
 	f->v = NULL;
 	fx_raw_sql(f, "PRAGMA user_version = 7;");
-	fx_open(f);
+	test_vault_open(f);
 	assert_int_equal(test_sql_int(f->v->db, "PRAGMA user_version"), VAULT_SCHEMA);
 	assert_int_equal(sqlite3_prepare_v2(f->v->db, "SELECT id FROM tokens WHERE hash = x'01'", -1, &s, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
@@ -1650,7 +1599,7 @@ static void test_migration_moves_the_log_to_audit_db(void **state)
 	f->v = NULL;
 	as_schema_3(f);
 	test_rmtree(alog); /* a vault of schema 3 had no audit.db */
-	fx_open(f);
+	test_vault_open(f);
 	assert_int_equal(test_sql_int(f->v->db, "PRAGMA user_version"), VAULT_SCHEMA);
 	assert_int_equal(test_sql_int(f->v->db, "SELECT count(*) FROM audit.audit_entries WHERE action = 'test.old'"), 1);
 	assert_int_equal(test_sql_int(f->v->db, "SELECT count(*) FROM audit.audit_hashes"), 1);
@@ -1663,7 +1612,7 @@ static void test_migration_moves_the_log_to_audit_db(void **state)
 	f->v = NULL;
 	/* the second half again, with audit.db already holding the copy */
 	as_schema_3(f);
-	fx_open(f);
+	test_vault_open(f);
 	assert_int_equal(test_sql_int(f->v->db, "PRAGMA user_version"), VAULT_SCHEMA);
 	assert_int_equal(test_sql_int(f->v->db, "SELECT count(*) FROM audit.audit_entries"), 1);
 	vault_close(f->v);
@@ -1682,7 +1631,7 @@ static void test_migration_moves_the_log_to_audit_db(void **state)
 		sqlite3_close(db);
 		keys_secret_free(keys);
 	}
-	fx_open(f);
+	test_vault_open(f);
 	assert_int_equal(test_sql_int(f->v->db, "SELECT count(*) FROM audit.audit_entries"), 1);
 	assert_int_equal(test_sql_int(f->v->db, "SELECT count(*) FROM audit.audit_entries WHERE action = 'test.old'"), 1);
 	free(alog);
@@ -1842,7 +1791,7 @@ static void test_commit_stands_when_only_the_log_failed(void **state)
 	vault_close(f->v);
 	f->v = NULL;
 	shim_install();
-	fx_open(f);
+	test_vault_open(f);
 	v = f->v;
 	assert_int_equal(vault_begin(v, &err), 0);
 	assert_int_equal(sqlite3_exec(v->db, "INSERT INTO main.audit_pending(entry) VALUES ('a')", NULL, NULL, NULL),
@@ -1872,7 +1821,7 @@ static void test_commit_stands_when_only_the_log_failed(void **state)
 	vault_close(f->v);
 	f->v = NULL;
 	shim_remove();
-	fx_open(f);
+	test_vault_open(f);
 }
 
 typedef struct beginner {
@@ -2069,34 +2018,34 @@ int main(void)
 		cmocka_unit_test(test_field_values),
 		cmocka_unit_test(test_bad_catalogs_refused),
 		cmocka_unit_test(test_record_scan),
-		cmocka_unit_test_setup_teardown(test_create_find_read_subset, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_read_after_find_checks_the_row, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_bad_records_write_nothing, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_update_fields, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_tampered_and_moved_ciphertexts_fail, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_rotate_kek_keeps_old_data, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_rotation_seen_by_another_handle, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_rotation_between_sealing_and_storing, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_erased_citizen_dek_dead_in_the_live_keyring, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_old_backup_dies_with_the_old_root_key, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_wrong_key_refused, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_create_find_read_subset, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_read_after_find_checks_the_row, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_bad_records_write_nothing, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_update_fields, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_tampered_and_moved_ciphertexts_fail, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_rotate_kek_keeps_old_data, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_rotation_seen_by_another_handle, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_rotation_between_sealing_and_storing, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_erased_citizen_dek_dead_in_the_live_keyring, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_old_backup_dies_with_the_old_root_key, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_wrong_key_refused, test_vault_setup, test_vault_teardown),
 		cmocka_unit_test(test_passphrase_vault),
-		cmocka_unit_test_setup_teardown(test_rekey_key_file_and_passphrase, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_rekey_interrupted_after_switch_is_finished_on_open, fx_setup,
-		    fx_teardown),
-		cmocka_unit_test_setup_teardown(test_rekey_interrupted_between_the_two_files, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_migration_moves_the_log_to_audit_db, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_migration_8_names_old_tokens, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_page_key_cannot_tell_records_apart, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_page_key_sees_the_same_pages, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_migration_reseals_format_1_records, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_migration_survives_kill9, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_commit_stands_when_only_the_log_failed, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_begin_waits_at_the_turnstile, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_conn_cache_applies_to_new_connections, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_decision_reads_consents_from_the_index, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_backup_and_restore, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_no_plaintext_on_disk_while_open, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_rekey_key_file_and_passphrase, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_rekey_interrupted_after_switch_is_finished_on_open, test_vault_setup,
+		    test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_rekey_interrupted_between_the_two_files, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_migration_moves_the_log_to_audit_db, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_migration_8_names_old_tokens, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_page_key_cannot_tell_records_apart, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_page_key_sees_the_same_pages, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_migration_reseals_format_1_records, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_migration_survives_kill9, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_commit_stands_when_only_the_log_failed, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_begin_waits_at_the_turnstile, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_conn_cache_applies_to_new_connections, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_decision_reads_consents_from_the_index, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_backup_and_restore, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_no_plaintext_on_disk_while_open, test_vault_setup, test_vault_teardown),
 	};
 
 	return cmocka_run_group_tests_name("vault", tests, setup, NULL);
