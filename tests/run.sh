@@ -1,11 +1,12 @@
 #!/bin/sh
-# run.sh: runs each cmocka test program, then prints the totals as one closing line.
+# run.sh: runs each cmocka test program (and exports.sh over $EXPORT_OBJ), then prints the totals as one line.
 set -u
 passed=0 failed=0 progs_failed=""
 for t in "$@"; do
 	# VALGRIND (make valgrind) wraps the unit suites; e2e suites run vaultd under it instead
 	case "$(basename "$t")" in
 	e2e_*) out=$("$t" 2>&1) ;;
+	exports.sh) out=$("$t" ${EXPORT_OBJ:-} 2>&1) ;;
 	*) out=$(${VALGRIND:-} "$t" 2>&1) ;;
 	esac
 	rc=$?
