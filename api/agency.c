@@ -46,19 +46,40 @@ void api_h_request_get(api_req *r)
 }
 
 /*
+ * A lookup waiting for its audit entry to be durable: what the continuation needs, in the
+ * request's state slot (r->state) from the handler until the request ends.
+ */
+typedef struct lookup_wait {
+	policy_lookup l;
+	audit_entry e;
+	const char *names[POLICY_MAX_FIELDS], *logged[POLICY_MAX_FIELDS];
+	char actor[POLICY_ID_MAX + 8];
+} lookup_wait;
+
+/* The request's end: whatever the lookup read and never sent is wiped. */
+static void lookup_wait_free(void *p)
+{
+	lookup_wait *w = p;
+
+	policy_lookup_clear(&w->l);
+	sodium_memzero(w, sizeof *w);
+	free(w);
+}
+
+/*
  * The second half of a lookup: its audit entry is durable (or failed). Now, and only now, send
  * what policy_lookup_prepare read; on every other path drop it unsent.
  */
 static void lookup_finish(api_req *r)
 {
-	api_lookup_wait *w = r->wait;
+	lookup_wait *w = r->state;
 	json_t *out, *withheld;
 	char pseudonym[33];
 	size_t i;
 
-	if (w->rc != 0) {
+	if (r->audit.rc != 0) {
 		policy_lookup_clear(&w->l);
-		api_reply_err(r, &w->err);
+		api_reply_err(r, &r->audit.err);
 		return;
 	}
 	atomic_fetch_add(w->l.d.allow ? &r->srv->decisions_allow : &r->srv->decisions_deny, 1);
@@ -75,21 +96,21 @@ static void lookup_finish(api_req *r)
 	policy_pseudonym(r->v, r->caller.agency.id, w->l.cid, pseudonym);
 	api_reply(r, 200, json_pack("{s:s, s:o, s:o, s:s, s:s?, s:I}", "citizen_id", pseudonym, "fields", out, "withheld",
 	                     withheld, "basis", policy_basis_name(w->l.d.basis), "consent_id",
-	                     w->l.d.consent_id[0] ? w->l.d.consent_id : NULL, "access_id", (json_int_t)w->seq));
+	                     w->l.d.consent_id[0] ? w->l.d.consent_id : NULL, "access_id", (json_int_t)r->audit.seq));
 }
 
 /*
  * A lookup: decide and read what is released, in one snapshot (policy_lookup_prepare), then
  * have the audit entry made durable by the group-commit writer while the connection is
  * suspended (no worker thread waits on the disk), then lookup_finish sends it. Nothing is
- * sent before the entry is durable; req_free drops what a request never sent.
+ * sent before the entry is durable; lookup_wait_free drops what a request never sent.
  */
 /*
  * A lookup that was understood but could not be decided or read (a storage error, a record
  * that does not decrypt) is still an access attempt: it is logged, as a denial with reason
  * "error" and the error's code as its note, before the error goes back. Nothing was released.
  */
-static void log_failed_lookup(api_req *r, api_lookup_wait *w, size_t n, const char *just, const util_err *why)
+static void log_failed_lookup(api_req *r, lookup_wait *w, size_t n, const char *just, const util_err *why)
 {
 	audit_entry e = {.actor = api_agency_actor(r, w->actor), .action = "lookup", .agency_id = r->caller.agency.id,
 		.purpose_id = w->l.purpose_id[0] ? w->l.purpose_id : NULL, .cid = w->l.citizen_found ? w->l.cid : NULL,
@@ -106,14 +127,16 @@ void api_h_lookup(api_req *r)
 {
 	const char *nid, *purpose, *just = NULL;
 	json_t *fields = NULL;
-	api_lookup_wait *w;
+	lookup_wait *w;
 	size_t n, i;
 	util_err err;
 
-	if ((w = r->wait = calloc(1, sizeof *w)) == NULL) {
+	if ((w = calloc(1, sizeof *w)) == NULL) {
 		api_problem(r, 500, "internal", "out of memory");
 		return;
 	}
+	r->state = w;
+	r->state_free = lookup_wait_free;
 	if (api_unpack(r, "{s:s, s:s, s?o, s?s}", "national_id", &nid, "purpose", &purpose, "fields", &fields,
 	        "justification", &just) != 0 ||
 	    api_name_list(r, fields, w->names, &n, "fields is empty: name a field, or leave fields out for the consented") != 0)
@@ -138,7 +161,7 @@ void api_h_lookup(api_req *r)
 		return;
 	}
 	/* the entry: the fields released when allowed, the fields asked for when denied; every
-	 * string it points to lives in r (its body, its wait) until the request is finished */
+	 * string it points to lives in r (its body, its state) until the request is finished */
 	for (i = 0; i < w->l.d.nfields; i++)
 		w->logged[i] = w->l.d.fields[i].name;
 	w->e.actor = api_agency_actor(r, w->actor);

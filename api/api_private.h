@@ -90,16 +90,12 @@ struct api_server {
 	int guard_running;
 };
 
-/* A lookup waiting for its audit entry to be durable: what the continuation needs. */
-typedef struct api_lookup_wait {
-	policy_lookup l;
-	audit_entry e;
-	const char *names[POLICY_MAX_FIELDS], *logged[POLICY_MAX_FIELDS];
-	char actor[POLICY_ID_MAX + 8];
+/* What the audit writer said of the entry a suspended request waited for (api_suspend_for_audit). */
+typedef struct api_audit_outcome {
+	int rc;       /* 0: durable, as entry seq; -1: err says why */
 	int64_t seq;
-	int rc;
 	util_err err;
-} api_lookup_wait;
+} api_audit_outcome;
 
 struct api_req {
 	struct MHD_Connection *conn;
@@ -125,7 +121,11 @@ struct api_req {
 	/* a handler that suspended the connection sets cont, called when MHD resumes it */
 	int suspended;
 	api_handler cont;
-	api_lookup_wait *wait;
+	api_audit_outcome audit;
+	/* a handler's own state, kept across a suspension: the server never looks inside; it calls
+	   state_free(state) when the request ends, whether the continuation ran or not */
+	void *state;
+	void (*state_free)(void *state);
 };
 
 /*
@@ -142,7 +142,10 @@ void *api_guard_uri(void *cls, const char *uri, struct MHD_Connection *mc);
 /* Framing, Host, header and request-target bounds, encoded slashes: 0, or -1 after replying. */
 int api_http_check(api_req *r, const char *version);
 
-/* Suspends r's connection until the audit writer has made e durable, then runs cont. */
+/*
+ * Suspends r's connection until the audit writer has made e durable (or failed), then runs
+ * cont with r->audit filled. e and everything it points to must live until then (in r->state).
+ */
 void api_suspend_for_audit(api_req *r, const audit_entry *e, api_handler cont);
 
 /* Replies. The body is serialized into a buffer of ours, wiped after MHD sends it. */

@@ -319,10 +319,10 @@ static void audit_done_cb(void *ctx, int rc, int64_t seq, const util_err *err)
 	api_req *r = ctx;
 	api_server *srv = r->srv;
 
-	r->wait->rc = rc;
-	r->wait->seq = seq;
+	r->audit.rc = rc;
+	r->audit.seq = seq;
 	if (err != NULL)
-		r->wait->err = *err;
+		r->audit.err = *err;
 	MHD_resume_connection(r->conn);
 	atomic_fetch_sub(&srv->suspended, 1);
 }
@@ -343,8 +343,8 @@ void api_suspend_for_audit(api_req *r, const audit_entry *e, api_handler cont)
 	else
 		rc = audit_writer_submit(r->srv->writer, e, audit_done_cb, r, &err);
 	if (rc != 0) {
-		r->wait->rc = -1;
-		r->wait->err = err;
+		r->audit.rc = -1;
+		r->audit.err = err;
 		MHD_resume_connection(r->conn);
 		atomic_fetch_sub(&r->srv->suspended, 1);
 	}
@@ -376,11 +376,8 @@ static void req_free(api_req *r)
 		return;
 	util_wbuf_free(&r->body_buf);
 	json_decref(r->json);
-	if (r->wait != NULL) {
-		policy_lookup_clear(&r->wait->l); /* a lookup never finished: its fields go unsent */
-		sodium_memzero(r->wait, sizeof *r->wait);
-		free(r->wait);
-	}
+	if (r->state_free != NULL)
+		r->state_free(r->state); /* a lookup that never finished: its fields go unsent */
 	sodium_memzero(r, sizeof *r);
 	free(r);
 }
