@@ -102,16 +102,20 @@ $(BUILD)/obj/gen/catalog_default.o: $(BUILD)/gen/catalog_default.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
+# The library is linked whole: a module registers its schema with the vault from a constructor
+# (audit/sqlite_schema.c), which an archive link leaves out of a program calling none of it.
+LINK_LIB = $(filter-out %.a,$^) -Wl,--whole-archive $(BUILD)/libvaultd.a -Wl,--no-whole-archive
+
 $(BUILD)/libvaultd.a: $(LIB_OBJ)
 	$(Q)$(AR) rcs $@ $^
 
 $(BUILD)/vaultd: $(BUILD)/obj/cmd/vaultd.o $(BUILD)/libvaultd.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(LINK_LIB) $(LIBS) -o $@
 
 $(BUILD)/vaultctl: $(BUILD)/obj/cmd/vaultctl.o $(BUILD)/obj/cmd/ctl_reports.o $(BUILD)/libvaultd.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(LINK_LIB) $(LIBS) -o $@
 
 $(BUILD)/gencitizens: bench/gencitizens.c | check-deps
 	@mkdir -p $(dir $@)
@@ -120,12 +124,12 @@ $(BUILD)/gencitizens: bench/gencitizens.c | check-deps
 $(BUILD)/tests/e2e_%: $(BUILD)/obj/tests/e2e/%.o $(E2E_SUPPORT) $(TEST_SUPPORT) $(BUILD)/libvaultd.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(LIBS) $(TEST_LIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(LINK_LIB) $(LIBS) $(TEST_LIBS) -o $@
 
 $(BUILD)/tests/crash_%: $(BUILD)/obj/tests/crash/%.o $(E2E_SUPPORT) $(TEST_SUPPORT) $(BUILD)/libvaultd.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(LIBS) $(TEST_LIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(LINK_LIB) $(LIBS) $(TEST_LIBS) -o $@
 
 # The reports of vaultctl ropa and dpia live beside vaultctl, not in the library.
 $(BUILD)/tests/test_reports: $(BUILD)/obj/cmd/ctl_reports.o
@@ -133,7 +137,7 @@ $(BUILD)/tests/test_reports: $(BUILD)/obj/cmd/ctl_reports.o
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_SUPPORT) $(BUILD)/libvaultd.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(filter %.o,$^) $(filter %.a,$^) $(LIBS) $(TEST_LIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(LINK_LIB) $(LIBS) $(TEST_LIBS) -o $@
 
 # tests/exports.sh checks the library's objects (not the generated catalog: it has no folder).
 EXPORT_OBJ = $(filter-out $(BUILD)/obj/gen/%,$(LIB_OBJ))
@@ -158,7 +162,7 @@ run: deps
 # The benchmark's set-up and consent churn, linked with the library like the tests.
 $(BUILD)/benchsetup: $(BUILD)/obj/bench/benchsetup.o $(BUILD)/libvaultd.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(LINK_LIB) $(LIBS) -o $@
 
 bench:
 	@scripts/deps.sh bench
@@ -172,7 +176,7 @@ FUZZ_SECONDS ?= 60
 $(BUILD)/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(BUILD)/libvaultd.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(LDFLAGS) $^ $(LIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(LDFLAGS) $(LINK_LIB) $(LIBS) -o $@
 
 fuzz-targets: $(FUZZ_BIN)
 

@@ -74,6 +74,23 @@ int audit_append(vault *v, const audit_entry *e, int64_t *seq, util_err *err) UT
  */
 int audit_settle(vault *v, int64_t *appended, int64_t *unreadable, util_err *err) UTIL_WARN_UNUSED;
 
+/*
+ * The log is a file of its own, audit.db, attached to every connection to the vault as
+ * "audit" (audit/sqlite_schema.c registers it, with its schema, when the program starts).
+ * audit_log_clone makes a connection to audit.db alone, as its main database: its
+ * transactions lock audit.db only, so the group-commit writer never holds vault.db's write
+ * lock. audit_log_only tells such a connection (1) from one to the whole vault (0).
+ */
+int audit_log_clone(vault **out, vault *v, util_err *err) UTIL_WARN_UNUSED;
+int audit_log_only(const vault *v) UTIL_NONNULL(1);
+/*
+ * Notes that v's open transaction wrote row id of audit_pending (audit_append's copy of its
+ * entry). SQLite commits vault.db before audit.db; when a COMMIT then fails, vault_commit asks
+ * whether that row is there: if it is, vault.db's part committed, the change stands (its entry
+ * waits as a copy for audit_settle), and vault_commit reports success.
+ */
+void audit_note_copy(vault *v, int64_t id) UTIL_NONNULL(1);
+
 /* Signs the current head and stores a checkpoint if one is due (force: always, if the log grew). */
 int audit_seal(vault *v, int force, util_err *err) UTIL_WARN_UNUSED;
 
@@ -96,7 +113,7 @@ int audit_history(vault *v, const unsigned char cid[KEYS_CID_BYTES], audit_histo
  * is appended. audit_runs_catch_up writes, in the open transaction, the runs a log of size
  * entries should have and lacks (after a migration, or appends by a program without runs).
  */
-#define AUDIT_RUN_ENTRIES 8192 /* VAULT_AUDIT_RUN: the schema builds runs of this size too */
+#define AUDIT_RUN_ENTRIES 8192 /* migration 6 (sqlite_schema.c) builds runs of this size too */
 int audit_runs_catch_up(vault *v, int64_t size, util_err *err) UTIL_WARN_UNUSED;
 
 /* The latest stored checkpoint (signed note) into out; UTIL_ENOTFOUND if none yet. */

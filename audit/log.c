@@ -53,8 +53,6 @@ int audit_size(vault *v, int64_t *n, util_err *err)
 
 /* ---- the citizen index, in sorted runs ---- */
 
-_Static_assert(AUDIT_RUN_ENTRIES == VAULT_AUDIT_RUN, "the schema's migration builds runs of the same size");
-
 /*
  * Entries are found by citizen through audit_runs, (run, cid, seq), with one run per
  * AUDIT_RUN_ENTRIES entries, written in one go, sorted, when the run's last entry is appended.
@@ -243,7 +241,7 @@ static int append(vault *v, const audit_entry *e, int copy, int64_t *seq, util_e
 	    store_entry(v, n, &c, buf, len, err) != 0)
 		goto out;
 	/* with a change to vault.db, a copy there: the two files commit one after the other */
-	if (copy && !vault_sql_log_only(v)) {
+	if (copy && !audit_log_only(v)) {
 		if ((s = vault_sql_stmt(v, "INSERT INTO audit_pending(entry) VALUES (?1)", err)) == NULL)
 			goto out;
 		sqlite3_bind_blob(s, 1, buf, (int)len, SQLITE_STATIC);
@@ -253,7 +251,7 @@ static int append(vault *v, const audit_entry *e, int copy, int64_t *seq, util_e
 			rc = vault_sql_error(v, rc, err, "audit append");
 			goto out;
 		}
-		vault_sql_note_copy(v, sqlite3_last_insert_rowid(vault_sql_db(v)));
+		audit_note_copy(v, sqlite3_last_insert_rowid(vault_sql_db(v)));
 		rc = -1;
 	}
 	if (seq != NULL)
@@ -516,7 +514,7 @@ int audit_settle(vault *v, int64_t *appended, int64_t *unreadable, util_err *err
 	int rc = -1;
 
 	*appended = *unreadable = 0;
-	if (vault_sql_log_only(v))
+	if (audit_log_only(v))
 		return 0;
 	if (vault_sql_in_tx(v))
 		return util_fail(err, UTIL_ESTATE, "audit_settle needs transactions of its own");

@@ -301,7 +301,7 @@ int audit_verify(vault *v, audit_report *r, util_err *err)
 	s = NULL;
 	/* audit.db swapped for an older copy of itself verifies on its own: vault.db notes the size
 	 * it last saw (audit_settle), and the log may not be shorter */
-	if (!vault_sql_log_only(v) &&
+	if (!audit_log_only(v) &&
 	    sqlite3_prepare_v2(vault_sql_db(v), "SELECT v FROM main.meta WHERE k = 'audit_size'", -1, &s, NULL) == SQLITE_OK) {
 		if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int64(s, 0) > r->entries && r->ok) {
 			bad(&vf, -1, r->entries, "");

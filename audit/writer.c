@@ -212,11 +212,11 @@ int audit_writer_start(audit_writer **out, vault *v, util_err *err)
 
 	if (w == NULL)
 		return util_fail(err, UTIL_ENOMEM, "out of memory");
-	if (vault_sql_clone_log(&w->v, v, err) != 0) {
+	if (audit_log_clone(&w->v, v, err) != 0) {
 		free(w);
 		return -1;
 	}
-	if (vault_sql_clone_log(&w->ckpt, v, err) != 0) {
+	if (audit_log_clone(&w->ckpt, v, err) != 0) {
 		vault_close(w->v);
 		free(w);
 		return -1;

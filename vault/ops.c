@@ -235,125 +235,135 @@ static int seal_copy(sqlite3 *db, util_err *err)
 	return rc == SQLITE_OK ? 0 : util_fail(err, UTIL_EIO, "cannot checkpoint the copy");
 }
 
+/* 2. full copies of every database of v at tmps (vault.db's first) under the new page keys newpk */
+static int rekey_copy(vault *v, char tmps[][VAULT_PATH_MAX], int n, const char *newpk, util_err *err)
+{
+	vault *lv = NULL;
+	sqlite3 *ndb;
+	int i, rc;
+
+	if (export_copy(v->db, tmps[0], newpk, err) != 0)
+		return -1;
+	for (i = 1; i < n; i++) {
+		const char *key = VAULT_FILE_KEY(newpk, i - 1);
+
+		if (vault_sql_clone_file(&lv, v, vault_file_at(i - 1), err) != 0)
+			return -1;
+		rc = export_copy(lv->db, tmps[i], key, err);
+		vault_close(lv);
+		if (rc != 0 || vault_db_open(tmps[i], key, 0, &ndb, err) != 0 || seal_copy(ndb, err) != 0) /* closes ndb */
+			return -1;
+	}
+	return 0;
+}
+
+/* 3. in the copy of vault.db (tmp): the schema version, and the keyring wrapped by the new root only */
+static int rekey_ring(vault *v, const char *tmp, const char *newpk, const keys_root *nroot, util_err *err)
+{
+	char sql[64];
+	sqlite3 *ndb;
+	int ver = 0;
+
+	if (vault_db_open(tmp, newpk, 0, &ndb, err) != 0)
+		return -1;
+	if (vault_user_version(v->db, &ver) != 0) {
+		sqlite3_close(ndb);
+		return util_fail(err, UTIL_EIO, "cannot read the schema version");
+	}
+	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", ver);
+	if (sqlite3_exec(ndb, "BEGIN IMMEDIATE; DELETE FROM key_items;", NULL, NULL, NULL) != SQLITE_OK ||
+	    vault_ring_store(ndb, v->sh->ring, nroot, err) != 0 || sqlite3_exec(ndb, sql, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(ndb, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		if (err != NULL && err->code == UTIL_OK)
+			util_fail(err, UTIL_EIO, "cannot rewrap the keyring in the copy");
+		sqlite3_exec(ndb, "ROLLBACK", NULL, NULL, NULL);
+		sqlite3_close(ndb);
+		return -1;
+	}
+	return seal_copy(ndb, err); /* closes ndb */
+}
+
+/*
+ * 5. the switch: one rename of vault.db. Before it the old root opens the vault, after it the
+ * new (*switched). The modules' files' renames follow; if a stop falls between them,
+ * vault_open finishes them.
+ */
+static int rekey_switch(char paths[][VAULT_PATH_MAX], char tmps[][VAULT_PATH_MAX], int n, int *switched, util_err *err)
+{
+	int i;
+
+	if (rename(tmps[0], paths[0]) != 0 || util_fsync_dir(paths[0]) != 0)
+		return util_fail(err, UTIL_EIO, "cannot switch to the rekeyed database: %s", strerror(errno));
+	*switched = 1;
+	for (i = 1; i < n; i++)
+		if (rename(tmps[i], paths[i]) != 0 || util_fsync_dir(paths[i]) != 0)
+			return util_fail(err, UTIL_EIO, "cannot switch to the rekeyed copy of %s: %s",
+			    vault_file_at(i - 1)->what, strerror(errno));
+	return 0;
+}
+
+/* 1. the new root, described as "next" in vault.meta (its salt must survive a crash), and its page keys */
+static int rekey_root(const char *dir, const vault_unlock *nu, keys_root **nroot, char **newpk, int *key_created,
+    util_err *err)
+{
+	char id[VAULT_ID_HEX];
+
+	if (vault_meta_set_next(dir, nu, err) != 0)
+		return -1;
+	if (nu->key_file != NULL) {
+		if (keys_root_create_file(nu->key_file, nroot, err) != 0)
+			return -1;
+		*key_created = 1;
+	} else if (vault_meta_unlock(dir, nu, 1, nroot, id, err) != 0) {
+		return -1;
+	}
+	if ((*newpk = keys_secret_alloc(VAULT_KEYS_STR)) == NULL || vault_page_keys(*nroot, *newpk) != 0)
+		return util_fail(err, UTIL_ENOMEM, "out of secret memory");
+	return 0;
+}
+
 int vault_rekey(const char *dir, const vault_unlock *old, const vault_unlock *nu, util_err *err)
 {
-	char path[1100], tmp[1100], apath[1100], atmp[1100], *newpk = NULL;
-	vault *v = NULL, *lv = NULL;
+	char paths[1 + VAULT_FILES_MAX][VAULT_PATH_MAX], tmps[1 + VAULT_FILES_MAX][VAULT_PATH_MAX], *newpk = NULL;
+	vault *v = NULL, *check = NULL;
 	keys_root *nroot = NULL;
-	sqlite3 *ndb = NULL;
-	char id[VAULT_ID_HEX];
-	int lockfd = -1, key_created = 0, switched = 0, rc = -1;
+	int i, n, lockfd = -1, key_created = 0, switched = 0, rc = -1;
 
 	if ((nu->key_file == NULL) == (nu->passphrase == NULL))
 		return util_fail(err, UTIL_EINVAL, "give exactly one new key file or new passphrase");
-	if (join(path, sizeof path, dir, VAULT_DB, err) != 0 || join(tmp, sizeof tmp, dir, VAULT_DB ".rekey", err) != 0 ||
-	    join(apath, sizeof apath, dir, VAULT_AUDIT_DB, err) != 0 ||
-	    join(atmp, sizeof atmp, dir, VAULT_AUDIT_DB ".rekey", err) != 0)
+	if ((n = vault_paths(dir, "", paths, err)) < 0 || vault_paths(dir, ".rekey", tmps, err) < 0)
 		return -1;
 	if (vault_lock(dir, 1, &lockfd, err) != 0)
 		return -1;
 	if (vault_open(&v, dir, old, err) != 0)
 		goto out;
 	/* leftovers of an interrupted rekey are never the truth (vault_open finished any switch) */
-	unlink_db(tmp);
-	unlink_db(atmp);
-
-	/* 1. the new root, described as "next" in vault.meta (its salt must survive a crash) */
-	if (vault_meta_set_next(dir, nu, err) != 0)
+	for (i = 0; i < n; i++)
+		unlink_db(tmps[i]);
+	if (rekey_root(dir, nu, &nroot, &newpk, &key_created, err) != 0 || rekey_copy(v, tmps, n, newpk, err) != 0 ||
+	    rekey_ring(v, tmps[0], newpk, nroot, err) != 0)
 		goto out;
-	if (nu->key_file != NULL) {
-		if (keys_root_create_file(nu->key_file, &nroot, err) != 0)
-			goto out;
-		key_created = 1;
-	} else if (vault_meta_unlock(dir, nu, 1, &nroot, id, err) != 0) {
-		goto out;
-	}
-	if ((newpk = keys_secret_alloc(VAULT_KEYS_STR)) == NULL || vault_page_keys(nroot, newpk) != 0) {
-		util_fail(err, UTIL_ENOMEM, "out of secret memory");
-		goto out;
-	}
-
-	/* 2. full copies of both files under the new page keys */
-	if (export_copy(v->db, tmp, newpk, err) != 0 || vault_sql_clone_log(&lv, v, err) != 0 ||
-	    export_copy(lv->db, atmp, VAULT_AUDIT_KEY(newpk), err) != 0)
-		goto out;
-	vault_close(lv);
-	lv = NULL;
-	if (vault_db_open(atmp, VAULT_AUDIT_KEY(newpk), 0, &ndb, err) != 0)
-		goto out;
-	rc = seal_copy(ndb, err); /* closes ndb */
-	ndb = NULL;
-	if (rc != 0)
-		goto out;
-	rc = -1;
-
-	/* 3. in the copy of vault.db: the schema version, and the keyring wrapped by the new root only */
-	if (vault_db_open(tmp, newpk, 0, &ndb, err) != 0)
-		goto out;
-	{
-		char sql[64];
-		int ver = 0;
-
-		if (vault_user_version(v->db, &ver) != 0) {
-			util_fail(err, UTIL_EIO, "cannot read the schema version");
-			goto out;
-		}
-		snprintf(sql, sizeof sql, "PRAGMA user_version = %d", ver);
-		if (sqlite3_exec(ndb, "BEGIN IMMEDIATE; DELETE FROM key_items;", NULL, NULL, NULL) != SQLITE_OK ||
-		    vault_ring_store(ndb, v->sh->ring, nroot, err) != 0 ||
-		    sqlite3_exec(ndb, sql, NULL, NULL, NULL) != SQLITE_OK ||
-		    sqlite3_exec(ndb, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-			if (err != NULL && err->code == UTIL_OK)
-				util_fail(err, UTIL_EIO, "cannot rewrap the keyring in the copy");
-			sqlite3_exec(ndb, "ROLLBACK", NULL, NULL, NULL);
-			goto out;
-		}
-	}
-	rc = seal_copy(ndb, err);
-	ndb = NULL;
-	if (rc != 0)
-		goto out;
-	rc = -1;
-
 	/* 4. the old files' WALs folded in and removed, so no stale WAL can meet a new file */
 	if (vault_exec(v, "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE;", err) != 0)
 		goto out;
 	vault_close(v);
 	v = NULL;
-
-	/*
-	 * 5. the switch: one rename. Before it the old root opens the vault, after it the new. The
-	 * audit log's rename follows; if a stop falls between them, vault_open finishes it.
-	 */
-	if (rename(tmp, path) != 0 || util_fsync_dir(path) != 0) {
-		util_fail(err, UTIL_EIO, "cannot switch to the rekeyed database: %s", strerror(errno));
+	if (rekey_switch(paths, tmps, n, &switched, err) != 0)
 		goto out;
-	}
 	key_created = 0;
-	switched = 1;
-	if (rename(atmp, apath) != 0 || util_fsync_dir(apath) != 0) {
-		util_fail(err, UTIL_EIO, "cannot switch to the rekeyed audit log: %s", strerror(errno));
-		goto out;
-	}
 	/* 6. the new root becomes the current one in vault.meta (vault_open would also do this) */
-	{
-		vault *check = NULL;
-
-		if (vault_open(&check, dir, nu, err) != 0)
-			goto out;
-		vault_close(check);
-	}
+	if (vault_open(&check, dir, nu, err) != 0)
+		goto out;
+	vault_close(check);
 	rc = 0;
 out:
-	if (rc != 0 && key_created)
+	if (rc != 0 && key_created && !switched)
 		unlink(nu->key_file);
 	if (rc != 0 && !switched) {
-		/* before the switch the copies are worthless; after it, vault_open needs audit.db.rekey */
-		unlink_db(tmp);
-		unlink_db(atmp);
+		/* before the switch the copies are worthless; after it, vault_open needs the .rekey files */
+		for (i = 0; i < n; i++)
+			unlink_db(tmps[i]);
 	}
-	sqlite3_close(ndb);
-	vault_close(lv);
 	vault_close(v);
 	keys_secret_free(newpk);
 	keys_root_free(nroot);
@@ -408,31 +418,30 @@ static int backup_db(sqlite3 *src_db, const char *schema, const char *path, cons
 }
 
 /*
- * Both databases of v into dir: vault.db first, then audit.db. A copy of the log made after
- * the copy of vault.db holds the entry of every change in it (each change's entry commits
- * right after it, or waits as a copy in vault.db's audit_pending); it may hold entries of
- * later changes too.
+ * Every database of v into dir: vault.db first, then each module's file. A module whose file
+ * must cover every change in vault.db (the audit log: audit.h) relies on that order: a copy
+ * of its file made after vault.db's holds all that copy depends on, and maybe more.
  */
-static int backup_both(vault *v, const char *dir, util_err *err)
+static int backup_all(vault *v, const char *dir, util_err *err)
 {
-	char to[1100];
+	char to[1 + VAULT_FILES_MAX][VAULT_PATH_MAX];
+	int i, n;
 
-	if (join(to, sizeof to, dir, VAULT_DB, err) != 0 || backup_db(v->db, "main", to, v->sh->page_key, err) != 0)
+	if ((n = vault_paths(dir, "", to, err)) < 0 || backup_db(v->db, "main", to[0], v->sh->page_key, err) != 0)
 		return -1;
-	if (join(to, sizeof to, dir, VAULT_AUDIT_DB, err) != 0 ||
-	    backup_db(v->db, "audit", to, VAULT_AUDIT_KEY(v->sh->page_key), err) != 0)
-		return -1;
+	for (i = 1; i < n; i++)
+		if (backup_db(v->db, vault_file_at(i - 1)->schema, to[i], VAULT_FILE_KEY(v->sh->page_key, i - 1), err) != 0)
+			return -1;
 	return 0;
 }
 
-static void unlink_both(const char *dir)
+static void unlink_all(const char *dir)
 {
-	char to[1100];
+	char to[1 + VAULT_FILES_MAX][VAULT_PATH_MAX];
+	int i, n = vault_paths(dir, "", to, NULL);
 
-	if (join(to, sizeof to, dir, VAULT_DB, NULL) == 0)
-		unlink_db(to);
-	if (join(to, sizeof to, dir, VAULT_AUDIT_DB, NULL) == 0)
-		unlink_db(to);
+	for (i = 0; i < n; i++)
+		unlink_db(to[i]);
 }
 
 int vault_backup(vault *v, const char *dest, util_err *err)
@@ -443,14 +452,14 @@ int vault_backup(vault *v, const char *dest, util_err *err)
 	if (mkdir(dest, 0700) != 0)
 		return util_fail(err, errno == EEXIST ? UTIL_EEXISTS : UTIL_EIO, "cannot create %s: %s", dest,
 		    strerror(errno));
-	if (join(from, sizeof from, v->sh->dir, VAULT_META, err) != 0 || backup_both(v, dest, err) != 0)
+	if (join(from, sizeof from, v->sh->dir, VAULT_META, err) != 0 || backup_all(v, dest, err) != 0)
 		goto out;
 	if (join(to, sizeof to, dest, VAULT_META, err) != 0 || copy_file(from, to, err) != 0)
 		goto out;
 	rc = util_fsync_dir(to) == 0 ? 0 : util_fail(err, UTIL_EIO, "cannot sync %s", dest);
 out:
 	if (rc != 0) {
-		unlink_both(dest);
+		unlink_all(dest);
 		if (join(to, sizeof to, dest, VAULT_META, NULL) == 0)
 			unlink(to);
 		rmdir(dest);
@@ -460,17 +469,18 @@ out:
 
 int vault_restore(const char *src, const char *dir, const vault_unlock *u, util_err *err)
 {
-	char from[1100], to[1100], alog[1100];
+	char from[1100], to[1100], dbs[1 + VAULT_FILES_MAX][VAULT_PATH_MAX];
 	struct stat st;
 	vault *v = NULL, *check = NULL;
-	int lockfd = -1, rc = -1;
+	int i, n, lockfd = -1, rc = -1;
 
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return util_fail(err, UTIL_EIO, "cannot create %s: %s", dir, strerror(errno));
-	if (join(to, sizeof to, dir, VAULT_DB, err) != 0 || join(alog, sizeof alog, dir, VAULT_AUDIT_DB, err) != 0)
+	if ((n = vault_paths(dir, "", dbs, err)) < 0)
 		return -1;
-	if (lstat(to, &st) == 0 || lstat(alog, &st) == 0)
-		return util_fail(err, UTIL_EEXISTS, "%s already holds a vault: restore into an empty directory", dir);
+	for (i = 0; i < n; i++)
+		if (lstat(dbs[i], &st) == 0)
+			return util_fail(err, UTIL_EEXISTS, "%s already holds a vault: restore into an empty directory", dir);
 	if (vault_lock(dir, 1, &lockfd, err) != 0)
 		return -1;
 	/* open the backup itself, to prove the key fits before anything is written */
@@ -479,7 +489,7 @@ int vault_restore(const char *src, const char *dir, const vault_unlock *u, util_
 	if (join(from, sizeof from, src, VAULT_META, err) != 0 || join(to, sizeof to, dir, VAULT_META, err) != 0 ||
 	    copy_file(from, to, err) != 0)
 		goto out;
-	if (backup_both(v, dir, err) != 0)
+	if (backup_all(v, dir, err) != 0)
 		goto out;
 	if (vault_open(&check, dir, u, err) != 0)
 		goto out;
@@ -488,7 +498,7 @@ out:
 	vault_close(check);
 	vault_close(v);
 	if (rc != 0 && err != NULL && err->code != UTIL_EEXISTS) {
-		unlink_both(dir);
+		unlink_all(dir);
 		if (join(to, sizeof to, dir, VAULT_META, NULL) == 0)
 			unlink(to);
 	}
@@ -499,10 +509,10 @@ out:
 
 int vault_stats_get(vault *v, vault_stats *st, util_err *err)
 {
-	char path[1100], wal[1200];
+	char paths[1 + VAULT_FILES_MAX][VAULT_PATH_MAX], wal[VAULT_PATH_MAX + 8];
 	struct stat fs;
 	sqlite3_stmt *s;
-	int i;
+	int i, n;
 
 	memset(st, 0, sizeof *st);
 	if (sqlite3_prepare_v2(v->db, "SELECT count(*) FROM citizens", -1, &s, NULL) != SQLITE_OK)
@@ -520,11 +530,11 @@ int vault_stats_get(vault *v, vault_stats *st, util_err *err)
 		st->kek_versions = keys_ring_kek_versions(v->sh->ring, vs, KEYS_MAX_KEKS);
 	}
 	pthread_rwlock_unlock(&v->sh->ring_mu);
-	for (i = 0; i < 2; i++) {
-		if (join(path, sizeof path, v->sh->dir, i ? VAULT_AUDIT_DB : VAULT_DB, err) != 0)
-			return -1;
-		snprintf(wal, sizeof wal, "%s-wal", path);
-		if (stat(path, &fs) == 0)
+	if ((n = vault_paths(v->sh->dir, "", paths, err)) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		snprintf(wal, sizeof wal, "%.*s-wal", VAULT_PATH_MAX, paths[i]);
+		if (stat(paths[i], &fs) == 0)
 			st->db_bytes += (uint64_t)fs.st_size;
 		if (stat(wal, &fs) == 0)
 			st->wal_bytes += (uint64_t)fs.st_size;

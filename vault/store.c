@@ -55,6 +55,7 @@ int vault_init(void)
 
 	if (keys_init() != 0)
 		return -1;
+	vault_schema_register();
 	json_set_alloc_funcs(wipe_malloc, wipe_free);
 	/* process-wide SQLCipher default: 4 KiB pages for every database this process opens */
 	if (sqlite3_open(":memory:", &db) != SQLITE_OK)
@@ -97,7 +98,7 @@ int vault_sql_fail(vault *v, int rc, util_err *err, const char *what)
 	return util_fail(err, code, "%s: %s", what, v && v->db ? sqlite3_errmsg(v->db) : sqlite3_errstr(rc));
 }
 
-static int db_exec(sqlite3 *db, const char *sql, util_err *err)
+int vault_db_exec(sqlite3 *db, const char *sql, util_err *err)
 {
 	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
 
@@ -111,7 +112,7 @@ static int db_exec(sqlite3 *db, const char *sql, util_err *err)
 
 int vault_exec(vault *v, const char *sql, util_err *err)
 {
-	return db_exec(v->db, sql, err);
+	return vault_db_exec(v->db, sql, err);
 }
 
 static const char *const stmt_sql[ST_COUNT] = {
@@ -216,35 +217,29 @@ int vault_begin(vault *v, util_err *err)
 	if (rc != 0)
 		return -1;
 	v->in_tx = 1;
-	v->copy_id = 0;
+	v->check = NULL;
+	v->mark = 0;
 	return 0;
 }
 
-/* 1 when row id of audit_pending is in vault.db as committed. */
-static int copy_committed(vault *v, int64_t id)
+void vault_sql_note_commit_check(vault *v, vault_commit_check check, int64_t mark)
 {
-	sqlite3_stmt *s;
-	int rc;
-
-	if (sqlite3_prepare_v2(v->db, "SELECT 1 FROM main.audit_pending WHERE id = ?1", -1, &s, NULL) != SQLITE_OK)
-		return 0;
-	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW;
+	v->check = check;
+	v->mark = mark;
 }
 
 int vault_commit(vault *v, util_err *err)
 {
-	int64_t copy = v->copy_id;
+	vault_commit_check check = v->check;
+	int64_t mark = v->mark;
 
 	if (!v->in_tx)
 		return util_fail(err, UTIL_ESTATE, "no transaction is open");
-	v->copy_id = 0;
+	v->check = NULL;
 	if (exec_cached(v, "COMMIT", err) != 0) {
 		vault_rollback(v);
 		/* vault.db commits first: if its part is there, the change stands (see vault_sql.h) */
-		if (copy > 0 && copy_committed(v, copy)) {
+		if (check != NULL && check(v, mark)) {
 			util_err_clear(err);
 			return 0;
 		}
@@ -256,29 +251,51 @@ int vault_commit(vault *v, util_err *err)
 
 void vault_rollback(vault *v)
 {
-	v->copy_id = 0;
+	v->check = NULL;
 	if (v->in_tx) {
 		sqlite3_exec(v->db, "ROLLBACK", NULL, NULL, NULL);
 		v->in_tx = 0;
 	}
 }
 
+enum { FILES_CACHE_BULK, FILES_CACHE_DEFAULT, FILES_CHECKPOINT };
+
+/* For each module's attached file: its bulk or default page cache, or a full checkpoint. */
+static int files_pragma(vault *v, int what, util_err *err)
+{
+	char sql[256];
+	int i;
+
+	for (i = 0; i < vault_file_count(); i++) {
+		const vault_file *f = vault_file_at(i);
+
+		if (what == FILES_CHECKPOINT)
+			snprintf(sql, sizeof sql, "PRAGMA %s.wal_checkpoint(FULL);", f->schema);
+		else
+			snprintf(sql, sizeof sql, "PRAGMA %s.cache_size = -%d;", f->schema,
+			    what == FILES_CACHE_BULK ? f->bulk_cache_kib : 2000);
+		if (vault_exec(v, sql, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 int vault_bulk_begin(vault *v, util_err *err)
 {
-	/* both files stay synchronous = FULL: the order of their commits must survive a power cut
+	/* every file stays synchronous = FULL: the order of their commits must survive a power cut
 	 * (audit_settle drops copies only once the log holds them), and at a batch of thousands a
 	 * transaction, one fsync a commit costs next to nothing */
-	return vault_exec(v, "PRAGMA wal_autocheckpoint = 16384; PRAGMA main.cache_size = -262144;"
-	                     " PRAGMA audit.cache_size = -65536;",
-	    err);
+	if (vault_exec(v, "PRAGMA wal_autocheckpoint = 16384; PRAGMA main.cache_size = -262144;", err) != 0)
+		return -1;
+	return files_pragma(v, FILES_CACHE_BULK, err);
 }
 
 int vault_bulk_end(vault *v, util_err *err)
 {
-	return vault_exec(v, "PRAGMA wal_autocheckpoint = 1000; PRAGMA main.cache_size = -2000;"
-	                     " PRAGMA audit.cache_size = -2000; PRAGMA main.wal_checkpoint(FULL);"
-	                     " PRAGMA audit.wal_checkpoint(FULL);",
-	    err);
+	if (vault_exec(v, "PRAGMA wal_autocheckpoint = 1000; PRAGMA main.cache_size = -2000;", err) != 0 ||
+	    files_pragma(v, FILES_CACHE_DEFAULT, err) != 0 || vault_exec(v, "PRAGMA main.wal_checkpoint(FULL);", err) != 0)
+		return -1;
+	return files_pragma(v, FILES_CHECKPOINT, err);
 }
 
 int vault_tx_begin(vault *v, int *mine, util_err *err)
@@ -474,7 +491,7 @@ int vault_db_open(const char *path, const char *page_key, int create, sqlite3 **
 		vault_sql_fail(&v, rc, err, "open");
 		goto fail;
 	}
-	if (db_exec(db,
+	if (vault_db_exec(db,
 	        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA secure_delete = ON;"
 	        "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
 	        err) != 0)
@@ -488,46 +505,64 @@ fail:
 
 int vault_page_keys(const keys_root *root, char *keys)
 {
-	return keys_root_page_key_str(root, KEYS_ROOT_PAGE, keys) == 0 &&
-	               keys_root_page_key_str(root, KEYS_ROOT_AUDIT_PAGE, VAULT_AUDIT_KEY(keys)) == 0
-	           ? 0
-	           : -1;
+	int i;
+
+	if (keys_root_page_key_str(root, KEYS_ROOT_PAGE, keys) != 0)
+		return -1;
+	for (i = 0; i < vault_file_count(); i++)
+		if (keys_root_page_key_str(root, vault_file_at(i)->page_key, VAULT_FILE_KEY(keys, i)) != 0)
+			return -1;
+	return 0;
 }
 
-static int attach_audit(sqlite3 *db, const char *path, const char *key, util_err *err)
+/* Detaches f's schema from db, whatever state it is in. */
+static void detach_file(sqlite3 *db, const vault_file *f)
+{
+	char sql[128];
+
+	snprintf(sql, sizeof sql, "DETACH DATABASE %s", f->schema);
+	sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
+
+static int attach_file(sqlite3 *db, const vault_file *f, const char *path, const char *key, util_err *err)
 {
 	sqlite3_stmt *s = NULL;
 	vault v = {.db = db};
+	char what[128], sql[256];
 	int rc;
 
-	if (sqlite3_prepare_v2(db, "ATTACH DATABASE ?1 AS audit KEY ?2", -1, &s, NULL) != SQLITE_OK)
-		return vault_sql_fail(&v, sqlite3_errcode(db), err, "attach the audit log");
+	snprintf(what, sizeof what, "attach %s", f->what);
+	snprintf(sql, sizeof sql, "ATTACH DATABASE ?1 AS %s KEY ?2", f->schema);
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+		return vault_sql_fail(&v, sqlite3_errcode(db), err, what);
 	sqlite3_bind_text(s, 1, path, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
-		return vault_sql_fail(&v, rc, err, "attach the audit log");
-	rc = sqlite3_exec(db, "SELECT count(*) FROM audit.sqlite_master", NULL, NULL, NULL);
+		return vault_sql_fail(&v, rc, err, what);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM %s.sqlite_master", f->schema);
+	rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
 	if (rc == SQLITE_NOTADB) {
-		db_exec(db, "DETACH DATABASE audit", NULL);
+		detach_file(db, f);
 		return util_fail(err, UTIL_EKEY, "the key does not open %s", path);
 	}
 	/* WAL again after a restore or a stopped rekey, which leave the file in rollback mode */
-	if (rc != SQLITE_OK || db_exec(db,
-	                           "PRAGMA audit.journal_mode = WAL; PRAGMA audit.synchronous = FULL;"
-	                           " PRAGMA audit.secure_delete = ON;",
-	                           err) != 0) {
-		if (rc != SQLITE_OK)
-			vault_sql_fail(&v, rc, err, "open the audit log");
-		db_exec(db, "DETACH DATABASE audit", NULL);
+	snprintf(sql, sizeof sql, "PRAGMA %s.journal_mode = WAL; PRAGMA %s.synchronous = FULL; PRAGMA %s.secure_delete = ON;",
+	    f->schema, f->schema, f->schema);
+	if (rc != SQLITE_OK || vault_db_exec(db, sql, err) != 0) {
+		if (rc != SQLITE_OK) {
+			snprintf(what, sizeof what, "open %s", f->what);
+			vault_sql_fail(&v, rc, err, what);
+		}
+		detach_file(db, f);
 		return -1;
 	}
 	return 0;
 }
 
-/* Makes an empty audit.db at path (WAL, under key), unless a file is there. */
-static int make_audit(const char *path, const char *key, util_err *err)
+/* Makes an empty database at path (WAL, under key), unless a file is there. */
+static int make_file(const char *path, const char *key, util_err *err)
 {
 	struct stat st;
 	sqlite3 *db;
@@ -541,17 +576,18 @@ static int make_audit(const char *path, const char *key, util_err *err)
 }
 
 /*
- * A rekey switches vault.db, then audit.db, each by a rename. If it stopped between the two,
- * vault.db opens with the new root and audit.db.rekey holds the log under the new root's key:
- * finish the switch, after checking that key opens it.
+ * A rekey switches vault.db, then each module's file, each by a rename. If it stopped between
+ * them, vault.db opens with the new root and <file>.rekey holds the file under the new root's
+ * key: finish the switch, after checking that key opens it.
  */
-static int finish_audit_rekey(const char *dir, const char *path, const char *key, util_err *err)
+static int finish_file_rekey(const char *dir, const vault_file *f, const char *path, const char *key, util_err *err)
 {
-	char tmp[1100];
+	char tmp[1100], name[256];
 	struct stat st;
 	sqlite3 *db;
 
-	if (db_path(tmp, sizeof tmp, dir, VAULT_AUDIT_DB ".rekey", err) != 0)
+	snprintf(name, sizeof name, "%s.rekey", f->name);
+	if (db_path(tmp, sizeof tmp, dir, name, err) != 0)
 		return -1;
 	if (lstat(tmp, &st) != 0)
 		return -1; /* nothing to finish: err stays as it was */
@@ -559,344 +595,58 @@ static int finish_audit_rekey(const char *dir, const char *path, const char *key
 		return -1;
 	sqlite3_close(db);
 	if (rename(tmp, path) != 0 || util_fsync_dir(path) != 0)
-		return util_fail(err, UTIL_EIO, "cannot finish switching the audit log to the new key: %s", strerror(errno));
+		return util_fail(err, UTIL_EIO, "cannot finish switching %s to the new key: %s", f->what, strerror(errno));
+	return 0;
+}
+
+/* Attaches module file i to db, made first if the vault is new or predates it. */
+static int connect_file(sqlite3 *db, const char *dir, const char *keys, int i, int create, util_err *err)
+{
+	const vault_file *f = vault_file_at(i);
+	const char *key = VAULT_FILE_KEY(keys, i);
+	char path[1100];
+	util_err e2;
+	int ver = 0;
+
+	if (db_path(path, sizeof path, dir, f->name, err) != 0)
+		return -1;
+	/* vault.db from before the file (schema below f->since): the module's steps fill a new one */
+	if (create || (vault_user_version(db, &ver) == 0 && ver < f->since)) {
+		if (make_file(path, key, err) != 0)
+			return -1;
+	}
+	if (attach_file(db, f, path, key, &e2) != 0) {
+		util_err e3 = {0};
+
+		/* a rekey that stopped between its renames: finish it, then attach again */
+		if (e2.code != UTIL_EKEY || finish_file_rekey(dir, f, path, key, &e3) != 0) {
+			if (err != NULL)
+				*err = e3.code != UTIL_OK ? e3 : e2; /* why the finish failed, if it was tried */
+			return -1;
+		}
+		if (attach_file(db, f, path, key, err) != 0)
+			return -1;
+	}
 	return 0;
 }
 
 int vault_db_connect(const char *dir, const char *keys, int create, sqlite3 **out, util_err *err)
 {
-	char path[1100], apath[1100];
+	char path[1100];
 	sqlite3 *db = NULL;
-	util_err e2;
-	int ver = 0;
+	int i;
 
-	if (db_path(path, sizeof path, dir, VAULT_DB, err) != 0 || db_path(apath, sizeof apath, dir, VAULT_AUDIT_DB, err) != 0)
+	if (db_path(path, sizeof path, dir, VAULT_DB, err) != 0)
 		return -1;
 	if (vault_db_open(path, keys, create, &db, err) != 0)
 		return -1;
-	/* vault.db from before audit.db (schema 3 or less): migration 4 fills a new one */
-	if (create || (vault_user_version(db, &ver) == 0 && ver < 4)) {
-		if (make_audit(apath, VAULT_AUDIT_KEY(keys), err) != 0)
-			goto fail;
-	}
-	if (attach_audit(db, apath, VAULT_AUDIT_KEY(keys), &e2) != 0) {
-		util_err e3 = {0};
-
-		/* a rekey that stopped between its two renames: finish it, then attach again */
-		if (e2.code != UTIL_EKEY || finish_audit_rekey(dir, apath, VAULT_AUDIT_KEY(keys), &e3) != 0) {
-			if (err != NULL)
-				*err = e3.code != UTIL_OK ? e3 : e2; /* why the finish failed, if it was tried */
-			goto fail;
+	for (i = 0; i < vault_file_count(); i++) {
+		if (connect_file(db, dir, keys, i, create, err) != 0) {
+			sqlite3_close(db);
+			return -1;
 		}
-		if (attach_audit(db, apath, VAULT_AUDIT_KEY(keys), err) != 0)
-			goto fail;
 	}
 	*out = db;
-	return 0;
-fail:
-	sqlite3_close(db);
-	return -1;
-}
-
-/* Schema migrations, applied in order on open; PRAGMA user_version records how far. */
-static const char *const migrations[] = {
-	/* 1: keyring, identity, citizens */
-	"CREATE TABLE meta(k TEXT PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID;"
-	"CREATE TABLE key_items(name TEXT NOT NULL, wrap_id BLOB NOT NULL, wrapped BLOB NOT NULL,"
-	" created_at INTEGER NOT NULL, PRIMARY KEY(name, wrap_id)) WITHOUT ROWID;"
-	"CREATE TABLE citizens(id INTEGER PRIMARY KEY, cid BLOB NOT NULL UNIQUE, nid_index BLOB NOT NULL UNIQUE,"
-	" kek_version INTEGER NOT NULL, dek BLOB NOT NULL, dek_version INTEGER NOT NULL, fields BLOB NOT NULL,"
-	" totp BLOB NOT NULL, totp_step INTEGER NOT NULL DEFAULT 0,"
-	" created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);",
-	/* 2: the registry (agencies, purposes), consents, restrictions, the audit log, reviews */
-	"CREATE TABLE agencies(id TEXT PRIMARY KEY, name TEXT NOT NULL, roles INTEGER NOT NULL,"
-	" suspended INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);"
-	"CREATE TABLE purposes(id TEXT PRIMARY KEY, agency_id TEXT NOT NULL REFERENCES agencies(id), code TEXT NOT NULL,"
-	" desc_vi TEXT NOT NULL, desc_en TEXT NOT NULL, basis INTEGER NOT NULL, legal_reference TEXT,"
-	" fields TEXT NOT NULL, max_days INTEGER NOT NULL, retention_days INTEGER NOT NULL,"
-	" created_at INTEGER NOT NULL, UNIQUE(agency_id, code));"
-	"CREATE TABLE consent_requests(id TEXT PRIMARY KEY, agency_id TEXT NOT NULL, purpose_id TEXT NOT NULL,"
-	" cid BLOB, fields TEXT NOT NULL, days INTEGER NOT NULL, status TEXT NOT NULL, created_at INTEGER NOT NULL,"
-	" expires_at INTEGER NOT NULL, decided_at INTEGER);"
-	"CREATE INDEX consent_requests_cid ON consent_requests(cid, status);"
-	"CREATE TABLE consents(id TEXT PRIMARY KEY, cid BLOB NOT NULL, agency_id TEXT NOT NULL,"
-	" purpose_id TEXT NOT NULL, request_id TEXT, fields TEXT NOT NULL, granted_at INTEGER NOT NULL,"
-	" expires_at INTEGER NOT NULL, revoked_at INTEGER NOT NULL DEFAULT 0, use_limit INTEGER NOT NULL DEFAULT 0,"
-	" uses INTEGER NOT NULL DEFAULT 0, receipt TEXT NOT NULL);"
-	"CREATE INDEX consents_lookup ON consents(cid, agency_id, purpose_id);"
-	"CREATE TABLE restrictions(cid BLOB PRIMARY KEY, since INTEGER NOT NULL) WITHOUT ROWID;"
-	"CREATE TABLE audit_entries(seq INTEGER PRIMARY KEY, time INTEGER NOT NULL, cid BLOB, agency_id TEXT,"
-	" action TEXT NOT NULL, decision TEXT, entry BLOB NOT NULL);"
-	"CREATE INDEX audit_cid ON audit_entries(cid, seq) WHERE cid IS NOT NULL;"
-	"CREATE TABLE audit_hashes(idx INTEGER PRIMARY KEY, hash BLOB NOT NULL);"
-	"CREATE TABLE audit_checkpoints(size INTEGER PRIMARY KEY, note TEXT NOT NULL, created_at INTEGER NOT NULL);"
-	"CREATE TABLE audit_head(id INTEGER PRIMARY KEY CHECK (id = 1), size INTEGER NOT NULL, note TEXT NOT NULL);"
-	"CREATE TABLE reviews(seq INTEGER PRIMARY KEY, agency_id TEXT NOT NULL, purpose_id TEXT NOT NULL,"
-	" outcome TEXT, note TEXT, reviewed_by TEXT, reviewed_at INTEGER);",
-	/* 3: the API's callers: tokens (as keyed hashes), officers, failed logins, pseudonyms */
-	"CREATE TABLE tokens(hash BLOB PRIMARY KEY, kind TEXT NOT NULL, subject TEXT NOT NULL,"
-	" expires_at INTEGER NOT NULL, created_at INTEGER NOT NULL) WITHOUT ROWID;"
-	"CREATE INDEX tokens_subject ON tokens(subject);"
-	"CREATE TABLE officers(id TEXT PRIMARY KEY, name TEXT NOT NULL, totp BLOB NOT NULL,"
-	" totp_step INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);"
-	"CREATE TABLE auth_failures(ident BLOB NOT NULL, at INTEGER NOT NULL);"
-	"CREATE INDEX auth_failures_ident ON auth_failures(ident, at);"
-	"CREATE TABLE pseudonyms(agency_id TEXT NOT NULL, pid BLOB NOT NULL, cid BLOB NOT NULL,"
-	" PRIMARY KEY(agency_id, pid)) WITHOUT ROWID;",
-	/*
-	 * 4: the audit log lives in audit.db (move_audit copies it there first), so that the
-	 * lookups' group commits stop emptying every connection's page cache of vault.db. An entry
-	 * made with a change to vault.db leaves a copy there (audit_pending) until audit_settle
-	 * finds it in the log: the two files commit one after the other, not as one. Its ids are
-	 * never reused (AUTOINCREMENT): a settle drops the copies up to the last id it looked at,
-	 * and a copy made meanwhile must not fall under that id.
-	 */
-	"DROP TABLE main.audit_entries; DROP TABLE main.audit_hashes; DROP TABLE main.audit_checkpoints;"
-	"DROP TABLE main.audit_head;"
-	"CREATE TABLE audit_pending(id INTEGER PRIMARY KEY AUTOINCREMENT, entry BLOB NOT NULL);",
-	/*
-	 * 5: a lookup's decision reads its consents from the index alone. The rows also hold the
-	 * signed receipts, so each one is a page of its own to read and decrypt, at random.
-	 */
-	"CREATE INDEX IF NOT EXISTS consents_decide ON consents(cid, agency_id, purpose_id, granted_at, expires_at,"
-	" revoked_at, use_limit, uses, id, fields);"
-	"DROP INDEX IF EXISTS consents_lookup;",
-	/*
-	 * 6: the log's citizen index in sorted runs (audit/log.c) instead of audit_cid. All of it is
-	 * in audit.db and made first, by make_runs, in a transaction of its own; here only the
-	 * version moves.
-	 */
-	"SELECT 1;",
-	/*
-	 * 7: records sealed as one (record.c, format 2) instead of value by value with their names
-	 * in clear (format 1). It needs the keyring: reseal rewrites the records first, in
-	 * transactions of RESEAL_BATCH, each row's format byte saying what is left after a stop;
-	 * here only the version moves, once no record of format 1 is left.
-	 */
-	"SELECT 1;",
-	/*
-	 * 8: credentials that can be listed, rotated and ended. vault_columns_add adds the columns
-	 * first (tokens: id, prefix, last_used; officers: active; pseudonyms: enrolled), each only
-	 * if missing; tokens made before get an id, and their kind as their prefix.
-	 */
-	("UPDATE tokens SET id = 'tk_' || lower(hex(randomblob(8))), prefix = 'vk_' || kind || '_' WHERE id IS NULL;"
-	 "CREATE UNIQUE INDEX IF NOT EXISTS tokens_id ON tokens(id);"),
-	/*
-	 * 9: the subject of each pending consent request, a keyed per-agency tag of the national ID
-	 * asked about (policy_request_subject), kept only while the request is pending: the cap on
-	 * pending requests per agency and ID counts by it, alike for enrolled, erased and
-	 * never-enrolled IDs. Requests made before it have none and expire within 7 days.
-	 */
-	"CREATE TABLE IF NOT EXISTS request_subjects(id TEXT PRIMARY KEY, agency_id TEXT NOT NULL, subject BLOB NOT NULL,"
-	" expires_at INTEGER NOT NULL) WITHOUT ROWID;"
-	"CREATE INDEX IF NOT EXISTS request_subjects_cap ON request_subjects(agency_id, subject, expires_at);",
-	/*
-	 * 10: failed logins are counted in memory (api/lockout.c) under a key of their own; the
-	 * table that kept them under the token-hashing key, and its rows, go.
-	 */
-	"DROP TABLE IF EXISTS auth_failures;",
-};
-
-#define MAKE_RUNS 5 /* the index of migration 6 */
-#define RESEAL 6    /* the index of migration 7 */
-#define CREDS 7     /* the index of migration 8 */
-#define RESEAL_BATCH 1000
-
-/*
- * Migration 6's audit.db half, which may run again after a stop: the runs' tables, the runs a
- * log of this size should have (from where any earlier try got to), and audit_cid dropped.
- */
-static const char make_runs_sql[] =
-	"CREATE TABLE IF NOT EXISTS audit.audit_runs(run INTEGER NOT NULL, cid BLOB NOT NULL, seq INTEGER NOT NULL,"
-	" PRIMARY KEY(run, cid, seq)) WITHOUT ROWID;"
-	"CREATE TABLE IF NOT EXISTS audit.audit_runs_head(id INTEGER PRIMARY KEY CHECK (id = 1), upto INTEGER NOT NULL);"
-	"INSERT INTO audit.audit_runs(run, cid, seq) SELECT seq - seq % " VAULT_AUDIT_RUN_STR ", cid, seq"
-	" FROM audit.audit_entries WHERE cid IS NOT NULL"
-	" AND seq >= (SELECT coalesce(max(upto), 0) FROM audit.audit_runs_head)"
-	" AND seq < (SELECT coalesce(max(seq) + 1, 0) FROM audit.audit_entries) / " VAULT_AUDIT_RUN_STR
-	" * " VAULT_AUDIT_RUN_STR " ORDER BY 1, 2, 3;"
-	"INSERT OR REPLACE INTO audit.audit_runs_head(id, upto)"
-	" SELECT 1, (SELECT coalesce(max(seq) + 1, 0) FROM audit.audit_entries) / " VAULT_AUDIT_RUN_STR
-	" * " VAULT_AUDIT_RUN_STR ";"
-	"DROP INDEX IF EXISTS audit.audit_cid;";
-
-static int make_runs(sqlite3 *db, util_err *err)
-{
-	if (db_exec(db, "BEGIN IMMEDIATE", err) != 0)
-		return -1;
-	if (db_exec(db, make_runs_sql, err) != 0 || db_exec(db, "COMMIT", err) != 0) {
-		db_exec(db, "ROLLBACK", NULL);
-		return -1;
-	}
-	return 0;
-}
-
-/* Migration 4's first half: the log's tables made in audit.db, then filled from vault.db's. */
-static const char make_audit_sql[] =
-	"CREATE TABLE audit.audit_entries(seq INTEGER PRIMARY KEY, time INTEGER NOT NULL, cid BLOB, agency_id TEXT,"
-	" action TEXT NOT NULL, decision TEXT, entry BLOB NOT NULL);"
-	"CREATE INDEX audit.audit_cid ON audit_entries(cid, seq) WHERE cid IS NOT NULL;"
-	"CREATE TABLE audit.audit_hashes(idx INTEGER PRIMARY KEY, hash BLOB NOT NULL);"
-	"CREATE TABLE audit.audit_checkpoints(size INTEGER PRIMARY KEY, note TEXT NOT NULL, created_at INTEGER NOT NULL);"
-	"CREATE TABLE audit.audit_head(id INTEGER PRIMARY KEY CHECK (id = 1), size INTEGER NOT NULL, note TEXT NOT NULL);"
-	"CREATE TABLE audit.audit_settled(hash BLOB PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;";
-
-static const char copy_audit_sql[] =
-	"DELETE FROM audit.audit_entries; DELETE FROM audit.audit_hashes; DELETE FROM audit.audit_checkpoints;"
-	"DELETE FROM audit.audit_head;"
-	"INSERT INTO audit.audit_entries SELECT * FROM main.audit_entries;"
-	"INSERT INTO audit.audit_hashes SELECT * FROM main.audit_hashes;"
-	"INSERT INTO audit.audit_checkpoints SELECT * FROM main.audit_checkpoints;"
-	"INSERT INTO audit.audit_head SELECT * FROM main.audit_head;";
-
-/* 1 when audit.db's log is vault.db's: as many entries, hashes and checkpoints, the same last entry and signed head. */
-static const char same_log_sql[] =
-	"SELECT (SELECT count(*) FROM main.audit_entries) = (SELECT count(*) FROM audit.audit_entries)"
-	" AND (SELECT count(*) FROM main.audit_hashes) = (SELECT count(*) FROM audit.audit_hashes)"
-	" AND (SELECT count(*) FROM main.audit_checkpoints) = (SELECT count(*) FROM audit.audit_checkpoints)"
-	" AND (SELECT entry FROM main.audit_entries ORDER BY seq DESC LIMIT 1)"
-	" IS (SELECT entry FROM audit.audit_entries ORDER BY seq DESC LIMIT 1)"
-	" AND (SELECT note FROM main.audit_head) IS (SELECT note FROM audit.audit_head)";
-
-#define MOVE_AUDIT 3 /* the index of migration 4 */
-#define MOVE_TRIES 3
-
-/* 1, 0, or -1 (err filled) for the one integer sql returns. */
-static int db_flag(sqlite3 *db, const char *sql, util_err *err)
-{
-	sqlite3_stmt *s;
-	int rc;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
-		return util_fail(err, UTIL_EIO, "cannot read the audit log's schema");
-	rc = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) != 0 : -1;
-	sqlite3_finalize(s);
-	return rc < 0 ? util_fail(err, UTIL_EIO, "cannot read the audit log's schema") : rc;
-}
-
-/*
- * Migration 4's first half, a transaction that changes audit.db alone: the log's tables made
- * there if they are not, and filled from vault.db's unless they already hold the same log (a
- * first half that committed before a stop). The second half (the DROP in vault.db) runs only
- * if the two logs still match under its write lock: a process of the old program may have
- * appended in between, or audit.db may be a stray file.
- */
-static int move_audit(sqlite3 *db, util_err *err)
-{
-	int have, same = 0;
-
-	if (db_exec(db, "BEGIN IMMEDIATE", err) != 0)
-		return -1;
-	if ((have = db_flag(db, "SELECT count(*) FROM audit.sqlite_master WHERE name = 'audit_entries'", err)) < 0 ||
-	    (!have && db_exec(db, make_audit_sql, err) != 0) || (have && (same = db_flag(db, same_log_sql, err)) < 0) ||
-	    (!same && db_exec(db, copy_audit_sql, err) != 0) || db_exec(db, "COMMIT", err) != 0) {
-		db_exec(db, "ROLLBACK", NULL);
-		return -1;
-	}
-	return 0;
-}
-
-#define MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
-_Static_assert(MIGRATIONS == VAULT_SCHEMA, "VAULT_SCHEMA (vault.h) is the number of migrations");
-
-int vault_user_version(sqlite3 *db, int *out)
-{
-	sqlite3_stmt *s;
-	int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL);
-
-	if (rc != SQLITE_OK)
-		return -1;
-	rc = sqlite3_step(s);
-	*out = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
-	sqlite3_finalize(s);
-	return *out < 0 ? -1 : 0;
-}
-
-/*
- * Migration 7's first half: every record of format 1 rewritten, RESEAL_BATCH to a transaction.
- * A vault being made (v NULL) has no records to rewrite.
- */
-static int reseal(sqlite3 *db, vault *v, util_err *err)
-{
-	int64_t after = 0, done;
-
-	if (v == NULL)
-		return 0;
-	do {
-		if (db_exec(db, "BEGIN IMMEDIATE", err) != 0)
-			return -1;
-		if (vault_citizen_reseal_v1(v, &after, RESEAL_BATCH, &done, err) != 0 || db_exec(db, "COMMIT", err) != 0) {
-			db_exec(db, "ROLLBACK", NULL);
-			return -1;
-		}
-	} while (done == RESEAL_BATCH);
-	return 0;
-}
-
-/*
- * Migration 7's second half, inside the transaction that moves the version: whatever format-1
- * record is still there (another process of the old program may have written one meanwhile)
- * is rewritten too, so that none is left once the version says 7.
- */
-static int reseal_rest(sqlite3 *db, vault *v, util_err *err)
-{
-	int64_t after = 0, done;
-	int left;
-
-	if (v != NULL)
-		return vault_citizen_reseal_v1(v, &after, INT64_MAX, &done, err);
-	if ((left = db_flag(db, "SELECT count(*) FROM citizens WHERE substr(fields, 1, 1) = x'01'", err)) < 0)
-		return -1;
-	return left ? util_fail(err, UTIL_ESTATE, "records of format 1 need the keyring to be rewritten") : 0;
-}
-
-/*
- * Applies the migrations from the vault's version up to (not including) index upto. v, with
- * the keyring loaded, is needed from migration 7 on (RESEAL) when the vault holds records.
- */
-static int migrate(sqlite3 *db, vault *v, int upto, util_err *err)
-{
-	char sql[64];
-	int have, i, same, tries = 0;
-
-	if (vault_user_version(db, &have) != 0)
-		return util_fail(err, UTIL_EIO, "cannot read the schema version");
-	if (have > MIGRATIONS)
-		return util_fail(err, UTIL_ESTATE, "the vault's schema (%d) is newer than this program (%d)", have,
-		    MIGRATIONS);
-	for (i = have; i < upto; i++) {
-		if (i == MOVE_AUDIT && move_audit(db, err) != 0)
-			return -1;
-		if (i == MAKE_RUNS && make_runs(db, err) != 0)
-			return -1;
-		if (i == RESEAL && reseal(db, v, err) != 0)
-			return -1;
-		if (db_exec(db, "BEGIN IMMEDIATE", err) != 0)
-			return -1;
-		/* re-read inside the write lock: another process may have migrated meanwhile */
-		if (vault_user_version(db, &have) != 0 || have > i) {
-			db_exec(db, "ROLLBACK", NULL);
-			continue;
-		}
-		if (i == MOVE_AUDIT && (same = db_flag(db, same_log_sql, err)) != 1) {
-			db_exec(db, "ROLLBACK", NULL);
-			if (same < 0)
-				return -1;
-			if (++tries == MOVE_TRIES)
-				return util_fail(err, UTIL_EBUSY, "the audit log kept changing while it was moved to %s:"
-				                                  " stop other programs using the vault and open it again",
-				    VAULT_AUDIT_DB);
-			i--; /* copy again, then drop */
-			continue;
-		}
-		snprintf(sql, sizeof sql, "PRAGMA user_version = %d", i + 1);
-		if ((i == RESEAL && reseal_rest(db, v, err) != 0) || (i == CREDS && vault_columns_add(db, err) != 0) ||
-		    db_exec(db, migrations[i], err) != 0 ||
-		    db_exec(db, sql, err) != 0 || db_exec(db, "COMMIT", err) != 0) {
-			db_exec(db, "ROLLBACK", NULL);
-			return -1;
-		}
-	}
 	return 0;
 }
 
@@ -1068,21 +818,100 @@ static int meta_get(sqlite3 *db, const char *k, char **out, size_t *len, util_er
 
 /* ---- create, open, close ---- */
 
+int vault_paths(const char *dir, const char *suffix, char paths[][VAULT_PATH_MAX], util_err *err)
+{
+	char name[256];
+	int i;
+
+	for (i = 0; i <= vault_file_count(); i++) {
+		snprintf(name, sizeof name, "%s%s", i == 0 ? VAULT_DB : vault_file_at(i - 1)->name, suffix);
+		if (db_path(paths[i], VAULT_PATH_MAX, dir, name, err) != 0)
+			return -1;
+	}
+	return i;
+}
+
+/* Removes the database at path with its WAL and shared-memory files. */
+static void unlink_made(const char *path)
+{
+	char side[VAULT_PATH_MAX + 16];
+
+	unlink(path);
+	snprintf(side, sizeof side, "%.*s-wal", VAULT_PATH_MAX, path);
+	unlink(side);
+	snprintf(side, sizeof side, "%.*s-shm", VAULT_PATH_MAX, path);
+	unlink(side);
+}
+
+/* A new vault's identity and root, described in a new vault.meta; *key_created when a key file was made. */
+static int create_root(const char *dir, const vault_unlock *u, char vault_id[VAULT_ID_HEX], keys_root **root,
+    int *key_created, util_err *err)
+{
+	unsigned char id[16];
+	json_t *desc, *m = NULL;
+	int rc = -1;
+
+	randombytes_buf(id, sizeof id);
+	util_hex_encode(vault_id, id, sizeof id);
+	if ((desc = unlock_desc(u, err)) == NULL)
+		return -1;
+	if ((m = json_pack("{s:i, s:s, s:O}", "format", 1, "vault_id", vault_id, "root", desc)) == NULL) {
+		util_fail(err, UTIL_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (u->key_file != NULL) {
+		if (keys_root_create_file(u->key_file, root, err) != 0)
+			goto out;
+		*key_created = 1;
+	} else if (root_from_desc(desc, u, root, err) != 0) {
+		goto out;
+	}
+	rc = meta_write(dir, m, 1, err);
+out:
+	json_decref(desc);
+	json_decref(m);
+	return rc;
+}
+
+/* A new vault's databases: every module's schema, then its identity, catalog and keyring. */
+static int create_db(const char *dir, const keys_root *root, const char *vault_id, const char *catalog_json,
+    util_err *err)
+{
+	char *pk;
+	keys_ring *ring = NULL;
+	sqlite3 *db = NULL;
+	int rc = -1;
+
+	if ((pk = keys_secret_alloc(VAULT_KEYS_STR)) == NULL || vault_page_keys(root, pk) != 0) {
+		util_fail(err, UTIL_ENOMEM, "out of secret memory");
+		goto out;
+	}
+	if (vault_db_connect(dir, pk, 1, &db, err) != 0 || vault_migrate(db, NULL, VAULT_SCHEMA, err) != 0 ||
+	    keys_ring_generate(&ring, err) != 0 || vault_db_exec(db, "BEGIN IMMEDIATE", err) != 0)
+		goto out;
+	if (meta_put(db, "vault_id", vault_id, strlen(vault_id), err) != 0 ||
+	    meta_put(db, "catalog", catalog_json, strlen(catalog_json), err) != 0 ||
+	    vault_db_exec(db, "INSERT INTO meta(k, v) VALUES ('kek_current', 1)", err) != 0 ||
+	    vault_ring_store(db, ring, root, err) != 0 || vault_db_exec(db, "COMMIT", err) != 0) {
+		vault_db_exec(db, "ROLLBACK", NULL);
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_close(db);
+	keys_secret_free(pk);
+	keys_ring_free(ring);
+	return rc;
+}
 
 int vault_create(const char *dir, const vault_unlock *u, const char *catalog_json, char vault_id[VAULT_ID_HEX],
     util_err *err)
 {
-	char path[1100], apath[1100], meta_file[1100];
-	unsigned char id[16];
-	char *pk = NULL;
-	json_t *m = NULL, *desc = NULL;
+	char paths[1 + VAULT_FILES_MAX][VAULT_PATH_MAX], meta_file[VAULT_PATH_MAX];
 	keys_root *root = NULL;
-	keys_ring *ring = NULL;
 	vault_catalog *cat = NULL;
-	sqlite3 *db = NULL;
-	int key_created = 0, meta_created = 0, rc = -1;
+	int i, n, key_created = 0, rc = -1;
 	struct stat st;
-	unsigned char one[4];
 
 	if ((u->key_file == NULL) == (u->passphrase == NULL))
 		return util_fail(err, UTIL_EINVAL, "give exactly one of a key file or a passphrase");
@@ -1093,78 +922,24 @@ int vault_create(const char *dir, const vault_unlock *u, const char *catalog_jso
 	vault_catalog_free(cat);
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return util_fail(err, UTIL_EIO, "cannot create %s: %s", dir, strerror(errno));
-	if (db_path(path, sizeof path, dir, VAULT_DB, err) != 0 || db_path(apath, sizeof apath, dir, VAULT_AUDIT_DB, err) != 0 ||
-	    meta_path(meta_file, sizeof meta_file, dir, err) != 0)
+	if ((n = vault_paths(dir, "", paths, err)) < 0 || meta_path(meta_file, sizeof meta_file, dir, err) != 0)
 		return -1;
-	if (lstat(path, &st) == 0 || lstat(apath, &st) == 0 || lstat(meta_file, &st) == 0)
+	for (i = 0; i < n; i++)
+		if (lstat(paths[i], &st) == 0)
+			return util_fail(err, UTIL_EEXISTS, "%s already holds a vault", dir);
+	if (lstat(meta_file, &st) == 0)
 		return util_fail(err, UTIL_EEXISTS, "%s already holds a vault", dir);
-
-	randombytes_buf(id, sizeof id);
-	util_hex_encode(vault_id, id, sizeof id);
-	if ((desc = unlock_desc(u, err)) == NULL)
-		goto out;
-	m = json_pack("{s:i, s:s, s:O}", "format", 1, "vault_id", vault_id, "root", desc);
-	if (m == NULL) {
-		util_fail(err, UTIL_ENOMEM, "out of memory");
-		goto out;
-	}
-	if (u->key_file != NULL) {
-		if (keys_root_create_file(u->key_file, &root, err) != 0)
-			goto out;
-		key_created = 1;
-	} else if (root_from_desc(desc, u, &root, err) != 0) {
-		goto out;
-	}
-	if (meta_write(dir, m, 1, err) != 0)
-		goto out;
-	meta_created = 1;
-	if ((pk = keys_secret_alloc(VAULT_KEYS_STR)) == NULL || vault_page_keys(root, pk) != 0) {
-		util_fail(err, UTIL_ENOMEM, "out of secret memory");
-		goto out;
-	}
-	if (vault_db_connect(dir, pk, 1, &db, err) != 0 || migrate(db, NULL, MIGRATIONS, err) != 0)
-		goto out;
-	if (keys_ring_generate(&ring, err) != 0)
-		goto out;
-	util_put_u32(one, 1);
-	if (db_exec(db, "BEGIN IMMEDIATE", err) != 0)
-		goto out;
-	if (meta_put(db, "vault_id", vault_id, strlen(vault_id), err) != 0 ||
-	    meta_put(db, "catalog", catalog_json, strlen(catalog_json), err) != 0 ||
-	    db_exec(db, "INSERT INTO meta(k, v) VALUES ('kek_current', 1)", err) != 0 ||
-	    vault_ring_store(db, ring, root, err) != 0 || db_exec(db, "COMMIT", err) != 0) {
-		db_exec(db, "ROLLBACK", NULL);
-		goto out;
-	}
-	rc = 0;
-out:
-	sqlite3_close(db);
+	if (create_root(dir, u, vault_id, &root, &key_created, err) == 0 &&
+	    (rc = create_db(dir, root, vault_id, catalog_json, err)) != 0)
+		unlink(meta_file); /* leave no half-made vault behind */
 	if (rc != 0) {
-		/* leave no half-made vault behind */
-		char side[1200];
-
-		const char *made[] = {path, apath};
-		size_t i;
-
-		for (i = 0; i < 2; i++) {
-			if (lstat(made[i], &st) != 0)
-				continue;
-			unlink(made[i]);
-			snprintf(side, sizeof side, "%s-wal", made[i]);
-			unlink(side);
-			snprintf(side, sizeof side, "%s-shm", made[i]);
-			unlink(side);
-		}
-		if (meta_created)
-			unlink(meta_file);
+		for (i = 0; i < n; i++)
+			if (lstat(paths[i], &st) == 0)
+				unlink_made(paths[i]);
 		if (key_created)
 			unlink(u->key_file);
 	}
-	keys_secret_free(pk);
-	keys_ring_free(ring);
 	keys_root_free(root);
-	json_decref(desc);
-	json_decref(m);
 	return rc;
 }
 
@@ -1294,7 +1069,7 @@ int vault_open(vault **out, const char *dir, const vault_unlock *u, util_err *er
 	if (unlock_db(dir, u, &sh->root, sh->id, &sh->page_key, &v->db, err) != 0)
 		goto fail;
 	/* up to the migrations that need the keyring, which is read from the migrated schema */
-	if (migrate(v->db, NULL, RESEAL, err) != 0)
+	if (vault_migrate(v->db, NULL, VAULT_V_RESEAL - 1, err) != 0)
 		goto fail;
 	if (meta_get(v->db, "vault_id", &vid, &vlen, err) != 0 || meta_get(v->db, "catalog", &catj, &clen, err) != 0)
 		goto fail;
@@ -1303,7 +1078,7 @@ int vault_open(vault **out, const char *dir, const vault_unlock *u, util_err *er
 		goto fail;
 	}
 	if (vault_catalog_parse(catj, clen, &sh->cat, err) != 0 || vault_ring_load(v->db, sh->root, &sh->ring, err) != 0 ||
-	    migrate(v->db, v, MIGRATIONS, err) != 0)
+	    vault_migrate(v->db, v, VAULT_SCHEMA, err) != 0)
 		goto fail;
 	free(vid);
 	free(catj);
@@ -1316,19 +1091,25 @@ fail:
 	return -1;
 }
 
-/* A second connection to v's vault: both files, or (log_only) audit.db alone as its main database. */
-static int connect_again(vault **out, vault *v, int log_only, util_err *err)
+/* A second connection to v's vault: all its files, or (alone) one module's file alone as its main database. */
+static int connect_again(vault **out, vault *v, const vault_file *alone, util_err *err)
 {
-	char path[1100];
+	char path[VAULT_PATH_MAX];
 	vault *c;
-	int rc, kib;
+	int rc = -1, kib, i;
 
-	if (log_only && db_path(path, sizeof path, v->sh->dir, VAULT_AUDIT_DB, err) != 0)
-		return -1;
 	if ((c = conn_new(err)) == NULL)
 		return -1;
-	rc = log_only ? vault_db_open(path, VAULT_AUDIT_KEY(v->sh->page_key), 0, &c->db, err)
-	              : vault_db_connect(v->sh->dir, v->sh->page_key, 0, &c->db, err);
+	if (alone == NULL) {
+		rc = vault_db_connect(v->sh->dir, v->sh->page_key, 0, &c->db, err);
+	} else {
+		for (i = 0; i < vault_file_count() && vault_file_at(i) != alone; i++)
+			;
+		if (i == vault_file_count())
+			util_fail(err, UTIL_EINVAL, "%s is not a registered file", alone->name);
+		else if (db_path(path, sizeof path, v->sh->dir, alone->name, err) == 0)
+			rc = vault_db_open(path, VAULT_FILE_KEY(v->sh->page_key, i), 0, &c->db, err);
+	}
 	pthread_mutex_lock(&v->sh->mu);
 	kib = v->sh->conn_cache_kib;
 	pthread_mutex_unlock(&v->sh->mu);
@@ -1336,7 +1117,7 @@ static int connect_again(vault **out, vault *v, int log_only, util_err *err)
 		char q[64];
 
 		snprintf(q, sizeof q, "PRAGMA main.cache_size = -%d", kib);
-		if ((rc = db_exec(c->db, q, err)) != 0)
+		if ((rc = vault_db_exec(c->db, q, err)) != 0)
 			sqlite3_close(c->db);
 	}
 	if (rc != 0) {
@@ -1348,7 +1129,7 @@ static int connect_again(vault **out, vault *v, int log_only, util_err *err)
 	v->sh->refs++;
 	pthread_mutex_unlock(&v->sh->mu);
 	c->sh = v->sh;
-	c->log_only = log_only;
+	c->alone = alone;
 	turn_open(c);
 	*out = c;
 	return 0;
@@ -1363,17 +1144,17 @@ void vault_set_conn_cache(vault *v, int kib)
 
 int vault_clone(vault **out, vault *v, util_err *err)
 {
-	return connect_again(out, v, 0, err);
+	return connect_again(out, v, NULL, err);
 }
 
-int vault_sql_clone_log(vault **out, vault *v, util_err *err)
+int vault_sql_clone_file(vault **out, vault *v, const vault_file *f, util_err *err)
 {
-	return connect_again(out, v, 1, err);
+	return connect_again(out, v, f, err);
 }
 
-int vault_sql_log_only(const vault *v)
+int vault_sql_file_only(const vault *v)
 {
-	return v->log_only;
+	return v->alone != NULL;
 }
 
 int vault_sql_in_tx(const vault *v)
@@ -1384,11 +1165,6 @@ int vault_sql_in_tx(const vault *v)
 int vault_sql_in_read(const vault *v)
 {
 	return v->in_read;
-}
-
-void vault_sql_note_copy(vault *v, int64_t id)
-{
-	v->copy_id = id;
 }
 
 void vault_close(vault *v)

@@ -176,7 +176,7 @@ int vault_open(vault **out, const char *dir, const vault_unlock *u, util_err *er
 int vault_clone(vault **out, vault *v, util_err *err) UTIL_WARN_UNUSED;
 /*
  * The page cache, in KiB, of the main database of every connection vault_clone (vault.db) or
- * vault_sql_clone_log (audit.db) makes from now on; 0 keeps SQLite's default (2,000 KiB).
+ * vault_sql_clone_file (a module's file, such as audit.db) makes from now on; 0 keeps SQLite's default (2,000 KiB).
  * SQLCipher caches pages decrypted, so every page found there is a read and a decryption
  * saved. The memory is the caller's budget: a connection fills its cache up to this size.
  */
@@ -204,9 +204,10 @@ void vault_rollback(vault *v);
 int vault_writers_waiting(vault *v) UTIL_NONNULL(1);
 
 /*
- * Bulk mode for imports: a larger page cache (256 MiB for vault.db, 64 MiB for audit.db) and
- * a WAL checkpointed less often; commits still wait for fsync, as the two files' order needs.
- * vault_bulk_end restores the defaults and checkpoints both files with fsync.
+ * Bulk mode for imports: a larger page cache (256 MiB for vault.db, each module's file its
+ * bulk_cache_kib: 64 MiB for audit.db) and a WAL checkpointed less often; commits still wait
+ * for fsync, as the order of the files' commits needs. vault_bulk_end restores the defaults
+ * and checkpoints every file with fsync.
  */
 int vault_bulk_begin(vault *v, util_err *err) UTIL_WARN_UNUSED;
 int vault_bulk_end(vault *v, util_err *err) UTIL_WARN_UNUSED;

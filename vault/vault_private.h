@@ -6,13 +6,14 @@
 #include <sqlite3.h>
 
 #include "vault.h"
+#include "vault_sql.h"
 
 #define VAULT_DB "vault.db"
-#define VAULT_AUDIT_DB "audit.db" /* the audit log, attached to every connection as schema "audit" */
 #define VAULT_META "vault.meta"
 #define VAULT_LOCK "vault.lock"
 #define VAULT_TURN "vault.turn" /* the write turnstile (vault_begin) */
 #define VAULT_META_MAX 4096u
+#define VAULT_PATH_MAX 1100
 #define VAULT_BUSY_MS 10000
 #define VAULT_BUSY_POLL_US 200
 
@@ -35,7 +36,7 @@ typedef struct vault_shared {
 	keys_root *root;
 	keys_ring *ring;
 	vault_catalog *cat;
-	char *page_key; /* vault.db's "x'..'" then audit.db's (VAULT_AUDIT_KEY), secret memory */
+	char *page_key; /* vault.db's "x'..'" then each module file's (VAULT_FILE_KEY), secret memory */
 	int conn_cache_kib; /* page cache of the main database of connections made by connect_again; 0: SQLite's */
 	vault_decoy decoy;  /* under mu */
 } vault_shared;
@@ -117,17 +118,18 @@ typedef struct vault_work {
 
 #define VAULT_STMT_CACHE 128
 
-/* The page-key strings of a vault: vault.db's, then audit.db's (VAULT_AUDIT_KEY of it). */
-#define VAULT_KEYS_STR (2 * KEYS_PAGE_KEY_STR)
-#define VAULT_AUDIT_KEY(keys) ((keys) + KEYS_PAGE_KEY_STR)
+/* The page-key strings of a vault: vault.db's, then each registered file's (VAULT_FILE_KEY). */
+#define VAULT_KEYS_STR ((1 + VAULT_FILES_MAX) * KEYS_PAGE_KEY_STR)
+#define VAULT_FILE_KEY(keys, i) ((keys) + (1 + (i)) * KEYS_PAGE_KEY_STR)
 
 struct vault {
 	sqlite3 *db;
 	vault_shared *sh;
 	int in_tx;
 	int in_read; /* a read snapshot is open (vault_sql_read_begin) */
-	int log_only; /* audit.db alone, as the main database (vault_sql_clone_log) */
-	int64_t copy_id; /* the last audit_pending row the open transaction wrote, or 0 */
+	const vault_file *alone; /* a module's file alone, as the main database (vault_sql_clone_file) */
+	vault_commit_check check; /* noted by the open transaction (vault_sql_note_commit_check), or NULL */
+	int64_t mark;
 	int turn_fd;     /* this connection's own descriptor of vault.turn, or -1 */
 	/* the row vault_citizen_find last found: a read of the same cid goes to it by rowid */
 	unsigned char found_cid[KEYS_CID_BYTES];
@@ -161,11 +163,16 @@ sqlite3_stmt *vault_stmt(vault *v, enum vault_stmt id, util_err *err);
 /* Opens a raw SQLCipher connection to path with a page-key string; UTIL_EKEY on a wrong key. */
 int vault_db_open(const char *path, const char *page_key, int create, sqlite3 **out, util_err *err);
 /*
- * A connection to the vault in dir: vault.db with audit.db attached as "audit", both under
- * keys (VAULT_KEYS_STR). audit.db is made when create is set, or when vault.db's schema
- * predates it (migration 4 then moves the log into it). UTIL_EKEY when a key does not fit.
+ * A connection to the vault in dir: vault.db with every registered module's file attached,
+ * all under keys (VAULT_KEYS_STR). A file is made when create is set, or when vault.db's
+ * schema predates it (the module's steps then fill it). UTIL_EKEY when a key does not fit.
  */
 int vault_db_connect(const char *dir, const char *keys, int create, sqlite3 **out, util_err *err);
+/*
+ * The paths of a vault's databases in dir, each name followed by suffix: vault.db, then each
+ * registered module's file. Returns how many (paths holds 1 + VAULT_FILES_MAX), or -1.
+ */
+int vault_paths(const char *dir, const char *suffix, char paths[][VAULT_PATH_MAX], util_err *err);
 /* Fills keys (secret memory of VAULT_KEYS_STR bytes) with root's two page-key strings. -1: no memory. */
 int vault_page_keys(const keys_root *root, char *keys) UTIL_WARN_UNUSED;
 
@@ -191,6 +198,23 @@ int vault_meta_set_next(const char *dir, const vault_unlock *nu, util_err *err);
 
 /* PRAGMA user_version of db. */
 int vault_user_version(sqlite3 *db, int *out);
+/* Runs SQL with no parameters and no rows on db. */
+int vault_db_exec(sqlite3 *db, const char *sql, util_err *err);
+/* 1, 0, or -1 (err filled) for the one integer sql returns. */
+int vault_db_flag(sqlite3 *db, const char *sql, util_err *err);
+
+/* The version whose steps need the keyring (records resealed): vault_open loads it before. */
+#define VAULT_V_RESEAL 7
+/* Registers the vault's own schema steps (vault_init). */
+void vault_schema_register(void);
+/*
+ * Runs every registered module's steps from db's version up to version upto. v, with the
+ * keyring loaded, is needed from VAULT_V_RESEAL on when the vault holds records.
+ */
+int vault_migrate(sqlite3 *db, vault *v, int upto, util_err *err);
+/* The registered modules' files, in order of registration. */
+int vault_file_count(void);
+const vault_file *vault_file_at(int i);
 /* Migration 8's columns (tokens' id, prefix, last use; officers' active; how a pseudonym was made), each unless there. */
 int vault_columns_add(sqlite3 *db, util_err *err) UTIL_WARN_UNUSED;
 #endif

@@ -7,10 +7,10 @@
 #include "vault.h"
 
 /*
- * The SQLite backend's seam. Each module that stores state keeps its SQL in one file of its
+ * The SQLite backend's seam. Each module that stores state keeps its SQL in files of its
  * own (policy/store.c, audit/log.c) and reaches the database only through these calls; a
- * second backend replaces those files together with vault/store.c. The schema of every
- * module is in the one ordered migration list in vault/store.c.
+ * second backend replaces those files together with vault/store.c. Each module registers
+ * its own schema steps and files (vault_module_register).
  */
 
 /* The connection of v: used by one thread at a time, like v. */
@@ -38,29 +38,97 @@ int vault_sql_error(vault *v, int rc, util_err *err, const char *what);
 int vault_sql_begin(vault *v, int *mine, util_err *err) UTIL_WARN_UNUSED;
 int vault_sql_end(vault *v, int mine, int ok, util_err *err) UTIL_WARN_UNUSED;
 
-/* Entries per run of the audit log's citizen index (audit/log.c; the schema's migration 6). */
-#define VAULT_AUDIT_RUN 8192
-#define VAULT_AUDIT_RUN_STR "8192"
-
 /* 1 while v has a write transaction open. */
 int vault_sql_in_tx(const vault *v) UTIL_NONNULL(1);
 /* 1 inside a read snapshot (vault_sql_read_begin). */
 int vault_sql_in_read(const vault *v) UTIL_NONNULL(1);
 
 /*
- * Notes that v's open transaction wrote row id of audit_pending (audit_append's copy of its
- * entry). SQLite commits vault.db before audit.db; when a COMMIT then fails, vault_commit looks
- * for that row: if it is there, vault.db's part committed, the change stands (its entry waits
- * as a copy for audit_settle), and vault_commit reports success.
+ * What a module stores beside vault.db, registered once per process (vault_module_register)
+ * before any vault opens. The vault runs every module's schema steps in the order of the one
+ * global schema version (PRAGMA user_version, VAULT_SCHEMA), and attaches every module's own
+ * database file to each connection; it knows neither the tables nor what they hold.
  */
-void vault_sql_note_copy(vault *v, int64_t id) UTIL_NONNULL(1);
+
+/* A migration in progress: the connection, and the vault once its keyring is loaded. */
+typedef struct vault_migration {
+	sqlite3 *db;
+	vault *v;  /* NULL while a vault is made, or before its keyring is loaded */
+	int tries; /* how many times `within` asked for this version to run again */
+} vault_migration;
+
+/* Runs sql (no parameters, no rows) on m's connection; fills err from SQLite's result. */
+int vault_migration_exec(vault_migration *m, const char *sql, util_err *err) UTIL_NONNULL(1, 2);
+/* 1, 0, or -1 (err filled) for the one integer sql returns on m's connection. */
+int vault_migration_flag(vault_migration *m, const char *sql, util_err *err) UTIL_NONNULL(1, 2);
 
 /*
- * A connection to v's audit log alone: audit.db as its main database, nothing of vault.db.
- * Its transactions lock audit.db only, so the group-commit writer never holds vault.db's
- * write lock. vault_sql_log_only tells such a connection.
+ * One module's part of one schema version. Every version's parts run by module rank, in one
+ * transaction (BEGIN IMMEDIATE ... PRAGMA user_version = version; COMMIT): first each part's
+ * within, then its sql. A part's before runs ahead of that transaction, in transactions of its
+ * own, and may run again after a stop. within returns 0 to go on, 1 to give up the
+ * transaction and run the version again from the befores, -1 (err filled) on failure.
  */
-int vault_sql_clone_log(vault **out, vault *v, util_err *err) UTIL_WARN_UNUSED;
-int vault_sql_log_only(const vault *v) UTIL_NONNULL(1);
+typedef struct vault_step {
+	int version; /* 1 .. VAULT_SCHEMA */
+	const char *sql;
+	int (*before)(vault_migration *m, util_err *err);
+	int (*within)(vault_migration *m, util_err *err);
+} vault_step;
+
+/*
+ * A database file of a module's own beside vault.db, attached to every connection under
+ * schema, under the root's page key page_key (keys_root_page_key_str). A vault.db of a schema
+ * older than since has none yet: it is made empty when such a vault opens, for the module's
+ * steps of version since to fill.
+ */
+typedef struct vault_file {
+	const char *schema;  /* "audit" */
+	const char *name;    /* "audit.db" */
+	const char *what;    /* for errors: "the audit log" */
+	int page_key;
+	int since;
+	int bulk_cache_kib;  /* its page cache in bulk mode (vault_bulk_begin) */
+} vault_file;
+
+typedef struct vault_module {
+	const char *name;
+	int rank; /* parts of one version run in rank order */
+	const vault_step *steps;
+	size_t nsteps;
+	const vault_file *file; /* NULL: tables in vault.db only */
+} vault_module;
+
+#define VAULT_MODULES_MAX 8
+#define VAULT_FILES_MAX 2
+
+/*
+ * Registers m (static storage) for every vault this process opens or makes. Call it before
+ * the first vault_open or vault_create, from one thread (a module does it from a constructor).
+ * Aborts on misuse: more modules or files than the tables hold.
+ */
+void vault_module_register(const vault_module *m) UTIL_NONNULL(1);
+
+/*
+ * Called when a COMMIT of v failed and the transaction was rolled back, with the mark the
+ * transaction noted: 1 when the part of the transaction in vault.db committed all the same
+ * (SQLite commits vault.db before the attached files), so the change stands.
+ */
+typedef int (*vault_commit_check)(vault *v, int64_t mark);
+
+/*
+ * Notes, within v's open transaction, a check that vault_commit runs if its COMMIT fails
+ * (audit_append's copy of its entry in vault.db: see audit.h). When check says the change
+ * stands, vault_commit reports success. The note ends with the transaction.
+ */
+void vault_sql_note_commit_check(vault *v, vault_commit_check check, int64_t mark) UTIL_NONNULL(1, 2);
+
+/*
+ * A connection to f's file alone, as its main database, nothing of vault.db. Its
+ * transactions lock that file only (the audit writer's group commits never hold vault.db's
+ * write lock). vault_sql_file_only tells such a connection.
+ */
+int vault_sql_clone_file(vault **out, vault *v, const vault_file *f, util_err *err) UTIL_WARN_UNUSED;
+int vault_sql_file_only(const vault *v) UTIL_NONNULL(1);
 
 #endif

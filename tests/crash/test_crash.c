@@ -663,7 +663,7 @@ static pid_t hold_snapshots(const char *data, int *release)
 		close(rel[1]);
 		if (keys == NULL || vault_init() != 0 || keys_root_load_file(key, &root, &err) != 0 ||
 		    vault_page_keys(root, keys) != 0 || vault_db_open(vdb, keys, 0, &a, &err) != 0 ||
-		    vault_db_open(adb, VAULT_AUDIT_KEY(keys), 0, &b, &err) != 0 ||
+		    vault_db_open(adb, VAULT_FILE_KEY(keys, 0), 0, &b, &err) != 0 ||
 		    sqlite3_exec(a, "BEGIN; SELECT count(*) FROM citizens;", NULL, NULL, NULL) != SQLITE_OK ||
 		    sqlite3_exec(b, "BEGIN; SELECT count(*) FROM audit_entries;", NULL, NULL, NULL) != SQLITE_OK)
 			_exit(2);

@@ -1018,9 +1018,9 @@ static void test_writer_touches_only_the_log(void **state)
 	assert_int_equal(test_sql_int(vault_sql_db(f->v), "SELECT count(*) FROM audit_pending"), 0);
 	assert_int_equal(test_sql_int(vault_sql_db(f->v), "SELECT count(*) FROM audit_entries"), 1);
 	/* a log-only connection holding audit.db's write lock: vault.db can still be written */
-	assert_int_equal(vault_sql_clone_log(&other, f->v, &err), 0);
-	assert_int_equal(vault_sql_log_only(other), 1);
-	assert_int_equal(vault_sql_log_only(f->v), 0);
+	assert_int_equal(audit_log_clone(&other, f->v, &err), 0);
+	assert_int_equal(audit_log_only(other), 1);
+	assert_int_equal(audit_log_only(f->v), 0);
 	sql(other, "BEGIN IMMEDIATE");
 	sqlite3_busy_timeout(vault_sql_db(f->v), 100);
 	sql(f->v, "BEGIN; DELETE FROM main.audit_pending; COMMIT");

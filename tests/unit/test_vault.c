@@ -15,6 +15,7 @@
 
 #include "../../vault/vault_private.h"
 #include "../../vault/vault_sql.h"
+#include "../../audit/audit.h"
 
 static int setup(void **state)
 {
@@ -1624,7 +1625,7 @@ static void test_migration_moves_the_log_to_audit_db(void **state)
 		char *keys = fx_page_keys(f);
 		sqlite3 *db = NULL;
 
-		assert_int_equal(vault_db_open(alog, VAULT_AUDIT_KEY(keys), 0, &db, &err), 0);
+		assert_int_equal(vault_db_open(alog, VAULT_FILE_KEY(keys, 0), 0, &db, &err), 0);
 		assert_int_equal(sqlite3_exec(db, "INSERT INTO audit_entries VALUES (1, 2, NULL, NULL, 'stray', NULL, 'y')",
 		                     NULL, NULL, NULL),
 		    SQLITE_OK);
@@ -1796,7 +1797,7 @@ static void test_commit_stands_when_only_the_log_failed(void **state)
 	assert_int_equal(vault_begin(v, &err), 0);
 	assert_int_equal(sqlite3_exec(v->db, "INSERT INTO main.audit_pending(entry) VALUES ('a')", NULL, NULL, NULL),
 	    SQLITE_OK);
-	vault_sql_note_copy(v, sqlite3_last_insert_rowid(v->db));
+	audit_note_copy(v, sqlite3_last_insert_rowid(v->db));
 	assert_int_equal(sqlite3_exec(v->db, "INSERT INTO audit.audit_entries VALUES (0, 1, NULL, NULL, 'x', NULL, 'a')",
 	                     NULL, NULL, NULL),
 	    SQLITE_OK);
@@ -1891,7 +1892,7 @@ static void test_conn_cache_applies_to_new_connections(void **state)
 	assert_int_not_equal(dflt, -12345);
 	vault_set_conn_cache(f->v, 12345);
 	assert_int_equal(vault_clone(&after, f->v, &err), 0);
-	assert_int_equal(vault_sql_clone_log(&log, f->v, &err), 0);
+	assert_int_equal(audit_log_clone(&log, f->v, &err), 0);
 	assert_int_equal(test_sql_int(after->db, "PRAGMA main.cache_size"), -12345);
 	assert_int_equal(test_sql_int(log->db, "PRAGMA main.cache_size"), -12345);
 	assert_int_equal(test_sql_int(before->db, "PRAGMA main.cache_size"), dflt);
@@ -2005,6 +2006,89 @@ static void test_no_plaintext_on_disk_while_open(void **state)
 	free(wal);
 }
 
+/* ---- the modules' schema steps ---- */
+
+static int mod_befores, mod_withins;
+
+static int mod_before(vault_migration *m, util_err *err)
+{
+	mod_befores++;
+	return vault_migration_exec(m, "SELECT 1", err);
+}
+
+/* Asks once for its version to run again: the befores run again, then the version commits. */
+static int mod_within(vault_migration *m, util_err *err)
+{
+	(void)m;
+	(void)err;
+	return mod_withins++ == 0 ? 1 : 0;
+}
+
+/* Notes whether version 2's tables and version 3's tables of the vault (rank 0) are there. */
+static const vault_step mod_steps[] = {
+	{3,
+	    "CREATE TABLE mod_three(reviews INTEGER, tokens INTEGER);"
+	    "INSERT INTO mod_three SELECT (SELECT count(*) FROM main.sqlite_master WHERE name = 'reviews'),"
+	    " (SELECT count(*) FROM main.sqlite_master WHERE name = 'tokens');",
+	    mod_before, mod_within},
+};
+
+static const vault_module mod_module = {.name = "test", .rank = 50, .steps = mod_steps, .nsteps = 1};
+
+/*
+ * A module's step joins the transaction of its version, after the parts of lower rank; a
+ * within that asks for another try gets the befores run again and the SQL once. Registered
+ * for the rest of the process: it runs last.
+ */
+static void test_module_steps_join_their_version(void **state)
+{
+	fixture *f = *state;
+	char *data = test_path(f->dir, "data2"), *key = test_path(f->dir, "mod.key"), id[VAULT_ID_HEX];
+	vault_unlock u = {.key_file = key};
+	vault *v = NULL;
+	util_err err;
+
+	vault_module_register(&mod_module);
+	vault_module_register(&mod_module); /* again: still once */
+	assert_int_equal(vault_create(data, &u, NULL, id, &err), 0);
+	assert_int_equal(vault_open(&v, data, &u, &err), 0);
+	assert_int_equal(test_sql_int(v->db, "SELECT count(*) FROM mod_three"), 1);
+	assert_int_equal(test_sql_int(v->db, "SELECT reviews FROM mod_three"), 1);
+	assert_int_equal(test_sql_int(v->db, "SELECT tokens FROM mod_three"), 1);
+	assert_int_equal(test_sql_int(v->db, "PRAGMA user_version"), VAULT_SCHEMA);
+	assert_int_equal(mod_befores, 2);
+	assert_int_equal(mod_withins, 2);
+	vault_close(v);
+	free(data);
+	free(key);
+}
+
+/* A step beyond VAULT_SCHEMA (a version added without raising it) stops every open, in a child. */
+static void test_module_step_beyond_the_schema_fails(void **state)
+{
+	static const vault_step beyond[] = {{VAULT_SCHEMA + 1, "SELECT 1", NULL, NULL}};
+	static const vault_module late = {.name = "late", .rank = 60, .steps = beyond, .nsteps = 1};
+	fixture *f = *state;
+	int status;
+	pid_t pid;
+
+	vault_close(f->v);
+	f->v = NULL;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		vault *v = NULL;
+		util_err err;
+
+		vault_module_register(&late);
+		_exit(vault_open(&v, f->data, &f->u, &err) == -1 && err.code == UTIL_ESTATE ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	test_vault_open(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2046,6 +2130,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_decision_reads_consents_from_the_index, test_vault_setup, test_vault_teardown),
 		cmocka_unit_test_setup_teardown(test_backup_and_restore, test_vault_setup, test_vault_teardown),
 		cmocka_unit_test_setup_teardown(test_no_plaintext_on_disk_while_open, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_module_step_beyond_the_schema_fails, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_module_steps_join_their_version, test_vault_setup, test_vault_teardown),
 	};
 
 	return cmocka_run_group_tests_name("vault", tests, setup, NULL);
