@@ -106,8 +106,9 @@ $(BUILD)/obj/gen/catalog_default.o: $(BUILD)/gen/catalog_default.c
 # (audit/sqlite_schema.c), which an archive link leaves out of a program calling none of it.
 LINK_LIB = $(filter-out %.a,$^) -Wl,--whole-archive $(BUILD)/libvaultd.a -Wl,--no-whole-archive
 
+# Made afresh: ar would keep the object of a source file since removed, and a whole link takes it.
 $(BUILD)/libvaultd.a: $(LIB_OBJ)
-	$(Q)$(AR) rcs $@ $^
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 $(BUILD)/vaultd: $(BUILD)/obj/cmd/vaultd.o $(BUILD)/libvaultd.a
 	@$(if $(Q),echo "  LD      $@")
