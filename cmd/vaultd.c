@@ -145,149 +145,186 @@ static int parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* A usage error: the usage on stderr, exit code 2. */
+static int usage(void)
 {
-	static const struct option opts[] = {
-		{"data", required_argument, NULL, 'd'}, {"key-file", required_argument, NULL, 'k'},
-		{"passphrase-env", required_argument, NULL, 'p'}, {"listen", required_argument, NULL, 'l'},
-		{"threads", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
-		{"cache-mib", required_argument, NULL, 'C'},
-		{"tls-cert", required_argument, NULL, 'c'}, {"tls-key", required_argument, NULL, 'K'},
-		{"log", required_argument, NULL, 'L'}, {"max-conns", required_argument, NULL, 'M'},
-		{"max-conns-per-ip", required_argument, NULL, 'I'}, {"request-deadline", required_argument, NULL, 'D'},
-		{NULL, 0, NULL, 0},
-	};
-	const char *data = getenv("VAULTD_DATA") ? getenv("VAULTD_DATA") : "data", *pass_env = NULL, *log_file = NULL;
-	char key_file[1100] = "", addr[64] = "127.0.0.1", *pass = NULL;
-	api_config cfg = {.listen_addr = addr, .port = 8443, .threads = 2, .cache_mib = 160};
-	vault_unlock u = {0};
-	api_server *srv = NULL;
-	vault *v = NULL;
-	util_err err;
-	sigset_t set;
-	int64_t started;
-	uint64_t next_upkeep;
-	int o, sig, lockfd = -1, rc = 1;
+	fputs(usage_text, stderr);
+	return 2;
+}
 
-	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (o) {
-		case 'd':
-			data = optarg;
-			break;
-		case 'k':
-			if (strlen(optarg) >= sizeof key_file)
-				goto usage;
-			strcpy(key_file, optarg);
-			break;
-		case 'p':
-			pass_env = optarg;
-			break;
-		case 'l':
-			if (parse_listen(optarg, addr, sizeof addr, &cfg.port) != 0)
-				goto usage;
-			break;
-		case 't':
-			if (parse_uint(optarg, 1, 64, &cfg.threads) != 0)
-				goto usage;
-			break;
-		case 'C':
-			if (parse_uint(optarg, 1, 4096, &cfg.cache_mib) != 0)
-				goto usage;
-			break;
-		case 'c':
-			cfg.tls_cert = optarg;
-			break;
-		case 'L':
-			log_file = optarg;
-			break;
-		case 'M':
-			if (parse_uint(optarg, 1, 100000, &cfg.max_conns) != 0)
-				goto usage;
-			break;
-		case 'I':
-			if (parse_uint(optarg, 1, 100000, &cfg.max_conns_per_ip) != 0)
-				goto usage;
-			break;
-		case 'D':
-			if (parse_uint(optarg, 1, 3600, &cfg.deadline_s) != 0)
-				goto usage;
-			break;
-		case 'K':
-			cfg.tls_key = optarg;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return 0;
-		default:
-			goto usage;
-		}
+/* What the command line asks for. */
+typedef struct options {
+	const char *data, *pass_env, *log_file;
+	char key_file[1100], addr[64];
+	api_config cfg;
+} options;
+
+static const struct option long_opts[] = {
+	{"data", required_argument, NULL, 'd'}, {"key-file", required_argument, NULL, 'k'},
+	{"passphrase-env", required_argument, NULL, 'p'}, {"listen", required_argument, NULL, 'l'},
+	{"threads", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
+	{"cache-mib", required_argument, NULL, 'C'},
+	{"tls-cert", required_argument, NULL, 'c'}, {"tls-key", required_argument, NULL, 'K'},
+	{"log", required_argument, NULL, 'L'}, {"max-conns", required_argument, NULL, 'M'},
+	{"max-conns-per-ip", required_argument, NULL, 'I'}, {"request-deadline", required_argument, NULL, 'D'},
+	{NULL, 0, NULL, 0},
+};
+
+/* Takes one option o (its value in optarg) into op: 0, or -1 when its value is refused. */
+static int take_option(options *op, int o)
+{
+	api_config *cfg = &op->cfg;
+
+	switch (o) {
+	case 'd':
+		op->data = optarg;
+		return 0;
+	case 'k':
+		if (strlen(optarg) >= sizeof op->key_file)
+			return -1;
+		strcpy(op->key_file, optarg);
+		return 0;
+	case 'p':
+		op->pass_env = optarg;
+		return 0;
+	case 'l':
+		return parse_listen(optarg, op->addr, sizeof op->addr, &cfg->port);
+	case 't':
+		return parse_uint(optarg, 1, 64, &cfg->threads);
+	case 'C':
+		return parse_uint(optarg, 1, 4096, &cfg->cache_mib);
+	case 'c':
+		cfg->tls_cert = optarg;
+		return 0;
+	case 'K':
+		cfg->tls_key = optarg;
+		return 0;
+	case 'L':
+		op->log_file = optarg;
+		return 0;
+	case 'M':
+		return parse_uint(optarg, 1, 100000, &cfg->max_conns);
+	case 'I':
+		return parse_uint(optarg, 1, 100000, &cfg->max_conns_per_ip);
+	case 'D':
+		return parse_uint(optarg, 1, 3600, &cfg->deadline_s);
+	default:
+		return -1;
 	}
-	if (optind != argc)
-		goto usage;
-	umask(077); /* whatever vaultd creates (logs, the lock file) is the owner's alone */
-	{
-		/*
-		 * None of vaultd's memory goes to a core file, nor to a debugger running as the same
-		 * user: it holds the keys, and up to --cache-mib of decrypted database pages.
-		 */
-		const struct rlimit no_core = {0, 0};
+}
 
-		if (setrlimit(RLIMIT_CORE, &no_core) != 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
-			fprintf(stderr, "{\"level\":\"fatal\",\"msg\":\"cannot turn off core dumps\"}\n");
+/*
+ * Reads the command line into op (its defaults set here; cfg.listen_addr points into op).
+ * Returns 0 to go on, 1 when --help was printed, -1 on a usage error (nothing printed).
+ */
+static int parse_options(int argc, char **argv, options *op)
+{
+	int o;
+
+	memset(op, 0, sizeof *op);
+	op->data = getenv("VAULTD_DATA") ? getenv("VAULTD_DATA") : "data";
+	strcpy(op->addr, "127.0.0.1");
+	op->cfg = (api_config){.listen_addr = op->addr, .port = 8443, .threads = 2, .cache_mib = 160};
+	while ((o = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
+		if (o == 'h') {
+			fputs(usage_text, stdout);
 			return 1;
 		}
+		if (take_option(op, o) != 0)
+			return -1;
 	}
+	return optind == argc ? 0 : -1;
+}
+
+/*
+ * None of vaultd's memory goes to a core file, nor to a debugger running as the same user: it
+ * holds the keys, and up to --cache-mib of decrypted database pages. Whatever vaultd creates
+ * (logs, the lock file) is the owner's alone.
+ */
+static int harden_process(void)
+{
+	const struct rlimit no_core = {0, 0};
+
+	umask(077);
+	if (setrlimit(RLIMIT_CORE, &no_core) != 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+		fprintf(stderr, "{\"level\":\"fatal\",\"msg\":\"cannot turn off core dumps\"}\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* Buffers the log (see LOG_FLUSH_MS), moves it to log_file if one is given, starts the libraries. */
+static int start_logging_and_libraries(const char *log_file)
+{
 	(void)setvbuf(stderr, log_buf, _IOFBF, sizeof log_buf); /* unbuffered, as before, if it fails */
 	if (log_file != NULL && reopen_log(log_file) != 0) {
 		fprintf(stderr, "{\"level\":\"fatal\",\"msg\":\"cannot open the log file\"}\n");
-		return 1;
+		return -1;
 	}
 	if (vault_init() != 0 || oath_init() != OATH_OK) {
 		fprintf(stderr, "{\"level\":\"fatal\",\"msg\":\"cannot start libsodium or SQLCipher\"}\n");
-		return 1;
+		return -1;
 	}
-	if (pass_env != NULL) {
-		char *e = getenv(pass_env);
+	return 0;
+}
 
-		if (e == NULL || (pass = keys_secret_alloc(strlen(e) + 1)) == NULL) {
+/*
+ * Fills u from op: the passphrase, copied from the environment into secret memory (*pass, the
+ * caller frees it with keys_secret_free) and wiped there, or the key file (by default
+ * DATA/master.key). Returns 0; 1 when the passphrase is missing (logged); -1 when the key
+ * file's default path does not fit (a usage error).
+ */
+static int take_unlock(options *op, vault_unlock *u, char **pass)
+{
+	memset(u, 0, sizeof *u);
+	if (op->pass_env != NULL) {
+		char *e = getenv(op->pass_env);
+
+		if (e == NULL || (*pass = keys_secret_alloc(strlen(e) + 1)) == NULL) {
 			fprintf(stderr, "{\"level\":\"fatal\",\"msg\":\"passphrase variable not set\"}\n");
 			return 1;
 		}
-		strcpy(pass, e);
-		u.passphrase = pass;
-		u.passphrase_len = strlen(e);
+		strcpy(*pass, e);
+		u->passphrase = *pass;
+		u->passphrase_len = strlen(e);
 		sodium_memzero(e, strlen(e));
-		unsetenv(pass_env);
-	} else {
-		if (key_file[0] == '\0' && util_path_join(key_file, sizeof key_file, data, "master.key") != 0)
-			goto usage;
-		u.key_file = key_file;
+		unsetenv(op->pass_env);
+		return 0;
 	}
+	if (op->key_file[0] == '\0' && util_path_join(op->key_file, sizeof op->key_file, op->data, "master.key") != 0)
+		return -1;
+	u->key_file = op->key_file;
+	return 0;
+}
 
-	/* signals are taken synchronously by the main thread; workers never see them */
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
+/* Signals are taken synchronously by the main thread (set): workers never see them. */
+static void block_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+}
 
-	if (vault_lock(data, 0, &lockfd, &err) != 0 || vault_open(&v, data, &u, &err) != 0 ||
-	    api_start(&srv, &cfg, v, &err) != 0) {
-		fprintf(stderr, "{\"level\":\"fatal\",\"code\":\"%s\",\"msg\":\"%s\"}\n", util_code_name(err.code), err.msg);
-		goto out;
-	}
-	fprintf(stderr, "{\"level\":\"info\",\"msg\":\"listening\",\"addr\":\"%s\",\"port\":%u,\"vault_id\":\"%s\"}\n",
-	    addr, (unsigned)api_port(srv), vault_id(v));
-	fflush(stderr); /* at once: whoever started vaultd may be reading the port from it */
-	started = util_now();
+/*
+ * The main thread while the server runs: flushes the log every LOG_FLUSH_MS, runs the upkeep
+ * every MAINTENANCE_SECONDS, reopens the log on SIGHUP; returns on SIGTERM or SIGINT.
+ */
+static void serve_until_stopped(api_server *srv, vault *v, const sigset_t *set, const char *log_file)
+{
+	int64_t started = util_now();
+	uint64_t next_upkeep;
+	int sig;
+
 	maintain(v, started);
 	next_upkeep = util_mono_ns() + (uint64_t)MAINTENANCE_SECONDS * 1000000000u;
 	for (;;) {
 		struct timespec ts = {0, LOG_FLUSH_MS * 1000000L};
 
 		fflush(stderr);
-		sig = sigtimedwait(&set, NULL, &ts);
+		sig = sigtimedwait(set, NULL, &ts);
 		if (sig < 0) {
 			if (util_mono_ns() >= next_upkeep) {
 				api_upkeep(srv); /* the tokens' last uses, before a sweep can hold the lock */
@@ -303,8 +340,38 @@ int main(int argc, char **argv)
 			fprintf(stderr, "{\"level\":\"info\",\"msg\":\"log reopened\"}\n");
 			continue;
 		}
-		break;
+		return;
 	}
+}
+
+int main(int argc, char **argv)
+{
+	options op;
+	vault_unlock u;
+	api_server *srv = NULL;
+	vault *v = NULL;
+	char *pass = NULL;
+	util_err err;
+	sigset_t set;
+	int lockfd = -1, rc;
+
+	if ((rc = parse_options(argc, argv, &op)) != 0)
+		return rc == 1 ? 0 : usage();
+	if (harden_process() != 0 || start_logging_and_libraries(op.log_file) != 0)
+		return 1;
+	if ((rc = take_unlock(&op, &u, &pass)) != 0)
+		return rc == 1 ? 1 : usage();
+	block_signals(&set);
+	rc = 1;
+	if (vault_lock(op.data, 0, &lockfd, &err) != 0 || vault_open(&v, op.data, &u, &err) != 0 ||
+	    api_start(&srv, &op.cfg, v, &err) != 0) {
+		fprintf(stderr, "{\"level\":\"fatal\",\"code\":\"%s\",\"msg\":\"%s\"}\n", util_code_name(err.code), err.msg);
+		goto out;
+	}
+	fprintf(stderr, "{\"level\":\"info\",\"msg\":\"listening\",\"addr\":\"%s\",\"port\":%u,\"vault_id\":\"%s\"}\n",
+	    op.addr, (unsigned)api_port(srv), vault_id(v));
+	fflush(stderr); /* at once: whoever started vaultd may be reading the port from it */
+	serve_until_stopped(srv, v, &set, op.log_file);
 	fprintf(stderr, "{\"level\":\"info\",\"msg\":\"stopping\"}\n");
 	rc = 0;
 out:
@@ -314,7 +381,4 @@ out:
 	if (lockfd >= 0)
 		close(lockfd);
 	return rc;
-usage:
-	fputs(usage_text, stderr);
-	return 2;
 }
