@@ -114,7 +114,10 @@ $(BUILD)/vaultd: $(BUILD)/obj/cmd/vaultd.o $(BUILD)/libvaultd.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(LINK_LIB) $(LIBS) -o $@
 
-$(BUILD)/vaultctl: $(BUILD)/obj/cmd/vaultctl.o $(BUILD)/obj/cmd/ctl_reports.o $(BUILD)/libvaultd.a
+# vaultctl: its dispatcher (cmd/vaultctl.c) and one file per family of commands (cmd/ctl_*.c).
+CTL_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,cmd/vaultctl.c $(wildcard cmd/ctl_*.c))
+
+$(BUILD)/vaultctl: $(CTL_OBJ) $(BUILD)/libvaultd.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(LINK_LIB) $(LIBS) -o $@
 
