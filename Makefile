@@ -136,7 +136,7 @@ $(BUILD)/tests/crash_%: $(BUILD)/obj/tests/crash/%.o $(E2E_SUPPORT) $(TEST_SUPPO
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(LINK_LIB) $(LIBS) $(TEST_LIBS) -o $@
 
 # The reports of vaultctl ropa and dpia live beside vaultctl, not in the library.
-$(BUILD)/tests/test_reports: $(BUILD)/obj/cmd/ctl_reports.o
+$(BUILD)/tests/test_reports: $(BUILD)/obj/cmd/ctl_reports.o $(BUILD)/obj/cmd/ctl_report_model.o
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_SUPPORT) $(BUILD)/libvaultd.a
 	@mkdir -p $(dir $@)

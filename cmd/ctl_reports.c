@@ -1,50 +1,22 @@
 /* ctl_reports.c: `vaultctl ropa` and `vaultctl dpia`, generated from the live registry so they never drift. */
 #include "ctl_reports.h"
+#include "ctl_report_model.h"
 
 #include <string.h>
 
 #include "../audit/audit.h"
 #include "../policy/policy.h"
-#include "../vault/vault_sql.h"
 
 /*
- * Both reports print from one model, a JSON document built by model_build: `ropa --json` is
- * that document as it is, the Markdown of ropa and dpia is a rendering of it. A number that
- * appears in one report therefore appears the same in the others.
+ * Both reports print from one model, a JSON document built by ctl_report_model
+ * (ctl_report_model.c): `ropa --json` is that document as it is, the Markdown of ropa and dpia
+ * is a rendering of it. A number that appears in one report therefore appears the same in the
+ * others.
  */
 
-#define ROPA_FORMAT "vaultd-ropa/1"
 #define WHOLE_LOG(from, to) ((from) == 0 && (to) == INT64_MAX)
 
 /* ---- small helpers ---- */
-
-static const char *col(sqlite3_stmt *s, int i)
-{
-	const unsigned char *t = sqlite3_column_text(s, i);
-
-	return t ? (const char *)t : "";
-}
-
-/* A JSON string of registry text; the registry checks lengths, not UTF-8, so guard against it. */
-static json_t *str_json(const char *s)
-{
-	json_t *j = json_string(s ? s : "");
-
-	return j ? j : json_string("(not valid UTF-8)");
-}
-
-static json_t *iso_json(int64_t t)
-{
-	char buf[21];
-
-	util_iso8601(t, buf);
-	return json_string(buf);
-}
-
-static void bump(json_t *o, const char *k)
-{
-	json_object_set_new(o, k, json_integer(json_integer_value(json_object_get(o, k)) + 1));
-}
 
 static long long jint(const json_t *o, const char *k)
 {
@@ -67,282 +39,6 @@ static const char *basis_vi(const char *basis)
 	if (strcmp(basis, "vital_interest") == 0)
 		return "bảo vệ tính mạng, sức khỏe trong tình huống khẩn cấp";
 	return "không xác định";
-}
-
-static json_t *roles_json(unsigned roles)
-{
-	json_t *a = json_array();
-
-	if (a == NULL)
-		return NULL;
-	if (roles & POLICY_ROLE_REGISTRAR)
-		json_array_append_new(a, json_string("registrar"));
-	if (roles & POLICY_ROLE_CONSUMER)
-		json_array_append_new(a, json_string("consumer"));
-	if (roles & POLICY_ROLE_EMERGENCY)
-		json_array_append_new(a, json_string("emergency"));
-	return a;
-}
-
-/* The one integer sql (a literal) returns; -1 with err filled if it fails. */
-static int scalar(vault *v, const char *sql, int64_t *out, util_err *err)
-{
-	sqlite3_stmt *s = vault_sql_stmt(v, sql, err);
-	int rc;
-
-	if (s == NULL)
-		return -1;
-	rc = sqlite3_step(s);
-	*out = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? 0 : vault_sql_error(v, rc, err, "report");
-}
-
-/* The text a pragma (a literal) returns into out, or "" when this SQLCipher does not know it. */
-static void pragma_text(vault *v, const char *sql, char *out, size_t n)
-{
-	sqlite3_stmt *s = vault_sql_stmt(v, sql, NULL);
-
-	out[0] = '\0';
-	if (s == NULL)
-		return;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		snprintf(out, n, "%s", col(s, 0));
-	sqlite3_reset(s);
-}
-
-/* ---- the model ---- */
-
-/*
- * The fields of a purpose (stored as [{"name", "masked"}]) with their category and
- * descriptions from the catalog. *sensitive is set when any is sensitive. NULL if malformed.
- */
-static json_t *categories(vault *v, const char *stored, int *sensitive)
-{
-	const vault_catalog *cat = vault_catalog_of(v);
-	json_t *in = json_loads(stored, 0, NULL), *out = json_array(), *e;
-	size_t i;
-
-	*sensitive = 0;
-	if (!json_is_array(in) || out == NULL)
-		goto bad;
-	json_array_foreach(in, i, e) {
-		const char *name = json_string_value(json_object_get(e, "name"));
-		int masked = json_is_true(json_object_get(e, "masked"));
-		const vault_field_def *d;
-		json_t *f;
-
-		if (name == NULL)
-			goto bad;
-		d = vault_catalog_find(cat, name, strlen(name));
-		if (d != NULL && d->sensitive)
-			*sensitive = 1;
-		f = json_pack("{s:o, s:s, s:s, s:{s:o, s:o}}", "name", str_json(name), "category",
-		    d == NULL ? "unknown" : d->sensitive ? "sensitive" : "basic", "view", masked ? "masked" : "full",
-		    "description", "vi", str_json(d ? d->desc_vi : ""), "en", str_json(d ? d->desc_en : ""));
-		if (f != NULL && masked && d != NULL)
-			json_object_set_new(f, "mask", json_string(d->mask));
-		if (f == NULL || json_array_append_new(out, f) != 0)
-			goto bad;
-	}
-	json_decref(in);
-	return out;
-bad:
-	json_decref(in);
-	json_decref(out);
-	return NULL;
-}
-
-static int load_agencies(vault *v, json_t *list, json_t *ix, util_err *err)
-{
-	sqlite3_stmt *s = vault_sql_stmt(v, "SELECT id, name, roles, suspended, created_at FROM agencies"
-	                                    " ORDER BY created_at, rowid",
-	    err);
-	int rc;
-
-	if (s == NULL)
-		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		json_t *a = json_pack("{s:s, s:o, s:o, s:s, s:o, s:{s:i}, s:[]}", "id", col(s, 0), "name",
-		    str_json(col(s, 1)), "roles", roles_json((unsigned)sqlite3_column_int(s, 2)), "status",
-		    sqlite3_column_int(s, 3) ? "suspended" : "active", "registered_at", iso_json(sqlite3_column_int64(s, 4)),
-		    "lookups_unregistered_purpose", "denied", 0, "purposes");
-
-		if (a == NULL || json_array_append_new(list, a) != 0 || json_object_set(ix, col(s, 0), a) != 0) {
-			sqlite3_reset(s);
-			return util_fail(err, UTIL_ENOMEM, "out of memory");
-		}
-	}
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : vault_sql_error(v, rc, err, "agencies");
-}
-
-static int load_purposes(vault *v, json_t *agencies, json_t *ix, util_err *err)
-{
-	sqlite3_stmt *s = vault_sql_stmt(v, "SELECT id, agency_id, code, desc_vi, desc_en, basis, legal_reference, fields,"
-	                                    " max_days, retention_days, created_at FROM purposes ORDER BY created_at, rowid",
-	    err);
-	int rc;
-
-	if (s == NULL)
-		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		json_t *agency = json_object_get(agencies, col(s, 1)), *cats, *p;
-		const char *basis = policy_basis_name((policy_basis)sqlite3_column_int(s, 5));
-		int sensitive;
-
-		if (agency == NULL || (cats = categories(v, col(s, 7), &sensitive)) == NULL) {
-			sqlite3_reset(s);
-			return util_fail(err, UTIL_ECORRUPT, "purpose %.40s is malformed or has no agency", col(s, 0));
-		}
-		p = json_pack("{s:s, s:s, s:{s:o, s:o}, s:s, s:o, s:[{s:s, s:O}], s:b, s:o, s:i, s:i, s:o, s:o,"
-		              " s:{s:i, s:i}}",
-		    "id", col(s, 0), "code", col(s, 2), "description", "vi", str_json(col(s, 3)), "en", str_json(col(s, 4)),
-		    "legal_basis", basis, "legal_reference",
-		    sqlite3_column_type(s, 6) == SQLITE_NULL ? json_null() : str_json(col(s, 6)), "recipients", "agency_id",
-		    col(s, 1), "name", json_object_get(agency, "name"), "sensitive", sensitive, "data_categories", cats,
-		    "retention_days", sqlite3_column_int(s, 9), "max_consent_days", sqlite3_column_int(s, 8),
-		    "registered_at", iso_json(sqlite3_column_int64(s, 10)), "consents_in_force",
-		    strcmp(basis, "consent") == 0 ? json_integer(0) : json_null(), "lookups", "allowed", 0, "denied", 0);
-		if (p == NULL || json_array_append_new(json_object_get(agency, "purposes"), p) != 0 ||
-		    json_object_set(ix, col(s, 0), p) != 0) {
-			sqlite3_reset(s);
-			return util_fail(err, UTIL_ENOMEM, "out of memory");
-		}
-	}
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : vault_sql_error(v, rc, err, "purposes");
-}
-
-/* Consents that would allow a lookup now: not revoked, not expired, not used up. */
-static int count_consents(vault *v, json_t *purposes, int64_t now, util_err *err)
-{
-	sqlite3_stmt *s = vault_sql_stmt(v, "SELECT purpose_id, count(*) FROM consents WHERE revoked_at = 0"
-	                                    " AND expires_at > ?1 AND (use_limit = 0 OR uses < use_limit) GROUP BY purpose_id",
-	    err);
-	int rc;
-
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, now);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		json_t *p = json_object_get(purposes, col(s, 0));
-
-		if (p != NULL)
-			json_object_set_new(p, "consents_in_force", json_integer(sqlite3_column_int64(s, 1)));
-	}
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : vault_sql_error(v, rc, err, "consents");
-}
-
-/*
- * Lookup decisions in [from, to], from the audit log: per purpose, and per agency for the
- * lookups that named a purpose the agency never registered (those entries have no purpose).
- * Only the entry's agency, purpose and decision are read.
- */
-static int count_lookups(vault *v, json_t *doc, json_t *agencies, json_t *purposes, int64_t from, int64_t to,
-    util_err *err)
-{
-	sqlite3_stmt *s = vault_sql_stmt(v, "SELECT seq, entry FROM audit_entries WHERE action = 'lookup'"
-	                                    " AND time >= ?1 AND time <= ?2 ORDER BY seq",
-	    err);
-	json_t *totals = json_object_get(doc, "lookups");
-	int rc;
-
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, from);
-	sqlite3_bind_int64(s, 2, to);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		json_t *e = json_loadb(sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1), 0, NULL), *owner;
-		const char *purpose, *agency, *decision, *k;
-
-		if (!json_is_object(e)) {
-			json_decref(e);
-			util_fail(err, UTIL_ECORRUPT, "audit entry %lld is not JSON: run `vaultctl audit verify`",
-			    (long long)sqlite3_column_int64(s, 0));
-			sqlite3_reset(s);
-			return -1;
-		}
-		purpose = json_string_value(json_object_get(e, "purpose"));
-		agency = json_string_value(json_object_get(e, "agency"));
-		decision = json_string_value(json_object_get(e, "decision"));
-		k = decision != NULL && strcmp(decision, "allow") == 0 ? "allowed" : "denied";
-		if (purpose != NULL && (owner = json_object_get(purposes, purpose)) != NULL)
-			bump(json_object_get(owner, "lookups"), k);
-		else if (agency != NULL && (owner = json_object_get(agencies, agency)) != NULL)
-			bump(json_object_get(owner, "lookups_unregistered_purpose"), k);
-		bump(totals, k);
-		json_decref(e);
-	}
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : vault_sql_error(v, rc, err, "audit log");
-}
-
-/* A read transaction for a consistent snapshot, when the caller has none open. */
-static int snapshot_begin(vault *v, int *mine, util_err *err)
-{
-	int rc;
-
-	*mine = 0;
-	if (!sqlite3_get_autocommit(vault_sql_db(v)))
-		return 0;
-	rc = sqlite3_exec(vault_sql_db(v), "BEGIN", NULL, NULL, NULL);
-	if (rc != SQLITE_OK)
-		return vault_sql_error(v, rc, err, "report snapshot");
-	*mine = 1;
-	return 0;
-}
-
-static void snapshot_end(vault *v, int mine)
-{
-	if (mine)
-		sqlite3_exec(vault_sql_db(v), "COMMIT", NULL, NULL, NULL);
-}
-
-/* The model of both reports (see the top of this file). A new reference, or NULL with err. */
-static json_t *model_build(vault *v, int64_t from, int64_t to, util_err *err)
-{
-	json_t *doc = NULL, *aix = json_object(), *pix = json_object();
-	vault_stats st;
-	int64_t now = util_now(), pending = 0;
-	int mine = 0, ok = 0;
-
-	if (from < 0 || from > to) {
-		util_fail(err, UTIL_EINVAL, "the period needs 0 <= from <= to");
-		goto out;
-	}
-	if (aix == NULL || pix == NULL) {
-		util_fail(err, UTIL_ENOMEM, "out of memory");
-		goto out;
-	}
-	if (snapshot_begin(v, &mine, err) != 0)
-		goto out;
-	if (vault_stats_get(v, &st, err) != 0 ||
-	    scalar(v, "SELECT count(*) FROM audit_entries e LEFT JOIN reviews r ON r.seq = e.seq WHERE e.action = 'lookup'"
-	              " AND e.decision = 'allow' AND CAST(e.entry AS TEXT) LIKE '%\"basis\":\"vital_interest\"%'"
-	              " AND r.seq IS NULL",
-	        &pending, err) != 0)
-		goto out;
-	doc = json_pack("{s:s, s:s, s:o, s:{s:I, s:o}, s:I, s:{s:i, s:i}, s:I, s:[]}", "format", ROPA_FORMAT, "vault_id",
-	    vault_id(v), "generated_at", iso_json(now), "period", "from", (json_int_t)from, "to",
-	    to == INT64_MAX ? json_null() : json_integer(to), "citizens", (json_int_t)st.citizens, "lookups", "allowed",
-	    0, "denied", 0, "emergency_accesses_awaiting_review", (json_int_t)pending, "agencies");
-	if (doc == NULL) {
-		util_fail(err, UTIL_ENOMEM, "out of memory");
-		goto out;
-	}
-	ok = load_agencies(v, json_object_get(doc, "agencies"), aix, err) == 0 && load_purposes(v, aix, pix, err) == 0 &&
-	     count_consents(v, pix, now, err) == 0 && count_lookups(v, doc, aix, pix, from, to, err) == 0;
-out:
-	snapshot_end(v, mine);
-	json_decref(aix);
-	json_decref(pix);
-	if (!ok) {
-		json_decref(doc);
-		return NULL;
-	}
-	return doc;
 }
 
 /* ---- Markdown ---- */
@@ -639,33 +335,44 @@ static void dpia_flags(FILE *out, const json_t *doc)
 	fputc('\n', out);
 }
 
-/* The measures in force, read from the vault and the build. -1 (err filled) if a read fails. */
-static int dpia_security(vault *v, FILE *out, int passphrase, util_err *err)
-{
+/* What section 7 reports of the vault: read first, printed after. */
+typedef struct dpia_facts {
 	char version[64], cipher[64], hmac[8], hmac_alg[64], page[16], sdel[8], journal[16];
 	char note[AUDIT_CHECKPOINT_MAX], pkb64[64];
-	unsigned char pk[32];
 	audit_checkpoint cp;
 	vault_stats st;
-	int64_t entries = 0, checkpoints = 0;
-	int has_cp;
+	int64_t entries, checkpoints;
+	int has_cp, passphrase;
+} dpia_facts;
 
-	pragma_text(v, "PRAGMA cipher_version", version, sizeof version);
-	pragma_text(v, "PRAGMA cipher", cipher, sizeof cipher);
-	pragma_text(v, "PRAGMA cipher_use_hmac", hmac, sizeof hmac);
-	pragma_text(v, "PRAGMA cipher_hmac_algorithm", hmac_alg, sizeof hmac_alg);
-	pragma_text(v, "PRAGMA cipher_page_size", page, sizeof page);
-	pragma_text(v, "PRAGMA secure_delete", sdel, sizeof sdel);
-	pragma_text(v, "PRAGMA journal_mode", journal, sizeof journal);
-	if (hmac_alg[0] == '\0' && strncmp(version, "3.", 2) == 0)
-		snprintf(hmac_alg, sizeof hmac_alg, "HMAC-SHA1, the SQLCipher 3 default");
-	if (vault_stats_get(v, &st, err) != 0 || audit_size(v, &entries, err) != 0 ||
-	    scalar(v, "SELECT count(*) FROM audit_checkpoints", &checkpoints, err) != 0)
+/* Reads the measures in force from the vault and the build. -1 (err filled) if a read fails. */
+static int dpia_facts_read(vault *v, int passphrase, dpia_facts *f, util_err *err)
+{
+	unsigned char pk[32];
+
+	memset(f, 0, sizeof *f);
+	f->passphrase = passphrase;
+	ctl_report_pragma(v, "PRAGMA cipher_version", f->version, sizeof f->version);
+	ctl_report_pragma(v, "PRAGMA cipher", f->cipher, sizeof f->cipher);
+	ctl_report_pragma(v, "PRAGMA cipher_use_hmac", f->hmac, sizeof f->hmac);
+	ctl_report_pragma(v, "PRAGMA cipher_hmac_algorithm", f->hmac_alg, sizeof f->hmac_alg);
+	ctl_report_pragma(v, "PRAGMA cipher_page_size", f->page, sizeof f->page);
+	ctl_report_pragma(v, "PRAGMA secure_delete", f->sdel, sizeof f->sdel);
+	ctl_report_pragma(v, "PRAGMA journal_mode", f->journal, sizeof f->journal);
+	if (f->hmac_alg[0] == '\0' && strncmp(f->version, "3.", 2) == 0)
+		snprintf(f->hmac_alg, sizeof f->hmac_alg, "HMAC-SHA1, the SQLCipher 3 default");
+	if (vault_stats_get(v, &f->st, err) != 0 || audit_size(v, &f->entries, err) != 0 ||
+	    ctl_report_scalar(v, "SELECT count(*) FROM audit_checkpoints", &f->checkpoints, err) != 0)
 		return -1;
-	has_cp = audit_latest_checkpoint(v, note, &cp, NULL) == 0;
+	f->has_cp = audit_latest_checkpoint(v, f->note, &f->cp, NULL) == 0;
 	vault_public_key(v, pk);
-	sodium_bin2base64(pkb64, sizeof pkb64, pk, sizeof pk, sodium_base64_VARIANT_ORIGINAL);
+	sodium_bin2base64(f->pkb64, sizeof f->pkb64, pk, sizeof pk, sodium_base64_VARIANT_ORIGINAL);
+	return 0;
+}
 
+/* Section 7, first half: how the data is kept: the database, the root key, records, keys, erasure. */
+static void dpia_security_storage(FILE *out, const dpia_facts *f)
+{
 	fputs("Read from this vault and this build now; the file and function that implement each measure are\n"
 	      "named so that a reviewer can check it (docs/privacy/threat-model.md says what each one stops and\n"
 	      "what it does not).\n\n",
@@ -675,15 +382,16 @@ static int dpia_security(vault *v, FILE *out, int passphrase, util_err *err)
 	    " %s (%s), %s-byte pages. The page key is a 256-bit raw key derived from the root key"
 	    " (`crypto_kdf`, context `vaultdrt`, id 1; the audit log's `audit.db` has its own, id 3), so no"
 	    " password KDF runs on open (`vault/store.c` `vault_db_open`). `secure_delete` = %s, journal mode %s.\n",
-	    version[0] ? version : "(not reported)", cipher[0] ? cipher : "(not reported)",
-	    strcmp(hmac, "1") == 0 ? "on" : hmac[0] ? "OFF" : "(not reported)", hmac_alg[0] ? hmac_alg : "algorithm not reported",
-	    page[0] ? page : "?", sdel[0] ? sdel : "?", journal[0] ? journal : "?");
+	    f->version[0] ? f->version : "(not reported)", f->cipher[0] ? f->cipher : "(not reported)",
+	    strcmp(f->hmac, "1") == 0 ? "on" : f->hmac[0] ? "OFF" : "(not reported)",
+	    f->hmac_alg[0] ? f->hmac_alg : "algorithm not reported",
+	    f->page[0] ? f->page : "?", f->sdel[0] ? f->sdel : "?", f->journal[0] ? f->journal : "?");
 	fprintf(out,
 	    "- **Root key** (khóa gốc): %s (`keys/root.c`). It is never stored in the database, and `vaultctl backup`"
 	    " does not copy it.%s\n",
-	    passphrase ? "Argon2id (`crypto_pwhash`) of a passphrase; the salt and limits are in `vault.meta`"
+	    f->passphrase ? "Argon2id (`crypto_pwhash`) of a passphrase; the salt and limits are in `vault.meta`"
 	               : "a 32-byte random key file",
-	    passphrase ? ""
+	    f->passphrase ? ""
 	               : " The key file is created 0600 with `O_EXCL|O_NOFOLLOW`; a key file readable by group or others is"
 	                 " refused. `vaultctl init` writes it to `DIR/master.key`, beside the database, unless told"
 	                 " otherwise: " TODO " where the key file is kept in production.");
@@ -697,12 +405,17 @@ static int dpia_security(vault *v, FILE *out, int passphrase, util_err *err)
 	    "- **Key wrapping** (bao khóa): each DEK wrapped with XChaCha20-Poly1305 under the current key-encryption"
 	    " key, version %u; %zu KEK version(s) held (`keys/ring.c`; `vaultctl rotate-kek` rewraps every DEK and"
 	    " destroys unused versions). Keyring items are wrapped under a root-derived key (`crypto_kdf` id 2).\n",
-	    (unsigned)st.kek_current, st.kek_versions);
+	    (unsigned)f->st.kek_current, f->st.kek_versions);
 	fputs("- **Erasure** (xóa dữ liệu): crypto-shredding, the row with the wrapped DEK deleted with `secure_delete`"
 	      " on (`policy_citizen_erase`, `vault_citizen_erase`); see docs/privacy/key-management.md for what it does"
 	      " not reach: backups taken before keep the record and their own keyring, and open with the root key of"
 	      " their day. " TODO " how long backups are kept, so that an erasure reaches them.\n",
 	    out);
+}
+
+/* Section 7, second half: who gets what, and what keeps the record of it. */
+static void dpia_security_access(FILE *out, const dpia_facts *f)
+{
 	fprintf(out,
 	    "- **Access decision** (kiểm soát truy cập): deny by default; a pure function of the registry, the"
 	    " citizen's consents and restriction (`policy/decision.c` `policy_decide`); exactly the fields requested,"
@@ -722,8 +435,8 @@ static int dpia_security(vault *v, FILE *out, int passphrase, util_err *err)
 	    " checkpoints stored (C2SP signed-note format, Ed25519)%s%lld; a lookup's entry is durable before any field"
 	    " is read (`audit/`). Verification key (`vaultctl keys`, `GET /v1/keys`): `%s`. `vaultctl audit verify`"
 	    " and `GET /v1/audit/verify` recompute the tree and check every checkpoint.\n",
-	    (long long)entries, (long long)checkpoints, has_cp ? ", the latest at size " : ", none yet at size ",
-	    has_cp ? (long long)cp.size : 0LL, pkb64);
+	    (long long)f->entries, (long long)f->checkpoints, f->has_cp ? ", the latest at size " : ", none yet at size ",
+	    f->has_cp ? (long long)f->cp.size : 0LL, f->pkb64);
 	fputs("- **Consent receipts** (biên nhận đồng ý): signed with the vault's Ed25519 key, verifiable offline"
 	      " (`vaultctl receipt verify`).\n",
 	    out);
@@ -741,15 +454,11 @@ static int dpia_security(vault *v, FILE *out, int passphrase, util_err *err)
 	fputs("- **Backups** (sao lưu): `vaultctl backup` copies the database still encrypted, without any key. " TODO
 	      " where backups are kept, for how long, and how keys are kept apart from them.\n\n",
 	    out);
-	return 0;
 }
 
-static int dpia_markdown(vault *v, FILE *out, const json_t *doc, int passphrase, int64_t from, int64_t to,
-    util_err *err)
+/* The title, the legal frame, and section 1 (the controller: to complete). */
+static void dpia_intro(FILE *out, const json_t *doc)
 {
-	const json_t *a, *look = json_object_get(doc, "lookups");
-	size_t i;
-
 	fprintf(out,
 	    "# Personal data protection impact assessment: dossier skeleton\n"
 	    "# (Hồ sơ đánh giá tác động xử lý dữ liệu cá nhân: bản khung)\n\n"
@@ -774,6 +483,11 @@ static int dpia_markdown(vault *v, FILE *out, const json_t *doc, int passphrase,
 	fprintf(out, "Generated: vault `%s`; %zu agencies registered as recipients (section 5).\n\n", jstr(doc, "vault_id"),
 	    json_array_size(json_object_get(doc, "agencies")));
 
+}
+
+/* Section 2: the purposes and their legal bases. */
+static void dpia_section_purposes(FILE *out, const json_t *doc, int64_t from, int64_t to)
+{
 	fputs("## 2. Processing activities, purposes and legal bases (Hoạt động xử lý, mục đích, cơ sở pháp lý)\n\n",
 	    out);
 	fputs("Every purpose registered in the vault. A lookup is allowed only for a registered purpose, on its\n"
@@ -791,6 +505,13 @@ static int dpia_markdown(vault *v, FILE *out, const json_t *doc, int passphrase,
 	      "intrusive means (fewer fields, masked views, shorter consents) would do.\n\n",
 	    out);
 
+}
+
+/* Sections 3 and 4: the data processed (the catalog) and the data subjects. */
+static void dpia_section_data(vault *v, FILE *out, const json_t *doc)
+{
+	const json_t *look = json_object_get(doc, "lookups");
+
 	fputs("## 3. Personal data processed (Loại dữ liệu cá nhân được xử lý)\n\n"
 	      "The vault's field catalog: each field's category (basic or sensitive), its masked view, and the\n"
 	      "purposes that may receive it. A purpose may receive only catalog fields; a consent covers only the\n"
@@ -805,6 +526,14 @@ static int dpia_markdown(vault *v, FILE *out, const json_t *doc, int passphrase,
 	    " who the citizens are, how they were informed before their enrolment, and whether children's data or\n"
 	    "other special situations are processed.\n\n",
 	    jint(doc, "citizens"), jint(look, "allowed"), jint(look, "denied"), jint(doc, "emergency_accesses_awaiting_review"));
+
+}
+
+/* Sections 5 and 6: the recipients, and retention. */
+static void dpia_section_recipients(FILE *out, const json_t *doc)
+{
+	const json_t *a;
+	size_t i;
 
 	fputs("## 5. Recipients and transfers (Bên nhận dữ liệu; chuyển dữ liệu)\n\n", out);
 	if (json_array_size(json_object_get(doc, "agencies")) == 0)
@@ -840,13 +569,11 @@ static int dpia_markdown(vault *v, FILE *out, const json_t *doc, int passphrase,
 	    " whether these periods match the law and each agency's own rules, and how long backups are kept.\n\n",
 	    POLICY_REQUEST_TTL / 86400);
 
-	fputs("## 7. Security measures in force (Biện pháp bảo vệ dữ liệu cá nhân)\n\n", out);
-	if (dpia_security(v, out, passphrase, err) != 0)
-		return -1;
-	fputs(TODO " organisational measures: who holds the root key and the admin token, staff training,\n"
-	      "access to the servers, incident response (docs/privacy/breach-runbook.md).\n\n",
-	    out);
+}
 
+/* Section 8: the risks the registry shows, and those of the system itself. */
+static void dpia_section_risks(FILE *out, const json_t *doc)
+{
 	fputs("## 8. Risks and their mitigation (Rủi ro và biện pháp giảm thiểu)\n\n"
 	      "From the registry:\n\n",
 	    out);
@@ -869,6 +596,11 @@ static int dpia_markdown(vault *v, FILE *out, const json_t *doc, int passphrase,
 	      " the likelihood and severity of each risk, the measures decided, and who accepts what remains.\n\n",
 	    out);
 
+}
+
+/* Sections 9 and 10: the data subjects' rights, and the conclusion (to complete). */
+static void dpia_section_rights(FILE *out)
+{
 	fputs("## 9. Data subjects' rights (Quyền của chủ thể dữ liệu)\n\n"
 	      "How each right is exercised here (docs/privacy/data-subject-rights.md has the details and the\n"
 	      "deadlines):\n\n"
@@ -891,6 +623,28 @@ static int dpia_markdown(vault *v, FILE *out, const json_t *doc, int passphrase,
 	      "- When this dossier is reviewed again (and after any change to the registry: run `vaultctl dpia`\n"
 	      "  again and compare).\n",
 	    out);
+}
+
+static int dpia_markdown(vault *v, FILE *out, const json_t *doc, int passphrase, int64_t from, int64_t to,
+    util_err *err)
+{
+	dpia_facts facts;
+
+	dpia_intro(out, doc);
+	dpia_section_purposes(out, doc, from, to);
+	dpia_section_data(v, out, doc);
+	dpia_section_recipients(out, doc);
+	fputs("## 7. Security measures in force (Biện pháp bảo vệ dữ liệu cá nhân)\n\n", out);
+	if (dpia_facts_read(v, passphrase, &facts, err) != 0)
+		return -1;
+	dpia_security_storage(out, &facts);
+	dpia_security_access(out, &facts);
+	fputs(TODO " organisational measures: who holds the root key and the admin token, staff training,\n"
+	      "access to the servers, incident response (docs/privacy/breach-runbook.md).\n\n",
+	    out);
+
+	dpia_section_risks(out, doc);
+	dpia_section_rights(out);
 	return 0;
 }
 
@@ -905,7 +659,7 @@ static int finish(FILE *out, util_err *err)
 
 int ctl_ropa(vault *v, int json, int64_t from, int64_t to, FILE *out, util_err *err)
 {
-	json_t *doc = model_build(v, from, to, err);
+	json_t *doc = ctl_report_model(v, from, to, err);
 	int rc;
 
 	if (doc == NULL)
@@ -924,7 +678,7 @@ int ctl_ropa(vault *v, int json, int64_t from, int64_t to, FILE *out, util_err *
 
 int ctl_dpia(vault *v, int passphrase, int64_t from, int64_t to, FILE *out, util_err *err)
 {
-	json_t *doc = model_build(v, from, to, err);
+	json_t *doc = ctl_report_model(v, from, to, err);
 	int rc;
 
 	if (doc == NULL)
