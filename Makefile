@@ -54,7 +54,7 @@ ALL_CFLAGS = -std=c17 $(OPT) $(WARN) $(HARDEN) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP
 LDFLAGS += -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SAN_LDFLAGS)
 LIBS = $(PKG_LIBS) -lpthread
 
-LIB_SRC = $(wildcard util/*.c keys/*.c vault/*.c policy/*.c audit/*.c api/*.c)
+LIB_SRC = $(wildcard util/*.c keys/*.c vault/*.c policy/*.c audit/*.c auth/*.c api/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/catalog_default.o
 TEST_SRC = $(wildcard tests/unit/test_*.c)
 E2E_SRC = $(wildcard tests/e2e/test_*.c)

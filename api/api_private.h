@@ -9,7 +9,7 @@
 #include "../audit/audit.h"
 #include "../policy/policy.h"
 #include "api.h"
-#include "lockout.h"
+#include "../auth/auth.h"
 
 #define API_BODY_MAX (64u * 1024u)
 #define API_DEPTH_MAX 16
@@ -66,7 +66,7 @@ struct api_server {
 	struct MHD_Daemon *d;
 	vault *v;          /* the main connection: handlers never use it */
 	audit_writer *writer;
-	api_lockout *lockout; /* budgets of failed TOTP codes (lockout.h) */
+	auth_lockout *lockout; /* budgets of failed TOTP codes (auth/auth.h) */
 	api_touches *touches; /* tokens' last uses not yet stored (tokens.c) */
 	uint16_t port;
 	pthread_mutex_t mu; /* conns */
@@ -244,7 +244,7 @@ int api_pseudonym_remember(api_req *r, const unsigned char cid[KEYS_CID_BYTES], 
 
 /*
  * TOTP for a citizen (cid) or an officer: takes a slot in the identity's budgets from the
- * caller's address first (lockout.h; none left: 429 with Retry-After), then checks the 6-digit
+ * caller's address first (auth/auth.h; none left: 429 with Retry-After), then checks the 6-digit
  * code (±1 step, constant-time compare) and refuses a step already used. A wrong code keeps
  * its slot and is told to the identity's log (auth.login_failed, or auth.step_up_failed from a
  * session) by the audit writer, after the answer; a storage error gives the slot back and
@@ -257,13 +257,13 @@ int api_totp_unknown(api_req *r, const char *ident_label, const char *code);
 /* Empties every budget of the citizen (a registrar reset the authenticator). */
 void api_totp_clear(api_req *r, const unsigned char cid[KEYS_CID_BYTES]);
 
-/* An attempt at a code (api/lockout.c): a slot from the caller's address first: 0, or -1 after replying 429. */
-int api_lockout_take(api_req *r, const char *label, api_lockout_slot *slot);
+/* An attempt at a code (api/auth.c, over auth/lockout.c): a slot from the caller's address first: 0, or -1 after replying 429. */
+int api_lockout_take(api_req *r, const char *label, auth_lockout_slot *slot);
 /* A wrong code: it keeps its slot; a known identity (actor not NULL) hears of it in its log, later. 401; -1. */
 int api_lockout_wrong(api_req *r, const char *actor, const unsigned char *cid);
 /* 1 if err is the storage's (full, unwritable, busy): then api_lockout_unavailable gives the slot back; 503; -1. */
 int api_lockout_storage(const util_err *err);
-int api_lockout_unavailable(api_req *r, const api_lockout_slot *slot, const util_err *err);
+int api_lockout_unavailable(api_req *r, const auth_lockout_slot *slot, const util_err *err);
 
 /* The otpauth:// URI for a secret, labelled by an id (never personal data). */
 void api_totp_uri(const char *label, const unsigned char *secret, size_t n, char out[256]);

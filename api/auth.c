@@ -128,6 +128,82 @@ int api_authenticate(api_req *r)
 	return rc;
 }
 
+/* ---- the answers of an attempt ---- */
+
+/* One failure for the identity's own log, written by the audit writer later: the answer waits for nothing. */
+typedef struct note {
+	audit_entry e;
+	char actor[POLICY_ID_MAX + 16];
+	unsigned char cid[KEYS_CID_BYTES];
+} note;
+
+static void note_done(void *ctx, int rc, int64_t seq, const util_err *err)
+{
+	(void)seq;
+	if (rc != 0)
+		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"audit\",\"code\":\"%s\"}\n",
+		    util_code_name(err ? err->code : UTIL_EIO));
+	free(ctx);
+}
+
+static void note_failure(api_req *r, const char *actor, const unsigned char *cid)
+{
+	note *n = calloc(1, sizeof *n);
+	util_err err;
+
+	if (n == NULL)
+		return;
+	snprintf(n->actor, sizeof n->actor, "%s", actor);
+	n->e.actor = n->actor;
+	/* a login has no caller yet; a step-up comes from the citizen's session */
+	n->e.action = r->caller.kind == API_NONE ? "auth.login_failed" : "auth.step_up_failed";
+	if (cid != NULL) {
+		memcpy(n->cid, cid, KEYS_CID_BYTES);
+		n->e.cid = n->cid;
+	}
+	/* not now: the writer's work would make a known identity's wrong code slower than an unknown one's */
+	if (audit_writer_submit_later(r->srv->writer, &n->e, note_done, n, &err) != 0)
+		free(n);
+}
+
+int api_lockout_take(api_req *r, const char *label, auth_lockout_slot *slot)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	int64_t wait;
+
+	auth_lockout_keys(r->v, label, ci ? ci->client_addr : NULL, slot);
+	if (auth_lockout_reserve(r->srv->lockout, slot, &wait) == 0)
+		return 0;
+	r->retry_after = wait;
+	api_problem(r, 429, "rate_limited", "too many failed codes: try again once Retry-After has passed");
+	return -1;
+}
+
+int api_lockout_wrong(api_req *r, const char *actor, const unsigned char *cid)
+{
+	if (actor != NULL)
+		note_failure(r, actor, cid);
+	api_problem(r, 401, "invalid_totp", "the code is wrong, expired or already used");
+	return -1;
+}
+
+int api_lockout_storage(const util_err *err)
+{
+	return err->code == UTIL_ENOSPC || err->code == UTIL_EIO || err->code == UTIL_EBUSY;
+}
+
+int api_lockout_unavailable(api_req *r, const auth_lockout_slot *slot, const util_err *err)
+{
+	auth_lockout_release(r->srv->lockout, slot);
+	if (err->code == UTIL_ENOSPC)
+		api_problem(r, 503, "storage_full", "the vault's disk is full: nothing was written");
+	else if (err->code == UTIL_EBUSY)
+		api_problem(r, 503, "busy", "the vault is busy: try again");
+	else
+		api_problem(r, 503, "storage_unavailable", "the vault's storage cannot be written: nothing was written");
+	return -1;
+}
+
 /* ---- TOTP ---- */
 
 static int ct_compare(void *handle, const char *test_otp)
@@ -166,14 +242,14 @@ static void citizen_label(const unsigned char cid[KEYS_CID_BYTES], char label[48
 int api_totp_unknown(api_req *r, const char *ident_label, const char *code)
 {
 	unsigned char *secret;
-	api_lockout_slot slot;
+	auth_lockout_slot slot;
 	util_err err = {0};
 	int64_t step;
 
 	if (api_lockout_take(r, ident_label, &slot) != 0)
 		return -1;
 	if ((secret = keys_secret_alloc(VAULT_TOTP_SECRET_BYTES)) == NULL) {
-		api_lockout_release(r->srv->lockout, &slot);
+		auth_lockout_release(r->srv->lockout, &slot);
 		api_problem(r, 500, "internal", "out of memory");
 		return -1;
 	}
@@ -191,7 +267,7 @@ int api_totp_citizen(api_req *r, const unsigned char cid[KEYS_CID_BYTES], const 
 {
 	unsigned char *secret;
 	char label[48];
-	api_lockout_slot slot;
+	auth_lockout_slot slot;
 	int64_t last = 0, step;
 	util_err err = {0};
 	int ok;
@@ -200,7 +276,7 @@ int api_totp_citizen(api_req *r, const unsigned char cid[KEYS_CID_BYTES], const 
 	if (api_lockout_take(r, label, &slot) != 0)
 		return -1;
 	if ((secret = keys_secret_alloc(VAULT_TOTP_SECRET_BYTES)) == NULL) {
-		api_lockout_release(r->srv->lockout, &slot);
+		auth_lockout_release(r->srv->lockout, &slot);
 		api_problem(r, 500, "internal", "out of memory");
 		return -1;
 	}
@@ -211,7 +287,7 @@ int api_totp_citizen(api_req *r, const unsigned char cid[KEYS_CID_BYTES], const 
 	if (!ok)
 		return api_lockout_storage(&err) ? api_lockout_unavailable(r, &slot, &err)
 		                                 : api_lockout_wrong(r, "citizen", cid);
-	api_lockout_success(r->srv->lockout, &slot);
+	auth_lockout_success(r->srv->lockout, &slot);
 	return 0;
 }
 
@@ -242,7 +318,7 @@ int api_totp_officer(api_req *r, const char *officer_id, const char *code)
 {
 	unsigned char secret[VAULT_TOTP_SECRET_BYTES];
 	char label[POLICY_ID_MAX + 16];
-	api_lockout_slot slot;
+	auth_lockout_slot slot;
 	sqlite3_stmt *u;
 	int64_t last = 0, step;
 	util_err err = {0};
@@ -269,7 +345,7 @@ int api_totp_officer(api_req *r, const char *officer_id, const char *code)
 	if (!ok)
 		return api_lockout_storage(&err) ? api_lockout_unavailable(r, &slot, &err)
 		                                 : api_lockout_wrong(r, label, NULL);
-	api_lockout_success(r->srv->lockout, &slot);
+	auth_lockout_success(r->srv->lockout, &slot);
 	return 0;
 }
 
@@ -278,7 +354,7 @@ void api_totp_clear(api_req *r, const unsigned char cid[KEYS_CID_BYTES])
 	char label[48];
 
 	citizen_label(cid, label);
-	api_lockout_clear(r->srv->lockout, r->v, label);
+	auth_lockout_clear(r->srv->lockout, r->v, label);
 }
 
 void api_totp_uri(const char *label, const unsigned char *secret, size_t n, char out[256])

@@ -531,7 +531,7 @@ int api_start(api_server **out, const api_config *cfg, vault *v, util_err *err)
 		return util_fail(err, UTIL_ENOMEM, "out of memory");
 	s->v = v;
 	pthread_mutex_init(&s->mu, NULL);
-	if ((s->lockout = api_lockout_new()) == NULL || (s->touches = api_touches_new()) == NULL) {
+	if ((s->lockout = auth_lockout_new()) == NULL || (s->touches = api_touches_new()) == NULL) {
 		util_fail(err, UTIL_ENOMEM, "out of memory for the login budgets");
 		goto fail;
 	}
@@ -567,7 +567,7 @@ int api_start(api_server **out, const api_config *cfg, vault *v, util_err *err)
 fail:
 	api_guard_stop(s);
 	audit_writer_stop(s->writer);
-	api_lockout_free(s->lockout);
+	auth_lockout_free(s->lockout);
 	api_touches_free(s->touches);
 	keys_secret_free(s->tls_cert);
 	keys_secret_free(s->tls_key);
@@ -604,7 +604,7 @@ void api_stop(api_server *s)
 	api_upkeep(s); /* the last uses noted since the last upkeep */
 	api_guard_stop(s);
 	audit_writer_stop(s->writer);
-	api_lockout_free(s->lockout);
+	auth_lockout_free(s->lockout);
 	api_touches_free(s->touches);
 	for (i = 0; i < s->nconns; i++)
 		vault_close(s->conns[i]);

@@ -183,7 +183,7 @@ static void *fire(void *arg)
 
 /*
  * THREADS clients at once, two wrong codes each, for one identity from one address: exactly
- * API_LOCK_FAILURES answers are 401 (the codes that were checked), every other one is 429 with
+ * AUTH_LOCK_FAILURES answers are 401 (the codes that were checked), every other one is 429 with
  * a Retry-After of at most the window. Rounds alternate enrolled citizens and IDs never
  * enrolled, each round from an address of its own.
  */

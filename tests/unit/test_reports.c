@@ -467,9 +467,9 @@ static void test_dpia_fills_the_skeleton(void **state)
 	has(s, "key-encryption key, version 1; 1 KEK version(s) held");
 	has(s, "RFC 6962 Merkle tree");
 	has(s, "Ed25519");
-	/* the API's constants, so that the dossier cannot drift from api/api_private.h */
-	snprintf(want, sizeof want, "%d failures in %d minutes lock the identity; sessions last %d minutes", API_LOCK_FAILURES,
-	    API_LOCK_WINDOW / 60, API_SESSION_TTL / 60);
+	/* the API's constants, so that the dossier cannot drift from auth/auth.h and api/api_private.h */
+	snprintf(want, sizeof want, "%d failures in %d minutes lock the identity; sessions last %d minutes", AUTH_LOCK_FAILURES,
+	    AUTH_LOCK_WINDOW / 60, API_SESSION_TTL / 60);
 	has(s, want);
 	free(s);
 	{
