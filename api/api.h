@@ -29,7 +29,7 @@ int api_start(api_server **out, const api_config *cfg, vault *v, util_err *err) 
 void api_stop(api_server *s);
 /*
  * Upkeep, on the thread that started the server (it uses v), often (every few seconds to a
- * minute): stores the tokens' last uses noted by requests. api_stop does it a last time.
+ * minute): stores the tokens' last uses noted by requests (auth_touches_store). api_stop does it a last time.
  */
 void api_upkeep(api_server *s);
 /* The port actually bound. */
@@ -41,11 +41,5 @@ typedef struct api_route_info {
 	const char *path;
 } api_route_info;
 const api_route_info *api_routes(size_t *n);
-
-/* Issues the operator's admin token (vaultctl init): "vk_admin_...", shown once. */
-#define API_ADMIN_TOKEN_MAX 96
-int api_admin_token(vault *v, char out[API_ADMIN_TOKEN_MAX], util_err *err) UTIL_WARN_UNUSED;
-/* Ends every admin token and issues a new one, audited, in one transaction (vaultctl admin-token rotate). */
-int api_admin_token_rotate(vault *v, char out[API_ADMIN_TOKEN_MAX], util_err *err) UTIL_WARN_UNUSED;
 
 #endif

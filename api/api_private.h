@@ -7,21 +7,13 @@
 #include <stdatomic.h>
 
 #include "../audit/audit.h"
+#include "../auth/auth.h"
 #include "../policy/policy.h"
 #include "api.h"
-#include "../auth/auth.h"
 
 #define API_BODY_MAX (64u * 1024u)
 #define API_DEPTH_MAX 16
 #define API_PARAM_MAX 64
-#define API_SESSION_TTL 900
-#define API_TOKEN_MAX 96
-#define API_TOKEN_ID_MAX 20         /* "tk_" + 16 hex digits */
-#define API_TOKEN_PREFIX_CHARS 6    /* of the secret, shown in listings (36 of its 256 bits) */
-#define API_TOKEN_PREFIX_MAX 24
-#define API_TOKEN_TOUCH_EVERY 60    /* seconds: a token's last use is stored at most this often */
-#define API_TOKEN_GRACE_MAX 86400   /* seconds an agency's old tokens may outlive a rotation */
-#define API_TOKENS_PER_AGENCY 20    /* tokens an agency may hold at once */
 #define API_URI_MAX 2048         /* bytes of a request-target */
 #define API_HEADERS_MAX 8192     /* bytes of header fields, names and values */
 #define API_HEADERS_COUNT_MAX 64 /* header fields */
@@ -35,7 +27,7 @@ typedef struct api_caller {
 	unsigned char cid[KEYS_CID_BYTES]; /* API_CITIZEN */
 	char officer[POLICY_ID_MAX + 1]; /* API_OFFICER */
 	unsigned char token[32];         /* the keyed hash of the token the request came with */
-	int64_t last_used;               /* its stored last use (api_token_touch) */
+	int64_t last_used;               /* its stored last use (auth_touches_note) */
 } api_caller;
 
 /* Route access: who may call. */
@@ -49,7 +41,6 @@ enum {
 };
 
 typedef struct api_req api_req;
-typedef struct api_touches api_touches;
 typedef void (*api_handler)(api_req *r);
 
 typedef struct api_route {
@@ -67,7 +58,7 @@ struct api_server {
 	vault *v;          /* the main connection: handlers never use it */
 	audit_writer *writer;
 	auth_lockout *lockout; /* budgets of failed TOTP codes (auth/auth.h) */
-	api_touches *touches; /* tokens' last uses not yet stored (tokens.c) */
+	auth_touches *touches; /* tokens' last uses not yet stored (auth/tokens.c) */
 	uint16_t port;
 	pthread_mutex_t mu; /* conns */
 	vault *conns[256];  /* one per worker thread, closed at stop */
@@ -153,22 +144,8 @@ void api_reply(api_req *r, unsigned status, json_t *body); /* steals body */
 void api_reply_text(api_req *r, unsigned status, const char *type, const char *text, size_t n);
 void api_problem(api_req *r, unsigned status, const char *code, const char *detail);
 
-/* Tokens: "vk_<kind>_" + 43 base64url characters; only a keyed hash is stored. */
-int api_token_issue(vault *v, const char *kind, const char *subject, int64_t ttl, char out[API_TOKEN_MAX],
-    util_err *err) UTIL_WARN_UNUSED;
-/* Checks the Authorization header; fills r->caller. 0, or -1 after replying 401. */
+/* Checks the Authorization header (auth_token_check); fills r->caller and notes the token's use. 0, or -1 after replying 401. */
 int api_authenticate(api_req *r);
-/* Drops every token of subject (re-enrolment). */
-int api_tokens_revoke(vault *v, const char *subject, util_err *err) UTIL_WARN_UNUSED;
-/* api_token_issue that also gives the token's public id (id may be NULL). tokens.c */
-int api_token_new(vault *v, const char *kind, const char *subject, int64_t ttl, char out[API_TOKEN_MAX],
-    char id[API_TOKEN_ID_MAX], util_err *err) UTIL_WARN_UNUSED;
-/* After a successful api_authenticate: notes the token's last use, for api_upkeep to store (tokens.c). */
-void api_token_touch(api_req *r);
-api_touches *api_touches_new(void);
-void api_touches_free(api_touches *t);
-/* 1 if the officer exists and is active. */
-int api_officer_active(vault *v, const char *officer_id);
 
 /*
  * The handlers, one file per kind of caller; routes.c puts them in the table. Each replies
@@ -238,35 +215,16 @@ json_t *api_b64_hashes(const audit_hash *h, size_t n);
 /* The public view of a stored entry (its time in RFC 3339), a new object; NULL if it does not parse. */
 json_t *api_entry_view(const char *text, size_t n);
 
-/* registrar.c: remembers the caller's pseudonym for cid (enrolled 1: it enrolled them; 0: it found them). */
-int api_pseudonym_remember(api_req *r, const unsigned char cid[KEYS_CID_BYTES], const char pseudonym[33], int enrolled,
-    util_err *err) UTIL_WARN_UNUSED;
-
 /*
- * TOTP for a citizen (cid) or an officer: takes a slot in the identity's budgets from the
- * caller's address first (auth/auth.h; none left: 429 with Retry-After), then checks the 6-digit
- * code (±1 step, constant-time compare) and refuses a step already used. A wrong code keeps
- * its slot and is told to the identity's log (auth.login_failed, or auth.step_up_failed from a
- * session) by the audit writer, after the answer; a storage error gives the slot back and
- * answers 503. Replies itself and returns -1 on any failure; 0 when the code is good and spent.
+ * TOTP for a citizen (cid) or an officer, from the request's address (auth_totp_citizen,
+ * auth_totp_officer say what is checked and kept): 0 when the code is good and spent; -1 after
+ * replying 429 rate_limited with Retry-After (no slot left), 401 invalid_totp (a wrong code),
+ * 503 (the storage failed) or 500 (no memory).
  */
 int api_totp_citizen(api_req *r, const unsigned char cid[KEYS_CID_BYTES], const char *code);
 int api_totp_officer(api_req *r, const char *officer_id, const char *code);
 /* A login for an identity not known (a national ID not enrolled): the same answers, nothing kept but the budget. */
 int api_totp_unknown(api_req *r, const char *ident_label, const char *code);
-/* Empties every budget of the citizen (a registrar reset the authenticator). */
-void api_totp_clear(api_req *r, const unsigned char cid[KEYS_CID_BYTES]);
-
-/* An attempt at a code (api/auth.c, over auth/lockout.c): a slot from the caller's address first: 0, or -1 after replying 429. */
-int api_lockout_take(api_req *r, const char *label, auth_lockout_slot *slot);
-/* A wrong code: it keeps its slot; a known identity (actor not NULL) hears of it in its log, later. 401; -1. */
-int api_lockout_wrong(api_req *r, const char *actor, const unsigned char *cid);
-/* 1 if err is the storage's (full, unwritable, busy): then api_lockout_unavailable gives the slot back; 503; -1. */
-int api_lockout_storage(const util_err *err);
-int api_lockout_unavailable(api_req *r, const auth_lockout_slot *slot, const util_err *err);
-
-/* The otpauth:// URI for a secret, labelled by an id (never personal data). */
-void api_totp_uri(const char *label, const unsigned char *secret, size_t n, char out[256]);
 
 /*
  * Lists come in pages: ?limit=N (1..API_PAGE_MAX, API_PAGE_DEFAULT when absent) and ?after=C,

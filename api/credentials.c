@@ -5,57 +5,23 @@
 
 #include "../vault/vault_sql.h"
 
-int api_officer_active(vault *v, const char *officer_id)
-{
-	sqlite3_stmt *s = vault_sql_stmt(v, "SELECT active FROM officers WHERE id = ?1", NULL);
-	int active = 0;
-
-	if (s == NULL)
-		return 0;
-	sqlite3_bind_text(s, 1, officer_id, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		active = sqlite3_column_int(s, 0) != 0;
-	sqlite3_reset(s);
-	return active;
-}
-
-/*
- * Sets an officer's active flag. Deactivating also ends every session of theirs, in the same
- * transaction; api_authenticate refuses an inactive officer's session besides, so that a login
- * that raced with the deactivation gets nothing either. Both are idempotent.
- */
+/* Sets an officer's active flag, audited (auth_officer_set_active says what deactivating ends). */
 static void officer_active(api_req *r, int active)
 {
 	audit_entry e = {.actor = "operator", .action = active ? "officer.reactivate" : "officer.deactivate",
 		.note = r->params[0]};
-	char subject[POLICY_ID_MAX + 16];
-	sqlite3_stmt *s;
 	util_err err;
-	int mine, ok = 0;
+	int mine, ok;
 
 	if (strlen(r->params[0]) > POLICY_ID_MAX) {
 		api_problem(r, 404, "not_found", "no such officer");
 		return;
 	}
-	snprintf(subject, sizeof subject, "officer:%s", r->params[0]);
 	if (vault_sql_begin(r->v, &mine, &err) != 0) {
 		api_reply_err(r, &err);
 		return;
 	}
-	if ((s = vault_sql_stmt(r->v, "UPDATE officers SET active = ?2 WHERE id = ?1", &err)) != NULL) {
-		int rc;
-
-		sqlite3_bind_text(s, 1, r->params[0], -1, SQLITE_STATIC);
-		sqlite3_bind_int(s, 2, active);
-		rc = sqlite3_step(s);
-		sqlite3_reset(s);
-		ok = rc == SQLITE_DONE && sqlite3_changes(vault_sql_db(r->v)) == 1;
-		if (rc != SQLITE_DONE)
-			vault_sql_error(r->v, rc, &err, "officer");
-		else if (!ok)
-			util_fail(&err, UTIL_ENOTFOUND, "no such officer");
-	}
-	ok = ok && (active || api_tokens_revoke(r->v, subject, &err) == 0) && audit_record(r->v, &e, NULL, &err) == 0;
+	ok = auth_officer_set_active(r->v, r->params[0], active, &err) == 0 && audit_record(r->v, &e, NULL, &err) == 0;
 	if (vault_sql_end(r->v, mine, ok, &err) != 0) {
 		api_reply_err(r, &err);
 		return;
@@ -108,7 +74,7 @@ void api_h_citizen_search(api_req *r)
 	if (found) {
 		e.cid = cid;
 		policy_pseudonym(r->v, r->caller.agency.id, cid, pseudonym);
-		ok = api_pseudonym_remember(r, cid, pseudonym, 0, &err) == 0;
+		ok = auth_pseudonym_remember(r->v, r->caller.agency.id, cid, pseudonym, 0, &err) == 0;
 	} else {
 		e.note = "not found";
 	}

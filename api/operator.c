@@ -10,7 +10,7 @@ void api_h_agency_create(api_req *r)
 	const char *name;
 	json_t *roles, *e;
 	unsigned bits = 0;
-	char id[POLICY_ID_MAX + 1], token[API_TOKEN_MAX], subject[POLICY_ID_MAX + 8];
+	char id[POLICY_ID_MAX + 1], token[AUTH_TOKEN_MAX], subject[POLICY_ID_MAX + 8];
 	util_err err;
 	size_t i;
 	int mine, ok;
@@ -43,7 +43,7 @@ void api_h_agency_create(api_req *r)
 	ok = policy_agency_create(r->v, name, bits, id, &err) == 0;
 	if (ok) {
 		snprintf(subject, sizeof subject, "agency:%s", id);
-		ok = api_token_issue(r->v, "agency", subject, 0, token, &err) == 0;
+		ok = auth_token_new(r->v, "agency", subject, 0, token, NULL, &err) == 0;
 	}
 	if (vault_sql_end(r->v, mine, ok, &err) != 0) {
 		api_reply_err(r, &err);
@@ -121,12 +121,11 @@ void api_h_purpose_create(api_req *r)
 void api_h_officer_create(api_req *r)
 {
 	const char *name;
-	unsigned char secret[VAULT_TOTP_SECRET_BYTES], sealed[VAULT_TOTP_SECRET_BYTES + VAULT_BOX_OVERHEAD], rnd[8];
-	char id[POLICY_ID_MAX + 1], hex[17], box[POLICY_ID_MAX + 24], uri[256];
-	audit_entry e = {.actor = "operator", .action = "officer.create"};
-	sqlite3_stmt *s;
+	unsigned char secret[VAULT_TOTP_SECRET_BYTES];
+	char id[POLICY_ID_MAX + 1], uri[256];
+	audit_entry e = {.actor = "operator", .action = "officer.create", .note = id};
 	util_err err;
-	int mine, ok = 0;
+	int mine, ok;
 
 	if (api_unpack(r, "{s:s}", "name", &name) != 0)
 		return;
@@ -134,35 +133,17 @@ void api_h_officer_create(api_req *r)
 		api_problem(r, 400, "invalid_input", "name must be 1..200 bytes");
 		return;
 	}
-	randombytes_buf(rnd, sizeof rnd);
-	util_hex_encode(hex, rnd, sizeof rnd);
-	snprintf(id, sizeof id, "of_%s", hex);
-	snprintf(box, sizeof box, "vaultd/officer-totp/%s", id);
-	randombytes_buf(secret, sizeof secret);
-	vault_box_seal(r->v, box, secret, sizeof secret, sealed);
-	e.note = id;
 	if (vault_sql_begin(r->v, &mine, &err) != 0) {
 		api_reply_err(r, &err);
 		return;
 	}
-	if ((s = vault_sql_stmt(r->v, "INSERT INTO officers(id, name, totp, created_at) VALUES (?1, ?2, ?3, ?4)", &err)) !=
-	    NULL) {
-		sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
-		sqlite3_bind_blob(s, 3, sealed, sizeof sealed, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 4, util_now());
-		ok = sqlite3_step(s) == SQLITE_DONE;
-		sqlite3_reset(s);
-		if (!ok)
-			util_fail(&err, UTIL_EIO, "cannot store the officer");
-	}
-	ok = ok && audit_record(r->v, &e, NULL, &err) == 0;
+	ok = auth_officer_create(r->v, name, id, secret, &err) == 0 && audit_record(r->v, &e, NULL, &err) == 0;
 	if (vault_sql_end(r->v, mine, ok, &err) != 0) {
 		sodium_memzero(secret, sizeof secret);
 		api_reply_err(r, &err);
 		return;
 	}
-	api_totp_uri(id, secret, sizeof secret, uri);
+	auth_totp_uri(id, secret, sizeof secret, uri);
 	sodium_memzero(secret, sizeof secret);
 	api_reply(r, 201, json_pack("{s:s, s:s, s:s}", "id", id, "name", name, "totp_uri", uri));
 	sodium_memzero(uri, sizeof uri);

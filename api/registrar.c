@@ -8,50 +8,10 @@
 /* The citizen behind a registrar's pseudonym (enrolled_only: one it enrolled, not found by a search); 0, or -1 after replying 404. */
 static int resolve(api_req *r, unsigned char cid[KEYS_CID_BYTES], int enrolled_only)
 {
-	unsigned char pid[16];
-	sqlite3_stmt *s;
-	int rc = -1;
-
-	if (strlen(r->params[0]) == 32 && util_hex_decode(pid, sizeof pid, r->params[0]) == 0 &&
-	    (s = vault_sql_stmt(r->v, "SELECT cid FROM pseudonyms WHERE agency_id = ?1 AND pid = ?2 AND enrolled >= ?3", NULL)) != NULL) {
-		sqlite3_bind_text(s, 1, r->caller.agency.id, -1, SQLITE_STATIC);
-		sqlite3_bind_int(s, 3, enrolled_only);
-		sqlite3_bind_blob(s, 2, pid, sizeof pid, SQLITE_STATIC);
-		if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_bytes(s, 0) == KEYS_CID_BYTES) {
-			memcpy(cid, sqlite3_column_blob(s, 0), KEYS_CID_BYTES);
-			rc = 0;
-		}
-		sqlite3_reset(s);
-	}
-	if (rc != 0)
-		api_problem(r, 404, "not_found", "no such citizen for this agency");
-	return rc;
-}
-
-/*
- * Remembers the caller's pseudonym for cid so that it can address the record by it later:
- * enrolled 1 for the registrar that enrolled the citizen, 0 for one that found them. A
- * pseudonym already known keeps what it was.
- */
-int api_pseudonym_remember(api_req *r, const unsigned char cid[KEYS_CID_BYTES], const char pseudonym[33], int enrolled,
-    util_err *err)
-{
-	unsigned char pid[16];
-	sqlite3_stmt *s;
-	int rc;
-
-	if (util_hex_decode(pid, sizeof pid, pseudonym) != 0)
-		return util_fail(err, UTIL_ESTATE, "pseudonym");
-	if ((s = vault_sql_stmt(r->v,
-	         "INSERT OR IGNORE INTO pseudonyms(agency_id, pid, cid, enrolled) VALUES (?1, ?2, ?3, ?4)", err)) == NULL)
-		return -1;
-	sqlite3_bind_text(s, 1, r->caller.agency.id, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 2, pid, sizeof pid, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 3, cid, KEYS_CID_BYTES, SQLITE_STATIC);
-	sqlite3_bind_int(s, 4, enrolled != 0);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : vault_sql_error(r->v, rc, err, "pseudonym");
+	if (auth_pseudonym_find(r->v, r->caller.agency.id, r->params[0], enrolled_only, cid) == 0)
+		return 0;
+	api_problem(r, 404, "not_found", "no such citizen for this agency");
+	return -1;
 }
 
 void api_h_citizen_create(api_req *r)
@@ -81,14 +41,15 @@ void api_h_citizen_create(api_req *r)
 	ok = vault_citizen_create(r->v, nid, fields, cid, totp, &err) == 0;
 	if (ok) {
 		policy_pseudonym(r->v, r->caller.agency.id, cid, pseudonym);
-		ok = api_pseudonym_remember(r, cid, pseudonym, 1, &err) == 0 && audit_record(r->v, &e, NULL, &err) == 0;
+		ok = auth_pseudonym_remember(r->v, r->caller.agency.id, cid, pseudonym, 1, &err) == 0 &&
+		     audit_record(r->v, &e, NULL, &err) == 0;
 	}
 	if (vault_sql_end(r->v, mine, ok, &err) != 0) {
 		keys_secret_free(totp);
 		api_reply_err(r, &err);
 		return;
 	}
-	api_totp_uri(pseudonym, totp, VAULT_TOTP_SECRET_BYTES, uri);
+	auth_totp_uri(pseudonym, totp, VAULT_TOTP_SECRET_BYTES, uri);
 	keys_secret_free(totp);
 	api_reply(r, 201, json_pack("{s:s, s:s}", "citizen_id", pseudonym, "totp_uri", uri));
 	sodium_memzero(uri, sizeof uri);
@@ -134,7 +95,6 @@ void api_h_citizen_delete(api_req *r)
 {
 	unsigned char cid[KEYS_CID_BYTES];
 	char actor[POLICY_ID_MAX + 8], subject[48], hex[33];
-	sqlite3_stmt *s;
 	util_err err;
 	int mine, ok;
 
@@ -147,13 +107,7 @@ void api_h_citizen_delete(api_req *r)
 		return;
 	}
 	ok = policy_citizen_erase(r->v, cid, api_agency_actor(r, actor), &err) == 0 &&
-	     api_tokens_revoke(r->v, subject, &err) == 0 &&
-	     (s = vault_sql_stmt(r->v, "DELETE FROM pseudonyms WHERE cid = ?1", &err)) != NULL;
-	if (ok) {
-		sqlite3_bind_blob(s, 1, cid, sizeof cid, SQLITE_STATIC);
-		ok = sqlite3_step(s) == SQLITE_DONE;
-		sqlite3_reset(s);
-	}
+	     auth_tokens_revoke(r->v, subject, &err) == 0 && auth_pseudonyms_forget(r->v, cid, &err) == 0;
 	if (vault_sql_end(r->v, mine, ok, &err) != 0) {
 		api_reply_err(r, &err);
 		return;
@@ -186,15 +140,15 @@ void api_h_citizen_totp(api_req *r)
 		return;
 	}
 	/* the old secret stops working, and so does every open session */
-	ok = vault_citizen_totp_reset(r->v, cid, secret, &err) == 0 && api_tokens_revoke(r->v, subject, &err) == 0 &&
+	ok = vault_citizen_totp_reset(r->v, cid, secret, &err) == 0 && auth_tokens_revoke(r->v, subject, &err) == 0 &&
 	     audit_record(r->v, &e, NULL, &err) == 0;
 	if (vault_sql_end(r->v, mine, ok, &err) != 0) {
 		keys_secret_free(secret);
 		api_reply_err(r, &err);
 		return;
 	}
-	api_totp_clear(r, cid); /* a new authenticator: no failure of the old one counts */
-	api_totp_uri(r->params[0], secret, VAULT_TOTP_SECRET_BYTES, uri);
+	auth_totp_clear(r->srv->lockout, r->v, cid); /* a new authenticator: no failure of the old one counts */
+	auth_totp_uri(r->params[0], secret, VAULT_TOTP_SECRET_BYTES, uri);
 	keys_secret_free(secret);
 	api_reply(r, 201, json_pack("{s:s}", "totp_uri", uri));
 	sodium_memzero(uri, sizeof uri);

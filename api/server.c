@@ -531,7 +531,7 @@ int api_start(api_server **out, const api_config *cfg, vault *v, util_err *err)
 		return util_fail(err, UTIL_ENOMEM, "out of memory");
 	s->v = v;
 	pthread_mutex_init(&s->mu, NULL);
-	if ((s->lockout = auth_lockout_new()) == NULL || (s->touches = api_touches_new()) == NULL) {
+	if ((s->lockout = auth_lockout_new()) == NULL || (s->touches = auth_touches_new()) == NULL) {
 		util_fail(err, UTIL_ENOMEM, "out of memory for the login budgets");
 		goto fail;
 	}
@@ -568,7 +568,7 @@ fail:
 	api_guard_stop(s);
 	audit_writer_stop(s->writer);
 	auth_lockout_free(s->lockout);
-	api_touches_free(s->touches);
+	auth_touches_free(s->touches);
 	keys_secret_free(s->tls_cert);
 	keys_secret_free(s->tls_key);
 	pthread_mutex_destroy(&s->mu);
@@ -605,7 +605,7 @@ void api_stop(api_server *s)
 	api_guard_stop(s);
 	audit_writer_stop(s->writer);
 	auth_lockout_free(s->lockout);
-	api_touches_free(s->touches);
+	auth_touches_free(s->touches);
 	for (i = 0; i < s->nconns; i++)
 		vault_close(s->conns[i]);
 	keys_secret_free(s->tls_cert);

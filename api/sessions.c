@@ -33,16 +33,12 @@ static int login_check(api_req *r, const char *nid, const char *officer, const c
 		e->actor = "citizen";
 		e->cid = cid;
 	} else {
-		sqlite3_stmt *s = vault_sql_stmt(r->v, "SELECT 1 FROM officers WHERE id = ?1 AND active = 1", NULL);
-		int known;
+		int known = strlen(officer) <= POLICY_ID_MAX ? auth_officer_active(r->v, officer) : 0;
 
-		if (s == NULL) {
+		if (known < 0) {
 			api_problem(r, 500, "internal", "database");
 			return -1;
 		}
-		sqlite3_bind_text(s, 1, officer, -1, SQLITE_STATIC);
-		known = strlen(officer) <= POLICY_ID_MAX && sqlite3_step(s) == SQLITE_ROW;
-		sqlite3_reset(s);
 		if (!known) {
 			snprintf(label, sizeof label, "officer?:%.40s", officer);
 			return api_totp_unknown(r, label, code);
@@ -58,7 +54,7 @@ static int login_check(api_req *r, const char *nid, const char *officer, const c
 void api_h_sessions(api_req *r)
 {
 	const char *nid = NULL, *officer = NULL, *code = NULL;
-	char token[API_TOKEN_MAX], subject[POLICY_ID_MAX + 16], expires[21];
+	char token[AUTH_TOKEN_MAX], subject[POLICY_ID_MAX + 16], expires[21];
 	unsigned char cid[KEYS_CID_BYTES];
 	audit_entry e = {.action = "auth.login"};
 	util_err err;
@@ -76,14 +72,14 @@ void api_h_sessions(api_req *r)
 		return;
 	}
 	ok = login_check(r, nid, officer, code, subject, cid, &e) == 0;
-	issued = ok && api_token_issue(r->v, "session", subject, API_SESSION_TTL, token, &err) == 0 &&
+	issued = ok && auth_token_new(r->v, "session", subject, AUTH_SESSION_TTL, token, NULL, &err) == 0 &&
 	         audit_record(r->v, &e, NULL, &err) == 0;
 	if (vault_sql_end(r->v, mine, issued, &err) != 0) {
 		if (ok)
 			api_reply_err(r, &err);
 		return;
 	}
-	util_iso8601(util_now() + API_SESSION_TTL, expires);
+	util_iso8601(util_now() + AUTH_SESSION_TTL, expires);
 	api_reply(r, 201, json_pack("{s:s, s:s}", "token", token, "expires_at", expires));
 	sodium_memzero(token, sizeof token);
 }

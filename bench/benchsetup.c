@@ -7,7 +7,7 @@
  *
  * setup, on the vault in DIR (unlocked with DIR/master.key), after `vaultctl import`:
  *   - creates BENCH_AGENCIES consumer agencies and, for each, one purpose "bench.lookup" on the
- *     legal basis of consent, and mints each agency a bearer token (api_token_issue);
+ *     legal basis of consent, and mints each agency a bearer token (auth_token_new);
  *   - for every other line of CITIZENS.jsonl (lines 0, 2, 4, ...), a consent of the citizen to
  *     agency 0 for its purpose: policy_request_create then policy_request_approve, exactly what
  *     the API does for a consumer's request and the citizen's approval, batched BATCH per
@@ -119,7 +119,7 @@ static int line_nid(const char *line, char nid[VAULT_NID_LEN + 1])
 /* ---- setup ---- */
 
 static int registry_create(vault *v, char ids[BENCH_AGENCIES][POLICY_ID_MAX + 1],
-    char tokens[BENCH_AGENCIES][API_TOKEN_MAX], util_err *err)
+    char tokens[BENCH_AGENCIES][AUTH_TOKEN_MAX], util_err *err)
 {
 	static const policy_field fields[] = {
 		{"full_name", 0}, {"date_of_birth", 0}, {"phone", 1}, {"blood_type", 0}, {"chronic_conditions", 0},
@@ -139,7 +139,7 @@ static int registry_create(vault *v, char ids[BENCH_AGENCIES][POLICY_ID_MAX + 1]
 		if (policy_purpose_create(v, &d, pid, err) != 0)
 			return -1;
 		snprintf(subject, sizeof subject, "agency:%.*s", (int)POLICY_ID_MAX, ids[i]);
-		if (api_token_issue(v, "agency", subject, 0, tokens[i], err) != 0)
+		if (auth_token_new(v, "agency", subject, 0, tokens[i], NULL, err) != 0)
 			return -1;
 	}
 	return 0;
@@ -162,7 +162,7 @@ static int consent_give(vault *v, const char *agency, const char *nid, unsigned 
 
 static int cmd_setup(const char *dir, const char *citizens, const char *work)
 {
-	char ids[BENCH_AGENCIES][POLICY_ID_MAX + 1], tokens[BENCH_AGENCIES][API_TOKEN_MAX];
+	char ids[BENCH_AGENCIES][POLICY_ID_MAX + 1], tokens[BENCH_AGENCIES][AUTH_TOKEN_MAX];
 	char nid[VAULT_NID_LEN + 1], consent_id[POLICY_ID_MAX + 1], *line = NULL;
 	unsigned char cid[KEYS_CID_BYTES];
 	FILE *in = NULL, *yes = NULL, *no = NULL, *ag = NULL, *env = NULL;

@@ -424,7 +424,7 @@ static void dpia_security_access(FILE *out, const dpia_facts *f)
 	    " `policy_pseudonym`), never the vault's citizen id. Pending consent requests expire after %d days.\n",
 	    POLICY_REQUEST_TTL / 86400);
 	fputs("- **Authentication** (xác thực): API tokens are 32 random bytes, stored only as keyed BLAKE2b-256 hashes"
-	      " (`api/auth.c` `api_token_issue`). Citizens and privacy officers log in with TOTP (RFC 6238, 6 digits,"
+	      " (`auth/tokens.c` `auth_token_new`). Citizens and privacy officers log in with TOTP (RFC 6238, 6 digits,"
 	      " 30-second step, one step either way); a code is accepted once; 5 failures in 15 minutes lock the"
 	      " identity; sessions last 15 minutes; approving a consent and setting or lifting a restriction need a"
 	      " fresh code (step-up). Officers' TOTP secrets are sealed under a keyring key.\n",

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../api/api.h"
 #include "../audit/audit.h"
+#include "../auth/auth.h"
 
 /* ---- init ---- */
 
@@ -15,7 +15,7 @@ int cmd_init(ctl *c, args *a)
 {
 	static char catalog[VAULT_CATALOG_MAX + 1];
 	const char *cat = NULL;
-	char id[VAULT_ID_HEX], token[API_ADMIN_TOKEN_MAX];
+	char id[VAULT_ID_HEX], token[AUTH_ADMIN_TOKEN_MAX];
 	util_err err;
 	json_t *o;
 
@@ -48,7 +48,7 @@ int cmd_init(ctl *c, args *a)
 		vault *v = NULL;
 
 		/* the operator's token for the HTTP API: shown here once, stored only as a keyed hash */
-		if (vault_open(&v, c->data, &c->unlock, &err) != 0 || api_admin_token(v, token, &err) != 0) {
+		if (vault_open(&v, c->data, &c->unlock, &err) != 0 || auth_admin_token(v, token, &err) != 0) {
 			vault_close(v);
 			return ctl_fail(&err);
 		}
@@ -263,7 +263,7 @@ int cmd_keys(ctl *c, args *a)
 
 int cmd_admin_token(ctl *c, args *a)
 {
-	char token[API_ADMIN_TOKEN_MAX];
+	char token[AUTH_ADMIN_TOKEN_MAX];
 	vault *v = NULL;
 	util_err err;
 	int lockfd = -1, rc;
@@ -280,7 +280,7 @@ int cmd_admin_token(ctl *c, args *a)
 		return ctl_usage("admin-token takes rotate");
 	if ((rc = ctl_open_vault(c, &v, &lockfd)) != EX_OK)
 		return rc;
-	if (api_admin_token_rotate(v, token, &err) == 0)
+	if (auth_admin_token_rotate(v, token, &err) == 0)
 		printf("{\"admin_token\": \"%s\"}\n", token);
 	else
 		rc = ctl_fail(&err);

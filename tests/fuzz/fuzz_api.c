@@ -22,7 +22,7 @@
  */
 
 static api_server *srv;
-static char tokens[5][API_TOKEN_MAX];
+static char tokens[5][AUTH_TOKEN_MAX];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);
@@ -66,14 +66,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	fields = json_pack("{s:s, s:s}", "full_name", "Nguyễn Văn Fuzz", "phone", "0912345678");
 	must(vault_citizen_create(v, "001090012345", fields, cid, NULL, &err), &err);
 	json_decref(fields);
-	must(api_admin_token(v, tokens[1], &err), &err);
+	must(auth_admin_token(v, tokens[1], &err), &err);
 	snprintf(subject, sizeof subject, "agency:%s", reg);
-	must(api_token_issue(v, "agency", subject, 0, tokens[2], &err), &err);
+	must(auth_token_new(v, "agency", subject, 0, tokens[2], NULL, &err), &err);
 	snprintf(subject, sizeof subject, "agency:%s", con);
-	must(api_token_issue(v, "agency", subject, 0, tokens[3], &err), &err);
+	must(auth_token_new(v, "agency", subject, 0, tokens[3], NULL, &err), &err);
 	util_hex_encode(hex, cid, sizeof cid);
 	snprintf(subject, sizeof subject, "citizen:%s", hex);
-	must(api_token_issue(v, "session", subject, 86400, tokens[4], &err), &err);
+	must(auth_token_new(v, "session", subject, 86400, tokens[4], NULL, &err), &err);
 	must(api_start(&srv, &cfg, v, &err), &err);
 	return 0;
 }

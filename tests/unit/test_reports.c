@@ -469,7 +469,7 @@ static void test_dpia_fills_the_skeleton(void **state)
 	has(s, "Ed25519");
 	/* the API's constants, so that the dossier cannot drift from auth/auth.h and api/api_private.h */
 	snprintf(want, sizeof want, "%d failures in %d minutes lock the identity; sessions last %d minutes", AUTH_LOCK_FAILURES,
-	    AUTH_LOCK_WINDOW / 60, API_SESSION_TTL / 60);
+	    AUTH_LOCK_WINDOW / 60, AUTH_SESSION_TTL / 60);
 	has(s, want);
 	free(s);
 	{
