@@ -64,7 +64,7 @@ TEST_BIN = $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%) $(E2E_SRC:tests/e2e/%.c=$
 E2E_SUPPORT = $(BUILD)/obj/tests/e2e/harness.o
 TEST_SUPPORT = $(BUILD)/obj/tests/unit/support.o
 
-.PHONY: all test check-deps deps run bench install clean fuzz fuzz-targets valgrind
+.PHONY: all test check-deps deps run bench install clean fuzz fuzz-targets valgrind FORCE
 .SECONDARY:
 all: check-deps $(BUILD)/vaultd $(BUILD)/vaultctl $(BUILD)/gencitizens
 
@@ -106,9 +106,15 @@ $(BUILD)/obj/gen/catalog_default.o: $(BUILD)/gen/catalog_default.c
 # (audit/sqlite_schema.c), which an archive link leaves out of a program calling none of it.
 LINK_LIB = $(filter-out %.a,$^) -Wl,--whole-archive $(BUILD)/libvaultd.a -Wl,--no-whole-archive
 
+# The library's object list, rewritten only when it changes (a source added, moved or removed),
+# so that the archive is remade then too, even when no object is newer than it.
+$(BUILD)/libvaultd.objs: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(LIB_OBJ)' | cmp -s - $@ || echo '$(LIB_OBJ)' > $@
+
 # Made afresh: ar would keep the object of a source file since removed, and a whole link takes it.
-$(BUILD)/libvaultd.a: $(LIB_OBJ)
-	$(Q)rm -f $@ && $(AR) rcs $@ $^
+$(BUILD)/libvaultd.a: $(LIB_OBJ) $(BUILD)/libvaultd.objs
+	$(Q)rm -f $@ && $(AR) rcs $@ $(LIB_OBJ)
 
 $(BUILD)/vaultd: $(BUILD)/obj/cmd/vaultd.o $(BUILD)/libvaultd.a
 	@$(if $(Q),echo "  LD      $@")
