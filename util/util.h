@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <time.h>
 
 #define UTIL_WARN_UNUSED __attribute__((warn_unused_result))
@@ -118,5 +119,89 @@ typedef struct util_wbuf {
 int util_wbuf_append(util_wbuf *b, const void *data, size_t n, size_t max) UTIL_WARN_UNUSED;
 /* Wipes and frees; the buffer is empty and reusable afterwards. */
 void util_wbuf_free(util_wbuf *b);
+
+
+/*
+ * One scanner for JSON text read in place, where a parser would cost too much (an audit entry
+ * during `audit verify`, an import line, a stored field list on every lookup). It is a cursor:
+ * the caller states the grammar it expects token by token, and anything else fails. It never
+ * reads past the end it was given, never allocates, and keeps the nesting depth at most
+ * UTIL_JSON_MAX_DEPTH. Numbers are integers of at most 18 digits; strings are well-formed
+ * UTF-8 with no raw control character.
+ */
+#define UTIL_JSON_MAX_DEPTH 32
+enum {
+	UTIL_JSON_WS = 1,  /* JSON whitespace may stand between tokens (otherwise none) */
+	UTIL_JSON_ESC = 2, /* strings may hold escapes, only as jansson writes them: \" \\ \b \f \n
+	                      \r \t, and \u00XX in capitals for other control characters (not NUL) */
+};
+typedef struct util_json {
+	const unsigned char *p, *end;
+	unsigned depth, flags;
+} util_json;
+/* A string token: its bytes between the quotes as they stand in the text (escapes undecoded). */
+typedef struct util_json_str {
+	const char *s;
+	size_t n;
+	int escaped; /* whether s holds an escape, so that s is not the value as it stands */
+} util_json_str;
+
+/* Starts a cursor over len bytes of text (not NUL-terminated). */
+void util_json_init(util_json *j, const void *text, size_t len, unsigned flags) UTIL_NONNULL(1);
+/*
+ * The next byte (after whitespace, if allowed), without taking it; -1 at the end. Inline, with
+ * util_json_take, because a stored field list on the lookup path is mostly punctuation.
+ */
+static inline int util_json_peek(util_json *j)
+{
+	if (j->flags & UTIL_JSON_WS)
+		while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r'))
+			j->p++;
+	return j->p < j->end ? *j->p : -1;
+}
+/*
+ * Takes the punctuation ch ({ } [ ] : ,) if it comes next: 1 if taken, 0 if not. An opening
+ * bracket past UTIL_JSON_MAX_DEPTH, or a closing one at depth 0, is not taken.
+ */
+static inline int util_json_take(util_json *j, int ch)
+{
+	if (util_json_peek(j) != ch)
+		return 0;
+	if (ch == '{' || ch == '[') {
+		if (j->depth >= UTIL_JSON_MAX_DEPTH)
+			return 0;
+		j->depth++;
+	} else if (ch == '}' || ch == ']') {
+		if (j->depth == 0)
+			return 0;
+		j->depth--;
+	}
+	j->p++;
+	return 1;
+}
+/* Takes a string into *out: 1, or 0 (nothing taken) if the next token is not a valid one. */
+int util_json_string(util_json *j, util_json_str *out) UTIL_NONNULL(1, 2);
+/*
+ * Takes a key and its ':' if the key reads want exactly (printable ASCII, no quote or
+ * backslash): 1, or 0 with nothing taken but whitespace. want's bytes between quotes are a
+ * valid string, so comparing them in place is scanning it; inline, so that a constant want's
+ * length and comparison fold (a lookup reads keys of stored field lists).
+ */
+static inline int util_json_key_is(util_json *j, const char *want)
+{
+	size_t n = strlen(want);
+
+	if (util_json_peek(j) != '"' || (size_t)(j->end - j->p) < n + 2 || memcmp(j->p + 1, want, n) != 0 ||
+	    j->p[n + 1] != '"')
+		return 0;
+	j->p += n + 2;
+	return util_json_take(j, ':');
+}
+/* Takes an integer as JSON writes it (no leading zero, no "-0", no fraction or exponent). */
+int util_json_int(util_json *j, int64_t *x) UTIL_NONNULL(1, 2);
+/* Takes true or false. */
+int util_json_bool(util_json *j, int *b) UTIL_NONNULL(1, 2);
+/* 1 if nothing but whitespace (if allowed) is left and every bracket taken was closed. */
+int util_json_end(util_json *j) UTIL_NONNULL(1);
 
 #endif
