@@ -141,141 +141,68 @@ int audit_entry_encode(const audit_entry *e, int64_t seq, int64_t now, char *out
 
 /* ---- reading one back ---- */
 
-typedef struct in_buf {
-	const unsigned char *p, *end;
-} in_buf;
+enum { V_BAD, V_STRING, V_ARRAY, V_INTEGER };
 
-static int take(in_buf *c, unsigned char ch)
+/* A value of an entry: a string (*s), an array of strings, or an integer (*x); its kind. */
+static int scan_value(util_json *j, util_json_str *s, int64_t *x)
 {
-	if (c->p < c->end && *c->p == ch) {
-		c->p++;
-		return 1;
+	if (util_json_peek(j) == '"')
+		return util_json_string(j, s) ? V_STRING : V_BAD;
+	if (util_json_take(j, '[')) {
+		util_json_str item;
+
+		if (util_json_take(j, ']'))
+			return V_ARRAY;
+		do {
+			if (!util_json_string(j, &item))
+				return V_BAD;
+		} while (util_json_take(j, ','));
+		return util_json_take(j, ']') ? V_ARRAY : V_BAD;
 	}
-	return 0;
+	return util_json_int(j, x) ? V_INTEGER : V_BAD;
 }
 
 /*
- * A string as put_string writes one (escapes only of the kinds it writes); *s and *n get its
- * bytes between the quotes, *plain whether they are its value as they stand (no escape).
+ * Only the canonical form: no whitespace, escapes as put_string writes them, keys strictly
+ * ascending (so none twice), integers as "%lld" writes them; anything else is left to a parser.
  */
-static int scan_string(in_buf *c, const unsigned char **s, size_t *n, int *plain)
-{
-	const unsigned char *p;
-
-	if (!take(c, '"'))
-		return 0;
-	*plain = 1;
-	for (p = c->p; p < c->end && *p != '"';) {
-		size_t k;
-
-		if (*p == '\\') {
-			if (p + 1 >= c->end)
-				return 0;
-			*plain = 0;
-			if (strchr("\"\\bfnrt", p[1]) != NULL && p[1] != '\0') {
-				p += 2;
-				continue;
-			}
-			/* \u00XX, in capitals, for a control character other than NUL that has no short
-			 * escape (\b \t \n \f \r), as put_string writes it */
-			if (c->end - p < 6 || memcmp(p + 1, "u00", 3) != 0 || (p[4] != '0' && p[4] != '1') ||
-			    !((p[5] >= '0' && p[5] <= '9') || (p[5] >= 'A' && p[5] <= 'F')) ||
-			    (p[4] == '0' && strchr("08ACD9", p[5]) != NULL))
-				return 0;
-			p += 6;
-			continue;
-		}
-		if (*p < 0x20 || (k = util_utf8_char(p, (size_t)(c->end - p))) == 0)
-			return 0;
-		p += k;
-	}
-	if (p == c->end)
-		return 0;
-	*s = c->p;
-	*n = (size_t)(p - c->p);
-	c->p = p + 1;
-	return 1;
-}
-
-/* An integer of at most 18 digits, in the form "%lld" writes it (no "-0"). */
-static int scan_integer(in_buf *c, int64_t *x)
-{
-	int64_t v = 0;
-	int digits = 0, minus = take(c, '-');
-
-	if (c->p < c->end && *c->p == '0') {
-		if (minus)
-			return 0;
-		c->p++;
-		digits = 1;
-	} else {
-		for (; c->p < c->end && *c->p >= '0' && *c->p <= '9'; c->p++) {
-			if (++digits > 18)
-				return 0;
-			v = v * 10 + (*c->p - '0');
-		}
-	}
-	if (digits == 0 || (c->p < c->end && strchr("0123456789.eE", *c->p) != NULL && *c->p != '\0'))
-		return 0;
-	*x = minus ? -v : v;
-	return 1;
-}
-
 static int scan_entry(const char *bytes, size_t len, int64_t *seq, char citizen[2 * KEYS_CID_BYTES + 1])
 {
-	in_buf c = {(const unsigned char *)bytes, (const unsigned char *)bytes + len};
-	const unsigned char *key, *prev = NULL, *s;
-	size_t klen, plen = 0, n;
-	int have_seq = 0, plain;
+	util_json j;
+	util_json_str key, prev = {NULL, 0, 0}, s;
+	int have_seq = 0, kind;
+	int64_t x;
 
 	citizen[0] = '\0';
-	if (!take(&c, '{'))
+	util_json_init(&j, bytes, len, UTIL_JSON_ESC);
+	if (!util_json_take(&j, '{'))
 		return 0;
 	do {
-		if (!scan_string(&c, &key, &klen, &plain) || !plain || !take(&c, ':'))
+		if (!util_json_string(&j, &key) || key.escaped || !util_json_take(&j, ':'))
 			return 0;
-		/* strictly ascending: in canonical order, and no key twice */
-		if (prev != NULL) {
-			int cmp = memcmp(prev, key, plen < klen ? plen : klen);
+		if (prev.s != NULL) {
+			int cmp = memcmp(prev.s, key.s, prev.n < key.n ? prev.n : key.n);
 
-			if (cmp > 0 || (cmp == 0 && plen >= klen))
+			if (cmp > 0 || (cmp == 0 && prev.n >= key.n))
 				return 0;
 		}
 		prev = key;
-		plen = klen;
-		if (c.p < c.end && *c.p == '"') {
-			if (!scan_string(&c, &s, &n, &plain))
+		if ((kind = scan_value(&j, &s, &x)) == V_BAD)
+			return 0;
+		if (kind == V_INTEGER && key.n == 3 && memcmp(key.s, "seq", 3) == 0) {
+			*seq = x;
+			have_seq = 1;
+		} else if (kind == V_STRING && key.n == 7 && memcmp(key.s, "citizen", 7) == 0) {
+			/* only hex is written there: leave the odd case to a parser */
+			if (s.escaped)
 				return 0;
-			if (klen == 7 && memcmp(key, "citizen", 7) == 0) {
-				if (!plain) /* only hex is written there: leave the odd case to a parser */
-					return 0;
-				if (n == 2 * KEYS_CID_BYTES) {
-					memcpy(citizen, s, n);
-					citizen[n] = '\0';
-				}
-			}
-		} else if (c.p < c.end && *c.p == '[') {
-			c.p++;
-			if (!take(&c, ']')) {
-				do {
-					if (!scan_string(&c, &s, &n, &plain))
-						return 0;
-				} while (take(&c, ','));
-				if (!take(&c, ']'))
-					return 0;
-			}
-		} else {
-			int64_t x;
-
-			if (!scan_integer(&c, &x))
-				return 0;
-			if (klen == 3 && memcmp(key, "seq", 3) == 0) {
-				*seq = x;
-				have_seq = 1;
+			if (s.n == 2 * KEYS_CID_BYTES) {
+				memcpy(citizen, s.s, s.n);
+				citizen[s.n] = '\0';
 			}
 		}
-	} while (take(&c, ','));
-	return take(&c, '}') && c.p == c.end && have_seq;
+	} while (util_json_take(&j, ','));
+	return util_json_take(&j, '}') && util_json_end(&j) && have_seq;
 }
 
 int audit_entry_scan(const char *bytes, size_t len, int64_t *seq, char citizen[2 * KEYS_CID_BYTES + 1])
