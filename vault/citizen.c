@@ -334,132 +334,65 @@ int vault_input_check(const vault_catalog *cat, const vault_input *in, util_err 
 
 /* ---- reading import lines in their plain form without jansson ---- */
 
-typedef struct scan {
-	const unsigned char *p, *end;
-} scan;
-
-/* Skips JSON whitespace; returns the next byte, or -1 at the end. */
-static int scan_ws(scan *c)
+/* A field's value: a string with no escape, or a non-negative integer; anything else is 0. */
+static int scan_field_value(util_json *j, vault_value *val)
 {
-	while (c->p < c->end && (*c->p == ' ' || *c->p == '\t' || *c->p == '\n' || *c->p == '\r'))
-		c->p++;
-	return c->p < c->end ? *c->p : -1;
-}
+	int64_t x;
+	util_json_str s;
 
-/* Skips JSON whitespace, then takes ch if it is next. */
-static int scan_lit(scan *c, unsigned char ch)
-{
-	if (scan_ws(c) == ch) {
-		c->p++;
+	if (util_json_peek(j) == '"') {
+		if (!util_json_string(j, &s))
+			return 0;
+		val->s = s.s;
+		val->n = s.n;
+		val->type = VAULT_V_STRING;
 		return 1;
 	}
-	return 0;
-}
-
-/* A string with no escape and no control character; *s and *n get the bytes between its quotes. */
-static int scan_string(scan *c, const char **s, size_t *n)
-{
-	const unsigned char *p;
-
-	if (!scan_lit(c, '"'))
+	if (util_json_peek(j) == '-' || !util_json_int(j, &x))
 		return 0;
-	for (p = c->p; p < c->end && *p != '"';) {
-		size_t k;
-
-		if (*p < 0x80) {
-			if (*p < 0x20 || *p == '\\')
-				return 0;
-			p++;
-			continue;
-		}
-		if ((k = util_utf8_char(p, (size_t)(c->end - p))) == 0)
-			return 0;
-		p += k;
-	}
-	if (p == c->end)
-		return 0;
-	*s = (const char *)c->p;
-	*n = (size_t)(p - c->p);
-	c->p = p + 1;
+	val->i = x;
+	val->type = VAULT_V_INTEGER;
 	return 1;
-}
-
-/* A non-negative integer of at most 18 digits, in JSON's form (no leading zero, no fraction). */
-static int scan_integer(scan *c, long long *x)
-{
-	const unsigned char *p = c->p;
-	long long v = 0;
-	int digits = 0;
-
-	if (p < c->end && *p == '0') {
-		p++;
-		digits = 1;
-	} else {
-		for (; p < c->end && *p >= '0' && *p <= '9'; p++) {
-			if (++digits > 18)
-				return 0;
-			v = v * 10 + (*p - '0');
-		}
-	}
-	if (digits == 0 || (p < c->end && ((*p >= '0' && *p <= '9') || *p == '.' || *p == 'e' || *p == 'E')))
-		return 0;
-	*x = v;
-	c->p = p;
-	return 1;
-}
-
-static int scan_key(scan *c, const char *want)
-{
-	const char *s;
-	size_t n;
-
-	return scan_string(c, &s, &n) && n == strlen(want) && memcmp(s, want, n) == 0 && scan_lit(c, ':');
 }
 
 int vault_record_scan(const vault_catalog *cat, const char *line, size_t n, vault_input *in)
 {
-	scan c = {(const unsigned char *)line, (const unsigned char *)line + n};
+	util_json j;
+	util_json_str s;
 	uint64_t seen = 0;
-	const char *s;
-	size_t sl, k = 0, i;
+	size_t k = 0, i;
 
 	for (i = 0; i < vault_catalog_count(cat); i++)
 		in->v[i].type = VAULT_V_ABSENT;
-	if (!scan_lit(&c, '{') || !scan_key(&c, "national_id") || !scan_string(&c, &s, &sl) || sl != VAULT_NID_LEN)
+	/* whitespace allowed, escapes not: a line that has one goes to jansson */
+	util_json_init(&j, line, n, UTIL_JSON_WS);
+	if (!util_json_take(&j, '{') || !util_json_key_is(&j, "national_id") || !util_json_string(&j, &s) ||
+	    s.n != VAULT_NID_LEN)
 		return 0;
-	memcpy(in->nid, s, VAULT_NID_LEN);
+	memcpy(in->nid, s.s, VAULT_NID_LEN);
 	in->nid[VAULT_NID_LEN] = '\0';
-	if (!scan_lit(&c, ',') || !scan_key(&c, "fields") || !scan_lit(&c, '{'))
+	if (!util_json_take(&j, ',') || !util_json_key_is(&j, "fields") || !util_json_take(&j, '{'))
 		return 0;
-	if (!scan_lit(&c, '}')) {
+	if (!util_json_take(&j, '}')) {
 		for (;; k++) {
 			ptrdiff_t pos;
-			vault_value *val;
 
-			if (!scan_string(&c, &s, &sl) || !scan_lit(&c, ':'))
+			if (!util_json_string(&j, &s) || !util_json_take(&j, ':'))
 				return 0;
 			/* the k-th key is most often the catalog's (k+1)-th field: national_id comes first */
-			pos = vault_catalog_pos(cat, s, sl, k + 1);
+			pos = vault_catalog_pos(cat, s.s, s.n, k + 1);
 			if (pos < 0 || (seen >> pos & 1) || strcmp(vault_catalog_at(cat, (size_t)pos)->name, "national_id") == 0)
 				return 0;
 			seen |= (uint64_t)1 << pos;
-			val = &in->v[pos];
-			if (scan_ws(&c) == '"') {
-				if (!scan_string(&c, &val->s, &val->n))
-					return 0;
-				val->type = VAULT_V_STRING;
-			} else if (scan_integer(&c, &val->i)) {
-				val->type = VAULT_V_INTEGER;
-			} else {
+			if (!scan_field_value(&j, &in->v[pos]))
 				return 0;
-			}
-			if (scan_lit(&c, '}'))
+			if (util_json_take(&j, '}'))
 				break;
-			if (!scan_lit(&c, ','))
+			if (!util_json_take(&j, ','))
 				return 0;
 		}
 	}
-	return scan_lit(&c, '}') && scan_ws(&c) == -1;
+	return util_json_take(&j, '}') && util_json_end(&j);
 }
 
 int vault_citizen_index(vault *v, const char *nid, unsigned char out[VAULT_INDEX_BYTES], util_err *err)
