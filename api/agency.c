@@ -4,45 +4,39 @@
 #include <stdlib.h>
 #include <string.h>
 
-void api_h_request_create(api_req *r)
+int api_h_request_create(api_req *r, api_err *err)
 {
 	const char *nid, *purpose, *names[POLICY_MAX_FIELDS];
 	json_t *fields = NULL;
 	json_int_t days;
 	char id[POLICY_ID_MAX + 1];
 	size_t n;
-	util_err err;
 
-	if (api_unpack(r, "{s:s, s:s, s?o, s:I}", "national_id", &nid, "purpose", &purpose, "fields", &fields, "days",
+	if (api_unpack(r, err, "{s:s, s:s, s?o, s:I}", "national_id", &nid, "purpose", &purpose, "fields", &fields, "days",
 	        &days) != 0 ||
-	    api_name_list(r, fields, names, &n, "fields is empty: name a field, or leave fields out for the purpose's") != 0)
-		return;
-	if (days < 1 || days > 3650) {
-		api_problem(r, 400, "invalid_input", "days must be 1..the purpose's max_days");
-		return;
-	}
-	if (policy_request_create(r->v, r->caller.agency.id, purpose, nid, names, n, (int)days, id, &err) != 0) {
-		if (err.code == UTIL_ENOTFOUND)
-			api_problem(r, 400, "invalid_input", "no such purpose for this agency");
-		else if (err.code == UTIL_ESTATE) /* the cap: alike whoever the ID is */
-			api_problem(r, 409, "too_many_pending_requests", err.msg);
-		else
-			api_reply_err(r, &err);
-		return;
+	    api_name_list(fields, names, &n, "fields is empty: name a field, or leave fields out for the purpose's", err) != 0)
+		return -1;
+	if (days < 1 || days > 3650)
+		return api_fail(err, API_P_INVALID_INPUT, "days must be 1..the purpose's max_days");
+	if (policy_request_create(r->v, r->caller.agency.id, purpose, nid, names, n, (int)days, id, &err->u) != 0) {
+		if (err->u.code == UTIL_ENOTFOUND)
+			return api_fail(err, API_P_INVALID_INPUT, "no such purpose for this agency");
+		if (err->u.code == UTIL_ESTATE) /* the cap: alike whoever the ID is */
+			return api_fail(err, API_P_TOO_MANY_PENDING_REQUESTS, "%s", err->u.msg);
+		return -1;
 	}
 	api_reply(r, 202, json_pack("{s:s, s:s}", "id", id, "status", "pending"));
+	return 0;
 }
 
-void api_h_request_get(api_req *r)
+int api_h_request_get(api_req *r, api_err *err)
 {
 	char status[16];
-	util_err err;
 
-	if (policy_request_status(r->v, r->caller.agency.id, r->params[0], status, &err) != 0) {
-		api_reply_err(r, &err);
-		return;
-	}
+	if (policy_request_status(r->v, r->caller.agency.id, r->params[0], status, &err->u) != 0)
+		return -1;
 	api_reply(r, 200, json_pack("{s:s, s:s}", "id", r->params[0], "status", status));
+	return 0;
 }
 
 /*
@@ -70,7 +64,7 @@ static void lookup_wait_free(void *p)
  * The second half of a lookup: its audit entry is durable (or failed). Now, and only now, send
  * what policy_lookup_prepare read; on every other path drop it unsent.
  */
-static void lookup_finish(api_req *r)
+static int lookup_finish(api_req *r, api_err *err)
 {
 	lookup_wait *w = r->state;
 	json_t *out, *withheld;
@@ -79,14 +73,12 @@ static void lookup_finish(api_req *r)
 
 	if (r->audit.rc != 0) {
 		policy_lookup_clear(&w->l);
-		api_reply_err(r, &r->audit.err);
-		return;
+		return api_fail_util(err, &r->audit.err);
 	}
 	atomic_fetch_add(w->l.d.allow ? &r->srv->decisions_allow : &r->srv->decisions_deny, 1);
 	if (!w->l.d.allow) {
 		policy_lookup_clear(&w->l);
-		api_problem(r, 403, "not_permitted", "not permitted");
-		return;
+		return api_fail(err, API_P_NOT_PERMITTED, "not permitted");
 	}
 	out = w->l.fields; /* the reply takes it, and frees it (wiped) once serialized */
 	w->l.fields = NULL;
@@ -97,6 +89,7 @@ static void lookup_finish(api_req *r)
 	api_reply(r, 200, json_pack("{s:s, s:o, s:o, s:s, s:s?, s:I}", "citizen_id", pseudonym, "fields", out, "withheld",
 	                     withheld, "basis", policy_basis_name(w->l.d.basis), "consent_id",
 	                     w->l.d.consent_id[0] ? w->l.d.consent_id : NULL, "access_id", (json_int_t)r->audit.seq));
+	return 0;
 }
 
 /*
@@ -123,42 +116,34 @@ static void log_failed_lookup(api_req *r, lookup_wait *w, size_t n, const char *
 		    util_code_name(err.code));
 }
 
-void api_h_lookup(api_req *r)
+int api_h_lookup(api_req *r, api_err *err)
 {
 	const char *nid, *purpose, *just = NULL;
 	json_t *fields = NULL;
 	lookup_wait *w;
 	size_t n, i;
-	util_err err;
 
-	if ((w = calloc(1, sizeof *w)) == NULL) {
-		api_problem(r, 500, "internal", "out of memory");
-		return;
-	}
+	if ((w = calloc(1, sizeof *w)) == NULL)
+		return api_fail(err, API_P_INTERNAL, "out of memory");
 	r->state = w;
 	r->state_free = lookup_wait_free;
-	if (api_unpack(r, "{s:s, s:s, s?o, s?s}", "national_id", &nid, "purpose", &purpose, "fields", &fields,
+	if (api_unpack(r, err, "{s:s, s:s, s?o, s?s}", "national_id", &nid, "purpose", &purpose, "fields", &fields,
 	        "justification", &just) != 0 ||
-	    api_name_list(r, fields, w->names, &n, "fields is empty: name a field, or leave fields out for the consented") != 0)
-		return;
-	if (just != NULL && strlen(just) > POLICY_JUSTIFICATION_MAX) {
-		api_problem(r, 400, "invalid_input", "justification is at most 500 bytes");
-		return;
-	}
+	    api_name_list(fields, w->names, &n, "fields is empty: name a field, or leave fields out for the consented", err) != 0)
+		return -1;
+	if (just != NULL && strlen(just) > POLICY_JUSTIFICATION_MAX)
+		return api_fail(err, API_P_INVALID_INPUT, "justification is at most 500 bytes");
 	/* refused before anything is decided or logged: free text reaches an access log only where the law asks for it */
-	if (just != NULL && policy_justification_check(r->v, &r->caller.agency, purpose, just, &err) != 0) {
-		if (err.code == UTIL_EINVAL)
-			api_problem(r, 400, "justification_not_accepted", err.msg);
-		else
-			api_reply_err(r, &err);
-		return;
+	if (just != NULL && policy_justification_check(r->v, &r->caller.agency, purpose, just, &err->u) != 0) {
+		if (err->u.code == UTIL_EINVAL)
+			return api_fail(err, API_P_JUSTIFICATION_NOT_ACCEPTED, "%s", err->u.msg);
+		return -1;
 	}
-	if (policy_lookup_prepare(r->v, &r->caller.agency, purpose, nid, w->names, n, just, util_now(), &w->l, &err) !=
+	if (policy_lookup_prepare(r->v, &r->caller.agency, purpose, nid, w->names, n, just, util_now(), &w->l, &err->u) !=
 	    0) {
-		if (err.code != UTIL_EINVAL)
-			log_failed_lookup(r, w, n, just, &err);
-		api_reply_err(r, &err);
-		return;
+		if (err->u.code != UTIL_EINVAL)
+			log_failed_lookup(r, w, n, just, &err->u);
+		return -1;
 	}
 	/* the entry: the fields released when allowed, the fields asked for when denied; every
 	 * string it points to lives in r (its body, its state) until the request is finished */
@@ -178,4 +163,5 @@ void api_h_lookup(api_req *r)
 	w->e.consent_id = w->l.d.consent_id[0] ? w->l.d.consent_id : NULL;
 	w->e.note = w->l.purpose_id[0] ? NULL : "unknown purpose";
 	api_suspend_for_audit(r, &w->e, lookup_finish);
+	return 0;
 }

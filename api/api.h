@@ -42,4 +42,11 @@ typedef struct api_route_info {
 } api_route_info;
 const api_route_info *api_routes(size_t *n);
 
+/* Every problem the server answers with (problem.c), for the documentation parity test. */
+typedef struct api_problem_info {
+	unsigned status;
+	const char *code; /* stable: the `code` of the problem+json body */
+} api_problem_info;
+const api_problem_info *api_problems(size_t *n);
+
 #endif

@@ -41,7 +41,55 @@ enum {
 };
 
 typedef struct api_req api_req;
-typedef void (*api_handler)(api_req *r);
+/*
+ * Errors (problem.c). A handler answers, or fails with an api_err: a library error, as the
+ * library filled u (its code decides the problem), or one of the API's own problems (prob,
+ * with its detail in u.msg). api_reply_problem is the one place either becomes a reply:
+ * problem+json with the problem's status and stable code, the detail, and Retry-After on a 429.
+ */
+typedef enum api_prob {
+	API_P_UTIL = 0, /* u.code says which */
+	API_P_INVALID_INPUT,
+	API_P_INVALID_JSON,
+	API_P_NESTING_TOO_DEEP,
+	API_P_FIELDS_EMPTY,
+	API_P_FIELDS_REQUIRED,
+	API_P_JUSTIFICATION_NOT_ACCEPTED,
+	API_P_BAD_FRAMING,
+	API_P_BAD_REQUEST,
+	API_P_INVALID_PATH,
+	API_P_UNAUTHORIZED,
+	API_P_INVALID_TOTP,
+	API_P_FORBIDDEN,
+	API_P_NOT_PERMITTED,
+	API_P_NOT_FOUND,
+	API_P_METHOD_NOT_ALLOWED,
+	API_P_CONFLICT,
+	API_P_TOO_MANY_PENDING_REQUESTS,
+	API_P_BODY_TOO_LARGE,
+	API_P_URI_TOO_LONG,
+	API_P_UNSUPPORTED_MEDIA_TYPE,
+	API_P_RATE_LIMITED,
+	API_P_HEADERS_TOO_LARGE,
+	API_P_INTERNAL,
+	API_P_STORAGE_FULL,
+	API_P_STORAGE_UNAVAILABLE,
+	API_P_BUSY,
+	API_P_COUNT
+} api_prob;
+
+typedef struct api_err {
+	api_prob prob;       /* API_P_UTIL (zero): a library error */
+	util_err u;          /* the library's error; for an API problem, its detail in u.msg */
+	int64_t retry_after; /* API_P_RATE_LIMITED: seconds until a new attempt is taken */
+} api_err;
+
+/*
+ * A handler, or a suspended request's continuation: 0 once it has answered (or suspended the
+ * connection), -1 when it fails: the caller answers err with api_reply_problem. (A TOTP check
+ * answers for itself, see api_totp_citizen: the caller then finds r->replied set.)
+ */
+typedef int (*api_handler)(api_req *r, api_err *err);
 
 typedef struct api_route {
 	const char *method;
@@ -142,74 +190,83 @@ void api_suspend_for_audit(api_req *r, const audit_entry *e, api_handler cont);
 /* Replies. The body is serialized into a buffer of ours, wiped after MHD sends it. */
 void api_reply(api_req *r, unsigned status, json_t *body); /* steals body */
 void api_reply_text(api_req *r, unsigned status, const char *type, const char *text, size_t n);
-void api_problem(api_req *r, unsigned status, const char *code, const char *detail);
+/* An API problem into err, its detail printf-formatted (rules and names, never values): -1. */
+int api_fail(api_err *err, api_prob prob, const char *fmt, ...) UTIL_PRINTF(3, 4);
+/* A library error into err: -1. */
+int api_fail_util(api_err *err, const util_err *u);
+/* A 429 into err: no more attempts for retry_after seconds: -1. */
+int api_rate_limited(api_err *err, int64_t retry_after);
+/* The one mapping from an error to its reply (problem.c). */
+void api_reply_problem(api_req *r, const api_err *err);
+/* api_reply_problem for a library error. */
+void api_reply_err(api_req *r, const util_err *err);
+/* api_reply_problem for an API problem, for the checks that answer for themselves (framing, tokens, TOTP): -1. */
+int api_reply_fail(api_req *r, api_prob prob, const char *detail);
 
 /* Checks the Authorization header (auth_token_check); fills r->caller and notes the token's use. 0, or -1 after replying 401. */
 int api_authenticate(api_req *r);
 
 /*
- * The handlers, one file per kind of caller; routes.c puts them in the table. Each replies
- * (or suspends the connection, see api_suspend_for_audit) before it returns.
+ * The handlers (api_handler), one file per kind of caller; routes.c puts them in the table.
+ * Each answers (or suspends the connection, see api_suspend_for_audit) or fails with err.
  */
 /* public.c: anyone */
-void api_h_healthz(api_req *r);
-void api_h_metrics(api_req *r);
-void api_h_keys(api_req *r);
-void api_h_checkpoint(api_req *r);
-void api_h_consistency(api_req *r);
+int api_h_healthz(api_req *r, api_err *err);
+int api_h_metrics(api_req *r, api_err *err);
+int api_h_keys(api_req *r, api_err *err);
+int api_h_checkpoint(api_req *r, api_err *err);
+int api_h_consistency(api_req *r, api_err *err);
 /* sessions.c, credentials.c: logging in and out */
-void api_h_sessions(api_req *r);
-void api_h_session_end(api_req *r);
+int api_h_sessions(api_req *r, api_err *err);
+int api_h_session_end(api_req *r, api_err *err);
 /* operator.c, tokens.c, credentials.c: the operator (and an agency, for its own tokens) */
-void api_h_agency_create(api_req *r);
-void api_h_agency_suspend(api_req *r);
-void api_h_tokens_list(api_req *r);
-void api_h_tokens_issue(api_req *r);
-void api_h_token_revoke(api_req *r);
-void api_h_purpose_create(api_req *r);
-void api_h_officer_create(api_req *r);
-void api_h_officer_deactivate(api_req *r);
-void api_h_officer_reactivate(api_req *r);
+int api_h_agency_create(api_req *r, api_err *err);
+int api_h_agency_suspend(api_req *r, api_err *err);
+int api_h_tokens_list(api_req *r, api_err *err);
+int api_h_tokens_issue(api_req *r, api_err *err);
+int api_h_token_revoke(api_req *r, api_err *err);
+int api_h_purpose_create(api_req *r, api_err *err);
+int api_h_officer_create(api_req *r, api_err *err);
+int api_h_officer_deactivate(api_req *r, api_err *err);
+int api_h_officer_reactivate(api_req *r, api_err *err);
 /* registrar.c, credentials.c: a registrar agency */
-void api_h_citizen_create(api_req *r);
-void api_h_citizen_search(api_req *r);
-void api_h_citizen_patch(api_req *r);
-void api_h_citizen_delete(api_req *r);
-void api_h_citizen_totp(api_req *r);
+int api_h_citizen_create(api_req *r, api_err *err);
+int api_h_citizen_search(api_req *r, api_err *err);
+int api_h_citizen_patch(api_req *r, api_err *err);
+int api_h_citizen_delete(api_req *r, api_err *err);
+int api_h_citizen_totp(api_req *r, api_err *err);
 /* agency.c: a consumer (or emergency) agency */
-void api_h_request_create(api_req *r);
-void api_h_request_get(api_req *r);
-void api_h_lookup(api_req *r);
+int api_h_request_create(api_req *r, api_err *err);
+int api_h_request_get(api_req *r, api_err *err);
+int api_h_lookup(api_req *r, api_err *err);
 /* citizen.c: a citizen, in a session */
-void api_h_me(api_req *r);
-void api_h_me_requests(api_req *r);
-void api_h_me_approve(api_req *r);
-void api_h_me_deny(api_req *r);
-void api_h_me_consents(api_req *r);
-void api_h_me_revoke(api_req *r);
-void api_h_me_restrict(api_req *r);
-void api_h_me_unrestrict(api_req *r);
-void api_h_me_access_log(api_req *r);
-void api_h_me_proof(api_req *r);
+int api_h_me(api_req *r, api_err *err);
+int api_h_me_requests(api_req *r, api_err *err);
+int api_h_me_approve(api_req *r, api_err *err);
+int api_h_me_deny(api_req *r, api_err *err);
+int api_h_me_consents(api_req *r, api_err *err);
+int api_h_me_revoke(api_req *r, api_err *err);
+int api_h_me_restrict(api_req *r, api_err *err);
+int api_h_me_unrestrict(api_req *r, api_err *err);
+int api_h_me_access_log(api_req *r, api_err *err);
+int api_h_me_proof(api_req *r, api_err *err);
 /* officer.c: a data protection officer, in a session */
-void api_h_audit(api_req *r);
-void api_h_audit_verify(api_req *r);
-void api_h_report(api_req *r);
-void api_h_reviews(api_req *r);
-void api_h_review(api_req *r);
+int api_h_audit(api_req *r, api_err *err);
+int api_h_audit_verify(api_req *r, api_err *err);
+int api_h_report(api_req *r, api_err *err);
+int api_h_reviews(api_req *r, api_err *err);
+int api_h_review(api_req *r, api_err *err);
 
 /* helpers.c: what several handler files share. */
-/* The problem reply for a library error. Messages name fields and rules, never values. */
-void api_reply_err(api_req *r, const util_err *err);
 /*
  * A list of field names from a JSON array (NULL: none given; names point into a). 0, or -1
- * after replying 400; an empty array is 400 fields_empty with the detail empty.
+ * with err 400; an empty array is fields_empty with the detail empty.
  */
-int api_name_list(api_req *r, json_t *a, const char **names, size_t *n, const char *empty);
+int api_name_list(json_t *a, const char **names, size_t *n, const char *empty, api_err *err);
 /* "agency:<id>" of the calling agency, in buf; returns buf. */
 const char *api_agency_actor(const api_req *r, char buf[POLICY_ID_MAX + 8]);
-/* An unsigned integer query argument min..max; def when absent; -1 (after replying 400) when malformed. */
-int64_t api_query_int(api_req *r, const char *name, int64_t def, int64_t min, int64_t max);
+/* An unsigned integer query argument min..max; def when absent; -1 (err filled: 400) when malformed. */
+int64_t api_query_int(api_req *r, const char *name, int64_t def, int64_t min, int64_t max, api_err *err);
 /* The hashes as a new JSON array of base64 strings. */
 json_t *api_b64_hashes(const audit_hash *h, size_t n);
 /* The public view of a stored entry (its time in RFC 3339), a new object; NULL if it does not parse. */
@@ -230,15 +287,15 @@ int api_totp_unknown(api_req *r, const char *ident_label, const char *code);
  * Lists come in pages: ?limit=N (1..API_PAGE_MAX, API_PAGE_DEFAULT when absent) and ?after=C,
  * the `next` of the page before (a list's own cursor: a row, an entry's number, an offset);
  * each page says `next`, null on the last one. api_page_args reads them, *after = def_after
- * when absent: 0, or -1 after replying 400 invalid_input that names the argument.
+ * when absent: 0, or -1 with err 400 invalid_input naming the argument.
  */
 #define API_PAGE_DEFAULT 50
 #define API_PAGE_MAX 200
-int api_page_args(api_req *r, int64_t def_after, int64_t *after, int64_t *limit);
+int api_page_args(api_req *r, int64_t def_after, int64_t *after, int64_t *limit, api_err *err);
 /* A page's `next`: the cursor, or null when there is no more (more 0). A new reference. */
 json_t *api_page_next(int more, int64_t next);
 /* api_page_args for a citizen's list whose cursor is an item's id (policy_page): after "" when absent. */
-int api_page_args_id(api_req *r, policy_page *pg);
+int api_page_args_id(api_req *r, policy_page *pg, api_err *err);
 /* Items offset..offset+limit-1 of all, a new array; *next their follower's offset, or -1. */
 json_t *api_page_slice(json_t *all, int64_t offset, int64_t limit, int64_t *next);
 
@@ -250,9 +307,9 @@ const api_route *api_route_table(size_t *n);
 
 /*
  * Unpacks the JSON body with jansson's format fmt (JSON_STRICT: every key known) (unpack.c).
- * 0, or -1 after replying 400 invalid_input with a detail naming the key that is unknown,
- * missing or of the wrong type (an unknown key only when it looks like a key name).
+ * 0, or -1 with err 400 invalid_input, its detail naming the key that is unknown, missing
+ * or of the wrong type (an unknown key only when it looks like a key name).
  */
-int api_unpack(api_req *r, const char *fmt, ...);
+int api_unpack(api_req *r, api_err *err, const char *fmt, ...);
 
 #endif

@@ -9,8 +9,7 @@ _Static_assert(AUTH_ID_MAX == POLICY_ID_MAX, "auth/ and policy/ bound ids alike"
 
 static int unauthorized(api_req *r)
 {
-	api_problem(r, 401, "unauthorized", "a valid bearer token is required");
-	return -1;
+	return api_reply_fail(r, API_P_UNAUTHORIZED, "a valid bearer token is required");
 }
 
 /* The caller the subject of a valid token names: 0, or -1 (no such caller, or not any more). */
@@ -87,28 +86,27 @@ static auth_attempt attempt_of(api_req *r)
 /* 0 for a good code; otherwise -1 after replying what the attempt came to. */
 static int answer(api_req *r, const auth_attempt *a, auth_verdict verdict)
 {
+	api_err e = {0};
+
 	switch (verdict) {
 	case AUTH_GOOD:
 		return 0;
 	case AUTH_LIMITED:
-		r->retry_after = a->retry_after;
-		api_problem(r, 429, "rate_limited", "too many failed codes: try again once Retry-After has passed");
+		api_rate_limited(&e, a->retry_after);
 		break;
 	case AUTH_WRONG:
-		api_problem(r, 401, "invalid_totp", "the code is wrong, expired or already used");
+		api_fail(&e, API_P_INVALID_TOTP, "the code is wrong, expired or already used");
 		break;
-	case AUTH_UNAVAILABLE:
-		if (a->err.code == UTIL_ENOSPC)
-			api_problem(r, 503, "storage_full", "the vault's disk is full: nothing was written");
-		else if (a->err.code == UTIL_EBUSY)
-			api_problem(r, 503, "busy", "the vault is busy: try again");
-		else
-			api_problem(r, 503, "storage_unavailable", "the vault's storage cannot be written: nothing was written");
+	case AUTH_UNAVAILABLE: /* the storage's error: full, busy, or else it cannot be written (503s) */
+		e.u = a->err;
+		if (e.u.code != UTIL_ENOSPC && e.u.code != UTIL_EBUSY)
+			e.u.code = UTIL_EIO;
 		break;
 	case AUTH_NOMEM:
-		api_problem(r, 500, "internal", "out of memory");
+		api_fail(&e, API_P_INTERNAL, "out of memory");
 		break;
 	}
+	api_reply_problem(r, &e);
 	return -1;
 }
 

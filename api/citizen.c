@@ -6,161 +6,139 @@
 
 #include "../vault/vault_sql.h"
 
-void api_h_me(api_req *r)
+int api_h_me(api_req *r, api_err *err)
 {
 	audit_entry e = {.actor = "citizen", .action = "record.read", .cid = r->caller.cid, .note = "right of access"};
 	char hex[33];
 	json_t *fields = NULL;
-	util_err err;
 
-	if (audit_record(r->v, &e, NULL, &err) != 0 || vault_citizen_read(r->v, r->caller.cid, NULL, 0, &fields, &err) != 0) {
-		api_reply_err(r, &err);
-		return;
-	}
+	if (audit_record(r->v, &e, NULL, &err->u) != 0 || vault_citizen_read(r->v, r->caller.cid, NULL, 0, &fields, &err->u) != 0)
+		return -1;
 	util_hex_encode(hex, r->caller.cid, KEYS_CID_BYTES);
 	api_reply(r, 200, json_pack("{s:s, s:o}", "citizen_id", hex, "fields", fields));
+	return 0;
 }
 
-void api_h_me_requests(api_req *r)
+int api_h_me_requests(api_req *r, api_err *err)
 {
 	policy_page pg;
 	json_t *list = NULL;
-	util_err err;
 
-	if (api_page_args_id(r, &pg) != 0)
-		return;
-	if (policy_requests_pending(r->v, r->caller.cid, &pg, &list, &err) != 0) {
-		api_reply_err(r, &err);
-		return;
-	}
+	if (api_page_args_id(r, &pg, err) != 0)
+		return -1;
+	if (policy_requests_pending(r->v, r->caller.cid, &pg, &list, &err->u) != 0)
+		return -1;
 	api_reply(r, 200, json_pack("{s:o, s:o}", "requests", list, "next", pg.next[0] ? json_string(pg.next) : json_null()));
+	return 0;
 }
 
 /*
  * Opens the transaction that a step-up's change is written in and checks the citizen's code in
- * it: 0, or -1 after replying (rolled back: the code is not spent). The caller ends the
- * transaction with its change, so the code is spent only with what it allows.
+ * it: 0, or -1 with err filled or after the TOTP check replied (rolled back: the code is not
+ * spent). The caller ends the transaction with its change, so the code is spent only with what
+ * it allows.
  */
-static int step_up_begin(api_req *r, const char *code, int *mine)
+static int step_up_begin(api_req *r, const char *code, int *mine, api_err *err)
 {
-	util_err err;
+	util_err rollback;
 
-	if (vault_sql_begin(r->v, mine, &err) != 0) {
-		api_reply_err(r, &err);
+	if (vault_sql_begin(r->v, mine, &err->u) != 0)
 		return -1;
-	}
 	if (api_totp_citizen(r, r->caller.cid, code) != 0) {
-		(void)!vault_sql_end(r->v, *mine, 0, &err); /* a rollback: nothing was written */
+		(void)!vault_sql_end(r->v, *mine, 0, &rollback); /* a rollback: nothing was written */
 		return -1;
 	}
 	return 0;
 }
 
-void api_h_me_approve(api_req *r)
+int api_h_me_approve(api_req *r, api_err *err)
 {
 	const char *code, *names[POLICY_MAX_FIELDS];
 	json_t *fields = NULL, *receipt = NULL;
 	json_int_t limit = 0;
 	char consent[POLICY_ID_MAX + 1];
 	size_t n;
-	util_err err;
 	int mine, ok, all = 0;
 
-	if (api_unpack(r, "{s:s, s?o, s?b, s?I}", "totp", &code, "fields", &fields, "all_fields", &all, "use_limit",
+	if (api_unpack(r, err, "{s:s, s?o, s?b, s?I}", "totp", &code, "fields", &fields, "all_fields", &all, "use_limit",
 	        &limit) != 0 ||
-	    api_name_list(r, fields, names, &n, "fields is empty: name a field, or set all_fields to true") != 0)
-		return;
+	    api_name_list(fields, names, &n, "fields is empty: name a field, or set all_fields to true", err) != 0)
+		return -1;
 	/* every requested field only when asked for by name: an empty list is no shorthand for all */
-	if (fields == NULL && !all) {
-		api_problem(r, 400, "fields_required", "name the approved fields in fields, or set all_fields to true");
-		return;
-	}
-	if (fields != NULL && all) {
-		api_problem(r, 400, "invalid_input", "give fields or all_fields, not both");
-		return;
-	}
-	if (limit < 0 || limit > 1000000) {
-		api_problem(r, 400, "invalid_input", "use_limit must be 0..1000000");
-		return;
-	}
+	if (fields == NULL && !all)
+		return api_fail(err, API_P_FIELDS_REQUIRED, "name the approved fields in fields, or set all_fields to true");
+	if (fields != NULL && all)
+		return api_fail(err, API_P_INVALID_INPUT, "give fields or all_fields, not both");
+	if (limit < 0 || limit > 1000000)
+		return api_fail(err, API_P_INVALID_INPUT, "use_limit must be 0..1000000");
 	/* one transaction: an approval that fails gives the code back (a wrong code is counted in memory) */
-	if (step_up_begin(r, code, &mine) != 0)
-		return;
+	if (step_up_begin(r, code, &mine, err) != 0)
+		return -1;
 	ok = policy_request_approve(r->v, r->caller.cid, r->params[0], all ? NULL : names, n, limit, consent, &receipt,
-	         &err) == 0;
-	if (vault_sql_end(r->v, mine, ok, &err) != 0) {
+	         &err->u) == 0;
+	if (vault_sql_end(r->v, mine, ok, &err->u) != 0) {
 		if (ok)
 			json_decref(receipt);
-		api_reply_err(r, &err);
-		return;
+		return -1;
 	}
 	api_reply(r, 201, json_pack("{s:s, s:o}", "consent_id", consent, "receipt", receipt));
+	return 0;
 }
 
-void api_h_me_deny(api_req *r)
+int api_h_me_deny(api_req *r, api_err *err)
 {
-	util_err err;
-
-	if (policy_request_deny(r->v, r->caller.cid, r->params[0], &err) != 0) {
-		api_reply_err(r, &err);
-		return;
-	}
+	if (policy_request_deny(r->v, r->caller.cid, r->params[0], &err->u) != 0)
+		return -1;
 	api_reply(r, 200, json_pack("{s:s, s:s}", "id", r->params[0], "status", "denied"));
+	return 0;
 }
 
-void api_h_me_consents(api_req *r)
+int api_h_me_consents(api_req *r, api_err *err)
 {
 	policy_page pg;
 	json_t *list = NULL;
-	util_err err;
 
-	if (api_page_args_id(r, &pg) != 0)
-		return;
-	if (policy_consents_list(r->v, r->caller.cid, &pg, &list, &err) != 0) {
-		api_reply_err(r, &err);
-		return;
-	}
+	if (api_page_args_id(r, &pg, err) != 0)
+		return -1;
+	if (policy_consents_list(r->v, r->caller.cid, &pg, &list, &err->u) != 0)
+		return -1;
 	api_reply(r, 200, json_pack("{s:o, s:o}", "consents", list, "next", pg.next[0] ? json_string(pg.next) : json_null()));
+	return 0;
 }
 
-void api_h_me_revoke(api_req *r)
+int api_h_me_revoke(api_req *r, api_err *err)
 {
-	util_err err;
-
-	if (policy_consent_revoke(r->v, r->caller.cid, r->params[0], &err) != 0) {
-		api_reply_err(r, &err);
-		return;
-	}
+	if (policy_consent_revoke(r->v, r->caller.cid, r->params[0], &err->u) != 0)
+		return -1;
 	api_reply(r, 200, json_pack("{s:s, s:s}", "id", r->params[0], "status", "revoked"));
+	return 0;
 }
 
-static void restriction(api_req *r, int on)
+static int restriction(api_req *r, int on, api_err *err)
 {
 	const char *code;
-	util_err err;
 	int mine, ok;
 
-	if (api_unpack(r, "{s:s}", "totp", &code) != 0)
-		return;
+	if (api_unpack(r, err, "{s:s}", "totp", &code) != 0)
+		return -1;
 	/* one transaction: the code is spent only with the change it allows */
-	if (step_up_begin(r, code, &mine) != 0)
-		return;
-	ok = policy_restrict(r->v, r->caller.cid, on, &err) == 0;
-	if (vault_sql_end(r->v, mine, ok, &err) != 0) {
-		api_reply_err(r, &err);
-		return;
-	}
+	if (step_up_begin(r, code, &mine, err) != 0)
+		return -1;
+	ok = policy_restrict(r->v, r->caller.cid, on, &err->u) == 0;
+	if (vault_sql_end(r->v, mine, ok, &err->u) != 0)
+		return -1;
 	api_reply(r, 200, json_pack("{s:b}", "restricted", on));
+	return 0;
 }
 
-void api_h_me_restrict(api_req *r)
+int api_h_me_restrict(api_req *r, api_err *err)
 {
-	restriction(r, 1);
+	return restriction(r, 1, err);
 }
 
-void api_h_me_unrestrict(api_req *r)
+int api_h_me_unrestrict(api_req *r, api_err *err)
 {
-	restriction(r, 0);
+	return restriction(r, 0, err);
 }
 
 /* Adds who and why in words: the agency's name, the purpose's code and description. */
@@ -216,26 +194,23 @@ static int access_log_entry(void *arg, int64_t seq, const char *action, const vo
 	return 0;
 }
 
-void api_h_me_access_log(api_req *r)
+int api_h_me_access_log(api_req *r, api_err *err)
 {
 	access_log a = {.r = r};
-	util_err err;
 
-	if (api_page_args(r, -1, &a.after, &a.limit) != 0)
-		return;
-	if ((a.list = json_array()) == NULL) {
-		api_problem(r, 500, "internal", "out of memory");
-		return;
-	}
-	if (audit_history(r->v, r->caller.cid, access_log_entry, &a, &err) != 0) {
+	if (api_page_args(r, -1, &a.after, &a.limit, err) != 0)
+		return -1;
+	if ((a.list = json_array()) == NULL)
+		return api_fail(err, API_P_INTERNAL, "out of memory");
+	if (audit_history(r->v, r->caller.cid, access_log_entry, &a, &err->u) != 0) {
 		json_decref(a.list);
-		api_reply_err(r, &err);
-		return;
+		return -1;
 	}
 	api_reply(r, 200, json_pack("{s:o, s:o}", "entries", a.list, "next", api_page_next(a.more, a.last)));
+	return 0;
 }
 
-void api_h_me_proof(api_req *r)
+int api_h_me_proof(api_req *r, api_err *err)
 {
 	char note[AUDIT_CHECKPOINT_MAX], entry[AUDIT_ENTRY_MAX];
 	audit_hash proof[AUDIT_MAX_PROOF];
@@ -245,31 +220,23 @@ void api_h_me_proof(api_req *r)
 	char *end;
 	long long seq = strtoll(r->params[0], &end, 10);
 	int mine = 0;
-	util_err err;
 
 	if (*end != '\0' || seq < 0 || (s = vault_sql_stmt(r->v, "SELECT 1 FROM audit_entries WHERE seq = ?1 AND cid = ?2",
-	                                      NULL)) == NULL) {
-		api_problem(r, 404, "not_found", "no such entry about you");
-		return;
-	}
+	                                      NULL)) == NULL)
+		return api_fail(err, API_P_NOT_FOUND, "no such entry about you");
 	sqlite3_bind_int64(s, 1, seq);
 	sqlite3_bind_blob(s, 2, r->caller.cid, KEYS_CID_BYTES, SQLITE_STATIC);
 	mine = sqlite3_step(s) == SQLITE_ROW;
 	sqlite3_reset(s);
-	if (!mine) {
-		api_problem(r, 404, "not_found", "no such entry about you");
-		return;
-	}
+	if (!mine)
+		return api_fail(err, API_P_NOT_FOUND, "no such entry about you");
 	/* the latest stored checkpoint if it covers the entry, else the signed head: a read stores nothing */
-	if ((audit_latest_checkpoint(r->v, note, &c, &err) != 0 || c.size <= seq) &&
-	    audit_signed_head(r->v, note, &c, &err) != 0) {
-		api_reply_err(r, &err);
-		return;
-	}
-	if (audit_entry_get(r->v, seq, entry, &elen, &err) != 0 || audit_inclusion(r->v, seq, c.size, proof, &len, &err) != 0) {
-		api_reply_err(r, &err);
-		return;
-	}
+	if ((audit_latest_checkpoint(r->v, note, &c, &err->u) != 0 || c.size <= seq) &&
+	    audit_signed_head(r->v, note, &c, &err->u) != 0)
+		return -1;
+	if (audit_entry_get(r->v, seq, entry, &elen, &err->u) != 0 || audit_inclusion(r->v, seq, c.size, proof, &len, &err->u) != 0)
+		return -1;
 	api_reply(r, 200, json_pack("{s:I, s:s, s:o, s:I, s:s}", "seq", (json_int_t)seq, "entry", entry, "proof",
 	                     api_b64_hashes(proof, len), "tree_size", (json_int_t)c.size, "checkpoint", note));
+	return 0;
 }

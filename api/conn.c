@@ -185,14 +185,14 @@ static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const ch
 int api_http_check(api_req *r, const char *version)
 {
 	hdr_count h = {0};
-	const char *code = "bad_framing", *detail = NULL;
-	unsigned status = 400;
+	api_prob prob = API_P_BAD_FRAMING;
+	const char *detail = NULL;
 
 	MHD_get_connection_values(r->conn, MHD_HEADER_KIND, count_header, &h);
 	if (r->raw_url_len > API_URI_MAX) {
-		status = 414, code = "uri_too_long", detail = "the request-target is longer than 2048 bytes";
+		prob = API_P_URI_TOO_LONG, detail = "the request-target is longer than 2048 bytes";
 	} else if (h.n > API_HEADERS_COUNT_MAX || h.bytes > API_HEADERS_MAX) {
-		status = 431, code = "headers_too_large", detail = "more than 64 header fields, or more than 8 KiB of them";
+		prob = API_P_HEADERS_TOO_LARGE, detail = "more than 64 header fields, or more than 8 KiB of them";
 	} else if (h.te > 0 && h.cl > 0) {
 		detail = "both Content-Length and Transfer-Encoding (RFC 9112, 6.3)";
 	} else if (h.te > 1 || (h.te == 1 && !h.te_chunked)) {
@@ -200,13 +200,12 @@ int api_http_check(api_req *r, const char *version)
 	} else if (h.cl > 1) {
 		detail = "more than one Content-Length";
 	} else if (h.host > 1 || (h.host == 0 && version != NULL && strcmp(version, "HTTP/1.1") == 0)) {
-		code = "bad_request", detail = "an HTTP/1.1 request has exactly one Host";
+		prob = API_P_BAD_REQUEST, detail = "an HTTP/1.1 request has exactly one Host";
 	} else if (r->encoded_slash) {
-		code = "invalid_path", detail = "a path may not hold an encoded slash (%2F)";
+		prob = API_P_INVALID_PATH, detail = "a path may not hold an encoded slash (%2F)";
 	} else {
 		return 0;
 	}
 	r->close = 1;
-	api_problem(r, status, code, detail);
-	return -1;
+	return api_reply_fail(r, prob, detail);
 }

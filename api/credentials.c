@@ -6,37 +6,32 @@
 #include "../vault/vault_sql.h"
 
 /* Sets an officer's active flag, audited (auth_officer_set_active says what deactivating ends). */
-static void officer_active(api_req *r, int active)
+static int officer_active(api_req *r, int active, api_err *err)
 {
 	audit_entry e = {.actor = "operator", .action = active ? "officer.reactivate" : "officer.deactivate",
 		.note = r->params[0]};
-	util_err err;
 	int mine, ok;
 
-	if (strlen(r->params[0]) > POLICY_ID_MAX) {
-		api_problem(r, 404, "not_found", "no such officer");
-		return;
-	}
-	if (vault_sql_begin(r->v, &mine, &err) != 0) {
-		api_reply_err(r, &err);
-		return;
-	}
-	ok = auth_officer_set_active(r->v, r->params[0], active, &err) == 0 && audit_record(r->v, &e, NULL, &err) == 0;
-	if (vault_sql_end(r->v, mine, ok, &err) != 0) {
-		api_reply_err(r, &err);
-		return;
-	}
+	if (strlen(r->params[0]) > POLICY_ID_MAX)
+		return api_fail(err, API_P_NOT_FOUND, "no such officer");
+	if (vault_sql_begin(r->v, &mine, &err->u) != 0)
+		return -1;
+	ok = auth_officer_set_active(r->v, r->params[0], active, &err->u) == 0 &&
+	     audit_record(r->v, &e, NULL, &err->u) == 0;
+	if (vault_sql_end(r->v, mine, ok, &err->u) != 0)
+		return -1;
 	api_reply(r, 200, json_pack("{s:s, s:s}", "id", r->params[0], "status", active ? "active" : "deactivated"));
+	return 0;
 }
 
-void api_h_officer_deactivate(api_req *r)
+int api_h_officer_deactivate(api_req *r, api_err *err)
 {
-	officer_active(r, 0);
+	return officer_active(r, 0, err);
 }
 
-void api_h_officer_reactivate(api_req *r)
+int api_h_officer_reactivate(api_req *r, api_err *err)
 {
-	officer_active(r, 1);
+	return officer_active(r, 1, err);
 }
 
 /*
@@ -49,43 +44,35 @@ void api_h_officer_reactivate(api_req *r)
  * here tells them nothing new; it is the same for an ID never enrolled and one erased. Every
  * search is audited, found or not, and a found citizen sees it in their access log.
  */
-void api_h_citizen_search(api_req *r)
+int api_h_citizen_search(api_req *r, api_err *err)
 {
 	const char *nid;
 	unsigned char cid[KEYS_CID_BYTES];
 	char pseudonym[33], actor[POLICY_ID_MAX + 8];
 	audit_entry e = {.actor = actor, .action = "record.search", .agency_id = r->caller.agency.id};
-	util_err err;
 	int mine, found, ok;
 
-	if (api_unpack(r, "{s:s}", "national_id", &nid) != 0)
-		return;
-	if (vault_nid_check(nid, strlen(nid), &err) != 0) {
-		api_problem(r, 400, "invalid_input", err.msg);
-		return;
-	}
+	if (api_unpack(r, err, "{s:s}", "national_id", &nid) != 0)
+		return -1;
+	if (vault_nid_check(nid, strlen(nid), &err->u) != 0)
+		return api_fail(err, API_P_INVALID_INPUT, "%s", err->u.msg);
 	snprintf(actor, sizeof actor, "agency:%s", r->caller.agency.id);
-	if (vault_sql_begin(r->v, &mine, &err) != 0) {
-		api_reply_err(r, &err);
-		return;
-	}
-	found = vault_citizen_find(r->v, nid, cid, &err) == 0;
-	ok = found || err.code == UTIL_ENOTFOUND;
+	if (vault_sql_begin(r->v, &mine, &err->u) != 0)
+		return -1;
+	found = vault_citizen_find(r->v, nid, cid, &err->u) == 0;
+	ok = found || err->u.code == UTIL_ENOTFOUND;
 	if (found) {
 		e.cid = cid;
 		policy_pseudonym(r->v, r->caller.agency.id, cid, pseudonym);
-		ok = auth_pseudonym_remember(r->v, r->caller.agency.id, cid, pseudonym, 0, &err) == 0;
+		ok = auth_pseudonym_remember(r->v, r->caller.agency.id, cid, pseudonym, 0, &err->u) == 0;
 	} else {
 		e.note = "not found";
 	}
-	ok = ok && audit_record(r->v, &e, NULL, &err) == 0;
-	if (vault_sql_end(r->v, mine, ok, &err) != 0) {
-		api_reply_err(r, &err);
-		return;
-	}
-	if (!found) {
-		api_problem(r, 404, "not_found", "no enrolled citizen has this national ID");
-		return;
-	}
+	ok = ok && audit_record(r->v, &e, NULL, &err->u) == 0;
+	if (vault_sql_end(r->v, mine, ok, &err->u) != 0)
+		return -1;
+	if (!found)
+		return api_fail(err, API_P_NOT_FOUND, "no enrolled citizen has this national ID");
 	api_reply(r, 200, json_pack("{s:s}", "citizen_id", pseudonym));
+	return 0;
 }

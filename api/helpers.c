@@ -1,15 +1,15 @@
-/* helpers.c: what several handler files share: the problem for a library error, field lists, query arguments, entries. */
+/* helpers.c: what several handler files share: field lists, query arguments, the actor's name, entries. */
 #include "api_private.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 /*
- * A list of field names from a JSON array (NULL: none given). 0, or -1 after replying 400. An
+ * A list of field names from a JSON array (NULL: none given). 0, or -1 with err 400. An
  * empty array is 400 fields_empty (with the detail empty), never a shorthand for every field:
  * that is what leaving fields out says, where it says anything.
  */
-int api_name_list(api_req *r, json_t *a, const char **names, size_t *n, const char *empty)
+int api_name_list(json_t *a, const char **names, size_t *n, const char *empty, api_err *err)
 {
 	size_t i;
 	json_t *e;
@@ -17,53 +17,16 @@ int api_name_list(api_req *r, json_t *a, const char **names, size_t *n, const ch
 	*n = 0;
 	if (a == NULL)
 		return 0;
-	if (!json_is_array(a) || json_array_size(a) > POLICY_MAX_FIELDS) {
-		api_problem(r, 400, "invalid_input", "fields must be an array of at most 64 field names");
-		return -1;
-	}
-	if (json_array_size(a) == 0) {
-		api_problem(r, 400, "fields_empty", empty);
-		return -1;
-	}
+	if (!json_is_array(a) || json_array_size(a) > POLICY_MAX_FIELDS)
+		return api_fail(err, API_P_INVALID_INPUT, "fields must be an array of at most 64 field names");
+	if (json_array_size(a) == 0)
+		return api_fail(err, API_P_FIELDS_EMPTY, "%s", empty);
 	json_array_foreach(a, i, e) {
-		if (!json_is_string(e) || json_string_length(e) == 0 || json_string_length(e) > POLICY_FIELD_MAX) {
-			api_problem(r, 400, "invalid_input", "fields must be an array of field names");
-			return -1;
-		}
+		if (!json_is_string(e) || json_string_length(e) == 0 || json_string_length(e) > POLICY_FIELD_MAX)
+			return api_fail(err, API_P_INVALID_INPUT, "fields must be an array of field names");
 		names[(*n)++] = json_string_value(e);
 	}
 	return 0;
-}
-
-/* Maps a library error to a problem reply. Messages name fields and rules, never values. */
-void api_reply_err(api_req *r, const util_err *err)
-{
-	switch (err->code) {
-	case UTIL_EINVAL:
-		api_problem(r, 400, "invalid_input", err->msg);
-		break;
-	case UTIL_ENOTFOUND:
-		api_problem(r, 404, "not_found", "no such object");
-		break;
-	case UTIL_EEXISTS:
-		api_problem(r, 409, "conflict", err->msg);
-		break;
-	case UTIL_EDENIED:
-		api_problem(r, 403, "forbidden", "this caller may not do that");
-		break;
-	case UTIL_ENOSPC:
-		api_problem(r, 503, "storage_full", "the vault's disk is full: nothing was written");
-		break;
-	case UTIL_EIO:
-		api_problem(r, 503, "storage_unavailable", "the vault's storage cannot be written: nothing was written");
-		break;
-	case UTIL_EBUSY:
-		api_problem(r, 503, "busy", "the vault is busy: try again");
-		break;
-	default:
-		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"request failed\",\"code\":\"%s\"}\n", util_code_name(err->code));
-		api_problem(r, 500, "internal", "the request could not be completed");
-	}
 }
 
 const char *api_agency_actor(const api_req *r, char buf[POLICY_ID_MAX + 8])
@@ -72,8 +35,8 @@ const char *api_agency_actor(const api_req *r, char buf[POLICY_ID_MAX + 8])
 	return buf;
 }
 
-/* An unsigned integer query argument; def when absent; -1 (after replying) when malformed. */
-int64_t api_query_int(api_req *r, const char *name, int64_t def, int64_t min, int64_t max)
+/* An unsigned integer query argument; def when absent; -1 (err filled) when malformed. */
+int64_t api_query_int(api_req *r, const char *name, int64_t def, int64_t min, int64_t max, api_err *err)
 {
 	const char *s = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 	char *end;
@@ -82,14 +45,9 @@ int64_t api_query_int(api_req *r, const char *name, int64_t def, int64_t min, in
 	if (s == NULL || *s == '\0')
 		return def;
 	v = strtoll(s, &end, 10);
-	if (*end != '\0' || v < min || v > max || s[0] == '-' || s[0] == '+') {
-		char detail[96];
-
-		snprintf(detail, sizeof detail, "query argument %s must be an integer %lld..%lld", name, (long long)min,
-		    (long long)max);
-		api_problem(r, 400, "invalid_input", detail);
-		return -1;
-	}
+	if (*end != '\0' || v < min || v > max || s[0] == '-' || s[0] == '+')
+		return api_fail(err, API_P_INVALID_INPUT, "query argument %s must be an integer %lld..%lld", name,
+		    (long long)min, (long long)max);
 	return v;
 }
 

@@ -27,7 +27,7 @@ static const char *query_str(api_req *r, const char *name, size_t max, const cha
 	return s;
 }
 
-void api_h_audit(api_req *r)
+int api_h_audit(api_req *r, api_err *err)
 {
 	const char *bad = NULL;
 	const char *agency = query_str(r, "agency_id", POLICY_ID_MAX, &bad);
@@ -38,29 +38,24 @@ void api_h_audit(api_req *r)
 	json_t *list;
 	int more = 0;
 
-	if (bad != NULL || (decision && strcmp(decision, "allow") != 0 && strcmp(decision, "deny") != 0)) {
-		char detail[96];
-
-		snprintf(detail, sizeof detail, "query argument %s is empty, too long or not a value it takes",
+	if (bad != NULL || (decision && strcmp(decision, "allow") != 0 && strcmp(decision, "deny") != 0))
+		return api_fail(err, API_P_INVALID_INPUT, "query argument %s is empty, too long or not a value it takes",
 		    bad != NULL ? bad : "decision");
-		api_problem(r, 400, "invalid_input", detail);
-		return;
-	}
-	/* query_int replies itself and returns -1 when an argument is malformed */
-	if ((from = api_query_int(r, "from", 0, 0, INT64_MAX)) < 0 || (to = api_query_int(r, "to", INT64_MAX, 0, INT64_MAX)) < 0)
-		return;
-	if ((after = api_query_int(r, "after", -2, 0, INT64_MAX)) == -1 || (limit = api_query_int(r, "limit", 100, 1, 1000)) < 0)
-		return;
+	/* api_query_int fills err and returns -1 when an argument is malformed */
+	if ((from = api_query_int(r, "from", 0, 0, INT64_MAX, err)) < 0 ||
+	    (to = api_query_int(r, "to", INT64_MAX, 0, INT64_MAX, err)) < 0)
+		return -1;
+	if ((after = api_query_int(r, "after", -2, 0, INT64_MAX, err)) == -1 ||
+	    (limit = api_query_int(r, "limit", 100, 1, 1000, err)) < 0)
+		return -1;
 	if (after == -2)
 		after = -1; /* from the first entry */
 	s = vault_sql_stmt(r->v, "SELECT seq, entry FROM audit_entries WHERE seq > ?1 AND time >= ?2 AND time <= ?3"
 	                         " AND (?4 IS NULL OR agency_id = ?4) AND (?5 IS NULL OR decision = ?5)"
 	                         " AND (?6 IS NULL OR action = ?6) ORDER BY seq LIMIT ?7",
 	    NULL);
-	if (s == NULL || (list = json_array()) == NULL) {
-		api_problem(r, 500, "internal", "database");
-		return;
-	}
+	if (s == NULL || (list = json_array()) == NULL)
+		return api_fail(err, API_P_INTERNAL, "database");
 	sqlite3_bind_int64(s, 1, after);
 	sqlite3_bind_int64(s, 2, from);
 	sqlite3_bind_int64(s, 3, to);
@@ -88,22 +83,20 @@ void api_h_audit(api_req *r)
 	sqlite3_reset(s);
 	officer_audit(r, "audit.query");
 	api_reply(r, 200, json_pack("{s:o, s:o}", "entries", list, "next", more ? json_integer(last) : json_null()));
+	return 0;
 }
 
-void api_h_audit_verify(api_req *r)
+int api_h_audit_verify(api_req *r, api_err *err)
 {
 	char note[AUDIT_CHECKPOINT_MAX] = "";
 	audit_checkpoint c;
 	audit_report rep;
-	util_err err;
 	json_t *o;
 
 	officer_audit(r, "audit.verify");
-	if (audit_verify(r->v, &rep, &err) != 0) {
-		api_reply_err(r, &err);
-		return;
-	}
-	if (audit_latest_checkpoint(r->v, note, &c, &err) != 0)
+	if (audit_verify(r->v, &rep, &err->u) != 0)
+		return -1;
+	if (audit_latest_checkpoint(r->v, note, &c, &err->u) != 0)
 		note[0] = '\0';
 	o = json_pack("{s:b, s:I, s:I, s:s}", "ok", rep.ok, "entries", (json_int_t)rep.entries, "head",
 	    (json_int_t)rep.head_size, "checkpoint", note);
@@ -112,17 +105,19 @@ void api_h_audit_verify(api_req *r)
 		json_object_set_new(o, "first_bad_entry", json_integer(rep.first_bad));
 	}
 	api_reply(r, 200, o);
+	return 0;
 }
 
-void api_h_report(api_req *r)
+int api_h_report(api_req *r, api_err *err)
 {
-	int64_t from = api_query_int(r, "from", 0, 0, INT64_MAX), to, after, limit, next;
+	int64_t from = api_query_int(r, "from", 0, 0, INT64_MAX, err), to, after, limit, next;
 	sqlite3_stmt *s;
 	json_t *rows, *index;
 
 	/* its pages are runs of rows, in order of first appearance: the cursor is an offset */
-	if (from < 0 || (to = api_query_int(r, "to", INT64_MAX, 0, INT64_MAX)) < 0 || api_page_args(r, 0, &after, &limit) != 0)
-		return;
+	if (from < 0 || (to = api_query_int(r, "to", INT64_MAX, 0, INT64_MAX, err)) < 0 ||
+	    api_page_args(r, 0, &after, &limit, err) != 0)
+		return -1;
 	s = vault_sql_stmt(r->v, "SELECT entry FROM audit_entries WHERE action = 'lookup' AND time >= ?1 AND time <= ?2"
 	                         " ORDER BY seq",
 	    NULL);
@@ -131,8 +126,7 @@ void api_h_report(api_req *r)
 	if (s == NULL || rows == NULL || index == NULL) {
 		json_decref(rows);
 		json_decref(index);
-		api_problem(r, 500, "internal", "database");
-		return;
+		return api_fail(err, API_P_INTERNAL, "database");
 	}
 	sqlite3_bind_int64(s, 1, from);
 	sqlite3_bind_int64(s, 2, to);
@@ -171,9 +165,10 @@ void api_h_report(api_req *r)
 	json_decref(rows);
 	api_reply(r, 200, json_pack("{s:I, s:I, s:o, s:o}", "from", (json_int_t)from, "to", (json_int_t)to, "rows", index,
 	                     "next", api_page_next(next >= 0, next)));
+	return 0;
 }
 
-void api_h_reviews(api_req *r)
+int api_h_reviews(api_req *r, api_err *err)
 {
 	sqlite3_stmt *s = vault_sql_stmt(r->v,
 	    "SELECT e.seq, e.entry FROM audit_entries e LEFT JOIN reviews v ON v.seq = e.seq WHERE e.action = 'lookup'"
@@ -184,11 +179,11 @@ void api_h_reviews(api_req *r)
 	int64_t after, limit, last = -1, n = 0;
 	int more = 0;
 
-	if (s == NULL || list == NULL || api_page_args(r, -1, &after, &limit) != 0) {
+	if (s == NULL || list == NULL || api_page_args(r, -1, &after, &limit, err) != 0) {
 		json_decref(list);
-		if (!r->replied)
-			api_problem(r, 500, "internal", "database");
-		return;
+		if (s == NULL || list == NULL)
+			return api_fail(err, API_P_INTERNAL, "database");
+		return -1; /* err: the page's arguments */
 	}
 	sqlite3_bind_int64(s, 1, after);
 	sqlite3_bind_int64(s, 2, limit + 1); /* one more: is there a next page? */
@@ -203,9 +198,10 @@ void api_h_reviews(api_req *r)
 	sqlite3_reset(s);
 	officer_audit(r, "review.list");
 	api_reply(r, 200, json_pack("{s:o, s:o}", "reviews", list, "next", api_page_next(more, last)));
+	return 0;
 }
 
-void api_h_review(api_req *r)
+int api_h_review(api_req *r, api_err *err)
 {
 	const char *outcome, *note = NULL;
 	char actor[POLICY_ID_MAX + 16], agency[POLICY_ID_MAX + 1] = "", purpose[POLICY_ID_MAX + 1] = "";
@@ -213,26 +209,19 @@ void api_h_review(api_req *r)
 	sqlite3_stmt *s;
 	char *end;
 	long long seq = strtoll(r->params[0], &end, 10);
-	util_err err;
 	int mine, ok = 0, found = 0;
 
-	if (api_unpack(r, "{s:s, s?s}", "outcome", &outcome, "note", &note) != 0)
-		return;
-	if (strcmp(outcome, "justified") != 0 && strcmp(outcome, "unjustified") != 0) {
-		api_problem(r, 400, "invalid_input", "outcome must be justified or unjustified");
-		return;
-	}
-	if (note != NULL && strlen(note) > 1000) {
-		api_problem(r, 400, "invalid_input", "note is at most 1000 bytes");
-		return;
-	}
+	if (api_unpack(r, err, "{s:s, s?s}", "outcome", &outcome, "note", &note) != 0)
+		return -1;
+	if (strcmp(outcome, "justified") != 0 && strcmp(outcome, "unjustified") != 0)
+		return api_fail(err, API_P_INVALID_INPUT, "outcome must be justified or unjustified");
+	if (note != NULL && strlen(note) > 1000)
+		return api_fail(err, API_P_INVALID_INPUT, "note is at most 1000 bytes");
 	if (*end != '\0' || seq < 0 ||
 	    (s = vault_sql_stmt(r->v, "SELECT entry FROM audit_entries WHERE seq = ?1 AND action = 'lookup' AND"
 	                              " decision = 'allow' AND CAST(entry AS TEXT) LIKE '%\"basis\":\"vital_interest\"%'",
-	         NULL)) == NULL) {
-		api_problem(r, 404, "not_found", "no such emergency access");
-		return;
-	}
+	         NULL)) == NULL)
+		return api_fail(err, API_P_NOT_FOUND, "no such emergency access");
 	sqlite3_bind_int64(s, 1, seq);
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		json_t *j = json_loadb(sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0), 0, NULL);
@@ -243,21 +232,17 @@ void api_h_review(api_req *r)
 		found = 1;
 	}
 	sqlite3_reset(s);
-	if (!found) {
-		api_problem(r, 404, "not_found", "no such emergency access");
-		return;
-	}
+	if (!found)
+		return api_fail(err, API_P_NOT_FOUND, "no such emergency access");
 	snprintf(actor, sizeof actor, "officer:%s", r->caller.officer);
 	e.agency_id = agency;
 	e.purpose_id = purpose;
 	e.note = outcome;
-	if (vault_sql_begin(r->v, &mine, &err) != 0) {
-		api_reply_err(r, &err);
-		return;
-	}
+	if (vault_sql_begin(r->v, &mine, &err->u) != 0)
+		return -1;
 	if ((s = vault_sql_stmt(r->v, "INSERT INTO reviews(seq, agency_id, purpose_id, outcome, note, reviewed_by,"
 	                              " reviewed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	         &err)) != NULL) {
+	         &err->u)) != NULL) {
 		int rc;
 
 		sqlite3_bind_int64(s, 1, seq);
@@ -271,15 +256,14 @@ void api_h_review(api_req *r)
 		rc = sqlite3_step(s);
 		sqlite3_reset(s);
 		if (rc == SQLITE_CONSTRAINT)
-			util_fail(&err, UTIL_EEXISTS, "this access was already reviewed");
+			util_fail(&err->u, UTIL_EEXISTS, "this access was already reviewed");
 		else if (rc != SQLITE_DONE)
-			util_fail(&err, UTIL_EIO, "cannot store the review");
+			util_fail(&err->u, UTIL_EIO, "cannot store the review");
 		ok = rc == SQLITE_DONE;
 	}
-	ok = ok && audit_record(r->v, &e, NULL, &err) == 0;
-	if (vault_sql_end(r->v, mine, ok, &err) != 0) {
-		api_reply_err(r, &err);
-		return;
-	}
+	ok = ok && audit_record(r->v, &e, NULL, &err->u) == 0;
+	if (vault_sql_end(r->v, mine, ok, &err->u) != 0)
+		return -1;
 	api_reply(r, 200, json_pack("{s:I, s:s}", "access_id", (json_int_t)seq, "outcome", outcome));
+	return 0;
 }

@@ -70,49 +70,11 @@ void api_reply(api_req *r, unsigned status, json_t *body)
 
 	json_decref(body);
 	if (s == NULL) {
-		api_problem(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", "the response could not be built");
+		api_reply_fail(r, API_P_INTERNAL, "the response could not be built");
 		return;
 	}
 	queue(r, status, "application/json", s, strlen(s));
 	vault_json_free(s); /* wipes */
-}
-
-static const char *title_of(unsigned status)
-{
-	switch (status) {
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 409: return "Conflict";
-	case 413: return "Content Too Large";
-	case 414: return "URI Too Long";
-	case 415: return "Unsupported Media Type";
-	case 431: return "Request Header Fields Too Large";
-	case 429: return "Too Many Requests";
-	case 503: return "Service Unavailable";
-	default: return "Internal Server Error";
-	}
-}
-
-void api_problem(api_req *r, unsigned status, const char *code, const char *detail)
-{
-	char type[128];
-	json_t *o;
-	char *s;
-
-	snprintf(type, sizeof type, "https://vaultd.dev/problems/%s", code);
-	o = json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", type, "title", title_of(status), "status", (int)status,
-	    "detail", detail, "code", code);
-	s = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	json_decref(o);
-	if (s == NULL) {
-		queue(r, 500, "application/problem+json", "{\"code\":\"internal\",\"status\":500}", 32);
-		return;
-	}
-	queue(r, status, "application/problem+json", s, strlen(s));
-	vault_json_free(s);
 }
 
 /* ---- limits checked before any work ---- */
@@ -189,7 +151,8 @@ static int path_match(const char *pattern, const char *url, char params[2][API_P
 	return *pattern == '\0' && *url == '\0';
 }
 
-static void route(api_req *r)
+/* Finds r's route (r->route, set also for a path known with another method): 0, or -1 with err 404 or 405. */
+static int route(api_req *r, api_err *err)
 {
 	size_t n, i;
 	const api_route *t = api_route_table(&n);
@@ -207,15 +170,14 @@ static void route(api_req *r)
 		r->route = &t[i];
 		r->route_index = (int)i;
 		memcpy(r->params, params, sizeof params);
-		return;
+		return 0;
 	}
 	if (path_known >= 0) {
 		r->route = &t[path_known];
 		r->route_index = path_known;
-		api_problem(r, 405, "method_not_allowed", "this path does not take that method");
-		return;
+		return api_fail(err, API_P_METHOD_NOT_ALLOWED, "this path does not take that method");
 	}
-	api_problem(r, 404, "not_found", "no such route");
+	return api_fail(err, API_P_NOT_FOUND, "no such route");
 }
 
 /* Whether the authenticated caller may call the route at all (object ownership comes later). */
@@ -263,54 +225,62 @@ static vault *thread_vault(api_server *s)
 
 /* ---- the request ---- */
 
-static void dispatch(api_req *r)
+/* The body a route takes: none, or one JSON object (r->json). 0, or -1 with err. */
+static int parse_body(api_req *r, api_err *err)
 {
-	const char *ct;
+	const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Type");
+	json_error_t je;
 
-	route(r);
-	if (r->replied)
-		return;
-	if (r->overflow) {
-		api_problem(r, 413, "body_too_large", "the body is larger than 64 KiB");
-		return;
+	if (!r->route->body) {
+		if (r->body_len > 0)
+			return api_fail(err, is_json_type(ct) ? API_P_INVALID_INPUT : API_P_UNSUPPORTED_MEDIA_TYPE,
+			    "this route takes no body");
+		return 0;
 	}
-	if ((r->v = thread_vault(r->srv)) == NULL) {
-		api_problem(r, 500, "internal", "no database connection");
-		return;
-	}
+	if (!is_json_type(ct))
+		return api_fail(err, API_P_UNSUPPORTED_MEDIA_TYPE, "send the body as application/json");
+	if (json_depth(r->body ? r->body : "", r->body_len) > API_DEPTH_MAX)
+		return api_fail(err, API_P_NESTING_TOO_DEEP, "JSON nested deeper than 16 levels");
+	r->json = json_loadb(r->body ? r->body : "", r->body_len, JSON_REJECT_DUPLICATES, &je);
+	if (r->json == NULL || !json_is_object(r->json))
+		return api_fail(err, API_P_INVALID_JSON, "the body must be one JSON object (UTF-8, no duplicate keys)");
+	return 0;
+}
+
+/* Routes r, checks its caller and body, and runs its handler: 0, or -1 with err (or after an answer). */
+static int run(api_req *r, api_err *err)
+{
+	if (route(r, err) != 0)
+		return -1;
+	if (r->overflow)
+		return api_fail(err, API_P_BODY_TOO_LARGE, "the body is larger than 64 KiB");
+	if ((r->v = thread_vault(r->srv)) == NULL)
+		return api_fail(err, API_P_INTERNAL, "no database connection");
 	if (!(r->route->access & API_PUBLIC)) {
 		if (api_authenticate(r) != 0)
-			return;
-		if (!allowed(r)) {
-			api_problem(r, 403, "forbidden", "this caller may not use this route");
-			return;
-		}
+			return -1;
+		if (!allowed(r))
+			return api_fail(err, API_P_FORBIDDEN, "this caller may not use this route");
 	}
-	ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Type");
-	if (r->route->body) {
-		json_error_t je;
+	if (parse_body(r, err) != 0)
+		return -1;
+	return r->route->fn(r, err);
+}
 
-		if (!is_json_type(ct)) {
-			api_problem(r, 415, "unsupported_media_type", "send the body as application/json");
-			return;
-		}
-		if (json_depth(r->body ? r->body : "", r->body_len) > API_DEPTH_MAX) {
-			api_problem(r, 400, "nesting_too_deep", "JSON nested deeper than 16 levels");
-			return;
-		}
-		r->json = json_loadb(r->body ? r->body : "", r->body_len, JSON_REJECT_DUPLICATES, &je);
-		if (r->json == NULL || !json_is_object(r->json)) {
-			api_problem(r, 400, "invalid_json", "the body must be one JSON object (UTF-8, no duplicate keys)");
-			return;
-		}
-	} else if (r->body_len > 0) {
-		api_problem(r, is_json_type(ct) ? 400 : 415, is_json_type(ct) ? "invalid_input" : "unsupported_media_type",
-		    "this route takes no body");
-		return;
-	}
-	r->route->fn(r);
+/* A handler's (or a continuation's) end: its error answered, or a 500 if it left r unanswered. */
+static void finish(api_req *r, int rc, api_err *err)
+{
+	if (rc != 0 && !r->replied)
+		api_reply_problem(r, err);
 	if (!r->replied && !r->suspended)
-		api_problem(r, 500, "internal", "no response");
+		api_reply_fail(r, API_P_INTERNAL, "no response");
+}
+
+static void dispatch(api_req *r)
+{
+	api_err err = {0};
+
+	finish(r, run(r, &err), &err);
 }
 
 /* The writer's thread: the entry is durable (or failed); wake the connection. */
@@ -405,10 +375,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		}
 		/* a declared size over the limit is refused at once, before a byte of the body is read */
 		if (cl != NULL && strtoull(cl, NULL, 10) > API_BODY_MAX) {
+			api_err err = {0};
+
 			r->overflow = 1;
-			route(r);
-			if (!r->replied)
-				api_problem(r, 413, "body_too_large", "the body is larger than 64 KiB");
+			if (route(r, &err) == 0)
+				api_fail(&err, API_P_BODY_TOO_LARGE, "the body is larger than 64 KiB");
+			api_reply_problem(r, &err);
 			access_log(r);
 		}
 		return MHD_YES;
@@ -419,10 +391,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	}
 	if (r->suspended) {
 		/* resumed: the audit entry is durable (or failed); finish the request */
+		api_err err = {0};
+
 		r->suspended = 0;
-		r->cont(r);
-		if (!r->replied)
-			api_problem(r, 500, "internal", "no response");
+		finish(r, r->cont(r, &err), &err);
 		access_log(r);
 		return MHD_YES;
 	}

@@ -5,23 +5,21 @@
 
 #include "../vault/vault_sql.h"
 
-/* Who logs in, and whether the code is good: 0 (subject, e filled), or -1 after replying. */
+/*
+ * Who logs in, and whether the code is good: 0 (subject, e filled), or -1 with err filled or
+ * after the TOTP check replied.
+ */
 static int login_check(api_req *r, const char *nid, const char *officer, const char *code,
-    char subject[POLICY_ID_MAX + 16], unsigned char cid[KEYS_CID_BYTES], audit_entry *e)
+    char subject[POLICY_ID_MAX + 16], unsigned char cid[KEYS_CID_BYTES], audit_entry *e, api_err *err)
 {
 	char label[64];
-	util_err err;
 
 	if (nid != NULL) {
-		if (vault_nid_check(nid, strlen(nid), &err) != 0) {
-			api_problem(r, 400, "invalid_input", err.msg);
-			return -1;
-		}
-		if (vault_citizen_find(r->v, nid, cid, &err) != 0) {
-			if (err.code != UTIL_ENOTFOUND) {
-				api_reply_err(r, &err);
+		if (vault_nid_check(nid, strlen(nid), &err->u) != 0)
+			return api_fail(err, API_P_INVALID_INPUT, "%s", err->u.msg);
+		if (vault_citizen_find(r->v, nid, cid, &err->u) != 0) {
+			if (err->u.code != UTIL_ENOTFOUND)
 				return -1;
-			}
 			snprintf(label, sizeof label, "nid:%s", nid);
 			return api_totp_unknown(r, label, code);
 		}
@@ -35,10 +33,8 @@ static int login_check(api_req *r, const char *nid, const char *officer, const c
 	} else {
 		int known = strlen(officer) <= POLICY_ID_MAX ? auth_officer_active(r->v, officer) : 0;
 
-		if (known < 0) {
-			api_problem(r, 500, "internal", "database");
-			return -1;
-		}
+		if (known < 0)
+			return api_fail(err, API_P_INTERNAL, "database");
 		if (!known) {
 			snprintf(label, sizeof label, "officer?:%.40s", officer);
 			return api_totp_unknown(r, label, code);
@@ -51,35 +47,28 @@ static int login_check(api_req *r, const char *nid, const char *officer, const c
 	return 0;
 }
 
-void api_h_sessions(api_req *r)
+int api_h_sessions(api_req *r, api_err *err)
 {
 	const char *nid = NULL, *officer = NULL, *code = NULL;
 	char token[AUTH_TOKEN_MAX], subject[POLICY_ID_MAX + 16], expires[21];
 	unsigned char cid[KEYS_CID_BYTES];
 	audit_entry e = {.action = "auth.login"};
-	util_err err;
 	int mine, ok, issued;
 
-	if (api_unpack(r, "{s?s, s?s, s:s}", "national_id", &nid, "officer_id", &officer, "totp", &code) != 0)
-		return;
-	if ((nid == NULL) == (officer == NULL)) {
-		api_problem(r, 400, "invalid_input", "give national_id (a citizen) or officer_id (an officer)");
-		return;
-	}
+	if (api_unpack(r, err, "{s?s, s?s, s:s}", "national_id", &nid, "officer_id", &officer, "totp", &code) != 0)
+		return -1;
+	if ((nid == NULL) == (officer == NULL))
+		return api_fail(err, API_P_INVALID_INPUT, "give national_id (a citizen) or officer_id (an officer)");
 	/* one transaction, known or not: a code is spent only with the session it opens */
-	if (vault_sql_begin(r->v, &mine, &err) != 0) {
-		api_reply_err(r, &err);
-		return;
-	}
-	ok = login_check(r, nid, officer, code, subject, cid, &e) == 0;
-	issued = ok && auth_token_new(r->v, "session", subject, AUTH_SESSION_TTL, token, NULL, &err) == 0 &&
-	         audit_record(r->v, &e, NULL, &err) == 0;
-	if (vault_sql_end(r->v, mine, issued, &err) != 0) {
-		if (ok)
-			api_reply_err(r, &err);
-		return;
-	}
+	if (vault_sql_begin(r->v, &mine, &err->u) != 0)
+		return -1;
+	ok = login_check(r, nid, officer, code, subject, cid, &e, err) == 0;
+	issued = ok && auth_token_new(r->v, "session", subject, AUTH_SESSION_TTL, token, NULL, &err->u) == 0 &&
+	         audit_record(r->v, &e, NULL, &err->u) == 0;
+	if (vault_sql_end(r->v, mine, issued, &err->u) != 0)
+		return -1; /* err says why, or the TOTP check has answered */
 	util_iso8601(util_now() + AUTH_SESSION_TTL, expires);
 	api_reply(r, 201, json_pack("{s:s, s:s}", "token", token, "expires_at", expires));
 	sodium_memzero(token, sizeof token);
+	return 0;
 }

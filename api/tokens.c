@@ -13,16 +13,17 @@ void api_upkeep(api_server *s)
 		auth_touches_store(s->touches, s->v);
 }
 
-/* The tokens' subject of the agency in the path: the admin names any agency, an agency only itself. */
-static int token_owner(api_req *r, char subject[API_PARAM_MAX + 8])
+/*
+ * The tokens' subject of the agency in the path: the admin names any agency, an agency only
+ * itself. 0, or -1 with err 404.
+ */
+static int token_owner(api_req *r, char subject[API_PARAM_MAX + 8], api_err *err)
 {
 	policy_agency a;
 
 	if (r->caller.kind == API_AGENCY ? strcmp(r->params[0], r->caller.agency.id) != 0
-	                                 : policy_agency_get(r->v, r->params[0], &a, NULL, NULL) != 0) {
-		api_problem(r, 404, "not_found", "no such agency");
-		return -1;
-	}
+	                                 : policy_agency_get(r->v, r->params[0], &a, NULL, NULL) != 0)
+		return api_fail(err, API_P_NOT_FOUND, "no such agency");
 	snprintf(subject, API_PARAM_MAX + 8, "agency:%s", r->params[0]);
 	return 0;
 }
@@ -45,7 +46,7 @@ static json_t *time_or_null(int64_t t)
 	return json_string(iso);
 }
 
-void api_h_tokens_list(api_req *r)
+int api_h_tokens_list(api_req *r, api_err *err)
 {
 	char subject[API_PARAM_MAX + 8];
 	auth_token_info t[AUTH_TOKENS_PER_AGENCY];
@@ -54,12 +55,10 @@ void api_h_tokens_list(api_req *r)
 	size_t i, n;
 
 	/* at most AUTH_TOKENS_PER_AGENCY: read whole, then paged like every list (the cursor an offset) */
-	if (token_owner(r, subject) != 0 || api_page_args(r, 0, &after, &limit) != 0)
-		return;
-	if (auth_tokens_list(r->v, r->srv->touches, subject, t, &n, NULL) != 0 || (list = json_array()) == NULL) {
-		api_problem(r, 500, "internal", "database");
-		return;
-	}
+	if (token_owner(r, subject, err) != 0 || api_page_args(r, 0, &after, &limit, err) != 0)
+		return -1;
+	if (auth_tokens_list(r->v, r->srv->touches, subject, t, &n, NULL) != 0 || (list = json_array()) == NULL)
+		return api_fail(err, API_P_INTERNAL, "database");
 	/* the id, the prefix and times: never the hash, which is as good as the secret for a guess check */
 	for (i = 0; i < n; i++)
 		json_array_append_new(list, json_pack("{s:s, s:s, s:o, s:o, s:o}", "id", t[i].id, "prefix", t[i].prefix,
@@ -69,79 +68,70 @@ void api_h_tokens_list(api_req *r)
 	json_decref(list);
 	api_reply(r, 200, json_pack("{s:s, s:o, s:o}", "agency_id", r->params[0], "tokens", page, "next",
 	                      api_page_next(next >= 0, next)));
+	return 0;
 }
 
 /*
  * A new token for the agency; every other token of it stays valid for grace_seconds more
  * (default 0: they end now), never longer than it already would. One transaction.
  */
-void api_h_tokens_issue(api_req *r)
+int api_h_tokens_issue(api_req *r, api_err *err)
 {
 	char subject[API_PARAM_MAX + 8], actor[POLICY_ID_MAX + 8], token[AUTH_TOKEN_MAX], id[AUTH_TOKEN_ID_MAX], note[64];
 	char prefix[AUTH_TOKEN_PREFIX_MAX];
 	audit_entry e = {.action = "token.issue", .agency_id = r->params[0], .note = note};
 	json_int_t grace = 0;
 	int64_t now = util_now();
-	util_err err;
 	int mine, ok;
 
-	if (api_unpack(r, "{s?I}", "grace_seconds", &grace) != 0)
-		return;
-	if (grace < 0 || grace > AUTH_TOKEN_GRACE_MAX) {
-		api_problem(r, 400, "invalid_input", "grace_seconds must be 0..86400");
-		return;
-	}
-	if (token_owner(r, subject) != 0)
-		return;
+	if (api_unpack(r, err, "{s?I}", "grace_seconds", &grace) != 0)
+		return -1;
+	if (grace < 0 || grace > AUTH_TOKEN_GRACE_MAX)
+		return api_fail(err, API_P_INVALID_INPUT, "grace_seconds must be 0..86400");
+	if (token_owner(r, subject, err) != 0)
+		return -1;
 	e.actor = token_actor(r, actor);
-	if (vault_sql_begin(r->v, &mine, &err) != 0) {
-		api_reply_err(r, &err);
-		return;
-	}
-	ok = auth_tokens_rotate(r->v, subject, now + grace, token, id, &err) == 0;
+	if (vault_sql_begin(r->v, &mine, &err->u) != 0)
+		return -1;
+	ok = auth_tokens_rotate(r->v, subject, now + grace, token, id, &err->u) == 0;
 	if (ok) {
 		snprintf(note, sizeof note, "%s grace_seconds=%lld", id, (long long)grace);
-		ok = audit_record(r->v, &e, NULL, &err) == 0;
+		ok = audit_record(r->v, &e, NULL, &err->u) == 0;
 	}
-	if (vault_sql_end(r->v, mine, ok, &err) != 0) {
+	if (vault_sql_end(r->v, mine, ok, &err->u) != 0) {
 		sodium_memzero(token, sizeof token);
-		api_reply_err(r, &err);
-		return;
+		return -1;
 	}
 	snprintf(prefix, sizeof prefix, "%.*s", (int)(10 + AUTH_TOKEN_PREFIX_CHARS), token);
 	api_reply(r, 201, json_pack("{s:s, s:s, s:s, s:o, s:o}", "id", id, "token", token, "prefix", prefix, "created_at",
 	                     time_or_null(now), "others_expire_at", time_or_null(now + grace)));
 	sodium_memzero(token, sizeof token);
+	return 0;
 }
 
-void api_h_token_revoke(api_req *r)
+int api_h_token_revoke(api_req *r, api_err *err)
 {
 	char subject[API_PARAM_MAX + 8], actor[POLICY_ID_MAX + 8];
 	audit_entry e = {.action = "token.revoke", .agency_id = r->params[0], .note = r->params[1]};
-	util_err err;
 	int mine, ok;
 
-	if (token_owner(r, subject) != 0)
-		return;
+	if (token_owner(r, subject, err) != 0)
+		return -1;
 	e.actor = token_actor(r, actor);
-	if (vault_sql_begin(r->v, &mine, &err) != 0) {
-		api_reply_err(r, &err);
-		return;
-	}
-	ok = auth_token_revoke_id(r->v, subject, r->params[1], &err) == 0 && audit_record(r->v, &e, NULL, &err) == 0;
-	if (vault_sql_end(r->v, mine, ok, &err) != 0) {
-		api_reply_err(r, &err);
-		return;
-	}
+	if (vault_sql_begin(r->v, &mine, &err->u) != 0)
+		return -1;
+	ok = auth_token_revoke_id(r->v, subject, r->params[1], &err->u) == 0 && audit_record(r->v, &e, NULL, &err->u) == 0;
+	if (vault_sql_end(r->v, mine, ok, &err->u) != 0)
+		return -1;
 	api_reply(r, 200, json_pack("{s:s, s:s}", "id", r->params[1], "status", "revoked"));
+	return 0;
 }
 
 /* Signing out: the session token the request came with ends now. */
-void api_h_session_end(api_req *r)
+int api_h_session_end(api_req *r, api_err *err)
 {
 	char actor[POLICY_ID_MAX + 16];
 	audit_entry e = {.actor = actor, .action = "auth.logout"};
-	util_err err;
 	int mine, ok;
 
 	if (r->caller.kind == API_CITIZEN) {
@@ -150,14 +140,11 @@ void api_h_session_end(api_req *r)
 	} else {
 		snprintf(actor, sizeof actor, "officer:%s", r->caller.officer);
 	}
-	if (vault_sql_begin(r->v, &mine, &err) != 0) {
-		api_reply_err(r, &err);
-		return;
-	}
-	ok = auth_session_end(r->v, r->caller.token, &err) == 0 && audit_record(r->v, &e, NULL, &err) == 0;
-	if (vault_sql_end(r->v, mine, ok, &err) != 0) {
-		api_reply_err(r, &err);
-		return;
-	}
+	if (vault_sql_begin(r->v, &mine, &err->u) != 0)
+		return -1;
+	ok = auth_session_end(r->v, r->caller.token, &err->u) == 0 && audit_record(r->v, &e, NULL, &err->u) == 0;
+	if (vault_sql_end(r->v, mine, ok, &err->u) != 0)
+		return -1;
 	api_reply(r, 200, json_pack("{s:s}", "status", "signed_out"));
+	return 0;
 }

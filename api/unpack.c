@@ -133,7 +133,7 @@ static void diagnose(const json_t *body, const unpack_key *k, int n, char *detai
 	}
 }
 
-int api_unpack(api_req *r, const char *fmt, ...)
+int api_unpack(api_req *r, api_err *err, const char *fmt, ...)
 {
 	unpack_key k[UNPACK_KEYS];
 	char detail[160] = "the body has a missing or unknown key, or a value of the wrong type";
@@ -152,6 +152,5 @@ int api_unpack(api_req *r, const char *fmt, ...)
 	va_end(ap);
 	if (n >= 0 && json_is_object(r->json))
 		diagnose(r->json, k, n, detail, sizeof detail);
-	api_problem(r, 400, "invalid_input", detail);
-	return rc;
+	return api_fail(err, API_P_INVALID_INPUT, "%s", detail);
 }
