@@ -216,4 +216,21 @@ void audit_writer_stats_get(audit_writer *w, audit_writer_stats *st);
 /* Writes what is queued, stops the thread, closes the connection. */
 void audit_writer_stop(audit_writer *w);
 
+/* ---- what the reports and the officers' queue read (audit/sqlite_reports.c) ---- */
+
+/* Gets one entry of the log: its seq and its bytes (len, not NUL-terminated), valid until it
+ * returns. 0 to go on; -1 (err filled) stops the walk, which then returns -1. */
+typedef int (*audit_report_entry_fn)(void *arg, int64_t seq, const void *entry, size_t len, util_err *err);
+
+/* Every lookup entry whose time is in [from, to], in log order. 0, or -1 with err filled. */
+int audit_report_lookups(vault *v, int64_t from, int64_t to, audit_report_entry_fn fn, void *arg, util_err *err)
+    UTIL_NONNULL(1, 4) UTIL_WARN_UNUSED;
+/* The number of signed checkpoints stored. 0, or -1 with err filled. */
+int audit_checkpoint_count(vault *v, int64_t *n, util_err *err) UTIL_NONNULL(1, 2) UTIL_WARN_UNUSED;
+/*
+ * The number of emergency accesses (allowed lookups on the vital-interest basis) that no
+ * officer has reviewed yet, in the whole log. 0, or -1 with err filled.
+ */
+int audit_emergency_pending_count(vault *v, int64_t *n, util_err *err) UTIL_NONNULL(1, 2) UTIL_WARN_UNUSED;
+
 #endif

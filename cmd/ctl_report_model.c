@@ -6,18 +6,11 @@
 
 #include "../audit/audit.h"
 #include "../policy/policy.h"
-#include "../vault/vault_sql.h"
+#include "../vault/vault_sql.h" /* the read snapshot */
 
 #define ROPA_FORMAT "vaultd-ropa/1"
 
 /* ---- small helpers ---- */
-
-static const char *col(sqlite3_stmt *s, int i)
-{
-	const unsigned char *t = sqlite3_column_text(s, i);
-
-	return t ? (const char *)t : "";
-}
 
 /* A JSON string of registry text; the registry checks lengths, not UTF-8, so guard against it. */
 static json_t *str_json(const char *s)
@@ -53,31 +46,6 @@ static json_t *roles_json(unsigned roles)
 	if (roles & POLICY_ROLE_EMERGENCY)
 		json_array_append_new(a, json_string("emergency"));
 	return a;
-}
-
-int ctl_report_scalar(vault *v, const char *sql, int64_t *out, util_err *err)
-{
-	sqlite3_stmt *s = vault_sql_stmt(v, sql, err);
-	int rc;
-
-	if (s == NULL)
-		return -1;
-	rc = sqlite3_step(s);
-	*out = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? 0 : vault_sql_error(v, rc, err, "report");
-}
-
-void ctl_report_pragma(vault *v, const char *sql, char *out, size_t n)
-{
-	sqlite3_stmt *s = vault_sql_stmt(v, sql, NULL);
-
-	out[0] = '\0';
-	if (s == NULL)
-		return;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		snprintf(out, n, "%s", col(s, 0));
-	sqlite3_reset(s);
 }
 
 /* ---- the model ---- */
@@ -122,193 +90,127 @@ bad:
 	return NULL;
 }
 
-static int load_agencies(vault *v, json_t *list, json_t *ix, util_err *err)
+/* The model's indexes as it is built: agencies and purposes by id. */
+typedef struct model_ix {
+	json_t *doc, *agencies, *purposes;
+	vault *v;
+} model_ix;
+
+static int add_agency(void *arg, const policy_report_agency *r, util_err *err)
 {
-	sqlite3_stmt *s = vault_sql_stmt(v, "SELECT id, name, roles, suspended, created_at FROM agencies"
-	                                    " ORDER BY created_at, rowid",
-	    err);
-	int rc;
+	model_ix *m = arg;
+	json_t *a = json_pack("{s:s, s:o, s:o, s:s, s:o, s:{s:i}, s:[]}", "id", r->id, "name", str_json(r->name), "roles",
+	    roles_json(r->roles), "status", r->suspended ? "suspended" : "active", "registered_at", iso_json(r->created_at),
+	    "lookups_unregistered_purpose", "denied", 0, "purposes");
 
-	if (s == NULL)
-		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		json_t *a = json_pack("{s:s, s:o, s:o, s:s, s:o, s:{s:i}, s:[]}", "id", col(s, 0), "name",
-		    str_json(col(s, 1)), "roles", roles_json((unsigned)sqlite3_column_int(s, 2)), "status",
-		    sqlite3_column_int(s, 3) ? "suspended" : "active", "registered_at", iso_json(sqlite3_column_int64(s, 4)),
-		    "lookups_unregistered_purpose", "denied", 0, "purposes");
-
-		if (a == NULL || json_array_append_new(list, a) != 0 || json_object_set(ix, col(s, 0), a) != 0) {
-			sqlite3_reset(s);
-			return util_fail(err, UTIL_ENOMEM, "out of memory");
-		}
-	}
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : vault_sql_error(v, rc, err, "agencies");
-}
-
-static int load_purposes(vault *v, json_t *agencies, json_t *ix, util_err *err)
-{
-	sqlite3_stmt *s = vault_sql_stmt(v, "SELECT id, agency_id, code, desc_vi, desc_en, basis, legal_reference, fields,"
-	                                    " max_days, retention_days, created_at FROM purposes ORDER BY created_at, rowid",
-	    err);
-	int rc;
-
-	if (s == NULL)
-		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		json_t *agency = json_object_get(agencies, col(s, 1)), *cats, *p;
-		const char *basis = policy_basis_name((policy_basis)sqlite3_column_int(s, 5));
-		int sensitive;
-
-		if (agency == NULL || (cats = categories(v, col(s, 7), &sensitive)) == NULL) {
-			sqlite3_reset(s);
-			return util_fail(err, UTIL_ECORRUPT, "purpose %.40s is malformed or has no agency", col(s, 0));
-		}
-		p = json_pack("{s:s, s:s, s:{s:o, s:o}, s:s, s:o, s:[{s:s, s:O}], s:b, s:o, s:i, s:i, s:o, s:o,"
-		              " s:{s:i, s:i}}",
-		    "id", col(s, 0), "code", col(s, 2), "description", "vi", str_json(col(s, 3)), "en", str_json(col(s, 4)),
-		    "legal_basis", basis, "legal_reference",
-		    sqlite3_column_type(s, 6) == SQLITE_NULL ? json_null() : str_json(col(s, 6)), "recipients", "agency_id",
-		    col(s, 1), "name", json_object_get(agency, "name"), "sensitive", sensitive, "data_categories", cats,
-		    "retention_days", sqlite3_column_int(s, 9), "max_consent_days", sqlite3_column_int(s, 8),
-		    "registered_at", iso_json(sqlite3_column_int64(s, 10)), "consents_in_force",
-		    strcmp(basis, "consent") == 0 ? json_integer(0) : json_null(), "lookups", "allowed", 0, "denied", 0);
-		if (p == NULL || json_array_append_new(json_object_get(agency, "purposes"), p) != 0 ||
-		    json_object_set(ix, col(s, 0), p) != 0) {
-			sqlite3_reset(s);
-			return util_fail(err, UTIL_ENOMEM, "out of memory");
-		}
-	}
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : vault_sql_error(v, rc, err, "purposes");
-}
-
-/* Consents that would allow a lookup now: not revoked, not expired, not used up. */
-static int count_consents(vault *v, json_t *purposes, int64_t now, util_err *err)
-{
-	sqlite3_stmt *s = vault_sql_stmt(v, "SELECT purpose_id, count(*) FROM consents WHERE revoked_at = 0"
-	                                    " AND expires_at > ?1 AND (use_limit = 0 OR uses < use_limit) GROUP BY purpose_id",
-	    err);
-	int rc;
-
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, now);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		json_t *p = json_object_get(purposes, col(s, 0));
-
-		if (p != NULL)
-			json_object_set_new(p, "consents_in_force", json_integer(sqlite3_column_int64(s, 1)));
-	}
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : vault_sql_error(v, rc, err, "consents");
-}
-
-/*
- * Lookup decisions in [from, to], from the audit log: per purpose, and per agency for the
- * lookups that named a purpose the agency never registered (those entries have no purpose).
- * Only the entry's agency, purpose and decision are read.
- */
-static int count_lookups(vault *v, json_t *doc, json_t *agencies, json_t *purposes, int64_t from, int64_t to,
-    util_err *err)
-{
-	sqlite3_stmt *s = vault_sql_stmt(v, "SELECT seq, entry FROM audit_entries WHERE action = 'lookup'"
-	                                    " AND time >= ?1 AND time <= ?2 ORDER BY seq",
-	    err);
-	json_t *totals = json_object_get(doc, "lookups");
-	int rc;
-
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, from);
-	sqlite3_bind_int64(s, 2, to);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		json_t *e = json_loadb(sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1), 0, NULL), *owner;
-		const char *purpose, *agency, *decision, *k;
-
-		if (!json_is_object(e)) {
-			json_decref(e);
-			util_fail(err, UTIL_ECORRUPT, "audit entry %lld is not JSON: run `vaultctl audit verify`",
-			    (long long)sqlite3_column_int64(s, 0));
-			sqlite3_reset(s);
-			return -1;
-		}
-		purpose = json_string_value(json_object_get(e, "purpose"));
-		agency = json_string_value(json_object_get(e, "agency"));
-		decision = json_string_value(json_object_get(e, "decision"));
-		k = decision != NULL && strcmp(decision, "allow") == 0 ? "allowed" : "denied";
-		if (purpose != NULL && (owner = json_object_get(purposes, purpose)) != NULL)
-			bump(json_object_get(owner, "lookups"), k);
-		else if (agency != NULL && (owner = json_object_get(agencies, agency)) != NULL)
-			bump(json_object_get(owner, "lookups_unregistered_purpose"), k);
-		bump(totals, k);
-		json_decref(e);
-	}
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : vault_sql_error(v, rc, err, "audit log");
-}
-
-/* A read transaction for a consistent snapshot, when the caller has none open. */
-static int snapshot_begin(vault *v, int *mine, util_err *err)
-{
-	int rc;
-
-	*mine = 0;
-	if (!sqlite3_get_autocommit(vault_sql_db(v)))
-		return 0;
-	rc = sqlite3_exec(vault_sql_db(v), "BEGIN", NULL, NULL, NULL);
-	if (rc != SQLITE_OK)
-		return vault_sql_error(v, rc, err, "report snapshot");
-	*mine = 1;
+	if (a == NULL || json_array_append_new(json_object_get(m->doc, "agencies"), a) != 0 ||
+	    json_object_set(m->agencies, r->id, a) != 0)
+		return util_fail(err, UTIL_ENOMEM, "out of memory");
 	return 0;
 }
 
-static void snapshot_end(vault *v, int mine)
+static int add_purpose(void *arg, const policy_report_purpose *r, util_err *err)
 {
-	if (mine)
-		sqlite3_exec(vault_sql_db(v), "COMMIT", NULL, NULL, NULL);
+	model_ix *m = arg;
+	json_t *agency = json_object_get(m->agencies, r->agency_id), *cats, *p;
+	const char *basis = policy_basis_name(r->basis);
+	int sensitive;
+
+	if (agency == NULL || (cats = categories(m->v, r->fields, &sensitive)) == NULL)
+		return util_fail(err, UTIL_ECORRUPT, "purpose %.40s is malformed or has no agency", r->id);
+	p = json_pack("{s:s, s:s, s:{s:o, s:o}, s:s, s:o, s:[{s:s, s:O}], s:b, s:o, s:i, s:i, s:o, s:o,"
+	              " s:{s:i, s:i}}",
+	    "id", r->id, "code", r->code, "description", "vi", str_json(r->desc_vi), "en", str_json(r->desc_en),
+	    "legal_basis", basis, "legal_reference", r->legal_reference == NULL ? json_null() : str_json(r->legal_reference),
+	    "recipients", "agency_id", r->agency_id, "name", json_object_get(agency, "name"), "sensitive", sensitive,
+	    "data_categories", cats, "retention_days", r->retention_days, "max_consent_days", r->max_days,
+	    "registered_at", iso_json(r->created_at), "consents_in_force",
+	    strcmp(basis, "consent") == 0 ? json_integer(0) : json_null(), "lookups", "allowed", 0, "denied", 0);
+	if (p == NULL || json_array_append_new(json_object_get(agency, "purposes"), p) != 0 ||
+	    json_object_set(m->purposes, r->id, p) != 0)
+		return util_fail(err, UTIL_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* Consents that would allow a lookup now: not revoked, not expired, not used up. */
+static void set_consents(void *arg, const char *purpose_id, int64_t n)
+{
+	model_ix *m = arg;
+	json_t *p = json_object_get(m->purposes, purpose_id);
+
+	if (p != NULL)
+		json_object_set_new(p, "consents_in_force", json_integer(n));
+}
+
+/*
+ * A lookup decision of the period, from the audit log: per purpose, and per agency for the
+ * lookups that named a purpose the agency never registered (those entries have no purpose).
+ * Only the entry's agency, purpose and decision are read.
+ */
+static int count_lookup(void *arg, int64_t seq, const void *entry, size_t len, util_err *err)
+{
+	model_ix *m = arg;
+	json_t *e = json_loadb(entry, len, 0, NULL), *owner;
+	const char *purpose, *agency, *decision, *k;
+
+	if (!json_is_object(e)) {
+		json_decref(e);
+		return util_fail(err, UTIL_ECORRUPT, "audit entry %lld is not JSON: run `vaultctl audit verify`",
+		    (long long)seq);
+	}
+	purpose = json_string_value(json_object_get(e, "purpose"));
+	agency = json_string_value(json_object_get(e, "agency"));
+	decision = json_string_value(json_object_get(e, "decision"));
+	k = decision != NULL && strcmp(decision, "allow") == 0 ? "allowed" : "denied";
+	if (purpose != NULL && (owner = json_object_get(m->purposes, purpose)) != NULL)
+		bump(json_object_get(owner, "lookups"), k);
+	else if (agency != NULL && (owner = json_object_get(m->agencies, agency)) != NULL)
+		bump(json_object_get(owner, "lookups_unregistered_purpose"), k);
+	bump(json_object_get(m->doc, "lookups"), k);
+	json_decref(e);
+	return 0;
 }
 
 json_t *ctl_report_model(vault *v, int64_t from, int64_t to, util_err *err)
 {
-	json_t *doc = NULL, *aix = json_object(), *pix = json_object();
+	model_ix m = {.agencies = json_object(), .purposes = json_object(), .v = v};
 	vault_stats st;
 	int64_t now = util_now(), pending = 0;
-	int mine = 0, ok = 0;
+	int mine = !vault_sql_in_read(v), ok = 0; /* a snapshot of the caller's own is left open */
 
 	if (from < 0 || from > to) {
 		util_fail(err, UTIL_EINVAL, "the period needs 0 <= from <= to");
 		goto out;
 	}
-	if (aix == NULL || pix == NULL) {
+	if (m.agencies == NULL || m.purposes == NULL) {
 		util_fail(err, UTIL_ENOMEM, "out of memory");
 		goto out;
 	}
-	if (snapshot_begin(v, &mine, err) != 0)
+	if (vault_sql_read_begin(v, err) != 0) {
+		mine = 0;
 		goto out;
-	if (vault_stats_get(v, &st, err) != 0 ||
-	    ctl_report_scalar(v, "SELECT count(*) FROM audit_entries e LEFT JOIN reviews r ON r.seq = e.seq WHERE e.action = 'lookup'"
-	              " AND e.decision = 'allow' AND CAST(e.entry AS TEXT) LIKE '%\"basis\":\"vital_interest\"%'"
-	              " AND r.seq IS NULL",
-	        &pending, err) != 0)
+	}
+	if (vault_stats_get(v, &st, err) != 0 || audit_emergency_pending_count(v, &pending, err) != 0)
 		goto out;
-	doc = json_pack("{s:s, s:s, s:o, s:{s:I, s:o}, s:I, s:{s:i, s:i}, s:I, s:[]}", "format", ROPA_FORMAT, "vault_id",
+	m.doc = json_pack("{s:s, s:s, s:o, s:{s:I, s:o}, s:I, s:{s:i, s:i}, s:I, s:[]}", "format", ROPA_FORMAT, "vault_id",
 	    vault_id(v), "generated_at", iso_json(now), "period", "from", (json_int_t)from, "to",
 	    to == INT64_MAX ? json_null() : json_integer(to), "citizens", (json_int_t)st.citizens, "lookups", "allowed",
 	    0, "denied", 0, "emergency_accesses_awaiting_review", (json_int_t)pending, "agencies");
-	if (doc == NULL) {
+	if (m.doc == NULL) {
 		util_fail(err, UTIL_ENOMEM, "out of memory");
 		goto out;
 	}
-	ok = load_agencies(v, json_object_get(doc, "agencies"), aix, err) == 0 && load_purposes(v, aix, pix, err) == 0 &&
-	     count_consents(v, pix, now, err) == 0 && count_lookups(v, doc, aix, pix, from, to, err) == 0;
+	ok = policy_report_agencies(v, add_agency, &m, err) == 0 && policy_report_purposes(v, add_purpose, &m, err) == 0 &&
+	     policy_report_consents_in_force(v, now, set_consents, &m, err) == 0 &&
+	     audit_report_lookups(v, from, to, count_lookup, &m, err) == 0;
 out:
-	snapshot_end(v, mine);
-	json_decref(aix);
-	json_decref(pix);
+	if (mine)
+		vault_sql_read_end(v);
+	json_decref(m.agencies);
+	json_decref(m.purposes);
 	if (!ok) {
-		json_decref(doc);
+		json_decref(m.doc);
 		return NULL;
 	}
-	return doc;
+	return m.doc;
 }

@@ -17,10 +17,4 @@
  */
 json_t *ctl_report_model(vault *v, int64_t from, int64_t to, util_err *err);
 
-/* The one integer sql (a literal) returns into *out; 0, or -1 with err filled if it fails. */
-int ctl_report_scalar(vault *v, const char *sql, int64_t *out, util_err *err);
-
-/* The text a pragma (a literal) returns into out (n bytes), or "" when this SQLCipher does not know it. */
-void ctl_report_pragma(vault *v, const char *sql, char *out, size_t n);
-
 #endif

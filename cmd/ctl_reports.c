@@ -337,7 +337,7 @@ static void dpia_flags(FILE *out, const json_t *doc)
 
 /* What section 7 reports of the vault: read first, printed after. */
 typedef struct dpia_facts {
-	char version[64], cipher[64], hmac[8], hmac_alg[64], page[16], sdel[8], journal[16];
+	vault_storage_facts db;
 	char note[AUDIT_CHECKPOINT_MAX], pkb64[64];
 	audit_checkpoint cp;
 	vault_stats st;
@@ -352,17 +352,11 @@ static int dpia_facts_read(vault *v, int passphrase, dpia_facts *f, util_err *er
 
 	memset(f, 0, sizeof *f);
 	f->passphrase = passphrase;
-	ctl_report_pragma(v, "PRAGMA cipher_version", f->version, sizeof f->version);
-	ctl_report_pragma(v, "PRAGMA cipher", f->cipher, sizeof f->cipher);
-	ctl_report_pragma(v, "PRAGMA cipher_use_hmac", f->hmac, sizeof f->hmac);
-	ctl_report_pragma(v, "PRAGMA cipher_hmac_algorithm", f->hmac_alg, sizeof f->hmac_alg);
-	ctl_report_pragma(v, "PRAGMA cipher_page_size", f->page, sizeof f->page);
-	ctl_report_pragma(v, "PRAGMA secure_delete", f->sdel, sizeof f->sdel);
-	ctl_report_pragma(v, "PRAGMA journal_mode", f->journal, sizeof f->journal);
-	if (f->hmac_alg[0] == '\0' && strncmp(f->version, "3.", 2) == 0)
-		snprintf(f->hmac_alg, sizeof f->hmac_alg, "HMAC-SHA1, the SQLCipher 3 default");
+	vault_storage_facts_get(v, &f->db);
+	if (f->db.hmac_algorithm[0] == '\0' && strncmp(f->db.cipher_version, "3.", 2) == 0)
+		snprintf(f->db.hmac_algorithm, sizeof f->db.hmac_algorithm, "HMAC-SHA1, the SQLCipher 3 default");
 	if (vault_stats_get(v, &f->st, err) != 0 || audit_size(v, &f->entries, err) != 0 ||
-	    ctl_report_scalar(v, "SELECT count(*) FROM audit_checkpoints", &f->checkpoints, err) != 0)
+	    audit_checkpoint_count(v, &f->checkpoints, err) != 0)
 		return -1;
 	f->has_cp = audit_latest_checkpoint(v, f->note, &f->cp, NULL) == 0;
 	vault_public_key(v, pk);
@@ -382,10 +376,11 @@ static void dpia_security_storage(FILE *out, const dpia_facts *f)
 	    " %s (%s), %s-byte pages. The page key is a 256-bit raw key derived from the root key"
 	    " (`crypto_kdf`, context `vaultdrt`, id 1; the audit log's `audit.db` has its own, id 3), so no"
 	    " password KDF runs on open (`vault/store.c` `vault_db_open`). `secure_delete` = %s, journal mode %s.\n",
-	    f->version[0] ? f->version : "(not reported)", f->cipher[0] ? f->cipher : "(not reported)",
-	    strcmp(f->hmac, "1") == 0 ? "on" : f->hmac[0] ? "OFF" : "(not reported)",
-	    f->hmac_alg[0] ? f->hmac_alg : "algorithm not reported",
-	    f->page[0] ? f->page : "?", f->sdel[0] ? f->sdel : "?", f->journal[0] ? f->journal : "?");
+	    f->db.cipher_version[0] ? f->db.cipher_version : "(not reported)",
+	    f->db.cipher[0] ? f->db.cipher : "(not reported)",
+	    strcmp(f->db.use_hmac, "1") == 0 ? "on" : f->db.use_hmac[0] ? "OFF" : "(not reported)",
+	    f->db.hmac_algorithm[0] ? f->db.hmac_algorithm : "algorithm not reported", f->db.page_size[0] ? f->db.page_size : "?",
+	    f->db.secure_delete[0] ? f->db.secure_delete : "?", f->db.journal_mode[0] ? f->db.journal_mode : "?");
 	fprintf(out,
 	    "- **Root key** (khóa gốc): %s (`keys/root.c`). It is never stored in the database, and `vaultctl backup`"
 	    " does not copy it.%s\n",

@@ -304,4 +304,41 @@ int policy_retention_sweep(vault *v, int64_t now, int64_t *changed, util_err *er
  */
 int policy_receipt_verify(const char *json, size_t n, const unsigned char pk[32], util_err *err) UTIL_WARN_UNUSED;
 
+/* ---- the registry as the privacy reports read it (policy/sqlite_reports.c) ---- */
+
+/* An agency as registered. Its strings live until the callback that gets it returns. */
+typedef struct policy_report_agency {
+	const char *id, *name;
+	unsigned roles; /* POLICY_ROLE_* */
+	int suspended;
+	int64_t created_at;
+} policy_report_agency;
+
+/* A purpose as registered. Its strings live until the callback that gets it returns. */
+typedef struct policy_report_purpose {
+	const char *id, *agency_id, *code, *desc_vi, *desc_en;
+	policy_basis basis;
+	const char *legal_reference; /* NULL when none is recorded */
+	const char *fields;          /* as stored: a JSON array of {"name", "masked"} */
+	int max_days, retention_days;
+	int64_t created_at;
+} policy_report_purpose;
+
+/* Callbacks: 0 to go on; -1 (err filled) stops the walk, which then returns -1. */
+typedef int (*policy_report_agency_fn)(void *arg, const policy_report_agency *a, util_err *err);
+typedef int (*policy_report_purpose_fn)(void *arg, const policy_report_purpose *p, util_err *err);
+typedef void (*policy_report_count_fn)(void *arg, const char *purpose_id, int64_t n);
+
+/*
+ * Every agency, then every purpose, in the order they were registered; and, per purpose that
+ * has any, the number of consents that would allow a lookup at now (not revoked, not expired,
+ * not used up). Each returns 0, or -1 with err filled (the database's error, or the callback's).
+ */
+int policy_report_agencies(vault *v, policy_report_agency_fn fn, void *arg, util_err *err) UTIL_NONNULL(1, 2)
+    UTIL_WARN_UNUSED;
+int policy_report_purposes(vault *v, policy_report_purpose_fn fn, void *arg, util_err *err) UTIL_NONNULL(1, 2)
+    UTIL_WARN_UNUSED;
+int policy_report_consents_in_force(vault *v, int64_t now, policy_report_count_fn fn, void *arg, util_err *err)
+    UTIL_NONNULL(1, 3) UTIL_WARN_UNUSED;
+
 #endif

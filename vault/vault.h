@@ -374,4 +374,15 @@ int vault_stats_get(vault *v, vault_stats *st, util_err *err) UTIL_WARN_UNUSED;
 /* Takes the vault's lock file: shared by readers and vaultd, exclusive for rekey and restore. */
 int vault_lock(const char *dir, int exclusive, int *fd, util_err *err) UTIL_WARN_UNUSED;
 
+/*
+ * How the database is protected, as SQLCipher and SQLite report it (vault/sqlite_reports.c),
+ * for the impact assessment: each an empty string when this build does not report it.
+ */
+typedef struct vault_storage_facts {
+	char cipher_version[64], cipher[64], use_hmac[8], hmac_algorithm[64], page_size[16];
+	char secure_delete[8], journal_mode[16];
+} vault_storage_facts;
+
+void vault_storage_facts_get(vault *v, vault_storage_facts *f) UTIL_NONNULL(1, 2);
+
 #endif
