@@ -204,4 +204,30 @@ int util_json_bool(util_json *j, int *b) UTIL_NONNULL(1, 2);
 /* 1 if nothing but whitespace (if allowed) is left and every bracket taken was closed. */
 int util_json_end(util_json *j) UTIL_NONNULL(1);
 
+
+/*
+ * The one logger. Each event is one JSON line:
+ *   {"time":"2026-12-06T21:40:00.123456Z","level":"info","msg":"listening","addr":"127.0.0.1","port":8443}
+ * with "request_id" after "msg" when rid is not NULL, then the fields. fields is NULL or
+ * "key=%s key=%u ..." (keys separated by spaces; conversions %s, %d, %i, %u with l, ll or z,
+ * and %.Nf, N a digit): strings are escaped as JSON (control characters, quotes, backslash;
+ * bytes that are not UTF-8 as \ufffd) and a NULL one is null. Values are never personal data:
+ * log what happened and to which kind of thing, never a value.
+ * A line longer than UTIL_LOG_LINE_MAX, or with a conversion the logger does not know, is cut
+ * and ends with "truncated":true, still one JSON object.
+ */
+typedef enum util_log_level { UTIL_LOG_INFO, UTIL_LOG_WARN, UTIL_LOG_ERROR, UTIL_LOG_FATAL } util_log_level;
+#define UTIL_LOG_LINE_MAX 1024
+/* The line, written to stderr with one fwrite (so lines from threads never mix). */
+void util_log(util_log_level level, const char *rid, const char *msg, const char *fields, ...) UTIL_PRINTF(4, 5);
+/*
+ * The same line into out (cap bytes, not NUL-terminated); returns its length (0 if cap is
+ * under 128). It takes no lock and allocates nothing: safe from a fatal-error handler.
+ */
+size_t util_log_line(char *out, size_t cap, util_log_level level, const char *rid, const char *msg,
+    const char *fields, ...) UTIL_NONNULL(1) UTIL_PRINTF(6, 7);
+/* RFC 3339 UTC time with microseconds, "2026-12-06T21:40:00.123456Z", without gmtime or locks. */
+#define UTIL_TIME_RFC3339_LEN 28
+void util_time_rfc3339(int64_t sec, uint32_t usec, char out[UTIL_TIME_RFC3339_LEN]) UTIL_NONNULL(3);
+
 #endif
