@@ -112,8 +112,7 @@ static void log_failed_lookup(api_req *r, lookup_wait *w, size_t n, const char *
 	util_err err;
 
 	if (audit_record(r->v, &e, NULL, &err) != 0)
-		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"a failed lookup could not be logged\",\"code\":\"%s\"}\n",
-		    util_code_name(err.code));
+		util_log(UTIL_LOG_ERROR, r->rid, "a failed lookup could not be logged", "code=%s", util_code_name(err.code));
 }
 
 int api_h_lookup(api_req *r, api_err *err)

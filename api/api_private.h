@@ -126,6 +126,9 @@ struct api_server {
 	   request suspends any more, and waits for suspended (those waiting on the writer) to be 0 */
 	atomic_int stopping, suspended;
 	atomic_int draining; /* set first by api_stop: new connections are refused, answers close theirs */
+	/* request ids: a random start, then one more for each request (server.c, request_id) */
+	uint64_t rid_base;
+	atomic_ullong rid_next;
 	int guard_running;
 };
 
@@ -156,6 +159,7 @@ struct api_req {
 	unsigned status;
 	int64_t retry_after; /* seconds, sent as Retry-After with a 429 */
 	uint64_t t0;
+	char rid[17]; /* the request id in the log lines it causes: 16 hex digits, nothing of the caller's */
 	int replied;
 	/* a handler that suspended the connection sets cont, called when MHD resumes it */
 	int suspended;

@@ -48,7 +48,7 @@ static void *guard_main(void *arg)
 			}
 		pthread_mutex_unlock(&s->guard_mu);
 		if (cut > 0) /* one line a tick at most, however many */
-			fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"request deadline passed\",\"closed\":%u}\n", cut);
+			util_log(UTIL_LOG_WARN, NULL, "request deadline passed", "closed=%u", cut);
 	}
 	return NULL;
 }

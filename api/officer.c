@@ -14,7 +14,7 @@ static void officer_audit(api_req *r, const char *action)
 
 	snprintf(actor, sizeof actor, "officer:%s", r->caller.officer);
 	if (audit_record(r->v, &e, NULL, &err) != 0)
-		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"audit\",\"code\":\"%s\"}\n", util_code_name(err.code));
+		util_log(UTIL_LOG_ERROR, r->rid, "audit", "code=%s", util_code_name(err.code));
 }
 
 /* A string query argument of 1..max bytes; *bad names the first one that is not. */

@@ -150,8 +150,7 @@ void api_reply_problem(api_req *r, const api_err *err)
 	if (prob == API_P_UTIL) {
 		prob = of_util(err->u.code, &pass_msg);
 		if (prob == API_P_INTERNAL)
-			fprintf(stderr, "{\"level\":\"error\",\"msg\":\"request failed\",\"code\":\"%s\"}\n",
-			    util_code_name(err->u.code));
+			util_log(UTIL_LOG_ERROR, r->rid, "request failed", "code=%s", util_code_name(err->u.code));
 	}
 	if (prob <= API_P_UTIL || prob >= API_P_COUNT) /* misuse: say nothing more */
 		prob = API_P_INTERNAL, pass_msg = 0;

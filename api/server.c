@@ -320,6 +320,15 @@ void api_suspend_for_audit(api_req *r, const audit_entry *e, api_handler cont)
 	}
 }
 
+/* A new request's id, unique within this run and unpredictable across runs: no caller's input. */
+static void request_id(api_server *s, char out[17])
+{
+	unsigned char b[8];
+
+	util_put_u64(b, s->rid_base + atomic_fetch_add(&s->rid_next, 1));
+	util_hex_encode(out, b, sizeof b);
+}
+
 static void access_log(api_req *r)
 {
 	static const char *const kinds[] = {"none", "admin", "agency", "citizen", "officer"};
@@ -333,9 +342,7 @@ static void access_log(api_req *r)
 	else
 		atomic_fetch_add(&s->unmatched[cls], 1);
 	/* the route's pattern, not the URL: ids stay out of the log; no tokens, no bodies */
-	fprintf(stderr,
-	    "{\"level\":\"info\",\"msg\":\"request\",\"method\":\"%s\",\"route\":\"%s\",\"status\":%u,\"ms\":%.3f,"
-	    "\"caller\":\"%s\"}\n",
+	util_log(UTIL_LOG_INFO, r->rid, "request", "method=%s route=%s status=%u ms=%.3f caller=%s",
 	    r->route ? r->route->method : "-", r->route ? r->route->path : "-", r->status,
 	    (double)(util_mono_ns() - r->t0) / 1e6, kinds[r->caller.kind]);
 }
@@ -368,6 +375,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		r->url = url;
 		r->method = method;
 		r->t0 = util_mono_ns();
+		request_id(s, r->rid);
 		r->route_index = -1;
 		if (api_http_check(r, version) != 0) {
 			access_log(r);
@@ -439,23 +447,20 @@ static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen
 
 /*
  * libmicrohttpd's fatal errors: say which, at once and past stderr's buffer (abort does not
- * flush it), then flush what the log holds, and abort as MHD's own handler would.
+ * flush it), then flush what the log holds, and abort as MHD's own handler would. The line is
+ * formatted on this stack by util_log_line (no lock, no allocation) and written with one
+ * write(2), so this is safe wherever MHD calls it.
  */
 static void on_panic(void *cls, const char *file, unsigned int line, const char *reason)
 {
-	char msg[512], why[256] = "?";
-	size_t i;
-	int n;
+	char msg[512];
+	size_t n;
 
 	(void)cls;
-	for (i = 0; reason != NULL && reason[i] != '\0' && i < sizeof why - 1; i++) /* one JSON string */
-		why[i] = reason[i] == '"' || reason[i] == '\\' || (unsigned char)reason[i] < 0x20 ? ' ' : reason[i];
-	why[i > 0 ? i : 1] = '\0';
-	n = snprintf(msg, sizeof msg, "{\"level\":\"fatal\",\"msg\":\"libmicrohttpd panic\",\"line\":%u,\"reason\":\"%s\"}\n",
-	    line, why);
 	(void)file; /* MHD's source path: its line is enough */
-	if (n > 0)
-		(void)!write(2, msg, (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1);
+	n = util_log_line(msg, sizeof msg, UTIL_LOG_FATAL, NULL, "libmicrohttpd panic", "line=%u reason=%s", line,
+	    reason ? reason : "?");
+	(void)!write(2, msg, n);
 	fflush(stderr);
 	abort();
 }
@@ -502,6 +507,7 @@ int api_start(api_server **out, const api_config *cfg, vault *v, util_err *err)
 	if ((s = calloc(1, sizeof *s)) == NULL)
 		return util_fail(err, UTIL_ENOMEM, "out of memory");
 	s->v = v;
+	randombytes_buf(&s->rid_base, sizeof s->rid_base);
 	pthread_mutex_init(&s->mu, NULL);
 	if ((s->lockout = auth_lockout_new()) == NULL || (s->touches = auth_touches_new()) == NULL) {
 		util_fail(err, UTIL_ENOMEM, "out of memory for the login budgets");
