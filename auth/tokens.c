@@ -204,7 +204,7 @@ void auth_touches_store(auth_touches *t, vault *v)
 	if (n == 0)
 		return;
 	if (auth_db_token_uses(v, e, n) != 0)
-		fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"tokens last use not stored\",\"tokens\":%zu}\n", n);
+		util_log(UTIL_LOG_WARN, NULL, "tokens last use not stored", "tokens=%zu", n);
 	sodium_memzero(e, n * sizeof e[0]);
 }
 

@@ -52,8 +52,7 @@ static void note_done(void *ctx, int rc, int64_t seq, const util_err *err)
 {
 	(void)seq;
 	if (rc != 0)
-		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"audit\",\"code\":\"%s\"}\n",
-		    util_code_name(err ? err->code : UTIL_EIO));
+		util_log(UTIL_LOG_ERROR, NULL, "audit", "code=%s", util_code_name(err ? err->code : UTIL_EIO));
 	free(ctx);
 }
 

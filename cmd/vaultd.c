@@ -38,21 +38,20 @@ static void maintain(vault *v, int64_t started)
 	int64_t changed = 0, appended = 0, unreadable = 0, now = util_now();
 
 	if (audit_settle(v, &appended, &unreadable, &err) != 0)
-		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"audit settle\",\"code\":\"%s\"}\n", util_code_name(err.code));
+		util_log(UTIL_LOG_ERROR, NULL, "audit settle", "code=%s", util_code_name(err.code));
 	else if (appended > 0 || unreadable > 0)
-		fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"audit settle\",\"appended\":%lld,\"unreadable\":%lld}\n",
-		    (long long)appended, (long long)unreadable);
+		util_log(UTIL_LOG_WARN, NULL, "audit settle", "appended=%lld unreadable=%lld", (long long)appended,
+		    (long long)unreadable);
 	if (audit_seal(v, 0, &err) != 0)
-		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"checkpoint\",\"code\":\"%s\"}\n", util_code_name(err.code));
+		util_log(UTIL_LOG_ERROR, NULL, "checkpoint", "code=%s", util_code_name(err.code));
 	/* the sweep scans every consent (about 3 s at a million) under the write lock: not often */
 	if (now - started < SWEEP_FIRST_SECONDS || (last_sweep != 0 && now - last_sweep < SWEEP_EVERY_SECONDS))
 		return;
 	last_sweep = now;
 	if (policy_retention_sweep(v, now, &changed, &err) != 0)
-		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"retention sweep\",\"code\":\"%s\"}\n",
-		    util_code_name(err.code));
+		util_log(UTIL_LOG_ERROR, NULL, "retention sweep", "code=%s", util_code_name(err.code));
 	else if (changed > 0)
-		fprintf(stderr, "{\"level\":\"info\",\"msg\":\"retention sweep\",\"changed\":%lld}\n", (long long)changed);
+		util_log(UTIL_LOG_INFO, NULL, "retention sweep", "changed=%lld", (long long)changed);
 }
 
 static const char usage_text[] =
@@ -247,7 +246,7 @@ static int harden_process(void)
 
 	umask(077);
 	if (setrlimit(RLIMIT_CORE, &no_core) != 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
-		fprintf(stderr, "{\"level\":\"fatal\",\"msg\":\"cannot turn off core dumps\"}\n");
+		util_log(UTIL_LOG_FATAL, NULL, "cannot turn off core dumps", NULL);
 		return -1;
 	}
 	return 0;
@@ -258,11 +257,11 @@ static int start_logging_and_libraries(const char *log_file)
 {
 	(void)setvbuf(stderr, log_buf, _IOFBF, sizeof log_buf); /* unbuffered, as before, if it fails */
 	if (log_file != NULL && reopen_log(log_file) != 0) {
-		fprintf(stderr, "{\"level\":\"fatal\",\"msg\":\"cannot open the log file\"}\n");
+		util_log(UTIL_LOG_FATAL, NULL, "cannot open the log file", NULL);
 		return -1;
 	}
 	if (vault_init() != 0 || oath_init() != OATH_OK) {
-		fprintf(stderr, "{\"level\":\"fatal\",\"msg\":\"cannot start libsodium or SQLCipher\"}\n");
+		util_log(UTIL_LOG_FATAL, NULL, "cannot start libsodium or SQLCipher", NULL);
 		return -1;
 	}
 	return 0;
@@ -281,7 +280,7 @@ static int take_unlock(options *op, vault_unlock *u, char **pass)
 		char *e = getenv(op->pass_env);
 
 		if (e == NULL || (*pass = keys_secret_alloc(strlen(e) + 1)) == NULL) {
-			fprintf(stderr, "{\"level\":\"fatal\",\"msg\":\"passphrase variable not set\"}\n");
+			util_log(UTIL_LOG_FATAL, NULL, "passphrase variable not set", NULL);
 			return 1;
 		}
 		strcpy(*pass, e);
@@ -337,7 +336,7 @@ static void serve_until_stopped(api_server *srv, vault *v, const sigset_t *set, 
 			/* log rotation: the old file was moved away; start a new one at the same path */
 			if (log_file != NULL && reopen_log(log_file) != 0)
 				continue;
-			fprintf(stderr, "{\"level\":\"info\",\"msg\":\"log reopened\"}\n");
+			util_log(UTIL_LOG_INFO, NULL, "log reopened", NULL);
 			continue;
 		}
 		return;
@@ -365,14 +364,14 @@ int main(int argc, char **argv)
 	rc = 1;
 	if (vault_lock(op.data, 0, &lockfd, &err) != 0 || vault_open(&v, op.data, &u, &err) != 0 ||
 	    api_start(&srv, &op.cfg, v, &err) != 0) {
-		fprintf(stderr, "{\"level\":\"fatal\",\"code\":\"%s\",\"msg\":\"%s\"}\n", util_code_name(err.code), err.msg);
+		util_log(UTIL_LOG_FATAL, NULL, err.msg, "code=%s", util_code_name(err.code));
 		goto out;
 	}
-	fprintf(stderr, "{\"level\":\"info\",\"msg\":\"listening\",\"addr\":\"%s\",\"port\":%u,\"vault_id\":\"%s\"}\n",
-	    op.addr, (unsigned)api_port(srv), vault_id(v));
+	util_log(UTIL_LOG_INFO, NULL, "listening", "addr=%s port=%u vault_id=%s", op.addr, (unsigned)api_port(srv),
+	    vault_id(v));
 	fflush(stderr); /* at once: whoever started vaultd may be reading the port from it */
 	serve_until_stopped(srv, v, &set, op.log_file);
-	fprintf(stderr, "{\"level\":\"info\",\"msg\":\"stopping\"}\n");
+	util_log(UTIL_LOG_INFO, NULL, "stopping", NULL);
 	rc = 0;
 out:
 	api_stop(srv);
