@@ -299,6 +299,26 @@ static void test_totp_citizen_good_once_then_wrong_then_limited(void **state)
 	assert_int_equal(auth_totp_citizen(&a, f->cid, code), AUTH_GOOD);
 }
 
+static void test_totp_storage_failure_gives_the_slot_back(void **state)
+{
+	fx *f = *state;
+	struct sockaddr_in a1 = addr4(1);
+	auth_attempt a = {.v = f->v, .lockout = f->lockout, .addr = (struct sockaddr *)&a1};
+	char code[7];
+	int i;
+
+	/* the step cannot be spent: no attempt is a failure, however many there are */
+	code_at(f->totp, sizeof f->totp, 0, code);
+	exec_sql(f->v, "PRAGMA query_only = 1");
+	for (i = 0; i <= AUTH_LOCK_FAILURES; i++) {
+		assert_int_equal(auth_totp_citizen(&a, f->cid, code), AUTH_UNAVAILABLE);
+		assert_int_equal(a.err.code, UTIL_EIO);
+	}
+	exec_sql(f->v, "PRAGMA query_only = 0");
+	/* nothing was spent or counted: the same code is good now */
+	assert_int_equal(auth_totp_citizen(&a, f->cid, code), AUTH_GOOD);
+}
+
 static void test_totp_unknown_identity_costs_budget_only(void **state)
 {
 	fx *f = *state;
@@ -381,6 +401,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lockout_budgets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lockout_known_pair_keeps_its_own_budget, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_totp_citizen_good_once_then_wrong_then_limited, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_totp_storage_failure_gives_the_slot_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_totp_unknown_identity_costs_budget_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_officer_created_checked_and_deactivated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pseudonyms_remembered_found_and_forgotten, setup, teardown),
