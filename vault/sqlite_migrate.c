@@ -235,8 +235,9 @@ static int columns_add(vault_migration *m, util_err *err)
 }
 
 /*
- * The vault's tables, and (until their modules register their own) the registry's, consents'
- * and callers' tables. Parts of other modules run after these within a version.
+ * The vault's tables (versions 1 and 7), and, until auth/ registers its own, the API callers'
+ * (3, 8, 10). Parts of other modules run after these within a version: policy's
+ * (policy/sqlite_schema.c), the audit log's (audit/sqlite_schema.c).
  */
 static const vault_step vault_steps[] = {
 	/* 1: keyring, identity, citizens */
@@ -248,26 +249,6 @@ static const vault_step vault_steps[] = {
 	    " totp BLOB NOT NULL, totp_step INTEGER NOT NULL DEFAULT 0,"
 	    " created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);",
 	    NULL, NULL},
-	/* 2: the registry (agencies, purposes), consents, restrictions, reviews (the log's tables: audit) */
-	{2, "CREATE TABLE agencies(id TEXT PRIMARY KEY, name TEXT NOT NULL, roles INTEGER NOT NULL,"
-	    " suspended INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);"
-	    "CREATE TABLE purposes(id TEXT PRIMARY KEY, agency_id TEXT NOT NULL REFERENCES agencies(id), code TEXT NOT NULL,"
-	    " desc_vi TEXT NOT NULL, desc_en TEXT NOT NULL, basis INTEGER NOT NULL, legal_reference TEXT,"
-	    " fields TEXT NOT NULL, max_days INTEGER NOT NULL, retention_days INTEGER NOT NULL,"
-	    " created_at INTEGER NOT NULL, UNIQUE(agency_id, code));"
-	    "CREATE TABLE consent_requests(id TEXT PRIMARY KEY, agency_id TEXT NOT NULL, purpose_id TEXT NOT NULL,"
-	    " cid BLOB, fields TEXT NOT NULL, days INTEGER NOT NULL, status TEXT NOT NULL, created_at INTEGER NOT NULL,"
-	    " expires_at INTEGER NOT NULL, decided_at INTEGER);"
-	    "CREATE INDEX consent_requests_cid ON consent_requests(cid, status);"
-	    "CREATE TABLE consents(id TEXT PRIMARY KEY, cid BLOB NOT NULL, agency_id TEXT NOT NULL,"
-	    " purpose_id TEXT NOT NULL, request_id TEXT, fields TEXT NOT NULL, granted_at INTEGER NOT NULL,"
-	    " expires_at INTEGER NOT NULL, revoked_at INTEGER NOT NULL DEFAULT 0, use_limit INTEGER NOT NULL DEFAULT 0,"
-	    " uses INTEGER NOT NULL DEFAULT 0, receipt TEXT NOT NULL);"
-	    "CREATE INDEX consents_lookup ON consents(cid, agency_id, purpose_id);"
-	    "CREATE TABLE restrictions(cid BLOB PRIMARY KEY, since INTEGER NOT NULL) WITHOUT ROWID;"
-	    "CREATE TABLE reviews(seq INTEGER PRIMARY KEY, agency_id TEXT NOT NULL, purpose_id TEXT NOT NULL,"
-	    " outcome TEXT, note TEXT, reviewed_by TEXT, reviewed_at INTEGER);",
-	    NULL, NULL},
 	/* 3: the API's callers: tokens (as keyed hashes), officers, failed logins, pseudonyms */
 	{3, "CREATE TABLE tokens(hash BLOB PRIMARY KEY, kind TEXT NOT NULL, subject TEXT NOT NULL,"
 	    " expires_at INTEGER NOT NULL, created_at INTEGER NOT NULL) WITHOUT ROWID;"
@@ -278,14 +259,6 @@ static const vault_step vault_steps[] = {
 	    "CREATE INDEX auth_failures_ident ON auth_failures(ident, at);"
 	    "CREATE TABLE pseudonyms(agency_id TEXT NOT NULL, pid BLOB NOT NULL, cid BLOB NOT NULL,"
 	    " PRIMARY KEY(agency_id, pid)) WITHOUT ROWID;",
-	    NULL, NULL},
-	/*
-	 * 5: a lookup's decision reads its consents from the index alone. The rows also hold the
-	 * signed receipts, so each one is a page of its own to read and decrypt, at random.
-	 */
-	{5, "CREATE INDEX IF NOT EXISTS consents_decide ON consents(cid, agency_id, purpose_id, granted_at, expires_at,"
-	    " revoked_at, use_limit, uses, id, fields);"
-	    "DROP INDEX IF EXISTS consents_lookup;",
 	    NULL, NULL},
 	/*
 	 * 7: records sealed as one (record.c, format 2) instead of value by value with their names
@@ -302,16 +275,6 @@ static const vault_step vault_steps[] = {
 	{8, "UPDATE tokens SET id = 'tk_' || lower(hex(randomblob(8))), prefix = 'vk_' || kind || '_' WHERE id IS NULL;"
 	    "CREATE UNIQUE INDEX IF NOT EXISTS tokens_id ON tokens(id);",
 	    NULL, columns_add},
-	/*
-	 * 9: the subject of each pending consent request, a keyed per-agency tag of the national ID
-	 * asked about (policy_request_subject), kept only while the request is pending: the cap on
-	 * pending requests per agency and ID counts by it, alike for enrolled, erased and
-	 * never-enrolled IDs. Requests made before it have none and expire within 7 days.
-	 */
-	{9, "CREATE TABLE IF NOT EXISTS request_subjects(id TEXT PRIMARY KEY, agency_id TEXT NOT NULL, subject BLOB NOT NULL,"
-	    " expires_at INTEGER NOT NULL) WITHOUT ROWID;"
-	    "CREATE INDEX IF NOT EXISTS request_subjects_cap ON request_subjects(agency_id, subject, expires_at);",
-	    NULL, NULL},
 	/*
 	 * 10: failed logins are counted in memory (api/lockout.c) under a key of their own; the
 	 * table that kept them under the token-hashing key, and its rows, go.
