@@ -2006,6 +2006,43 @@ static void test_no_plaintext_on_disk_while_open(void **state)
 	free(wal);
 }
 
+/*
+ * Every table and index of a new vault, in both files, with its SQL, hashed as lines of
+ * "file TAB type TAB name TAB table TAB sql": what the one migration list made before each
+ * module registered its own steps. A change to the schema is a deliberate act: a new version.
+ */
+static const char schema_sha256[] = "42e6569d057c97f06ee80162a360e4145f9e0716c31502c39273db24b8703333";
+
+static void test_new_vault_schema_known_answer(void **state)
+{
+	test_vault *f = *state;
+	unsigned char d[crypto_hash_sha256_BYTES];
+	char hex[2 * crypto_hash_sha256_BYTES + 1], *text = NULL;
+	size_t len = 0;
+	sqlite3_stmt *s;
+	FILE *out = open_memstream(&text, &len);
+	int i;
+
+	assert_non_null(out);
+	assert_int_equal(sqlite3_prepare_v2(f->v->db,
+	                     "SELECT 'main', type, name, tbl_name, coalesce(sql, '') FROM main.sqlite_master UNION ALL"
+	                     " SELECT 'audit', type, name, tbl_name, coalesce(sql, '') FROM audit.sqlite_master ORDER BY 1, 3",
+	                     -1, &s, NULL),
+	    SQLITE_OK);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		for (i = 0; i < 5; i++)
+			fprintf(out, "%s%s%s", i ? "\t" : "", sqlite3_column_text(s, i), i == 4 ? "\n" : "");
+	sqlite3_finalize(s);
+	fclose(out);
+	crypto_hash_sha256(d, (const unsigned char *)text, len);
+	util_hex_encode(hex, d, sizeof d);
+	if (strcmp(hex, schema_sha256) != 0)
+		print_message("%s", text);
+	free(text);
+	assert_string_equal(hex, schema_sha256);
+	assert_int_equal(test_sql_int(f->v->db, "PRAGMA user_version"), VAULT_SCHEMA);
+}
+
 /* ---- the modules' schema steps ---- */
 
 static int mod_befores, mod_withins;
@@ -2130,6 +2167,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_decision_reads_consents_from_the_index, test_vault_setup, test_vault_teardown),
 		cmocka_unit_test_setup_teardown(test_backup_and_restore, test_vault_setup, test_vault_teardown),
 		cmocka_unit_test_setup_teardown(test_no_plaintext_on_disk_while_open, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_new_vault_schema_known_answer, test_vault_setup, test_vault_teardown),
 		cmocka_unit_test_setup_teardown(test_module_step_beyond_the_schema_fails, test_vault_setup, test_vault_teardown),
 		cmocka_unit_test_setup_teardown(test_module_steps_join_their_version, test_vault_setup, test_vault_teardown),
 	};
