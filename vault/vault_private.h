@@ -160,6 +160,10 @@ int vault_exec(vault *v, const char *sql, util_err *err);
 /* The cached statement id, reset and ready to bind. NULL (err filled) if it cannot prepare. */
 sqlite3_stmt *vault_stmt(vault *v, enum vault_stmt id, util_err *err);
 
+/* dir/name into out (of n bytes); UTIL_EINVAL when it does not fit. */
+int vault_db_path(char *out, size_t n, const char *dir, const char *name, util_err *err);
+/* Opens v's own descriptor of the write turnstile, vault.turn (v->turn_fd; -1 without one). */
+void vault_turn_open(vault *v);
 /* Opens a raw SQLCipher connection to path with a page-key string; UTIL_EKEY on a wrong key. */
 int vault_db_open(const char *path, const char *page_key, int create, sqlite3 **out, util_err *err);
 /*
@@ -193,6 +197,19 @@ int vault_tx_end(vault *v, int mine, int ok, util_err *err);
 /* The root key of dir unlocked with u according to its vault.meta (current or pending). */
 int vault_meta_unlock(const char *dir, const vault_unlock *u, int pending, keys_root **root, char id[VAULT_ID_HEX],
     util_err *err);
+/* The path of dir's vault.meta into out. */
+int vault_meta_path(char *out, size_t n, const char *dir, util_err *err);
+/*
+ * A new vault's identity (into vault_id) and root (*root, the caller frees), described in a
+ * new vault.meta; *key_created when a key file was made (the caller removes it on failure).
+ */
+int vault_meta_create(const char *dir, const vault_unlock *u, char vault_id[VAULT_ID_HEX], keys_root **root,
+    int *key_created, util_err *err);
+/*
+ * Settles a pending root ("next") once the vault opened: promoted to the current root if it
+ * is what opened the vault (promote), dropped if the current root did.
+ */
+int vault_meta_settle(const char *dir, int promote, util_err *err);
 /* Records nu as the pending root ("next") in dir/vault.meta: a fresh salt for a passphrase. */
 int vault_meta_set_next(const char *dir, const vault_unlock *nu, util_err *err);
 

@@ -9,7 +9,7 @@
 /*
  * The SQLite backend's seam. Each module that stores state keeps its SQL in files of its
  * own (policy/store.c, audit/log.c) and reaches the database only through these calls; a
- * second backend replaces those files together with vault/store.c. Each module registers
+ * second backend replaces those files together with vault/sqlite*.c. Each module registers
  * its own schema steps and files (vault_module_register).
  */
 

@@ -1,4 +1,4 @@
-/* ops.c: operator work on a whole vault: KEK rotation, rekey, backup, restore, statistics. */
+/* sqlite_ops.c: operator work on a whole vault: KEK rotation, rekey, backup, restore, statistics. */
 #include "vault_private.h"
 #include "vault_sql.h"
 
