@@ -229,15 +229,10 @@ static int reseal_rest(vault_migration *m, util_err *err)
 	return left ? util_fail(err, UTIL_ESTATE, "records of format 1 need the keyring to be rewritten") : 0;
 }
 
-static int columns_add(vault_migration *m, util_err *err)
-{
-	return vault_columns_add(m->db, err) != 0 ? -1 : 0;
-}
-
 /*
- * The vault's tables (versions 1 and 7), and, until auth/ registers its own, the API callers'
- * (3, 8, 10). Parts of other modules run after these within a version: policy's
- * (policy/sqlite_schema.c), the audit log's (audit/sqlite_schema.c).
+ * The vault's tables (versions 1 and 7). Parts of other modules run after these within a
+ * version: policy's (policy/sqlite_schema.c), auth's (auth/sqlite_schema.c), the audit log's
+ * (audit/sqlite_schema.c).
  */
 static const vault_step vault_steps[] = {
 	/* 1: keyring, identity, citizens */
@@ -249,17 +244,6 @@ static const vault_step vault_steps[] = {
 	    " totp BLOB NOT NULL, totp_step INTEGER NOT NULL DEFAULT 0,"
 	    " created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);",
 	    NULL, NULL},
-	/* 3: the API's callers: tokens (as keyed hashes), officers, failed logins, pseudonyms */
-	{3, "CREATE TABLE tokens(hash BLOB PRIMARY KEY, kind TEXT NOT NULL, subject TEXT NOT NULL,"
-	    " expires_at INTEGER NOT NULL, created_at INTEGER NOT NULL) WITHOUT ROWID;"
-	    "CREATE INDEX tokens_subject ON tokens(subject);"
-	    "CREATE TABLE officers(id TEXT PRIMARY KEY, name TEXT NOT NULL, totp BLOB NOT NULL,"
-	    " totp_step INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);"
-	    "CREATE TABLE auth_failures(ident BLOB NOT NULL, at INTEGER NOT NULL);"
-	    "CREATE INDEX auth_failures_ident ON auth_failures(ident, at);"
-	    "CREATE TABLE pseudonyms(agency_id TEXT NOT NULL, pid BLOB NOT NULL, cid BLOB NOT NULL,"
-	    " PRIMARY KEY(agency_id, pid)) WITHOUT ROWID;",
-	    NULL, NULL},
 	/*
 	 * 7: records sealed as one (record.c, format 2) instead of value by value with their names
 	 * in clear (format 1). It needs the keyring: reseal rewrites the records first, in
@@ -267,19 +251,6 @@ static const vault_step vault_steps[] = {
 	 * the version moves once no record of format 1 is left.
 	 */
 	{VAULT_V_RESEAL, NULL, reseal, reseal_rest},
-	/*
-	 * 8: credentials that can be listed, rotated and ended. vault_columns_add adds the columns
-	 * first (tokens: id, prefix, last_used; officers: active; pseudonyms: enrolled), each only
-	 * if missing; tokens made before get an id, and their kind as their prefix.
-	 */
-	{8, "UPDATE tokens SET id = 'tk_' || lower(hex(randomblob(8))), prefix = 'vk_' || kind || '_' WHERE id IS NULL;"
-	    "CREATE UNIQUE INDEX IF NOT EXISTS tokens_id ON tokens(id);",
-	    NULL, columns_add},
-	/*
-	 * 10: failed logins are counted in memory (api/lockout.c) under a key of their own; the
-	 * table that kept them under the token-hashing key, and its rows, go.
-	 */
-	{10, "DROP TABLE IF EXISTS auth_failures;", NULL, NULL},
 };
 
 static const vault_module vault_schema = {

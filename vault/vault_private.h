@@ -232,6 +232,4 @@ int vault_migrate(sqlite3 *db, vault *v, int upto, util_err *err);
 /* The registered modules' files, in order of registration. */
 int vault_file_count(void);
 const vault_file *vault_file_at(int i);
-/* Migration 8's columns (tokens' id, prefix, last use; officers' active; how a pseudonym was made), each unless there. */
-int vault_columns_add(sqlite3 *db, util_err *err) UTIL_WARN_UNUSED;
 #endif
