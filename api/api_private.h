@@ -86,8 +86,7 @@ typedef struct api_err {
 
 /*
  * A handler, or a suspended request's continuation: 0 once it has answered (or suspended the
- * connection), -1 when it fails: the caller answers err with api_reply_problem. (A TOTP check
- * answers for itself, see api_totp_citizen: the caller then finds r->replied set.)
+ * connection), -1 with err filled when it fails: the server answers err (api_reply_problem).
  */
 typedef int (*api_handler)(api_req *r, api_err *err);
 
@@ -182,8 +181,11 @@ void api_guard_notify(void *cls, struct MHD_Connection *mc, void **ctx, enum MHD
 void api_guard_mark(api_server *s, struct MHD_Connection *mc, int receiving);
 /* MHD's URI log callback: allocates the api_req (owned by on_request's *state from then on). */
 void *api_guard_uri(void *cls, const char *uri, struct MHD_Connection *mc);
-/* Framing, Host, header and request-target bounds, encoded slashes: 0, or -1 after replying. */
-int api_http_check(api_req *r, const char *version);
+/*
+ * Framing, Host, header and request-target bounds, encoded slashes: 0, or -1 with err filled
+ * (and r->close set: a request whose framing is in doubt leaves nothing after it to be read).
+ */
+int api_http_check(api_req *r, const char *version, api_err *err);
 
 /*
  * Suspends r's connection until the audit writer has made e durable (or failed), then runs
@@ -204,11 +206,19 @@ int api_rate_limited(api_err *err, int64_t retry_after);
 void api_reply_problem(api_req *r, const api_err *err);
 /* api_reply_problem for a library error. */
 void api_reply_err(api_req *r, const util_err *err);
-/* api_reply_problem for an API problem, for the checks that answer for themselves (framing, tokens, TOTP): -1. */
+/* api_reply_problem for an API problem, for the server's own last resorts (no response, no body): -1. */
 int api_reply_fail(api_req *r, api_prob prob, const char *detail);
+/*
+ * What err answers with, apart from sending it: the status, the stable code and the detail
+ * (err's own, or the problem's when a library's message is not passed on). The mapping itself.
+ */
+void api_problem_of(const api_err *err, unsigned *status, const char **code, const char **detail);
 
-/* Checks the Authorization header (auth_token_check); fills r->caller and notes the token's use. 0, or -1 after replying 401. */
-int api_authenticate(api_req *r);
+/*
+ * Checks the Authorization header (auth_token_check); fills r->caller and notes the token's
+ * use. 0, or -1 with err 401 unauthorized.
+ */
+int api_authenticate(api_req *r, api_err *err);
 
 /*
  * The handlers (api_handler), one file per kind of caller; routes.c puts them in the table.
@@ -278,14 +288,14 @@ json_t *api_entry_view(const char *text, size_t n);
 
 /*
  * TOTP for a citizen (cid) or an officer, from the request's address (auth_totp_citizen,
- * auth_totp_officer say what is checked and kept): 0 when the code is good and spent; -1 after
- * replying 429 rate_limited with Retry-After (no slot left), 401 invalid_totp (a wrong code),
- * 503 (the storage failed) or 500 (no memory).
+ * auth_totp_officer say what is checked and kept): 0 when the code is good and spent; -1 with
+ * err 429 rate_limited with Retry-After (no slot left), 401 invalid_totp (a wrong code), 503
+ * (the storage failed) or 500 (no memory).
  */
-int api_totp_citizen(api_req *r, const unsigned char cid[KEYS_CID_BYTES], const char *code);
-int api_totp_officer(api_req *r, const char *officer_id, const char *code);
+int api_totp_citizen(api_req *r, const unsigned char cid[KEYS_CID_BYTES], const char *code, api_err *err);
+int api_totp_officer(api_req *r, const char *officer_id, const char *code, api_err *err);
 /* A login for an identity not known (a national ID not enrolled): the same answers, nothing kept but the budget. */
-int api_totp_unknown(api_req *r, const char *ident_label, const char *code);
+int api_totp_unknown(api_req *r, const char *ident_label, const char *code, api_err *err);
 
 /*
  * Lists come in pages: ?limit=N (1..API_PAGE_MAX, API_PAGE_DEFAULT when absent) and ?after=C,

@@ -7,9 +7,9 @@
 
 _Static_assert(AUTH_ID_MAX == POLICY_ID_MAX, "auth/ and policy/ bound ids alike");
 
-static int unauthorized(api_req *r)
+static int unauthorized(api_err *err)
 {
-	return api_reply_fail(r, API_P_UNAUTHORIZED, "a valid bearer token is required");
+	return api_fail(err, API_P_UNAUTHORIZED, "a valid bearer token is required");
 }
 
 /* The caller the subject of a valid token names: 0, or -1 (no such caller, or not any more). */
@@ -36,18 +36,18 @@ static int caller_of(api_req *r, const char *subject)
 	return 0;
 }
 
-static int authenticate(api_req *r)
+static int authenticate(api_req *r, api_err *err)
 {
 	const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization");
 	auth_token tok;
 
 	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0) /* the scheme is case-insensitive (RFC 9110) */
-		return unauthorized(r);
+		return unauthorized(err);
 	if (auth_token_check(r->v, h + 7, strlen(h + 7), &tok) != 0)
-		return unauthorized(r);
+		return unauthorized(err);
 	memcpy(r->caller.token, tok.hash, sizeof tok.hash);
 	r->caller.last_used = tok.last_used;
-	return caller_of(r, tok.subject) == 0 ? 0 : unauthorized(r);
+	return caller_of(r, tok.subject) == 0 ? 0 : unauthorized(err);
 }
 
 /*
@@ -55,13 +55,13 @@ static int authenticate(api_req *r)
  * costs a pair of WAL read locks (fcntl) and SQLite's checks. On the bench vault an agency's
  * two reads took 6.5 to 7.5 µs in two transactions and 3.9 to 5.0 µs in one.
  */
-int api_authenticate(api_req *r)
+int api_authenticate(api_req *r, api_err *err)
 {
 	int mine = !vault_sql_in_tx(r->v) && !vault_sql_in_read(r->v), rc;
 
 	if (mine && vault_sql_read_begin(r->v, NULL) != 0)
 		mine = 0; /* each read then runs on its own, as it would have */
-	rc = authenticate(r);
+	rc = authenticate(r, err);
 	if (mine)
 		vault_sql_read_end(r->v);
 	if (rc == 0) {
@@ -83,50 +83,47 @@ static auth_attempt attempt_of(api_req *r)
 		.addr = ci ? ci->client_addr : NULL, .step_up = r->caller.kind != API_NONE};
 }
 
-/* 0 for a good code; otherwise -1 after replying what the attempt came to. */
-static int answer(api_req *r, const auth_attempt *a, auth_verdict verdict)
+/* 0 for a good code; otherwise -1 with what the attempt came to in err. */
+static int answer(const auth_attempt *a, auth_verdict verdict, api_err *err)
 {
-	api_err e = {0};
-
 	switch (verdict) {
 	case AUTH_GOOD:
 		return 0;
 	case AUTH_LIMITED:
-		api_rate_limited(&e, a->retry_after);
+		api_rate_limited(err, a->retry_after);
 		break;
 	case AUTH_WRONG:
-		api_fail(&e, API_P_INVALID_TOTP, "the code is wrong, expired or already used");
+		api_fail(err, API_P_INVALID_TOTP, "the code is wrong, expired or already used");
 		break;
 	case AUTH_UNAVAILABLE: /* the storage's error: full, busy, or else it cannot be written (503s) */
-		e.u = a->err;
-		if (e.u.code != UTIL_ENOSPC && e.u.code != UTIL_EBUSY)
-			e.u.code = UTIL_EIO;
+		api_fail_util(err, &a->err);
+		if (err->u.code != UTIL_ENOSPC && err->u.code != UTIL_EBUSY)
+			err->u.code = UTIL_EIO;
 		break;
 	case AUTH_NOMEM:
-		api_fail(&e, API_P_INTERNAL, "out of memory");
+		api_fail(err, API_P_INTERNAL, "out of memory");
 		break;
 	}
-	api_reply_problem(r, &e);
 	return -1;
 }
 
-int api_totp_unknown(api_req *r, const char *ident_label, const char *code)
+int api_totp_unknown(api_req *r, const char *ident_label, const char *code, api_err *err)
 {
 	auth_attempt a = attempt_of(r);
 
-	return answer(r, &a, auth_totp_unknown(&a, ident_label, code));
+	return answer(&a, auth_totp_unknown(&a, ident_label, code), err);
 }
 
-int api_totp_citizen(api_req *r, const unsigned char cid[KEYS_CID_BYTES], const char *code)
+int api_totp_citizen(api_req *r, const unsigned char cid[KEYS_CID_BYTES], const char *code, api_err *err)
 {
 	auth_attempt a = attempt_of(r);
 
-	return answer(r, &a, auth_totp_citizen(&a, cid, code));
+	return answer(&a, auth_totp_citizen(&a, cid, code), err);
 }
 
-int api_totp_officer(api_req *r, const char *officer_id, const char *code)
+int api_totp_officer(api_req *r, const char *officer_id, const char *code, api_err *err)
 {
 	auth_attempt a = attempt_of(r);
 
-	return answer(r, &a, auth_totp_officer(&a, officer_id, code));
+	return answer(&a, auth_totp_officer(&a, officer_id, code), err);
 }

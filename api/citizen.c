@@ -34,9 +34,8 @@ int api_h_me_requests(api_req *r, api_err *err)
 
 /*
  * Opens the transaction that a step-up's change is written in and checks the citizen's code in
- * it: 0, or -1 with err filled or after the TOTP check replied (rolled back: the code is not
- * spent). The caller ends the transaction with its change, so the code is spent only with what
- * it allows.
+ * it: 0, or -1 with err filled (rolled back: the code is not spent). The caller ends the
+ * transaction with its change, so the code is spent only with what it allows.
  */
 static int step_up_begin(api_req *r, const char *code, int *mine, api_err *err)
 {
@@ -44,7 +43,7 @@ static int step_up_begin(api_req *r, const char *code, int *mine, api_err *err)
 
 	if (vault_sql_begin(r->v, mine, &err->u) != 0)
 		return -1;
-	if (api_totp_citizen(r, r->caller.cid, code) != 0) {
+	if (api_totp_citizen(r, r->caller.cid, code, err) != 0) {
 		(void)!vault_sql_end(r->v, *mine, 0, &rollback); /* a rollback: nothing was written */
 		return -1;
 	}

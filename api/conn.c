@@ -178,11 +178,11 @@ static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const ch
 }
 
 /*
- * Checks what libmicrohttpd let through, before the route is looked up: 0, or -1 after
- * replying (problem+json, and the connection closed: a request whose framing is in doubt
- * leaves no byte after it that could be read as another request).
+ * Checks what libmicrohttpd let through, before the route is looked up: 0, or -1 with err
+ * filled and r->close set (a request whose framing is in doubt leaves no byte after it that
+ * could be read as another request).
  */
-int api_http_check(api_req *r, const char *version)
+int api_http_check(api_req *r, const char *version, api_err *err)
 {
 	hdr_count h = {0};
 	api_prob prob = API_P_BAD_FRAMING;
@@ -207,5 +207,5 @@ int api_http_check(api_req *r, const char *version)
 		return 0;
 	}
 	r->close = 1;
-	return api_reply_fail(r, prob, detail);
+	return api_fail(err, prob, "%s", detail);
 }

@@ -141,24 +141,40 @@ static void send_problem(api_req *r, unsigned status, const char *code, const ch
 	vault_json_free(s);
 }
 
-void api_reply_problem(api_req *r, const api_err *err)
+/* The problem err is, and whether its message is the detail. */
+static api_prob prob_of(const api_err *err, int *pass_msg)
 {
 	api_prob prob = err->prob;
-	const char *detail = err->u.msg;
-	int pass_msg = 1;
 
-	if (prob == API_P_UTIL) {
-		prob = of_util(err->u.code, &pass_msg);
-		if (prob == API_P_INTERNAL)
-			util_log(UTIL_LOG_ERROR, r->rid, "request failed", "code=%s", util_code_name(err->u.code));
-	}
+	*pass_msg = 1;
+	if (prob == API_P_UTIL)
+		prob = of_util(err->u.code, pass_msg);
 	if (prob <= API_P_UTIL || prob >= API_P_COUNT) /* misuse: say nothing more */
-		prob = API_P_INTERNAL, pass_msg = 0;
-	if (!pass_msg)
-		detail = problems[prob].detail;
-	if (prob == API_P_RATE_LIMITED)
+		prob = API_P_INTERNAL, *pass_msg = 0;
+	return prob;
+}
+
+void api_problem_of(const api_err *err, unsigned *status, const char **code, const char **detail)
+{
+	int pass_msg;
+	api_prob prob = prob_of(err, &pass_msg);
+
+	*status = problems[prob].status;
+	*code = problems[prob].code;
+	*detail = pass_msg ? err->u.msg : problems[prob].detail;
+}
+
+void api_reply_problem(api_req *r, const api_err *err)
+{
+	unsigned status;
+	const char *code, *detail;
+
+	api_problem_of(err, &status, &code, &detail);
+	if (err->prob == API_P_UTIL && status == 500) /* a library error the API has no answer for */
+		util_log(UTIL_LOG_ERROR, r->rid, "request failed", "code=%s", util_code_name(err->u.code));
+	if (err->prob == API_P_RATE_LIMITED)
 		r->retry_after = err->retry_after; /* sent as Retry-After (at least 1 s) */
-	send_problem(r, problems[prob].status, problems[prob].code, detail);
+	send_problem(r, status, code, detail);
 }
 
 int api_reply_fail(api_req *r, api_prob prob, const char *detail)

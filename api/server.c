@@ -257,7 +257,7 @@ static int run(api_req *r, api_err *err)
 	if ((r->v = thread_vault(r->srv)) == NULL)
 		return api_fail(err, API_P_INTERNAL, "no database connection");
 	if (!(r->route->access & API_PUBLIC)) {
-		if (api_authenticate(r) != 0)
+		if (api_authenticate(r, err) != 0)
 			return -1;
 		if (!allowed(r))
 			return api_fail(err, API_P_FORBIDDEN, "this caller may not use this route");
@@ -359,6 +359,22 @@ static void req_free(api_req *r)
 	free(r);
 }
 
+/* The headers are in: the request's framing, and a declared size over the limit, before a byte of the body. 0, or -1 with err. */
+static int headers_check(api_req *r, const char *version, api_err *err)
+{
+	const char *cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Length");
+
+	if (api_http_check(r, version, err) != 0)
+		return -1;
+	if (cl != NULL && strtoull(cl, NULL, 10) > API_BODY_MAX) {
+		r->overflow = 1;
+		if (route(r, err) == 0)
+			api_fail(err, API_P_BODY_TOO_LARGE, "the body is larger than 64 KiB");
+		return -1;
+	}
+	return 0;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
     const char *version, const char *upload, size_t *upload_size, void **state)
 {
@@ -368,7 +384,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (r == NULL)
 		return MHD_NO; /* api_guard_uri found no memory */
 	if (r->conn == NULL) { /* the headers are in: the first call */
-		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+		api_err err = {0};
 
 		r->conn = c;
 		r->srv = s;
@@ -377,17 +393,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		r->t0 = util_mono_ns();
 		request_id(s, r->rid);
 		r->route_index = -1;
-		if (api_http_check(r, version) != 0) {
-			access_log(r);
-			return MHD_YES;
-		}
-		/* a declared size over the limit is refused at once, before a byte of the body is read */
-		if (cl != NULL && strtoull(cl, NULL, 10) > API_BODY_MAX) {
-			api_err err = {0};
-
-			r->overflow = 1;
-			if (route(r, &err) == 0)
-				api_fail(&err, API_P_BODY_TOO_LARGE, "the body is larger than 64 KiB");
+		if (headers_check(r, version, &err) != 0) {
 			api_reply_problem(r, &err);
 			access_log(r);
 		}

@@ -5,10 +5,7 @@
 
 #include "../vault/vault_sql.h"
 
-/*
- * Who logs in, and whether the code is good: 0 (subject, e filled), or -1 with err filled or
- * after the TOTP check replied.
- */
+/* Who logs in, and whether the code is good: 0 (subject, e filled), or -1 with err filled. */
 static int login_check(api_req *r, const char *nid, const char *officer, const char *code,
     char subject[POLICY_ID_MAX + 16], unsigned char cid[KEYS_CID_BYTES], audit_entry *e, api_err *err)
 {
@@ -21,9 +18,9 @@ static int login_check(api_req *r, const char *nid, const char *officer, const c
 			if (err->u.code != UTIL_ENOTFOUND)
 				return -1;
 			snprintf(label, sizeof label, "nid:%s", nid);
-			return api_totp_unknown(r, label, code);
+			return api_totp_unknown(r, label, code, err);
 		}
-		if (api_totp_citizen(r, cid, code) != 0)
+		if (api_totp_citizen(r, cid, code, err) != 0)
 			return -1;
 		util_hex_encode(subject, cid, KEYS_CID_BYTES);
 		memmove(subject + 8, subject, 2 * KEYS_CID_BYTES + 1);
@@ -37,9 +34,9 @@ static int login_check(api_req *r, const char *nid, const char *officer, const c
 			return api_fail(err, API_P_INTERNAL, "database");
 		if (!known) {
 			snprintf(label, sizeof label, "officer?:%.40s", officer);
-			return api_totp_unknown(r, label, code);
+			return api_totp_unknown(r, label, code, err);
 		}
-		if (api_totp_officer(r, officer, code) != 0)
+		if (api_totp_officer(r, officer, code, err) != 0)
 			return -1;
 		snprintf(subject, POLICY_ID_MAX + 16, "officer:%s", officer);
 		e->actor = subject;
@@ -66,7 +63,7 @@ int api_h_sessions(api_req *r, api_err *err)
 	issued = ok && auth_token_new(r->v, "session", subject, AUTH_SESSION_TTL, token, NULL, &err->u) == 0 &&
 	         audit_record(r->v, &e, NULL, &err->u) == 0;
 	if (vault_sql_end(r->v, mine, issued, &err->u) != 0)
-		return -1; /* err says why, or the TOTP check has answered */
+		return -1;
 	util_iso8601(util_now() + AUTH_SESSION_TTL, expires);
 	api_reply(r, 201, json_pack("{s:s, s:s}", "token", token, "expires_at", expires));
 	sodium_memzero(token, sizeof token);
