@@ -44,10 +44,9 @@ int api_h_request_get(api_req *r, api_err *err)
  * request's state slot (r->state) from the handler until the request ends.
  */
 typedef struct lookup_wait {
-	policy_lookup l;
-	audit_entry e;
-	const char *names[POLICY_MAX_FIELDS], *logged[POLICY_MAX_FIELDS];
-	char actor[POLICY_ID_MAX + 8];
+	policy_lookup l; /* its entry points into l and into names: the wait is never copied */
+	const char *names[POLICY_MAX_FIELDS];
+	util_err failed; /* a lookup that failed: the error to answer once its entry is written */
 } lookup_wait;
 
 /* The request's end: whatever the lookup read and never sent is wiped. */
@@ -92,35 +91,32 @@ static int lookup_finish(api_req *r, api_err *err)
 	return 0;
 }
 
-/*
- * A lookup: decide and read what is released, in one snapshot (policy_lookup_prepare), then
- * have the audit entry made durable by the group-commit writer while the connection is
- * suspended (no worker thread waits on the disk), then lookup_finish sends it. Nothing is
- * sent before the entry is durable; lookup_wait_free drops what a request never sent.
- */
-/*
- * A lookup that was understood but could not be decided or read (a storage error, a record
- * that does not decrypt) is still an access attempt: it is logged, as a denial with reason
- * "error" and the error's code as its note, before the error goes back. Nothing was released.
- */
-static void log_failed_lookup(api_req *r, lookup_wait *w, size_t n, const char *just, const util_err *why)
+/* A failed lookup's entry is written (by the same writer): now its error goes back. */
+static int lookup_failed(api_req *r, api_err *err)
 {
-	audit_entry e = {.actor = api_agency_actor(r, w->actor), .action = "lookup", .agency_id = r->caller.agency.id,
-		.purpose_id = w->l.purpose_id[0] ? w->l.purpose_id : NULL, .cid = w->l.citizen_found ? w->l.cid : NULL,
-		.fields = w->names, .nfields = n, .decision = "deny", .reason = "error",
-		.justification = just && *just ? just : NULL, .note = util_code_name(why->code)};
-	util_err err;
+	lookup_wait *w = r->state;
 
-	if (audit_record(r->v, &e, NULL, &err) != 0)
-		util_log(UTIL_LOG_ERROR, r->rid, "a failed lookup could not be logged", "code=%s", util_code_name(err.code));
+	if (r->audit.rc != 0)
+		util_log(UTIL_LOG_ERROR, r->rid, "a failed lookup could not be logged", "code=%s",
+		    util_code_name(r->audit.err.code));
+	return api_fail_util(err, &w->failed);
 }
 
+/*
+ * A lookup: policy decides, the vault releases what is granted, in one snapshot, and policy
+ * builds the entry (policy_lookup_prepare); the group-commit writer makes the entry durable
+ * while the connection is suspended (no worker thread waits on the disk), then lookup_finish
+ * sends it. Nothing is sent before the entry is durable; lookup_wait_free drops what a request
+ * never sent. A use-limited consent's entry is already durable, written with its use. A
+ * lookup that was understood but failed (storage, a record that does not decrypt) is still an
+ * access attempt: its entry goes through the same writer before its error goes back.
+ */
 int api_h_lookup(api_req *r, api_err *err)
 {
 	const char *nid, *purpose, *just = NULL;
 	json_t *fields = NULL;
 	lookup_wait *w;
-	size_t n, i;
+	size_t n;
 
 	if ((w = calloc(1, sizeof *w)) == NULL)
 		return api_fail(err, API_P_INTERNAL, "out of memory");
@@ -140,27 +136,17 @@ int api_h_lookup(api_req *r, api_err *err)
 	}
 	if (policy_lookup_prepare(r->v, &r->caller.agency, purpose, nid, w->names, n, just, util_now(), &w->l, &err->u) !=
 	    0) {
-		if (err->u.code != UTIL_EINVAL)
-			log_failed_lookup(r, w, n, just, &err->u);
-		return -1;
+		if (err->u.code == UTIL_EINVAL)
+			return -1;
+		w->failed = err->u;
+		api_suspend_for_audit(r, &w->l.entry, lookup_failed);
+		return 0;
 	}
-	/* the entry: the fields released when allowed, the fields asked for when denied; every
-	 * string it points to lives in r (its body, its state) until the request is finished */
-	for (i = 0; i < w->l.d.nfields; i++)
-		w->logged[i] = w->l.d.fields[i].name;
-	w->e.actor = api_agency_actor(r, w->actor);
-	w->e.action = "lookup";
-	w->e.agency_id = r->caller.agency.id;
-	w->e.purpose_id = w->l.purpose_id[0] ? w->l.purpose_id : NULL;
-	w->e.cid = w->l.citizen_found ? w->l.cid : NULL;
-	w->e.fields = w->l.d.allow ? w->logged : w->names;
-	w->e.nfields = w->l.d.allow ? w->l.d.nfields : n;
-	w->e.decision = w->l.d.allow ? "allow" : "deny";
-	w->e.reason = policy_reason_name(w->l.d.reason);
-	w->e.basis = w->l.d.basis ? policy_basis_name(w->l.d.basis) : NULL;
-	w->e.justification = just && *just ? just : NULL;
-	w->e.consent_id = w->l.d.consent_id[0] ? w->l.d.consent_id : NULL;
-	w->e.note = w->l.purpose_id[0] ? NULL : "unknown purpose";
-	api_suspend_for_audit(r, &w->e, lookup_finish);
+	if (w->l.seq > 0) { /* written with the consent's use */
+		r->audit.rc = 0;
+		r->audit.seq = w->l.seq;
+		return lookup_finish(r, err);
+	}
+	api_suspend_for_audit(r, &w->l.entry, lookup_finish);
 	return 0;
 }

@@ -147,6 +147,7 @@ policy_basis policy_basis_parse(const char *s);
 
 #include <jansson.h>
 
+#include "../audit/audit.h"
 #include "../vault/vault.h"
 
 #define POLICY_NAME_MAX 200u
@@ -263,7 +264,7 @@ int policy_citizen_erase(vault *v, const unsigned char cid[KEYS_CID_BYTES], cons
 int policy_justification_check(vault *v, const policy_agency *agency, const char *code, const char *just,
     util_err *err) UTIL_NONNULL(1, 2, 4) UTIL_WARN_UNUSED;
 
-/* A lookup, prepared: the decision over the stored state and, if allowed, what it releases. */
+/* A lookup, prepared: the decision over the stored state, what it releases, and its entry. */
 typedef struct policy_lookup {
 	policy_decision d;
 	int citizen_found;
@@ -273,19 +274,31 @@ typedef struct policy_lookup {
 	 * decrypted values, owned by l until policy_lookup_clear (or a caller that takes them and
 	 * sets this to NULL). NULL when denied. */
 	json_t *fields;
+	/* The lookup's audit entry, as the decision stands (or, after a failure, as a denial with
+	 * reason "error"). It points into l (so l must not be copied while it is used) and into
+	 * the fields and justification passed to policy_lookup_prepare. */
+	audit_entry entry;
+	/* > 0 when the entry is already durable: a use-limited consent's use is spent in one
+	 * transaction with its entry; 0 when the caller still has to write it (the group-commit
+	 * writer) before anything is released. */
+	int64_t seq;
+	char actor[POLICY_ID_MAX + 8], agency_id[POLICY_ID_MAX + 1];
+	const char *logged[POLICY_MAX_FIELDS];
 } policy_lookup;
 
 /*
- * Loads the purpose `code`, the citizen (by national ID), the restriction and the consents,
- * and decides (policy_decide) for `agency`, the caller as the caller already loaded it (the
- * API's authentication does: it is not read again). When allowed, reads and decrypts the
- * released fields into l->fields, masked where the decision says, in the same read snapshot
- * as the decision: what is released is what the decision saw, and the lookup costs one read
- * transaction, not two. A one-time consent's use is then consumed with a conditional update,
- * so two lookups cannot both spend it; the one that loses is denied and keeps no fields.
+ * A lookup's one pass. Loads the purpose `code`, the citizen (by national ID), the restriction
+ * and the consents, and decides (policy_decide) for `agency`, the caller as the caller already
+ * loaded it (the API's authentication does: it is not read again). When allowed, the vault
+ * releases the granted fields into l->fields, masked where the decision says, in the same read
+ * snapshot as the decision: what is released is what the decision saw, and the lookup costs
+ * one read transaction, not two. Then l->entry is built. A use-limited consent's use is spent
+ * with a conditional update in one transaction with the entry (l->seq), so two lookups cannot
+ * both spend it; the one that loses is denied and keeps no fields.
  * *l is overwritten, not released: clear a used one first. Returns 0 whether allowed or
- * denied (l->d says which); -1, with l cleared, when the decision could not be made or the
- * allowed fields could not be read.
+ * denied (l->d says which); -1 with l's fields cleared when the decision could not be made,
+ * the fields could not be read or the use could not be spent: unless err is UTIL_EINVAL (bad
+ * input, nothing read), l->entry is then the failed lookup's entry, still to be written.
  */
 int policy_lookup_prepare(vault *v, const policy_agency *agency, const char *code, const char *nid,
     const char *const *fields, size_t n, const char *justification, int64_t now, policy_lookup *l, util_err *err)

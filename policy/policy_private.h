@@ -32,4 +32,36 @@ int policy_subject_drop(vault *v, const char *request_id, util_err *err) UTIL_WA
 int policy_pending_cap(vault *v, const char *agency_id, const unsigned char subject[POLICY_SUBJECT_BYTES], int64_t now,
     util_err *err) UTIL_WARN_UNUSED;
 
+/* ---- a lookup's storage (sqlite_lookup.c): what policy/lookup.c asks of the backend ---- */
+
+#define POLICY_LOOKUP_CONSENTS 8 /* the newest few decide; older ones are history */
+
+/* What a lookup's decision reads of the stored state. */
+typedef struct policy_lookup_state {
+	int purpose_found, citizen_found, restricted;
+	policy_purpose purpose;
+	unsigned char cid[KEYS_CID_BYTES];
+	policy_consent consents[POLICY_LOOKUP_CONSENTS];
+	size_t nconsents;
+} policy_lookup_state;
+
+/*
+ * Opens the lookup's read snapshot and reads, in it, agency's purpose `code`, the citizen of
+ * national ID nid, its restriction and its newest consents for that purpose. What is not found
+ * is flagged, not an error. The snapshot stays open, for reading what the decision releases,
+ * until policy_store_lookup_end (call it on every path; inside an open transaction both join it).
+ */
+int policy_store_lookup_begin(vault *v, const policy_agency *agency, const char *code, const char *nid,
+    policy_lookup_state *st, util_err *err) UTIL_WARN_UNUSED UTIL_NONNULL(1, 2, 3, 4, 5);
+void policy_store_lookup_end(vault *v) UTIL_NONNULL(1);
+
+/*
+ * Spends one use of consent_id and appends e, the allowed lookup's entry, in one transaction:
+ * 0 with *seq the entry's number; or 0 with *seq 0 and *lost the reason when the use could
+ * not be spent (used up, revoked, restricted since the snapshot), nothing written; -1 (err)
+ * when storage failed, nothing written.
+ */
+int policy_store_use_spend(vault *v, const char *consent_id, const audit_entry *e, int64_t *seq, policy_reason *lost,
+    util_err *err) UTIL_WARN_UNUSED;
+
 #endif

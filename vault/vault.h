@@ -300,6 +300,15 @@ int vault_citizen_find(vault *v, const char *nid, unsigned char cid[KEYS_CID_BYT
 int vault_citizen_read(vault *v, const unsigned char cid[KEYS_CID_BYTES], const char *const *names, size_t n,
     json_t **out, util_err *err) UTIL_WARN_UNUSED;
 
+/*
+ * What a lookup releases: fields names (n of them, n > 0) of the record, each in its masked
+ * view (vault_mask) where masked[i] is nonzero. A masked field whose value has no masked view
+ * is left out, never released whole. *out is a new object of name → value (its strings wiped
+ * as freed, vault_init's allocator).
+ */
+int vault_citizen_release(vault *v, const unsigned char cid[KEYS_CID_BYTES], const char *const *names,
+    const unsigned char *masked, size_t n, json_t **out, util_err *err) UTIL_WARN_UNUSED UTIL_NONNULL(1, 2, 3, 4, 6);
+
 /* Rectifies fields (set, or remove with JSON null). The national ID field cannot change. */
 int vault_citizen_update(vault *v, const unsigned char cid[KEYS_CID_BYTES], const json_t *fields, util_err *err)
     UTIL_WARN_UNUSED;

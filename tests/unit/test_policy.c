@@ -437,6 +437,88 @@ static void test_one_time_consent_revoked_before_its_use_is_spent(void **state)
 	vault_close(other);
 }
 
+/* The canonical JSON of entry e as the log would store it at seq 1, time 1. */
+static void encode_entry(const audit_entry *e, char out[AUDIT_ENTRY_MAX])
+{
+	util_err err;
+	size_t len;
+
+	must(audit_entry_encode(e, 1, 1, out, &len, &err), &err, "encode");
+}
+
+/*
+ * Policy builds a lookup's audit entry from its own decision: the released fields when
+ * allowed, the asked ones when denied, the reason, basis and consent; the caller only writes it.
+ */
+static void test_lookup_entry_is_built_by_policy(void **state)
+{
+	fx *f = *state;
+	static const char *const req[] = {"blood_type", "phone"}, *const asked[] = {"religion"};
+	char cons[POLICY_ID_MAX + 1], want[600], got[AUDIT_ENTRY_MAX];
+	policy_lookup l;
+
+	consent(f, req, 2, NULL, 0, 0, cons, NULL);
+	prepare_on(f->tv.v, f->health, "treatment", NID_A, NULL, 0, &l);
+	assert_true(l.d.allow);
+	assert_int_equal(l.seq, 0);
+	encode_entry(&l.entry, got);
+	snprintf(want, sizeof want, "\"actor\":\"agency:%s\"", f->health);
+	assert_non_null(strstr(got, want));
+	snprintf(want, sizeof want, "\"consent\":\"%s\"", cons);
+	assert_non_null(strstr(got, want));
+	assert_non_null(strstr(got, "\"decision\":\"allow\""));
+	assert_non_null(strstr(got, "\"fields\":[\"phone\",\"blood_type\"]"));
+	assert_null(strstr(got, "0912345678")); /* names, never values */
+	policy_lookup_clear(&l);
+
+	prepare_on(f->tv.v, f->health, "treatment", NID_A, asked, 1, &l);
+	assert_false(l.d.allow);
+	encode_entry(&l.entry, got);
+	assert_non_null(strstr(got, "\"decision\":\"deny\""));
+	assert_non_null(strstr(got, "\"fields\":[\"religion\"]"));
+	assert_non_null(strstr(got, "\"reason\":\"no_field_granted\""));
+	policy_lookup_clear(&l);
+}
+
+/*
+ * A use-limited consent's use is spent in the same transaction as its entry: after the
+ * lookup the log holds the entry (l.seq) and the consent one use; a lookup that finds the use
+ * gone writes nothing itself (its denial goes to the writer like any other).
+ */
+static void test_use_commits_with_its_entry(void **state)
+{
+	fx *f = *state;
+	static const char *const req[] = {"blood_type"};
+	char cons[POLICY_ID_MAX + 1], got[AUDIT_ENTRY_MAX];
+	int64_t before, after;
+	policy_lookup l;
+	util_err err;
+	size_t len;
+
+	consent(f, req, 1, NULL, 0, 1, cons, NULL);
+	must(audit_size(f->tv.v, &before, &err), &err, "size");
+	prepare_on(f->tv.v, f->health, "treatment", NID_A, NULL, 0, &l);
+	assert_true(l.d.allow);
+	assert_true(l.seq > 0);
+	must(audit_size(f->tv.v, &after, &err), &err, "size");
+	assert_int_equal(after, before + 1);
+	must(audit_entry_get(f->tv.v, l.seq, got, &len, &err), &err, "entry");
+	assert_non_null(strstr(got, "\"action\":\"lookup\""));
+	assert_non_null(strstr(got, "\"decision\":\"allow\""));
+	assert_non_null(strstr(got, cons));
+	assert_int_equal(test_sql_int(vault_sql_db(f->tv.v), "SELECT sum(uses) FROM consents"), 1);
+	policy_lookup_clear(&l);
+
+	prepare_on(f->tv.v, f->health, "treatment", NID_A, NULL, 0, &l);
+	assert_false(l.d.allow);
+	assert_int_equal(l.seq, 0);
+	must(audit_size(f->tv.v, &before, &err), &err, "size");
+	assert_int_equal(before, after);
+	encode_entry(&l.entry, got);
+	assert_non_null(strstr(got, "\"decision\":\"deny\""));
+	policy_lookup_clear(&l);
+}
+
 static void test_restriction_blocks_consent_not_statute(void **state)
 {
 	fx *f = *state;
@@ -839,6 +921,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_consent_story, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_one_time_consent_spent_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lookup_entry_is_built_by_policy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_use_commits_with_its_entry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lookup_releases_the_snapshot_it_decided_on, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lookup_reads_fields_in_the_decisions_snapshot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_denied_lookup_carries_no_fields, setup, teardown),

@@ -549,6 +549,34 @@ static void test_create_find_read_subset(void **state)
 	json_decref(o);
 }
 
+/* What a lookup releases: the fields asked for, each masked only where asked, from the record. */
+static void test_release_masks_where_asked(void **state)
+{
+	fixture *f = *state;
+	unsigned char cid[16];
+	const char *names[] = {"phone", "full_name", "email"};
+	const unsigned char masked[] = {1, 0, 1};
+	const char *phone;
+	json_t *o = NULL;
+	util_err err;
+
+	enrol(f->v, "001090012345", "Nguyễn Văn A", "0912345678", cid);
+	assert_int_equal(vault_citizen_release(f->v, cid, names, masked, 3, &o, &err), 0);
+	assert_int_equal(json_object_size(o), 3);
+	assert_string_equal(json_string_value(json_object_get(o, "full_name")), "Nguyễn Văn A");
+	phone = json_string_value(json_object_get(o, "phone"));
+	assert_non_null(phone);
+	assert_null(strstr(phone, "0912345"));
+	assert_non_null(strstr(phone, "678"));
+	assert_string_equal(json_string_value(json_object_get(o, "email")), "***@example.vn");
+	json_decref(o);
+	/* one field, unmasked: that field whole, nothing else */
+	assert_int_equal(vault_citizen_release(f->v, cid, names, masked + 1, 1, &o, &err), 0);
+	assert_int_equal(json_object_size(o), 1);
+	assert_string_equal(json_string_value(json_object_get(o, "phone")), "0912345678");
+	json_decref(o);
+}
+
 /*
  * A read right after a find goes to the row found, by rowid, but only while that row is
  * still the citizen's: rows moved under the connection give the right record, not another's.
@@ -2139,6 +2167,7 @@ int main(void)
 		cmocka_unit_test(test_field_values),
 		cmocka_unit_test(test_bad_catalogs_refused),
 		cmocka_unit_test(test_record_scan),
+		cmocka_unit_test_setup_teardown(test_release_masks_where_asked, test_vault_setup, test_vault_teardown),
 		cmocka_unit_test_setup_teardown(test_create_find_read_subset, test_vault_setup, test_vault_teardown),
 		cmocka_unit_test_setup_teardown(test_read_after_find_checks_the_row, test_vault_setup, test_vault_teardown),
 		cmocka_unit_test_setup_teardown(test_bad_records_write_nothing, test_vault_setup, test_vault_teardown),
