@@ -168,48 +168,74 @@ int api_h_report(api_req *r, api_err *err)
 	return 0;
 }
 
+/* A page of the review queue as it is read. */
+typedef struct review_page {
+	json_t *list;
+	int64_t last; /* the seq of the last access on the page, -1 before the first */
+} review_page;
+
+/* Adds one emergency access to the page; an entry that does not parse is left out, as before. */
+static int add_review(void *arg, int64_t seq, const void *entry, size_t len, util_err *err)
+{
+	review_page *p = arg;
+	json_t *e = api_entry_view(entry, len);
+
+	(void)err;
+	if (e != NULL)
+		json_array_append_new(p->list, json_pack("{s:I, s:o}", "access_id", (json_int_t)seq, "entry", e));
+	p->last = seq;
+	return 0;
+}
+
 int api_h_reviews(api_req *r, api_err *err)
 {
-	sqlite3_stmt *s = vault_sql_stmt(r->v,
-	    "SELECT e.seq, e.entry FROM audit_entries e LEFT JOIN reviews v ON v.seq = e.seq WHERE e.action = 'lookup'"
-	    " AND e.decision = 'allow' AND CAST(e.entry AS TEXT) LIKE '%\"basis\":\"vital_interest\"%' AND v.seq IS NULL"
-	    " AND e.seq > ?1 ORDER BY e.seq LIMIT ?2",
-	    NULL);
-	json_t *list = json_array();
-	int64_t after, limit, last = -1, n = 0;
+	review_page p = {.list = json_array(), .last = -1};
+	int64_t after, limit;
 	int more = 0;
 
-	if (s == NULL || list == NULL || api_page_args(r, -1, &after, &limit, err) != 0) {
-		json_decref(list);
-		if (s == NULL || list == NULL)
-			return api_fail(err, API_P_INTERNAL, "database");
+	if (p.list == NULL)
+		return api_fail(err, API_P_INTERNAL, "database");
+	if (api_page_args(r, -1, &after, &limit, err) != 0) {
+		json_decref(p.list);
 		return -1; /* err: the page's arguments */
 	}
-	sqlite3_bind_int64(s, 1, after);
-	sqlite3_bind_int64(s, 2, limit + 1); /* one more: is there a next page? */
-	while (sqlite3_step(s) == SQLITE_ROW && !(more = n++ >= limit)) {
-		json_t *e = api_entry_view(sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1));
-
-		if (e != NULL)
-			json_array_append_new(list, json_pack("{s:I, s:o}", "access_id", (json_int_t)sqlite3_column_int64(s, 0),
-			                                "entry", e));
-		last = sqlite3_column_int64(s, 0);
+	if (audit_emergency_pending(r->v, after, limit, add_review, &p, &more, &err->u) != 0) {
+		json_decref(p.list);
+		return api_fail(err, API_P_INTERNAL, "database");
 	}
-	sqlite3_reset(s);
 	officer_audit(r, "review.list");
-	api_reply(r, 200, json_pack("{s:o, s:o}", "reviews", list, "next", api_page_next(more, last)));
+	api_reply(r, 200, json_pack("{s:o, s:o}", "reviews", p.list, "next", api_page_next(more, p.last)));
+	return 0;
+}
+
+/* The agency and purpose of the emergency access under review. */
+typedef struct review_subject {
+	char agency[POLICY_ID_MAX + 1], purpose[POLICY_ID_MAX + 1];
+} review_subject;
+
+static int note_subject(void *arg, int64_t seq, const void *entry, size_t len, util_err *err)
+{
+	review_subject *rs = arg;
+	json_t *j = json_loadb(entry, len, 0, NULL);
+
+	(void)seq;
+	(void)err;
+	snprintf(rs->agency, sizeof rs->agency, "%s", json_string_value(json_object_get(j, "agency")) ?: "");
+	snprintf(rs->purpose, sizeof rs->purpose, "%s", json_string_value(json_object_get(j, "purpose")) ?: "");
+	json_decref(j);
 	return 0;
 }
 
 int api_h_review(api_req *r, api_err *err)
 {
 	const char *outcome, *note = NULL;
-	char actor[POLICY_ID_MAX + 16], agency[POLICY_ID_MAX + 1] = "", purpose[POLICY_ID_MAX + 1] = "";
+	char actor[POLICY_ID_MAX + 16];
+	review_subject rs = {"", ""};
 	audit_entry e = {.actor = actor, .action = "review.record"};
 	sqlite3_stmt *s;
 	char *end;
 	long long seq = strtoll(r->params[0], &end, 10);
-	int mine, ok = 0, found = 0;
+	int mine, ok = 0;
 
 	if (api_unpack(r, err, "{s:s, s?s}", "outcome", &outcome, "note", &note) != 0)
 		return -1;
@@ -217,26 +243,11 @@ int api_h_review(api_req *r, api_err *err)
 		return api_fail(err, API_P_INVALID_INPUT, "outcome must be justified or unjustified");
 	if (note != NULL && strlen(note) > 1000)
 		return api_fail(err, API_P_INVALID_INPUT, "note is at most 1000 bytes");
-	if (*end != '\0' || seq < 0 ||
-	    (s = vault_sql_stmt(r->v, "SELECT entry FROM audit_entries WHERE seq = ?1 AND action = 'lookup' AND"
-	                              " decision = 'allow' AND CAST(entry AS TEXT) LIKE '%\"basis\":\"vital_interest\"%'",
-	         NULL)) == NULL)
-		return api_fail(err, API_P_NOT_FOUND, "no such emergency access");
-	sqlite3_bind_int64(s, 1, seq);
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		json_t *j = json_loadb(sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0), 0, NULL);
-
-		snprintf(agency, sizeof agency, "%s", json_string_value(json_object_get(j, "agency")) ?: "");
-		snprintf(purpose, sizeof purpose, "%s", json_string_value(json_object_get(j, "purpose")) ?: "");
-		json_decref(j);
-		found = 1;
-	}
-	sqlite3_reset(s);
-	if (!found)
+	if (*end != '\0' || seq < 0 || audit_emergency_get(r->v, seq, note_subject, &rs, &err->u) != 0)
 		return api_fail(err, API_P_NOT_FOUND, "no such emergency access");
 	snprintf(actor, sizeof actor, "officer:%s", r->caller.officer);
-	e.agency_id = agency;
-	e.purpose_id = purpose;
+	e.agency_id = rs.agency;
+	e.purpose_id = rs.purpose;
 	e.note = outcome;
 	if (vault_sql_begin(r->v, &mine, &err->u) != 0)
 		return -1;
@@ -246,8 +257,8 @@ int api_h_review(api_req *r, api_err *err)
 		int rc;
 
 		sqlite3_bind_int64(s, 1, seq);
-		sqlite3_bind_text(s, 2, agency, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 3, purpose, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, rs.agency, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, rs.purpose, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 4, outcome, -1, SQLITE_STATIC);
 		if (note)
 			sqlite3_bind_text(s, 5, note, -1, SQLITE_STATIC);
