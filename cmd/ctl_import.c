@@ -278,7 +278,7 @@ static int write_start(import_run *r)
 	if (r->ckpt_clock && vault_clone(&r->ckpt.v, r->v, &r->err) == 0) {
 		if (pthread_create(&r->checkpointer, NULL, ctl_import_checkpointer, &r->ckpt) == 0) {
 			r->checkpointing = 1;
-			(void)sqlite3_exec(vault_sql_db(r->v), "PRAGMA wal_autocheckpoint = 0", NULL, NULL, NULL);
+			(void)vault_bulk_checkpoints_elsewhere(r->v, NULL); /* if not, commits checkpoint too */
 		} else {
 			vault_close(r->ckpt.v);
 			r->ckpt.v = NULL;

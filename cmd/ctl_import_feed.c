@@ -3,8 +3,6 @@
 
 #include <string.h>
 
-#include "../vault/vault_sql.h"
-
 #define IMPORT_DRAIN_MS 5000 /* the longest wait for the WAL's copy between batches */
 
 ssize_t ctl_next_line(FILE *in, char **line, size_t *cap, size_t *lines)
@@ -157,8 +155,7 @@ void *ctl_import_checkpointer(void *arg)
 	while (!k->stop) {
 		asked = k->asked; /* a pass that begins now copies every frame committed before the ask */
 		pthread_mutex_unlock(&k->mu);
-		(void)sqlite3_wal_checkpoint_v2(vault_sql_db(k->v), "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-		(void)sqlite3_wal_checkpoint_v2(vault_sql_db(k->v), "audit", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		vault_checkpoint_passive(k->v);
 		pthread_mutex_lock(&k->mu);
 		if (asked > k->answered) {
 			k->answered = asked;

@@ -211,6 +211,15 @@ int vault_writers_waiting(vault *v) UTIL_NONNULL(1);
  */
 int vault_bulk_begin(vault *v, util_err *err) UTIL_WARN_UNUSED;
 int vault_bulk_end(vault *v, util_err *err) UTIL_WARN_UNUSED;
+/*
+ * In bulk mode, a writer can leave its checkpoints to another connection (vault_clone of it)
+ * that calls vault_checkpoint_passive in a loop: vault_bulk_checkpoints_elsewhere turns the
+ * writer's own automatic checkpoints off until vault_bulk_end (if it fails, the writer goes on
+ * checkpointing as before). A passive checkpoint copies what is committed in every file's WAL
+ * without waiting for any writer. (vault/sqlite_bulk.c)
+ */
+int vault_bulk_checkpoints_elsewhere(vault *v, util_err *err) UTIL_NONNULL(1);
+void vault_checkpoint_passive(vault *v) UTIL_NONNULL(1);
 
 /* ---- citizens ---- */
 
