@@ -230,10 +230,10 @@ int api_h_metrics(api_req *r, api_err *err);
 int api_h_keys(api_req *r, api_err *err);
 int api_h_checkpoint(api_req *r, api_err *err);
 int api_h_consistency(api_req *r, api_err *err);
-/* sessions.c, credentials.c: logging in and out */
+/* sessions.c, tokens.c: logging in and out */
 int api_h_sessions(api_req *r, api_err *err);
 int api_h_session_end(api_req *r, api_err *err);
-/* operator.c, tokens.c, credentials.c: the operator (and an agency, for its own tokens) */
+/* operator.c, tokens.c: the operator (and an agency, for its own tokens) */
 int api_h_agency_create(api_req *r, api_err *err);
 int api_h_agency_suspend(api_req *r, api_err *err);
 int api_h_tokens_list(api_req *r, api_err *err);
@@ -243,7 +243,7 @@ int api_h_purpose_create(api_req *r, api_err *err);
 int api_h_officer_create(api_req *r, api_err *err);
 int api_h_officer_deactivate(api_req *r, api_err *err);
 int api_h_officer_reactivate(api_req *r, api_err *err);
-/* registrar.c, credentials.c: a registrar agency */
+/* registrar.c: a registrar agency */
 int api_h_citizen_create(api_req *r, api_err *err);
 int api_h_citizen_search(api_req *r, api_err *err);
 int api_h_citizen_patch(api_req *r, api_err *err);

@@ -1,4 +1,4 @@
-/* operator.c: the operator's routes (admin token): agencies, purposes, officers. */
+/* operator.c: the operator's routes (admin token): agencies, purposes, officers (created, deactivated, reactivated). */
 #include "api_private.h"
 
 #include <string.h>
@@ -121,4 +121,33 @@ int api_h_officer_create(api_req *r, api_err *err)
 	api_reply(r, 201, json_pack("{s:s, s:s, s:s}", "id", id, "name", name, "totp_uri", uri));
 	sodium_memzero(uri, sizeof uri);
 	return 0;
+}
+
+/* Sets an officer's active flag, audited (auth_officer_set_active says what deactivating ends). */
+static int officer_active(api_req *r, int active, api_err *err)
+{
+	audit_entry e = {.actor = "operator", .action = active ? "officer.reactivate" : "officer.deactivate",
+		.note = r->params[0]};
+	int mine, ok;
+
+	if (strlen(r->params[0]) > POLICY_ID_MAX)
+		return api_fail(err, API_P_NOT_FOUND, "no such officer");
+	if (vault_sql_begin(r->v, &mine, &err->u) != 0)
+		return -1;
+	ok = auth_officer_set_active(r->v, r->params[0], active, &err->u) == 0 &&
+	     audit_record(r->v, &e, NULL, &err->u) == 0;
+	if (vault_sql_end(r->v, mine, ok, &err->u) != 0)
+		return -1;
+	api_reply(r, 200, json_pack("{s:s, s:s}", "id", r->params[0], "status", active ? "active" : "deactivated"));
+	return 0;
+}
+
+int api_h_officer_deactivate(api_req *r, api_err *err)
+{
+	return officer_active(r, 0, err);
+}
+
+int api_h_officer_reactivate(api_req *r, api_err *err)
+{
+	return officer_active(r, 1, err);
 }
