@@ -1,0 +1,54 @@
+/* audit_db.h: the audit log's storage operations, between audit/'s logic and its SQLite backend (sqlite_log.c). */
+#ifndef VAULTD_AUDIT_DB_H
+#define VAULTD_AUDIT_DB_H
+
+#include "audit.h"
+
+/*
+ * Each operation reads or writes in v's open transaction (or snapshot), or on its own; none
+ * opens one. A second backend implements these beside sqlite_log.c; the Merkle tree, the
+ * signing and the settle's decisions stay in log.c.
+ */
+
+/* The stored Merkle hashes at idx[0..n) into out (an audit_hash_reader: ctx is the vault); -1 when one is missing. */
+int audit_db_hashes(void *v, const int64_t *idx, size_t n, audit_hash *out);
+
+/* Entry number seq as stored: the columns it is found by, and its canonical JSON. */
+typedef struct audit_db_entry {
+	int64_t seq, time;
+	const unsigned char *cid; /* KEYS_CID_BYTES or NULL */
+	const char *agency_id, *action, *decision;
+	const char *json;
+	size_t len;
+} audit_db_entry;
+
+/* Stores e and the Merkle hashes it completes (nh of them, numbered from base). */
+int audit_db_put_entry(vault *v, const audit_db_entry *e, const audit_hash *hashes, int nh, int64_t base,
+    util_err *err) UTIL_WARN_UNUSED;
+/* Stores the copy of an entry beside the change it records (vault.db's audit_pending); *id its number. */
+int audit_db_put_copy(vault *v, const char *json, size_t len, int64_t *id, util_err *err) UTIL_WARN_UNUSED;
+
+/* Calls fn for each copy, oldest first; fn returns 0 to go on, -1 to stop (its error). */
+typedef int (*audit_db_copy_fn)(void *arg, int64_t id, const char *json, size_t len);
+int audit_db_copies(vault *v, audit_db_copy_fn fn, void *arg, util_err *err) UTIL_WARN_UNUSED;
+/* 1 when the log holds entry seq with exactly the bytes e (n), 0 when not, -1 on an error. */
+int audit_db_logged(vault *v, int64_t seq, const void *e, size_t n, util_err *err);
+/* 1 when a settle already appended the copy whose hash is h, 0 when not, -1 on an error. */
+int audit_db_settled(vault *v, const unsigned char h[32], util_err *err);
+/* Notes that the copy whose hash is h was appended as entry seq. */
+int audit_db_note_settled(vault *v, const unsigned char h[32], int64_t seq, util_err *err) UTIL_WARN_UNUSED;
+/* Drops the copies numbered above after and below before. */
+int audit_db_drop_copies(vault *v, int64_t after, int64_t before, util_err *err) UTIL_WARN_UNUSED;
+/* Notes the log's size in vault.db (meta audit_size), unless it noted a larger one. */
+int audit_db_note_size(vault *v, int64_t size, util_err *err) UTIL_WARN_UNUSED;
+
+/* The size of the signed head (0: none), and of the newest stored checkpoint with its time (0, 0: none). */
+int64_t audit_db_head_size(vault *v);
+void audit_db_last_checkpoint(vault *v, int64_t *size, int64_t *time);
+/* Stores the signed head, or a checkpoint made now, of the log at size. */
+int audit_db_put_head(vault *v, int64_t size, const char *note, util_err *err) UTIL_WARN_UNUSED;
+int audit_db_put_checkpoint(vault *v, int64_t size, const char *note, util_err *err) UTIL_WARN_UNUSED;
+/* The signed head's note (head) or the newest checkpoint's into out; UTIL_ENOTFOUND when none. */
+int audit_db_note(vault *v, int head, char out[AUDIT_CHECKPOINT_MAX], util_err *err) UTIL_WARN_UNUSED;
+
+#endif
