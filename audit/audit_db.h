@@ -51,4 +51,47 @@ int audit_db_put_checkpoint(vault *v, int64_t size, const char *note, util_err *
 /* The signed head's note (head) or the newest checkpoint's into out; UTIL_ENOTFOUND when none. */
 int audit_db_note(vault *v, int head, char out[AUDIT_CHECKPOINT_MAX], util_err *err) UTIL_WARN_UNUSED;
 
+/* ---- reading the whole log in order (verification, export) ---- */
+
+/* Where the citizen index's runs end (audit_runs_head; 0: none yet). */
+int audit_db_runs_upto(vault *v, int64_t *upto, util_err *err) UTIL_WARN_UNUSED;
+/*
+ * Calls fn for every entry in order of number: its canonical JSON (len bytes), and its citizen
+ * column (cid of cid_len bytes; cid_len -1 when the column is empty). fn returns 0 to go on.
+ */
+typedef int (*audit_db_entry_fn)(void *arg, int64_t seq, const char *json, size_t len, const void *cid, int cid_len);
+int audit_db_entries(vault *v, audit_db_entry_fn fn, void *arg, util_err *err) UTIL_WARN_UNUSED;
+/* The stored hashes in order of index, one at a time: next gives 1 and the row, 0 at the end or on a malformed row. */
+typedef struct audit_db_hash_cursor audit_db_hash_cursor;
+audit_db_hash_cursor *audit_db_hash_cursor_open(vault *v, util_err *err);
+int audit_db_hash_next(audit_db_hash_cursor *c, int64_t *idx, audit_hash *h);
+void audit_db_hash_cursor_close(audit_db_hash_cursor *c);
+/* Calls fn for each row of the citizen index's run start: an entry number and its citizen (len bytes). */
+typedef void (*audit_db_run_fn)(void *arg, int64_t seq, const void *cid, int len);
+int audit_db_run(vault *v, int64_t start, audit_db_run_fn fn, void *arg, util_err *err) UTIL_WARN_UNUSED;
+/* How many rows the citizen index has in all. */
+int audit_db_run_rows(vault *v, int64_t *n, util_err *err) UTIL_WARN_UNUSED;
+/* Calls fn for each stored checkpoint's note by size, then the signed head's (is_head), if any. */
+typedef int (*audit_db_note_fn)(void *arg, const char *note, size_t len, int is_head);
+int audit_db_notes(vault *v, audit_db_note_fn fn, void *arg, util_err *err) UTIL_WARN_UNUSED;
+/* 1 and *size when vault.db noted the log's size (audit_db_note_size), 0 when not. */
+int audit_db_noted_size(vault *v, int64_t *size);
+
+/* ---- the group-commit writer's connections (audit_log_clone) ---- */
+
+/*
+ * Tunes the writer's two connections: w checkpoints nothing on its own (ckpt does it), ckpt
+ * keeps a small page cache (it copies WAL frames and reads nothing through it) and waits on a
+ * busy WAL with busy(arg, count) (SQLite's busy-handler contract: nonzero to try again).
+ */
+void audit_db_writer_tune(vault *w, vault *ckpt, int (*busy)(void *arg, int count), void *arg);
+/*
+ * A checkpoint of ckpt's file: PASSIVE, or RESTART (restart) so that the WAL starts again from
+ * its beginning. *frames gets the WAL's size in frames, *copied how many are in the file. -1
+ * when it did not run (busy, full disk).
+ */
+int audit_db_wal_checkpoint(vault *ckpt, int restart, int *frames, int *copied);
+/* The pages v wrote since the last call (in WAL mode, all it writes: WAL frames). */
+int audit_db_pages_written(vault *v);
+
 #endif

@@ -1,6 +1,7 @@
 /* sqlite_log.c: the audit log's storage on SQLite (audit_db.h): entries, hashes, the citizen index, copies, signed notes. */
 #include "audit_db.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "../vault/vault_sql.h"
@@ -409,4 +410,147 @@ int audit_entry_get(vault *v, int64_t seq, char *out, size_t *len, util_err *err
 	out[*len] = '\0';
 	sqlite3_finalize(s);
 	return 0;
+}
+
+/* ---- reading the whole log in order ---- */
+
+int audit_db_runs_upto(vault *v, int64_t *upto, util_err *err)
+{
+	*upto = runs_upto(v);
+	return *upto < 0 ? util_fail(err, UTIL_EIO, "cannot read the audit log's citizen index") : 0;
+}
+
+int audit_db_entries(vault *v, audit_db_entry_fn fn, void *arg, util_err *err)
+{
+	sqlite3_stmt *s;
+	int rc, stop = 0;
+
+	if (sqlite3_prepare_v2(vault_sql_db(v), "SELECT seq, entry, cid FROM audit_entries ORDER BY seq", -1, &s, NULL) !=
+	    SQLITE_OK)
+		return vault_sql_error(v, sqlite3_errcode(vault_sql_db(v)), err, "audit read");
+	while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		stop = fn(arg, sqlite3_column_int64(s, 0), sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1),
+		    sqlite3_column_blob(s, 2), sqlite3_column_type(s, 2) == SQLITE_NULL ? -1 : sqlite3_column_bytes(s, 2));
+	sqlite3_finalize(s);
+	if (stop)
+		return -1;
+	return rc == SQLITE_DONE ? 0 : vault_sql_error(v, rc, err, "audit read");
+}
+
+struct audit_db_hash_cursor {
+	sqlite3_stmt *s;
+};
+
+audit_db_hash_cursor *audit_db_hash_cursor_open(vault *v, util_err *err)
+{
+	audit_db_hash_cursor *c = calloc(1, sizeof *c);
+
+	if (c == NULL) {
+		util_fail(err, UTIL_ENOMEM, "out of memory");
+		return NULL;
+	}
+	if (sqlite3_prepare_v2(vault_sql_db(v), "SELECT idx, hash FROM audit_hashes ORDER BY idx", -1, &c->s, NULL) !=
+	    SQLITE_OK) {
+		vault_sql_error(v, sqlite3_errcode(vault_sql_db(v)), err, "audit read");
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+int audit_db_hash_next(audit_db_hash_cursor *c, int64_t *idx, audit_hash *h)
+{
+	if (sqlite3_step(c->s) != SQLITE_ROW || sqlite3_column_bytes(c->s, 1) != AUDIT_HASH_BYTES)
+		return 0;
+	*idx = sqlite3_column_int64(c->s, 0);
+	memcpy(h->b, sqlite3_column_blob(c->s, 1), AUDIT_HASH_BYTES);
+	return 1;
+}
+
+void audit_db_hash_cursor_close(audit_db_hash_cursor *c)
+{
+	if (c == NULL)
+		return;
+	sqlite3_finalize(c->s);
+	free(c);
+}
+
+int audit_db_run(vault *v, int64_t start, audit_db_run_fn fn, void *arg, util_err *err)
+{
+	sqlite3_stmt *s = vault_sql_stmt(v, "SELECT seq, cid FROM audit_runs WHERE run = ?1", err);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, start);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		fn(arg, sqlite3_column_int64(s, 0), sqlite3_column_blob(s, 1), sqlite3_column_bytes(s, 1));
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : vault_sql_error(v, rc, err, "audit read");
+}
+
+int audit_db_run_rows(vault *v, int64_t *n, util_err *err)
+{
+	*n = scalar(v, "SELECT count(*) FROM audit_runs", -1);
+	return *n < 0 ? util_fail(err, UTIL_EIO, "cannot read the audit log's citizen index") : 0;
+}
+
+int audit_db_notes(vault *v, audit_db_note_fn fn, void *arg, util_err *err)
+{
+	sqlite3_stmt *s;
+	int rc, stop = 0;
+
+	if (sqlite3_prepare_v2(vault_sql_db(v),
+	        "SELECT note, 0, size FROM audit_checkpoints UNION ALL SELECT note, 1, 0 FROM audit_head WHERE id = 1"
+	        " ORDER BY 2, 3",
+	        -1, &s, NULL) != SQLITE_OK)
+		return vault_sql_error(v, sqlite3_errcode(vault_sql_db(v)), err, "audit read");
+	while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		stop = fn(arg, (const char *)sqlite3_column_text(s, 0), (size_t)sqlite3_column_bytes(s, 0),
+		    sqlite3_column_int(s, 1));
+	sqlite3_finalize(s);
+	if (stop)
+		return -1;
+	return rc == SQLITE_DONE ? 0 : vault_sql_error(v, rc, err, "audit read");
+}
+
+int audit_db_noted_size(vault *v, int64_t *size)
+{
+	sqlite3_stmt *s;
+	int found = 0;
+
+	if (sqlite3_prepare_v2(vault_sql_db(v), "SELECT v FROM main.meta WHERE k = 'audit_size'", -1, &s, NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		*size = sqlite3_column_int64(s, 0);
+		found = 1;
+	}
+	sqlite3_finalize(s);
+	return found;
+}
+
+/* ---- the group-commit writer's connections ---- */
+
+void audit_db_writer_tune(vault *w, vault *ckpt, int (*busy)(void *arg, int count), void *arg)
+{
+	sqlite3_wal_autocheckpoint(vault_sql_db(w), 0);
+	/* the checkpointer copies WAL frames and reads nothing through its page cache: no share */
+	sqlite3_exec(vault_sql_db(ckpt), "PRAGMA cache_size = -256", NULL, NULL, NULL);
+	sqlite3_busy_handler(vault_sql_db(ckpt), busy, arg);
+}
+
+int audit_db_wal_checkpoint(vault *ckpt, int restart, int *frames, int *copied)
+{
+	return sqlite3_wal_checkpoint_v2(vault_sql_db(ckpt), "main",
+	           restart ? SQLITE_CHECKPOINT_RESTART : SQLITE_CHECKPOINT_PASSIVE, frames, copied) == SQLITE_OK
+	           ? 0
+	           : -1;
+}
+
+int audit_db_pages_written(vault *v)
+{
+	int pages = 0, hi = 0;
+
+	sqlite3_db_status(vault_sql_db(v), SQLITE_DBSTATUS_CACHE_WRITE, &pages, &hi, 1);
+	return pages;
 }

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../vault/vault_sql.h"
+#include "audit_db.h"
 
 /*
  * A verifier holds the stored hashes it recomputed itself, in memory, and never trusts the
@@ -157,30 +157,6 @@ typedef struct run_slots {
 	unsigned char set[AUDIT_RUN_ENTRIES];
 } run_slots;
 
-static int run_load(verifier *vf, vault *v, sqlite3_stmt *rs, run_slots *run, int64_t start, int64_t *rows,
-    util_err *err)
-{
-	int rc;
-
-	memset(run->set, 0, sizeof run->set);
-	run->start = start;
-	sqlite3_reset(rs);
-	sqlite3_bind_int64(rs, 1, start);
-	while ((rc = sqlite3_step(rs)) == SQLITE_ROW) {
-		int64_t i = sqlite3_column_int64(rs, 0) - start;
-
-		(*rows)++;
-		if (i < 0 || i >= AUDIT_RUN_ENTRIES || run->set[i] || sqlite3_column_bytes(rs, 1) != KEYS_CID_BYTES) {
-			bad(vf, -1, start, "the citizen index (audit_runs) has rows for no entry");
-			continue;
-		}
-		memcpy(run->cid[i], sqlite3_column_blob(rs, 1), KEYS_CID_BYTES);
-		run->set[i] = 1;
-	}
-	sqlite3_reset(rs);
-	return rc == SQLITE_DONE ? 0 : vault_sql_error(v, rc, err, "audit verify");
-}
-
 /* Entry seq, naming cid (NULL: no citizen), against its run's slot. */
 static void run_check(verifier *vf, run_slots *run, int64_t seq, const void *cid)
 {
@@ -193,132 +169,119 @@ static void run_check(verifier *vf, run_slots *run, int64_t seq, const void *cid
 		bad(vf, -1, seq, "the citizen index (audit_runs) does not match the entry");
 }
 
+/* One pass over the live log: the verifier, the citizen index's run in hand, the stored hashes beside. */
+typedef struct live {
+	verifier vf;
+	vault *v;
+	util_err *err;
+	int64_t upto, run_rows;
+	run_slots *run;
+	audit_db_hash_cursor *hc;
+	int has_head;
+} live;
+
+/* One row of the run being read into its slot, by entry number. */
+static void run_row(void *arg, int64_t seq, const void *cid, int len)
+{
+	live *l = arg;
+	int64_t i = seq - l->run->start;
+
+	l->run_rows++;
+	if (i < 0 || i >= AUDIT_RUN_ENTRIES || l->run->set[i] || len != KEYS_CID_BYTES) {
+		bad(&l->vf, -1, l->run->start, "the citizen index (audit_runs) has rows for no entry");
+		return;
+	}
+	memcpy(l->run->cid[i], cid, KEYS_CID_BYTES);
+	l->run->set[i] = 1;
+}
+
+static int run_load(live *l, int64_t start)
+{
+	memset(l->run->set, 0, sizeof l->run->set);
+	l->run->start = start;
+	return audit_db_run(l->v, start, run_row, l, l->err);
+}
+
+/* One entry of the live log: its place in the tree, its citizen column and index row, its stored hashes. */
+static int live_entry(void *arg, int64_t seq, const char *json, size_t len, const void *cid, int cid_len)
+{
+	live *l = arg;
+	int64_t before = l->vf.nh, i, idx;
+	audit_hash h;
+	char citizen[2 * KEYS_CID_BYTES + 1], column[2 * KEYS_CID_BYTES + 1] = "";
+
+	if (vf_entry(&l->vf, seq, json, len, citizen) != 0)
+		return util_fail(l->err, UTIL_ENOMEM, "out of memory");
+	/* the citizen column, by which citizens find their entries, says what the entry says */
+	if (cid_len == KEYS_CID_BYTES)
+		util_hex_encode(column, cid, KEYS_CID_BYTES);
+	if (strcmp(citizen, column) != 0 || (cid_len >= 0 && column[0] == '\0'))
+		bad(&l->vf, -1, seq, "an entry's citizen column differs from the entry (the citizen index was altered)");
+	/* the citizen index (run_slots) */
+	if (seq < l->upto) {
+		if (seq % AUDIT_RUN_ENTRIES == 0 && run_load(l, seq) != 0)
+			return -1;
+		run_check(&l->vf, l->run, seq, column[0] != '\0' ? cid : NULL);
+	}
+	/* the stored hashes must be exactly the recomputed ones */
+	for (i = before; i < l->vf.nh; i++) {
+		if (!audit_db_hash_next(l->hc, &idx, &h) || idx != i || memcmp(h.b, l->vf.h[i].b, AUDIT_HASH_BYTES) != 0) {
+			bad(&l->vf, -1, l->vf.entries - 1, i == before ? "an entry does not match its stored hash (edited)"
+			                                               : "the stored tree hashes were altered");
+			break;
+		}
+	}
+	return 0;
+}
+
+static int live_note(void *arg, const char *note, size_t len, int is_head)
+{
+	live *l = arg;
+
+	l->has_head |= is_head;
+	vf_checkpoint(&l->vf, note, len, is_head);
+	return 0;
+}
+
 int audit_verify(vault *v, audit_report *r, util_err *err)
 {
-	verifier vf;
+	live l = {.v = v, .err = err};
 	char origin[AUDIT_ORIGIN_MAX + 1];
 	unsigned char pk[32];
-	sqlite3_stmt *s = NULL, *hs = NULL, *rs = NULL;
-	int64_t upto, run_rows = 0;
-	run_slots *run = NULL;
-	int rc, has_head = 0;
+	int64_t rows, noted;
+	int rc = -1;
 
 	audit_origin(v, origin);
 	vault_public_key(v, pk);
-	vf_init(&vf, r, origin, pk);
+	vf_init(&l.vf, r, origin, pk);
 	/* where the citizen index's runs end: the entries below it with a citizen are its rows */
-	if (sqlite3_prepare_v2(vault_sql_db(v), "SELECT coalesce((SELECT upto FROM audit_runs_head WHERE id = 1), 0)", -1,
-	        &s, NULL) != SQLITE_OK ||
-	    sqlite3_step(s) != SQLITE_ROW) {
-		vault_sql_error(v, sqlite3_errcode(vault_sql_db(v)), err, "audit verify");
-		goto fail;
-	}
-	upto = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	s = NULL;
-	if (sqlite3_prepare_v2(vault_sql_db(v), "SELECT seq, entry, cid FROM audit_entries ORDER BY seq", -1, &s, NULL) !=
-	        SQLITE_OK ||
-	    sqlite3_prepare_v2(vault_sql_db(v), "SELECT idx, hash FROM audit_hashes ORDER BY idx", -1, &hs, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(vault_sql_db(v), "SELECT seq, cid FROM audit_runs WHERE run = ?1", -1, &rs, NULL) !=
-	        SQLITE_OK) {
-		vault_sql_error(v, sqlite3_errcode(vault_sql_db(v)), err, "audit verify");
-		goto fail;
-	}
-	if ((run = calloc(1, sizeof *run)) == NULL) {
+	if (audit_db_runs_upto(v, &l.upto, err) != 0 || (l.hc = audit_db_hash_cursor_open(v, err)) == NULL)
+		goto out;
+	if ((l.run = calloc(1, sizeof *l.run)) == NULL) {
 		util_fail(err, UTIL_ENOMEM, "out of memory");
-		goto fail;
+		goto out;
 	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int64_t before = vf.nh, i, seq = sqlite3_column_int64(s, 0);
-		char citizen[2 * KEYS_CID_BYTES + 1], column[2 * KEYS_CID_BYTES + 1] = "";
-
-		if (vf_entry(&vf, seq, sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1), citizen) != 0) {
-			util_fail(err, UTIL_ENOMEM, "out of memory");
-			goto fail;
-		}
-		/* the citizen column, by which citizens find their entries, says what the entry says */
-		if (sqlite3_column_bytes(s, 2) == KEYS_CID_BYTES)
-			util_hex_encode(column, sqlite3_column_blob(s, 2), KEYS_CID_BYTES);
-		if (strcmp(citizen, column) != 0 || (sqlite3_column_type(s, 2) != SQLITE_NULL && column[0] == '\0'))
-			bad(&vf, -1, seq, "an entry's citizen column differs from the entry (the citizen index was altered)");
-		/* the citizen index (run_slots) */
-		if (seq < upto) {
-			if (seq % AUDIT_RUN_ENTRIES == 0 && run_load(&vf, v, rs, run, seq, &run_rows, err) != 0)
-				goto fail;
-			run_check(&vf, run, seq, column[0] != '\0' ? sqlite3_column_blob(s, 2) : NULL);
-		}
-		/* the stored hashes must be exactly the recomputed ones */
-		for (i = before; i < vf.nh; i++) {
-			if (sqlite3_step(hs) != SQLITE_ROW || sqlite3_column_int64(hs, 0) != i ||
-			    sqlite3_column_bytes(hs, 1) != AUDIT_HASH_BYTES ||
-			    memcmp(sqlite3_column_blob(hs, 1), vf.h[i].b, AUDIT_HASH_BYTES) != 0) {
-				bad(&vf, -1, vf.entries - 1, i == before ? "an entry does not match its stored hash (edited)"
-				                                         : "the stored tree hashes were altered");
-				break;
-			}
-		}
-	}
-	if (rc != SQLITE_DONE) {
-		vault_sql_error(v, rc, err, "audit verify");
-		goto fail;
-	}
-	sqlite3_finalize(s);
-	s = NULL;
-	sqlite3_finalize(rs);
-	rs = NULL;
-	if (sqlite3_prepare_v2(vault_sql_db(v), "SELECT note FROM audit_checkpoints ORDER BY size", -1, &s, NULL) != SQLITE_OK) {
-		vault_sql_error(v, sqlite3_errcode(vault_sql_db(v)), err, "audit verify");
-		goto fail;
-	}
-	while (sqlite3_step(s) == SQLITE_ROW)
-		vf_checkpoint(&vf, (const char *)sqlite3_column_text(s, 0), (size_t)sqlite3_column_bytes(s, 0), 0);
-	sqlite3_finalize(s);
-	s = NULL;
-	if (sqlite3_prepare_v2(vault_sql_db(v), "SELECT note FROM audit_head WHERE id = 1", -1, &s, NULL) != SQLITE_OK) {
-		vault_sql_error(v, sqlite3_errcode(vault_sql_db(v)), err, "audit verify");
-		goto fail;
-	}
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		has_head = 1;
-		vf_checkpoint(&vf, (const char *)sqlite3_column_text(s, 0), (size_t)sqlite3_column_bytes(s, 0), 1);
-	}
-	sqlite3_finalize(s);
-	s = NULL;
-	sqlite3_finalize(hs);
-	hs = NULL;
-	vf_finish(&vf, has_head);
-	free(run);
-	run = NULL;
+	if (audit_db_entries(v, live_entry, &l, err) != 0 || audit_db_notes(v, live_note, &l, err) != 0)
+		goto out;
+	vf_finish(&l.vf, l.has_head);
 	/* and no row outside the runs read above (a run that is not one, or past upto) */
-	if (sqlite3_prepare_v2(vault_sql_db(v), "SELECT count(*) FROM audit_runs", -1, &s, NULL) != SQLITE_OK ||
-	    sqlite3_step(s) != SQLITE_ROW) {
-		vault_sql_error(v, sqlite3_errcode(vault_sql_db(v)), err, "audit verify");
-		goto fail;
-	}
-	if (sqlite3_column_int64(s, 0) != run_rows)
-		bad(&vf, -1, -1, "the citizen index (audit_runs) does not match the entries: a citizen's access log would be wrong");
-	sqlite3_finalize(s);
-	s = NULL;
+	if (audit_db_run_rows(v, &rows, err) != 0)
+		goto out;
+	if (rows != l.run_rows)
+		bad(&l.vf, -1, -1, "the citizen index (audit_runs) does not match the entries: a citizen's access log would be wrong");
 	/* audit.db swapped for an older copy of itself verifies on its own: vault.db notes the size
 	 * it last saw (audit_settle), and the log may not be shorter */
-	if (!audit_log_only(v) &&
-	    sqlite3_prepare_v2(vault_sql_db(v), "SELECT v FROM main.meta WHERE k = 'audit_size'", -1, &s, NULL) == SQLITE_OK) {
-		if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int64(s, 0) > r->entries && r->ok) {
-			bad(&vf, -1, r->entries, "");
-			snprintf(r->problem, sizeof r->problem,
-			    "the log is shorter than vault.db last saw it (%lld entries): audit.db was cut or replaced",
-			    (long long)sqlite3_column_int64(s, 0));
-		}
-		sqlite3_finalize(s);
+	if (!audit_log_only(v) && audit_db_noted_size(v, &noted) && noted > r->entries && r->ok) {
+		bad(&l.vf, -1, r->entries, "");
+		snprintf(r->problem, sizeof r->problem,
+		    "the log is shorter than vault.db last saw it (%lld entries): audit.db was cut or replaced", (long long)noted);
 	}
-	return 0;
-fail:
-	sqlite3_finalize(s);
-	sqlite3_finalize(hs);
-	sqlite3_finalize(rs);
-	free(run);
-	free(vf.h);
-	return -1;
+	rc = 0;
+out:
+	audit_db_hash_cursor_close(l.hc);
+	free(l.run);
+	free(l.vf.h);
+	return rc;
 }
 
 /* ---- export ---- */
@@ -331,12 +294,35 @@ static int put_line(FILE *out, json_t *o)
 	return rc;
 }
 
+typedef struct exporter {
+	FILE *out;
+	int io; /* a write failed */
+} exporter;
+
+static int export_entry(void *arg, int64_t seq, const char *json, size_t len, const void *cid, int cid_len)
+{
+	exporter *x = arg;
+
+	(void)cid;
+	(void)cid_len;
+	x->io = put_line(x->out, json_pack("{s:s, s:I, s:s%}", "type", "entry", "seq", (json_int_t)seq, "entry", json, len));
+	return x->io;
+}
+
+static int export_note(void *arg, const char *note, size_t len, int is_head)
+{
+	exporter *x = arg;
+
+	(void)len;
+	x->io = put_line(x->out, json_pack("{s:s, s:s}", "type", is_head ? "head" : "checkpoint", "note", note));
+	return x->io;
+}
+
 int audit_export(vault *v, FILE *out, util_err *err)
 {
 	char origin[AUDIT_ORIGIN_MAX + 1], pkb64[64];
 	unsigned char pk[32];
-	sqlite3_stmt *s = NULL;
-	int rc = -1;
+	exporter x = {out, 0};
 
 	audit_origin(v, origin);
 	vault_public_key(v, pk);
@@ -344,34 +330,16 @@ int audit_export(vault *v, FILE *out, util_err *err)
 	if (put_line(out, json_pack("{s:s, s:i, s:s, s:s}", "type", "header", "format", 1, "origin", origin, "public_key",
 	                      pkb64)) != 0)
 		goto io;
-	if (sqlite3_prepare_v2(vault_sql_db(v), "SELECT seq, entry FROM audit_entries ORDER BY seq", -1, &s, NULL) != SQLITE_OK)
-		goto sql;
-	while (sqlite3_step(s) == SQLITE_ROW)
-		if (put_line(out, json_pack("{s:s, s:I, s:s%}", "type", "entry", "seq", (json_int_t)sqlite3_column_int64(s, 0),
-		                      "entry", (const char *)sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1))) != 0)
+	if (audit_db_entries(v, export_entry, &x, err) != 0 || audit_db_notes(v, export_note, &x, err) != 0) {
+		if (x.io)
 			goto io;
-	sqlite3_finalize(s);
-	if (sqlite3_prepare_v2(vault_sql_db(v),
-	        "SELECT 'checkpoint', note, size FROM audit_checkpoints UNION ALL SELECT 'head', note, 1e18 FROM audit_head "
-	        "ORDER BY 3",
-	        -1, &s, NULL) != SQLITE_OK)
-		goto sql;
-	while (sqlite3_step(s) == SQLITE_ROW)
-		if (put_line(out, json_pack("{s:s, s:s}", "type", (const char *)sqlite3_column_text(s, 0), "note",
-		                      (const char *)sqlite3_column_text(s, 1))) != 0)
-			goto io;
+		return -1;
+	}
 	if (fflush(out) != 0)
 		goto io;
-	rc = 0;
-	goto out;
-sql:
-	vault_sql_error(v, sqlite3_errcode(vault_sql_db(v)), err, "audit export");
-	goto out;
+	return 0;
 io:
-	util_fail(err, UTIL_EIO, "cannot write the export");
-out:
-	sqlite3_finalize(s);
-	return rc;
+	return util_fail(err, UTIL_EIO, "cannot write the export");
 }
 
 int audit_verify_export(FILE *in, const unsigned char pk[32], audit_report *r, util_err *err)

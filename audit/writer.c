@@ -7,7 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../vault/vault_sql.h"
+#include "audit_db.h"
 
 /*
  * Callers queue a request; the writer takes everything queued, appends it in one transaction,
@@ -77,11 +77,10 @@ static int ckpt_busy(void *ctx, int count)
 
 static void checkpoint(audit_writer *w, unsigned restart_frames)
 {
-	sqlite3 *db = vault_sql_db(w->ckpt);
 	int frames = 0, copied = 0;
 
 	/* a failure (busy, full disk) is left to the next round: the WAL only grows meanwhile */
-	if (sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, &frames, &copied) != SQLITE_OK ||
+	if (audit_db_wal_checkpoint(w->ckpt, 0, &frames, &copied) != 0 ||
 	    restart_frames == 0 || frames < 0 || (unsigned)frames < restart_frames || copied < frames)
 		return;
 	/*
@@ -90,7 +89,7 @@ static void checkpoint(audit_writer *w, unsigned restart_frames)
 	 */
 	if (frames == w->restarted_at)
 		return;
-	if (sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_RESTART, &frames, &copied) == SQLITE_OK) {
+	if (audit_db_wal_checkpoint(w->ckpt, 1, &frames, &copied) == 0) {
 		w->restarted_at = frames;
 		pthread_mutex_lock(&w->mu);
 		w->st.wal_restarts++;
@@ -126,7 +125,7 @@ static void run_batch(audit_writer *w, request *batch)
 	util_err err;
 	request *r, *next;
 	uint64_t t0, dt;
-	int ok, n = 0, pages = 0, hi;
+	int ok, n = 0, pages = 0;
 
 	ok = vault_begin(w->v, &err) == 0;
 	for (r = batch; ok && r != NULL; r = r->next, n++)
@@ -140,7 +139,7 @@ static void run_batch(audit_writer *w, request *batch)
 		vault_rollback(w->v);
 	dt = util_mono_ns() - t0;
 	/* the pages this connection wrote to the WAL since the last batch (in WAL mode, all it writes) */
-	sqlite3_db_status(vault_sql_db(w->v), SQLITE_DBSTATUS_CACHE_WRITE, &pages, &hi, 1);
+	pages = audit_db_pages_written(w->v);
 
 	pthread_mutex_lock(&w->mu);
 	if (ok) {
@@ -221,10 +220,7 @@ int audit_writer_start(audit_writer **out, vault *v, util_err *err)
 		free(w);
 		return -1;
 	}
-	sqlite3_wal_autocheckpoint(vault_sql_db(w->v), 0);
-	/* the checkpointer copies WAL frames and reads nothing through its page cache: no share */
-	sqlite3_exec(vault_sql_db(w->ckpt), "PRAGMA cache_size = -256", NULL, NULL, NULL);
-	sqlite3_busy_handler(vault_sql_db(w->ckpt), ckpt_busy, w);
+	audit_db_writer_tune(w->v, w->ckpt, ckpt_busy, w);
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->done, NULL);
 	{
