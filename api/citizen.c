@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../vault/vault_sql.h"
 
 int api_h_me(api_req *r, api_err *err)
 {
@@ -41,10 +40,10 @@ static int step_up_begin(api_req *r, const char *code, int *mine, api_err *err)
 {
 	util_err rollback;
 
-	if (vault_sql_begin(r->v, mine, &err->u) != 0)
+	if (vault_tx_begin(r->v, mine, &err->u) != 0)
 		return -1;
 	if (api_totp_citizen(r, r->caller.cid, code, err) != 0) {
-		(void)!vault_sql_end(r->v, *mine, 0, &rollback); /* a rollback: nothing was written */
+		(void)!vault_tx_end(r->v, *mine, 0, &rollback); /* a rollback: nothing was written */
 		return -1;
 	}
 	return 0;
@@ -75,7 +74,7 @@ int api_h_me_approve(api_req *r, api_err *err)
 		return -1;
 	ok = policy_request_approve(r->v, r->caller.cid, r->params[0], all ? NULL : names, n, limit, consent, &receipt,
 	         &err->u) == 0;
-	if (vault_sql_end(r->v, mine, ok, &err->u) != 0) {
+	if (vault_tx_end(r->v, mine, ok, &err->u) != 0) {
 		if (ok)
 			json_decref(receipt);
 		return -1;
@@ -124,7 +123,7 @@ static int restriction(api_req *r, int on, api_err *err)
 	if (step_up_begin(r, code, &mine, err) != 0)
 		return -1;
 	ok = policy_restrict(r->v, r->caller.cid, on, &err->u) == 0;
-	if (vault_sql_end(r->v, mine, ok, &err->u) != 0)
+	if (vault_tx_end(r->v, mine, ok, &err->u) != 0)
 		return -1;
 	api_reply(r, 200, json_pack("{s:b}", "restricted", on));
 	return 0;
@@ -146,20 +145,15 @@ static void name_entry(vault *v, json_t *e)
 	const char *agency = json_string_value(json_object_get(e, "agency"));
 	const char *purpose = json_string_value(json_object_get(e, "purpose"));
 	char name[POLICY_NAME_MAX + 1];
+	policy_purpose_info pi;
 	policy_agency a;
-	sqlite3_stmt *s;
+	util_err err;
 
 	if (agency != NULL && policy_agency_get(v, agency, &a, name, NULL) == 0)
 		json_object_set_new(e, "agency_name", json_string(name));
-	if (purpose != NULL &&
-	    (s = vault_sql_stmt(v, "SELECT code, desc_vi, desc_en FROM purposes WHERE id = ?1", NULL)) != NULL) {
-		sqlite3_bind_text(s, 1, purpose, -1, SQLITE_TRANSIENT);
-		if (sqlite3_step(s) == SQLITE_ROW)
-			json_object_set_new(e, "purpose_description",
-			    json_pack("{s:s, s:s, s:s}", "code", sqlite3_column_text(s, 0), "vi", sqlite3_column_text(s, 1), "en",
-			        sqlite3_column_text(s, 2)));
-		sqlite3_reset(s);
-	}
+	if (purpose != NULL && policy_purpose_info_get(v, purpose, &pi, &err) == 0)
+		json_object_set_new(e, "purpose_description",
+		    json_pack("{s:s, s:s, s:s}", "code", pi.code, "vi", pi.desc_vi, "en", pi.desc_en));
 }
 
 /* One page of it, newest first: entries before `after` (an entry's number; -1: from the newest). */
@@ -214,19 +208,15 @@ int api_h_me_proof(api_req *r, api_err *err)
 	char note[AUDIT_CHECKPOINT_MAX], entry[AUDIT_ENTRY_MAX];
 	audit_hash proof[AUDIT_MAX_PROOF];
 	audit_checkpoint c;
-	sqlite3_stmt *s;
 	size_t len, elen;
 	char *end;
 	long long seq = strtoll(r->params[0], &end, 10);
 	int mine = 0;
 
-	if (*end != '\0' || seq < 0 || (s = vault_sql_stmt(r->v, "SELECT 1 FROM audit_entries WHERE seq = ?1 AND cid = ?2",
-	                                      NULL)) == NULL)
+	if (*end != '\0' || seq < 0)
 		return api_fail(err, API_P_NOT_FOUND, "no such entry about you");
-	sqlite3_bind_int64(s, 1, seq);
-	sqlite3_bind_blob(s, 2, r->caller.cid, KEYS_CID_BYTES, SQLITE_STATIC);
-	mine = sqlite3_step(s) == SQLITE_ROW;
-	sqlite3_reset(s);
+	if (audit_entry_is_about(r->v, seq, r->caller.cid, &mine, &err->u) != 0)
+		return -1;
 	if (!mine)
 		return api_fail(err, API_P_NOT_FOUND, "no such entry about you");
 	/* the latest stored checkpoint if it covers the entry, else the signed head: a read stores nothing */

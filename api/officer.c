@@ -27,15 +27,33 @@ static const char *query_str(api_req *r, const char *name, size_t max, const cha
 	return s;
 }
 
+/* One page of an audit search: the entries' views, and the last one's number. */
+typedef struct search_page {
+	json_t *list;
+	int64_t last;
+} search_page;
+
+static int search_entry(void *arg, int64_t seq, const void *entry, size_t len, util_err *err)
+{
+	search_page *p = arg;
+	json_t *e = api_entry_view(entry, len);
+
+	(void)err;
+	p->last = seq;
+	if (e != NULL)
+		json_array_append_new(p->list, e);
+	return 0;
+}
+
 int api_h_audit(api_req *r, api_err *err)
 {
 	const char *bad = NULL;
 	const char *agency = query_str(r, "agency_id", POLICY_ID_MAX, &bad);
 	const char *decision = query_str(r, "decision", 5, &bad);
 	const char *action = query_str(r, "action", 40, &bad);
-	int64_t from, to, after, limit, last = -1, count = 0;
-	sqlite3_stmt *s;
-	json_t *list;
+	int64_t from, to, after, limit;
+	search_page p = {.last = -1};
+	audit_query q;
 	int more = 0;
 
 	if (bad != NULL || (decision && strcmp(decision, "allow") != 0 && strcmp(decision, "deny") != 0))
@@ -50,39 +68,16 @@ int api_h_audit(api_req *r, api_err *err)
 		return -1;
 	if (after == -2)
 		after = -1; /* from the first entry */
-	s = vault_sql_stmt(r->v, "SELECT seq, entry FROM audit_entries WHERE seq > ?1 AND time >= ?2 AND time <= ?3"
-	                         " AND (?4 IS NULL OR agency_id = ?4) AND (?5 IS NULL OR decision = ?5)"
-	                         " AND (?6 IS NULL OR action = ?6) ORDER BY seq LIMIT ?7",
-	    NULL);
-	if (s == NULL || (list = json_array()) == NULL)
-		return api_fail(err, API_P_INTERNAL, "database");
-	sqlite3_bind_int64(s, 1, after);
-	sqlite3_bind_int64(s, 2, from);
-	sqlite3_bind_int64(s, 3, to);
-	if (agency)
-		sqlite3_bind_text(s, 4, agency, -1, SQLITE_STATIC);
-	if (decision)
-		sqlite3_bind_text(s, 5, decision, -1, SQLITE_STATIC);
-	if (action)
-		sqlite3_bind_text(s, 6, action, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 7, limit + 1);
-	/* limit + 1 rows are asked for: the extra one only says whether there is a next page */
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		json_t *e;
-
-		if (count == limit) {
-			more = 1;
-			break;
-		}
-		e = api_entry_view(sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1));
-		last = sqlite3_column_int64(s, 0);
-		if (e != NULL)
-			json_array_append_new(list, e);
-		count++;
+	q = (audit_query){.after = after, .from = from, .to = to, .limit = limit, .agency_id = agency,
+		.decision = decision, .action = action};
+	if ((p.list = json_array()) == NULL)
+		return api_fail(err, API_P_INTERNAL, "out of memory");
+	if (audit_search(r->v, &q, search_entry, &p, &more, &err->u) != 0) {
+		json_decref(p.list);
+		return -1;
 	}
-	sqlite3_reset(s);
 	officer_audit(r, "audit.query");
-	api_reply(r, 200, json_pack("{s:o, s:o}", "entries", list, "next", more ? json_integer(last) : json_null()));
+	api_reply(r, 200, json_pack("{s:o, s:o}", "entries", p.list, "next", more ? json_integer(p.last) : json_null()));
 	return 0;
 }
 
@@ -108,62 +103,77 @@ int api_h_audit_verify(api_req *r, api_err *err)
 	return 0;
 }
 
+/* The access report's rows: one per agency and purpose, in order of first appearance. */
+typedef struct report_rows {
+	json_t *rows, *index; /* index: "agency purpose" -> row */
+} report_rows;
+
+static void count_in(json_t *row, const char *key)
+{
+	json_object_set_new(row, key, json_integer(json_integer_value(json_object_get(row, key)) + 1));
+}
+
+static int report_entry(void *arg, int64_t seq, const void *entry, size_t len, util_err *err)
+{
+	report_rows *rr = arg;
+	json_t *e = json_loadb(entry, len, 0, NULL), *row;
+	const char *agency, *purpose, *basis, *decision;
+	char key[2 * POLICY_ID_MAX + 2];
+
+	(void)seq;
+	(void)err;
+	if (e == NULL)
+		return 0;
+	agency = json_string_value(json_object_get(e, "agency"));
+	purpose = json_string_value(json_object_get(e, "purpose"));
+	basis = json_string_value(json_object_get(e, "basis"));
+	decision = json_string_value(json_object_get(e, "decision"));
+	snprintf(key, sizeof key, "%s %s", agency ? agency : "-", purpose ? purpose : "-");
+	if ((row = json_object_get(rr->index, key)) == NULL) {
+		row = json_pack("{s:s?, s:s?, s:i, s:i, s:{}}", "agency_id", agency, "purpose_id", purpose, "allowed", 0,
+		    "denied", 0, "by_basis");
+		json_array_append_new(rr->rows, row);
+		json_object_set(rr->index, key, row);
+	}
+	if (decision && strcmp(decision, "allow") == 0) {
+		count_in(row, "allowed");
+		if (basis)
+			count_in(json_object_get(row, "by_basis"), basis);
+	} else {
+		count_in(row, "denied");
+	}
+	json_decref(e);
+	return 0;
+}
+
 int api_h_report(api_req *r, api_err *err)
 {
 	int64_t from = api_query_int(r, "from", 0, 0, INT64_MAX, err), to, after, limit, next;
-	sqlite3_stmt *s;
-	json_t *rows, *index;
+	report_rows rr;
+	json_t *page;
+	int rc;
 
 	/* its pages are runs of rows, in order of first appearance: the cursor is an offset */
 	if (from < 0 || (to = api_query_int(r, "to", INT64_MAX, 0, INT64_MAX, err)) < 0 ||
 	    api_page_args(r, 0, &after, &limit, err) != 0)
 		return -1;
-	s = vault_sql_stmt(r->v, "SELECT entry FROM audit_entries WHERE action = 'lookup' AND time >= ?1 AND time <= ?2"
-	                         " ORDER BY seq",
-	    NULL);
-	rows = json_array();
-	index = json_object(); /* "agency purpose" -> row */
-	if (s == NULL || rows == NULL || index == NULL) {
-		json_decref(rows);
-		json_decref(index);
-		return api_fail(err, API_P_INTERNAL, "database");
+	rr.rows = json_array();
+	rr.index = json_object();
+	if (rr.rows == NULL || rr.index == NULL) {
+		json_decref(rr.rows);
+		json_decref(rr.index);
+		return api_fail(err, API_P_INTERNAL, "out of memory");
 	}
-	sqlite3_bind_int64(s, 1, from);
-	sqlite3_bind_int64(s, 2, to);
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		json_t *e = json_loadb(sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0), 0, NULL), *row, *by;
-		const char *agency, *purpose, *basis, *decision;
-		char key[2 * POLICY_ID_MAX + 2];
-
-		if (e == NULL)
-			continue;
-		agency = json_string_value(json_object_get(e, "agency"));
-		purpose = json_string_value(json_object_get(e, "purpose"));
-		basis = json_string_value(json_object_get(e, "basis"));
-		decision = json_string_value(json_object_get(e, "decision"));
-		snprintf(key, sizeof key, "%s %s", agency ? agency : "-", purpose ? purpose : "-");
-		if ((row = json_object_get(index, key)) == NULL) {
-			row = json_pack("{s:s?, s:s?, s:i, s:i, s:{}}", "agency_id", agency, "purpose_id", purpose, "allowed", 0,
-			    "denied", 0, "by_basis");
-			json_array_append_new(rows, row);
-			json_object_set(index, key, row);
-		}
-		if (decision && strcmp(decision, "allow") == 0) {
-			json_object_set_new(row, "allowed", json_integer(json_integer_value(json_object_get(row, "allowed")) + 1));
-			by = json_object_get(row, "by_basis");
-			if (basis)
-				json_object_set_new(by, basis, json_integer(json_integer_value(json_object_get(by, basis)) + 1));
-		} else {
-			json_object_set_new(row, "denied", json_integer(json_integer_value(json_object_get(row, "denied")) + 1));
-		}
-		json_decref(e);
+	rc = audit_report_lookups(r->v, from, to, report_entry, &rr, &err->u);
+	json_decref(rr.index);
+	if (rc != 0) {
+		json_decref(rr.rows);
+		return -1;
 	}
-	sqlite3_reset(s);
-	json_decref(index);
 	officer_audit(r, "report.access");
-	index = api_page_slice(rows, after, limit, &next);
-	json_decref(rows);
-	api_reply(r, 200, json_pack("{s:I, s:I, s:o, s:o}", "from", (json_int_t)from, "to", (json_int_t)to, "rows", index,
+	page = api_page_slice(rr.rows, after, limit, &next);
+	json_decref(rr.rows);
+	api_reply(r, 200, json_pack("{s:I, s:I, s:o, s:o}", "from", (json_int_t)from, "to", (json_int_t)to, "rows", page,
 	                     "next", api_page_next(next >= 0, next)));
 	return 0;
 }

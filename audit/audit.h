@@ -245,4 +245,24 @@ int audit_emergency_pending(vault *v, int64_t after, int64_t limit, audit_report
 int audit_emergency_get(vault *v, int64_t seq, audit_report_entry_fn fn, void *arg, util_err *err)
     UTIL_NONNULL(1, 3) UTIL_WARN_UNUSED;
 
+/* ---- what officers and citizens search for (audit/sqlite_search.c) ---- */
+
+/* An officer's audit search: entries after seq `after` (-1: from the first), whose time is in
+ * [from, to], and, where given, of that agency, decision ("allow", "deny") and action. */
+typedef struct audit_query {
+	int64_t after, from, to, limit;
+	const char *agency_id, *decision, *action; /* NULL: any */
+} audit_query;
+
+/*
+ * At most q->limit entries that q matches, in log order: fn gets each. *more is set when more
+ * follow. 0, or -1 with err filled.
+ */
+int audit_search(vault *v, const audit_query *q, audit_report_entry_fn fn, void *arg, int *more, util_err *err)
+    UTIL_NONNULL(1, 2, 3, 5) UTIL_WARN_UNUSED;
+
+/* *about = 1 when entry seq exists and names the citizen cid, else 0. 0, or -1 with err filled. */
+int audit_entry_is_about(vault *v, int64_t seq, const unsigned char cid[KEYS_CID_BYTES], int *about, util_err *err)
+    UTIL_NONNULL(1, 3, 4) UTIL_WARN_UNUSED;
+
 #endif

@@ -255,6 +255,17 @@ int policy_restrict(vault *v, const unsigned char cid[KEYS_CID_BYTES], int on, u
 int policy_citizen_erase(vault *v, const unsigned char cid[KEYS_CID_BYTES], const char *actor, util_err *err)
     UTIL_WARN_UNUSED;
 
+/* Purpose details that requests, receipts and access logs show: code, descriptions, reference, limits. */
+typedef struct policy_purpose_info {
+	char code[POLICY_CODE_MAX + 1];
+	char desc_vi[POLICY_DESC_MAX + 1], desc_en[POLICY_DESC_MAX + 1], ref[POLICY_DESC_MAX + 1];
+	int max_days, retention_days;
+} policy_purpose_info;
+
+/* The details of purpose id; UTIL_ECORRUPT when there is no such purpose. */
+int policy_purpose_info_get(vault *v, const char *id, policy_purpose_info *pi, util_err *err) UTIL_WARN_UNUSED
+    UTIL_NONNULL(1, 2, 3);
+
 /*
  * A lookup's justification (just, NUL-terminated) is accepted only for a purpose `code` of
  * agency's whose basis takes one, and only with a visible character, at most

@@ -402,14 +402,7 @@ int policy_purpose_get(vault *v, const char *agency_id, const char *code, const 
 	return rc == 0 ? 0 : util_fail(err, UTIL_ECORRUPT, "a stored purpose is malformed");
 }
 
-/* Purpose details that requests and receipts show: code, descriptions, reference, limits. */
-typedef struct purpose_info {
-	char code[POLICY_CODE_MAX + 1];
-	char desc_vi[POLICY_DESC_MAX + 1], desc_en[POLICY_DESC_MAX + 1], ref[POLICY_DESC_MAX + 1];
-	int max_days, retention_days;
-} purpose_info;
-
-static int purpose_info_get(vault *v, const char *id, purpose_info *pi, util_err *err)
+int policy_purpose_info_get(vault *v, const char *id, policy_purpose_info *pi, util_err *err)
 {
 	sqlite3_stmt *s = prep(v, "SELECT code, desc_vi, desc_en, legal_reference, max_days, retention_days"
 	                          " FROM purposes WHERE id = ?1",
@@ -441,7 +434,7 @@ int policy_request_create(vault *v, const char *agency_id, const char *code, con
 	policy_purpose p;
 	policy_field chosen[POLICY_MAX_FIELDS];
 	unsigned char cid[KEYS_CID_BYTES], subject[POLICY_SUBJECT_BYTES];
-	purpose_info pi;
+	policy_purpose_info pi;
 	sqlite3_stmt *s;
 	size_t i, nc = 0;
 	int64_t now = util_now();
@@ -460,7 +453,7 @@ int policy_request_create(vault *v, const char *agency_id, const char *code, con
 		util_fail(err, UTIL_EDENIED, "this agency may not ask for consent");
 		goto out;
 	}
-	if (policy_purpose_get(v, agency_id, code, NULL, &p, err) != 0 || purpose_info_get(v, p.id, &pi, err) != 0)
+	if (policy_purpose_get(v, agency_id, code, NULL, &p, err) != 0 || policy_purpose_info_get(v, p.id, &pi, err) != 0)
 		goto out;
 	if (p.basis != POLICY_BASIS_CONSENT) {
 		util_fail(err, UTIL_EINVAL, "this purpose's legal basis needs no consent");
@@ -678,12 +671,12 @@ static json_t *receipt_build(vault *v, const unsigned char *cid, const char *con
 	unsigned char sig[64];
 	policy_agency a;
 	policy_purpose p;
-	purpose_info pi;
+	policy_purpose_info pi;
 	json_t *r, *out = NULL;
 	char *canon = NULL;
 
 	if (policy_agency_get(v, agency_id, &a, name, err) != 0 || policy_purpose_get(v, NULL, NULL, purpose_id, &p, err) != 0 ||
-	    purpose_info_get(v, purpose_id, &pi, err) != 0)
+	    policy_purpose_info_get(v, purpose_id, &pi, err) != 0)
 		return NULL;
 	util_iso8601(granted, g);
 	util_iso8601(expires, e);

@@ -197,6 +197,13 @@ int vault_begin(vault *v, util_err *err) UTIL_WARN_UNUSED;
 int vault_commit(vault *v, util_err *err) UTIL_WARN_UNUSED;
 void vault_rollback(vault *v);
 /*
+ * Joins v's open transaction, or opens one (*mine = 1). vault_tx_end commits (ok) or rolls
+ * back (!ok) only what it opened: 0 when ok and committed (or joined), else -1 (err filled
+ * by a failed commit).
+ */
+int vault_tx_begin(vault *v, int *mine, util_err *err) UTIL_WARN_UNUSED UTIL_NONNULL(1, 2);
+int vault_tx_end(vault *v, int mine, int ok, util_err *err) UTIL_NONNULL(1);
+/*
  * 1 when another connection, in this process or another, waits to begin a write (it waits at
  * the vault's write turnstile until SQLite's write lock is free). A batch that holds the lock
  * commits early when it sees one, so that vaultd's audit writer is not kept waiting.

@@ -190,10 +190,6 @@ int vault_ring_reload(vault *v, util_err *err);
 /* Within a write transaction: makes sure the ring's current KEK is the vault's current one. */
 int vault_kek_sync(vault *v, util_err *err);
 
-/* Runs fn inside a transaction unless one is open; rolls back on failure. */
-int vault_tx_begin(vault *v, int *mine, util_err *err);
-int vault_tx_end(vault *v, int mine, int ok, util_err *err);
-
 /* The root key of dir unlocked with u according to its vault.meta (current or pending). */
 int vault_meta_unlock(const char *dir, const vault_unlock *u, int pending, keys_root **root, char id[VAULT_ID_HEX],
     util_err *err);

@@ -240,6 +240,66 @@ static void test_entry_scan_takes_only_the_canonical_form(void **state)
 	assert_string_equal(citizen, "");
 }
 
+/* Counts the entries a search hands over, and keeps the last one's number. */
+static int count_entry(void *arg, int64_t seq, const void *entry, size_t len, util_err *err)
+{
+	int64_t *c = arg;
+
+	(void)err;
+	assert_non_null(entry);
+	assert_true(len > 0);
+	c[0]++;
+	c[1] = seq;
+	return 0;
+}
+
+/* The officers' search: its filters, its pages; and which entries are about whom. */
+static void test_search_filters_and_pages(void **state)
+{
+	fixture *f = *state;
+	unsigned char cid[16] = {0xc1, 0xd2}, other[16] = {0x01};
+	audit_query q = {.after = -1, .from = 0, .to = INT64_MAX, .limit = 100};
+	int64_t c[2] = {0, -1};
+	util_err err;
+	int more, about;
+
+	fill(f->v, 9); /* entries 0..8: 0, 3, 6 denied */
+	must(audit_search(f->v, &q, count_entry, c, &more, &err), &err, "search");
+	assert_int_equal(c[0], 9);
+	assert_false(more);
+	q.decision = "deny";
+	c[0] = 0;
+	must(audit_search(f->v, &q, count_entry, c, &more, &err), &err, "search deny");
+	assert_int_equal(c[0], 3);
+	q.decision = NULL;
+	q.agency_id = "ag_other";
+	c[0] = 0;
+	must(audit_search(f->v, &q, count_entry, c, &more, &err), &err, "search agency");
+	assert_int_equal(c[0], 0);
+	q.agency_id = NULL;
+	q.limit = 4;
+	c[0] = 0;
+	must(audit_search(f->v, &q, count_entry, c, &more, &err), &err, "page 1");
+	assert_int_equal(c[0], 4);
+	assert_true(more);
+	q.after = c[1];
+	c[0] = 0;
+	must(audit_search(f->v, &q, count_entry, c, &more, &err), &err, "page 2");
+	assert_int_equal(c[0], 4);
+	assert_true(more);
+	q.after = c[1];
+	c[0] = 0;
+	must(audit_search(f->v, &q, count_entry, c, &more, &err), &err, "page 3");
+	assert_int_equal(c[0], 1);
+	assert_false(more);
+	must(audit_entry_is_about(f->v, 2, cid, &about, &err), &err, "about");
+	assert_true(about);
+	must(audit_entry_is_about(f->v, 2, other, &about, &err), &err, "about other");
+	assert_false(about);
+	must(audit_entry_is_about(f->v, 99, cid, &about, &err), &err, "no such entry");
+	assert_false(about);
+}
+
 static void test_clean_log_verifies(void **state)
 {
 	fixture *f = *state;
@@ -1183,6 +1243,7 @@ int main(void)
 		cmocka_unit_test(test_entry_encoding_known_answers),
 		cmocka_unit_test(test_entry_encoding_refuses_what_jansson_refused),
 		cmocka_unit_test(test_entry_scan_takes_only_the_canonical_form),
+		cmocka_unit_test_setup_teardown(test_search_filters_and_pages, test_vault_setup, test_vault_teardown),
 		cmocka_unit_test_setup_teardown(test_clean_log_verifies, test_vault_setup, test_vault_teardown),
 		cmocka_unit_test_setup_teardown(test_edit_detected_at_the_entry, test_vault_setup, test_vault_teardown),
 		cmocka_unit_test_setup_teardown(test_edit_with_rehashed_tree_detected_by_checkpoints, test_vault_setup, test_vault_teardown),
