@@ -354,7 +354,7 @@ static void req_free(api_req *r)
 	util_wbuf_free(&r->body_buf);
 	json_decref(r->json);
 	if (r->state_free != NULL)
-		r->state_free(r->state); /* a lookup that never finished: its fields go unsent */
+		r->state_free(r->state); /* the handler's own: what it never sent, it wipes */
 	sodium_memzero(r, sizeof *r);
 	free(r);
 }
