@@ -211,8 +211,8 @@ out:
 
 int vault_citizen_insert(vault *v, vault_prepared *p, util_err *err)
 {
-	sqlite3_stmt *s;
-	int mine = 0, ok = 0, rc;
+	vault_row_new row;
+	int mine = 0, ok = 0;
 
 	if (p->blen == 0)
 		return util_fail(err, UTIL_EINVAL, "no record was prepared");
@@ -224,27 +224,9 @@ int vault_citizen_insert(vault *v, vault_prepared *p, util_err *err)
 	if (keys_ring_current_kek(v->sh->ring) != p->kek) /* rotated since it was sealed */
 		keys_ring_wrap_dek(v->sh->ring, p->cid, p->dek, p->wrapped, &p->kek);
 	pthread_rwlock_unlock(&v->sh->ring_mu);
-	if ((s = vault_stmt(v, ST_CITIZEN_INSERT, err)) == NULL)
-		goto end;
-	sqlite3_bind_blob(s, 1, p->cid, KEYS_CID_BYTES, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 2, p->index, sizeof p->index, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, p->kek);
-	sqlite3_bind_blob(s, 4, p->wrapped, sizeof p->wrapped, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 5, p->blob, (int)p->blen, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 6, p->sealed_totp, sizeof p->sealed_totp, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 7, util_now());
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc == SQLITE_CONSTRAINT) {
-		/* a unique index: the national ID (a cid collision at 2^-128 would land here too) */
-		util_fail(err, UTIL_EEXISTS, "this national ID is already enrolled");
-		goto end;
-	}
-	if (rc != SQLITE_DONE) {
-		vault_sql_fail(v, rc, err, "enrol");
-		goto end;
-	}
-	ok = 1;
+	row = (vault_row_new){.cid = p->cid, .index = p->index, .wrapped = p->wrapped, .record = p->blob,
+		.rlen = p->blen, .totp = p->sealed_totp, .tlen = sizeof p->sealed_totp, .kek = p->kek, .now = util_now()};
+	ok = vault_row_insert(v, &row, err) == 0;
 end:
 	if (vault_tx_end(v, mine, ok, err) != 0)
 		ok = 0;
@@ -408,26 +390,10 @@ int vault_citizen_index(vault *v, const char *nid, unsigned char out[VAULT_INDEX
 int vault_citizen_find(vault *v, const char *nid, unsigned char cid[KEYS_CID_BYTES], util_err *err)
 {
 	unsigned char index[VAULT_INDEX_BYTES];
-	sqlite3_stmt *s;
-	int rc;
 
 	if (vault_citizen_index(v, nid, index, err) != 0)
 		return -1;
-	if ((s = vault_stmt(v, ST_CITIZEN_BY_INDEX, err)) == NULL)
-		return -1;
-	sqlite3_bind_blob(s, 1, index, sizeof index, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW && sqlite3_column_bytes(s, 0) == KEYS_CID_BYTES) {
-		memcpy(cid, sqlite3_column_blob(s, 0), KEYS_CID_BYTES);
-		memcpy(v->found_cid, cid, KEYS_CID_BYTES);
-		v->found_row = sqlite3_column_int64(s, 1);
-		sqlite3_reset(s);
-		return 0;
-	}
-	sqlite3_reset(s);
-	if (rc == SQLITE_DONE)
-		return util_fail(err, UTIL_ENOTFOUND, "no such citizen");
-	return vault_sql_fail(v, rc, err, "find citizen");
+	return vault_row_find(v, index, cid, err);
 }
 
 /*
@@ -452,39 +418,13 @@ static int unwrap_dek(vault *v, uint32_t kek, const unsigned char *cid, const vo
 static int load_row(vault *v, const unsigned char *cid, rec_work *w, size_t *blen, uint32_t *dek_version,
     util_err *err)
 {
-	sqlite3_stmt *s;
-	int rc, by_row = v->found_row > 0 && memcmp(v->found_cid, cid, KEYS_CID_BYTES) == 0;
+	vault_row_keys k;
 
-again:
-	/* just found (a lookup): by rowid, one B-tree instead of the cid index and then the table */
-	if ((s = vault_stmt(v, by_row ? ST_CITIZEN_GET_ROW : ST_CITIZEN_GET, err)) == NULL)
+	if (vault_row_load(v, cid, &k, w->blob, REC_MAX, blen, err) != 0)
 		return -1;
-	sqlite3_bind_blob(s, 1, cid, KEYS_CID_BYTES, SQLITE_STATIC);
-	if (by_row)
-		sqlite3_bind_int64(s, 2, v->found_row);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE && by_row) { /* not there any more: by the cid, which is the truth */
-		sqlite3_reset(s);
-		v->found_row = by_row = 0;
-		goto again;
-	}
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(s);
-		return rc == SQLITE_DONE ? util_fail(err, UTIL_ENOTFOUND, "no such citizen")
-		                         : vault_sql_fail(v, rc, err, "read citizen");
-	}
-	*dek_version = (uint32_t)sqlite3_column_int64(s, 2);
-	*blen = (size_t)sqlite3_column_bytes(s, 3);
-	if (*blen > REC_MAX) {
-		sqlite3_reset(s);
-		return util_fail(err, UTIL_ECORRUPT, "a record is larger than any catalog allows");
-	}
-	memcpy(w->blob, sqlite3_column_blob(s, 3), *blen);
 	w->used = *blen;
-	rc = unwrap_dek(v, (uint32_t)sqlite3_column_int64(s, 0), cid, sqlite3_column_blob(s, 1),
-	    (size_t)sqlite3_column_bytes(s, 1), w->dek, err);
-	sqlite3_reset(s);
-	return rc;
+	*dek_version = k.dek_version;
+	return unwrap_dek(v, k.kek, cid, k.wrapped, sizeof k.wrapped, w->dek, err);
 }
 
 /* Loads a citizen's row and opens its record in w->blob: its entries into e. */
@@ -560,8 +500,7 @@ int vault_citizen_update(vault *v, const unsigned char cid[KEYS_CID_BYTES], cons
 	size_t count, i, off = 0, next, slen, n;
 	uint32_t dv;
 	rec_work *w = NULL;
-	sqlite3_stmt *s;
-	int mine = 0, ok = 0, full = 0, rc;
+	int mine = 0, ok = 0, full = 0;
 
 	if (check_fields(cat, fields, err) != 0)
 		return -1;
@@ -599,18 +538,7 @@ int vault_citizen_update(vault *v, const unsigned char cid[KEYS_CID_BYTES], cons
 	}
 	randombytes_buf(w->rnd, KEYS_NONCE_BYTES);
 	slen = vault_record_seal(w->dek, cid, dv, w->rnd, w->fresh, off);
-	if ((s = vault_stmt(v, ST_CITIZEN_UPDATE, err)) == NULL)
-		goto end;
-	sqlite3_bind_blob(s, 1, cid, KEYS_CID_BYTES, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 2, w->fresh, (int)slen, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, util_now());
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		vault_sql_fail(v, rc, err, "rectify");
-		goto end;
-	}
-	ok = 1;
+	ok = vault_row_set_record(v, cid, w->fresh, slen, util_now(), err) == 0;
 end:
 	if (vault_tx_end(v, mine, ok, err) != 0)
 		ok = 0;
@@ -622,19 +550,7 @@ out:
 
 int vault_citizen_erase(vault *v, const unsigned char cid[KEYS_CID_BYTES], util_err *err)
 {
-	sqlite3_stmt *s = vault_stmt(v, ST_CITIZEN_DELETE, err);
-	int rc;
-
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_blob(s, 1, cid, KEYS_CID_BYTES, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return vault_sql_fail(v, rc, err, "erase");
-	if (sqlite3_changes(v->db) == 0)
-		return util_fail(err, UTIL_ENOTFOUND, "no such citizen");
-	return 0;
+	return vault_row_delete(v, cid, err);
 }
 
 /* ---- migration 7: format 1 to format 2 ---- */
@@ -669,56 +585,45 @@ static size_t reseal_entries(rec_work *w, const unsigned char *cid, uint32_t dv,
 	return off;
 }
 
+/* The migration's walk: where it is, and how many it rewrote. */
+typedef struct reseal_walk {
+	vault *v;
+	int64_t *after, *done;
+} reseal_walk;
+
+/* One format-1 record (in v->work->blob) opened, sealed again as format 2, and written back. */
+static int reseal_row(void *arg, int64_t id, const unsigned char *cid, const vault_row_keys *k, size_t n, util_err *err)
+{
+	reseal_walk *rw = arg;
+	rec_work *w = rw->v->work;
+	size_t plen, slen;
+	int rc;
+
+	*rw->after = id;
+	w->used = REC_MAX;
+	if (unwrap_dek(rw->v, k->kek, cid, k->wrapped, sizeof k->wrapped, w->dek, err) != 0 ||
+	    (plen = reseal_entries(w, cid, k->dek_version, n, err)) == 0) {
+		vault_work_wipe(rw->v);
+		return -1;
+	}
+	randombytes_buf(w->rnd, KEYS_NONCE_BYTES);
+	slen = vault_record_seal(w->dek, cid, k->dek_version, w->rnd, w->fresh, plen);
+	rc = vault_row_set_record_at(rw->v, id, w->fresh, slen, err);
+	vault_work_wipe(rw->v);
+	if (rc == 0)
+		++*rw->done;
+	return rc;
+}
+
 int vault_citizen_reseal_v1(vault *v, int64_t *after, int64_t limit, int64_t *done, util_err *err)
 {
-	/* the rows' own format byte says which are left: a stopped migration resumes where it was */
-	sqlite3_stmt *s = vault_sql_stmt(v, "SELECT id, cid, kek_version, dek, dek_version, fields FROM citizens"
-	                                    " WHERE id > ?1 AND substr(fields, 1, 1) = x'01' ORDER BY id LIMIT ?2", err),
-	             *u = vault_sql_stmt(v, "UPDATE citizens SET fields = ?2 WHERE id = ?1", err);
-	rec_work *w = v->work;
-	int rc = SQLITE_DONE;
+	reseal_walk rw = {.v = v, .after = after, .done = done};
+	int rc;
 
 	*done = 0;
-	if (s == NULL || u == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, *after);
-	sqlite3_bind_int64(s, 2, limit);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		unsigned char cid[KEYS_CID_BYTES];
-		uint32_t dv = (uint32_t)sqlite3_column_int64(s, 4);
-		size_t n = (size_t)sqlite3_column_bytes(s, 5), plen, slen;
-
-		*after = sqlite3_column_int64(s, 0);
-		if (sqlite3_column_bytes(s, 1) != KEYS_CID_BYTES || n > REC_MAX) {
-			util_fail(err, UTIL_ECORRUPT, "a citizen's row is malformed");
-			goto fail;
-		}
-		memcpy(cid, sqlite3_column_blob(s, 1), KEYS_CID_BYTES);
-		memcpy(w->blob, sqlite3_column_blob(s, 5), n);
-		w->used = REC_MAX;
-		if (unwrap_dek(v, (uint32_t)sqlite3_column_int64(s, 2), cid, sqlite3_column_blob(s, 3),
-		        (size_t)sqlite3_column_bytes(s, 3), w->dek, err) != 0 ||
-		    (plen = reseal_entries(w, cid, dv, n, err)) == 0)
-			goto fail;
-		randombytes_buf(w->rnd, KEYS_NONCE_BYTES);
-		slen = vault_record_seal(w->dek, cid, dv, w->rnd, w->fresh, plen);
-		sqlite3_bind_int64(u, 1, *after);
-		sqlite3_bind_blob(u, 2, w->fresh, (int)slen, SQLITE_STATIC);
-		rc = sqlite3_step(u);
-		sqlite3_reset(u);
-		vault_work_wipe(v);
-		if (rc != SQLITE_DONE) {
-			vault_sql_fail(v, rc, err, "rewrite a record");
-			goto fail;
-		}
-		++*done;
-	}
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : vault_sql_fail(v, rc, err, "read records of format 1");
-fail:
-	sqlite3_reset(s);
+	rc = vault_rows_v1(v, *after, limit, reseal_row, &rw, err);
 	vault_work_wipe(v);
-	return -1;
+	return rc;
 }
 
 /* ---- TOTP ---- */
@@ -726,61 +631,33 @@ fail:
 int vault_citizen_totp(vault *v, const unsigned char cid[KEYS_CID_BYTES], unsigned char *secret, int64_t *last_step,
     util_err *err)
 {
-	sqlite3_stmt *s = vault_sql_stmt(v, "SELECT kek_version, dek, dek_version, totp, totp_step FROM citizens"
-	                                    " WHERE cid = ?1", err);
+	unsigned char sealed[VAULT_TOTP_SECRET_BYTES + VAULT_FIELD_OVERHEAD];
 	rec_work *w = v->work;
-	uint32_t dv;
+	vault_row_keys k;
 	int rc;
 
-	if (s == NULL)
+	if (vault_row_totp(v, cid, &k, sealed, last_step, err) != 0)
 		return -1;
-	sqlite3_bind_blob(s, 1, cid, KEYS_CID_BYTES, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(s);
-		return rc == SQLITE_DONE ? util_fail(err, UTIL_ENOTFOUND, "no such citizen")
-		                         : vault_sql_fail(v, rc, err, "read citizen");
-	}
-	dv = (uint32_t)sqlite3_column_int64(s, 2);
-	*last_step = sqlite3_column_int64(s, 4);
-	rc = unwrap_dek(v, (uint32_t)sqlite3_column_int64(s, 0), cid, sqlite3_column_blob(s, 1),
-	    (size_t)sqlite3_column_bytes(s, 1), w->dek, err);
-	if (rc == 0 && sqlite3_column_bytes(s, 3) != VAULT_TOTP_SECRET_BYTES + VAULT_FIELD_OVERHEAD)
-		rc = util_fail(err, UTIL_ECORRUPT, "a TOTP secret has the wrong size");
+	rc = unwrap_dek(v, k.kek, cid, k.wrapped, sizeof k.wrapped, w->dek, err);
 	if (rc == 0)
-		rc = vault_field_open(w->dek, cid, dv, TOTP_NAME, sqlite3_column_blob(s, 3),
-		    (size_t)sqlite3_column_bytes(s, 3), secret, err);
-	sqlite3_reset(s);
+		rc = vault_field_open(w->dek, cid, k.dek_version, TOTP_NAME, sealed, sizeof sealed, secret, err);
 	vault_work_wipe(v);
 	return rc;
 }
 
 int vault_citizen_totp_use(vault *v, const unsigned char cid[KEYS_CID_BYTES], int64_t step, util_err *err)
 {
-	/* one statement: two requests with the same code cannot both pass */
-	sqlite3_stmt *s = vault_sql_stmt(v, "UPDATE citizens SET totp_step = ?2 WHERE cid = ?1 AND totp_step < ?2", err);
-	int rc;
-
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_blob(s, 1, cid, KEYS_CID_BYTES, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, step);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return vault_sql_fail(v, rc, err, "totp");
-	return sqlite3_changes(v->db) == 1 ? 0 : util_fail(err, UTIL_ESTATE, "this code was already used");
+	return vault_row_totp_use(v, cid, step, err);
 }
 
 int vault_citizen_totp_reset(vault *v, const unsigned char cid[KEYS_CID_BYTES], unsigned char *secret, util_err *err)
 {
 	unsigned char sealed[VAULT_TOTP_SECRET_BYTES + VAULT_FIELD_OVERHEAD], old[VAULT_TOTP_SECRET_BYTES];
-	sqlite3_stmt *s;
 	rec_work *w = v->work;
 	size_t blen;
 	uint32_t dv;
 	int64_t last;
-	int mine, ok = 0, rc;
+	int mine, ok = 0;
 
 	if (vault_tx_begin(v, &mine, err) != 0)
 		return -1;
@@ -789,13 +666,7 @@ int vault_citizen_totp_reset(vault *v, const unsigned char cid[KEYS_CID_BYTES], 
 		goto out;
 	randombytes_buf(secret, VAULT_TOTP_SECRET_BYTES);
 	vault_field_seal(w->dek, cid, dv, TOTP_NAME, secret, VAULT_TOTP_SECRET_BYTES, sealed);
-	if ((s = vault_sql_stmt(v, "UPDATE citizens SET totp = ?2, totp_step = 0 WHERE cid = ?1", err)) == NULL)
-		goto out;
-	sqlite3_bind_blob(s, 1, cid, KEYS_CID_BYTES, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 2, sealed, sizeof sealed, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	ok = rc == SQLITE_DONE || (vault_sql_fail(v, rc, err, "totp"), 0);
+	ok = vault_row_totp_set(v, cid, sealed, err) == 0;
 out:
 	sodium_memzero(old, sizeof old);
 	vault_work_wipe(v);

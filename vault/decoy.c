@@ -45,19 +45,20 @@ static void decoy_get(vault *v, vault_decoy *d, int fresh)
  */
 int vault_totp_decoy(vault *v, unsigned char *secret, util_err *err)
 {
-	sqlite3_stmt *s = vault_sql_stmt(v, "SELECT kek_version, dek, dek_version, totp, totp_step FROM citizens"
-	                                    " WHERE cid = ?1", err);
+	unsigned char sealed[VAULT_TOTP_SECRET_BYTES + VAULT_FIELD_OVERHEAD];
+	vault_row_keys k;
 	vault_decoy d;
+	util_err e2;
+	int64_t step;
 	int rc, tries;
 
-	if (s == NULL)
-		return -1;
 	decoy_get(v, &d, 0);
-	sqlite3_bind_blob(s, 1, d.cid, KEYS_CID_BYTES, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return vault_sql_fail(v, rc, err, "read citizen");
+	/* the same read as a citizen's (vault_row_totp), which finds no row */
+	if (vault_row_totp(v, d.cid, &k, sealed, &step, &e2) != 0 && e2.code != UTIL_ENOTFOUND) {
+		if (err != NULL)
+			*err = e2;
+		return -1;
+	}
 	for (tries = 0;; tries++) {
 		pthread_rwlock_rdlock(&v->sh->ring_mu);
 		rc = keys_ring_unwrap_dek(v->sh->ring, d.kek, d.cid, d.wrapped, sizeof d.wrapped, v->work->dek, NULL);

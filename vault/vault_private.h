@@ -116,6 +116,56 @@ typedef struct vault_work {
 	size_t used; /* bytes of blob and fresh to wipe */
 } vault_work;
 
+/* ---- the citizens table (sqlite_citizen.c): rows in and out; citizen.c opens and seals ---- */
+
+/* A citizen's keys as stored: the KEK version, the DEK wrapped under it, the DEK's version. */
+typedef struct vault_row_keys {
+	uint32_t kek, dek_version;
+	unsigned char wrapped[KEYS_WRAPPED_DEK_BYTES];
+} vault_row_keys;
+
+/* A new citizen's row. */
+typedef struct vault_row_new {
+	const unsigned char *cid, *index, *wrapped, *record, *totp;
+	size_t rlen, tlen;
+	uint32_t kek;
+	int64_t now;
+} vault_row_new;
+
+/* Stores a new row: UTIL_EEXISTS when its national ID's index is already enrolled. */
+int vault_row_insert(vault *v, const vault_row_new *r, util_err *err) UTIL_WARN_UNUSED;
+/* The cid of the row with blind index `index`; UTIL_ENOTFOUND if none. */
+int vault_row_find(vault *v, const unsigned char index[VAULT_INDEX_BYTES], unsigned char cid[KEYS_CID_BYTES],
+    util_err *err) UTIL_WARN_UNUSED;
+/* A row's keys, and its sealed record (at most max bytes, else UTIL_ECORRUPT) into record. */
+int vault_row_load(vault *v, const unsigned char cid[KEYS_CID_BYTES], vault_row_keys *k, unsigned char *record,
+    size_t max, size_t *rlen, util_err *err) UTIL_WARN_UNUSED;
+/* Replaces a row's sealed record (rectification). */
+int vault_row_set_record(vault *v, const unsigned char cid[KEYS_CID_BYTES], const unsigned char *record, size_t n,
+    int64_t now, util_err *err) UTIL_WARN_UNUSED;
+/* Deletes a row; UTIL_ENOTFOUND if there is none. */
+int vault_row_delete(vault *v, const unsigned char cid[KEYS_CID_BYTES], util_err *err) UTIL_WARN_UNUSED;
+/*
+ * The rows after `after` (the store's row number), at most limit, whose record is of format 1:
+ * fn gets each one's number, cid and keys, its sealed record copied into v->work->blob (n bytes).
+ * fn returns 0 to go on, -1 (err filled) to stop the walk with -1.
+ */
+typedef int (*vault_row_fn)(void *arg, int64_t id, const unsigned char *cid, const vault_row_keys *k, size_t n,
+    util_err *err);
+int vault_rows_v1(vault *v, int64_t after, int64_t limit, vault_row_fn fn, void *arg, util_err *err) UTIL_WARN_UNUSED;
+/* Replaces the sealed record of row number id (the migration to format 2). */
+int vault_row_set_record_at(vault *v, int64_t id, const unsigned char *record, size_t n, util_err *err)
+    UTIL_WARN_UNUSED;
+/* A row's keys, sealed TOTP secret and last step used. */
+int vault_row_totp(vault *v, const unsigned char cid[KEYS_CID_BYTES], vault_row_keys *k,
+    unsigned char sealed[VAULT_TOTP_SECRET_BYTES + VAULT_FIELD_OVERHEAD], int64_t *last_step, util_err *err)
+    UTIL_WARN_UNUSED;
+/* Spends TOTP step `step`: UTIL_ESTATE when it (or a later one) was already used. One statement. */
+int vault_row_totp_use(vault *v, const unsigned char cid[KEYS_CID_BYTES], int64_t step, util_err *err) UTIL_WARN_UNUSED;
+/* Replaces the sealed TOTP secret and forgets the last step. */
+int vault_row_totp_set(vault *v, const unsigned char cid[KEYS_CID_BYTES],
+    const unsigned char sealed[VAULT_TOTP_SECRET_BYTES + VAULT_FIELD_OVERHEAD], util_err *err) UTIL_WARN_UNUSED;
+
 #define VAULT_STMT_CACHE 128
 
 /* The page-key strings of a vault: vault.db's, then each registered file's (VAULT_FILE_KEY). */
