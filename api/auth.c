@@ -12,28 +12,31 @@ static int unauthorized(api_err *err)
 	return api_fail(err, API_P_UNAUTHORIZED, "a valid bearer token is required");
 }
 
-/* The caller the subject of a valid token names: 0, or -1 (no such caller, or not any more). */
-static int caller_of(api_req *r, const char *subject)
+/* The caller a valid token's subject names: 0, or -1 (no such caller, or not any more). */
+static int caller_of(api_req *r, const auth_subject *who)
 {
-	if (strcmp(subject, "admin") == 0) {
+	switch (who->kind) {
+	case AUTH_ADMIN:
 		r->caller.kind = API_ADMIN;
-	} else if (strncmp(subject, "agency:", 7) == 0) {
-		if (policy_agency_get(r->v, subject + 7, &r->caller.agency, NULL, NULL) != 0 || r->caller.agency.suspended)
+		return 0;
+	case AUTH_AGENCY:
+		if (policy_agency_get(r->v, who->id, &r->caller.agency, NULL, NULL) != 0 || r->caller.agency.suspended)
 			return -1;
 		r->caller.kind = API_AGENCY;
-	} else if (strncmp(subject, "citizen:", 8) == 0) {
-		if (util_hex_decode(r->caller.cid, KEYS_CID_BYTES, subject + 8) != 0)
-			return -1;
+		return 0;
+	case AUTH_CITIZEN:
+		memcpy(r->caller.cid, who->cid, KEYS_CID_BYTES);
 		r->caller.kind = API_CITIZEN;
-	} else if (strncmp(subject, "officer:", 8) == 0) {
-		if (strlen(subject + 8) > POLICY_ID_MAX || auth_officer_active(r->v, subject + 8) != 1)
+		return 0;
+	case AUTH_OFFICER:
+		if (auth_officer_active(r->v, who->id) != 1)
 			return -1;
-		memcpy(r->caller.officer, subject + 8, strlen(subject + 8) + 1);
+		memcpy(r->caller.officer, who->id, sizeof who->id);
 		r->caller.kind = API_OFFICER;
-	} else {
+		return 0;
+	default:
 		return -1;
 	}
-	return 0;
 }
 
 static int authenticate(api_req *r, api_err *err)
@@ -47,7 +50,7 @@ static int authenticate(api_req *r, api_err *err)
 		return unauthorized(err);
 	memcpy(r->caller.token, tok.hash, sizeof tok.hash);
 	r->caller.last_used = tok.last_used;
-	return caller_of(r, tok.subject) == 0 ? 0 : unauthorized(err);
+	return caller_of(r, &tok.who) == 0 ? 0 : unauthorized(err);
 }
 
 /*

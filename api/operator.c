@@ -10,7 +10,7 @@ int api_h_agency_create(api_req *r, api_err *err)
 	const char *name;
 	json_t *roles, *e;
 	unsigned bits = 0;
-	char id[POLICY_ID_MAX + 1], token[AUTH_TOKEN_MAX], subject[POLICY_ID_MAX + 8];
+	char id[POLICY_ID_MAX + 1], token[AUTH_TOKEN_MAX], subject[AUTH_SUBJECT_MAX];
 	size_t i;
 	int mine, ok;
 
@@ -35,7 +35,7 @@ int api_h_agency_create(api_req *r, api_err *err)
 		return -1;
 	ok = policy_agency_create(r->v, name, bits, id, &err->u) == 0;
 	if (ok) {
-		snprintf(subject, sizeof subject, "agency:%s", id);
+		auth_subject_agency(id, subject);
 		ok = auth_token_new(r->v, "agency", subject, 0, token, NULL, &err->u) == 0;
 	}
 	if (vault_sql_end(r->v, mine, ok, &err->u) != 0)

@@ -83,13 +83,12 @@ int api_h_citizen_patch(api_req *r, api_err *err)
 int api_h_citizen_delete(api_req *r, api_err *err)
 {
 	unsigned char cid[KEYS_CID_BYTES];
-	char actor[POLICY_ID_MAX + 8], subject[48], hex[33];
+	char actor[POLICY_ID_MAX + 8], subject[AUTH_SUBJECT_MAX];
 	int mine, ok;
 
 	if (resolve(r, cid, 1, err) != 0)
 		return -1;
-	util_hex_encode(hex, cid, sizeof cid);
-	snprintf(subject, sizeof subject, "citizen:%s", hex);
+	auth_subject_citizen(cid, subject);
 	if (vault_sql_begin(r->v, &mine, &err->u) != 0)
 		return -1;
 	ok = policy_citizen_erase(r->v, cid, api_agency_actor(r, actor), &err->u) == 0 &&
@@ -103,7 +102,7 @@ int api_h_citizen_delete(api_req *r, api_err *err)
 int api_h_citizen_totp(api_req *r, api_err *err)
 {
 	unsigned char cid[KEYS_CID_BYTES], *secret;
-	char actor[POLICY_ID_MAX + 8], subject[48], hex[33], uri[256];
+	char actor[POLICY_ID_MAX + 8], subject[AUTH_SUBJECT_MAX], uri[256];
 	audit_entry e = {.action = "totp.reset"};
 	int mine, ok;
 
@@ -111,8 +110,7 @@ int api_h_citizen_totp(api_req *r, api_err *err)
 		return -1;
 	if ((secret = keys_secret_alloc(VAULT_TOTP_SECRET_BYTES)) == NULL)
 		return api_fail(err, API_P_INTERNAL, "out of memory");
-	util_hex_encode(hex, cid, sizeof cid);
-	snprintf(subject, sizeof subject, "citizen:%s", hex);
+	auth_subject_citizen(cid, subject);
 	e.actor = api_agency_actor(r, actor);
 	e.agency_id = r->caller.agency.id;
 	e.cid = cid;

@@ -7,7 +7,7 @@
 
 /* Who logs in, and whether the code is good: 0 (subject, e filled), or -1 with err filled. */
 static int login_check(api_req *r, const char *nid, const char *officer, const char *code,
-    char subject[POLICY_ID_MAX + 16], unsigned char cid[KEYS_CID_BYTES], audit_entry *e, api_err *err)
+    char subject[AUTH_SUBJECT_MAX], unsigned char cid[KEYS_CID_BYTES], audit_entry *e, api_err *err)
 {
 	char label[64];
 
@@ -22,9 +22,7 @@ static int login_check(api_req *r, const char *nid, const char *officer, const c
 		}
 		if (api_totp_citizen(r, cid, code, err) != 0)
 			return -1;
-		util_hex_encode(subject, cid, KEYS_CID_BYTES);
-		memmove(subject + 8, subject, 2 * KEYS_CID_BYTES + 1);
-		memcpy(subject, "citizen:", 8);
+		auth_subject_citizen(cid, subject);
 		e->actor = "citizen";
 		e->cid = cid;
 	} else {
@@ -38,7 +36,7 @@ static int login_check(api_req *r, const char *nid, const char *officer, const c
 		}
 		if (api_totp_officer(r, officer, code, err) != 0)
 			return -1;
-		snprintf(subject, POLICY_ID_MAX + 16, "officer:%s", officer);
+		auth_subject_officer(officer, subject); /* "officer:<id>", the actor of its entries too */
 		e->actor = subject;
 	}
 	return 0;
@@ -47,7 +45,7 @@ static int login_check(api_req *r, const char *nid, const char *officer, const c
 int api_h_sessions(api_req *r, api_err *err)
 {
 	const char *nid = NULL, *officer = NULL, *code = NULL;
-	char token[AUTH_TOKEN_MAX], subject[POLICY_ID_MAX + 16], expires[21];
+	char token[AUTH_TOKEN_MAX], subject[AUTH_SUBJECT_MAX], expires[21];
 	unsigned char cid[KEYS_CID_BYTES];
 	audit_entry e = {.action = "auth.login"};
 	int mine, ok, issued;

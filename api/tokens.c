@@ -17,14 +17,14 @@ void api_upkeep(api_server *s)
  * The tokens' subject of the agency in the path: the admin names any agency, an agency only
  * itself. 0, or -1 with err 404.
  */
-static int token_owner(api_req *r, char subject[API_PARAM_MAX + 8], api_err *err)
+static int token_owner(api_req *r, char subject[AUTH_SUBJECT_MAX], api_err *err)
 {
 	policy_agency a;
 
 	if (r->caller.kind == API_AGENCY ? strcmp(r->params[0], r->caller.agency.id) != 0
 	                                 : policy_agency_get(r->v, r->params[0], &a, NULL, NULL) != 0)
 		return api_fail(err, API_P_NOT_FOUND, "no such agency");
-	snprintf(subject, API_PARAM_MAX + 8, "agency:%s", r->params[0]);
+	auth_subject_agency(r->params[0], subject);
 	return 0;
 }
 
@@ -48,7 +48,7 @@ static json_t *time_or_null(int64_t t)
 
 int api_h_tokens_list(api_req *r, api_err *err)
 {
-	char subject[API_PARAM_MAX + 8];
+	char subject[AUTH_SUBJECT_MAX];
 	auth_token_info t[AUTH_TOKENS_PER_AGENCY];
 	json_t *list, *page;
 	int64_t after, limit, next;
@@ -77,7 +77,7 @@ int api_h_tokens_list(api_req *r, api_err *err)
  */
 int api_h_tokens_issue(api_req *r, api_err *err)
 {
-	char subject[API_PARAM_MAX + 8], actor[POLICY_ID_MAX + 8], token[AUTH_TOKEN_MAX], id[AUTH_TOKEN_ID_MAX], note[64];
+	char subject[AUTH_SUBJECT_MAX], actor[POLICY_ID_MAX + 8], token[AUTH_TOKEN_MAX], id[AUTH_TOKEN_ID_MAX], note[64];
 	char prefix[AUTH_TOKEN_PREFIX_MAX];
 	audit_entry e = {.action = "token.issue", .agency_id = r->params[0], .note = note};
 	json_int_t grace = 0;
@@ -111,7 +111,7 @@ int api_h_tokens_issue(api_req *r, api_err *err)
 
 int api_h_token_revoke(api_req *r, api_err *err)
 {
-	char subject[API_PARAM_MAX + 8], actor[POLICY_ID_MAX + 8];
+	char subject[AUTH_SUBJECT_MAX], actor[POLICY_ID_MAX + 8];
 	audit_entry e = {.action = "token.revoke", .agency_id = r->params[0], .note = r->params[1]};
 	int mine, ok;
 

@@ -54,17 +54,36 @@ int auth_token_new(vault *v, const char *kind, const char *subject, int64_t ttl,
  * token of another form or length is never looked up. tok need not be NUL-terminated. */
 const char *auth_token_kind(const char *tok, size_t n);
 
-/* What a valid token says: who it is for, the keyed hash it was found by, its stored last use. */
+/*
+ * Whom a token is for: its subject, stored as text ("admin", "agency:<id>", "citizen:<cid in
+ * hex>", "officer:<id>"); the identity labels of the login budgets use the same forms. Only
+ * these functions write or read that text.
+ */
+typedef enum auth_kind { AUTH_NOBODY = 0, AUTH_ADMIN, AUTH_AGENCY, AUTH_CITIZEN, AUTH_OFFICER } auth_kind;
+typedef struct auth_subject {
+	auth_kind kind;
+	char id[AUTH_ID_MAX + 1];          /* AUTH_AGENCY, AUTH_OFFICER */
+	unsigned char cid[KEYS_CID_BYTES]; /* AUTH_CITIZEN */
+} auth_subject;
+/* The subject of an agency's, a citizen's or an officer's tokens, into out. */
+void auth_subject_agency(const char *agency_id, char out[AUTH_SUBJECT_MAX]) UTIL_NONNULL(1, 2);
+void auth_subject_citizen(const unsigned char cid[KEYS_CID_BYTES], char out[AUTH_SUBJECT_MAX]) UTIL_NONNULL(1, 2);
+void auth_subject_officer(const char *officer_id, char out[AUTH_SUBJECT_MAX]) UTIL_NONNULL(1, 2);
+/* Reads a subject: 0 and *out, or -1 when it has none of the forms (an id over AUTH_ID_MAX too). */
+int auth_subject_parse(const char *subject, auth_subject *out) UTIL_WARN_UNUSED UTIL_NONNULL(1, 2);
+
+/* What a valid token says: whom it is for, the keyed hash it was found by, its stored last use. */
 typedef struct auth_token {
-	char subject[AUTH_SUBJECT_MAX];
+	auth_subject who;
 	unsigned char hash[32];
 	int64_t last_used;
 } auth_token;
 
 /*
- * Checks a presented token (n bytes): of a known form, stored, of the kind its form claims and
- * not expired. 0 and *out filled, or -1 (whatever the reason: a storage error too). The
- * lookup is by the keyed hash: no byte of the secret is compared.
+ * Checks a presented token (n bytes): of a known form, stored, of the kind its form claims,
+ * not expired, and for a subject of a known form. 0 and *out filled, or -1 (whatever the
+ * reason: a storage error too). The lookup is by the keyed hash: no byte of the secret is
+ * compared. Whether the agency or officer named is still active is the caller's to check.
  */
 int auth_token_check(vault *v, const char *tok, size_t n, auth_token *out) UTIL_WARN_UNUSED UTIL_NONNULL(1, 2, 4);
 

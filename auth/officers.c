@@ -36,7 +36,7 @@ int auth_officer_set_active(vault *v, const char *officer_id, int active, util_e
 
 	if (strlen(officer_id) > AUTH_ID_MAX)
 		return util_fail(err, UTIL_ENOTFOUND, "no such officer");
-	snprintf(subject, sizeof subject, "officer:%s", officer_id);
+	auth_subject_officer(officer_id, subject);
 	if (auth_db_officer_set_active(v, officer_id, active, err) != 0)
 		return -1;
 	return active ? 0 : auth_db_tokens_delete(v, subject, err);

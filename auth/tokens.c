@@ -58,13 +58,58 @@ int auth_token_check(vault *v, const char *tok, size_t n, auth_token *out)
 	if (kind == NULL)
 		return -1;
 	vault_keyed_hash(v, KEYS_RING_TOKEN, tok, n, hash);
-	if (auth_db_token_find(v, hash, &row) != 0 || strcmp(row.kind, kind) != 0 || row.expires_at <= util_now())
+	if (auth_db_token_find(v, hash, &row) != 0 || strcmp(row.kind, kind) != 0 || row.expires_at <= util_now() ||
+	    auth_subject_parse(row.subject, &out->who) != 0)
 		return -1;
-	memcpy(out->subject, row.subject, sizeof out->subject);
 	memcpy(out->hash, hash, sizeof hash);
 	out->last_used = row.last_used;
 	return 0;
 }
+
+/* ---- subjects ---- */
+
+void auth_subject_agency(const char *agency_id, char out[AUTH_SUBJECT_MAX])
+{
+	snprintf(out, AUTH_SUBJECT_MAX, "agency:%s", agency_id);
+}
+
+void auth_subject_citizen(const unsigned char cid[KEYS_CID_BYTES], char out[AUTH_SUBJECT_MAX])
+{
+	memcpy(out, "citizen:", 8);
+	util_hex_encode(out + 8, cid, KEYS_CID_BYTES);
+}
+
+void auth_subject_officer(const char *officer_id, char out[AUTH_SUBJECT_MAX])
+{
+	snprintf(out, AUTH_SUBJECT_MAX, "officer:%s", officer_id);
+}
+
+/* Copies the id after a subject's prefix into out->id: 0, or -1 when it is empty or too long. */
+static int subject_id(const char *id, auth_subject *out)
+{
+	size_t n = strlen(id);
+
+	if (n == 0 || n > AUTH_ID_MAX)
+		return -1;
+	memcpy(out->id, id, n + 1);
+	return 0;
+}
+
+int auth_subject_parse(const char *subject, auth_subject *out)
+{
+	memset(out, 0, sizeof *out);
+	if (strcmp(subject, "admin") == 0)
+		out->kind = AUTH_ADMIN;
+	else if (strncmp(subject, "agency:", 7) == 0 && subject_id(subject + 7, out) == 0)
+		out->kind = AUTH_AGENCY;
+	else if (strncmp(subject, "citizen:", 8) == 0 && util_hex_decode(out->cid, KEYS_CID_BYTES, subject + 8) == 0)
+		out->kind = AUTH_CITIZEN;
+	else if (strncmp(subject, "officer:", 8) == 0 && subject_id(subject + 8, out) == 0)
+		out->kind = AUTH_OFFICER;
+	return out->kind == AUTH_NOBODY ? -1 : 0;
+}
+
+/* ---- ending tokens ---- */
 
 int auth_tokens_revoke(vault *v, const char *subject, util_err *err)
 {

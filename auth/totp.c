@@ -32,14 +32,6 @@ static int totp_match(const unsigned char *secret, size_t n, const char *code, i
 	return 0;
 }
 
-static void citizen_label(const unsigned char cid[KEYS_CID_BYTES], char label[48])
-{
-	char hex[2 * KEYS_CID_BYTES + 1];
-
-	util_hex_encode(hex, cid, KEYS_CID_BYTES);
-	snprintf(label, 48, "citizen:%s", hex);
-}
-
 /* ---- a failure, told to the identity's own log by the audit writer later: the answer waits for nothing ---- */
 
 typedef struct note {
@@ -126,13 +118,13 @@ auth_verdict auth_totp_unknown(auth_attempt *a, const char *label, const char *c
 auth_verdict auth_totp_citizen(auth_attempt *a, const unsigned char cid[KEYS_CID_BYTES], const char *code)
 {
 	unsigned char *secret;
-	char label[48];
+	char label[AUTH_SUBJECT_MAX];
 	auth_lockout_slot slot;
 	int64_t last = 0, step;
 	int ok;
 
 	a->err = (util_err){0};
-	citizen_label(cid, label);
+	auth_subject_citizen(cid, label);
 	if (take(a, label, &slot) != AUTH_GOOD)
 		return AUTH_LIMITED;
 	if ((secret = keys_secret_alloc(VAULT_TOTP_SECRET_BYTES)) == NULL) {
@@ -171,7 +163,7 @@ auth_verdict auth_totp_officer(auth_attempt *a, const char *officer_id, const ch
 	int ok;
 
 	a->err = (util_err){0};
-	snprintf(label, sizeof label, "officer:%s", officer_id);
+	auth_subject_officer(officer_id, label);
 	if (take(a, label, &slot) != AUTH_GOOD)
 		return AUTH_LIMITED;
 	ok = officer_secret(a, officer_id, secret, &last) == 0 && totp_match(secret, sizeof secret, code, &step) == 0 &&
@@ -186,9 +178,9 @@ auth_verdict auth_totp_officer(auth_attempt *a, const char *officer_id, const ch
 
 void auth_totp_clear(auth_lockout *l, vault *v, const unsigned char cid[KEYS_CID_BYTES])
 {
-	char label[48];
+	char label[AUTH_SUBJECT_MAX];
 
-	citizen_label(cid, label);
+	auth_subject_citizen(cid, label);
 	auth_lockout_clear(l, v, label);
 }
 

@@ -84,10 +84,51 @@ static void test_token_forms(void **state)
 	assert_null(auth_token_kind(longest, AUTH_TOKEN_MAX));
 }
 
+static void test_subjects_written_and_read(void **state)
+{
+	static const unsigned char cid[KEYS_CID_BYTES] = {0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa,
+		0xbb, 0xcc, 0xdd, 0xee, 0xff};
+	char s[AUTH_SUBJECT_MAX], longid[AUTH_ID_MAX + 2];
+	auth_subject who;
+
+	(void)state;
+	auth_subject_citizen(cid, s);
+	assert_string_equal(s, "citizen:00112233445566778899aabbccddeeff");
+	assert_int_equal(auth_subject_parse(s, &who), 0);
+	assert_int_equal(who.kind, AUTH_CITIZEN);
+	assert_memory_equal(who.cid, cid, sizeof cid);
+	auth_subject_agency("ag_1", s);
+	assert_string_equal(s, "agency:ag_1");
+	assert_int_equal(auth_subject_parse(s, &who), 0);
+	assert_int_equal(who.kind, AUTH_AGENCY);
+	assert_string_equal(who.id, "ag_1");
+	auth_subject_officer("of_2", s);
+	assert_string_equal(s, "officer:of_2");
+	assert_int_equal(auth_subject_parse(s, &who), 0);
+	assert_int_equal(who.kind, AUTH_OFFICER);
+	assert_string_equal(who.id, "of_2");
+	assert_int_equal(auth_subject_parse("admin", &who), 0);
+	assert_int_equal(who.kind, AUTH_ADMIN);
+	/* no known form: nobody */
+	assert_int_equal(auth_subject_parse("administrator", &who), -1);
+	assert_int_equal(who.kind, AUTH_NOBODY);
+	assert_int_equal(auth_subject_parse("citizen:0011", &who), -1);
+	assert_int_equal(auth_subject_parse("citizen:00112233445566778899aabbccddeefg", &who), -1);
+	assert_int_equal(auth_subject_parse("officer:", &who), -1);
+	assert_int_equal(auth_subject_parse("session:x", &who), -1);
+	memset(longid, 'a', sizeof longid - 1);
+	longid[sizeof longid - 1] = '\0';
+	auth_subject_officer(longid, s);
+	assert_int_equal(auth_subject_parse(s, &who), -1);
+	longid[AUTH_ID_MAX] = '\0';
+	auth_subject_officer(longid, s);
+	assert_int_equal(auth_subject_parse(s, &who), 0);
+}
+
 static void test_token_checked_by_hash_kind_and_expiry(void **state)
 {
 	fx *f = *state;
-	char tok[AUTH_TOKEN_MAX], id[AUTH_TOKEN_ID_MAX], forged[AUTH_TOKEN_MAX];
+	char tok[AUTH_TOKEN_MAX], id[AUTH_TOKEN_ID_MAX], forged[AUTH_TOKEN_MAX], subject[AUTH_SUBJECT_MAX];
 	auth_token t;
 	util_err err;
 
@@ -97,7 +138,8 @@ static void test_token_checked_by_hash_kind_and_expiry(void **state)
 	assert_int_equal(strncmp(id, "tk_", 3), 0);
 	assert_int_equal(strlen(id), 19);
 	assert_int_equal(auth_token_check(f->v, tok, strlen(tok), &t), 0);
-	assert_string_equal(t.subject, "agency:ag_1");
+	assert_int_equal(t.who.kind, AUTH_AGENCY);
+	assert_string_equal(t.who.id, "ag_1");
 	assert_int_equal(t.last_used, 0);
 	/* one character changed; the same secret claiming another kind; a prefix of it */
 	memcpy(forged, tok, sizeof forged);
@@ -109,14 +151,21 @@ static void test_token_checked_by_hash_kind_and_expiry(void **state)
 	/* stored: the kind and 6 characters of the secret, for a listing; a keyed hash, no secret */
 	assert_int_equal(test_sql_int(vault_sql_db(f->v), "SELECT length(prefix) FROM tokens"), 10 + AUTH_TOKEN_PREFIX_CHARS);
 	assert_int_equal(test_sql_int(vault_sql_db(f->v), "SELECT length(hash) FROM tokens"), 32);
+	/* a row whose subject has no known form names nobody */
+	exec_sql(f->v, "UPDATE tokens SET subject = 'agency:'");
+	assert_int_equal(auth_token_check(f->v, tok, strlen(tok), &t), -1);
+	exec_sql(f->v, "UPDATE tokens SET subject = 'agency:ag_1'");
 	/* a row whose kind is not the one the token's form claims */
 	exec_sql(f->v, "UPDATE tokens SET kind = 'admin'");
 	assert_int_equal(auth_token_check(f->v, tok, strlen(tok), &t), -1);
 	exec_sql(f->v, "UPDATE tokens SET kind = 'agency'");
 	assert_int_equal(auth_token_check(f->v, tok, strlen(tok), &t), 0);
 	/* expired */
-	must(auth_token_new(f->v, "session", "citizen:00", 900, tok, NULL, &err), &err, "session");
+	auth_subject_citizen(f->cid, subject);
+	must(auth_token_new(f->v, "session", subject, 900, tok, NULL, &err), &err, "session");
 	assert_int_equal(auth_token_check(f->v, tok, strlen(tok), &t), 0);
+	assert_int_equal(t.who.kind, AUTH_CITIZEN);
+	assert_memory_equal(t.who.cid, f->cid, KEYS_CID_BYTES);
 	exec_sql(f->v, "UPDATE tokens SET expires_at = 1 WHERE kind = 'session'");
 	assert_int_equal(auth_token_check(f->v, tok, strlen(tok), &t), -1);
 }
@@ -166,7 +215,7 @@ static void test_admin_token_rotation_ends_the_old_one(void **state)
 
 	must(auth_admin_token(f->v, a, &err), &err, "admin");
 	assert_int_equal(auth_token_check(f->v, a, strlen(a), &t), 0);
-	assert_string_equal(t.subject, "admin");
+	assert_int_equal(t.who.kind, AUTH_ADMIN);
 	must(auth_admin_token_rotate(f->v, b, &err), &err, "rotate");
 	assert_int_equal(auth_token_check(f->v, a, strlen(a), &t), -1);
 	assert_int_equal(auth_token_check(f->v, b, strlen(b), &t), 0);
@@ -394,6 +443,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_token_forms),
+		cmocka_unit_test(test_subjects_written_and_read),
 		cmocka_unit_test_setup_teardown(test_token_checked_by_hash_kind_and_expiry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tokens_revoked_rotated_and_signed_out, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_admin_token_rotation_ends_the_old_one, setup, teardown),
