@@ -132,6 +132,12 @@ static void put_fixed(line *l, double x, unsigned prec)
 	put(l, frac, prec + 1);
 }
 
+static void two_digits(char *p, unsigned v)
+{
+	p[0] = (char)('0' + v / 10 % 10);
+	p[1] = (char)('0' + v % 10);
+}
+
 void util_time_rfc3339(int64_t sec, uint32_t usec, char out[UTIL_TIME_RFC3339_LEN])
 {
 	/* days to a civil date (H. Hinnant's algorithm): no gmtime, so no lock and no locale */
@@ -140,25 +146,41 @@ void util_time_rfc3339(int64_t sec, uint32_t usec, char out[UTIL_TIME_RFC3339_LE
 	int64_t doe = z - era * 146097, yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
 	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
 	int64_t d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9, y = yoe + era * 400 + (m <= 2);
-	int64_t v[] = {y, m, d, secs / 3600, secs / 60 % 60, secs % 60, usec % 1000000};
-	static const char form[] = "dddd-dd-ddTdd:dd:dd.ddddddZ";
-	size_t i = sizeof form - 1, k = sizeof v / sizeof v[0];
 
-	if (y < 0 || y > 9999) {
-		memcpy(out, "0000-00-00T00:00:00.000000Z", sizeof form);
+	memcpy(out, "0000-00-00T00:00:00.000000Z", UTIL_TIME_RFC3339_LEN);
+	if (y < 0 || y > 9999)
 		return;
+	two_digits(out, (unsigned)(y / 100));
+	two_digits(out + 2, (unsigned)(y % 100));
+	two_digits(out + 5, (unsigned)m);
+	two_digits(out + 8, (unsigned)d);
+	two_digits(out + 11, (unsigned)(secs / 3600));
+	two_digits(out + 14, (unsigned)(secs / 60 % 60));
+	two_digits(out + 17, (unsigned)(secs % 60));
+	usec %= 1000000;
+	two_digits(out + 20, usec / 10000);
+	two_digits(out + 22, usec / 100 % 100);
+	two_digits(out + 24, usec % 100);
+}
+
+/* now's time; the date and second are worked out once a second per thread */
+static void time_now(char out[UTIL_TIME_RFC3339_LEN])
+{
+	static _Thread_local int64_t last_sec = INT64_MIN;
+	static _Thread_local char last[UTIL_TIME_RFC3339_LEN];
+	struct timespec ts;
+	uint32_t usec;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (ts.tv_sec != last_sec) {
+		util_time_rfc3339(ts.tv_sec, 0, last);
+		last_sec = ts.tv_sec;
 	}
-	out[i] = '\0';
-	while (i-- > 0) {
-		if (form[i] != 'd') {
-			out[i] = form[i];
-			if (form[i] != 'Z')
-				k--;
-			continue;
-		}
-		out[i] = (char)('0' + v[k - 1] % 10);
-		v[k - 1] /= 10;
-	}
+	memcpy(out, last, UTIL_TIME_RFC3339_LEN);
+	usec = (uint32_t)(ts.tv_nsec / 1000);
+	two_digits(out + 20, usec / 10000);
+	two_digits(out + 22, usec / 100 % 100);
+	two_digits(out + 24, usec % 100);
 }
 
 /* ,"key": for the field at f (up to '='); the field's spec then starts after the '='. */
@@ -223,13 +245,11 @@ static size_t vline(char *out, size_t cap, util_log_level level, const char *rid
 	line l = {out, 0, cap >= 128 ? cap - RESERVE : 0, 0};
 	size_t mark;
 	char now[UTIL_TIME_RFC3339_LEN];
-	struct timespec ts;
 	va_list aq;
 
 	if (l.cap == 0)
 		return 0;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	util_time_rfc3339(ts.tv_sec, (uint32_t)(ts.tv_nsec / 1000), now);
+	time_now(now);
 	put(&l, "{\"time\":\"", 9);
 	put(&l, now, sizeof now - 1);
 	put(&l, "\",\"level\":\"", 11);
