@@ -64,4 +64,12 @@ void policy_store_lookup_end(vault *v) UTIL_NONNULL(1);
 int policy_store_use_spend(vault *v, const char *consent_id, const audit_entry *e, int64_t *seq, policy_reason *lost,
     util_err *err) UTIL_WARN_UNUSED;
 
+/*
+ * The retention sweep's changes at time now, in v's open transaction: n[0] pending requests
+ * expired; n[1] consents and n[2] decided requests removed that ended longer ago than their
+ * purpose keeps data; n[3] request subjects past their time (bookkeeping, not counted).
+ */
+#define POLICY_SWEEPS 4
+int policy_store_retention(vault *v, int64_t now, int64_t n[POLICY_SWEEPS], util_err *err) UTIL_WARN_UNUSED;
+
 #endif

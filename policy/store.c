@@ -934,36 +934,14 @@ out:
 
 int policy_retention_sweep(vault *v, int64_t now, int64_t *changed, util_err *err)
 {
-	/* 0: pending requests past their time; 1, 2: consents and decided requests that ended
-	 * longer ago than their purpose keeps data */
-	static const char *const sweeps[] = {
-		"UPDATE consent_requests SET status = 'expired', decided_at = ?1 WHERE status = 'pending'"
-		" AND expires_at <= ?1",
-		"DELETE FROM consents WHERE id IN (SELECT c.id FROM consents c JOIN purposes p ON p.id = c.purpose_id"
-		" WHERE (CASE WHEN c.revoked_at > 0 AND c.revoked_at < c.expires_at THEN c.revoked_at"
-		" ELSE c.expires_at END) + p.retention_days * 86400 <= ?1)",
-		"DELETE FROM consent_requests WHERE status <> 'pending' AND id IN (SELECT r.id FROM"
-		" consent_requests r JOIN purposes p ON p.id = r.purpose_id"
-		" WHERE coalesce(r.decided_at, r.expires_at) + p.retention_days * 86400 <= ?1)",
-		"DELETE FROM request_subjects WHERE expires_at <= ?1", /* the cap's bookkeeping: not counted */
-	};
-	int64_t n[4] = {0, 0, 0, 0};
-	size_t i;
+	int64_t n[POLICY_SWEEPS] = {0};
 	int mine, ok = 0;
 
 	*changed = 0;
 	if (vault_sql_begin(v, &mine, err) != 0)
 		return -1;
-	for (i = 0; i < 4; i++) {
-		sqlite3_stmt *s = prep(v, sweeps[i], err);
-
-		if (s == NULL)
-			goto out;
-		sqlite3_bind_int64(s, 1, now);
-		if (run(v, s, err) != 0)
-			goto out;
-		n[i] = sqlite3_changes(vault_sql_db(v));
-	}
+	if (policy_store_retention(v, now, n, err) != 0)
+		goto out;
 	*changed = n[0] + n[1] + n[2];
 	if (*changed > 0) {
 		char note[96];
