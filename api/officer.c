@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../vault/vault_sql.h"
 
 static void officer_audit(api_req *r, const char *action)
 {
@@ -239,13 +238,10 @@ static int note_subject(void *arg, int64_t seq, const void *entry, size_t len, u
 int api_h_review(api_req *r, api_err *err)
 {
 	const char *outcome, *note = NULL;
-	char actor[POLICY_ID_MAX + 16];
 	review_subject rs = {"", ""};
-	audit_entry e = {.actor = actor, .action = "review.record"};
-	sqlite3_stmt *s;
+	policy_review rv;
 	char *end;
 	long long seq = strtoll(r->params[0], &end, 10);
-	int mine, ok = 0;
 
 	if (api_unpack(r, err, "{s:s, s?s}", "outcome", &outcome, "note", &note) != 0)
 		return -1;
@@ -255,35 +251,9 @@ int api_h_review(api_req *r, api_err *err)
 		return api_fail(err, API_P_INVALID_INPUT, "note is at most 1000 bytes");
 	if (*end != '\0' || seq < 0 || audit_emergency_get(r->v, seq, note_subject, &rs, &err->u) != 0)
 		return api_fail(err, API_P_NOT_FOUND, "no such emergency access");
-	snprintf(actor, sizeof actor, "officer:%s", r->caller.officer);
-	e.agency_id = rs.agency;
-	e.purpose_id = rs.purpose;
-	e.note = outcome;
-	if (vault_sql_begin(r->v, &mine, &err->u) != 0)
-		return -1;
-	if ((s = vault_sql_stmt(r->v, "INSERT INTO reviews(seq, agency_id, purpose_id, outcome, note, reviewed_by,"
-	                              " reviewed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	         &err->u)) != NULL) {
-		int rc;
-
-		sqlite3_bind_int64(s, 1, seq);
-		sqlite3_bind_text(s, 2, rs.agency, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 3, rs.purpose, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 4, outcome, -1, SQLITE_STATIC);
-		if (note)
-			sqlite3_bind_text(s, 5, note, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 6, r->caller.officer, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 7, util_now());
-		rc = sqlite3_step(s);
-		sqlite3_reset(s);
-		if (rc == SQLITE_CONSTRAINT)
-			util_fail(&err->u, UTIL_EEXISTS, "this access was already reviewed");
-		else if (rc != SQLITE_DONE)
-			util_fail(&err->u, UTIL_EIO, "cannot store the review");
-		ok = rc == SQLITE_DONE;
-	}
-	ok = ok && audit_record(r->v, &e, NULL, &err->u) == 0;
-	if (vault_sql_end(r->v, mine, ok, &err->u) != 0)
+	rv = (policy_review){.seq = seq, .agency_id = rs.agency, .purpose_id = rs.purpose, .outcome = outcome,
+		.note = note, .officer = r->caller.officer};
+	if (policy_review_record(r->v, &rv, &err->u) != 0)
 		return -1;
 	api_reply(r, 200, json_pack("{s:I, s:s}", "access_id", (json_int_t)seq, "outcome", outcome));
 	return 0;

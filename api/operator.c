@@ -3,7 +3,6 @@
 
 #include <string.h>
 
-#include "../vault/vault_sql.h"
 
 int api_h_agency_create(api_req *r, api_err *err)
 {
@@ -31,14 +30,14 @@ int api_h_agency_create(api_req *r, api_err *err)
 			return api_fail(err, API_P_INVALID_INPUT, "roles must list registrar, consumer and/or emergency, once each");
 		bits |= bit;
 	}
-	if (vault_sql_begin(r->v, &mine, &err->u) != 0)
+	if (vault_tx_begin(r->v, &mine, &err->u) != 0)
 		return -1;
 	ok = policy_agency_create(r->v, name, bits, id, &err->u) == 0;
 	if (ok) {
 		auth_subject_agency(id, subject);
 		ok = auth_token_new(r->v, "agency", subject, 0, token, NULL, &err->u) == 0;
 	}
-	if (vault_sql_end(r->v, mine, ok, &err->u) != 0)
+	if (vault_tx_end(r->v, mine, ok, &err->u) != 0)
 		return -1;
 	api_reply(r, 201, json_pack("{s:s, s:s, s:O, s:s}", "id", id, "name", name, "roles", roles, "token", token));
 	sodium_memzero(token, sizeof token);
@@ -109,10 +108,10 @@ int api_h_officer_create(api_req *r, api_err *err)
 		return -1;
 	if (strlen(name) == 0 || strlen(name) > POLICY_NAME_MAX)
 		return api_fail(err, API_P_INVALID_INPUT, "name must be 1..200 bytes");
-	if (vault_sql_begin(r->v, &mine, &err->u) != 0)
+	if (vault_tx_begin(r->v, &mine, &err->u) != 0)
 		return -1;
 	ok = auth_officer_create(r->v, name, id, secret, &err->u) == 0 && audit_record(r->v, &e, NULL, &err->u) == 0;
-	if (vault_sql_end(r->v, mine, ok, &err->u) != 0) {
+	if (vault_tx_end(r->v, mine, ok, &err->u) != 0) {
 		sodium_memzero(secret, sizeof secret);
 		return -1;
 	}
@@ -132,11 +131,11 @@ static int officer_active(api_req *r, int active, api_err *err)
 
 	if (strlen(r->params[0]) > POLICY_ID_MAX)
 		return api_fail(err, API_P_NOT_FOUND, "no such officer");
-	if (vault_sql_begin(r->v, &mine, &err->u) != 0)
+	if (vault_tx_begin(r->v, &mine, &err->u) != 0)
 		return -1;
 	ok = auth_officer_set_active(r->v, r->params[0], active, &err->u) == 0 &&
 	     audit_record(r->v, &e, NULL, &err->u) == 0;
-	if (vault_sql_end(r->v, mine, ok, &err->u) != 0)
+	if (vault_tx_end(r->v, mine, ok, &err->u) != 0)
 		return -1;
 	api_reply(r, 200, json_pack("{s:s, s:s}", "id", r->params[0], "status", active ? "active" : "deactivated"));
 	return 0;

@@ -3,7 +3,6 @@
 
 #include <string.h>
 
-#include "../vault/vault_sql.h"
 
 /* The citizen behind a registrar's pseudonym (enrolled_only: one it enrolled, not found by a search); 0, or -1 with err 404. */
 static int resolve(api_req *r, unsigned char cid[KEYS_CID_BYTES], int enrolled_only, api_err *err)
@@ -29,7 +28,7 @@ int api_h_citizen_create(api_req *r, api_err *err)
 	e.actor = api_agency_actor(r, actor);
 	e.agency_id = r->caller.agency.id;
 	e.cid = cid;
-	if (vault_sql_begin(r->v, &mine, &err->u) != 0) {
+	if (vault_tx_begin(r->v, &mine, &err->u) != 0) {
 		keys_secret_free(totp);
 		return -1;
 	}
@@ -39,7 +38,7 @@ int api_h_citizen_create(api_req *r, api_err *err)
 		ok = auth_pseudonym_remember(r->v, r->caller.agency.id, cid, pseudonym, 1, &err->u) == 0 &&
 		     audit_record(r->v, &e, NULL, &err->u) == 0;
 	}
-	if (vault_sql_end(r->v, mine, ok, &err->u) != 0) {
+	if (vault_tx_end(r->v, mine, ok, &err->u) != 0) {
 		keys_secret_free(totp);
 		return -1;
 	}
@@ -71,10 +70,10 @@ int api_h_citizen_patch(api_req *r, api_err *err)
 	e.cid = cid;
 	e.fields = names;
 	e.nfields = n;
-	if (vault_sql_begin(r->v, &mine, &err->u) != 0)
+	if (vault_tx_begin(r->v, &mine, &err->u) != 0)
 		return -1;
 	ok = vault_citizen_update(r->v, cid, fields, &err->u) == 0 && audit_record(r->v, &e, NULL, &err->u) == 0;
-	if (vault_sql_end(r->v, mine, ok, &err->u) != 0)
+	if (vault_tx_end(r->v, mine, ok, &err->u) != 0)
 		return -1;
 	api_reply(r, 200, json_pack("{s:s}", "citizen_id", r->params[0]));
 	return 0;
@@ -89,11 +88,11 @@ int api_h_citizen_delete(api_req *r, api_err *err)
 	if (resolve(r, cid, 1, err) != 0)
 		return -1;
 	auth_subject_citizen(cid, subject);
-	if (vault_sql_begin(r->v, &mine, &err->u) != 0)
+	if (vault_tx_begin(r->v, &mine, &err->u) != 0)
 		return -1;
 	ok = policy_citizen_erase(r->v, cid, api_agency_actor(r, actor), &err->u) == 0 &&
 	     auth_tokens_revoke(r->v, subject, &err->u) == 0 && auth_pseudonyms_forget(r->v, cid, &err->u) == 0;
-	if (vault_sql_end(r->v, mine, ok, &err->u) != 0)
+	if (vault_tx_end(r->v, mine, ok, &err->u) != 0)
 		return -1;
 	api_reply(r, 200, json_pack("{s:s, s:b}", "citizen_id", r->params[0], "erased", 1));
 	return 0;
@@ -114,14 +113,14 @@ int api_h_citizen_totp(api_req *r, api_err *err)
 	e.actor = api_agency_actor(r, actor);
 	e.agency_id = r->caller.agency.id;
 	e.cid = cid;
-	if (vault_sql_begin(r->v, &mine, &err->u) != 0) {
+	if (vault_tx_begin(r->v, &mine, &err->u) != 0) {
 		keys_secret_free(secret);
 		return -1;
 	}
 	/* the old secret stops working, and so does every open session */
 	ok = vault_citizen_totp_reset(r->v, cid, secret, &err->u) == 0 && auth_tokens_revoke(r->v, subject, &err->u) == 0 &&
 	     audit_record(r->v, &e, NULL, &err->u) == 0;
-	if (vault_sql_end(r->v, mine, ok, &err->u) != 0) {
+	if (vault_tx_end(r->v, mine, ok, &err->u) != 0) {
 		keys_secret_free(secret);
 		return -1;
 	}
@@ -156,7 +155,7 @@ int api_h_citizen_search(api_req *r, api_err *err)
 	if (vault_nid_check(nid, strlen(nid), &err->u) != 0)
 		return api_fail(err, API_P_INVALID_INPUT, "%s", err->u.msg);
 	snprintf(actor, sizeof actor, "agency:%s", r->caller.agency.id);
-	if (vault_sql_begin(r->v, &mine, &err->u) != 0)
+	if (vault_tx_begin(r->v, &mine, &err->u) != 0)
 		return -1;
 	found = vault_citizen_find(r->v, nid, cid, &err->u) == 0;
 	ok = found || err->u.code == UTIL_ENOTFOUND;
@@ -168,7 +167,7 @@ int api_h_citizen_search(api_req *r, api_err *err)
 		e.note = "not found";
 	}
 	ok = ok && audit_record(r->v, &e, NULL, &err->u) == 0;
-	if (vault_sql_end(r->v, mine, ok, &err->u) != 0)
+	if (vault_tx_end(r->v, mine, ok, &err->u) != 0)
 		return -1;
 	if (!found)
 		return api_fail(err, API_P_NOT_FOUND, "no enrolled citizen has this national ID");

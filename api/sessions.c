@@ -3,7 +3,6 @@
 
 #include <string.h>
 
-#include "../vault/vault_sql.h"
 
 /* Who logs in, and whether the code is good: 0 (subject, e filled), or -1 with err filled. */
 static int login_check(api_req *r, const char *nid, const char *officer, const char *code,
@@ -55,12 +54,12 @@ int api_h_sessions(api_req *r, api_err *err)
 	if ((nid == NULL) == (officer == NULL))
 		return api_fail(err, API_P_INVALID_INPUT, "give national_id (a citizen) or officer_id (an officer)");
 	/* one transaction, known or not: a code is spent only with the session it opens */
-	if (vault_sql_begin(r->v, &mine, &err->u) != 0)
+	if (vault_tx_begin(r->v, &mine, &err->u) != 0)
 		return -1;
 	ok = login_check(r, nid, officer, code, subject, cid, &e, err) == 0;
 	issued = ok && auth_token_new(r->v, "session", subject, AUTH_SESSION_TTL, token, NULL, &err->u) == 0 &&
 	         audit_record(r->v, &e, NULL, &err->u) == 0;
-	if (vault_sql_end(r->v, mine, issued, &err->u) != 0)
+	if (vault_tx_end(r->v, mine, issued, &err->u) != 0)
 		return -1;
 	util_iso8601(util_now() + AUTH_SESSION_TTL, expires);
 	api_reply(r, 201, json_pack("{s:s, s:s}", "token", token, "expires_at", expires));

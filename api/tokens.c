@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../vault/vault_sql.h"
 
 /* Stores the noted last uses on the main connection (main thread only). */
 void api_upkeep(api_server *s)
@@ -91,14 +90,14 @@ int api_h_tokens_issue(api_req *r, api_err *err)
 	if (token_owner(r, subject, err) != 0)
 		return -1;
 	e.actor = token_actor(r, actor);
-	if (vault_sql_begin(r->v, &mine, &err->u) != 0)
+	if (vault_tx_begin(r->v, &mine, &err->u) != 0)
 		return -1;
 	ok = auth_tokens_rotate(r->v, subject, now + grace, token, id, &err->u) == 0;
 	if (ok) {
 		snprintf(note, sizeof note, "%s grace_seconds=%lld", id, (long long)grace);
 		ok = audit_record(r->v, &e, NULL, &err->u) == 0;
 	}
-	if (vault_sql_end(r->v, mine, ok, &err->u) != 0) {
+	if (vault_tx_end(r->v, mine, ok, &err->u) != 0) {
 		sodium_memzero(token, sizeof token);
 		return -1;
 	}
@@ -118,10 +117,10 @@ int api_h_token_revoke(api_req *r, api_err *err)
 	if (token_owner(r, subject, err) != 0)
 		return -1;
 	e.actor = token_actor(r, actor);
-	if (vault_sql_begin(r->v, &mine, &err->u) != 0)
+	if (vault_tx_begin(r->v, &mine, &err->u) != 0)
 		return -1;
 	ok = auth_token_revoke_id(r->v, subject, r->params[1], &err->u) == 0 && audit_record(r->v, &e, NULL, &err->u) == 0;
-	if (vault_sql_end(r->v, mine, ok, &err->u) != 0)
+	if (vault_tx_end(r->v, mine, ok, &err->u) != 0)
 		return -1;
 	api_reply(r, 200, json_pack("{s:s, s:s}", "id", r->params[1], "status", "revoked"));
 	return 0;
@@ -140,10 +139,10 @@ int api_h_session_end(api_req *r, api_err *err)
 	} else {
 		snprintf(actor, sizeof actor, "officer:%s", r->caller.officer);
 	}
-	if (vault_sql_begin(r->v, &mine, &err->u) != 0)
+	if (vault_tx_begin(r->v, &mine, &err->u) != 0)
 		return -1;
 	ok = auth_session_end(r->v, r->caller.token, &err->u) == 0 && audit_record(r->v, &e, NULL, &err->u) == 0;
-	if (vault_sql_end(r->v, mine, ok, &err->u) != 0)
+	if (vault_tx_end(r->v, mine, ok, &err->u) != 0)
 		return -1;
 	api_reply(r, 200, json_pack("{s:s}", "status", "signed_out"));
 	return 0;

@@ -318,6 +318,21 @@ int policy_lookup_prepare(vault *v, const policy_agency *agency, const char *cod
  * decision stays. Safe to call twice and on a zeroed policy_lookup. */
 void policy_lookup_clear(policy_lookup *l) UTIL_NONNULL(1);
 
+/* An officer's review of emergency access seq (an allowed vital-interest lookup). */
+typedef struct policy_review {
+	int64_t seq;
+	const char *agency_id, *purpose_id; /* the access's, as its entry names them */
+	const char *outcome;                /* "justified" or "unjustified" */
+	const char *note;                   /* may be NULL */
+	const char *officer;
+} policy_review;
+
+/*
+ * Stores rv and its audit entry ("review.record") in one transaction. UTIL_EEXISTS when seq
+ * was already reviewed. The caller checks that seq is an emergency access.
+ */
+int policy_review_record(vault *v, const policy_review *rv, util_err *err) UTIL_WARN_UNUSED UTIL_NONNULL(1, 2);
+
 /* Expires pending requests and consents past their time, and deletes consents and requests
  * that outlived their purpose's retention; each change audited. *changed counts them. */
 int policy_retention_sweep(vault *v, int64_t now, int64_t *changed, util_err *err) UTIL_WARN_UNUSED;

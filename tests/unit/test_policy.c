@@ -519,6 +519,33 @@ static void test_use_commits_with_its_entry(void **state)
 	policy_lookup_clear(&l);
 }
 
+/* A review is stored once, with its entry in the same transaction; a second is refused. */
+static void test_review_recorded_once_with_its_entry(void **state)
+{
+	fx *f = *state;
+	policy_review rv = {.seq = 7, .agency_id = f->police, .purpose_id = "pu_x", .outcome = "justified",
+		.officer = "of_1"};
+	char got[AUDIT_ENTRY_MAX];
+	int64_t before, after;
+	util_err err;
+	size_t len;
+
+	must(audit_size(f->tv.v, &before, &err), &err, "size");
+	must(policy_review_record(f->tv.v, &rv, &err), &err, "review");
+	must(audit_size(f->tv.v, &after, &err), &err, "size");
+	assert_int_equal(after, before + 1);
+	must(audit_entry_get(f->tv.v, before, got, &len, &err), &err, "entry");
+	assert_non_null(strstr(got, "\"action\":\"review.record\""));
+	assert_non_null(strstr(got, "\"actor\":\"officer:of_1\""));
+	assert_non_null(strstr(got, "\"note\":\"justified\""));
+	assert_int_equal(test_sql_int(vault_sql_db(f->tv.v), "SELECT count(*) FROM reviews WHERE seq = 7"), 1);
+	rv.outcome = "unjustified";
+	assert_int_equal(policy_review_record(f->tv.v, &rv, &err), -1);
+	assert_int_equal(err.code, UTIL_EEXISTS);
+	must(audit_size(f->tv.v, &before, &err), &err, "size");
+	assert_int_equal(before, after); /* nothing of the refused one */
+}
+
 static void test_restriction_blocks_consent_not_statute(void **state)
 {
 	fx *f = *state;
@@ -923,6 +950,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_one_time_consent_spent_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lookup_entry_is_built_by_policy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_use_commits_with_its_entry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_review_recorded_once_with_its_entry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lookup_releases_the_snapshot_it_decided_on, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lookup_reads_fields_in_the_decisions_snapshot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_denied_lookup_carries_no_fields, setup, teardown),

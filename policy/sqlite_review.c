@@ -1,0 +1,45 @@
+/* sqlite_review.c: an officer's review of an emergency access, stored with its entry (SQLite). */
+#include "policy_private.h"
+
+#include <stdio.h>
+
+#include "../audit/audit.h"
+#include "../vault/vault_sql.h"
+
+static int review_insert(vault *v, const policy_review *rv, util_err *err)
+{
+	sqlite3_stmt *s = vault_sql_stmt(v, "INSERT INTO reviews(seq, agency_id, purpose_id, outcome, note, reviewed_by,"
+	                                    " reviewed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	    err);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, rv->seq);
+	sqlite3_bind_text(s, 2, rv->agency_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, rv->purpose_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, rv->outcome, -1, SQLITE_STATIC);
+	if (rv->note != NULL)
+		sqlite3_bind_text(s, 5, rv->note, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, rv->officer, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 7, util_now());
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc == SQLITE_CONSTRAINT)
+		return util_fail(err, UTIL_EEXISTS, "this access was already reviewed");
+	return rc == SQLITE_DONE ? 0 : util_fail(err, UTIL_EIO, "cannot store the review");
+}
+
+int policy_review_record(vault *v, const policy_review *rv, util_err *err)
+{
+	char actor[POLICY_ID_MAX + 16];
+	audit_entry e = {.actor = actor, .action = "review.record", .agency_id = rv->agency_id,
+		.purpose_id = rv->purpose_id, .note = rv->outcome};
+	int mine, ok;
+
+	snprintf(actor, sizeof actor, "officer:%s", rv->officer);
+	if (vault_sql_begin(v, &mine, err) != 0)
+		return -1;
+	ok = review_insert(v, rv, err) == 0 && audit_record(v, &e, NULL, err) == 0;
+	return vault_sql_end(v, mine, ok, err);
+}
