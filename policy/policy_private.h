@@ -72,4 +72,14 @@ int policy_store_use_spend(vault *v, const char *consent_id, const audit_entry *
 #define POLICY_SWEEPS 4
 int policy_store_retention(vault *v, int64_t now, int64_t n[POLICY_SWEEPS], util_err *err) UTIL_WARN_UNUSED;
 
+/*
+ * The registry's agencies: put stores a new one (its id made and its fields checked by the
+ * caller); get reads one (name may be NULL), UTIL_ENOTFOUND when there is none; suspend marks
+ * one suspended, UTIL_ENOTFOUND when there is none. In v's open transaction, or on their own.
+ */
+int policy_store_agency_put(vault *v, const char *id, const char *name, unsigned roles, util_err *err) UTIL_WARN_UNUSED;
+int policy_store_agency_get(vault *v, const char *id, policy_agency *a, char name[POLICY_NAME_MAX + 1], util_err *err)
+    UTIL_WARN_UNUSED;
+int policy_store_agency_suspend(vault *v, const char *id, util_err *err) UTIL_WARN_UNUSED;
+
 #endif

@@ -211,8 +211,7 @@ static int audit(vault *v, const char *actor, const char *action, const unsigned
 
 int policy_agency_create(vault *v, const char *name, unsigned roles, char id[POLICY_ID_MAX + 1], util_err *err)
 {
-	sqlite3_stmt *s;
-	int mine, ok = 0;
+	int mine, ok;
 
 	if (!text_ok(name, POLICY_NAME_MAX))
 		return util_fail(err, UTIL_EINVAL, "name must be 1..%u printable bytes", POLICY_NAME_MAX);
@@ -221,62 +220,28 @@ int policy_agency_create(vault *v, const char *name, unsigned roles, char id[POL
 	new_id("ag", id);
 	if (vault_sql_begin(v, &mine, err) != 0)
 		return -1;
-	if ((s = prep(v, "INSERT INTO agencies(id, name, roles, created_at) VALUES (?1, ?2, ?3, ?4)", err)) == NULL)
-		goto out;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 3, (int)roles);
-	sqlite3_bind_int64(s, 4, util_now());
-	ok = run(v, s, err) == 0 && audit(v, "operator", "agency.create", NULL, id, NULL, NULL, 0, NULL, NULL, err) == 0;
-out:
+	ok = policy_store_agency_put(v, id, name, roles, err) == 0 &&
+	     audit(v, "operator", "agency.create", NULL, id, NULL, NULL, 0, NULL, NULL, err) == 0;
 	return vault_sql_end(v, mine, ok, err);
 }
 
 int policy_agency_get(vault *v, const char *id, policy_agency *a, char name[POLICY_NAME_MAX + 1], util_err *err)
 {
-	sqlite3_stmt *s;
-	int rc;
-
 	if (!id_ok(id))
 		return util_fail(err, UTIL_ENOTFOUND, "no such agency");
-	if ((s = prep(v, "SELECT name, roles, suspended FROM agencies WHERE id = ?1", err)) == NULL)
-		return -1;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(s);
-		return rc == SQLITE_DONE ? util_fail(err, UTIL_ENOTFOUND, "no such agency") : vault_sql_error(v, rc, err, "agency");
-	}
-	memset(a, 0, sizeof *a);
-	snprintf(a->id, sizeof a->id, "%s", id);
-	a->roles = (unsigned)sqlite3_column_int(s, 1);
-	a->suspended = sqlite3_column_int(s, 2);
-	if (name != NULL)
-		copy_col(name, POLICY_NAME_MAX + 1, s, 0);
-	sqlite3_reset(s);
-	return 0;
+	return policy_store_agency_get(v, id, a, name, err);
 }
 
 int policy_agency_suspend(vault *v, const char *id, util_err *err)
 {
-	sqlite3_stmt *s;
-	int mine, ok = 0;
+	int mine, ok;
 
 	if (!id_ok(id))
 		return util_fail(err, UTIL_ENOTFOUND, "no such agency");
 	if (vault_sql_begin(v, &mine, err) != 0)
 		return -1;
-	if ((s = prep(v, "UPDATE agencies SET suspended = 1 WHERE id = ?1", err)) == NULL)
-		goto out;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	if (run(v, s, err) != 0)
-		goto out;
-	if (sqlite3_changes(vault_sql_db(v)) == 0) {
-		util_fail(err, UTIL_ENOTFOUND, "no such agency");
-		goto out;
-	}
-	ok = audit(v, "operator", "agency.suspend", NULL, id, NULL, NULL, 0, NULL, NULL, err) == 0;
-out:
+	ok = policy_store_agency_suspend(v, id, err) == 0 &&
+	     audit(v, "operator", "agency.suspend", NULL, id, NULL, NULL, 0, NULL, NULL, err) == 0;
 	return vault_sql_end(v, mine, ok, err);
 }
 
