@@ -208,7 +208,7 @@ int api_h_reviews(api_req *r, api_err *err)
 		json_decref(p.list);
 		return -1; /* err: the page's arguments */
 	}
-	if (audit_emergency_pending(r->v, after, limit, add_review, &p, &more, &err->u) != 0) {
+	if (policy_emergency_pending(r->v, after, limit, add_review, &p, &more, &err->u) != 0) {
 		json_decref(p.list);
 		return api_fail(err, API_P_INTERNAL, "database");
 	}
@@ -249,7 +249,7 @@ int api_h_review(api_req *r, api_err *err)
 		return api_fail(err, API_P_INVALID_INPUT, "outcome must be justified or unjustified");
 	if (note != NULL && strlen(note) > 1000)
 		return api_fail(err, API_P_INVALID_INPUT, "note is at most 1000 bytes");
-	if (*end != '\0' || seq < 0 || audit_emergency_get(r->v, seq, note_subject, &rs, &err->u) != 0)
+	if (*end != '\0' || seq < 0 || policy_emergency_get(r->v, seq, note_subject, &rs, &err->u) != 0)
 		return api_fail(err, API_P_NOT_FOUND, "no such emergency access");
 	rv = (policy_review){.seq = seq, .agency_id = rs.agency, .purpose_id = rs.purpose, .outcome = outcome,
 		.note = note, .officer = r->caller.officer};

@@ -216,7 +216,7 @@ void audit_writer_stats_get(audit_writer *w, audit_writer_stats *st);
 /* Writes what is queued, stops the thread, closes the connection. */
 void audit_writer_stop(audit_writer *w);
 
-/* ---- what the reports and the officers' queue read (audit/sqlite_reports.c) ---- */
+/* ---- what the privacy reports read (audit/sqlite_reports.c) ---- */
 
 /* Gets one entry of the log: its seq and its bytes (len, not NUL-terminated), valid until it
  * returns. 0 to go on; -1 (err filled) stops the walk, which then returns -1. */
@@ -227,23 +227,6 @@ int audit_report_lookups(vault *v, int64_t from, int64_t to, audit_report_entry_
     UTIL_NONNULL(1, 4) UTIL_WARN_UNUSED;
 /* The number of signed checkpoints stored. 0, or -1 with err filled. */
 int audit_checkpoint_count(vault *v, int64_t *n, util_err *err) UTIL_NONNULL(1, 2) UTIL_WARN_UNUSED;
-/*
- * The number of emergency accesses (allowed lookups on the vital-interest basis) that no
- * officer has reviewed yet, in the whole log. 0, or -1 with err filled.
- */
-int audit_emergency_pending_count(vault *v, int64_t *n, util_err *err) UTIL_NONNULL(1, 2) UTIL_WARN_UNUSED;
-/*
- * Those accesses themselves, after seq after (-1: from the first), at most limit, in log
- * order: fn gets each. *more is set when more follow. 0, or -1 with err filled.
- */
-int audit_emergency_pending(vault *v, int64_t after, int64_t limit, audit_report_entry_fn fn, void *arg, int *more,
-    util_err *err) UTIL_NONNULL(1, 4, 6) UTIL_WARN_UNUSED;
-/*
- * The emergency access seq, reviewed or not: fn gets its entry. 0; -1 with UTIL_ENOTFOUND
- * when seq is no emergency access; -1 with err filled when the read fails.
- */
-int audit_emergency_get(vault *v, int64_t seq, audit_report_entry_fn fn, void *arg, util_err *err)
-    UTIL_NONNULL(1, 3) UTIL_WARN_UNUSED;
 
 /* ---- what officers and citizens search for (audit/sqlite_search.c) ---- */
 

@@ -190,7 +190,7 @@ json_t *ctl_report_model(vault *v, int64_t from, int64_t to, util_err *err)
 		mine = 0;
 		goto out;
 	}
-	if (vault_stats_get(v, &st, err) != 0 || audit_emergency_pending_count(v, &pending, err) != 0)
+	if (vault_stats_get(v, &st, err) != 0 || policy_emergency_pending_count(v, &pending, err) != 0)
 		goto out;
 	m.doc = json_pack("{s:s, s:s, s:o, s:{s:I, s:o}, s:I, s:{s:i, s:i}, s:I, s:[]}", "format", ROPA_FORMAT, "vault_id",
 	    vault_id(v), "generated_at", iso_json(now), "period", "from", (json_int_t)from, "to",

@@ -380,4 +380,24 @@ int policy_report_purposes(vault *v, policy_report_purpose_fn fn, void *arg, uti
 int policy_report_consents_in_force(vault *v, int64_t now, policy_report_count_fn fn, void *arg, util_err *err)
     UTIL_NONNULL(1, 3) UTIL_WARN_UNUSED;
 
+/* ---- emergency accesses awaiting an officer's review (policy/sqlite_reports.c) ---- */
+
+/*
+ * The number of emergency accesses (allowed lookups on the vital-interest basis, in the audit
+ * log) that no officer has reviewed yet. 0, or -1 with err filled.
+ */
+int policy_emergency_pending_count(vault *v, int64_t *n, util_err *err) UTIL_NONNULL(1, 2) UTIL_WARN_UNUSED;
+/*
+ * Those accesses themselves, after seq after (-1: from the first), at most limit, in log
+ * order: fn gets each entry. *more is set when more follow. 0, or -1 with err filled.
+ */
+int policy_emergency_pending(vault *v, int64_t after, int64_t limit, audit_report_entry_fn fn, void *arg, int *more,
+    util_err *err) UTIL_NONNULL(1, 4, 6) UTIL_WARN_UNUSED;
+/*
+ * The emergency access seq, reviewed or not: fn gets its entry. 0; -1 with UTIL_ENOTFOUND
+ * when seq is no emergency access; -1 with err filled when the read fails.
+ */
+int policy_emergency_get(vault *v, int64_t seq, audit_report_entry_fn fn, void *arg, util_err *err)
+    UTIL_NONNULL(1, 3) UTIL_WARN_UNUSED;
+
 #endif

@@ -1160,82 +1160,6 @@ static void test_acknowledged_entries_survive_kill9(void **state)
 	assert_int_equal(vault_open(&f->v, f->data, &f->u, NULL), 0);
 }
 
-/* ---- emergency accesses: the officers' queue and the reports' count ---- */
-
-typedef struct seen_entries {
-	int64_t seq[8];
-	size_t n;
-} seen_entries;
-
-static int note_entry(void *arg, int64_t seq, const void *entry, size_t len, util_err *err)
-{
-	seen_entries *s = arg;
-
-	(void)err;
-	assert_non_null(memmem(entry, len, "\"action\":\"lookup\"", 17));
-	assert_true(s->n < 8);
-	s->seq[s->n++] = seq;
-	return 0;
-}
-
-/* Appends one lookup entry of agency ag_e on basis (allowed when allow); returns its seq. */
-static int64_t lookup_entry(vault *v, const char *basis, int allow)
-{
-	audit_entry e = {.actor = "agency:ag_e", .action = "lookup", .agency_id = "ag_e", .purpose_id = "pu_e",
-		.decision = allow ? "allow" : "deny", .basis = basis, .justification = basis ? "unconscious" : NULL};
-	int64_t seq;
-	util_err err;
-
-	must(audit_record(v, &e, &seq, &err), &err, "record");
-	return seq;
-}
-
-static void test_emergency_accesses_found_by_one_predicate(void **state)
-{
-	fixture *f = *state;
-	int64_t vital[3], consent, denied, n;
-	seen_entries seen = {0};
-	util_err err;
-	int more, i;
-	char sql[160];
-
-	for (i = 0; i < 3; i++)
-		vital[i] = lookup_entry(f->v, "vital_interest", 1);
-	consent = lookup_entry(f->v, "consent", 1);
-	denied = lookup_entry(f->v, "vital_interest", 0);
-	must(audit_emergency_pending_count(f->v, &n, &err), &err, "count");
-	assert_int_equal(n, 3);
-	/* a page of two, then the rest; neither the consent lookup nor the denied one is in it */
-	must(audit_emergency_pending(f->v, -1, 2, note_entry, &seen, &more, &err), &err, "page 1");
-	assert_int_equal(seen.n, 2);
-	assert_true(more);
-	assert_int_equal(seen.seq[0], vital[0]);
-	assert_int_equal(seen.seq[1], vital[1]);
-	must(audit_emergency_pending(f->v, vital[1], 2, note_entry, &seen, &more, &err), &err, "page 2");
-	assert_int_equal(seen.n, 3);
-	assert_false(more);
-	assert_int_equal(seen.seq[2], vital[2]);
-	/* one access, reviewed or not; never a lookup of another kind */
-	must(audit_emergency_get(f->v, vital[0], note_entry, &seen, &err), &err, "get");
-	assert_int_equal(seen.seq[3], vital[0]);
-	assert_int_equal(audit_emergency_get(f->v, consent, note_entry, &seen, &err), -1);
-	assert_int_equal(err.code, UTIL_ENOTFOUND);
-	assert_int_equal(audit_emergency_get(f->v, denied, note_entry, &seen, &err), -1);
-	assert_int_equal(err.code, UTIL_ENOTFOUND);
-	/* a reviewed access leaves the queue and the count, and can still be read */
-	snprintf(sql, sizeof sql, "INSERT INTO reviews(seq, agency_id, purpose_id, outcome) VALUES (%lld, 'ag_e', 'pu_e',"
-	    " 'justified')", (long long)vital[1]);
-	assert_int_equal(sqlite3_exec(vault_sql_db(f->v), sql, NULL, NULL, NULL), SQLITE_OK);
-	must(audit_emergency_pending_count(f->v, &n, &err), &err, "count");
-	assert_int_equal(n, 2);
-	seen.n = 0;
-	must(audit_emergency_pending(f->v, -1, 10, note_entry, &seen, &more, &err), &err, "queue");
-	assert_int_equal(seen.n, 2);
-	assert_int_equal(seen.seq[0], vital[0]);
-	assert_int_equal(seen.seq[1], vital[2]);
-	must(audit_emergency_get(f->v, vital[1], note_entry, &seen, &err), &err, "get reviewed");
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1256,8 +1180,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_group_commit_batches, test_vault_setup, test_vault_teardown),
 		cmocka_unit_test_setup_teardown(test_writer_restarts_its_wal_under_steady_load, test_vault_setup, test_vault_teardown),
 		cmocka_unit_test_setup_teardown(test_log_lives_in_audit_db, test_vault_setup, test_vault_teardown),
-		cmocka_unit_test_setup_teardown(test_emergency_accesses_found_by_one_predicate, test_vault_setup,
-		    test_vault_teardown),
 		cmocka_unit_test_setup_teardown(test_citizen_history_across_runs, test_vault_setup, test_vault_teardown),
 		cmocka_unit_test_setup_teardown(test_migration_builds_the_runs, test_vault_setup, test_vault_teardown),
 		cmocka_unit_test_setup_teardown(test_verify_checks_the_citizen_index, test_vault_setup, test_vault_teardown),

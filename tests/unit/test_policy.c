@@ -943,6 +943,89 @@ static void test_stored_field_lists(void **state)
 	assert_int_equal(policy_fields_parse(NULL, f, &n), -1);
 }
 
+/* ---- emergency accesses: the officers' queue, their reviews, and the reports' count ---- */
+
+typedef struct seen_entries {
+	int64_t seq[8];
+	size_t n;
+} seen_entries;
+
+static int note_entry(void *arg, int64_t seq, const void *entry, size_t len, util_err *err)
+{
+	seen_entries *s = arg;
+
+	(void)err;
+	assert_non_null(memmem(entry, len, "\"action\":\"lookup\"", 17));
+	assert_true(s->n < 8);
+	s->seq[s->n++] = seq;
+	return 0;
+}
+
+/* Appends one lookup entry of agency ag_e on basis (allowed when allow); returns its seq. */
+static int64_t lookup_entry(vault *v, const char *basis, int allow)
+{
+	audit_entry e = {.actor = "agency:ag_e", .action = "lookup", .agency_id = "ag_e", .purpose_id = "pu_e",
+		.decision = allow ? "allow" : "deny", .basis = basis, .justification = basis ? "unconscious" : NULL};
+	int64_t seq;
+	util_err err;
+
+	must(audit_record(v, &e, &seq, &err), &err, "record");
+	return seq;
+}
+
+static void test_emergency_accesses_and_their_reviews(void **state)
+{
+	test_vault *f = *state;
+	int64_t vital[3], consent, denied, n;
+	seen_entries seen = {0};
+	policy_review rv;
+	int64_t size;
+	util_err err;
+	int more, i;
+
+	for (i = 0; i < 3; i++)
+		vital[i] = lookup_entry(f->v, "vital_interest", 1);
+	consent = lookup_entry(f->v, "consent", 1);
+	denied = lookup_entry(f->v, "vital_interest", 0);
+	must(policy_emergency_pending_count(f->v, &n, &err), &err, "count");
+	assert_int_equal(n, 3);
+	/* a page of two, then the rest; neither the consent lookup nor the denied one is in it */
+	must(policy_emergency_pending(f->v, -1, 2, note_entry, &seen, &more, &err), &err, "page 1");
+	assert_int_equal(seen.n, 2);
+	assert_true(more);
+	assert_int_equal(seen.seq[0], vital[0]);
+	assert_int_equal(seen.seq[1], vital[1]);
+	must(policy_emergency_pending(f->v, vital[1], 2, note_entry, &seen, &more, &err), &err, "page 2");
+	assert_int_equal(seen.n, 3);
+	assert_false(more);
+	assert_int_equal(seen.seq[2], vital[2]);
+	/* one access, reviewed or not; never a lookup of another kind */
+	must(policy_emergency_get(f->v, vital[0], note_entry, &seen, &err), &err, "get");
+	assert_int_equal(seen.seq[3], vital[0]);
+	assert_int_equal(policy_emergency_get(f->v, consent, note_entry, &seen, &err), -1);
+	assert_int_equal(err.code, UTIL_ENOTFOUND);
+	assert_int_equal(policy_emergency_get(f->v, denied, note_entry, &seen, &err), -1);
+	assert_int_equal(err.code, UTIL_ENOTFOUND);
+	/* a reviewed access leaves the queue and the count, and can still be read; once only */
+	must(audit_size(f->v, &size, &err), &err, "size");
+	rv = (policy_review){.seq = vital[1], .agency_id = "ag_e", .purpose_id = "pu_e", .outcome = "justified",
+		.officer = "off_1"};
+	must(policy_review_record(f->v, &rv, &err), &err, "review");
+	rv.outcome = "unjustified";
+	assert_int_equal(policy_review_record(f->v, &rv, &err), -1);
+	assert_int_equal(err.code, UTIL_EEXISTS);
+	must(audit_size(f->v, &n, &err), &err, "size");
+	assert_int_equal(n, size + 1); /* the review's entry, and none for the refused one */
+	must(policy_emergency_pending_count(f->v, &n, &err), &err, "count");
+	assert_int_equal(n, 2);
+	seen.n = 0;
+	must(policy_emergency_pending(f->v, -1, 10, note_entry, &seen, &more, &err), &err, "queue");
+	assert_int_equal(seen.n, 2);
+	assert_int_equal(seen.seq[0], vital[0]);
+	assert_int_equal(seen.seq[1], vital[2]);
+	must(policy_emergency_get(f->v, vital[1], note_entry, &seen, &err), &err, "get reviewed");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -966,6 +1049,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_every_change_is_audited, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retention_sweep, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_registry_input_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_emergency_accesses_and_their_reviews, test_vault_setup,
+		    test_vault_teardown),
 	};
 
 	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
