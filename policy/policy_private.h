@@ -82,4 +82,12 @@ int policy_store_agency_get(vault *v, const char *id, policy_agency *a, char nam
     UTIL_WARN_UNUSED;
 int policy_store_agency_suspend(vault *v, const char *id, util_err *err) UTIL_WARN_UNUSED;
 
+/* Sets (on) or lifts cid's restriction of processing; in v's open transaction, or on its own. */
+int policy_store_restriction(vault *v, const unsigned char cid[KEYS_CID_BYTES], int on, util_err *err) UTIL_WARN_UNUSED;
+/*
+ * Forgets what policy keeps about cid (its erasure): its consents and restriction go, its
+ * requests stay for their agencies as if made about nobody. In v's open transaction.
+ */
+int policy_store_citizen_forget(vault *v, const unsigned char cid[KEYS_CID_BYTES], util_err *err) UTIL_WARN_UNUSED;
+
 #endif

@@ -849,49 +849,23 @@ out:
 
 int policy_restrict(vault *v, const unsigned char cid[KEYS_CID_BYTES], int on, util_err *err)
 {
-	sqlite3_stmt *s;
-	int mine, ok = 0;
+	int mine, ok;
 
 	if (vault_sql_begin(v, &mine, err) != 0)
 		return -1;
-	s = on ? prep(v, "INSERT OR IGNORE INTO restrictions(cid, since) VALUES (?1, ?2)", err)
-	       : prep(v, "DELETE FROM restrictions WHERE cid = ?1", err);
-	if (s == NULL)
-		goto out;
-	sqlite3_bind_blob(s, 1, cid, KEYS_CID_BYTES, SQLITE_STATIC);
-	if (on)
-		sqlite3_bind_int64(s, 2, util_now());
-	ok = run(v, s, err) == 0 &&
+	ok = policy_store_restriction(v, cid, on, err) == 0 &&
 	     audit(v, "citizen", on ? "restriction.set" : "restriction.lift", cid, NULL, NULL, NULL, 0, NULL, NULL, err) == 0;
-out:
 	return vault_sql_end(v, mine, ok, err);
 }
 
 int policy_citizen_erase(vault *v, const unsigned char cid[KEYS_CID_BYTES], const char *actor, util_err *err)
 {
-	static const char *const sql[] = {
-		"DELETE FROM consents WHERE cid = ?1",
-		"UPDATE consent_requests SET cid = NULL WHERE cid = ?1", /* as if to nobody: nothing changes for the agency */
-		"DELETE FROM restrictions WHERE cid = ?1",
-	};
-	size_t i;
-	int mine, ok = 0;
+	int mine, ok;
 
 	if (vault_sql_begin(v, &mine, err) != 0)
 		return -1;
-	if (vault_citizen_erase(v, cid, err) != 0)
-		goto out;
-	for (i = 0; i < sizeof sql / sizeof sql[0]; i++) {
-		sqlite3_stmt *s = prep(v, sql[i], err);
-
-		if (s == NULL)
-			goto out;
-		sqlite3_bind_blob(s, 1, cid, KEYS_CID_BYTES, SQLITE_STATIC);
-		if (run(v, s, err) != 0)
-			goto out;
-	}
-	ok = audit(v, actor, "record.erase", cid, NULL, NULL, NULL, 0, NULL, NULL, err) == 0;
-out:
+	ok = vault_citizen_erase(v, cid, err) == 0 && policy_store_citizen_forget(v, cid, err) == 0 &&
+	     audit(v, actor, "record.erase", cid, NULL, NULL, NULL, 0, NULL, NULL, err) == 0;
 	return vault_sql_end(v, mine, ok, err);
 }
 

@@ -1,0 +1,41 @@
+/* sqlite_citizen.c: what policy keeps about one citizen, on SQLite: a restriction set or lifted, all of it forgotten. */
+#include "policy_private.h"
+
+#include "../vault/vault_sql.h"
+
+/* Runs sql (a literal) with cid as ?1, and now as ?2 when it has one. */
+static int run_cid(vault *v, const char *sql, const unsigned char cid[KEYS_CID_BYTES], util_err *err)
+{
+	sqlite3_stmt *s = vault_sql_stmt(v, sql, err);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_blob(s, 1, cid, KEYS_CID_BYTES, SQLITE_STATIC);
+	if (sqlite3_bind_parameter_count(s) >= 2)
+		sqlite3_bind_int64(s, 2, util_now());
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : vault_sql_error(v, rc, err, "policy store");
+}
+
+int policy_store_restriction(vault *v, const unsigned char cid[KEYS_CID_BYTES], int on, util_err *err)
+{
+	return on ? run_cid(v, "INSERT OR IGNORE INTO restrictions(cid, since) VALUES (?1, ?2)", cid, err)
+	          : run_cid(v, "DELETE FROM restrictions WHERE cid = ?1", cid, err);
+}
+
+int policy_store_citizen_forget(vault *v, const unsigned char cid[KEYS_CID_BYTES], util_err *err)
+{
+	static const char *const sql[] = {
+		"DELETE FROM consents WHERE cid = ?1",
+		"UPDATE consent_requests SET cid = NULL WHERE cid = ?1", /* as if to nobody: nothing changes for the agency */
+		"DELETE FROM restrictions WHERE cid = ?1",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof sql / sizeof sql[0]; i++)
+		if (run_cid(v, sql[i], cid, err) != 0)
+			return -1;
+	return 0;
+}
