@@ -228,7 +228,7 @@ int audit_report_lookups(vault *v, int64_t from, int64_t to, audit_report_entry_
 /* The number of signed checkpoints stored. 0, or -1 with err filled. */
 int audit_checkpoint_count(vault *v, int64_t *n, util_err *err) UTIL_NONNULL(1, 2) UTIL_WARN_UNUSED;
 
-/* ---- what officers and citizens search for (audit/sqlite_search.c) ---- */
+/* ---- what officers and citizens search for (audit/sqlite_reports.c) ---- */
 
 /* An officer's audit search: entries after seq `after` (-1: from the first), whose time is in
  * [from, to], and, where given, of that agency, decision ("allow", "deny") and action. */

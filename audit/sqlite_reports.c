@@ -1,20 +1,26 @@
-/* sqlite_reports.c: what the privacy reports read of the audit log (SQLite). */
+/* sqlite_reports.c: what the privacy reports, officers and citizens read of the audit log (SQLite). */
 #include "audit.h"
 
 #include "../vault/vault_sql.h"
 
-int audit_report_lookups(vault *v, int64_t from, int64_t to, audit_report_entry_fn fn, void *arg, util_err *err)
+/*
+ * Steps s, whose rows are (seq, entry), handing each to fn: at most limit rows (limit < 0: all),
+ * *more (may be NULL) set when another row follows. Resets s. 0, or -1 with err filled.
+ */
+static int walk(vault *v, sqlite3_stmt *s, int64_t limit, audit_report_entry_fn fn, void *arg, int *more, util_err *err)
 {
-	sqlite3_stmt *s = vault_sql_stmt(v, "SELECT seq, entry FROM audit_entries WHERE action = 'lookup'"
-	                                    " AND time >= ?1 AND time <= ?2 ORDER BY seq",
-	    err);
+	int64_t n = 0;
 	int rc;
 
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, from);
-	sqlite3_bind_int64(s, 2, to);
+	if (more != NULL)
+		*more = 0;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (limit >= 0 && n++ >= limit) {
+			if (more != NULL)
+				*more = 1;
+			rc = SQLITE_DONE;
+			break;
+		}
 		if (fn(arg, sqlite3_column_int64(s, 0), sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1), err) !=
 		    0) {
 			sqlite3_reset(s);
@@ -23,6 +29,19 @@ int audit_report_lookups(vault *v, int64_t from, int64_t to, audit_report_entry_
 	}
 	sqlite3_reset(s);
 	return rc == SQLITE_DONE ? 0 : vault_sql_error(v, rc, err, "audit log");
+}
+
+int audit_report_lookups(vault *v, int64_t from, int64_t to, audit_report_entry_fn fn, void *arg, util_err *err)
+{
+	sqlite3_stmt *s = vault_sql_stmt(v, "SELECT seq, entry FROM audit_entries WHERE action = 'lookup'"
+	                                    " AND time >= ?1 AND time <= ?2 ORDER BY seq",
+	    err);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, from);
+	sqlite3_bind_int64(s, 2, to);
+	return walk(v, s, -1, fn, arg, NULL, err);
 }
 
 /* The one integer the statement sql (a literal) returns into *out; 0, or -1 with err filled. */
@@ -42,4 +61,47 @@ static int count(vault *v, const char *sql, const char *what, int64_t *out, util
 int audit_checkpoint_count(vault *v, int64_t *n, util_err *err)
 {
 	return count(v, "SELECT count(*) FROM audit_checkpoints", "report", n, err);
+}
+
+/* ---- the officers' search and the citizens' entry check ---- */
+
+int audit_search(vault *v, const audit_query *q, audit_report_entry_fn fn, void *arg, int *more, util_err *err)
+{
+	sqlite3_stmt *s = vault_sql_stmt(v, "SELECT seq, entry FROM audit_entries WHERE seq > ?1 AND time >= ?2"
+	                                    " AND time <= ?3 AND (?4 IS NULL OR agency_id = ?4)"
+	                                    " AND (?5 IS NULL OR decision = ?5) AND (?6 IS NULL OR action = ?6)"
+	                                    " ORDER BY seq LIMIT ?7",
+	    err);
+
+	*more = 0;
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, q->after);
+	sqlite3_bind_int64(s, 2, q->from);
+	sqlite3_bind_int64(s, 3, q->to);
+	if (q->agency_id != NULL)
+		sqlite3_bind_text(s, 4, q->agency_id, -1, SQLITE_STATIC);
+	if (q->decision != NULL)
+		sqlite3_bind_text(s, 5, q->decision, -1, SQLITE_STATIC);
+	if (q->action != NULL)
+		sqlite3_bind_text(s, 6, q->action, -1, SQLITE_STATIC);
+	/* limit + 1 rows are asked for: the extra one only says whether there is a next page */
+	sqlite3_bind_int64(s, 7, q->limit + 1);
+	return walk(v, s, q->limit, fn, arg, more, err);
+}
+
+int audit_entry_is_about(vault *v, int64_t seq, const unsigned char cid[KEYS_CID_BYTES], int *about, util_err *err)
+{
+	sqlite3_stmt *s = vault_sql_stmt(v, "SELECT 1 FROM audit_entries WHERE seq = ?1 AND cid = ?2", err);
+	int rc;
+
+	*about = 0;
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, seq);
+	sqlite3_bind_blob(s, 2, cid, KEYS_CID_BYTES, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	*about = rc == SQLITE_ROW;
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : vault_sql_error(v, rc, err, "audit log");
 }
