@@ -90,4 +90,11 @@ int policy_store_restriction(vault *v, const unsigned char cid[KEYS_CID_BYTES], 
  */
 int policy_store_citizen_forget(vault *v, const unsigned char cid[KEYS_CID_BYTES], util_err *err) UTIL_WARN_UNUSED;
 
+/*
+ * Revokes cid's active consent consent_id now, giving its agency and purpose; UTIL_ENOTFOUND
+ * when cid has no such active consent. In v's open transaction, or on its own.
+ */
+int policy_store_consent_revoke(vault *v, const unsigned char cid[KEYS_CID_BYTES], const char *consent_id,
+    char agency[POLICY_ID_MAX + 1], char purpose[POLICY_ID_MAX + 1], util_err *err) UTIL_WARN_UNUSED;
+
 #endif

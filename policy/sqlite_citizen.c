@@ -1,5 +1,7 @@
-/* sqlite_citizen.c: what policy keeps about one citizen, on SQLite: a restriction set or lifted, all of it forgotten. */
+/* sqlite_citizen.c: what policy keeps about one citizen, on SQLite: a consent revoked, a restriction set or lifted, all of it forgotten. */
 #include "policy_private.h"
+
+#include <stdio.h>
 
 #include "../vault/vault_sql.h"
 
@@ -38,4 +40,33 @@ int policy_store_citizen_forget(vault *v, const unsigned char cid[KEYS_CID_BYTES
 		if (run_cid(v, sql[i], cid, err) != 0)
 			return -1;
 	return 0;
+}
+
+int policy_store_consent_revoke(vault *v, const unsigned char cid[KEYS_CID_BYTES], const char *consent_id,
+    char agency[POLICY_ID_MAX + 1], char purpose[POLICY_ID_MAX + 1], util_err *err)
+{
+	sqlite3_stmt *s = vault_sql_stmt(v, "SELECT agency_id, purpose_id FROM consents WHERE id = ?1 AND cid = ?2"
+	                                    " AND revoked_at = 0",
+	    err);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, consent_id, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 2, cid, KEYS_CID_BYTES, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		snprintf(agency, POLICY_ID_MAX + 1, "%s", sqlite3_column_text(s, 0) ? (const char *)sqlite3_column_text(s, 0) : "");
+		snprintf(purpose, POLICY_ID_MAX + 1, "%s", sqlite3_column_text(s, 1) ? (const char *)sqlite3_column_text(s, 1) : "");
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW)
+		return util_fail(err, UTIL_ENOTFOUND, "no such active consent");
+	if ((s = vault_sql_stmt(v, "UPDATE consents SET revoked_at = ?2 WHERE id = ?1", err)) == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, consent_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, util_now());
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : vault_sql_error(v, rc, err, "policy store");
 }

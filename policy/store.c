@@ -816,34 +816,14 @@ int policy_consents_list(vault *v, const unsigned char cid[KEYS_CID_BYTES], poli
 int policy_consent_revoke(vault *v, const unsigned char cid[KEYS_CID_BYTES], const char *consent_id, util_err *err)
 {
 	char agency[POLICY_ID_MAX + 1] = "", purpose[POLICY_ID_MAX + 1] = "";
-	sqlite3_stmt *s;
-	int mine, ok = 0, rc;
+	int mine, ok;
 
 	if (!id_ok(consent_id))
 		return util_fail(err, UTIL_ENOTFOUND, "no such active consent");
 	if (vault_sql_begin(v, &mine, err) != 0)
 		return -1;
-	if ((s = prep(v, "SELECT agency_id, purpose_id FROM consents WHERE id = ?1 AND cid = ?2 AND revoked_at = 0", err)) == NULL)
-		goto out;
-	sqlite3_bind_text(s, 1, consent_id, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 2, cid, KEYS_CID_BYTES, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		copy_col(agency, sizeof agency, s, 0);
-		copy_col(purpose, sizeof purpose, s, 1);
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW) {
-		util_fail(err, UTIL_ENOTFOUND, "no such active consent");
-		goto out;
-	}
-	if ((s = prep(v, "UPDATE consents SET revoked_at = ?2 WHERE id = ?1", err)) == NULL)
-		goto out;
-	sqlite3_bind_text(s, 1, consent_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, util_now());
-	ok = run(v, s, err) == 0 &&
+	ok = policy_store_consent_revoke(v, cid, consent_id, agency, purpose, err) == 0 &&
 	     audit(v, "citizen", "consent.revoke", cid, agency, purpose, NULL, 0, consent_id, NULL, err) == 0;
-out:
 	return vault_sql_end(v, mine, ok, err);
 }
 
