@@ -3,7 +3,6 @@
 
 #include <string.h>
 
-#include "../vault/vault_sql.h"
 
 _Static_assert(AUTH_ID_MAX == POLICY_ID_MAX, "auth/ and policy/ bound ids alike");
 
@@ -60,13 +59,13 @@ static int authenticate(api_req *r, api_err *err)
  */
 int api_authenticate(api_req *r, api_err *err)
 {
-	int mine = !vault_sql_in_tx(r->v) && !vault_sql_in_read(r->v), rc;
+	int mine = !vault_in_tx(r->v) && !vault_in_read(r->v), rc;
 
-	if (mine && vault_sql_read_begin(r->v, NULL) != 0)
+	if (mine && vault_read_begin(r->v, NULL) != 0)
 		mine = 0; /* each read then runs on its own, as it would have */
 	rc = authenticate(r, err);
 	if (mine)
-		vault_sql_read_end(r->v);
+		vault_read_end(r->v);
 	if (rc == 0) {
 		auth_token tok = {.last_used = r->caller.last_used};
 

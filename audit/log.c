@@ -6,7 +6,6 @@
 
 #include "audit_db.h"
 
-#include "../vault/vault_sql.h"
 
 
 /* Stores entry e (its seq, columns and canonical JSON) and its Merkle hashes, in the open transaction. */
@@ -34,7 +33,7 @@ static int append(vault *v, const audit_entry *e, int copy, int64_t *seq, util_e
 	int64_t id;
 	int rc = -1, mine;
 
-	if (vault_sql_begin(v, &mine, err) != 0)
+	if (vault_tx_begin(v, &mine, err) != 0)
 		return -1;
 	if ((buf = malloc(AUDIT_ENTRY_MAX)) == NULL) {
 		util_fail(err, UTIL_ENOMEM, "out of memory");
@@ -58,7 +57,7 @@ static int append(vault *v, const audit_entry *e, int copy, int64_t *seq, util_e
 	rc = 0;
 out:
 	free(buf);
-	return vault_sql_end(v, mine, rc == 0, err);
+	return vault_tx_end(v, mine, rc == 0, err);
 }
 
 int audit_append(vault *v, const audit_entry *e, int64_t *seq, util_err *err)
@@ -215,12 +214,12 @@ static int settle_log(vault *v, settle_state *st, util_err *err)
 {
 	int mine, ok;
 
-	if (vault_sql_begin(v, &mine, err) != 0)
+	if (vault_tx_begin(v, &mine, err) != 0)
 		return -1;
 	st->v = v;
 	st->err = err;
 	ok = audit_db_copies(v, settle_one, st, err) == 0 && (st->appended == 0 || audit_seal(v, 0, err) == 0);
-	return vault_sql_end(v, mine, ok, err);
+	return vault_tx_end(v, mine, ok, err);
 }
 
 /*
@@ -235,7 +234,7 @@ static int settle_copies(vault *v, const settle_state *st, util_err *err)
 	size_t i;
 	int mine, ok = 0;
 
-	if (vault_sql_begin(v, &mine, err) != 0)
+	if (vault_tx_begin(v, &mine, err) != 0)
 		return -1;
 	/* the ranges between the unreadable ids, up to st->last */
 	for (i = 0; i <= st->nbad; i++)
@@ -243,7 +242,7 @@ static int settle_copies(vault *v, const settle_state *st, util_err *err)
 			goto out;
 	ok = audit_size(v, &size, err) == 0 && audit_db_note_size(v, size, err) == 0;
 out:
-	return vault_sql_end(v, mine, ok, err);
+	return vault_tx_end(v, mine, ok, err);
 }
 
 int audit_settle(vault *v, int64_t *appended, int64_t *unreadable, util_err *err)
@@ -254,7 +253,7 @@ int audit_settle(vault *v, int64_t *appended, int64_t *unreadable, util_err *err
 	*appended = *unreadable = 0;
 	if (audit_log_only(v))
 		return 0;
-	if (vault_sql_in_tx(v))
+	if (vault_in_tx(v))
 		return util_fail(err, UTIL_ESTATE, "audit_settle needs transactions of its own");
 	if (settle_log(v, &st, err) == 0 && settle_copies(v, &st, err) == 0) {
 		*appended = st.appended;
@@ -287,7 +286,7 @@ int audit_seal(vault *v, int force, util_err *err)
 	size_t len;
 	int mine, ok = 0, need_ckpt;
 
-	if (vault_sql_begin(v, &mine, err) != 0)
+	if (vault_tx_begin(v, &mine, err) != 0)
 		return -1;
 	if (audit_size(v, &c.size, err) != 0)
 		goto out;
@@ -316,18 +315,18 @@ int audit_seal(vault *v, int force, util_err *err)
 		goto out;
 	ok = 1;
 out:
-	return vault_sql_end(v, mine, ok, err);
+	return vault_tx_end(v, mine, ok, err);
 }
 
 int audit_record(vault *v, const audit_entry *e, int64_t *seq, util_err *err)
 {
 	int mine, ok;
 
-	if (vault_sql_begin(v, &mine, err) != 0)
+	if (vault_tx_begin(v, &mine, err) != 0)
 		return -1;
 	/* in a transaction of its own, the entry is all it writes: vault.db needs no copy */
 	ok = append(v, e, !mine, seq, err) == 0 && audit_seal(v, 0, err) == 0;
-	return vault_sql_end(v, mine, ok, err);
+	return vault_tx_end(v, mine, ok, err);
 }
 
 /* ---- reading ---- */

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../vault/vault_sql.h"
+#include "../vault/sqlite.h"
 
 /* The one integer sql (a literal) returns, or fallback. */
 static int64_t scalar(vault *v, const char *sql, int64_t fallback)
@@ -123,9 +123,9 @@ int audit_history(vault *v, const unsigned char cid[KEYS_CID_BYTES], audit_histo
 	int64_t upto, r;
 	int mine = 0, stop = 0, rc = -1;
 
-	if (!vault_sql_in_tx(v) && !vault_sql_in_read(v)) {
+	if (!vault_in_tx(v) && !vault_in_read(v)) {
 		/* one snapshot: a run written between two reads would show its entries twice */
-		if (vault_sql_read_begin(v, err) != 0)
+		if (vault_read_begin(v, err) != 0)
 			return -1;
 		mine = 1;
 	}
@@ -168,7 +168,7 @@ int audit_history(vault *v, const unsigned char cid[KEYS_CID_BYTES], audit_histo
 	rc = 0;
 out:
 	if (mine)
-		vault_sql_read_end(v);
+		vault_read_end(v);
 	return rc;
 }
 

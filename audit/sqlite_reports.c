@@ -1,7 +1,7 @@
 /* sqlite_reports.c: what the privacy reports, officers and citizens read of the audit log (SQLite). */
 #include "audit.h"
 
-#include "../vault/vault_sql.h"
+#include "../vault/sqlite.h"
 
 /*
  * Steps s, whose rows are (seq, entry), handing each to fn: at most limit rows (limit < 0: all),

@@ -1,7 +1,7 @@
 /* sqlite_schema.c: the audit log's tables, its file audit.db, and its part in vault_commit, registered with the vault. */
 #include "audit.h"
 
-#include "../vault/vault_sql.h"
+#include "../vault/sqlite.h"
 
 #include <sqlite3.h>
 

@@ -14,7 +14,7 @@
  * The contract. auth/ owns the tables tokens, officers and pseudonyms: their schema steps are
  * auth/sqlite_schema.c's, every read and write of them goes through the functions below, and
  * the statements are in auth/sqlite.c alone, behind the storage seam of auth/auth_private.h.
- * Functions that write take the caller's transaction (vault_sql_begin) when one is open and
+ * Functions that write take the caller's transaction (vault_tx_begin) when one is open and
  * never commit one of their own, except the whole operations auth_admin_token,
  * auth_admin_token_rotate and auth_touches_store (each joins an open transaction too). Errors: 0, or -1 with err filled (util_err's codes: a full or failing disk is
  * UTIL_ENOSPC / UTIL_EIO / UTIL_EBUSY, an id that names nothing UTIL_ENOTFOUND). No message

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../vault/vault_sql.h"
+#include "../vault/sqlite.h"
 
 /* Steps s once and resets it: SQLITE_DONE is 0, anything else err filled (what names the table). */
 static int step_done(vault *v, sqlite3_stmt *s, const char *what, util_err *err)
@@ -66,7 +66,7 @@ int auth_db_token_uses(vault *v, const auth_use *uses, size_t n)
 	size_t i;
 	int mine, ok = 1;
 
-	if (vault_sql_begin(v, &mine, NULL) != 0)
+	if (vault_tx_begin(v, &mine, NULL) != 0)
 		return -1;
 	if ((st = vault_sql_stmt(v, "UPDATE tokens SET last_used = ?2 WHERE hash = ?1 AND last_used < ?2", NULL)) == NULL)
 		ok = 0;
@@ -76,7 +76,7 @@ int auth_db_token_uses(vault *v, const auth_use *uses, size_t n)
 		ok = sqlite3_step(st) == SQLITE_DONE;
 		sqlite3_reset(st);
 	}
-	if (vault_sql_end(v, mine, ok, NULL) != 0)
+	if (vault_tx_end(v, mine, ok, NULL) != 0)
 		ok = 0;
 	return ok ? 0 : -1;
 }

@@ -1,7 +1,7 @@
 /* sqlite_schema.c: auth's tables (tokens, officers, pseudonyms), registered with the vault. */
 #include "auth_private.h"
 
-#include "../vault/vault_sql.h"
+#include "../vault/sqlite.h"
 
 #include <sqlite3.h>
 #include <stdio.h>

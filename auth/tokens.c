@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../vault/vault_sql.h"
 
 #define TOKEN_RANDOM 32u
 
@@ -144,10 +143,10 @@ int auth_admin_token(vault *v, char out[AUTH_ADMIN_TOKEN_MAX], util_err *err)
 	audit_entry e = {.actor = "operator", .action = "token.issue", .note = "admin"};
 	int mine, ok;
 
-	if (vault_sql_begin(v, &mine, err) != 0)
+	if (vault_tx_begin(v, &mine, err) != 0)
 		return -1;
 	ok = auth_token_new(v, "admin", "admin", 0, out, NULL, err) == 0 && audit_record(v, &e, NULL, err) == 0;
-	return vault_sql_end(v, mine, ok, err);
+	return vault_tx_end(v, mine, ok, err);
 }
 
 int auth_admin_token_rotate(vault *v, char out[AUTH_ADMIN_TOKEN_MAX], util_err *err)
@@ -155,14 +154,14 @@ int auth_admin_token_rotate(vault *v, char out[AUTH_ADMIN_TOKEN_MAX], util_err *
 	audit_entry e = {.actor = "operator", .action = "token.rotate", .note = "admin"};
 	int mine, ok;
 
-	if (vault_sql_begin(v, &mine, err) != 0)
+	if (vault_tx_begin(v, &mine, err) != 0)
 		return -1;
 	/* every admin token ends with the transaction: there is one operator, with one token */
 	ok = auth_db_tokens_delete(v, "admin", err) == 0 && auth_token_new(v, "admin", "admin", 0, out, NULL, err) == 0 &&
 	     audit_record(v, &e, NULL, err) == 0;
 	if (!ok)
 		sodium_memzero(out, AUTH_ADMIN_TOKEN_MAX);
-	return vault_sql_end(v, mine, ok, err);
+	return vault_tx_end(v, mine, ok, err);
 }
 
 /* ---- last uses ---- */

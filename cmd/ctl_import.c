@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "../audit/audit.h"
-#include "../vault/vault_sql.h"
 
 #define IMPORT_REPORT_MAX 50
 #define IMPORT_YIELD_CHECK 256u         /* records between two looks for a waiting writer */
@@ -208,7 +207,7 @@ static int import_check(import_run *r)
 {
 	ssize_t n;
 
-	if (vault_sql_read_begin(r->v, &r->err) != 0) {
+	if (vault_read_begin(r->v, &r->err) != 0) {
 		fprintf(stderr, "vaultctl: %s\n", r->err.msg);
 		return EX_FAIL;
 	}
@@ -224,7 +223,7 @@ static int import_check(import_run *r)
 			return EX_FAIL;
 		}
 	}
-	vault_sql_read_end(r->v);
+	vault_read_end(r->v);
 	if (ferror(r->in)) {
 		fprintf(stderr, "vaultctl: cannot read %s\n", r->file);
 		return EX_FAIL;

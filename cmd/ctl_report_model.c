@@ -6,7 +6,6 @@
 
 #include "../audit/audit.h"
 #include "../policy/policy.h"
-#include "../vault/vault_sql.h" /* the read snapshot */
 
 #define ROPA_FORMAT "vaultd-ropa/1"
 
@@ -176,7 +175,7 @@ json_t *ctl_report_model(vault *v, int64_t from, int64_t to, util_err *err)
 	model_ix m = {.agencies = json_object(), .purposes = json_object(), .v = v};
 	vault_stats st;
 	int64_t now = util_now(), pending = 0;
-	int mine = !vault_sql_in_read(v), ok = 0; /* a snapshot of the caller's own is left open */
+	int mine = !vault_in_read(v), ok = 0; /* a snapshot of the caller's own is left open */
 
 	if (from < 0 || from > to) {
 		util_fail(err, UTIL_EINVAL, "the period needs 0 <= from <= to");
@@ -186,7 +185,7 @@ json_t *ctl_report_model(vault *v, int64_t from, int64_t to, util_err *err)
 		util_fail(err, UTIL_ENOMEM, "out of memory");
 		goto out;
 	}
-	if (vault_sql_read_begin(v, err) != 0) {
+	if (vault_read_begin(v, err) != 0) {
 		mine = 0;
 		goto out;
 	}
@@ -205,7 +204,7 @@ json_t *ctl_report_model(vault *v, int64_t from, int64_t to, util_err *err)
 	     audit_report_lookups(v, from, to, count_lookup, &m, err) == 0;
 out:
 	if (mine)
-		vault_sql_read_end(v);
+		vault_read_end(v);
 	json_decref(m.agencies);
 	json_decref(m.purposes);
 	if (!ok) {

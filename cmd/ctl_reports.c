@@ -375,7 +375,7 @@ static void dpia_security_storage(FILE *out, const dpia_facts *f)
 	    "- **Database encryption** (mã hóa cơ sở dữ liệu): SQLCipher %s, cipher %s on every page, per-page HMAC"
 	    " %s (%s), %s-byte pages. The page key is a 256-bit raw key derived from the root key"
 	    " (`crypto_kdf`, context `vaultdrt`, id 1; the audit log's `audit.db` has its own, id 3), so no"
-	    " password KDF runs on open (`vault/store.c` `vault_db_open`). `secure_delete` = %s, journal mode %s.\n",
+	    " password KDF runs on open (`vault/sqlite_db.c` `vault_db_open`). `secure_delete` = %s, journal mode %s.\n",
 	    f->db.cipher_version[0] ? f->db.cipher_version : "(not reported)",
 	    f->db.cipher[0] ? f->db.cipher : "(not reported)",
 	    strcmp(f->db.use_hmac, "1") == 0 ? "on" : f->db.use_hmac[0] ? "OFF" : "(not reported)",
@@ -437,7 +437,7 @@ static void dpia_security_access(FILE *out, const dpia_facts *f)
 	    out);
 	fputs("- **Memory** (bộ nhớ): keys live in `sodium_malloc` memory (guard pages, wiped on free); decrypted values"
 	      " and data keys pass through a per-connection working area of the same kind, wiped after every operation;"
-	      " JSON that carries values goes through an allocator that wipes on free (`vault/store.c`).\n",
+	      " JSON that carries values goes through an allocator that wipes on free (`vault/sqlite_db.c`).\n",
 	    out);
 	fputs("- **Logs and metrics**: the access log names route patterns, never URLs, bodies or tokens; `/metrics`"
 	      " holds counts only (`api/server.c`).\n",

@@ -3,7 +3,7 @@
 
 #include <stdio.h>
 
-#include "../vault/vault_sql.h"
+#include "../vault/sqlite.h"
 
 /* Runs sql (a literal) with cid as ?1, and now as ?2 when it has one. */
 static int run_cid(vault *v, const char *sql, const unsigned char cid[KEYS_CID_BYTES], util_err *err)

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "../audit/audit.h"
-#include "../vault/vault_sql.h"
+#include "../vault/sqlite.h"
 
 static void copy_col(char *dst, size_t n, sqlite3_stmt *s, int col)
 {
@@ -79,7 +79,7 @@ int policy_store_lookup_begin(vault *v, const policy_agency *agency, const char 
 	util_err e2;
 
 	memset(st, 0, sizeof *st);
-	if (vault_sql_read_begin(v, err) != 0)
+	if (vault_read_begin(v, err) != 0)
 		return -1;
 	if (policy_purpose_get(v, agency->id, code, NULL, &st->purpose, &e2) == 0)
 		st->purpose_found = 1;
@@ -101,7 +101,7 @@ int policy_store_lookup_begin(vault *v, const policy_agency *agency, const char 
 
 void policy_store_lookup_end(vault *v)
 {
-	vault_sql_read_end(v);
+	vault_read_end(v);
 }
 
 /* Why a use could not be spent: the consent revoked, the processing restricted, or used up. */
@@ -140,7 +140,7 @@ int policy_store_use_spend(vault *v, const char *consent_id, const audit_entry *
 
 	*seq = 0;
 	*lost = POLICY_OK;
-	if (vault_sql_begin(v, &mine, err) != 0)
+	if (vault_tx_begin(v, &mine, err) != 0)
 		return -1;
 	if ((s = vault_sql_stmt(v, "UPDATE consents SET uses = uses + 1 WHERE id = ?1 AND uses < use_limit"
 	                           " AND revoked_at = 0 AND NOT EXISTS (SELECT 1 FROM restrictions r"
@@ -160,5 +160,5 @@ int policy_store_use_spend(vault *v, const char *consent_id, const audit_entry *
 		failed = audit_record(v, e, seq, err) != 0;
 	ok = !failed;
 out:
-	return vault_sql_end(v, mine, ok, err) != 0 || !ok ? -1 : 0;
+	return vault_tx_end(v, mine, ok, err) != 0 || !ok ? -1 : 0;
 }

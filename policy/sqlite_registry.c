@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../vault/vault_sql.h"
+#include "../vault/sqlite.h"
 
 int policy_store_agency_put(vault *v, const char *id, const char *name, unsigned roles, util_err *err)
 {

@@ -1,7 +1,7 @@
 /* sqlite_reports.c: the registry as the reports read it, and the emergency accesses officers review (SQLite). */
 #include "policy.h"
 
-#include "../vault/vault_sql.h"
+#include "../vault/sqlite.h"
 
 static const char *col(sqlite3_stmt *s, int i)
 {

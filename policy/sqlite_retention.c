@@ -1,7 +1,7 @@
 /* sqlite_retention.c: the retention sweep's statements on SQLite: what expires, and what is kept no longer. */
 #include "policy_private.h"
 
-#include "../vault/vault_sql.h"
+#include "../vault/sqlite.h"
 
 int policy_store_retention(vault *v, int64_t now, int64_t n[POLICY_SWEEPS], util_err *err)
 {

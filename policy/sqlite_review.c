@@ -4,7 +4,7 @@
 #include <stdio.h>
 
 #include "../audit/audit.h"
-#include "../vault/vault_sql.h"
+#include "../vault/sqlite.h"
 
 static int review_insert(vault *v, const policy_review *rv, util_err *err)
 {
@@ -38,8 +38,8 @@ int policy_review_record(vault *v, const policy_review *rv, util_err *err)
 	int mine, ok;
 
 	snprintf(actor, sizeof actor, "officer:%s", rv->officer);
-	if (vault_sql_begin(v, &mine, err) != 0)
+	if (vault_tx_begin(v, &mine, err) != 0)
 		return -1;
 	ok = review_insert(v, rv, err) == 0 && audit_record(v, &e, NULL, err) == 0;
-	return vault_sql_end(v, mine, ok, err);
+	return vault_tx_end(v, mine, ok, err);
 }

@@ -1,7 +1,7 @@
 /* sqlite_schema.c: policy's tables (the registry, consents, restrictions, reviews), registered with the vault. */
 #include "policy_private.h"
 
-#include "../vault/vault_sql.h"
+#include "../vault/sqlite.h"
 
 static const vault_step policy_steps[] = {
 	/* 2: the registry (agencies, purposes), consent requests, consents, restrictions, officers' reviews */

@@ -1,7 +1,7 @@
 /* sqlite_subject.c: the subjects of pending consent requests (request_subjects) on SQLite: the cap's count, keeping and dropping them. */
 #include "policy_private.h"
 
-#include "../vault/vault_sql.h"
+#include "../vault/sqlite.h"
 
 int policy_pending_cap(vault *v, const char *agency_id, const unsigned char subject[POLICY_SUBJECT_BYTES], int64_t now,
     util_err *err)

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "../audit/audit.h"
-#include "../vault/vault_sql.h"
+#include "../vault/sqlite.h"
 
 /* ---- small helpers ---- */
 
@@ -218,11 +218,11 @@ int policy_agency_create(vault *v, const char *name, unsigned roles, char id[POL
 	if (roles == 0 || (roles & ~7u) != 0)
 		return util_fail(err, UTIL_EINVAL, "roles must be some of registrar, consumer, emergency");
 	new_id("ag", id);
-	if (vault_sql_begin(v, &mine, err) != 0)
+	if (vault_tx_begin(v, &mine, err) != 0)
 		return -1;
 	ok = policy_store_agency_put(v, id, name, roles, err) == 0 &&
 	     audit(v, "operator", "agency.create", NULL, id, NULL, NULL, 0, NULL, NULL, err) == 0;
-	return vault_sql_end(v, mine, ok, err);
+	return vault_tx_end(v, mine, ok, err);
 }
 
 int policy_agency_get(vault *v, const char *id, policy_agency *a, char name[POLICY_NAME_MAX + 1], util_err *err)
@@ -238,11 +238,11 @@ int policy_agency_suspend(vault *v, const char *id, util_err *err)
 
 	if (!id_ok(id))
 		return util_fail(err, UTIL_ENOTFOUND, "no such agency");
-	if (vault_sql_begin(v, &mine, err) != 0)
+	if (vault_tx_begin(v, &mine, err) != 0)
 		return -1;
 	ok = policy_store_agency_suspend(v, id, err) == 0 &&
 	     audit(v, "operator", "agency.suspend", NULL, id, NULL, NULL, 0, NULL, NULL, err) == 0;
-	return vault_sql_end(v, mine, ok, err);
+	return vault_tx_end(v, mine, ok, err);
 }
 
 /* ---- purposes ---- */
@@ -293,7 +293,7 @@ int policy_purpose_create(vault *v, const policy_purpose_def *d, char id[POLICY_
 	}
 	if (d->max_days < 1 || d->max_days > 3650 || d->retention_days < 0 || d->retention_days > 36500)
 		return util_fail(err, UTIL_EINVAL, "max_days must be 1..3650 and retention_days 0..36500");
-	if (vault_sql_begin(v, &mine, err) != 0)
+	if (vault_tx_begin(v, &mine, err) != 0)
 		return -1;
 	if (policy_agency_get(v, d->agency_id, &a, NULL, err) != 0)
 		goto out;
@@ -332,7 +332,7 @@ int policy_purpose_create(vault *v, const policy_purpose_def *d, char id[POLICY_
 	         policy_basis_name(d->basis), err) == 0;
 out:
 	vault_json_free(fj);
-	return vault_sql_end(v, mine, ok, err);
+	return vault_tx_end(v, mine, ok, err);
 }
 
 int policy_purpose_get(vault *v, const char *agency_id, const char *code, const char *id, policy_purpose *p,
@@ -410,7 +410,7 @@ int policy_request_create(vault *v, const char *agency_id, const char *code, con
 		return -1;
 	if (n > POLICY_MAX_FIELDS)
 		return util_fail(err, UTIL_EINVAL, "too many fields");
-	if (vault_sql_begin(v, &mine, err) != 0)
+	if (vault_tx_begin(v, &mine, err) != 0)
 		return -1;
 	if (policy_agency_get(v, agency_id, &a, NULL, err) != 0)
 		goto out;
@@ -469,7 +469,7 @@ int policy_request_create(vault *v, const char *agency_id, const char *code, con
 	         found ? NULL : "unknown_citizen", err) == 0;
 out:
 	vault_json_free(fj);
-	return vault_sql_end(v, mine, ok, err);
+	return vault_tx_end(v, mine, ok, err);
 }
 
 /* The status a request has now: a pending one past its time is expired. */
@@ -684,7 +684,7 @@ int policy_request_approve(vault *v, const unsigned char cid[KEYS_CID_BYTES], co
 
 	if (n > POLICY_MAX_FIELDS || use_limit < 0 || use_limit > 1000000 || (fields != NULL && n == 0))
 		return util_fail(err, UTIL_EINVAL, "no fields, too many fields or a bad use limit");
-	if (vault_sql_begin(v, &mine, err) != 0)
+	if (vault_tx_begin(v, &mine, err) != 0)
 		return -1;
 	if (load_request(v, cid, id, agency, purpose, req, &nreq, &days, err) != 0)
 		goto out;
@@ -730,7 +730,7 @@ int policy_request_approve(vault *v, const unsigned char cid[KEYS_CID_BYTES], co
 out:
 	vault_json_free(fj);
 	vault_json_free(rj);
-	if (vault_sql_end(v, mine, ok, err) != 0) {
+	if (vault_tx_end(v, mine, ok, err) != 0) {
 		json_decref(r);
 		return -1;
 	}
@@ -745,12 +745,12 @@ int policy_request_deny(vault *v, const unsigned char cid[KEYS_CID_BYTES], const
 	size_t nreq;
 	int days, mine, ok;
 
-	if (vault_sql_begin(v, &mine, err) != 0)
+	if (vault_tx_begin(v, &mine, err) != 0)
 		return -1;
 	ok = load_request(v, cid, id, agency, purpose, req, &nreq, &days, err) == 0 &&
 	     set_request_status(v, id, "denied", err) == 0 &&
 	     audit(v, "citizen", "consent.deny", cid, agency, purpose, req, nreq, NULL, NULL, err) == 0;
-	return vault_sql_end(v, mine, ok, err);
+	return vault_tx_end(v, mine, ok, err);
 }
 
 /* ---- consents ---- */
@@ -820,33 +820,33 @@ int policy_consent_revoke(vault *v, const unsigned char cid[KEYS_CID_BYTES], con
 
 	if (!id_ok(consent_id))
 		return util_fail(err, UTIL_ENOTFOUND, "no such active consent");
-	if (vault_sql_begin(v, &mine, err) != 0)
+	if (vault_tx_begin(v, &mine, err) != 0)
 		return -1;
 	ok = policy_store_consent_revoke(v, cid, consent_id, agency, purpose, err) == 0 &&
 	     audit(v, "citizen", "consent.revoke", cid, agency, purpose, NULL, 0, consent_id, NULL, err) == 0;
-	return vault_sql_end(v, mine, ok, err);
+	return vault_tx_end(v, mine, ok, err);
 }
 
 int policy_restrict(vault *v, const unsigned char cid[KEYS_CID_BYTES], int on, util_err *err)
 {
 	int mine, ok;
 
-	if (vault_sql_begin(v, &mine, err) != 0)
+	if (vault_tx_begin(v, &mine, err) != 0)
 		return -1;
 	ok = policy_store_restriction(v, cid, on, err) == 0 &&
 	     audit(v, "citizen", on ? "restriction.set" : "restriction.lift", cid, NULL, NULL, NULL, 0, NULL, NULL, err) == 0;
-	return vault_sql_end(v, mine, ok, err);
+	return vault_tx_end(v, mine, ok, err);
 }
 
 int policy_citizen_erase(vault *v, const unsigned char cid[KEYS_CID_BYTES], const char *actor, util_err *err)
 {
 	int mine, ok;
 
-	if (vault_sql_begin(v, &mine, err) != 0)
+	if (vault_tx_begin(v, &mine, err) != 0)
 		return -1;
 	ok = vault_citizen_erase(v, cid, err) == 0 && policy_store_citizen_forget(v, cid, err) == 0 &&
 	     audit(v, actor, "record.erase", cid, NULL, NULL, NULL, 0, NULL, NULL, err) == 0;
-	return vault_sql_end(v, mine, ok, err);
+	return vault_tx_end(v, mine, ok, err);
 }
 
 /* ---- retention ---- */
@@ -857,7 +857,7 @@ int policy_retention_sweep(vault *v, int64_t now, int64_t *changed, util_err *er
 	int mine, ok = 0;
 
 	*changed = 0;
-	if (vault_sql_begin(v, &mine, err) != 0)
+	if (vault_tx_begin(v, &mine, err) != 0)
 		return -1;
 	if (policy_store_retention(v, now, n, err) != 0)
 		goto out;
@@ -872,7 +872,7 @@ int policy_retention_sweep(vault *v, int64_t now, int64_t *changed, util_err *er
 	}
 	ok = 1;
 out:
-	return vault_sql_end(v, mine, ok, err);
+	return vault_tx_end(v, mine, ok, err);
 }
 
 /* ---- receipts ---- */

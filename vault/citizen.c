@@ -1,6 +1,5 @@
 /* citizen.c: citizen records: enrolment, lookup by blind index, selective decryption, erasure. */
 #include "vault_private.h"
-#include "vault_sql.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,5 @@
 /* decoy.c: a TOTP secret sealed for no citizen, opened when a login names a national ID that is not enrolled. */
 #include "vault_private.h"
-#include "vault_sql.h"
 
 #include <string.h>
 

@@ -1,5 +1,5 @@
 /* sqlite_bulk.c: an import's checkpoints on a connection of their own, beside the writer (SQLite). */
-#include "vault_sql.h"
+#include "sqlite.h"
 
 void vault_checkpoint_passive(vault *v)
 {

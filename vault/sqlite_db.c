@@ -237,7 +237,7 @@ int vault_commit(vault *v, util_err *err)
 	v->check = NULL;
 	if (exec_cached(v, "COMMIT", err) != 0) {
 		vault_rollback(v);
-		/* vault.db commits first: if its part is there, the change stands (see vault_sql.h) */
+		/* vault.db commits first: if its part is there, the change stands (see vault/sqlite.h) */
 		if (check != NULL && check(v, mark)) {
 			util_err_clear(err);
 			return 0;
@@ -528,7 +528,7 @@ int vault_db_connect(const char *dir, const char *keys, int create, sqlite3 **ou
 }
 
 
-/* ---- the seam for modules that keep tables in the vault (vault_sql.h) ---- */
+/* ---- the seam for modules that keep tables in the vault (vault/sqlite.h) ---- */
 
 sqlite3 *vault_sql_db(vault *v)
 {
@@ -562,7 +562,7 @@ int vault_sql_error(vault *v, int rc, util_err *err, const char *what)
 	return vault_sql_fail(v, rc, err, what);
 }
 
-int vault_sql_read_begin(vault *v, util_err *err)
+int vault_read_begin(vault *v, util_err *err)
 {
 	if (v->in_tx || v->in_read)
 		return 0;
@@ -572,7 +572,7 @@ int vault_sql_read_begin(vault *v, util_err *err)
 	return 0;
 }
 
-void vault_sql_read_end(vault *v)
+void vault_read_end(vault *v)
 {
 	if (v->in_read) {
 		(void)exec_cached(v, "COMMIT", NULL);
@@ -580,12 +580,4 @@ void vault_sql_read_end(vault *v)
 	}
 }
 
-int vault_sql_begin(vault *v, int *mine, util_err *err)
-{
-	return vault_tx_begin(v, mine, err);
-}
 
-int vault_sql_end(vault *v, int mine, int ok, util_err *err)
-{
-	return vault_tx_end(v, mine, ok, err);
-}

@@ -468,12 +468,12 @@ int vault_sql_file_only(const vault *v)
 	return v->alone != NULL;
 }
 
-int vault_sql_in_tx(const vault *v)
+int vault_in_tx(const vault *v)
 {
 	return v->in_tx;
 }
 
-int vault_sql_in_read(const vault *v)
+int vault_in_read(const vault *v)
 {
 	return v->in_read;
 }

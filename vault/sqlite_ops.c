@@ -1,6 +1,6 @@
 /* sqlite_ops.c: operator work on a whole vault: KEK rotation, rekey, backup, restore, statistics. */
 #include "vault_private.h"
-#include "vault_sql.h"
+#include "sqlite.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,5 +1,5 @@
 /* sqlite_reports.c: what the reports say of the database's protection, as SQLCipher reports it. */
-#include "vault_sql.h"
+#include "sqlite.h"
 
 #include <stdio.h>
 

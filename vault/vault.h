@@ -204,6 +204,15 @@ void vault_rollback(vault *v);
 int vault_tx_begin(vault *v, int *mine, util_err *err) UTIL_WARN_UNUSED UTIL_NONNULL(1, 2);
 int vault_tx_end(vault *v, int mine, int ok, util_err *err) UTIL_NONNULL(1);
 /*
+ * A read snapshot when no transaction is open: the reads between begin and end see one state
+ * of the database and take no write lock. Inside an open transaction both do nothing.
+ */
+int vault_read_begin(vault *v, util_err *err) UTIL_WARN_UNUSED UTIL_NONNULL(1);
+void vault_read_end(vault *v) UTIL_NONNULL(1);
+/* 1 while v has a write transaction open; 1 inside a read snapshot (vault_read_begin). */
+int vault_in_tx(const vault *v) UTIL_NONNULL(1);
+int vault_in_read(const vault *v) UTIL_NONNULL(1);
+/*
  * 1 when another connection, in this process or another, waits to begin a write (it waits at
  * the vault's write turnstile until SQLite's write lock is free). A batch that holds the lock
  * commits early when it sees one, so that vaultd's audit writer is not kept waiting.

@@ -6,7 +6,7 @@
 #include <sqlite3.h>
 
 #include "vault.h"
-#include "vault_sql.h"
+#include "sqlite.h"
 
 #define VAULT_DB "vault.db"
 #define VAULT_META "vault.meta"
@@ -176,7 +176,7 @@ struct vault {
 	sqlite3 *db;
 	vault_shared *sh;
 	int in_tx;
-	int in_read; /* a read snapshot is open (vault_sql_read_begin) */
+	int in_read; /* a read snapshot is open (vault_read_begin) */
 	const vault_file *alone; /* a module's file alone, as the main database (vault_sql_clone_file) */
 	vault_commit_check check; /* noted by the open transaction (vault_sql_note_commit_check), or NULL */
 	int64_t mark;

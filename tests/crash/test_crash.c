@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "../../vault/vault_private.h"
-#include "../../vault/vault_sql.h"
+#include "../../vault/sqlite.h"
 #include "../e2e/harness.h"
 
 /*

@@ -7,7 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../vault/vault_sql.h"
+#include "../../vault/sqlite.h"
 
 static e2e_server S;
 static char *auditor;        /* an officer's session, to read the audit log */

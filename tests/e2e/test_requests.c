@@ -7,7 +7,7 @@
 
 #include <sodium.h>
 
-#include "../../vault/vault_sql.h"
+#include "../../vault/sqlite.h"
 
 #define PENDING_MAX 5  /* POLICY_PENDING_MAX, as docs/api/contract.md states it */
 #define PAGE_MAX 200   /* API_PAGE_MAX, as docs/api/contract.md states it */

@@ -10,7 +10,7 @@
 
 #include <sodium.h>
 
-#include "../../vault/vault_sql.h"
+#include "../../vault/sqlite.h"
 
 /*
  * Known personal data. None of it may ever appear in the server's log, in any file of the

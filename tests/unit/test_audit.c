@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "../../audit/audit.h"
-#include "../../vault/vault_sql.h"
+#include "../../vault/sqlite.h"
 
 typedef test_vault fixture;
 
@@ -711,7 +711,7 @@ static void fill_runs(vault *v)
 	util_err err;
 	int i, mine;
 
-	must(vault_sql_begin(v, &mine, &err), &err, "begin");
+	must(vault_tx_begin(v, &mine, &err), &err, "begin");
 	for (i = 0; i < RUNS_N; i++) {
 		audit_entry e = {.actor = "agency:ag_test", .action = "lookup", .agency_id = "ag_test",
 			.cid = i % 1000 == 7 ? a : i % 5 == 0 ? NULL : b, .decision = "allow"};
@@ -719,7 +719,7 @@ static void fill_runs(vault *v)
 		must(audit_append(v, &e, NULL, &err), &err, "append");
 	}
 	must(audit_seal(v, 1, &err), &err, "seal");
-	must(vault_sql_end(v, mine, 1, &err), &err, "commit");
+	must(vault_tx_end(v, mine, 1, &err), &err, "commit");
 	must(audit_settle(v, &appended, &unreadable, &err), &err, "settle");
 }
 
@@ -782,9 +782,9 @@ static void test_citizen_history_across_runs(void **state)
 	/* runs an older program never wrote: read from the log meanwhile, written when caught up */
 	sql(f->v, "DELETE FROM audit_runs; DELETE FROM audit_runs_head");
 	expect_history_of_a(f->v);
-	must(vault_sql_begin(f->v, &mine, &err), &err, "begin");
+	must(vault_tx_begin(f->v, &mine, &err), &err, "begin");
 	must(audit_runs_catch_up(f->v, RUNS_N, &err), &err, "catch up");
-	must(vault_sql_end(f->v, mine, 1, &err), &err, "commit");
+	must(vault_tx_end(f->v, mine, 1, &err), &err, "commit");
 	assert_int_equal(test_sql_int(db, "SELECT upto FROM audit_runs_head"), 2 * AUDIT_RUN_ENTRIES);
 	assert_int_equal(test_sql_int(db, "SELECT count(DISTINCT run) FROM audit_runs"), 2);
 	expect_history_of_a(f->v);

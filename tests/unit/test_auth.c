@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include "../../auth/auth.h"
-#include "../../vault/vault_sql.h"
+#include "../../vault/sqlite.h"
 
 typedef struct fx {
 	test_vault tv;

@@ -13,7 +13,7 @@
 
 #include "../../policy/policy.h"
 #include "../../vault/vault.h"
-#include "../../vault/vault_sql.h"
+#include "../../vault/sqlite.h"
 
 /* Known personal data: none of these byte strings may appear in any file of the vault. */
 static const char *const people[][4] = {
@@ -451,7 +451,7 @@ static void test_import_writes_the_wal_from_its_start_each_batch(void **state)
 		off += (size_t)snprintf(buf + off, (size_t)N * 160 - off,
 		    "{\"national_id\":\"001091%06zu\",\"fields\":{\"full_name\":\"Trần Thị %zu\"}}\n", i, i);
 	test_write_file(in, buf, off);
-	assert_int_equal(vault_sql_read_begin(held, &e), 0);
+	assert_int_equal(vault_read_begin(held, &e), 0);
 	assert_int_equal(test_sql_int(vault_sql_db(held), "SELECT count(*) FROM citizens"), N);
 	{
 		bg_import b = {c, in, batch, NULL, -1};
@@ -463,7 +463,7 @@ static void test_import_writes_the_wal_from_its_start_each_batch(void **state)
 		assert_int_equal(pthread_create(&t, NULL, run_import, &b), 0);
 		for (k = 0; k < 3000 && test_sql_int(vault_sql_db(probe), "SELECT count(*) FROM citizens") < 2 * N; k++)
 			usleep(10 * 1000);
-		vault_sql_read_end(held);
+		vault_read_end(held);
 		pthread_join(t, NULL);
 		vault_close(probe);
 		assert_int_equal(b.rc, 0);

@@ -6,7 +6,7 @@
 
 #include "../../audit/audit.h"
 #include "../../policy/policy.h"
-#include "../../vault/vault_sql.h"
+#include "../../vault/sqlite.h"
 
 typedef struct fx {
 	test_vault tv;
@@ -308,7 +308,7 @@ static void test_lookup_reads_fields_in_the_decisions_snapshot(void **state)
 	must(vault_clone(&other, f->tv.v, &err), &err, "clone");
 
 	/* rectified after the snapshot began: released as it was when decided */
-	must(vault_sql_read_begin(f->tv.v, &err), &err, "snapshot");
+	must(vault_read_begin(f->tv.v, &err), &err, "snapshot");
 	assert_int_equal(sqlite3_prepare_v2(vault_sql_db(f->tv.v), "SELECT count(*) FROM citizens", -1, &s, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW); /* the snapshot starts at its first read */
 	sqlite3_finalize(s);
@@ -316,19 +316,19 @@ static void test_lookup_reads_fields_in_the_decisions_snapshot(void **state)
 	must(vault_citizen_update(other, f->a, change, &err), &err, "update");
 	json_decref(change);
 	prepare_on(f->tv.v, f->health, "treatment", NID_A, req, 2, &l);
-	vault_sql_read_end(f->tv.v);
+	vault_read_end(f->tv.v);
 	assert_true(l.d.allow);
 	assert_string_equal(json_string_value(json_object_get(l.fields, "full_name")), "Nguyễn Văn An");
 	policy_lookup_clear(&l);
 
 	/* erased after the snapshot began: allowed on what it saw, and that is what it holds */
-	must(vault_sql_read_begin(f->tv.v, &err), &err, "snapshot");
+	must(vault_read_begin(f->tv.v, &err), &err, "snapshot");
 	assert_int_equal(sqlite3_prepare_v2(vault_sql_db(f->tv.v), "SELECT count(*) FROM citizens", -1, &s, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
 	sqlite3_finalize(s);
 	must(policy_citizen_erase(other, f->a, "operator", &err), &err, "erase");
 	prepare_on(f->tv.v, f->health, "treatment", NID_A, req, 2, &l);
-	vault_sql_read_end(f->tv.v);
+	vault_read_end(f->tv.v);
 	assert_true(l.d.allow);
 	assert_string_equal(json_string_value(json_object_get(l.fields, "full_name")), "Lê Thị Cúc");
 	assert_string_equal(json_string_value(json_object_get(l.fields, "blood_type")), "O+");
@@ -377,7 +377,7 @@ static void test_one_time_consent_lost_race_keeps_no_fields(void **state)
 
 	consent(f, req, 1, NULL, 0, 1, cons, NULL);
 	must(vault_clone(&other, f->tv.v, &err), &err, "clone");
-	must(vault_sql_read_begin(f->tv.v, &err), &err, "snapshot");
+	must(vault_read_begin(f->tv.v, &err), &err, "snapshot");
 	assert_int_equal(sqlite3_prepare_v2(vault_sql_db(f->tv.v), "SELECT count(*) FROM consents", -1, &s, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW); /* the snapshot starts at its first read */
 	sqlite3_finalize(s);
@@ -393,7 +393,7 @@ static void test_one_time_consent_lost_race_keeps_no_fields(void **state)
 	assert_int_equal(lost.d.nfields, 0);
 	assert_null(lost.fields);
 	policy_lookup_clear(&lost);
-	vault_sql_read_end(f->tv.v);
+	vault_read_end(f->tv.v);
 	vault_close(other);
 }
 
@@ -416,7 +416,7 @@ static void test_one_time_consent_revoked_before_its_use_is_spent(void **state)
 	must(vault_clone(&other, f->tv.v, &err), &err, "clone");
 	for (round = 0; round < 2; round++) {
 		consent(f, req, 1, NULL, 0, 1, cons, NULL);
-		must(vault_sql_read_begin(f->tv.v, &err), &err, "snapshot");
+		must(vault_read_begin(f->tv.v, &err), &err, "snapshot");
 		assert_int_equal(sqlite3_prepare_v2(vault_sql_db(f->tv.v), "SELECT count(*) FROM consents", -1, &s, NULL),
 		    SQLITE_OK);
 		assert_int_equal(sqlite3_step(s), SQLITE_ROW); /* the snapshot starts at its first read */
@@ -431,7 +431,7 @@ static void test_one_time_consent_revoked_before_its_use_is_spent(void **state)
 		assert_int_equal(l.d.nfields, 0);
 		assert_null(l.fields);
 		policy_lookup_clear(&l);
-		vault_sql_read_end(f->tv.v);
+		vault_read_end(f->tv.v);
 	}
 	assert_int_equal(test_sql_int(vault_sql_db(f->tv.v), "SELECT sum(uses) FROM consents"), 0);
 	vault_close(other);

@@ -1,6 +1,6 @@
-/* vault_sql.h: for the modules above the vault that keep their own tables in it (policy, audit). */
-#ifndef VAULTD_VAULT_SQL_H
-#define VAULTD_VAULT_SQL_H
+/* sqlite.h: for the modules above the vault that keep their own tables in it (policy, audit). */
+#ifndef VAULTD_VAULT_SQLITE_H
+#define VAULTD_VAULT_SQLITE_H
 
 #include <sqlite3.h>
 
@@ -23,25 +23,8 @@ sqlite3 *vault_sql_db(vault *v) UTIL_NONNULL(1);
  */
 sqlite3_stmt *vault_sql_stmt(vault *v, const char *sql, util_err *err) UTIL_NONNULL(1, 2);
 
-/*
- * A read snapshot (a deferred transaction) when no transaction is open: the reads between
- * begin and end see one state of the database and take no write lock. Inside an open
- * transaction both do nothing.
- */
-int vault_sql_read_begin(vault *v, util_err *err) UTIL_WARN_UNUSED;
-void vault_sql_read_end(vault *v);
-
 /* Fills err from a SQLite result code (full disk, busy, constraint, ...); returns -1. */
 int vault_sql_error(vault *v, int rc, util_err *err, const char *what);
-
-/* Joins v's transaction or opens one (BEGIN IMMEDIATE); end commits only what it opened. */
-int vault_sql_begin(vault *v, int *mine, util_err *err) UTIL_WARN_UNUSED;
-int vault_sql_end(vault *v, int mine, int ok, util_err *err) UTIL_WARN_UNUSED;
-
-/* 1 while v has a write transaction open. */
-int vault_sql_in_tx(const vault *v) UTIL_NONNULL(1);
-/* 1 inside a read snapshot (vault_sql_read_begin). */
-int vault_sql_in_read(const vault *v) UTIL_NONNULL(1);
 
 /*
  * What a module stores beside vault.db, registered once per process (vault_module_register)
