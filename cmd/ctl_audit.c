@@ -137,15 +137,6 @@ int cmd_ropa(ctl *c, args *a)
 	util_err err;
 	int lockfd = -1, rc;
 
-	if (a->help) {
-		fputs("vaultctl ropa [--json] [--from T] [--to T]\n"
-		      "Prints the records of processing activities from the live registry: per agency and purpose, the\n"
-		      "legal basis and reference, the fields and their category, the recipient, the retention, consents\n"
-		      "in force, and allowed and denied lookups from the audit log between unix times T (default: the\n"
-		      "whole log). Markdown, or JSON with --json. Counts only: no personal data. Writes nothing.\n",
-		    stdout);
-		return EX_OK;
-	}
 	if (a->npos != 0)
 		return ctl_usage("ropa takes no arguments");
 	if (a->from > a->to)
@@ -165,14 +156,6 @@ int cmd_dpia(ctl *c, args *a)
 	util_err err;
 	int lockfd = -1, rc;
 
-	if (a->help) {
-		fputs("vaultctl dpia [--from T] [--to T]\n"
-		      "Prints an impact-assessment dossier skeleton (Markdown), filled from the live registry, catalog\n"
-		      "and configuration (purposes, data categories, recipients, retention, security measures in force),\n"
-		      "with the sections the controller must write marked [CONTROLLER TO COMPLETE]. No personal data.\n",
-		    stdout);
-		return EX_OK;
-	}
 	if (a->npos != 0 || a->json)
 		return ctl_usage("dpia takes no arguments and prints Markdown only");
 	if (a->from > a->to)

@@ -36,13 +36,6 @@ int cmd_get(ctl *c, args *a)
 	util_err err;
 	int lockfd = -1, rc;
 
-	if (a->help) {
-		fputs("vaultctl get (--citizen ID | --national-id-stdin)\n"
-		      "Prints one citizen's record. The national ID is read from standard input, never from the\n"
-		      "command line, so that it does not show in the process list or shell history.\n",
-		    stdout);
-		return EX_OK;
-	}
 	if ((a->citizen == NULL) == (a->nid_stdin == 0) || a->npos != 0)
 		return ctl_usage("get takes one of --citizen ID or --national-id-stdin");
 	if (a->citizen != NULL && ctl_parse_cid(a->citizen, cid) != 0)
@@ -88,13 +81,6 @@ int cmd_erase(ctl *c, args *a)
 	util_err err;
 	int lockfd = -1, rc;
 
-	if (a->help) {
-		fputs("vaultctl erase --citizen ID\n"
-		      "Erases a citizen by crypto-shredding: the wrapped data key and the record are deleted\n"
-		      "(SQLite secure_delete overwrites the freed pages).\n",
-		    stdout);
-		return EX_OK;
-	}
 	if (a->citizen == NULL || a->npos != 0)
 		return ctl_usage("erase takes --citizen ID");
 	if (ctl_parse_cid(a->citizen, cid) != 0)

@@ -19,17 +19,6 @@ int cmd_init(ctl *c, args *a)
 	util_err err;
 	json_t *o;
 
-	if (a->help) {
-		fputs("vaultctl init --data DIR [--key-file PATH | --passphrase-env NAME [--kdf-ops N --kdf-mem-mib M]]\n"
-		      "               [--schema FILE]\n"
-		      "Creates a vault in DIR. By default a random root key is written to DIR/master.key (mode 0600):\n"
-		      "keep production keys off the data disk (--key-file). With --passphrase-env the root key is\n"
-		      "derived with Argon2id; its salt and limits are kept in DIR/vault.meta. --schema replaces the\n"
-		      "built-in field catalog. Prints {\"vault_id\": ..., \"admin_token\": ...}: the operator's\n"
-		      "token for the HTTP API, shown this once.\n",
-		    stdout);
-		return EX_OK;
-	}
 	if (a->npos != 0)
 		return ctl_usage("init takes no arguments");
 	if (a->schema != NULL) {
@@ -75,13 +64,6 @@ int cmd_rotate(ctl *c, args *a)
 	uint64_t n;
 	int lockfd = -1, rc;
 
-	if (a->help) {
-		fputs("vaultctl rotate-kek\n"
-		      "Adds a key-encryption key version, rewraps every citizen's data key under it (fields are\n"
-		      "not re-encrypted), then destroys the versions nothing uses. vaultd may keep running.\n",
-		    stdout);
-		return EX_OK;
-	}
 	if (a->npos != 0)
 		return ctl_usage("rotate-kek takes no arguments");
 	if ((rc = ctl_open_vault(c, &v, &lockfd)) != EX_OK)
@@ -108,13 +90,6 @@ int cmd_rekey(ctl *c, args *a)
 	util_err err;
 	int rc = EX_OK;
 
-	if (a->help) {
-		fputs("vaultctl rekey (--new-key-file PATH | --new-passphrase-env NAME)\n"
-		      "Changes the root key, and with it the database's page key. Stop vaultd first. The new key\n"
-		      "file is created (it must not exist); the old one can be destroyed once this succeeds.\n",
-		    stdout);
-		return EX_OK;
-	}
 	if ((a->new_key_file == NULL) == (a->new_pass_env == NULL) || a->npos != 0)
 		return ctl_usage("rekey takes one of --new-key-file or --new-passphrase-env");
 	if (ctl_unlock(c) != 0)
@@ -152,14 +127,6 @@ int cmd_backup(ctl *c, args *a)
 	util_err err;
 	int lockfd = -1, rc;
 
-	if (a->help) {
-		fputs("vaultctl backup DEST\n"
-		      "Copies the vault online (SQLite backup API) into the new directory DEST: vault.db, then\n"
-		      "the audit log's audit.db, both still encrypted, and vault.meta. The root key is not\n"
-		      "copied: keep it apart from backups.\n",
-		    stdout);
-		return EX_OK;
-	}
 	if (a->npos != 1)
 		return ctl_usage("backup takes one DEST");
 	if ((rc = ctl_open_vault(c, &v, &lockfd)) != EX_OK)
@@ -181,13 +148,6 @@ int cmd_restore(ctl *c, args *a)
 {
 	util_err err;
 
-	if (a->help) {
-		fputs("vaultctl restore SRC --data DIR\n"
-		      "Restores the backup directory SRC into DIR, which must hold no vault. The backup is opened\n"
-		      "with the given key first; nothing is written if it does not open.\n",
-		    stdout);
-		return EX_OK;
-	}
 	if (a->npos != 1)
 		return ctl_usage("restore takes one SRC");
 	if (ctl_unlock(c) != 0)
@@ -205,10 +165,6 @@ int cmd_stats(ctl *c, args *a)
 	util_err err;
 	int lockfd = -1, rc;
 
-	if (a->help) {
-		fputs("vaultctl stats\nPrints counts and sizes as JSON. No personal data.\n", stdout);
-		return EX_OK;
-	}
 	if (a->npos != 0)
 		return ctl_usage("stats takes no arguments");
 	if ((rc = ctl_open_vault(c, &v, &lockfd)) != EX_OK)
@@ -239,11 +195,8 @@ int cmd_keys(ctl *c, args *a)
 	json_t *o;
 	int lockfd = -1, rc;
 
-	if (a->help) {
-		fputs("vaultctl keys\nPrints the vault's Ed25519 public key (receipts, checkpoints) and its latest checkpoint.\n",
-		    stdout);
-		return EX_OK;
-	}
+	(void)a; /* no options of its own; --help is answered from the command table */
+
 	if ((rc = ctl_open_vault(c, &v, &lockfd)) != EX_OK)
 		return rc;
 	vault_public_key(v, pk);
@@ -268,14 +221,6 @@ int cmd_admin_token(ctl *c, args *a)
 	util_err err;
 	int lockfd = -1, rc;
 
-	if (a->help) {
-		fputs("vaultctl admin-token rotate\n"
-		      "Issues a new admin token for the HTTP API and ends every earlier one, in one audited\n"
-		      "transaction: the old token is refused from the next request on. vaultd may keep running.\n"
-		      "Prints {\"admin_token\": ...}, shown this once; the vault keeps only a keyed hash of it.\n",
-		    stdout);
-		return EX_OK;
-	}
 	if (a->npos != 1 || strcmp(a->pos[0], "rotate") != 0)
 		return ctl_usage("admin-token takes rotate");
 	if ((rc = ctl_open_vault(c, &v, &lockfd)) != EX_OK)

@@ -238,15 +238,67 @@ static const struct {
 	const char *name;
 	int (*fn)(ctl *, args *);
 	unsigned long takes; /* its options beyond OPTS_COMMON */
+	const char *help;    /* what --help prints; NULL: the command prints its own */
 } commands[] = {
-	{"init", cmd_init, OPT_BIT(OPT_SCHEMA)},
-	{"import", cmd_import, OPT_BIT(OPT_ENROL) | OPT_BIT(OPT_BATCH)},
-	{"get", cmd_get, OPT_BIT(OPT_CITIZEN) | OPT_BIT(OPT_NID_STDIN)}, {"erase", cmd_erase, OPT_BIT(OPT_CITIZEN)},
-	{"rotate-kek", cmd_rotate, 0}, {"rekey", cmd_rekey, OPT_BIT(OPT_NEW_KEY) | OPT_BIT(OPT_NEW_PASS)},
-	{"backup", cmd_backup, 0}, {"restore", cmd_restore, 0}, {"stats", cmd_stats, 0},
-	{"audit", cmd_audit, OPT_BIT(OPT_EXPORT) | OPT_BIT(OPT_PUBKEY)}, {"receipt", cmd_receipt, OPT_BIT(OPT_PUBKEY)},
-	{"keys", cmd_keys, 0}, {"ropa", cmd_ropa, OPT_BIT(OPT_JSON) | OPT_BIT(OPT_FROM) | OPT_BIT(OPT_TO)},
-	{"dpia", cmd_dpia, OPT_BIT(OPT_FROM) | OPT_BIT(OPT_TO)}, {"admin-token", cmd_admin_token, 0},
+	{"init", cmd_init, OPT_BIT(OPT_SCHEMA),
+	    "vaultctl init --data DIR [--key-file PATH | --passphrase-env NAME [--kdf-ops N --kdf-mem-mib M]]\n"
+	    "               [--schema FILE]\n"
+	    "Creates a vault in DIR. By default a random root key is written to DIR/master.key (mode 0600):\n"
+	    "keep production keys off the data disk (--key-file). With --passphrase-env the root key is\n"
+	    "derived with Argon2id; its salt and limits are kept in DIR/vault.meta. --schema replaces the\n"
+	    "built-in field catalog. Prints {\"vault_id\": ..., \"admin_token\": ...}: the operator's\n"
+	    "token for the HTTP API, shown this once.\n"},
+	{"import", cmd_import, OPT_BIT(OPT_ENROL) | OPT_BIT(OPT_BATCH),
+	    NULL},
+	{"get", cmd_get, OPT_BIT(OPT_CITIZEN) | OPT_BIT(OPT_NID_STDIN),
+	    "vaultctl get (--citizen ID | --national-id-stdin)\n"
+	    "Prints one citizen's record. The national ID is read from standard input, never from the\n"
+	    "command line, so that it does not show in the process list or shell history.\n"},
+	{"erase", cmd_erase, OPT_BIT(OPT_CITIZEN),
+	    "vaultctl erase --citizen ID\n"
+	    "Erases a citizen by crypto-shredding: the wrapped data key and the record are deleted\n"
+	    "(SQLite secure_delete overwrites the freed pages).\n"},
+	{"rotate-kek", cmd_rotate, 0,
+	    "vaultctl rotate-kek\n"
+	    "Adds a key-encryption key version, rewraps every citizen's data key under it (fields are\n"
+	    "not re-encrypted), then destroys the versions nothing uses. vaultd may keep running.\n"},
+	{"rekey", cmd_rekey, OPT_BIT(OPT_NEW_KEY) | OPT_BIT(OPT_NEW_PASS),
+	    "vaultctl rekey (--new-key-file PATH | --new-passphrase-env NAME)\n"
+	    "Changes the root key, and with it the database's page key. Stop vaultd first. The new key\n"
+	    "file is created (it must not exist); the old one can be destroyed once this succeeds.\n"},
+	{"backup", cmd_backup, 0,
+	    "vaultctl backup DEST\n"
+	    "Copies the vault online (SQLite backup API) into the new directory DEST: vault.db, then\n"
+	    "the audit log's audit.db, both still encrypted, and vault.meta. The root key is not\n"
+	    "copied: keep it apart from backups.\n"},
+	{"restore", cmd_restore, 0,
+	    "vaultctl restore SRC --data DIR\n"
+	    "Restores the backup directory SRC into DIR, which must hold no vault. The backup is opened\n"
+	    "with the given key first; nothing is written if it does not open.\n"},
+	{"stats", cmd_stats, 0,
+	    "vaultctl stats\nPrints counts and sizes as JSON. No personal data.\n"},
+	{"audit", cmd_audit, OPT_BIT(OPT_EXPORT) | OPT_BIT(OPT_PUBKEY),
+	    NULL},
+	{"receipt", cmd_receipt, OPT_BIT(OPT_PUBKEY),
+	    NULL},
+	{"keys", cmd_keys, 0,
+	    "vaultctl keys\nPrints the vault's Ed25519 public key (receipts, checkpoints) and its latest checkpoint.\n"},
+	{"ropa", cmd_ropa, OPT_BIT(OPT_JSON) | OPT_BIT(OPT_FROM) | OPT_BIT(OPT_TO),
+	    "vaultctl ropa [--json] [--from T] [--to T]\n"
+	    "Prints the records of processing activities from the live registry: per agency and purpose, the\n"
+	    "legal basis and reference, the fields and their category, the recipient, the retention, consents\n"
+	    "in force, and allowed and denied lookups from the audit log between unix times T (default: the\n"
+	    "whole log). Markdown, or JSON with --json. Counts only: no personal data. Writes nothing.\n"},
+	{"dpia", cmd_dpia, OPT_BIT(OPT_FROM) | OPT_BIT(OPT_TO),
+	    "vaultctl dpia [--from T] [--to T]\n"
+	    "Prints an impact-assessment dossier skeleton (Markdown), filled from the live registry, catalog\n"
+	    "and configuration (purposes, data categories, recipients, retention, security measures in force),\n"
+	    "with the sections the controller must write marked [CONTROLLER TO COMPLETE]. No personal data.\n"},
+	{"admin-token", cmd_admin_token, 0,
+	    "vaultctl admin-token rotate\n"
+	    "Issues a new admin token for the HTTP API and ends every earlier one, in one audited\n"
+	    "transaction: the old token is refused from the next request on. vaultd may keep running.\n"
+	    "Prints {\"admin_token\": ...}, shown this once; the vault keeps only a keyed hash of it.\n"},
 };
 
 int main(int argc, char **argv)
@@ -275,7 +327,10 @@ int main(int argc, char **argv)
 		command = commands[i].name;
 		if ((rc = parse_args(argc - 1, argv + 1, &c, &a, commands[i].takes)) != 0)
 			return rc;
-		rc = commands[i].fn(&c, &a);
+		if (a.help && commands[i].help != NULL)
+			rc = fputs(commands[i].help, stdout) < 0 ? EX_FAIL : EX_OK;
+		else
+			rc = commands[i].fn(&c, &a);
 		keys_secret_free(c.passphrase);
 		return rc;
 	}
