@@ -97,4 +97,17 @@ int policy_store_citizen_forget(vault *v, const unsigned char cid[KEYS_CID_BYTES
 int policy_store_consent_revoke(vault *v, const unsigned char cid[KEYS_CID_BYTES], const char *consent_id,
     char agency[POLICY_ID_MAX + 1], char purpose[POLICY_ID_MAX + 1], util_err *err) UTIL_WARN_UNUSED;
 
+/*
+ * An agency's purposes: put stores d as id with its field list as stored JSON (checked by the
+ * caller), UTIL_EEXISTS when the agency has one with d's code already; get reads one by its
+ * agency and code (code not NULL) or by id, UTIL_ENOTFOUND when there is none; info reads the
+ * descriptions and limits of id, UTIL_ECORRUPT when there is none. In v's open transaction, or
+ * on their own.
+ */
+int policy_store_purpose_put(vault *v, const char *id, const policy_purpose_def *d, const char *fields_json,
+    util_err *err) UTIL_WARN_UNUSED;
+int policy_store_purpose_get(vault *v, const char *agency_id, const char *code, const char *id, policy_purpose *p,
+    util_err *err) UTIL_WARN_UNUSED;
+int policy_store_purpose_info(vault *v, const char *id, policy_purpose_info *pi, util_err *err) UTIL_WARN_UNUSED;
+
 #endif

@@ -264,10 +264,9 @@ int policy_purpose_create(vault *v, const policy_purpose_def *d, char id[POLICY_
 {
 	const vault_catalog *cat = vault_catalog_of(v);
 	policy_agency a;
-	sqlite3_stmt *s;
 	char *fj = NULL;
 	size_t i;
-	int mine = 0, ok = 0, rc;
+	int mine = 0, ok = 0;
 
 	if (!code_ok(d->code))
 		return util_fail(err, UTIL_EINVAL, "code must be 1..64 of [a-z0-9_.-]");
@@ -302,32 +301,8 @@ int policy_purpose_create(vault *v, const policy_purpose_def *d, char id[POLICY_
 		goto out;
 	}
 	new_id("pu", id);
-	if ((s = prep(v, "INSERT INTO purposes(id, agency_id, code, desc_vi, desc_en, basis, legal_reference, fields,"
-	                 " max_days, retention_days, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-	              err)) == NULL)
+	if (policy_store_purpose_put(v, id, d, fj, err) != 0)
 		goto out;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, d->agency_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, d->code, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, d->desc_vi, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, d->desc_en, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 6, (int)d->basis);
-	if (d->legal_reference != NULL)
-		sqlite3_bind_text(s, 7, d->legal_reference, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 8, fj, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 9, d->max_days);
-	sqlite3_bind_int(s, 10, d->retention_days);
-	sqlite3_bind_int64(s, 11, util_now());
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc == SQLITE_CONSTRAINT) {
-		util_fail(err, UTIL_EEXISTS, "the agency already has a purpose with this code");
-		goto out;
-	}
-	if (rc != SQLITE_DONE) {
-		vault_sql_error(v, rc, err, "purpose");
-		goto out;
-	}
 	ok = audit(v, "operator", "purpose.create", NULL, d->agency_id, id, d->fields, d->nfields, NULL,
 	         policy_basis_name(d->basis), err) == 0;
 out:
@@ -338,56 +313,14 @@ out:
 int policy_purpose_get(vault *v, const char *agency_id, const char *code, const char *id, policy_purpose *p,
     util_err *err)
 {
-	sqlite3_stmt *s;
-	int rc;
-
 	if (code != NULL ? !code_ok(code) || !id_ok(agency_id) : !id_ok(id))
 		return util_fail(err, UTIL_ENOTFOUND, "no such purpose");
-	s = code != NULL ? prep(v, "SELECT id, agency_id, basis, fields FROM purposes WHERE agency_id = ?1 AND code = ?2", err)
-	                 : prep(v, "SELECT id, agency_id, basis, fields FROM purposes WHERE id = ?1", err);
-	if (s == NULL)
-		return -1;
-	if (code != NULL) {
-		sqlite3_bind_text(s, 1, agency_id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, code, -1, SQLITE_STATIC);
-	} else {
-		sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	}
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(s);
-		return rc == SQLITE_DONE ? util_fail(err, UTIL_ENOTFOUND, "no such purpose") : vault_sql_error(v, rc, err, "purpose");
-	}
-	memset(p, 0, sizeof *p);
-	copy_col(p->id, sizeof p->id, s, 0);
-	copy_col(p->agency_id, sizeof p->agency_id, s, 1);
-	p->basis = (policy_basis)sqlite3_column_int(s, 2);
-	rc = policy_fields_parse((const char *)sqlite3_column_text(s, 3), p->fields, &p->nfields);
-	sqlite3_reset(s);
-	return rc == 0 ? 0 : util_fail(err, UTIL_ECORRUPT, "a stored purpose is malformed");
+	return policy_store_purpose_get(v, agency_id, code, id, p, err);
 }
 
 int policy_purpose_info_get(vault *v, const char *id, policy_purpose_info *pi, util_err *err)
 {
-	sqlite3_stmt *s = prep(v, "SELECT code, desc_vi, desc_en, legal_reference, max_days, retention_days"
-	                          " FROM purposes WHERE id = ?1",
-	    err);
-	int rc;
-
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		copy_col(pi->code, sizeof pi->code, s, 0);
-		copy_col(pi->desc_vi, sizeof pi->desc_vi, s, 1);
-		copy_col(pi->desc_en, sizeof pi->desc_en, s, 2);
-		copy_col(pi->ref, sizeof pi->ref, s, 3);
-		pi->max_days = sqlite3_column_int(s, 4);
-		pi->retention_days = sqlite3_column_int(s, 5);
-	}
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? 0 : util_fail(err, UTIL_ECORRUPT, "a purpose is missing");
+	return policy_store_purpose_info(v, id, pi, err);
 }
 
 /* ---- consent requests ---- */
