@@ -110,4 +110,31 @@ int policy_store_purpose_get(vault *v, const char *agency_id, const char *code, 
     util_err *err) UTIL_WARN_UNUSED;
 int policy_store_purpose_info(vault *v, const char *id, policy_purpose_info *pi, util_err *err) UTIL_WARN_UNUSED;
 
+/*
+ * Consent requests: put stores a pending one made at now (cid NULL when no enrolled citizen
+ * has the ID), expiring POLICY_REQUEST_TTL later; status reads the stored status and expiry of
+ * agency_id's request id, UTIL_ENOTFOUND when there is none; load reads cid's pending,
+ * unexpired request id, UTIL_ENOTFOUND when there is none, UTIL_ECORRUPT when its field list
+ * is malformed; decide sets its status (approved, denied) as of now. In v's open transaction,
+ * or on their own.
+ */
+int policy_store_request_put(vault *v, const char *id, const char *agency_id, const char *purpose_id,
+    const unsigned char *cid, const char *fields_json, int days, int64_t now, util_err *err) UTIL_WARN_UNUSED;
+int policy_store_request_status(vault *v, const char *agency_id, const char *id, char stored[16], int64_t *expires_at,
+    util_err *err) UTIL_WARN_UNUSED;
+int policy_store_request_load(vault *v, const unsigned char cid[KEYS_CID_BYTES], const char *id,
+    char agency[POLICY_ID_MAX + 1], char purpose[POLICY_ID_MAX + 1], policy_field *f, size_t *nf, int *days,
+    util_err *err) UTIL_WARN_UNUSED;
+int policy_store_request_decide(vault *v, const char *id, const char *status, util_err *err) UTIL_WARN_UNUSED;
+
+/* A consent as granted, to store: its fields and receipt as stored JSON, borrowed. */
+typedef struct policy_consent_row {
+	const char *id, *agency_id, *purpose_id, *request_id, *fields_json, *receipt_json;
+	const unsigned char *cid;
+	int64_t granted_at, expires_at, use_limit;
+} policy_consent_row;
+
+/* Stores the consent c; in v's open transaction, or on its own. */
+int policy_store_consent_put(vault *v, const policy_consent_row *c, util_err *err) UTIL_WARN_UNUSED;
+
 #endif

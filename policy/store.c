@@ -49,15 +49,6 @@ static sqlite3_stmt *prep(vault *v, const char *sql, util_err *err)
 	return vault_sql_stmt(v, sql, err);
 }
 
-/* Steps a statement that returns no rows and resets it. */
-static int run(vault *v, sqlite3_stmt *s, util_err *err)
-{
-	int rc = sqlite3_step(s);
-
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : vault_sql_error(v, rc, err, "policy store");
-}
-
 static void copy_col(char *dst, size_t n, sqlite3_stmt *s, int col)
 {
 	const unsigned char *t = sqlite3_column_text(s, col);
@@ -333,7 +324,6 @@ int policy_request_create(vault *v, const char *agency_id, const char *code, con
 	policy_field chosen[POLICY_MAX_FIELDS];
 	unsigned char cid[KEYS_CID_BYTES], subject[POLICY_SUBJECT_BYTES];
 	policy_purpose_info pi;
-	sqlite3_stmt *s;
 	size_t i, nc = 0;
 	int64_t now = util_now();
 	char *fj = NULL, actor[POLICY_ID_MAX + 8];
@@ -383,21 +373,9 @@ int policy_request_create(vault *v, const char *agency_id, const char *code, con
 	if (policy_request_subject(v, agency_id, nid, subject, err) != 0 || policy_pending_cap(v, agency_id, subject, now, err) != 0)
 		goto out;
 	new_id("cr", id);
-	if ((s = prep(v, "INSERT INTO consent_requests(id, agency_id, purpose_id, cid, fields, days, status, created_at,"
-	                 " expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?8)",
-	              err)) == NULL)
-		goto out;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, agency_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, p.id, -1, SQLITE_STATIC);
-	if (found)
-		sqlite3_bind_blob(s, 4, cid, sizeof cid, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, fj, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 6, days);
-	sqlite3_bind_int64(s, 7, now);
-	sqlite3_bind_int64(s, 8, now + POLICY_REQUEST_TTL);
 	snprintf(actor, sizeof actor, "agency:%s", agency_id);
-	ok = run(v, s, err) == 0 && policy_subject_put(v, id, agency_id, subject, now + POLICY_REQUEST_TTL, err) == 0 &&
+	ok = policy_store_request_put(v, id, agency_id, p.id, found ? cid : NULL, fj, days, now, err) == 0 &&
+	     policy_subject_put(v, id, agency_id, subject, now + POLICY_REQUEST_TTL, err) == 0 &&
 	     audit(v, actor, "consent.request", found ? cid : NULL, agency_id, p.id, chosen, nc, NULL,
 	         found ? NULL : "unknown_citizen", err) == 0;
 out:
@@ -415,21 +393,15 @@ static const char *request_status(const char *stored, int64_t expires_at, int64_
 
 int policy_request_status(vault *v, const char *agency_id, const char *id, char status[16], util_err *err)
 {
-	sqlite3_stmt *s;
-	int rc;
+	char stored[16];
+	int64_t expires_at;
 
 	if (!id_ok(id) || !id_ok(agency_id))
 		return util_fail(err, UTIL_ENOTFOUND, "no such request");
-	if ((s = prep(v, "SELECT status, expires_at FROM consent_requests WHERE id = ?1 AND agency_id = ?2", err)) == NULL)
+	if (policy_store_request_status(v, agency_id, id, stored, &expires_at, err) != 0)
 		return -1;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, agency_id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		snprintf(status, 16, "%s",
-		    request_status((const char *)sqlite3_column_text(s, 0), sqlite3_column_int64(s, 1), util_now()));
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? 0 : util_fail(err, UTIL_ENOTFOUND, "no such request");
+	snprintf(status, 16, "%s", request_status(stored, expires_at, util_now()));
+	return 0;
 }
 
 /* Each field with its category and descriptions, from the catalog. */
@@ -517,43 +489,14 @@ int policy_requests_pending(vault *v, const unsigned char cid[KEYS_CID_BYTES], p
 static int load_request(vault *v, const unsigned char *cid, const char *id, char agency[POLICY_ID_MAX + 1],
     char purpose[POLICY_ID_MAX + 1], policy_field *f, size_t *nf, int *days, util_err *err)
 {
-	sqlite3_stmt *s;
-	int rc;
-
 	if (!id_ok(id))
 		return util_fail(err, UTIL_ENOTFOUND, "no such pending request");
-	if ((s = prep(v, "SELECT agency_id, purpose_id, fields, days FROM consent_requests WHERE id = ?1 AND cid = ?2"
-	                 " AND status = 'pending' AND expires_at > ?3",
-	         err)) == NULL)
-		return -1;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 2, cid, KEYS_CID_BYTES, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, util_now());
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		copy_col(agency, POLICY_ID_MAX + 1, s, 0);
-		copy_col(purpose, POLICY_ID_MAX + 1, s, 1);
-		*days = sqlite3_column_int(s, 3);
-		if (policy_fields_parse((const char *)sqlite3_column_text(s, 2), f, nf) != 0)
-			rc = SQLITE_CORRUPT;
-	}
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
-		return 0;
-	return rc == SQLITE_DONE ? util_fail(err, UTIL_ENOTFOUND, "no such pending request")
-	                         : util_fail(err, UTIL_ECORRUPT, "a stored request is malformed");
+	return policy_store_request_load(v, cid, id, agency, purpose, f, nf, days, err);
 }
 
 static int set_request_status(vault *v, const char *id, const char *status, util_err *err)
 {
-	sqlite3_stmt *s = prep(v, "UPDATE consent_requests SET status = ?2, decided_at = ?3 WHERE id = ?1", err);
-
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, status, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, util_now());
-	return run(v, s, err) == 0 ? policy_subject_drop(v, id, err) : -1;
+	return policy_store_request_decide(v, id, status, err) == 0 ? policy_subject_drop(v, id, err) : -1;
 }
 
 /*
@@ -612,7 +555,7 @@ int policy_request_approve(vault *v, const unsigned char cid[KEYS_CID_BYTES], co
 	size_t nreq, nc = 0, i;
 	int64_t now = util_now();
 	json_t *r = NULL;
-	sqlite3_stmt *s;
+	policy_consent_row c;
 	int days, mine = 0, ok = 0;
 
 	if (n > POLICY_MAX_FIELDS || use_limit < 0 || use_limit > 1000000 || (fields != NULL && n == 0))
@@ -644,21 +587,10 @@ int policy_request_approve(vault *v, const unsigned char cid[KEYS_CID_BYTES], co
 		util_fail(err, UTIL_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((s = prep(v, "INSERT INTO consents(id, cid, agency_id, purpose_id, request_id, fields, granted_at, expires_at,"
-	                 " use_limit, receipt) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-	         err)) == NULL)
-		goto out;
-	sqlite3_bind_text(s, 1, consent_id, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 2, cid, KEYS_CID_BYTES, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, agency, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, purpose, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 6, fj, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 7, now);
-	sqlite3_bind_int64(s, 8, now + (int64_t)days * 86400);
-	sqlite3_bind_int64(s, 9, use_limit);
-	sqlite3_bind_text(s, 10, rj, -1, SQLITE_STATIC);
-	ok = run(v, s, err) == 0 && set_request_status(v, id, "approved", err) == 0 &&
+	c = (policy_consent_row){.id = consent_id, .agency_id = agency, .purpose_id = purpose, .request_id = id,
+		.fields_json = fj, .receipt_json = rj, .cid = cid, .granted_at = now,
+		.expires_at = now + (int64_t)days * 86400, .use_limit = use_limit};
+	ok = policy_store_consent_put(v, &c, err) == 0 && set_request_status(v, id, "approved", err) == 0 &&
 	     audit(v, "citizen", "consent.approve", cid, agency, purpose, chosen, nc, consent_id, NULL, err) == 0;
 out:
 	vault_json_free(fj);

@@ -1,0 +1,125 @@
+/* sqlite_request.c: consent requests on SQLite: one made, its status read, a pending one loaded and decided, its consent stored. */
+#include "policy_private.h"
+
+#include <stdio.h>
+
+#include "../vault/sqlite.h"
+
+static void copy_col(char *dst, size_t n, sqlite3_stmt *s, int col)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+
+	snprintf(dst, n, "%s", t ? (const char *)t : "");
+}
+
+/* Steps a statement that returns no rows and resets it. */
+static int run(vault *v, sqlite3_stmt *s, util_err *err)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : vault_sql_error(v, rc, err, "policy store");
+}
+
+int policy_store_request_put(vault *v, const char *id, const char *agency_id, const char *purpose_id,
+    const unsigned char *cid, const char *fields_json, int days, int64_t now, util_err *err)
+{
+	sqlite3_stmt *s = vault_sql_stmt(v, "INSERT INTO consent_requests(id, agency_id, purpose_id, cid, fields, days,"
+	                                    " status, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?8)",
+	    err);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, agency_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, purpose_id, -1, SQLITE_STATIC);
+	if (cid != NULL)
+		sqlite3_bind_blob(s, 4, cid, KEYS_CID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, fields_json, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 6, days);
+	sqlite3_bind_int64(s, 7, now);
+	sqlite3_bind_int64(s, 8, now + POLICY_REQUEST_TTL);
+	return run(v, s, err);
+}
+
+int policy_store_request_status(vault *v, const char *agency_id, const char *id, char stored[16], int64_t *expires_at,
+    util_err *err)
+{
+	sqlite3_stmt *s = vault_sql_stmt(v, "SELECT status, expires_at FROM consent_requests WHERE id = ?1 AND agency_id = ?2", err);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, agency_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		copy_col(stored, 16, s, 0);
+		*expires_at = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 0 : util_fail(err, UTIL_ENOTFOUND, "no such request");
+}
+
+int policy_store_request_load(vault *v, const unsigned char cid[KEYS_CID_BYTES], const char *id,
+    char agency[POLICY_ID_MAX + 1], char purpose[POLICY_ID_MAX + 1], policy_field *f, size_t *nf, int *days,
+    util_err *err)
+{
+	sqlite3_stmt *s = vault_sql_stmt(v, "SELECT agency_id, purpose_id, fields, days FROM consent_requests WHERE id = ?1"
+	                                    " AND cid = ?2 AND status = 'pending' AND expires_at > ?3",
+	    err);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 2, cid, KEYS_CID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, util_now());
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		copy_col(agency, POLICY_ID_MAX + 1, s, 0);
+		copy_col(purpose, POLICY_ID_MAX + 1, s, 1);
+		*days = sqlite3_column_int(s, 3);
+		if (policy_fields_parse((const char *)sqlite3_column_text(s, 2), f, nf) != 0)
+			rc = SQLITE_CORRUPT;
+	}
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? util_fail(err, UTIL_ENOTFOUND, "no such pending request")
+	                         : util_fail(err, UTIL_ECORRUPT, "a stored request is malformed");
+}
+
+int policy_store_request_decide(vault *v, const char *id, const char *status, util_err *err)
+{
+	sqlite3_stmt *s = vault_sql_stmt(v, "UPDATE consent_requests SET status = ?2, decided_at = ?3 WHERE id = ?1", err);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, status, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, util_now());
+	return run(v, s, err);
+}
+
+int policy_store_consent_put(vault *v, const policy_consent_row *c, util_err *err)
+{
+	sqlite3_stmt *s = vault_sql_stmt(v, "INSERT INTO consents(id, cid, agency_id, purpose_id, request_id, fields,"
+	                                    " granted_at, expires_at, use_limit, receipt)"
+	                                    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	    err);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, c->id, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 2, c->cid, KEYS_CID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, c->agency_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, c->purpose_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, c->request_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, c->fields_json, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 7, c->granted_at);
+	sqlite3_bind_int64(s, 8, c->expires_at);
+	sqlite3_bind_int64(s, 9, c->use_limit);
+	sqlite3_bind_text(s, 10, c->receipt_json, -1, SQLITE_STATIC);
+	return run(v, s, err);
+}
