@@ -44,23 +44,9 @@ int audit_report_lookups(vault *v, int64_t from, int64_t to, audit_report_entry_
 	return walk(v, s, -1, fn, arg, NULL, err);
 }
 
-/* The one integer the statement sql (a literal) returns into *out; 0, or -1 with err filled. */
-static int count(vault *v, const char *sql, const char *what, int64_t *out, util_err *err)
-{
-	sqlite3_stmt *s = vault_sql_stmt(v, sql, err);
-	int rc;
-
-	if (s == NULL)
-		return -1;
-	rc = sqlite3_step(s);
-	*out = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? 0 : vault_sql_error(v, rc, err, what);
-}
-
 int audit_checkpoint_count(vault *v, int64_t *n, util_err *err)
 {
-	return count(v, "SELECT count(*) FROM audit_checkpoints", "report", n, err);
+	return vault_sql_int(v, "SELECT count(*) FROM audit_checkpoints", "report", n, err);
 }
 
 /* ---- the officers' search and the citizens' entry check ---- */

@@ -86,18 +86,10 @@ int policy_report_consents_in_force(vault *v, int64_t now, policy_report_count_f
 
 int policy_emergency_pending_count(vault *v, int64_t *n, util_err *err)
 {
-	sqlite3_stmt *s = vault_sql_stmt(v,
+	return vault_sql_int(v,
 	    "SELECT count(*) FROM audit_entries e LEFT JOIN reviews r ON r.seq = e.seq WHERE " EMERGENCY_ACCESS
 	    " AND r.seq IS NULL",
-	    err);
-	int rc;
-
-	if (s == NULL)
-		return -1;
-	rc = sqlite3_step(s);
-	*n = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? 0 : vault_sql_error(v, rc, err, "report");
+	    "report", n, err);
 }
 
 int policy_emergency_pending(vault *v, int64_t after, int64_t limit, audit_report_entry_fn fn, void *arg, int *more,

@@ -23,6 +23,13 @@ sqlite3 *vault_sql_db(vault *v) UTIL_NONNULL(1);
  */
 sqlite3_stmt *vault_sql_stmt(vault *v, const char *sql, util_err *err) UTIL_NONNULL(1, 2);
 
+/*
+ * The one integer that sql (a literal, no parameters) returns into *out: 0, or -1 with err
+ * filled (what names the read in the message).
+ */
+int vault_sql_int(vault *v, const char *sql, const char *what, int64_t *out, util_err *err) UTIL_WARN_UNUSED
+    UTIL_NONNULL(1, 2, 3, 4);
+
 /* Fills err from a SQLite result code (full disk, busy, constraint, ...); returns -1. */
 int vault_sql_error(vault *v, int rc, util_err *err, const char *what);
 

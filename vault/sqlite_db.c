@@ -189,6 +189,21 @@ static int exec_cached(vault *v, const char *sql, util_err *err)
 	return rc == SQLITE_DONE ? 0 : vault_sql_fail(v, rc, err, "database");
 }
 
+int vault_sql_int(vault *v, const char *sql, const char *what, int64_t *out, util_err *err)
+{
+	sqlite3_stmt *s = vault_sql_stmt(v, sql, err);
+	int rc;
+
+	*out = 0;
+	if (s == NULL)
+		return -1;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 0 : vault_sql_fail(v, rc, err, what);
+}
+
 int vault_writers_waiting(vault *v)
 {
 	int rc;
