@@ -137,4 +137,30 @@ typedef struct policy_consent_row {
 /* Stores the consent c; in v's open transaction, or on its own. */
 int policy_store_consent_put(vault *v, const policy_consent_row *c, util_err *err) UTIL_WARN_UNUSED;
 
+/*
+ * One row of a citizen's list, borrowed until the callback returns: from and until are a
+ * request's created_at and expires_at, a consent's granted_at and expires_at; days is a
+ * request's, revoked_at (0 if not), use_limit and uses a consent's; legal_reference is NULL
+ * when the purpose cites none (requests only).
+ */
+typedef struct policy_list_row {
+	const char *id, *agency_id, *agency_name, *purpose_id, *code, *desc_vi, *desc_en, *legal_reference, *fields;
+	policy_basis basis;
+	int days;
+	int64_t from, until, revoked_at, use_limit, uses;
+} policy_list_row;
+
+/* Takes one row of a list: 1 when it went on the page, 0 when it was left out. */
+typedef int (*policy_list_fn)(void *ctx, const policy_list_row *r);
+
+/*
+ * One page of cid's pending, unexpired requests (or of all its consents), oldest first, after
+ * pg->after's row: each row to fn until pg->limit of them were taken; pg->next as policy_page
+ * says. UTIL_EINVAL when pg->after is not one of cid's rows of that list.
+ */
+int policy_store_requests_pending(vault *v, const unsigned char cid[KEYS_CID_BYTES], policy_page *pg, policy_list_fn fn,
+    void *ctx, util_err *err) UTIL_WARN_UNUSED;
+int policy_store_consents_list(vault *v, const unsigned char cid[KEYS_CID_BYTES], policy_page *pg, policy_list_fn fn,
+    void *ctx, util_err *err) UTIL_WARN_UNUSED;
+
 #endif

@@ -1,11 +1,10 @@
-/* store.c: the registry, consent requests, consents and restrictions, kept in the vault's SQLite. */
+/* store.c: the registry, requests, consents and restrictions: checks, transactions, receipts and audit entries. */
 #include "policy_private.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "../audit/audit.h"
-#include "../vault/sqlite.h"
 
 /* ---- small helpers ---- */
 
@@ -41,57 +40,6 @@ static int text_ok(const char *s, size_t max)
 		if ((unsigned char)s[i] < 0x20)
 			return 0;
 	return 1;
-}
-
-/* The cached statement for sql (a literal): reset when done with it, never finalized. */
-static sqlite3_stmt *prep(vault *v, const char *sql, util_err *err)
-{
-	return vault_sql_stmt(v, sql, err);
-}
-
-static void copy_col(char *dst, size_t n, sqlite3_stmt *s, int col)
-{
-	const unsigned char *t = sqlite3_column_text(s, col);
-
-	snprintf(dst, n, "%s", t ? (const char *)t : "");
-}
-
-/*
- * Steps a list's query (rows in rowid order, all after pg->after's, the id in column 0) for one
- * page of pg->limit items in list: SQLITE_DONE once it is full, pg->next then the id of the
- * last row taken, or at the end of the rows, pg->next then "".
- */
-static int page_step(sqlite3_stmt *s, policy_page *pg, const json_t *list)
-{
-	int rc = sqlite3_step(s);
-
-	if (rc == SQLITE_DONE)
-		pg->next[0] = '\0';
-	if (rc != SQLITE_ROW || (int64_t)json_array_size(list) >= pg->limit)
-		return rc == SQLITE_ROW ? SQLITE_DONE : rc;
-	copy_col(pg->next, sizeof pg->next, s, 0);
-	return SQLITE_ROW;
-}
-
-/* 0 if pg->after is "" or the id of one of cid's rows in table (the cursor's subquery); else UTIL_EINVAL. */
-static int page_cursor(vault *v, const char *sql, const unsigned char cid[KEYS_CID_BYTES], const policy_page *pg,
-    util_err *err)
-{
-	sqlite3_stmt *s;
-	int rc;
-
-	if (pg->after[0] == '\0')
-		return 0;
-	if ((s = prep(v, sql, err)) == NULL)
-		return -1;
-	sqlite3_bind_text(s, 1, pg->after, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 2, cid, KEYS_CID_BYTES, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
-		return 0;
-	return rc == SQLITE_DONE ? util_fail(err, UTIL_EINVAL, "query argument after is not a next of this list")
-	                         : vault_sql_error(v, rc, err, "page");
 }
 
 /* Field lists are stored as JSON: [{"name": "phone", "masked": false}, ...]. */
@@ -421,67 +369,59 @@ static json_t *fields_view(vault *v, const policy_field *f, size_t n)
 }
 
 /*
- * The part a request and a consent show alike, from a row whose columns 0..7 are id,
- * agency id, agency name, purpose id, purpose code, descriptions vi and en, and basis, and
- * whose column fields_col holds the field list. NULL if the stored field list is malformed.
+ * The part a request and a consent show alike: id, agency, purpose, legal basis and fields.
+ * NULL if the stored field list is malformed.
  */
-static json_t *row_view(vault *v, sqlite3_stmt *s, int fields_col)
+static json_t *row_view(vault *v, const policy_list_row *r)
 {
 	policy_field f[POLICY_MAX_FIELDS];
 	size_t nf;
 
-	if (policy_fields_parse((const char *)sqlite3_column_text(s, fields_col), f, &nf) != 0)
+	if (policy_fields_parse(r->fields, f, &nf) != 0)
 		return NULL;
-	return json_pack("{s:s, s:{s:s, s:s}, s:{s:s, s:s, s:{s:s, s:s}}, s:s, s:o}", "id", sqlite3_column_text(s, 0),
-	    "agency", "id", sqlite3_column_text(s, 1), "name", sqlite3_column_text(s, 2), "purpose", "id",
-	    sqlite3_column_text(s, 3), "code", sqlite3_column_text(s, 4), "description", "vi", sqlite3_column_text(s, 5),
-	    "en", sqlite3_column_text(s, 6), "legal_basis", policy_basis_name((policy_basis)sqlite3_column_int(s, 7)),
-	    "fields", fields_view(v, f, nf));
+	return json_pack("{s:s, s:{s:s, s:s}, s:{s:s, s:s, s:{s:s, s:s}}, s:s, s:o}", "id", r->id, "agency", "id",
+	    r->agency_id, "name", r->agency_name, "purpose", "id", r->purpose_id, "code", r->code, "description", "vi",
+	    r->desc_vi, "en", r->desc_en, "legal_basis", policy_basis_name(r->basis), "fields", fields_view(v, f, nf));
+}
+
+/* What a list's rows go to: the vault (for the catalog), the page being built, and now. */
+typedef struct list_ctx {
+	vault *v;
+	json_t *list;
+	int64_t now;
+} list_ctx;
+
+static int request_row(void *ctx, const policy_list_row *r)
+{
+	list_ctx *c = ctx;
+	char created[21], expires[21];
+	json_t *o = row_view(c->v, r);
+
+	if (o == NULL)
+		return 0;
+	util_iso8601(r->from, created);
+	util_iso8601(r->until, expires);
+	json_object_set_new(o, "days", json_integer(r->days));
+	json_object_set_new(o, "created_at", json_string(created));
+	json_object_set_new(o, "expires_at", json_string(expires));
+	if (r->legal_reference != NULL)
+		json_object_set_new(json_object_get(o, "purpose"), "legal_reference", json_string(r->legal_reference));
+	json_array_append_new(c->list, o);
+	return 1;
 }
 
 int policy_requests_pending(vault *v, const unsigned char cid[KEYS_CID_BYTES], policy_page *pg, json_t **out,
     util_err *err)
 {
-	sqlite3_stmt *s = prep(v,
-	    "SELECT r.id, r.agency_id, a.name, r.purpose_id, p.code, p.desc_vi, p.desc_en, p.basis, p.legal_reference,"
-	    " r.fields, r.days, r.created_at, r.expires_at FROM consent_requests r JOIN agencies a ON a.id = r.agency_id"
-	    " JOIN purposes p ON p.id = r.purpose_id WHERE r.cid = ?1 AND r.status = 'pending' AND r.expires_at > ?2"
-	    " AND r.rowid > coalesce((SELECT rowid FROM consent_requests WHERE id = ?3 AND cid = ?1), 0) ORDER BY r.rowid",
-	    err);
-	json_t *list;
-	int rc;
+	list_ctx c = {.v = v, .list = json_array(), .now = util_now()};
 
-	if (s == NULL || page_cursor(v, "SELECT 1 FROM consent_requests WHERE id = ?1 AND cid = ?2", cid, pg, err) != 0)
-		return -1;
-	if ((list = json_array()) == NULL) {
-		sqlite3_reset(s);
+	if (c.list == NULL)
 		return util_fail(err, UTIL_ENOMEM, "out of memory");
+	if (policy_store_requests_pending(v, cid, pg, request_row, &c, err) != 0) {
+		json_decref(c.list);
+		return -1;
 	}
-	sqlite3_bind_blob(s, 1, cid, KEYS_CID_BYTES, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, util_now());
-	sqlite3_bind_text(s, 3, pg->after, -1, SQLITE_STATIC);
-	while ((rc = page_step(s, pg, list)) == SQLITE_ROW) {
-		char created[21], expires[21];
-		json_t *o = row_view(v, s, 9);
-
-		if (o == NULL)
-			continue;
-		util_iso8601(sqlite3_column_int64(s, 11), created);
-		util_iso8601(sqlite3_column_int64(s, 12), expires);
-		json_object_set_new(o, "days", json_integer(sqlite3_column_int(s, 10)));
-		json_object_set_new(o, "created_at", json_string(created));
-		json_object_set_new(o, "expires_at", json_string(expires));
-		if (sqlite3_column_type(s, 8) != SQLITE_NULL)
-			json_object_set_new(json_object_get(o, "purpose"), "legal_reference",
-			    json_string((const char *)sqlite3_column_text(s, 8)));
-		json_array_append_new(list, o);
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		json_decref(list);
-		return vault_sql_error(v, rc, err, "requests");
-	}
-	*out = list;
+	*out = c.list;
 	return 0;
 }
 
@@ -631,50 +571,37 @@ static const char *consent_status(int64_t revoked, int64_t expires, int64_t limi
 	return "active";
 }
 
+static int consent_row(void *ctx, const policy_list_row *r)
+{
+	list_ctx *c = ctx;
+	char g[21], e[21];
+	json_t *o = row_view(c->v, r);
+
+	if (o == NULL)
+		return 0;
+	util_iso8601(r->from, g);
+	util_iso8601(r->until, e);
+	json_object_set_new(o, "granted_at", json_string(g));
+	json_object_set_new(o, "expires_at", json_string(e));
+	json_object_set_new(o, "status", json_string(consent_status(r->revoked_at, r->until, r->use_limit, r->uses, c->now)));
+	json_object_set_new(o, "use_limit", json_integer(r->use_limit));
+	json_object_set_new(o, "uses", json_integer(r->uses));
+	json_array_append_new(c->list, o);
+	return 1;
+}
+
 int policy_consents_list(vault *v, const unsigned char cid[KEYS_CID_BYTES], policy_page *pg, json_t **out,
     util_err *err)
 {
-	sqlite3_stmt *s = prep(v,
-	    "SELECT c.id, c.agency_id, a.name, c.purpose_id, p.code, p.desc_vi, p.desc_en, p.basis, c.fields,"
-	    " c.granted_at, c.expires_at, c.revoked_at, c.use_limit, c.uses FROM consents c"
-	    " JOIN agencies a ON a.id = c.agency_id JOIN purposes p ON p.id = c.purpose_id WHERE c.cid = ?1"
-	    " AND c.rowid > coalesce((SELECT rowid FROM consents WHERE id = ?2 AND cid = ?1), 0) ORDER BY c.rowid",
-	    err);
-	json_t *list;
-	int64_t now = util_now();
-	int rc;
+	list_ctx c = {.v = v, .list = json_array(), .now = util_now()};
 
-	if (s == NULL || page_cursor(v, "SELECT 1 FROM consents WHERE id = ?1 AND cid = ?2", cid, pg, err) != 0)
-		return -1;
-	if ((list = json_array()) == NULL) {
-		sqlite3_reset(s);
+	if (c.list == NULL)
 		return util_fail(err, UTIL_ENOMEM, "out of memory");
+	if (policy_store_consents_list(v, cid, pg, consent_row, &c, err) != 0) {
+		json_decref(c.list);
+		return -1;
 	}
-	sqlite3_bind_blob(s, 1, cid, KEYS_CID_BYTES, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, pg->after, -1, SQLITE_STATIC);
-	while ((rc = page_step(s, pg, list)) == SQLITE_ROW) {
-		char g[21], e[21];
-		json_t *o = row_view(v, s, 8);
-
-		if (o == NULL)
-			continue;
-		util_iso8601(sqlite3_column_int64(s, 9), g);
-		util_iso8601(sqlite3_column_int64(s, 10), e);
-		json_object_set_new(o, "granted_at", json_string(g));
-		json_object_set_new(o, "expires_at", json_string(e));
-		json_object_set_new(o, "status",
-		    json_string(consent_status(sqlite3_column_int64(s, 11), sqlite3_column_int64(s, 10),
-		        sqlite3_column_int64(s, 12), sqlite3_column_int64(s, 13), now)));
-		json_object_set_new(o, "use_limit", json_integer(sqlite3_column_int64(s, 12)));
-		json_object_set_new(o, "uses", json_integer(sqlite3_column_int64(s, 13)));
-		json_array_append_new(list, o);
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		json_decref(list);
-		return vault_sql_error(v, rc, err, "consents");
-	}
-	*out = list;
+	*out = c.list;
 	return 0;
 }
 
