@@ -7,12 +7,6 @@
 #include "../audit/audit.h"
 #include "../vault/sqlite.h"
 
-static void copy_col(char *dst, size_t n, sqlite3_stmt *s, int col)
-{
-	const unsigned char *t = sqlite3_column_text(s, col);
-
-	snprintf(dst, n, "%s", t ? (const char *)t : "");
-}
 
 static int read_restricted(vault *v, const unsigned char cid[KEYS_CID_BYTES], int *restricted, util_err *err)
 {
@@ -49,7 +43,7 @@ static int read_consents(vault *v, const unsigned char *cid, const char *agency,
 		policy_consent *k = &c[*n];
 
 		memset(k, 0, sizeof *k);
-		copy_col(k->id, sizeof k->id, s, 0);
+		vault_sql_text(s, 0, k->id, sizeof k->id);
 		snprintf(k->agency_id, sizeof k->agency_id, "%s", agency);
 		snprintf(k->purpose_id, sizeof k->purpose_id, "%s", purpose);
 		k->granted_at = sqlite3_column_int64(s, 1);

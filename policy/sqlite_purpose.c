@@ -6,12 +6,6 @@
 
 #include "../vault/sqlite.h"
 
-static void copy_col(char *dst, size_t n, sqlite3_stmt *s, int col)
-{
-	const unsigned char *t = sqlite3_column_text(s, col);
-
-	snprintf(dst, n, "%s", t ? (const char *)t : "");
-}
 
 int policy_store_purpose_put(vault *v, const char *id, const policy_purpose_def *d, const char *fields_json,
     util_err *err)
@@ -66,8 +60,8 @@ int policy_store_purpose_get(vault *v, const char *agency_id, const char *code, 
 		return rc == SQLITE_DONE ? util_fail(err, UTIL_ENOTFOUND, "no such purpose") : vault_sql_error(v, rc, err, "purpose");
 	}
 	memset(p, 0, sizeof *p);
-	copy_col(p->id, sizeof p->id, s, 0);
-	copy_col(p->agency_id, sizeof p->agency_id, s, 1);
+	vault_sql_text(s, 0, p->id, sizeof p->id);
+	vault_sql_text(s, 1, p->agency_id, sizeof p->agency_id);
 	p->basis = (policy_basis)sqlite3_column_int(s, 2);
 	rc = policy_fields_parse((const char *)sqlite3_column_text(s, 3), p->fields, &p->nfields);
 	sqlite3_reset(s);
@@ -86,10 +80,10 @@ int policy_store_purpose_info(vault *v, const char *id, policy_purpose_info *pi,
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
-		copy_col(pi->code, sizeof pi->code, s, 0);
-		copy_col(pi->desc_vi, sizeof pi->desc_vi, s, 1);
-		copy_col(pi->desc_en, sizeof pi->desc_en, s, 2);
-		copy_col(pi->ref, sizeof pi->ref, s, 3);
+		vault_sql_text(s, 0, pi->code, sizeof pi->code);
+		vault_sql_text(s, 1, pi->desc_vi, sizeof pi->desc_vi);
+		vault_sql_text(s, 2, pi->desc_en, sizeof pi->desc_en);
+		vault_sql_text(s, 3, pi->ref, sizeof pi->ref);
 		pi->max_days = sqlite3_column_int(s, 4);
 		pi->retention_days = sqlite3_column_int(s, 5);
 	}

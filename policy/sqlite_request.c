@@ -5,12 +5,6 @@
 
 #include "../vault/sqlite.h"
 
-static void copy_col(char *dst, size_t n, sqlite3_stmt *s, int col)
-{
-	const unsigned char *t = sqlite3_column_text(s, col);
-
-	snprintf(dst, n, "%s", t ? (const char *)t : "");
-}
 
 /* Steps a statement that returns no rows and resets it. */
 static int run(vault *v, sqlite3_stmt *s, util_err *err)
@@ -54,7 +48,7 @@ int policy_store_request_status(vault *v, const char *agency_id, const char *id,
 	sqlite3_bind_text(s, 2, agency_id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
-		copy_col(stored, 16, s, 0);
+		vault_sql_text(s, 0, stored, 16);
 		*expires_at = sqlite3_column_int64(s, 1);
 	}
 	sqlite3_reset(s);
@@ -77,8 +71,8 @@ int policy_store_request_load(vault *v, const unsigned char cid[KEYS_CID_BYTES],
 	sqlite3_bind_int64(s, 3, util_now());
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
-		copy_col(agency, POLICY_ID_MAX + 1, s, 0);
-		copy_col(purpose, POLICY_ID_MAX + 1, s, 1);
+		vault_sql_text(s, 0, agency, POLICY_ID_MAX + 1);
+		vault_sql_text(s, 1, purpose, POLICY_ID_MAX + 1);
 		*days = sqlite3_column_int(s, 3);
 		if (policy_fields_parse((const char *)sqlite3_column_text(s, 2), f, nf) != 0)
 			rc = SQLITE_CORRUPT;

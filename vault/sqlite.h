@@ -30,6 +30,9 @@ sqlite3_stmt *vault_sql_stmt(vault *v, const char *sql, util_err *err) UTIL_NONN
 int vault_sql_int(vault *v, const char *sql, const char *what, int64_t *out, util_err *err) UTIL_WARN_UNUSED
     UTIL_NONNULL(1, 2, 3, 4);
 
+/* Column col of s's current row as text into dst (n bytes, always NUL-terminated; "" for NULL). */
+void vault_sql_text(sqlite3_stmt *s, int col, char *dst, size_t n) UTIL_NONNULL(1, 3);
+
 /* Fills err from a SQLite result code (full disk, busy, constraint, ...); returns -1. */
 int vault_sql_error(vault *v, int rc, util_err *err, const char *what);
 

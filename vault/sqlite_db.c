@@ -189,6 +189,13 @@ static int exec_cached(vault *v, const char *sql, util_err *err)
 	return rc == SQLITE_DONE ? 0 : vault_sql_fail(v, rc, err, "database");
 }
 
+void vault_sql_text(sqlite3_stmt *s, int col, char *dst, size_t n)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+
+	snprintf(dst, n, "%s", t ? (const char *)t : "");
+}
+
 int vault_sql_int(vault *v, const char *sql, const char *what, int64_t *out, util_err *err)
 {
 	sqlite3_stmt *s = vault_sql_stmt(v, sql, err);
