@@ -6,15 +6,6 @@
 
 #include "../vault/sqlite.h"
 
-/* Steps s once and resets it: SQLITE_DONE is 0, anything else err filled (what names the table). */
-static int step_done(vault *v, sqlite3_stmt *s, const char *what, util_err *err)
-{
-	int rc = sqlite3_step(s);
-
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : vault_sql_error(v, rc, err, what);
-}
-
 /* ---- tokens ---- */
 
 int auth_db_token_insert(vault *v, const unsigned char hash[32], const char *kind, const char *subject,
@@ -33,7 +24,7 @@ int auth_db_token_insert(vault *v, const unsigned char hash[32], const char *kin
 	sqlite3_bind_int64(s, 5, util_now());
 	sqlite3_bind_text(s, 6, id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 7, prefix, -1, SQLITE_STATIC);
-	return step_done(v, s, "token", err);
+	return vault_sql_done(v, s, "token", err);
 }
 
 int auth_db_token_find(vault *v, const unsigned char hash[32], auth_db_token *out)
@@ -157,7 +148,7 @@ int auth_db_tokens_delete(vault *v, const char *subject, util_err *err)
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_text(s, 1, subject, -1, SQLITE_STATIC);
-	return step_done(v, s, "token", err);
+	return vault_sql_done(v, s, "token", err);
 }
 
 int auth_db_token_delete_id(vault *v, const char *subject, const char *id, int64_t now, util_err *err)
@@ -169,7 +160,7 @@ int auth_db_token_delete_id(vault *v, const char *subject, const char *id, int64
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, subject, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, now);
-	if (step_done(v, s, "token", err) != 0)
+	if (vault_sql_done(v, s, "token", err) != 0)
 		return -1;
 	return sqlite3_changes(vault_sql_db(v)) == 1 ? 0 : util_fail(err, UTIL_ENOTFOUND, "no such token");
 }
@@ -181,7 +172,7 @@ int auth_db_session_delete(vault *v, const unsigned char hash[32], util_err *err
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_blob(s, 1, hash, 32, SQLITE_STATIC);
-	return step_done(v, s, "token", err);
+	return vault_sql_done(v, s, "token", err);
 }
 
 /* ---- officers ---- */
@@ -225,7 +216,7 @@ int auth_db_officer_set_active(vault *v, const char *id, int active, util_err *e
 		return -1;
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 2, active);
-	if (step_done(v, s, "officer", err) != 0)
+	if (vault_sql_done(v, s, "officer", err) != 0)
 		return -1;
 	return sqlite3_changes(vault_sql_db(v)) == 1 ? 0 : util_fail(err, UTIL_ENOTFOUND, "no such officer");
 }
@@ -260,7 +251,7 @@ int auth_db_officer_step(vault *v, const char *id, int64_t step, util_err *err)
 		return -1;
 	sqlite3_bind_text(u, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(u, 2, step);
-	if (step_done(v, u, "officer", err) != 0)
+	if (vault_sql_done(v, u, "officer", err) != 0)
 		return -1;
 	return sqlite3_changes(vault_sql_db(v)) == 1;
 }
@@ -279,7 +270,7 @@ int auth_db_pseudonym_insert(vault *v, const char *agency_id, const unsigned cha
 	sqlite3_bind_blob(s, 2, pid, 16, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 3, cid, KEYS_CID_BYTES, SQLITE_STATIC);
 	sqlite3_bind_int(s, 4, enrolled != 0);
-	return step_done(v, s, "pseudonym", err);
+	return vault_sql_done(v, s, "pseudonym", err);
 }
 
 int auth_db_pseudonym_find(vault *v, const char *agency_id, const unsigned char pid[16], int enrolled_only,
@@ -308,5 +299,5 @@ int auth_db_pseudonyms_delete(vault *v, const unsigned char cid[KEYS_CID_BYTES],
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_blob(s, 1, cid, KEYS_CID_BYTES, SQLITE_STATIC);
-	return step_done(v, s, "pseudonym", err);
+	return vault_sql_done(v, s, "pseudonym", err);
 }

@@ -6,15 +6,6 @@
 #include "../vault/sqlite.h"
 
 
-/* Steps a statement that returns no rows and resets it. */
-static int run(vault *v, sqlite3_stmt *s, util_err *err)
-{
-	int rc = sqlite3_step(s);
-
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : vault_sql_error(v, rc, err, "policy store");
-}
-
 int policy_store_request_put(vault *v, const char *id, const char *agency_id, const char *purpose_id,
     const unsigned char *cid, const char *fields_json, int days, int64_t now, util_err *err)
 {
@@ -33,7 +24,7 @@ int policy_store_request_put(vault *v, const char *id, const char *agency_id, co
 	sqlite3_bind_int(s, 6, days);
 	sqlite3_bind_int64(s, 7, now);
 	sqlite3_bind_int64(s, 8, now + POLICY_REQUEST_TTL);
-	return run(v, s, err);
+	return vault_sql_done(v, s, "policy store", err);
 }
 
 int policy_store_request_status(vault *v, const char *agency_id, const char *id, char stored[16], int64_t *expires_at,
@@ -93,7 +84,7 @@ int policy_store_request_decide(vault *v, const char *id, const char *status, ut
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, status, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, util_now());
-	return run(v, s, err);
+	return vault_sql_done(v, s, "policy store", err);
 }
 
 int policy_store_consent_put(vault *v, const policy_consent_row *c, util_err *err)
@@ -115,5 +106,5 @@ int policy_store_consent_put(vault *v, const policy_consent_row *c, util_err *er
 	sqlite3_bind_int64(s, 8, c->expires_at);
 	sqlite3_bind_int64(s, 9, c->use_limit);
 	sqlite3_bind_text(s, 10, c->receipt_json, -1, SQLITE_STATIC);
-	return run(v, s, err);
+	return vault_sql_done(v, s, "policy store", err);
 }

@@ -30,6 +30,10 @@ sqlite3_stmt *vault_sql_stmt(vault *v, const char *sql, util_err *err) UTIL_NONN
 int vault_sql_int(vault *v, const char *sql, const char *what, int64_t *out, util_err *err) UTIL_WARN_UNUSED
     UTIL_NONNULL(1, 2, 3, 4);
 
+/* Steps s (bound, returning no rows) once and resets it: 0 at SQLITE_DONE, else -1 with err
+ * filled (what names the table or the step). */
+int vault_sql_done(vault *v, sqlite3_stmt *s, const char *what, util_err *err) UTIL_NONNULL(1, 2, 3);
+
 /* Column col of s's current row as text into dst (n bytes, always NUL-terminated; "" for NULL). */
 void vault_sql_text(sqlite3_stmt *s, int col, char *dst, size_t n) UTIL_NONNULL(1, 3);
 

@@ -26,15 +26,6 @@ static int copy_blob(sqlite3_stmt *s, int col, unsigned char *out, size_t max, s
 	return 0;
 }
 
-/* Steps a statement that changes rows and resets it: 0, or -1 (err: what failed). */
-static int step_change(vault *v, sqlite3_stmt *s, const char *what, util_err *err)
-{
-	int rc = sqlite3_step(s);
-
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : vault_sql_fail(v, rc, err, what);
-}
-
 int vault_row_insert(vault *v, const vault_row_new *r, util_err *err)
 {
 	sqlite3_stmt *s = vault_stmt(v, ST_CITIZEN_INSERT, err);
@@ -119,7 +110,7 @@ int vault_row_set_record(vault *v, const unsigned char cid[KEYS_CID_BYTES], cons
 	sqlite3_bind_blob(s, 1, cid, KEYS_CID_BYTES, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 2, record, (int)n, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, now);
-	return step_change(v, s, "rectify", err);
+	return vault_sql_done(v, s, "rectify", err);
 }
 
 int vault_row_delete(vault *v, const unsigned char cid[KEYS_CID_BYTES], util_err *err)
@@ -129,7 +120,7 @@ int vault_row_delete(vault *v, const unsigned char cid[KEYS_CID_BYTES], util_err
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_blob(s, 1, cid, KEYS_CID_BYTES, SQLITE_STATIC);
-	if (step_change(v, s, "erase", err) != 0)
+	if (vault_sql_done(v, s, "erase", err) != 0)
 		return -1;
 	return sqlite3_changes(v->db) == 0 ? util_fail(err, UTIL_ENOTFOUND, "no such citizen") : 0;
 }
@@ -174,7 +165,7 @@ int vault_row_set_record_at(vault *v, int64_t id, const unsigned char *record, s
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_blob(s, 2, record, (int)n, SQLITE_STATIC);
-	return step_change(v, s, "rewrite a record", err);
+	return vault_sql_done(v, s, "rewrite a record", err);
 }
 
 int vault_row_totp(vault *v, const unsigned char cid[KEYS_CID_BYTES], vault_row_keys *k,
@@ -213,7 +204,7 @@ int vault_row_totp_use(vault *v, const unsigned char cid[KEYS_CID_BYTES], int64_
 		return -1;
 	sqlite3_bind_blob(s, 1, cid, KEYS_CID_BYTES, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, step);
-	if (step_change(v, s, "totp", err) != 0)
+	if (vault_sql_done(v, s, "totp", err) != 0)
 		return -1;
 	return sqlite3_changes(v->db) == 1 ? 0 : util_fail(err, UTIL_ESTATE, "this code was already used");
 }
@@ -227,5 +218,5 @@ int vault_row_totp_set(vault *v, const unsigned char cid[KEYS_CID_BYTES],
 		return -1;
 	sqlite3_bind_blob(s, 1, cid, KEYS_CID_BYTES, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 2, sealed, VAULT_TOTP_SECRET_BYTES + VAULT_FIELD_OVERHEAD, SQLITE_STATIC);
-	return step_change(v, s, "totp", err);
+	return vault_sql_done(v, s, "totp", err);
 }

@@ -189,6 +189,14 @@ static int exec_cached(vault *v, const char *sql, util_err *err)
 	return rc == SQLITE_DONE ? 0 : vault_sql_fail(v, rc, err, "database");
 }
 
+int vault_sql_done(vault *v, sqlite3_stmt *s, const char *what, util_err *err)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : vault_sql_fail(v, rc, err, what);
+}
+
 void vault_sql_text(sqlite3_stmt *s, int col, char *dst, size_t n)
 {
 	const unsigned char *t = sqlite3_column_text(s, col);
