@@ -173,7 +173,7 @@ const unsigned char *vault_prepared_totp(const vault_prepared *p)
 
 int vault_citizen_prepare(vault *v, const vault_input *in, vault_prepared *p, util_err *err)
 {
-	const vault_catalog *cat = v->sh->cat;
+	const vault_catalog *cat = vault_shared_of(v)->cat;
 	int ok = 0;
 
 	p->blen = 0;
@@ -193,10 +193,10 @@ int vault_citizen_prepare(vault *v, const vault_input *in, vault_prepared *p, ut
 		vault_field_seal_nonce(p->dek, p->cid, 1, TOTP_NAME, nonces, p->totp, sizeof p->totp, p->sealed_totp);
 		p->blen = blen;
 	}
-	pthread_rwlock_rdlock(&v->sh->ring_mu);
-	vault_nid_index(keys_ring_key(v->sh->ring, KEYS_RING_BLIND), in->nid, p->index);
-	keys_ring_wrap_dek(v->sh->ring, p->cid, p->dek, p->wrapped, &p->kek);
-	pthread_rwlock_unlock(&v->sh->ring_mu);
+	pthread_rwlock_rdlock(&vault_shared_of(v)->ring_mu);
+	vault_nid_index(keys_ring_key(vault_shared_of(v)->ring, KEYS_RING_BLIND), in->nid, p->index);
+	keys_ring_wrap_dek(vault_shared_of(v)->ring, p->cid, p->dek, p->wrapped, &p->kek);
+	pthread_rwlock_unlock(&vault_shared_of(v)->ring_mu);
 	ok = 1;
 out:
 	/* the DEK stays (secret memory) until the record is stored: a KEK rotated in between
@@ -219,10 +219,10 @@ int vault_citizen_insert(vault *v, vault_prepared *p, util_err *err)
 		return -1;
 	if (vault_kek_sync(v, err) != 0)
 		goto end;
-	pthread_rwlock_rdlock(&v->sh->ring_mu);
-	if (keys_ring_current_kek(v->sh->ring) != p->kek) /* rotated since it was sealed */
-		keys_ring_wrap_dek(v->sh->ring, p->cid, p->dek, p->wrapped, &p->kek);
-	pthread_rwlock_unlock(&v->sh->ring_mu);
+	pthread_rwlock_rdlock(&vault_shared_of(v)->ring_mu);
+	if (keys_ring_current_kek(vault_shared_of(v)->ring) != p->kek) /* rotated since it was sealed */
+		keys_ring_wrap_dek(vault_shared_of(v)->ring, p->cid, p->dek, p->wrapped, &p->kek);
+	pthread_rwlock_unlock(&vault_shared_of(v)->ring_mu);
 	row = (vault_row_new){.cid = p->cid, .index = p->index, .wrapped = p->wrapped, .record = p->blob,
 		.rlen = p->blen, .totp = p->sealed_totp, .tlen = sizeof p->sealed_totp, .kek = p->kek, .now = util_now()};
 	ok = vault_row_insert(v, &row, err) == 0;
@@ -235,18 +235,19 @@ end:
 int vault_citizen_create(vault *v, const char *nid, const json_t *fields, unsigned char cid[KEYS_CID_BYTES],
     unsigned char *totp, util_err *err)
 {
-	vault_input *in;
-	vault_prepared *p;
+	vault_input **ins = vault_input_slot(v), *in;
+	vault_prepared **ps = vault_prepared_slot(v), *p;
 	int rc = -1;
 
 	/* allocated on first use: most connections never enrol anyone */
-	if (v->input == NULL && (v->input = keys_secret_alloc(sizeof *v->input)) == NULL)
+	if (*ins == NULL && (*ins = keys_secret_alloc(sizeof **ins)) == NULL)
 		return util_fail(err, UTIL_ENOMEM, "out of secret memory");
-	if (v->prepared == NULL && (v->prepared = vault_prepared_new(1)) == NULL)
+	if (*ps == NULL && (*ps = vault_prepared_new(1)) == NULL)
 		return util_fail(err, UTIL_ENOMEM, "out of secret memory");
-	in = v->input;
-	p = v->prepared;
-	if (vault_input_from_json(v->sh->cat, nid, fields, in, err) == 0 && vault_citizen_prepare(v, in, p, err) == 0 &&
+	in = *ins;
+	p = *ps;
+	if (vault_input_from_json(vault_shared_of(v)->cat, nid, fields, in, err) == 0 &&
+	    vault_citizen_prepare(v, in, p, err) == 0 &&
 	    vault_citizen_insert(v, p, err) == 0) {
 		memcpy(cid, p->cid, KEYS_CID_BYTES);
 		if (totp != NULL)
@@ -380,9 +381,9 @@ int vault_citizen_index(vault *v, const char *nid, unsigned char out[VAULT_INDEX
 {
 	if (nid == NULL || vault_nid_check(nid, strlen(nid), err) != 0)
 		return -1;
-	pthread_rwlock_rdlock(&v->sh->ring_mu);
-	vault_nid_index(keys_ring_key(v->sh->ring, KEYS_RING_BLIND), nid, out);
-	pthread_rwlock_unlock(&v->sh->ring_mu);
+	pthread_rwlock_rdlock(&vault_shared_of(v)->ring_mu);
+	vault_nid_index(keys_ring_key(vault_shared_of(v)->ring, KEYS_RING_BLIND), nid, out);
+	pthread_rwlock_unlock(&vault_shared_of(v)->ring_mu);
 	return 0;
 }
 
@@ -405,9 +406,9 @@ static int unwrap_dek(vault *v, uint32_t kek, const unsigned char *cid, const vo
 	int rc, tries;
 
 	for (tries = 0;; tries++) {
-		pthread_rwlock_rdlock(&v->sh->ring_mu);
-		rc = keys_ring_unwrap_dek(v->sh->ring, kek, cid, wrapped, n, dek, err);
-		pthread_rwlock_unlock(&v->sh->ring_mu);
+		pthread_rwlock_rdlock(&vault_shared_of(v)->ring_mu);
+		rc = keys_ring_unwrap_dek(vault_shared_of(v)->ring, kek, cid, wrapped, n, dek, err);
+		pthread_rwlock_unlock(&vault_shared_of(v)->ring_mu);
 		if (rc == 0 || err == NULL || err->code != UTIL_ENOTFOUND || tries == 1 || vault_ring_reload(v, err) != 0)
 			return rc;
 	}
@@ -443,7 +444,7 @@ static int open_row(vault *v, const unsigned char *cid, rec_work *w, vault_rec_e
 int vault_citizen_read(vault *v, const unsigned char cid[KEYS_CID_BYTES], const char *const *names, size_t n,
     json_t **out, util_err *err)
 {
-	const vault_catalog *cat = v->sh->cat;
+	const vault_catalog *cat = vault_shared_of(v)->cat;
 	vault_rec_entry e[VAULT_RECORD_ENTRIES_MAX];
 	size_t count, i, j;
 	uint32_t dv;
@@ -455,7 +456,7 @@ int vault_citizen_read(vault *v, const unsigned char cid[KEYS_CID_BYTES], const 
 	for (i = 0; names != NULL && i < n; i++)
 		if (vault_catalog_find(cat, names[i], strlen(names[i])) == NULL)
 			return util_fail(err, UTIL_EINVAL, "unknown field %.32s", names[i]);
-	if (open_row(v, cid, v->work, e, &count, &dv, err) != 0)
+	if (open_row(v, cid, vault_work_of(v), e, &count, &dv, err) != 0)
 		goto out;
 	if ((o = json_object()) == NULL) {
 		util_fail(err, UTIL_ENOMEM, "out of memory");
@@ -493,7 +494,7 @@ out:
 
 int vault_citizen_update(vault *v, const unsigned char cid[KEYS_CID_BYTES], const json_t *fields, util_err *err)
 {
-	const vault_catalog *cat = v->sh->cat;
+	const vault_catalog *cat = vault_shared_of(v)->cat;
 	vault_rec_entry e[VAULT_RECORD_ENTRIES_MAX];
 	unsigned char *fresh;
 	size_t count, i, off = 0, next, slen, n;
@@ -503,7 +504,7 @@ int vault_citizen_update(vault *v, const unsigned char cid[KEYS_CID_BYTES], cons
 
 	if (check_fields(cat, fields, err) != 0)
 		return -1;
-	w = v->work;
+	w = vault_work_of(v);
 	fresh = REC_PLAIN(w->fresh);
 	if (vault_tx_begin(v, &mine, err) != 0)
 		goto out;
@@ -590,11 +591,11 @@ typedef struct reseal_walk {
 	int64_t *after, *done;
 } reseal_walk;
 
-/* One format-1 record (in v->work->blob) opened, sealed again as format 2, and written back. */
+/* One format-1 record (in vault_work_of(v)->blob) opened, sealed again as format 2, and written back. */
 static int reseal_row(void *arg, int64_t id, const unsigned char *cid, const vault_row_keys *k, size_t n, util_err *err)
 {
 	reseal_walk *rw = arg;
-	rec_work *w = rw->v->work;
+	rec_work *w = vault_work_of(rw->v);
 	size_t plen, slen;
 	int rc;
 
@@ -631,7 +632,7 @@ int vault_citizen_totp(vault *v, const unsigned char cid[KEYS_CID_BYTES], unsign
     util_err *err)
 {
 	unsigned char sealed[VAULT_TOTP_SECRET_BYTES + VAULT_FIELD_OVERHEAD];
-	rec_work *w = v->work;
+	rec_work *w = vault_work_of(v);
 	vault_row_keys k;
 	int rc;
 
@@ -652,7 +653,7 @@ int vault_citizen_totp_use(vault *v, const unsigned char cid[KEYS_CID_BYTES], in
 int vault_citizen_totp_reset(vault *v, const unsigned char cid[KEYS_CID_BYTES], unsigned char *secret, util_err *err)
 {
 	unsigned char sealed[VAULT_TOTP_SECRET_BYTES + VAULT_FIELD_OVERHEAD], old[VAULT_TOTP_SECRET_BYTES];
-	rec_work *w = v->work;
+	rec_work *w = vault_work_of(v);
 	size_t blen;
 	uint32_t dv;
 	int64_t last;

@@ -10,14 +10,14 @@
 static void decoy_make(vault *v, vault_decoy *d)
 {
 	unsigned char secret[VAULT_TOTP_SECRET_BYTES];
-	vault_work *w = v->work;
+	vault_work *w = vault_work_of(v);
 
 	randombytes_buf(d->cid, sizeof d->cid);
 	randombytes_buf(secret, sizeof secret);
 	keys_dek_generate(w->dek);
-	pthread_rwlock_rdlock(&v->sh->ring_mu);
-	keys_ring_wrap_dek(v->sh->ring, d->cid, w->dek, d->wrapped, &d->kek);
-	pthread_rwlock_unlock(&v->sh->ring_mu);
+	pthread_rwlock_rdlock(&vault_shared_of(v)->ring_mu);
+	keys_ring_wrap_dek(vault_shared_of(v)->ring, d->cid, w->dek, d->wrapped, &d->kek);
+	pthread_rwlock_unlock(&vault_shared_of(v)->ring_mu);
 	vault_field_seal(w->dek, d->cid, DECOY_DEK_VERSION, DECOY_NAME, secret, sizeof secret, d->totp);
 	sodium_memzero(secret, sizeof secret);
 	vault_work_wipe(v);
@@ -27,15 +27,15 @@ static void decoy_make(vault *v, vault_decoy *d)
 /* The shared decoy into *d; made first if it is not yet, or again if fresh (its KEK is gone). */
 static void decoy_get(vault *v, vault_decoy *d, int fresh)
 {
-	pthread_mutex_lock(&v->sh->mu);
-	*d = v->sh->decoy;
-	pthread_mutex_unlock(&v->sh->mu);
+	pthread_mutex_lock(&vault_shared_of(v)->mu);
+	*d = vault_shared_of(v)->decoy;
+	pthread_mutex_unlock(&vault_shared_of(v)->mu);
 	if (d->made && !fresh)
 		return;
 	decoy_make(v, d);
-	pthread_mutex_lock(&v->sh->mu);
-	v->sh->decoy = *d;
-	pthread_mutex_unlock(&v->sh->mu);
+	pthread_mutex_lock(&vault_shared_of(v)->mu);
+	vault_shared_of(v)->decoy = *d;
+	pthread_mutex_unlock(&vault_shared_of(v)->mu);
 }
 
 /*
@@ -59,15 +59,16 @@ int vault_totp_decoy(vault *v, unsigned char *secret, util_err *err)
 		return -1;
 	}
 	for (tries = 0;; tries++) {
-		pthread_rwlock_rdlock(&v->sh->ring_mu);
-		rc = keys_ring_unwrap_dek(v->sh->ring, d.kek, d.cid, d.wrapped, sizeof d.wrapped, v->work->dek, NULL);
-		pthread_rwlock_unlock(&v->sh->ring_mu);
+		pthread_rwlock_rdlock(&vault_shared_of(v)->ring_mu);
+		rc = keys_ring_unwrap_dek(vault_shared_of(v)->ring, d.kek, d.cid, d.wrapped, sizeof d.wrapped,
+		    vault_work_of(v)->dek, NULL);
+		pthread_rwlock_unlock(&vault_shared_of(v)->ring_mu);
 		if (rc == 0 || tries == 1)
 			break;
 		decoy_get(v, &d, 1);
 	}
 	if (rc == 0)
-		rc = vault_field_open(v->work->dek, d.cid, DECOY_DEK_VERSION, DECOY_NAME, d.totp, sizeof d.totp, secret,
+		rc = vault_field_open(vault_work_of(v)->dek, d.cid, DECOY_DEK_VERSION, DECOY_NAME, d.totp, sizeof d.totp, secret,
 		    NULL);
 	vault_work_wipe(v);
 	return rc;

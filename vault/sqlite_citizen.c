@@ -1,5 +1,5 @@
 /* sqlite_citizen.c: the citizens table (SQLite): rows in and out, nothing opened or sealed here. */
-#include "vault_private.h"
+#include "sqlite_private.h"
 
 #include <string.h>
 

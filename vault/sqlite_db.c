@@ -1,5 +1,5 @@
 /* sqlite_db.c: the SQLCipher connection: opening files under their keys, statements, transactions and the write turnstile, the seam's calls. */
-#include "vault_private.h"
+#include "sqlite_private.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -187,6 +187,26 @@ static int exec_cached(vault *v, const char *sql, util_err *err)
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	return rc == SQLITE_DONE ? 0 : vault_sql_fail(v, rc, err, "database");
+}
+
+vault_shared *vault_shared_of(vault *v)
+{
+	return v->sh;
+}
+
+vault_work *vault_work_of(vault *v)
+{
+	return v->work;
+}
+
+vault_input **vault_input_slot(vault *v)
+{
+	return &v->input;
+}
+
+vault_prepared **vault_prepared_slot(vault *v)
+{
+	return &v->prepared;
 }
 
 int vault_sql_done(vault *v, sqlite3_stmt *s, const char *what, util_err *err)

@@ -1,5 +1,5 @@
 /* sqlite_migrate.c: the modules' schema steps, registered by each module, run in the order of one global version. */
-#include "vault_private.h"
+#include "sqlite_private.h"
 
 #include <stdio.h>
 #include <stdlib.h>

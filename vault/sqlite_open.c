@@ -1,5 +1,5 @@
 /* sqlite_open.c: making, opening and closing a vault: its keyring and meta rows in vault.db, connections that share one unlock. */
-#include "vault_private.h"
+#include "sqlite_private.h"
 
 #include <errno.h>
 #include <fcntl.h>

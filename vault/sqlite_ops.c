@@ -1,5 +1,5 @@
 /* sqlite_ops.c: operator work on a whole vault: KEK rotation, rekey, backup, restore, statistics. */
-#include "vault_private.h"
+#include "sqlite_private.h"
 #include "sqlite.h"
 
 #include <errno.h>

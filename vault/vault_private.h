@@ -1,9 +1,8 @@
-/* vault_private.h: what the vault's own files share: the connection, the shared keys, SQL helpers. */
+/* vault_private.h: what the vault's own files share, whatever the backend: keys, records, rows, meta. */
 #ifndef VAULTD_VAULT_PRIVATE_H
 #define VAULTD_VAULT_PRIVATE_H
 
 #include <pthread.h>
-#include <sqlite3.h>
 
 #include "vault.h"
 #include "sqlite.h"
@@ -41,17 +40,6 @@ typedef struct vault_shared {
 	vault_decoy decoy;  /* under mu */
 } vault_shared;
 
-/* Prepared statements, one set per connection, prepared on first use. */
-enum vault_stmt {
-	ST_KEK_CURRENT,
-	ST_CITIZEN_INSERT,
-	ST_CITIZEN_BY_INDEX,
-	ST_CITIZEN_GET,
-	ST_CITIZEN_GET_ROW,
-	ST_CITIZEN_UPDATE,
-	ST_CITIZEN_DELETE,
-	ST_COUNT
-};
 
 /* ---- a citizen's record, sealed as one (record.c) ---- */
 
@@ -166,34 +154,6 @@ int vault_row_totp_use(vault *v, const unsigned char cid[KEYS_CID_BYTES], int64_
 int vault_row_totp_set(vault *v, const unsigned char cid[KEYS_CID_BYTES],
     const unsigned char sealed[VAULT_TOTP_SECRET_BYTES + VAULT_FIELD_OVERHEAD], util_err *err) UTIL_WARN_UNUSED;
 
-#define VAULT_STMT_CACHE 128
-
-/* The page-key strings of a vault: vault.db's, then each registered file's (VAULT_FILE_KEY). */
-#define VAULT_KEYS_STR ((1 + VAULT_FILES_MAX) * KEYS_PAGE_KEY_STR)
-#define VAULT_FILE_KEY(keys, i) ((keys) + (1 + (i)) * KEYS_PAGE_KEY_STR)
-
-struct vault {
-	sqlite3 *db;
-	vault_shared *sh;
-	int in_tx;
-	int in_read; /* a read snapshot is open (vault_read_begin) */
-	const vault_file *alone; /* a module's file alone, as the main database (vault_sql_clone_file) */
-	vault_commit_check check; /* noted by the open transaction (vault_sql_note_commit_check), or NULL */
-	int64_t mark;
-	int turn_fd;     /* this connection's own descriptor of vault.turn, or -1 */
-	/* the row vault_citizen_find last found: a read of the same cid goes to it by rowid */
-	unsigned char found_cid[KEYS_CID_BYTES];
-	int64_t found_row; /* 0: none */
-	vault_work *work;
-	vault_input *input;       /* vault_citizen_create's, in secret memory, made on first use */
-	vault_prepared *prepared; /* likewise */
-	sqlite3_stmt *st[ST_COUNT];
-	/* statements of the modules above, cached by the address of their (static) SQL text */
-	struct {
-		const char *sql;
-		sqlite3_stmt *st;
-	} cache[VAULT_STMT_CACHE];
-};
 
 /* vault_field_seal with the caller's nonce (fresh random, never reused under one DEK). */
 void vault_field_seal_nonce(const unsigned char dek[KEYS_BYTES], const unsigned char cid[KEYS_CID_BYTES],
@@ -203,25 +163,11 @@ void vault_field_seal_nonce(const unsigned char dek[KEYS_BYTES], const unsigned 
 /* Wipes what the last operation left in v->work. */
 void vault_work_wipe(vault *v);
 
-/* Maps a SQLite result to an error code and fills err; returns -1. */
-int vault_sql_fail(vault *v, int rc, util_err *err, const char *what);
-/* Runs SQL with no parameters and no rows. */
-int vault_exec(vault *v, const char *sql, util_err *err);
-/* The cached statement id, reset and ready to bind. NULL (err filled) if it cannot prepare. */
-sqlite3_stmt *vault_stmt(vault *v, enum vault_stmt id, util_err *err);
 
 /* dir/name into out (of n bytes); UTIL_EINVAL when it does not fit. */
 int vault_db_path(char *out, size_t n, const char *dir, const char *name, util_err *err);
 /* Opens v's own descriptor of the write turnstile, vault.turn (v->turn_fd; -1 without one). */
 void vault_turn_open(vault *v);
-/* Opens a raw SQLCipher connection to path with a page-key string; UTIL_EKEY on a wrong key. */
-int vault_db_open(const char *path, const char *page_key, int create, sqlite3 **out, util_err *err);
-/*
- * A connection to the vault in dir: vault.db with every registered module's file attached,
- * all under keys (VAULT_KEYS_STR). A file is made when create is set, or when vault.db's
- * schema predates it (the module's steps then fill it). UTIL_EKEY when a key does not fit.
- */
-int vault_db_connect(const char *dir, const char *keys, int create, sqlite3 **out, util_err *err);
 /*
  * The paths of a vault's databases in dir, each name followed by suffix: vault.db, then each
  * registered module's file. Returns how many (paths holds 1 + VAULT_FILES_MAX), or -1.
@@ -230,10 +176,6 @@ int vault_paths(const char *dir, const char *suffix, char paths[][VAULT_PATH_MAX
 /* Fills keys (secret memory of VAULT_KEYS_STR bytes) with root's two page-key strings. -1: no memory. */
 int vault_page_keys(const keys_root *root, char *keys) UTIL_WARN_UNUSED;
 
-/* Reads every keyring item stored under the root's wrap id into a new ring. */
-int vault_ring_load(sqlite3 *db, const keys_root *root, keys_ring **out, util_err *err);
-/* Stores every item of ring, wrapped by root (replacing items under the same wrap id). */
-int vault_ring_store(sqlite3 *db, const keys_ring *ring, const keys_root *root, util_err *err);
 /* Replaces the shared ring with a fresh load from the database (after another process rotated). */
 int vault_ring_reload(vault *v, util_err *err);
 
@@ -259,23 +201,21 @@ int vault_meta_settle(const char *dir, int promote, util_err *err);
 /* Records nu as the pending root ("next") in dir/vault.meta: a fresh salt for a passphrase. */
 int vault_meta_set_next(const char *dir, const vault_unlock *nu, util_err *err);
 
-/* PRAGMA user_version of db. */
-int vault_user_version(sqlite3 *db, int *out);
-/* Runs SQL with no parameters and no rows on db. */
-int vault_db_exec(sqlite3 *db, const char *sql, util_err *err);
-/* 1, 0, or -1 (err filled) for the one integer sql returns. */
-int vault_db_flag(sqlite3 *db, const char *sql, util_err *err);
 
 /* The version whose steps need the keyring (records resealed): vault_open loads it before. */
 #define VAULT_V_RESEAL 7
 /* Registers the vault's own schema steps (vault_init). */
 void vault_schema_register(void);
-/*
- * Runs every registered module's steps from db's version up to version upto. v, with the
- * keyring loaded, is needed from VAULT_V_RESEAL on when the vault holds records.
- */
-int vault_migrate(sqlite3 *db, vault *v, int upto, util_err *err);
 /* The registered modules' files, in order of registration. */
 int vault_file_count(void);
 const vault_file *vault_file_at(int i);
+/*
+ * The parts of a connection that the backend-neutral files use: the keys, catalog and decoy
+ * every connection shares, its working memory, and enrolment's buffers (made on first use).
+ */
+vault_shared *vault_shared_of(vault *v) UTIL_NONNULL(1);
+vault_work *vault_work_of(vault *v) UTIL_NONNULL(1);
+vault_input **vault_input_slot(vault *v) UTIL_NONNULL(1);
+vault_prepared **vault_prepared_slot(vault *v) UTIL_NONNULL(1);
+
 #endif

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../vault/vault_private.h"
+#include "../../vault/sqlite_private.h"
 
 static vault_catalog *cat;
 

@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../vault/vault_private.h"
+#include "../../vault/sqlite_private.h"
 #include "../../vault/sqlite.h"
 #include "../../audit/audit.h"
 
