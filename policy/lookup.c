@@ -132,7 +132,6 @@ int policy_lookup_prepare(vault *v, const policy_agency *agency, const char *cod
 	}
 	if (rc != 0)
 		failed_entry(l, agency, fields, n, justification, err);
-	sodium_memzero(&st, sizeof st);
 	return rc;
 }
 

@@ -72,7 +72,10 @@ int policy_store_lookup_begin(vault *v, const policy_agency *agency, const char 
 {
 	util_err e2;
 
-	memset(st, 0, sizeof *st);
+	/* the flags and counts only: the purpose and consents (about 23 KiB) are written as read */
+	st->purpose_found = st->citizen_found = st->restricted = 0;
+	st->nconsents = 0;
+	memset(st->cid, 0, sizeof st->cid);
 	if (vault_read_begin(v, err) != 0)
 		return -1;
 	if (policy_purpose_get(v, agency->id, code, NULL, &st->purpose, &e2) == 0)
