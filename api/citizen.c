@@ -164,23 +164,50 @@ typedef struct access_log {
 	int more;
 } access_log;
 
-/* The entries a citizen sees in their access log: who read, changed or created their record. */
+/*
+ * An emergency access (an allowed lookup on the vital-interest basis) shows what became of it:
+ * review {"status": "pending"} until an officer reviews it, then {"status": "reviewed",
+ * "outcome", "reviewed_at"}, read from policy's reviews: the review's own entry names no
+ * citizen, and the entries already in the log keep their bytes.
+ */
+static void review_entry(vault *v, int64_t seq, json_t *e)
+{
+	const char *basis = json_string_value(json_object_get(e, "basis"));
+	const char *decision = json_string_value(json_object_get(e, "decision"));
+	const char *action = json_string_value(json_object_get(e, "action"));
+	char outcome[16], when[21];
+	int64_t at;
+	util_err err;
+
+	if (action == NULL || basis == NULL || decision == NULL || strcmp(action, "lookup") != 0 ||
+	    strcmp(basis, "vital_interest") != 0 || strcmp(decision, "allow") != 0)
+		return;
+	if (policy_review_get(v, seq, outcome, &at, &err) != 0) {
+		json_object_set_new(e, "review", err.code == UTIL_ENOTFOUND ? json_pack("{s:s}", "status", "pending") : json_null());
+		return;
+	}
+	util_iso8601(at, when);
+	json_object_set_new(e, "review", json_pack("{s:s, s:s, s:s}", "status", "reviewed", "outcome", outcome, "reviewed_at", when));
+}
+
+/*
+ * Every entry that names the citizen: who read, changed, created, searched or erased their
+ * record, lookups allowed and denied, consent requests and the citizen's answers,
+ * revocations, restrictions, sign-ins and sign-outs, failed codes, corrections, exports.
+ */
 static int access_log_entry(void *arg, int64_t seq, const char *action, const void *entry, size_t len)
 {
 	access_log *a = arg;
 	json_t *e;
 
-	if ((a->after >= 0 && seq >= a->after) || action == NULL ||
-	    (strcmp(action, "lookup") != 0 && strcmp(action, "record.read") != 0 && strcmp(action, "record.update") != 0 &&
-	        strcmp(action, "record.create") != 0 && strcmp(action, "record.search") != 0 &&
-	        strcmp(action, "totp.reset") != 0 && strcmp(action, "auth.login_failed") != 0 &&
-	        strcmp(action, "auth.step_up_failed") != 0))
+	if ((a->after >= 0 && seq >= a->after) || action == NULL)
 		return 0;
 	if ((int64_t)json_array_size(a->list) >= a->limit)
 		return a->more = 1;
 	if ((e = api_entry_view(entry, len)) != NULL) {
 		json_object_del(e, "citizen");
 		name_entry(a->r->v, e);
+		review_entry(a->r->v, seq, e);
 		json_array_append_new(a->list, e);
 	}
 	a->last = seq;

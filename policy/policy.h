@@ -332,6 +332,14 @@ typedef struct policy_review {
  * was already reviewed. The caller checks that seq is an emergency access.
  */
 int policy_review_record(vault *v, const policy_review *rv, util_err *err) UTIL_WARN_UNUSED UTIL_NONNULL(1, 2);
+/*
+ * The review of emergency access seq, if an officer made one: its outcome ("justified" or
+ * "unjustified", into outcome) and when. 0; -1 with UTIL_ENOTFOUND when it is not reviewed (or
+ * is no emergency access); -1 with err filled when the read fails. The officer's note stays
+ * with the officers.
+ */
+int policy_review_get(vault *v, int64_t seq, char outcome[16], int64_t *reviewed_at, util_err *err) UTIL_WARN_UNUSED
+    UTIL_NONNULL(1, 3, 4);
 
 /* Expires pending requests and consents past their time, and deletes consents and requests
  * that outlived their purpose's retention; each change audited. *changed counts them. */

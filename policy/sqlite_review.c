@@ -43,3 +43,22 @@ int policy_review_record(vault *v, const policy_review *rv, util_err *err)
 	ok = review_insert(v, rv, err) == 0 && audit_record(v, &e, NULL, err) == 0;
 	return vault_tx_end(v, mine, ok, err);
 }
+
+int policy_review_get(vault *v, int64_t seq, char outcome[16], int64_t *reviewed_at, util_err *err)
+{
+	sqlite3_stmt *s = vault_sql_stmt(v, "SELECT outcome, reviewed_at FROM reviews WHERE seq = ?1", err);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, seq);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		vault_sql_text(s, 0, outcome, 16);
+		*reviewed_at = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE)
+		return util_fail(err, UTIL_ENOTFOUND, "this access is not reviewed yet");
+	return rc == SQLITE_ROW ? 0 : vault_sql_error(v, rc, err, "reviews");
+}
