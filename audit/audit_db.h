@@ -39,8 +39,8 @@ int audit_db_settled(vault *v, const unsigned char h[32], util_err *err);
 int audit_db_note_settled(vault *v, const unsigned char h[32], int64_t seq, util_err *err) UTIL_WARN_UNUSED;
 /* Drops the copies numbered above after and below before. */
 int audit_db_drop_copies(vault *v, int64_t after, int64_t before, util_err *err) UTIL_WARN_UNUSED;
-/* Notes the log's size in vault.db (meta audit_size), unless it noted a larger one. */
-int audit_db_note_size(vault *v, int64_t size, util_err *err) UTIL_WARN_UNUSED;
+/* The name of the vault counter that holds the log's size as vault.db last saw it. */
+#define AUDIT_SIZE_COUNTER "audit_size"
 
 /* The size of the signed head (0: none), and of the newest stored checkpoint with its time (0, 0: none). */
 int64_t audit_db_head_size(vault *v);
@@ -74,8 +74,6 @@ int audit_db_run_rows(vault *v, int64_t *n, util_err *err) UTIL_WARN_UNUSED;
 /* Calls fn for each stored checkpoint's note by size, then the signed head's (is_head), if any. */
 typedef int (*audit_db_note_fn)(void *arg, const char *note, size_t len, int is_head);
 int audit_db_notes(vault *v, audit_db_note_fn fn, void *arg, util_err *err) UTIL_WARN_UNUSED;
-/* 1 and *size when vault.db noted the log's size (audit_db_note_size), 0 when not. */
-int audit_db_noted_size(vault *v, int64_t *size);
 
 /* ---- the group-commit writer's connections (audit_log_clone) ---- */
 

@@ -224,9 +224,9 @@ static int settle_log(vault *v, settle_state *st, util_err *err)
 
 /*
  * Step 2, a transaction that changes vault.db alone: the copies step 1 looked at go (all now in
- * the log), but for the unreadable ones; and vault.db notes the log's size (meta audit_size),
- * which audit_verify holds the log to, so that audit.db cannot be swapped for an older copy of
- * itself unnoticed.
+ * the log), but for the unreadable ones; and vault.db notes the log's size (the vault counter
+ * AUDIT_SIZE_COUNTER), which audit_verify holds the log to, so that audit.db cannot be swapped
+ * for an older copy of itself unnoticed.
  */
 static int settle_copies(vault *v, const settle_state *st, util_err *err)
 {
@@ -240,7 +240,7 @@ static int settle_copies(vault *v, const settle_state *st, util_err *err)
 	for (i = 0; i <= st->nbad; i++)
 		if (audit_db_drop_copies(v, i == 0 ? 0 : st->bad[i - 1], i == st->nbad ? st->last + 1 : st->bad[i], err) != 0)
 			goto out;
-	ok = audit_size(v, &size, err) == 0 && audit_db_note_size(v, size, err) == 0;
+	ok = audit_size(v, &size, err) == 0 && vault_counter_raise(v, AUDIT_SIZE_COUNTER, size, err) == 0;
 out:
 	return vault_tx_end(v, mine, ok, err);
 }

@@ -276,21 +276,6 @@ int audit_db_drop_copies(vault *v, int64_t after, int64_t before, util_err *err)
 	return rc == SQLITE_DONE ? 0 : vault_sql_error(v, rc, err, "audit settle");
 }
 
-int audit_db_note_size(vault *v, int64_t size, util_err *err)
-{
-	sqlite3_stmt *s = vault_sql_stmt(v, "INSERT OR REPLACE INTO meta(k, v) SELECT 'audit_size', ?1"
-	                                    " WHERE ?1 > coalesce((SELECT v FROM meta WHERE k = 'audit_size'), -1)",
-	    err);
-	int rc;
-
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, size);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : vault_sql_error(v, rc, err, "audit settle");
-}
-
 int audit_db_logged(vault *v, int64_t seq, const void *e, size_t n, util_err *err)
 {
 	sqlite3_stmt *s = vault_sql_stmt(v, "SELECT entry FROM audit_entries WHERE seq = ?1", err);
@@ -512,21 +497,6 @@ int audit_db_notes(vault *v, audit_db_note_fn fn, void *arg, util_err *err)
 	if (stop)
 		return -1;
 	return rc == SQLITE_DONE ? 0 : vault_sql_error(v, rc, err, "audit read");
-}
-
-int audit_db_noted_size(vault *v, int64_t *size)
-{
-	sqlite3_stmt *s;
-	int found = 0;
-
-	if (sqlite3_prepare_v2(vault_sql_db(v), "SELECT v FROM main.meta WHERE k = 'audit_size'", -1, &s, NULL) != SQLITE_OK)
-		return 0;
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		*size = sqlite3_column_int64(s, 0);
-		found = 1;
-	}
-	sqlite3_finalize(s);
-	return found;
 }
 
 /* ---- the group-commit writer's connections ---- */

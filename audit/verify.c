@@ -271,7 +271,7 @@ int audit_verify(vault *v, audit_report *r, util_err *err)
 		bad(&l.vf, -1, -1, "the citizen index (audit_runs) does not match the entries: a citizen's access log would be wrong");
 	/* audit.db swapped for an older copy of itself verifies on its own: vault.db notes the size
 	 * it last saw (audit_settle), and the log may not be shorter */
-	if (!audit_log_only(v) && audit_db_noted_size(v, &noted) && noted > r->entries && r->ok) {
+	if (!audit_log_only(v) && vault_counter_get(v, AUDIT_SIZE_COUNTER, &noted) && noted > r->entries && r->ok) {
 		bad(&l.vf, -1, r->entries, "");
 		snprintf(r->problem, sizeof r->problem,
 		    "the log is shorter than vault.db last saw it (%lld entries): audit.db was cut or replaced", (long long)noted);

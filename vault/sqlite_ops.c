@@ -1,4 +1,4 @@
-/* sqlite_ops.c: operator work on a whole vault: KEK rotation, rekey, backup, restore, statistics. */
+/* sqlite_ops.c: operator work on a whole vault: KEK rotation, rekey, backup, restore, statistics, counters. */
 #include "sqlite_private.h"
 #include "sqlite.h"
 
@@ -540,4 +540,39 @@ int vault_stats_get(vault *v, vault_stats *st, util_err *err)
 			st->wal_bytes += (uint64_t)fs.st_size;
 	}
 	return 0;
+}
+
+/* ---- counters other modules keep in the meta table ---- */
+
+int vault_counter_raise(vault *v, const char *name, int64_t value, util_err *err)
+{
+	sqlite3_stmt *s = vault_sql_stmt(v, "INSERT OR REPLACE INTO main.meta(k, v) SELECT ?1, ?2"
+	                                    " WHERE ?2 > coalesce((SELECT v FROM main.meta WHERE k = ?1), -1)",
+	    err);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, value);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : vault_sql_error(v, rc, err, "counter");
+}
+
+int vault_counter_get(vault *v, const char *name, int64_t *value)
+{
+	sqlite3_stmt *s;
+	int found = 0;
+
+	/* prepared each time: a connection to audit.db alone has no meta table, and says so here */
+	if (sqlite3_prepare_v2(v->db, "SELECT v FROM main.meta WHERE k = ?1", -1, &s, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		*value = sqlite3_column_int64(s, 0);
+		found = 1;
+	}
+	sqlite3_finalize(s);
+	return found;
 }

@@ -405,6 +405,16 @@ typedef struct vault_stats {
 
 int vault_stats_get(vault *v, vault_stats *st, util_err *err) UTIL_WARN_UNUSED;
 
+/*
+ * A named counter the vault keeps for another module (the audit log notes its size in it, so
+ * that a copy of audit.db older than vault.db is caught). It only grows: vault_counter_raise
+ * sets it to value when value is greater than what it holds, inside v's open transaction or
+ * one of its own. name: a short constant. 0, or -1 with err filled.
+ */
+int vault_counter_raise(vault *v, const char *name, int64_t value, util_err *err) UTIL_WARN_UNUSED UTIL_NONNULL(1, 2);
+/* 1 and *value when counter name holds one; 0 when it holds none or cannot be read. */
+int vault_counter_get(vault *v, const char *name, int64_t *value) UTIL_NONNULL(1, 2, 3);
+
 /* Takes the vault's lock file: shared by readers and vaultd, exclusive for rekey and restore. */
 int vault_lock(const char *dir, int exclusive, int *fd, util_err *err) UTIL_WARN_UNUSED;
 

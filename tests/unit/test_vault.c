@@ -2071,6 +2071,31 @@ static void test_new_vault_schema_known_answer(void **state)
 	assert_int_equal(test_sql_int(f->v->db, "PRAGMA user_version"), VAULT_SCHEMA);
 }
 
+/* A counter another module keeps in the vault: absent until raised, never lowered, undone with its transaction. */
+static void test_counter_only_grows(void **state)
+{
+	test_vault *f = *state;
+	int64_t n = -7;
+	util_err err;
+	int mine;
+
+	assert_int_equal(vault_counter_get(f->v, "test_counter", &n), 0);
+	assert_int_equal(n, -7);
+	assert_int_equal(vault_counter_raise(f->v, "test_counter", 5, &err), 0);
+	assert_int_equal(vault_counter_get(f->v, "test_counter", &n), 1);
+	assert_int_equal(n, 5);
+	assert_int_equal(vault_counter_raise(f->v, "test_counter", 3, &err), 0);
+	assert_int_equal(vault_counter_get(f->v, "test_counter", &n), 1);
+	assert_int_equal(n, 5);
+	assert_int_equal(vault_tx_begin(f->v, &mine, &err), 0);
+	assert_int_equal(vault_counter_raise(f->v, "test_counter", 9, &err), 0);
+	assert_true(mine);
+	assert_int_equal(vault_tx_end(f->v, mine, 0, &err), -1); /* rolled back */
+	assert_int_equal(vault_counter_get(f->v, "test_counter", &n), 1);
+	assert_int_equal(n, 5);
+	assert_int_equal(vault_counter_get(f->v, "other_counter", &n), 0);
+}
+
 /* ---- the modules' schema steps ---- */
 
 static int mod_befores, mod_withins;
@@ -2197,6 +2222,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_backup_and_restore, test_vault_setup, test_vault_teardown),
 		cmocka_unit_test_setup_teardown(test_no_plaintext_on_disk_while_open, test_vault_setup, test_vault_teardown),
 		cmocka_unit_test_setup_teardown(test_new_vault_schema_known_answer, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_counter_only_grows, test_vault_setup, test_vault_teardown),
 		cmocka_unit_test_setup_teardown(test_module_step_beyond_the_schema_fails, test_vault_setup, test_vault_teardown),
 		cmocka_unit_test_setup_teardown(test_module_steps_join_their_version, test_vault_setup, test_vault_teardown),
 	};
