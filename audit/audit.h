@@ -244,6 +244,17 @@ typedef struct audit_query {
 int audit_search(vault *v, const audit_query *q, audit_report_entry_fn fn, void *arg, int *more, util_err *err)
     UTIL_NONNULL(1, 2, 3, 5) UTIL_WARN_UNUSED;
 
+/*
+ * The allowed lookups on legal basis `basis` (e.g. "vital_interest") after seq `after` (-1: from
+ * the first), in log order: fn gets each, and returns 0 to go on, 1 to stop there (the walk
+ * then returns 0) or -1 (err filled) to fail it. 0, or -1 with err filled.
+ */
+int audit_allowed_on_basis(vault *v, const char *basis, int64_t after, audit_report_entry_fn fn, void *arg,
+    util_err *err) UTIL_NONNULL(1, 2, 4) UTIL_WARN_UNUSED;
+/* Entry seq, when it is an allowed lookup on basis: fn gets it. 0; -1 with UTIL_ENOTFOUND when it is not. */
+int audit_allowed_on_basis_get(vault *v, const char *basis, int64_t seq, audit_report_entry_fn fn, void *arg,
+    util_err *err) UTIL_NONNULL(1, 2, 4) UTIL_WARN_UNUSED;
+
 /* *about = 1 when entry seq exists and names the citizen cid, else 0. 0, or -1 with err filled. */
 int audit_entry_is_about(vault *v, int64_t seq, const unsigned char cid[KEYS_CID_BYTES], int *about, util_err *err)
     UTIL_NONNULL(1, 3, 4) UTIL_WARN_UNUSED;

@@ -91,3 +91,64 @@ int audit_entry_is_about(vault *v, int64_t seq, const unsigned char cid[KEYS_CID
 	*about = rc == SQLITE_ROW;
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : vault_sql_error(v, rc, err, "audit log");
 }
+
+/* ---- allowed lookups on one legal basis (the officers' emergency queue) ---- */
+
+/*
+ * An entry is an allowed lookup on a basis when its action and decision say so and its JSON
+ * holds "basis":"<basis>" (the encoder escapes every quote inside a value, so only the key
+ * itself can match). instr, not LIKE: a basis has '_', a LIKE wildcard.
+ */
+#define ON_BASIS "action = 'lookup' AND decision = 'allow' AND instr(CAST(entry AS TEXT), ?1) > 0"
+
+static int basis_pattern(const char *basis, char out[64], util_err *err)
+{
+	int n = snprintf(out, 64, "\"basis\":\"%s\"", basis);
+
+	return n > 0 && n < 64 ? 0 : util_fail(err, UTIL_EINVAL, "basis too long");
+}
+
+int audit_allowed_on_basis(vault *v, const char *basis, int64_t after, audit_report_entry_fn fn, void *arg,
+    util_err *err)
+{
+	sqlite3_stmt *s = vault_sql_stmt(v, "SELECT seq, entry FROM audit_entries WHERE seq > ?2 AND " ON_BASIS
+	                                    " ORDER BY seq",
+	    err);
+	char pat[64];
+	int rc, frc = 0;
+
+	if (s == NULL || basis_pattern(basis, pat, err) != 0)
+		return -1;
+	sqlite3_bind_text(s, 1, pat, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, after);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW &&
+	       (frc = fn(arg, sqlite3_column_int64(s, 0), sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1),
+	            err)) == 0)
+		;
+	sqlite3_reset(s);
+	if (frc != 0)
+		return frc > 0 ? 0 : -1;
+	return rc == SQLITE_DONE ? 0 : vault_sql_error(v, rc, err, "audit log");
+}
+
+int audit_allowed_on_basis_get(vault *v, const char *basis, int64_t seq, audit_report_entry_fn fn, void *arg,
+    util_err *err)
+{
+	sqlite3_stmt *s = vault_sql_stmt(v, "SELECT seq, entry FROM audit_entries WHERE seq = ?2 AND " ON_BASIS, err);
+	char pat[64];
+	int rc, frc = 0;
+
+	if (s == NULL || basis_pattern(basis, pat, err) != 0)
+		return -1;
+	sqlite3_bind_text(s, 1, pat, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, seq);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		frc = fn(arg, sqlite3_column_int64(s, 0), sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1), err);
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE)
+		return util_fail(err, UTIL_ENOTFOUND, "no such entry");
+	if (rc != SQLITE_ROW)
+		return vault_sql_error(v, rc, err, "audit log");
+	return frc < 0 ? -1 : 0;
+}

@@ -388,7 +388,7 @@ int policy_report_purposes(vault *v, policy_report_purpose_fn fn, void *arg, uti
 int policy_report_consents_in_force(vault *v, int64_t now, policy_report_count_fn fn, void *arg, util_err *err)
     UTIL_NONNULL(1, 3) UTIL_WARN_UNUSED;
 
-/* ---- emergency accesses awaiting an officer's review (policy/sqlite_reports.c) ---- */
+/* ---- emergency accesses awaiting an officer's review (policy/emergency.c) ---- */
 
 /*
  * The number of emergency accesses (allowed lookups on the vital-interest basis, in the audit

@@ -163,4 +163,7 @@ int policy_store_requests_pending(vault *v, const unsigned char cid[KEYS_CID_BYT
 int policy_store_consents_list(vault *v, const unsigned char cid[KEYS_CID_BYTES], policy_page *pg, policy_list_fn fn,
     void *ctx, util_err *err) UTIL_WARN_UNUSED;
 
+/* *yes = 1 when an officer reviewed the access seq (policy/sqlite_review.c). 0, or -1 with err filled. */
+int policy_review_exists(vault *v, int64_t seq, int *yes, util_err *err) UTIL_WARN_UNUSED;
+
 #endif

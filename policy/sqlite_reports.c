@@ -1,4 +1,4 @@
-/* sqlite_reports.c: the registry as the reports read it, and the emergency accesses officers review (SQLite). */
+/* sqlite_reports.c: the registry and the consents in force, as the reports read them (SQLite). */
 #include "policy.h"
 
 #include "../vault/sqlite.h"
@@ -71,69 +71,4 @@ int policy_report_consents_in_force(vault *v, int64_t now, policy_report_count_f
 		fn(arg, col(s, 0), sqlite3_column_int64(s, 1));
 	sqlite3_reset(s);
 	return rc == SQLITE_DONE ? 0 : vault_sql_error(v, rc, err, "consents");
-}
-
-/* ---- emergency accesses awaiting review ---- */
-
-/*
- * An emergency access: an allowed lookup on the vital-interest basis, an entry of the audit
- * log that an officer reviews (the reviews are policy's table). The basis is only in the
- * entry's JSON, so it is matched there; this is the one place that says how.
- */
-#define EMERGENCY_ACCESS                                                                                    \
-	"e.action = 'lookup' AND e.decision = 'allow'"                                                          \
-	" AND CAST(e.entry AS TEXT) LIKE '%\"basis\":\"vital_interest\"%'"
-
-int policy_emergency_pending_count(vault *v, int64_t *n, util_err *err)
-{
-	return vault_sql_int(v,
-	    "SELECT count(*) FROM audit_entries e LEFT JOIN reviews r ON r.seq = e.seq WHERE " EMERGENCY_ACCESS
-	    " AND r.seq IS NULL",
-	    "report", n, err);
-}
-
-int policy_emergency_pending(vault *v, int64_t after, int64_t limit, audit_report_entry_fn fn, void *arg, int *more,
-    util_err *err)
-{
-	sqlite3_stmt *s = vault_sql_stmt(v,
-	    "SELECT e.seq, e.entry FROM audit_entries e LEFT JOIN reviews r ON r.seq = e.seq WHERE " EMERGENCY_ACCESS
-	    " AND r.seq IS NULL AND e.seq > ?1 ORDER BY e.seq LIMIT ?2",
-	    err);
-	int64_t n = 0;
-	int rc;
-
-	*more = 0;
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, after);
-	sqlite3_bind_int64(s, 2, limit + 1); /* one more: is there a next page? */
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW && !(*more = n++ >= limit)) {
-		if (fn(arg, sqlite3_column_int64(s, 0), sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1), err) !=
-		    0) {
-			sqlite3_reset(s);
-			return -1;
-		}
-	}
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : vault_sql_error(v, rc, err, "audit log");
-}
-
-int policy_emergency_get(vault *v, int64_t seq, audit_report_entry_fn fn, void *arg, util_err *err)
-{
-	sqlite3_stmt *s = vault_sql_stmt(v, "SELECT e.seq, e.entry FROM audit_entries e WHERE e.seq = ?1 AND " EMERGENCY_ACCESS,
-	    err);
-	int rc, frc = 0;
-
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, seq);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		frc = fn(arg, sqlite3_column_int64(s, 0), sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1), err);
-	sqlite3_reset(s);
-	if (rc == SQLITE_DONE)
-		return util_fail(err, UTIL_ENOTFOUND, "no such emergency access");
-	if (rc != SQLITE_ROW)
-		return vault_sql_error(v, rc, err, "audit log");
-	return frc == 0 ? 0 : -1;
 }

@@ -30,6 +30,21 @@ static int review_insert(vault *v, const policy_review *rv, util_err *err)
 	return rc == SQLITE_DONE ? 0 : util_fail(err, UTIL_EIO, "cannot store the review");
 }
 
+int policy_review_exists(vault *v, int64_t seq, int *yes, util_err *err)
+{
+	sqlite3_stmt *s = vault_sql_stmt(v, "SELECT 1 FROM reviews WHERE seq = ?1", err);
+	int rc;
+
+	*yes = 0;
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, seq);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	*yes = rc == SQLITE_ROW;
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : vault_sql_error(v, rc, err, "reviews");
+}
+
 int policy_review_record(vault *v, const policy_review *rv, util_err *err)
 {
 	char actor[POLICY_ID_MAX + 16];

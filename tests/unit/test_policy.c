@@ -1026,10 +1026,40 @@ static void test_emergency_accesses_and_their_reviews(void **state)
 	must(policy_emergency_get(f->v, vital[1], note_entry, &seen, &err), &err, "get reviewed");
 }
 
+/* Only an allowed lookup whose basis is vital_interest itself is an emergency access: not a
+ * basis that LIKE's '_' would match, nor a quoted basis inside another value. */
+static void test_emergency_queue_matches_the_basis_exactly(void **state)
+{
+	test_vault *f = *state;
+	audit_entry e = {.actor = "agency:ag_e", .action = "lookup", .agency_id = "ag_e", .purpose_id = "pu_e",
+		.decision = "allow", .basis = "vitalXinterest", .justification = "x"};
+	seen_entries seen = {0};
+	int64_t vital, n;
+	util_err err;
+	int more;
+
+	must(audit_record(f->v, &e, NULL, &err), &err, "record");
+	e.basis = "consent";
+	e.justification = "x\",\"basis\":\"vital_interest";
+	must(audit_record(f->v, &e, NULL, &err), &err, "record");
+	vital = lookup_entry(f->v, "vital_interest", 1);
+	must(policy_emergency_pending_count(f->v, &n, &err), &err, "count");
+	assert_int_equal(n, 1);
+	must(policy_emergency_pending(f->v, -1, 10, note_entry, &seen, &more, &err), &err, "queue");
+	assert_int_equal(seen.n, 1);
+	assert_int_equal(seen.seq[0], vital);
+	assert_false(more);
+	/* a page that is exactly full says there is no more */
+	must(policy_emergency_pending(f->v, -1, 1, note_entry, &seen, &more, &err), &err, "queue");
+	assert_int_equal(seen.n, 2);
+	assert_false(more);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_consent_story, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_emergency_queue_matches_the_basis_exactly, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_one_time_consent_spent_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lookup_entry_is_built_by_policy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_use_commits_with_its_entry, setup, teardown),
