@@ -101,26 +101,33 @@ int audit_entry_is_about(vault *v, int64_t seq, const unsigned char cid[KEYS_CID
  */
 #define ON_BASIS "action = 'lookup' AND decision = 'allow' AND instr(CAST(entry AS TEXT), ?1) > 0"
 
-static int basis_pattern(const char *basis, char out[64], util_err *err)
+/* sql's statement, its ?1 bound to basis's pattern and ?2 to n; NULL with err filled. */
+static sqlite3_stmt *basis_stmt(vault *v, const char *sql, const char *basis, int64_t n, util_err *err)
 {
-	int n = snprintf(out, 64, "\"basis\":\"%s\"", basis);
+	sqlite3_stmt *s;
+	char pat[64];
+	int len = snprintf(pat, sizeof pat, "\"basis\":\"%s\"", basis);
 
-	return n > 0 && n < 64 ? 0 : util_fail(err, UTIL_EINVAL, "basis too long");
+	if (len <= 0 || (size_t)len >= sizeof pat) {
+		util_fail(err, UTIL_EINVAL, "basis too long");
+		return NULL;
+	}
+	if ((s = vault_sql_stmt(v, sql, err)) == NULL)
+		return NULL;
+	sqlite3_bind_text(s, 1, pat, len, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, n);
+	return s;
 }
 
 int audit_allowed_on_basis(vault *v, const char *basis, int64_t after, audit_report_entry_fn fn, void *arg,
     util_err *err)
 {
-	sqlite3_stmt *s = vault_sql_stmt(v, "SELECT seq, entry FROM audit_entries WHERE seq > ?2 AND " ON_BASIS
-	                                    " ORDER BY seq",
-	    err);
-	char pat[64];
+	sqlite3_stmt *s = basis_stmt(v, "SELECT seq, entry FROM audit_entries WHERE seq > ?2 AND " ON_BASIS " ORDER BY seq",
+	    basis, after, err);
 	int rc, frc = 0;
 
-	if (s == NULL || basis_pattern(basis, pat, err) != 0)
+	if (s == NULL)
 		return -1;
-	sqlite3_bind_text(s, 1, pat, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(s, 2, after);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW &&
 	       (frc = fn(arg, sqlite3_column_int64(s, 0), sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1),
 	            err)) == 0)
@@ -134,14 +141,11 @@ int audit_allowed_on_basis(vault *v, const char *basis, int64_t after, audit_rep
 int audit_allowed_on_basis_get(vault *v, const char *basis, int64_t seq, audit_report_entry_fn fn, void *arg,
     util_err *err)
 {
-	sqlite3_stmt *s = vault_sql_stmt(v, "SELECT seq, entry FROM audit_entries WHERE seq = ?2 AND " ON_BASIS, err);
-	char pat[64];
+	sqlite3_stmt *s = basis_stmt(v, "SELECT seq, entry FROM audit_entries WHERE seq = ?2 AND " ON_BASIS, basis, seq, err);
 	int rc, frc = 0;
 
-	if (s == NULL || basis_pattern(basis, pat, err) != 0)
+	if (s == NULL)
 		return -1;
-	sqlite3_bind_text(s, 1, pat, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(s, 2, seq);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		frc = fn(arg, sqlite3_column_int64(s, 0), sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1), err);
