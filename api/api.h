@@ -19,6 +19,7 @@ typedef struct api_config {
 	unsigned cache_mib;      /* page cache, shared out evenly among the workers' and the audit
 	                            writer's connections; 0: SQLite's default (2,000 KiB) each */
 	const char *tls_cert, *tls_key; /* PEM files; both or neither */
+	const char *portal_dir;  /* the portal's files, loaded at start and served at / ; NULL: none */
 } api_config;
 
 typedef struct api_server api_server;

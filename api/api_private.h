@@ -28,6 +28,8 @@ typedef struct api_caller {
 	char officer[POLICY_ID_MAX + 1]; /* API_OFFICER */
 	unsigned char token[32];         /* the keyed hash of the token the request came with */
 	int64_t last_used;               /* its stored last use (auth_touches_note) */
+	int64_t expires_at;              /* when the token ends (INT64_MAX: never) */
+	int by_cookie;                   /* the token came in the vaultd_session cookie, not a header */
 } api_caller;
 
 /* Route access: who may call. */
@@ -61,6 +63,7 @@ typedef enum api_prob {
 	API_P_UNAUTHORIZED,
 	API_P_INVALID_TOTP,
 	API_P_FORBIDDEN,
+	API_P_CSRF_FAILED,
 	API_P_NOT_PERMITTED,
 	API_P_NOT_FOUND,
 	API_P_METHOD_NOT_ALLOWED,
@@ -90,6 +93,8 @@ typedef struct api_err {
  */
 typedef int (*api_handler)(api_req *r, api_err *err);
 
+typedef struct api_portal api_portal;
+
 typedef struct api_route {
 	const char *method;
 	const char *path; /* with {name} placeholders, as in openapi.yaml */
@@ -111,6 +116,7 @@ struct api_server {
 	vault *conns[256];  /* one per worker thread, closed at stop */
 	size_t nconns;
 	char *tls_key, *tls_cert;
+	api_portal *portal; /* --portal's files, or NULL */
 	/* metrics */
 	atomic_ulong by_route[API_METRIC_ROUTES][6]; /* status class 1xx..5xx, index 1..5 */
 	atomic_ulong unmatched[6];
@@ -145,6 +151,7 @@ struct api_req {
 	const char *method, *url;
 	size_t raw_url_len; /* the request-target as sent, before MHD unescapes it */
 	int encoded_slash;  /* its path held %2F */
+	int escaped_path;   /* its path held a percent-escape: never a portal file's */
 	int close;          /* the answer closes the connection */
 	util_wbuf body_buf; /* wiped when it grows and when it is freed */
 	char *body;         /* body_buf's bytes, NUL-terminated; NULL when there is no body */
@@ -155,6 +162,7 @@ struct api_req {
 	json_t *json; /* the parsed body, when the route takes one */
 	char params[2][API_PARAM_MAX + 1];
 	api_caller caller;
+	char set_cookie[AUTH_TOKEN_MAX + 96]; /* a Set-Cookie for the answer, or "" (may hold a token: wiped with r) */
 	unsigned status;
 	int64_t retry_after; /* seconds, sent as Retry-After with a 429 */
 	uint64_t t0;
@@ -196,6 +204,11 @@ void api_suspend_for_audit(api_req *r, const audit_entry *e, api_handler cont);
 /* Replies. The body is serialized into a buffer of ours, wiped after MHD sends it. */
 void api_reply(api_req *r, unsigned status, json_t *body); /* steals body */
 void api_reply_text(api_req *r, unsigned status, const char *type, const char *text, size_t n);
+/*
+ * A portal file's answer: data (which must outlive the server: MHD sends it without a copy)
+ * with type and the portal's security headers (CSP, no framing, no sniffing, no referrer).
+ */
+void api_reply_static(api_req *r, const char *type, const void *data, size_t n);
 /* An API problem into err, its detail printf-formatted (rules and names, never values): -1. */
 int api_fail(api_err *err, api_prob prob, const char *fmt, ...) UTIL_PRINTF(3, 4);
 /* A library error into err: -1. */
@@ -233,6 +246,7 @@ int api_h_consistency(api_req *r, api_err *err);
 /* sessions.c, tokens.c: logging in and out */
 int api_h_sessions(api_req *r, api_err *err);
 int api_h_session_end(api_req *r, api_err *err);
+int api_h_session_get(api_req *r, api_err *err);
 /* operator.c, tokens.c: the operator (and an agency, for its own tokens) */
 int api_h_agency_create(api_req *r, api_err *err);
 int api_h_agency_suspend(api_req *r, api_err *err);
@@ -315,6 +329,29 @@ json_t *api_page_slice(json_t *all, int64_t offset, int64_t limit, int64_t *next
 
 /* Prometheus text of the server's counters into out (cap bytes); *len its length. */
 void api_metrics_text(api_server *s, char *out, size_t cap, size_t *len);
+
+/*
+ * portal.c. api_portal_load reads every servable file under dir (names of letters, digits,
+ * '.', '_', '-'; known extensions; no symlinks; bounded in count, size and depth) into *out:
+ * 0, or -1 with err (dir has no index.html too). api_portal_serve answers r with the file its
+ * exact path names ("/" is index.html), GET and HEAD only: 1 if it did, 0 if no file is named.
+ */
+int api_portal_load(api_portal **out, const char *dir, util_err *err) UTIL_WARN_UNUSED;
+void api_portal_free(api_portal *p);
+int api_portal_serve(api_req *r);
+
+/*
+ * Sessions in a browser (cookie.c). The session's cookie, vaultd_session, set or cleared by
+ * the answer to r (r->set_cookie); the CSRF token of a session's token hash (43 base64url
+ * characters and a NUL); the checks of a cookie-authenticated write (X-CSRF-Token, Origin): 0,
+ * or -1 with err 403 csrf_failed; api_origin_ok: 1 if r has no Origin or vaultd's own.
+ */
+#define API_CSRF_MAX 44
+void api_cookie_set(api_req *r, const char *token, int64_t max_age);
+void api_cookie_clear(api_req *r);
+void api_csrf_token(const unsigned char hash[32], char out[API_CSRF_MAX]);
+int api_csrf_check(api_req *r, api_err *err);
+int api_origin_ok(api_req *r);
 
 /* The route table. */
 const api_route *api_route_table(size_t *n);

@@ -41,18 +41,33 @@ static int caller_of(api_req *r, const auth_subject *who)
 static int authenticate(api_req *r, api_err *err)
 {
 	const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization");
+	const char *kind;
 	auth_token tok;
 
-	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0) /* the scheme is case-insensitive (RFC 9110) */
+	if (h == NULL) {
+		/* a browser's session: the cookie, for the routes of citizens and officers only */
+		if (!(r->route->access & (API_R_CITIZEN | API_R_OFFICER)) ||
+		    (h = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, "vaultd_session")) == NULL ||
+		    (kind = auth_token_kind(h, strlen(h))) == NULL || strcmp(kind, "session") != 0)
+			return unauthorized(err);
+		r->caller.by_cookie = 1;
+	} else if (strncasecmp(h, "Bearer ", 7) == 0) { /* the scheme is case-insensitive (RFC 9110) */
+		h += 7;
+	} else {
 		return unauthorized(err);
-	if (auth_token_check(r->v, h + 7, strlen(h + 7), &tok) != 0)
+	}
+	if (auth_token_check(r->v, h, strlen(h), &tok) != 0)
 		return unauthorized(err);
 	memcpy(r->caller.token, tok.hash, sizeof tok.hash);
 	r->caller.last_used = tok.last_used;
+	r->caller.expires_at = tok.expires_at;
 	return caller_of(r, &tok.who) == 0 ? 0 : unauthorized(err);
 }
 
 /*
+ * The token comes as `Authorization: Bearer`, or, with no Authorization header, for a citizen's
+ * or an officer's route, in the vaultd_session cookie (a session token only); a write by
+ * cookie is then checked against CSRF (api_csrf_check).
  * The token's row and its agency's are read in one snapshot, not one each: a read transaction
  * costs a pair of WAL read locks (fcntl) and SQLite's checks. On the bench vault an agency's
  * two reads took 6.5 to 7.5 µs in two transactions and 3.9 to 5.0 µs in one.
@@ -71,6 +86,9 @@ int api_authenticate(api_req *r, api_err *err)
 
 		memcpy(tok.hash, r->caller.token, sizeof tok.hash);
 		auth_touches_note(r->srv->touches, &tok); /* stored by api_upkeep */
+		/* a write with the cookie, which a browser sends on any site's behalf, must prove it is the page's */
+		if (r->caller.by_cookie && strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0)
+			rc = api_csrf_check(r, err);
 	}
 	return rc;
 }

@@ -139,6 +139,14 @@ static int encoded_slash(const char *uri)
 	return 0;
 }
 
+/* 1 if the path part of a raw request-target holds any percent-escape (no portal file needs one). */
+static int escaped_path(const char *uri)
+{
+	size_t n = strcspn(uri, "?#");
+
+	return memchr(uri, '%', n) != NULL;
+}
+
 /* MHD's URI log callback: the request begins here, with the request-target as sent. */
 void *api_guard_uri(void *cls, const char *uri, struct MHD_Connection *mc)
 {
@@ -149,6 +157,7 @@ void *api_guard_uri(void *cls, const char *uri, struct MHD_Connection *mc)
 	if (r != NULL) {
 		r->raw_url_len = strlen(uri);
 		r->encoded_slash = encoded_slash(uri);
+		r->escaped_path = escaped_path(uri);
 	}
 	return r; /* MHD hands it to on_request as *state (NULL there: the connection is closed) */
 }

@@ -26,6 +26,7 @@ static const struct problem {
 	[API_P_UNAUTHORIZED] = {401, "unauthorized", "a valid bearer token is required"},
 	[API_P_INVALID_TOTP] = {401, "invalid_totp", "the code is wrong, expired or already used"},
 	[API_P_FORBIDDEN] = {403, "forbidden", "this caller may not do that"},
+	[API_P_CSRF_FAILED] = {403, "csrf_failed", "a write with the session cookie needs its X-CSRF-Token and this server's Origin"},
 	[API_P_NOT_PERMITTED] = {403, "not_permitted", "not permitted"},
 	[API_P_NOT_FOUND] = {404, "not_found", "no such object"},
 	[API_P_METHOD_NOT_ALLOWED] = {405, "method_not_allowed", "this path does not take that method"},

@@ -16,6 +16,7 @@ static const api_route routes[] = {
 	{"GET", "/v1/checkpoint/consistency", API_PUBLIC, 0, api_h_consistency},
 	{"POST", "/v1/sessions", API_PUBLIC, 1, api_h_sessions},
 	{"DELETE", "/v1/sessions/current", CITIZEN | OFFICER, 0, api_h_session_end},
+	{"GET", "/v1/session", CITIZEN | OFFICER, 0, api_h_session_get},
 	{"POST", "/v1/agencies", API_R_ADMIN, 1, api_h_agency_create},
 	{"POST", "/v1/agencies/{id}/suspend", API_R_ADMIN, 0, api_h_agency_suspend},
 	{"GET", "/v1/agencies/{id}/tokens", API_R_ADMIN | AGENCY, 0, api_h_tokens_list},

@@ -21,6 +21,27 @@ static void wipe_body(void *p)
 	free(b);
 }
 
+/* The headers every answer carries, then the answer itself (resp is released here). */
+static void send_response(api_req *r, unsigned status, struct MHD_Response *resp, const char *type)
+{
+	MHD_add_response_header(resp, "Content-Type", type);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	if (r->set_cookie[0] != '\0')
+		MHD_add_response_header(resp, "Set-Cookie", r->set_cookie);
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED && r->route != NULL)
+		MHD_add_response_header(resp, "Allow", r->route->method);
+	if (r->close || atomic_load(&r->srv->draining)) /* a stopping vaultd keeps no connection open */
+		MHD_add_response_header(resp, "Connection", "close");
+	if (status == MHD_HTTP_TOO_MANY_REQUESTS) { /* every 429 says when to come back: at least 1 s */
+		char after[24];
+
+		snprintf(after, sizeof after, "%lld", (long long)(r->retry_after > 0 ? r->retry_after : 1));
+		MHD_add_response_header(resp, "Retry-After", after);
+	}
+	MHD_queue_response(r->conn, status, resp);
+	MHD_destroy_response(resp);
+}
+
 static void queue(api_req *r, unsigned status, const char *type, const void *data, size_t n)
 {
 	struct MHD_Response *resp;
@@ -42,21 +63,32 @@ static void queue(api_req *r, unsigned status, const char *type, const void *dat
 		free(b);
 		return;
 	}
-	MHD_add_response_header(resp, "Content-Type", type);
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
-	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	if (status == MHD_HTTP_METHOD_NOT_ALLOWED && r->route != NULL)
-		MHD_add_response_header(resp, "Allow", r->route->method);
-	if (r->close || atomic_load(&r->srv->draining)) /* a stopping vaultd keeps no connection open */
-		MHD_add_response_header(resp, "Connection", "close");
-	if (status == MHD_HTTP_TOO_MANY_REQUESTS) { /* every 429 says when to come back: at least 1 s */
-		char after[24];
+	send_response(r, status, resp, type);
+}
 
-		snprintf(after, sizeof after, "%lld", (long long)(r->retry_after > 0 ? r->retry_after : 1));
-		MHD_add_response_header(resp, "Retry-After", after);
+/* The portal's pages may run no script and load nothing but vaultd's own files, and no other site may frame them. */
+#define PORTAL_CSP \
+	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " \
+	"font-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+
+void api_reply_static(api_req *r, const char *type, const void *data, size_t n)
+{
+	struct MHD_Response *resp;
+
+	if (r->replied)
+		return;
+	if ((resp = MHD_create_response_from_buffer(n, (void *)data, MHD_RESPMEM_PERSISTENT)) == NULL) {
+		api_reply_fail(r, API_P_INTERNAL, "no response");
+		return;
 	}
-	MHD_queue_response(r->conn, status, resp);
-	MHD_destroy_response(resp);
+	r->replied = 1;
+	r->status = MHD_HTTP_OK;
+	MHD_add_response_header(resp, "Cache-Control", "no-cache");
+	MHD_add_response_header(resp, "Content-Security-Policy", PORTAL_CSP);
+	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	send_response(r, MHD_HTTP_OK, resp, type);
 }
 
 void api_reply_text(api_req *r, unsigned status, const char *type, const char *text, size_t n)
@@ -250,8 +282,8 @@ static int parse_body(api_req *r, api_err *err)
 /* Routes r, checks its caller and body, and runs its handler: 0, or -1 with err (or after an answer). */
 static int run(api_req *r, api_err *err)
 {
-	if (route(r, err) != 0)
-		return -1;
+	if (route(r, err) != 0) /* no route: a file of the portal, if one has exactly this path */
+		return err->prob == API_P_NOT_FOUND && api_portal_serve(r) ? 0 : -1;
 	if (r->overflow)
 		return api_fail(err, API_P_BODY_TOO_LARGE, "the body is larger than 64 KiB");
 	if ((r->v = thread_vault(r->srv)) == NULL)
@@ -519,6 +551,8 @@ int api_start(api_server **out, const api_config *cfg, vault *v, util_err *err)
 		util_fail(err, UTIL_ENOMEM, "out of memory for the login budgets");
 		goto fail;
 	}
+	if (cfg->portal_dir != NULL && api_portal_load(&s->portal, cfg->portal_dir, err) != 0)
+		goto fail;
 	if (cfg->tls_cert != NULL) {
 		if ((s->tls_cert = read_pem(cfg->tls_cert, err)) == NULL || (s->tls_key = read_pem(cfg->tls_key, err)) == NULL)
 			goto fail;
@@ -555,6 +589,7 @@ fail:
 	auth_touches_free(s->touches);
 	keys_secret_free(s->tls_cert);
 	keys_secret_free(s->tls_key);
+	api_portal_free(s->portal);
 	pthread_mutex_destroy(&s->mu);
 	free(s);
 	return -1;
@@ -594,6 +629,7 @@ void api_stop(api_server *s)
 		vault_close(s->conns[i]);
 	keys_secret_free(s->tls_cert);
 	keys_secret_free(s->tls_key);
+	api_portal_free(s->portal); /* after MHD stopped: its answers sent these bytes without a copy */
 	pthread_mutex_destroy(&s->mu);
 	free(s);
 }

@@ -144,6 +144,7 @@ int api_h_session_end(api_req *r, api_err *err)
 	ok = auth_session_end(r->v, r->caller.token, &err->u) == 0 && audit_record(r->v, &e, NULL, &err->u) == 0;
 	if (vault_tx_end(r->v, mine, ok, &err->u) != 0)
 		return -1;
+	api_cookie_clear(r); /* a browser forgets the cookie too, whichever way the session came */
 	api_reply(r, 200, json_pack("{s:s}", "status", "signed_out"));
 	return 0;
 }

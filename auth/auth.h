@@ -72,11 +72,12 @@ void auth_subject_officer(const char *officer_id, char out[AUTH_SUBJECT_MAX]) UT
 /* Reads a subject: 0 and *out, or -1 when it has none of the forms (an id over AUTH_ID_MAX too). */
 int auth_subject_parse(const char *subject, auth_subject *out) UTIL_WARN_UNUSED UTIL_NONNULL(1, 2);
 
-/* What a valid token says: whom it is for, the keyed hash it was found by, its stored last use. */
+/* What a valid token says: whom it is for, the keyed hash it was found by, its stored last use, its end. */
 typedef struct auth_token {
 	auth_subject who;
 	unsigned char hash[32];
 	int64_t last_used;
+	int64_t expires_at; /* INT64_MAX: never */
 } auth_token;
 
 /*

@@ -62,6 +62,7 @@ int auth_token_check(vault *v, const char *tok, size_t n, auth_token *out)
 		return -1;
 	memcpy(out->hash, hash, sizeof hash);
 	out->last_used = row.last_used;
+	out->expires_at = row.expires_at;
 	return 0;
 }
 

@@ -57,7 +57,7 @@ static void maintain(vault *v, int64_t started)
 static const char usage_text[] =
     "usage: vaultd --data DIR [--key-file PATH | --passphrase-env NAME] [--listen ADDR:PORT] [--threads N]\n"
     "              [--cache-mib N] [--tls-cert F --tls-key F] [--log FILE] [--max-conns N]\n"
-    "              [--max-conns-per-ip N] [--request-deadline SECONDS]\n"
+    "              [--max-conns-per-ip N] [--request-deadline SECONDS] [--portal DIR]\n"
     "  --data DIR             the vault's directory (default: $VAULTD_DATA, else ./data)\n"
     "  --key-file PATH        the root key file (default: DIR/master.key)\n"
     "  --passphrase-env NAME  unlock with the passphrase in environment variable NAME\n"
@@ -69,7 +69,9 @@ static const char usage_text[] =
     "  --max-conns N          open connections at most (default 1024)\n"
     "  --max-conns-per-ip N   open connections from one address at most (default 64)\n"
     "  --request-deadline S   a request's headers and body must arrive within S seconds of the\n"
-    "                         connection opening or of the previous answer, else it is closed (default 10)\n";
+    "                         connection opening or of the previous answer, else it is closed (default 10)\n"
+    "  --portal DIR           serve the web portal's files from DIR at / (read once at start;\n"
+    "                         make portal builds build/portal); without it / is 404\n";
 
 /*
  * Log lines are buffered, not written one at a time: a write() per request was about 5% of
@@ -166,6 +168,7 @@ static const struct option long_opts[] = {
 	{"tls-cert", required_argument, NULL, 'c'}, {"tls-key", required_argument, NULL, 'K'},
 	{"log", required_argument, NULL, 'L'}, {"max-conns", required_argument, NULL, 'M'},
 	{"max-conns-per-ip", required_argument, NULL, 'I'}, {"request-deadline", required_argument, NULL, 'D'},
+	{"portal", required_argument, NULL, 'P'},
 	{NULL, 0, NULL, 0},
 };
 
@@ -207,6 +210,9 @@ static int take_option(options *op, int o)
 		return parse_uint(optarg, 1, 100000, &cfg->max_conns_per_ip);
 	case 'D':
 		return parse_uint(optarg, 1, 3600, &cfg->deadline_s);
+	case 'P':
+		cfg->portal_dir = optarg;
+		return 0;
 	default:
 		return -1;
 	}
