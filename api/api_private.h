@@ -103,7 +103,7 @@ typedef struct api_route {
 	api_handler fn;
 } api_route;
 
-#define API_METRIC_ROUTES 48
+#define API_METRIC_ROUTES 64
 
 struct api_server {
 	struct MHD_Daemon *d;
@@ -284,6 +284,9 @@ int api_h_audit_verify(api_req *r, api_err *err);
 int api_h_report(api_req *r, api_err *err);
 int api_h_reviews(api_req *r, api_err *err);
 int api_h_review(api_req *r, api_err *err);
+/* officer_registry.c: the registry, for an officer or the operator */
+int api_h_agencies(api_req *r, api_err *err);
+int api_h_purposes(api_req *r, api_err *err);
 
 /* helpers.c: what several handler files share. */
 /*
@@ -299,6 +302,27 @@ int64_t api_query_int(api_req *r, const char *name, int64_t def, int64_t min, in
 json_t *api_b64_hashes(const audit_hash *h, size_t n);
 /* The public view of a stored entry (its time in RFC 3339), a new object; NULL if it does not parse. */
 json_t *api_entry_view(const char *text, size_t n);
+
+/*
+ * names.c: ids resolved to names for an officer's answer, each looked up once per answer (a
+ * page names few agencies and purposes many times). init makes the caches (api_names_free
+ * drops them); agency gives the agency's name, purpose {code, description: {vi, en}}, both
+ * borrowed from the cache, NULL when the id names nothing registered (or memory ran out).
+ * note looks up the ids an entry names (its "agency" and "purpose") and leaves the entry as
+ * it is: a client recomputes an entry's bytes from its view, so names never go inside one.
+ * view gives what was looked up, as the answer's sibling of its entries (a new object):
+ * {"agencies": {id: name}, "purposes": {id: {code, description}}}, ids that name nothing left out.
+ */
+typedef struct api_names {
+	vault *v;
+	json_t *agencies, *purposes; /* id -> name / purpose, or null when unknown */
+} api_names;
+void api_names_init(api_names *n, vault *v);
+void api_names_free(api_names *n);
+json_t *api_names_agency(api_names *n, const char *id);
+json_t *api_names_purpose(api_names *n, const char *id);
+void api_names_note(api_names *n, const json_t *entry);
+json_t *api_names_view(api_names *n);
 
 /*
  * TOTP for a citizen (cid) or an officer, from the request's address (auth_totp_citizen,

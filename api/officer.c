@@ -26,10 +26,11 @@ static const char *query_str(api_req *r, const char *name, size_t max, const cha
 	return s;
 }
 
-/* One page of an audit search: the entries' views, and the last one's number. */
+/* One page of an audit search: the entries' views, the last one's number, the names of their ids. */
 typedef struct search_page {
 	json_t *list;
 	int64_t last;
+	api_names names;
 } search_page;
 
 static int search_entry(void *arg, int64_t seq, const void *entry, size_t len, util_err *err)
@@ -39,8 +40,10 @@ static int search_entry(void *arg, int64_t seq, const void *entry, size_t len, u
 
 	(void)err;
 	p->last = seq;
-	if (e != NULL)
+	if (e != NULL) {
+		api_names_note(&p->names, e);
 		json_array_append_new(p->list, e);
+	}
 	return 0;
 }
 
@@ -71,12 +74,16 @@ int api_h_audit(api_req *r, api_err *err)
 		.decision = decision, .action = action};
 	if ((p.list = json_array()) == NULL)
 		return api_fail(err, API_P_INTERNAL, "out of memory");
+	api_names_init(&p.names, r->v);
 	if (audit_search(r->v, &q, search_entry, &p, &more, &err->u) != 0) {
+		api_names_free(&p.names);
 		json_decref(p.list);
 		return -1;
 	}
 	officer_audit(r, "audit.query");
-	api_reply(r, 200, json_pack("{s:o, s:o}", "entries", p.list, "next", more ? json_integer(p.last) : json_null()));
+	api_reply(r, 200, json_pack("{s:o, s:o, s:o}", "entries", p.list, "next", more ? json_integer(p.last) : json_null(),
+	                     "names", api_names_view(&p.names)));
+	api_names_free(&p.names);
 	return 0;
 }
 

@@ -367,6 +367,7 @@ typedef struct policy_report_purpose {
 	policy_basis basis;
 	const char *legal_reference; /* NULL when none is recorded */
 	const char *fields;          /* as stored: a JSON array of {"name", "masked"} */
+	const char *agency_name;     /* policy_purposes_page's; NULL in policy_report_purposes' */
 	int max_days, retention_days;
 	int64_t created_at;
 } policy_report_purpose;
@@ -387,6 +388,29 @@ int policy_report_purposes(vault *v, policy_report_purpose_fn fn, void *arg, uti
     UTIL_WARN_UNUSED;
 int policy_report_consents_in_force(vault *v, int64_t now, policy_report_count_fn fn, void *arg, util_err *err)
     UTIL_NONNULL(1, 3) UTIL_WARN_UNUSED;
+
+/* ---- the registry in pages, as officers list it (policy/sqlite_pages.c) ---- */
+
+/*
+ * A page of a registry list. The caller sets after (0: from the first; else a page's last)
+ * and limit (1 or more); the list sets last, the row of the page's last item (its cursor: the
+ * registry is no secret, so a row number may show), and more, 1 when more items follow.
+ */
+typedef struct policy_list_page {
+	int64_t after, limit;
+	int64_t last;
+	int more;
+} policy_list_page;
+
+/*
+ * One page of the agencies, or of the purposes (of agency_id alone when not NULL; each with
+ * its agency's name), in the order they were registered: fn gets each. 0, or -1 with err
+ * filled (the database's error, or the callback's).
+ */
+int policy_agencies_page(vault *v, policy_list_page *pg, policy_report_agency_fn fn, void *arg, util_err *err)
+    UTIL_NONNULL(1, 2, 3) UTIL_WARN_UNUSED;
+int policy_purposes_page(vault *v, const char *agency_id, policy_list_page *pg, policy_report_purpose_fn fn, void *arg,
+    util_err *err) UTIL_NONNULL(1, 3, 4) UTIL_WARN_UNUSED;
 
 /* ---- emergency accesses awaiting an officer's review (policy/emergency.c) ---- */
 

@@ -28,8 +28,9 @@ static const char *const caller_name[NCALLERS] = {"no token", "bad token", "admi
 
 /* ---- who may call a route, and whose object it acts on ---- */
 
-/* SESSION: a citizen's or an officer's session; AGENCY_ADMIN: the admin, or any agency for its own objects */
-enum { PUBLIC, ADMIN, REGISTRAR, CONSUMER, CITIZEN, OFFICER, SESSION, AGENCY_ADMIN, NOROUTE, BADMETHOD };
+/* SESSION: a citizen's or an officer's session; AGENCY_ADMIN: the admin, or any agency for its own objects;
+   OFFICER_ADMIN: an officer or the admin */
+enum { PUBLIC, ADMIN, REGISTRAR, CONSUMER, CITIZEN, OFFICER, SESSION, AGENCY_ADMIN, OFFICER_ADMIN, NOROUTE, BADMETHOD };
 enum { OWN_NONE, OWN_CONSUMER, OWN_CIT_A };
 
 typedef struct mx mx;
@@ -67,6 +68,7 @@ static long expected(const row *w, int c)
 	in_class = (w->access == ADMIN && c == C_ADMIN) || (w->access == REGISTRAR && c == C_REGISTRAR) ||
 	           (w->access == CONSUMER && agency_consumer) || (w->access == CITIZEN && (c == C_CIT_A || c == C_CIT_B)) ||
 	           (w->access == OFFICER && c == C_OFFICER) || (w->access == SESSION && session) ||
+	           (w->access == OFFICER_ADMIN && (c == C_OFFICER || c == C_ADMIN)) ||
 	           (w->access == AGENCY_ADMIN && (c == C_ADMIN || c == C_REGISTRAR || agency_consumer));
 	if (!in_class)
 		return 403;
@@ -525,11 +527,13 @@ static row rows[] = {
 	{"GET", "/v1/checkpoint/consistency?from=1&to=2", PUBLIC, OWN_NONE, 200, 0, NULL, ""},
 	{"POST", "/v1/sessions", PUBLIC, OWN_NONE, 201, 0, p_sessions, ""},
 	{"DELETE", "/v1/sessions/current", SESSION, OWN_NONE, 200, 0, p_signout, ""},
+	{"GET", "/v1/agencies", OFFICER_ADMIN, OWN_NONE, 200, 0, NULL, ""},
 	{"POST", "/v1/agencies", ADMIN, OWN_NONE, 201, 0, p_agency, ""},
 	{"POST", "/v1/agencies/{}/suspend", ADMIN, OWN_NONE, 200, 1, p_suspend, ""},
 	{"GET", "/v1/agencies/{}/tokens", AGENCY_ADMIN, OWN_CONSUMER, 200, 0, p_tokens, ""},
 	{"POST", "/v1/agencies/{}/tokens", AGENCY_ADMIN, OWN_CONSUMER, 201, 0, p_tokens_issue, ""},
 	{"DELETE", "/v1/agencies/{}/tokens/{}", AGENCY_ADMIN, OWN_CONSUMER, 200, 1, p_token_revoke, ""},
+	{"GET", "/v1/purposes", OFFICER_ADMIN, OWN_NONE, 200, 0, NULL, ""},
 	{"POST", "/v1/purposes", ADMIN, OWN_NONE, 201, 0, p_purpose, ""},
 	{"POST", "/v1/officers", ADMIN, OWN_NONE, 201, 0, p_officer, ""},
 	{"POST", "/v1/officers/{}/deactivate", ADMIN, OWN_NONE, 200, 1, p_officer_deactivate, ""},
@@ -559,7 +563,7 @@ static row rows[] = {
 	{"POST", "/v1/reviews/{}", OFFICER, OWN_NONE, 200, 1, p_review, ""},
 	{"GET", "/v1/no-such-route", NOROUTE, OWN_NONE, 404, 0, NULL, ""},
 	{"DELETE", "/v1/keys", BADMETHOD, OWN_NONE, 405, 0, NULL, ""},
-	{"GET", "/v1/agencies", BADMETHOD, OWN_NONE, 405, 0, NULL, ""},
+	{"PUT", "/v1/agencies", BADMETHOD, OWN_NONE, 405, 0, NULL, ""},
 	{"GET", "/v1/citizens/{}", BADMETHOD, OWN_NONE, 405, 0, p_totp_reissue, ""},
 	{"PUT", "/v1/me/consents/{}", BADMETHOD, OWN_NONE, 405, 0, p_request_get, ""},
 };
