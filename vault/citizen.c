@@ -550,7 +550,26 @@ out:
 
 int vault_citizen_erase(vault *v, const unsigned char cid[KEYS_CID_BYTES], util_err *err)
 {
-	return vault_row_delete(v, cid, err);
+	int mine, ok;
+
+	/* the citizen's correction requests go with the record: they hold values of it */
+	if (vault_tx_begin(v, &mine, err) != 0)
+		return -1;
+	ok = vault_row_delete(v, cid, err) == 0 && vault_row_corrections_delete(v, cid, err) == 0;
+	return vault_tx_end(v, mine, ok, err);
+}
+
+int vault_citizen_key(vault *v, const unsigned char cid[KEYS_CID_BYTES], unsigned char dek[KEYS_BYTES],
+    uint32_t *dek_version, util_err *err)
+{
+	unsigned char sealed[VAULT_TOTP_SECRET_BYTES + VAULT_FIELD_OVERHEAD];
+	vault_row_keys k;
+	int64_t last;
+
+	if (vault_row_totp(v, cid, &k, sealed, &last, err) != 0)
+		return -1;
+	*dek_version = k.dek_version;
+	return unwrap_dek(v, k.kek, cid, k.wrapped, sizeof k.wrapped, dek, err);
 }
 
 /* ---- migration 7: format 1 to format 2 ---- */

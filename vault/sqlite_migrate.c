@@ -230,7 +230,7 @@ static int reseal_rest(vault_migration *m, util_err *err)
 }
 
 /*
- * The vault's tables (versions 1 and 7). Parts of other modules run after these within a
+ * The vault's tables (versions 1, 7 and 11). Parts of other modules run after these within a
  * version: policy's (policy/sqlite_schema.c), auth's (auth/sqlite_schema.c), the audit log's
  * (audit/sqlite_schema.c).
  */
@@ -251,6 +251,17 @@ static const vault_step vault_steps[] = {
 	 * the version moves once no record of format 1 is left.
 	 */
 	{VAULT_V_RESEAL, NULL, reseal, reseal_rest},
+	/*
+	 * 11: a citizen's requests to correct a field of their record. The proposed value and the
+	 * citizen's note are sealed under the citizen's data key (vault/correction.c), and so is a
+	 * registrar's reason; the field's name, the state and the times are in the clear.
+	 */
+	{11, "CREATE TABLE IF NOT EXISTS corrections(id TEXT PRIMARY KEY, cid BLOB NOT NULL, field TEXT NOT NULL, sealed BLOB NOT NULL,"
+	     " state TEXT NOT NULL, reason BLOB, decided_by TEXT, created_at INTEGER NOT NULL,"
+	     " decided_at INTEGER NOT NULL DEFAULT 0);"
+	     "CREATE INDEX IF NOT EXISTS corrections_cid ON corrections(cid, state);"
+	     "CREATE INDEX IF NOT EXISTS corrections_queue ON corrections(state);",
+	    NULL, NULL},
 };
 
 static const vault_module vault_schema = {

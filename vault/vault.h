@@ -159,7 +159,7 @@ typedef struct vault_unlock {
 } vault_unlock;
 
 #define VAULT_ID_HEX 33u /* 16 bytes as hex, NUL-terminated */
-#define VAULT_SCHEMA 10  /* the schema version (PRAGMA user_version) this program migrates a vault to */
+#define VAULT_SCHEMA 11  /* the schema version (PRAGMA user_version) this program migrates a vault to */
 
 /*
  * Creates a new vault in dir (created 0700 if missing; must not hold a vault already). With
@@ -338,8 +338,53 @@ int vault_citizen_release(vault *v, const unsigned char cid[KEYS_CID_BYTES], con
 int vault_citizen_update(vault *v, const unsigned char cid[KEYS_CID_BYTES], const json_t *fields, util_err *err)
     UTIL_WARN_UNUSED;
 
-/* Erasure by crypto-shredding: the wrapped DEK and the row go, with secure_delete on. */
+/* Erasure by crypto-shredding: the wrapped DEK and the row go, with secure_delete on, and the citizen's correction requests. */
 int vault_citizen_erase(vault *v, const unsigned char cid[KEYS_CID_BYTES], util_err *err) UTIL_WARN_UNUSED;
+
+/* ---- correction requests: a citizen asks a registrar to correct a field of their record ---- */
+
+#define VAULT_CORRECTION_ID_LEN 27u        /* "cr_" and 24 hex digits */
+#define VAULT_NOTE_MAX 500u                /* bytes of a citizen's note or a registrar's reason */
+#define VAULT_CORRECTIONS_PENDING_MAX 10u  /* a citizen's requests pending at once */
+
+/* 1 when id has the form of a request's id. */
+int vault_correction_id_ok(const char *id) UTIL_NONNULL(1);
+/*
+ * A citizen's request to correct field (a catalog field, not the national ID) to value (checked
+ * against the field's rules, as a rectification is), with a note (may be NULL, at most
+ * VAULT_NOTE_MAX bytes). The value and the note are personal data: they are sealed under the
+ * citizen's data key, never stored in the clear. *id gets the new request's id. UTIL_EINVAL
+ * names the rule broken (never the value); UTIL_ESTATE when VAULT_CORRECTIONS_PENDING_MAX are
+ * pending already; UTIL_ENOTFOUND for no such citizen.
+ */
+int vault_correction_create(vault *v, const unsigned char cid[KEYS_CID_BYTES], const char *field, const json_t *value,
+    const char *note, char id[VAULT_CORRECTION_ID_LEN + 1], util_err *err) UTIL_WARN_UNUSED UTIL_NONNULL(1, 2, 3, 4, 6);
+/*
+ * Gets one request: its citizen, and its view, a new object that fn takes (its strings wiped
+ * as freed): {"id", "field", "value", "note" (or null), "state" ("pending", "applied",
+ * "rejected"), "reason" (or null), "created_at", "decided_at" (or null), "decided_by" (or
+ * null)}. 0 to go on; -1 (err filled) stops the list with -1.
+ */
+typedef int (*vault_correction_fn)(void *arg, const unsigned char cid[KEYS_CID_BYTES], json_t *view, util_err *err);
+/*
+ * One page of requests, opened: the citizen cid's in the order they were made, or, cid NULL,
+ * everyone's, pending first; only those of state when it is not NULL. after: "" from the
+ * start, else a page's next (UTIL_EINVAL when it is not one of this list's); at most limit to
+ * fn; next gets the id to pass as after for the next page, "" on the last one.
+ */
+int vault_corrections_list(vault *v, const unsigned char *cid, const char *state, const char *after, int64_t limit,
+    vault_correction_fn fn, void *arg, char next[VAULT_CORRECTION_ID_LEN + 1], util_err *err) UTIL_WARN_UNUSED
+    UTIL_NONNULL(1, 4, 6, 8);
+/*
+ * A registrar's answer to pending request id: applied (the proposed value is written to the
+ * record, as vault_citizen_update does, in the same transaction) or rejected, with a reason
+ * (may be NULL; sealed like the request) and who answered (by, "agency:<id>"). cid and field
+ * get the request's citizen and field. UTIL_ENOTFOUND for no such request; UTIL_ESTATE when
+ * it was answered already.
+ */
+int vault_correction_decide(vault *v, const char *id, int applied, const char *reason, const char *by,
+    unsigned char cid[KEYS_CID_BYTES], char field[VAULT_NAME_MAX + 1], util_err *err) UTIL_WARN_UNUSED
+    UTIL_NONNULL(1, 2, 5, 6, 7);
 
 /* TOTP: the citizen's secret (VAULT_TOTP_SECRET_BYTES, into secret memory) and the last time
  * step a code was accepted for. UTIL_ENOTFOUND for no such citizen. */

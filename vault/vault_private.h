@@ -154,6 +154,50 @@ int vault_row_totp_use(vault *v, const unsigned char cid[KEYS_CID_BYTES], int64_
 int vault_row_totp_set(vault *v, const unsigned char cid[KEYS_CID_BYTES],
     const unsigned char sealed[VAULT_TOTP_SECRET_BYTES + VAULT_FIELD_OVERHEAD], util_err *err) UTIL_WARN_UNUSED;
 
+/*
+ * A citizen's data key (into dek, secret memory: the caller wipes it) and its version, for
+ * values sealed apart from the record (correction requests). UTIL_ENOTFOUND for no such citizen.
+ */
+int vault_citizen_key(vault *v, const unsigned char cid[KEYS_CID_BYTES], unsigned char dek[KEYS_BYTES],
+    uint32_t *dek_version, util_err *err) UTIL_WARN_UNUSED;
+
+/* ---- the corrections table (sqlite_correction.c): rows in and out; correction.c opens and seals ---- */
+
+/* A correction request's row; its pointers are valid until the callback that gets it returns. */
+typedef struct vault_correction_row {
+	const char *id, *field, *state, *decided_by; /* decided_by: "" while pending */
+	const unsigned char *cid;
+	const unsigned char *sealed, *reason; /* reason: NULL when none */
+	size_t slen, rlen;
+	int64_t created_at, decided_at; /* decided_at: 0 while pending */
+} vault_correction_row;
+
+/* Gets one row: 0 to go on, -1 (err filled) to stop the walk with -1. */
+typedef int (*vault_correction_row_fn)(void *arg, const vault_correction_row *r, util_err *err);
+
+/* A new pending request. */
+int vault_row_correction_insert(vault *v, const char *id, const unsigned char cid[KEYS_CID_BYTES], const char *field,
+    const unsigned char *sealed, size_t n, int64_t now, util_err *err) UTIL_WARN_UNUSED;
+/* How many of cid's requests are pending. */
+int vault_row_corrections_pending(vault *v, const unsigned char cid[KEYS_CID_BYTES], int64_t *n, util_err *err)
+    UTIL_WARN_UNUSED;
+/*
+ * One page of requests: cid's (cid not NULL; in the order they were made), or everyone's (cid
+ * NULL; pending first, then the answered, each in the order they were made), of one state
+ * when state is not NULL. after: "" from the start, else the id of the page's last row before
+ * (UTIL_EINVAL when it is not a row of this list). fn gets at most limit rows; *more is set
+ * when more follow.
+ */
+int vault_row_corrections_page(vault *v, const unsigned char *cid, const char *state, const char *after,
+    int64_t limit, vault_correction_row_fn fn, void *arg, int *more, util_err *err) UTIL_WARN_UNUSED;
+/* Request id, to fn; UTIL_ENOTFOUND if there is none. */
+int vault_row_correction_get(vault *v, const char *id, vault_correction_row_fn fn, void *arg, util_err *err)
+    UTIL_WARN_UNUSED;
+/* Answers pending request id: its state, the sealed reason (may be NULL), who and when. UTIL_ESTATE if it is not pending. */
+int vault_row_correction_decide(vault *v, const char *id, const char *state, const unsigned char *reason, size_t rlen,
+    const char *by, int64_t now, util_err *err) UTIL_WARN_UNUSED;
+/* Deletes every request of cid (an erasure). */
+int vault_row_corrections_delete(vault *v, const unsigned char cid[KEYS_CID_BYTES], util_err *err) UTIL_WARN_UNUSED;
 
 /* vault_field_seal with the caller's nonce (fresh random, never reused under one DEK). */
 void vault_field_seal_nonce(const unsigned char dek[KEYS_BYTES], const unsigned char cid[KEYS_CID_BYTES],
