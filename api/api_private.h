@@ -168,6 +168,7 @@ struct api_req {
 	uint64_t t0;
 	char rid[17]; /* the request id in the log lines it causes: 16 hex digits, nothing of the caller's */
 	int replied;
+	const char *attachment; /* a file name: the answer is sent as an attachment (Content-Disposition) */
 	/* a handler that suspended the connection sets cont, called when MHD resumes it */
 	int suspended;
 	api_handler cont;
@@ -278,6 +279,18 @@ int api_h_me_restrict(api_req *r, api_err *err);
 int api_h_me_unrestrict(api_req *r, api_err *err);
 int api_h_me_access_log(api_req *r, api_err *err);
 int api_h_me_proof(api_req *r, api_err *err);
+/*
+ * The citizen's access log: the entries before after (-1: from the newest), at most limit,
+ * newest first, as GET /v1/me/access-log shows them, into *list (a new array), and the page's
+ * next into *next (a new reference: the cursor, or null). 0, or -1 with err filled.
+ */
+int api_access_log_collect(api_req *r, int64_t after, int64_t limit, json_t **list, json_t **next, api_err *err);
+/* rights.c: a citizen's copy of their data and correction requests; a registrar's answers */
+int api_h_me_export(api_req *r, api_err *err);
+int api_h_me_corrections(api_req *r, api_err *err);
+int api_h_me_correction_create(api_req *r, api_err *err);
+int api_h_corrections(api_req *r, api_err *err);
+int api_h_correction_answer(api_req *r, api_err *err);
 /* officer.c: a data protection officer, in a session */
 int api_h_audit(api_req *r, api_err *err);
 int api_h_audit_verify(api_req *r, api_err *err);

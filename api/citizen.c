@@ -214,19 +214,29 @@ static int access_log_entry(void *arg, int64_t seq, const char *action, const vo
 	return 0;
 }
 
-int api_h_me_access_log(api_req *r, api_err *err)
+int api_access_log_collect(api_req *r, int64_t after, int64_t limit, json_t **list, json_t **next, api_err *err)
 {
-	access_log a = {.r = r};
+	access_log a = {.r = r, .after = after, .limit = limit};
 
-	if (api_page_args(r, -1, &a.after, &a.limit, err) != 0)
-		return -1;
 	if ((a.list = json_array()) == NULL)
 		return api_fail(err, API_P_INTERNAL, "out of memory");
 	if (audit_history(r->v, r->caller.cid, access_log_entry, &a, &err->u) != 0) {
 		json_decref(a.list);
 		return -1;
 	}
-	api_reply(r, 200, json_pack("{s:o, s:o}", "entries", a.list, "next", api_page_next(a.more, a.last)));
+	*list = a.list;
+	*next = api_page_next(a.more, a.last);
+	return 0;
+}
+
+int api_h_me_access_log(api_req *r, api_err *err)
+{
+	int64_t after, limit;
+	json_t *list, *next;
+
+	if (api_page_args(r, -1, &after, &limit, err) != 0 || api_access_log_collect(r, after, limit, &list, &next, err) != 0)
+		return -1;
+	api_reply(r, 200, json_pack("{s:o, s:o}", "entries", list, "next", next));
 	return 0;
 }
 

@@ -64,6 +64,12 @@ static void queue(api_req *r, unsigned status, const char *type, const void *dat
 		return;
 	}
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	if (r->attachment != NULL && status < 300) {
+		char disposition[128];
+
+		snprintf(disposition, sizeof disposition, "attachment; filename=\"%s\"", r->attachment);
+		MHD_add_response_header(resp, "Content-Disposition", disposition);
+	}
 	send_response(r, status, resp, type);
 }
 

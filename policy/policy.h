@@ -245,6 +245,9 @@ int policy_consent_revoke(vault *v, const unsigned char cid[KEYS_CID_BYTES], con
     UTIL_WARN_UNUSED;
 /* Restricts processing (on) or lifts the restriction (off). Audited. */
 int policy_restrict(vault *v, const unsigned char cid[KEYS_CID_BYTES], int on, util_err *err) UTIL_WARN_UNUSED;
+/* Whether cid restricted processing (*restricted 1 or 0), and since when (*since, 0 when not). */
+int policy_restriction_get(vault *v, const unsigned char cid[KEYS_CID_BYTES], int *restricted, int64_t *since,
+    util_err *err) UTIL_WARN_UNUSED UTIL_NONNULL(1, 2, 3, 4);
 
 /*
  * Erases a citizen: record, consents and restriction, in one transaction, audited. Their

@@ -70,3 +70,19 @@ int policy_store_consent_revoke(vault *v, const unsigned char cid[KEYS_CID_BYTES
 	sqlite3_reset(s);
 	return rc == SQLITE_DONE ? 0 : vault_sql_error(v, rc, err, "policy store");
 }
+
+int policy_restriction_get(vault *v, const unsigned char cid[KEYS_CID_BYTES], int *restricted, int64_t *since,
+    util_err *err)
+{
+	sqlite3_stmt *s = vault_sql_stmt(v, "SELECT since FROM restrictions WHERE cid = ?1", err);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_blob(s, 1, cid, KEYS_CID_BYTES, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	*restricted = rc == SQLITE_ROW;
+	*since = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : vault_sql_error(v, rc, err, "restrictions");
+}

@@ -4,12 +4,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <sodium.h>
+
+#include "../../vault/sqlite.h"
 
 #define NID_C "036095000811" /* the citizen whose rights are exercised */
 #define NID_D "036095000822" /* another citizen */
+#define NEW_NAME "Nguyễn Thị Quyền Đúng" /* the name C asks for */
+#define NOTE_C "giấy khai sinh ghi Quyền Đúng"
+#define REASON "hồ sơ gốc ghi Quyền"
 
 typedef struct world {
 	e2e_server s;
@@ -455,11 +462,403 @@ static void test_proofs_verify_as_a_browser_would(void **state)
 	free(key_name);
 }
 
+/* ---- "download my data" ---- */
+
+static size_t on_header(char *b, size_t size, size_t n, void *arg)
+{
+	char *out = arg;
+	size_t len = size * n;
+
+	if (len > 20 && strncasecmp(b, "Content-Disposition:", 20) == 0)
+		snprintf(out, 256, "%.*s", (int)(len > 255 ? 255 : len), b);
+	if (len > 14 && strncasecmp(b, "Cache-Control:", 14) == 0)
+		snprintf(out + 256, 256, "%.*s", (int)(len > 255 ? 255 : len), b);
+	return len;
+}
+
+static size_t on_discard(char *b, size_t size, size_t n, void *arg)
+{
+	(void)b, (void)arg;
+	return size * n;
+}
+
+/* The Content-Disposition (into headers) and Cache-Control (headers + 256) lines of a GET. */
+static void get_headers(const char *path, const char *token, char headers[512])
+{
+	char url[256], auth[256];
+	struct curl_slist *h = NULL;
+	CURL *c = curl_easy_init();
+
+	memset(headers, 0, 512);
+	assert_non_null(c);
+	snprintf(url, sizeof url, "%s%s", W.s.base, path);
+	snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+	h = curl_slist_append(h, auth);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, headers);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_discard);
+	assert_int_equal(curl_easy_perform(c), CURLE_OK);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+}
+
+/*
+ * The export: every field decrypted, the restriction, consents and requests with names, the
+ * access log; as an attachment not to be cached; audited by an entry that names no value; the
+ * other citizen's export has none of it.
+ */
+static void test_export_holds_everything_about_the_citizen(void **state)
+{
+	char headers[512], *me_id, *req;
+	json_t *consents, *e;
+	e2e_resp r, me;
+	size_t i;
+	int named = 0;
+
+	(void)state;
+	req = request(W.hospital, NID_C, "treatment"); /* a pending request, to be exported */
+	free(req);
+	E2E_CALL(&W.s, 200, "GET", "/v1/me", W.session_c, NULL, &me);
+	me_id = e2e_jdup(me.json, "citizen_id");
+	E2E_CALL(&W.s, 200, "GET", "/v1/me/export", W.session_c, NULL, &r);
+	assert_str_eq(e2e_jstr(r.json, "format"), "vaultd-export/1");
+	assert_str_eq(e2e_jstr(r.json, "citizen_id"), me_id);
+	assert_true(json_equal(json_object_get(r.json, "fields"), json_object_get(me.json, "fields")));
+	assert_str_eq(e2e_jstr(r.json, "fields/phone"), "0912345678"); /* unmasked: the citizen's own */
+	assert_int_equal(e2e_jbool(r.json, "restriction/restricted"), 0);
+	assert_true(json_is_null(e2e_jget(r.json, "restriction/since")));
+	consents = e2e_jget(r.json, "consents/items");
+	assert_true(json_array_size(consents) >= 1);
+	assert_int_equal(e2e_jbool(r.json, "consents/complete"), 1);
+	json_array_foreach(consents, i, e)
+		named += e2e_jstr(e, "agency/name") != NULL && strcmp(e2e_jstr(e, "agency/name"), "Bệnh viện Bạch Mai") == 0;
+	assert_true(named >= 1);
+	assert_true(json_array_size(e2e_jget(r.json, "consent_requests/items")) >= 1);
+	assert_str_eq(e2e_jstr(r.json, "consent_requests/items/0/agency/name"), "Bệnh viện Bạch Mai");
+	assert_true(json_is_array(e2e_jget(r.json, "corrections/items")));
+	assert_int_equal(e2e_jbool(r.json, "access_log/complete"), 1);
+	assert_true(json_is_null(e2e_jget(r.json, "access_log/next")));
+	/* the export's own entry is the newest: it was written before anything was read */
+	assert_str_eq(e2e_jstr(r.json, "access_log/entries/0/action"), "record.export");
+	assert_null(e2e_jget(r.json, "access_log/entries/0/fields"));
+	assert_non_null(find(e2e_jget(r.json, "access_log/entries"), "lookup", "deny"));
+	e2e_resp_free(&r);
+	e2e_resp_free(&me);
+	free(me_id);
+	get_headers("/v1/me/export", W.session_c, headers);
+	assert_non_null(strstr(headers, "attachment; filename=\"vaultd-my-data.json\""));
+	assert_non_null(strstr(headers + 256, "no-store"));
+	/* the entry in the log names no value */
+	E2E_CALL(&W.s, 200, "GET", "/v1/me/access-log?limit=1", W.session_c, NULL, &r);
+	assert_str_eq(e2e_jstr(r.json, "entries/0/action"), "record.export");
+	assert_null(strstr(r.body, "0912345678"));
+	e2e_resp_free(&r);
+	/* D's export: D's data only */
+	E2E_CALL(&W.s, 200, "GET", "/v1/me/export", W.session_d, NULL, &r);
+	assert_str_eq(e2e_jstr(r.json, "fields/full_name"), "Trần Văn Khác");
+	assert_null(strstr(r.body, "Nguyễn Thị Quyền"));
+	assert_int_equal(json_array_size(e2e_jget(r.json, "consents/items")), 0);
+	assert_int_equal(json_array_size(e2e_jget(r.json, "consent_requests/items")), 0);
+	e2e_resp_free(&r);
+	/* nobody else may ask */
+	E2E_CALL(&W.s, 403, "GET", "/v1/me/export", W.registrar, NULL, &r);
+	e2e_resp_free(&r);
+	E2E_CALL(&W.s, 401, "GET", "/v1/me/export", NULL, NULL, &r);
+	e2e_resp_free(&r);
+}
+
+/* ---- correction requests ---- */
+
+/* The raw bytes of every row of corrections, read beside vaultd: n rows into *rows. */
+static char *raw_corrections(int64_t *rows)
+{
+	char *key = test_path(W.s.data, "master.key"), *all = calloc(1, 1);
+	size_t len = 0;
+	vault_unlock u = {0};
+	vault *v = NULL;
+	util_err err;
+	sqlite3_stmt *s;
+
+	u.key_file = key;
+	if (vault_open(&v, W.s.data, &u, &err) != 0)
+		fail_msg("open the vault beside vaultd: %s", err.msg);
+	*rows = 0;
+	assert_int_equal(sqlite3_prepare_v2(vault_sql_db(v), "SELECT * FROM corrections", -1, &s, NULL), SQLITE_OK);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		int c;
+
+		(*rows)++;
+		for (c = 0; c < sqlite3_column_count(s); c++) {
+			size_t n = (size_t)sqlite3_column_bytes(s, c);
+
+			all = realloc(all, len + n + 1);
+			if (n > 0)
+				memcpy(all + len, sqlite3_column_blob(s, c), n);
+			len += n;
+			all[len] = '\0';
+		}
+	}
+	sqlite3_finalize(s);
+	vault_close(v);
+	free(key);
+	return all;
+}
+
+static char *ask_correction(const char *session, const char *field, json_t *value, const char *note)
+{
+	json_t *body = json_pack("{s:s, s:o}", "field", field, "value", value);
+	e2e_resp r;
+	char *id;
+
+	if (note != NULL)
+		json_object_set_new(body, "note", json_string(note));
+	E2E_CALL(&W.s, 201, "POST", "/v1/me/corrections", session, body, &r);
+	assert_str_eq(e2e_jstr(r.json, "state"), "pending");
+	assert_str_eq(e2e_jstr(r.json, "field"), field);
+	id = e2e_jdup(r.json, "id");
+	e2e_resp_free(&r);
+	return id;
+}
+
+/* The registrar's queue entry for id (of state, NULL: any), or NULL; a new reference. */
+static json_t *queued(const char *id, const char *state)
+{
+	char path[100];
+	json_t *e, *found = NULL;
+	e2e_resp r;
+	size_t i;
+
+	snprintf(path, sizeof path, "/v1/corrections?limit=200%s%s", state ? "&state=" : "", state ? state : "");
+	E2E_CALL(&W.s, 200, "GET", path, W.registrar, NULL, &r);
+	json_array_foreach(e2e_jget(r.json, "corrections"), i, e)
+		if (strcmp(e2e_jstr(e, "id"), id) == 0)
+			found = json_incref(e);
+	e2e_resp_free(&r);
+	return found;
+}
+
+/* Every bad request is refused with its code, and nothing is stored. */
+static void test_bad_correction_requests_are_refused(void **state)
+{
+	static const struct {
+		const char *body;
+		long status;
+		const char *code;
+	} cases[] = {
+		{"{\"field\":\"no_such_field\",\"value\":\"x\"}", 400, "invalid_input"},
+		{"{\"field\":\"national_id\",\"value\":\"036095000899\"}", 400, "invalid_input"},
+		{"{\"field\":\"date_of_birth\",\"value\":\"1990-13-45\"}", 400, "invalid_input"},
+		{"{\"field\":\"blood_type\",\"value\":{\"a\":1}}", 400, "invalid_input"},
+		{"{\"field\":\"full_name\"}", 400, "invalid_input"},
+		{"{\"value\":\"x\"}", 400, "invalid_input"},
+		{"{\"field\":\"full_name\",\"value\":\"x\",\"extra\":1}", 400, "invalid_input"},
+		{"{\"field\":\"full_name\",\"value\":\"x\",\"note\":\"   \"}", 400, "invalid_input"},
+		{"{\"field\":\"full_name\",\"value\":\"x\",\"note\":7}", 400, "invalid_input"},
+		{"{\"field\":\"\",\"value\":\"x\"}", 400, "invalid_input"},
+		{"[1]", 400, "invalid_json"},
+	};
+	char note[600];
+	int64_t before, after;
+	e2e_resp r;
+	size_t i;
+
+	(void)state;
+	free(raw_corrections(&before));
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		e2e_req(&W.s, "POST", "/v1/me/corrections", W.session_d, cases[i].body, &r);
+		if (r.status != cases[i].status)
+			fail_msg("%s: %ld %s", cases[i].body, r.status, r.body);
+		E2E_PROBLEM(&r, cases[i].status, cases[i].code);
+		assert_null(strstr(r.body, "1990-13-45"));
+		e2e_resp_free(&r);
+	}
+	memset(note, 'a', 501);
+	note[501] = '\0';
+	E2E_CALL(&W.s, 400, "POST", "/v1/me/corrections", W.session_d,
+	    json_pack("{s:s, s:s, s:s}", "field", "full_name", "value", "x", "note", note), &r);
+	E2E_PROBLEM(&r, 400, "invalid_input");
+	e2e_resp_free(&r);
+	E2E_CALL(&W.s, 400, "GET", "/v1/me/corrections?state=maybe", W.session_d, NULL, &r);
+	e2e_resp_free(&r);
+	E2E_CALL(&W.s, 400, "GET", "/v1/me/corrections?after=cr_zz", W.session_d, NULL, &r);
+	e2e_resp_free(&r);
+	E2E_CALL(&W.s, 400, "GET", "/v1/me/corrections?limit=201", W.session_d, NULL, &r);
+	e2e_resp_free(&r);
+	E2E_CALL(&W.s, 403, "POST", "/v1/me/corrections", W.registrar, json_pack("{s:s, s:s}", "field", "full_name", "value", "x"), &r);
+	e2e_resp_free(&r);
+	free(raw_corrections(&after));
+	assert_int_equal(after, before);
+}
+
+/*
+ * A citizen asks; the value is sealed at rest; the other citizen sees nothing of it; a
+ * registrar sees it with the citizen's pseudonym, rejects one with a reason and applies
+ * another, once each; the record changes only for the applied one; every step is in the
+ * citizen's timeline.
+ */
+static void test_correction_request_and_answers(void **state)
+{
+	char *name_id, *phone_id, *raw, path[100];
+	json_t *q, *all, *e;
+	int64_t rows;
+	e2e_resp r;
+	size_t i;
+
+	(void)state;
+	name_id = ask_correction(W.session_c, "full_name", json_string(NEW_NAME), NOTE_C);
+	phone_id = ask_correction(W.session_c, "phone", json_string("0987654321"), NULL);
+	/* sealed at rest: no byte of the value or the note in the table */
+	raw = raw_corrections(&rows);
+	assert_true(rows >= 2);
+	assert_null(strstr(raw, "Quyền Đúng"));
+	assert_null(strstr(raw, "0987654321"));
+	assert_null(strstr(raw, "khai sinh"));
+	assert_non_null(strstr(raw, "full_name")); /* the field's name is in the clear */
+	free(raw);
+	/* the citizen sees theirs; the other sees none of them */
+	E2E_CALL(&W.s, 200, "GET", "/v1/me/corrections", W.session_c, NULL, &r);
+	assert_int_equal(json_array_size(e2e_jget(r.json, "corrections")), 2);
+	assert_str_eq(e2e_jstr(r.json, "corrections/0/id"), name_id);
+	assert_str_eq(e2e_jstr(r.json, "corrections/0/value"), NEW_NAME);
+	assert_str_eq(e2e_jstr(r.json, "corrections/0/note"), NOTE_C);
+	assert_str_eq(e2e_jstr(r.json, "corrections/0/state"), "pending");
+	assert_true(json_is_null(e2e_jget(r.json, "corrections/1/note")));
+	assert_true(json_is_null(e2e_jget(r.json, "next")));
+	e2e_resp_free(&r);
+	E2E_CALL(&W.s, 200, "GET", "/v1/me/corrections?limit=1", W.session_c, NULL, &r);
+	assert_str_eq(e2e_jstr(r.json, "next"), name_id);
+	e2e_resp_free(&r);
+	E2E_CALL(&W.s, 200, "GET", "/v1/me/corrections", W.session_d, NULL, &r);
+	assert_null(strstr(r.body, name_id));
+	assert_null(strstr(r.body, NEW_NAME));
+	e2e_resp_free(&r);
+	snprintf(path, sizeof path, "/v1/me/corrections?after=%s", name_id);
+	E2E_CALL(&W.s, 400, "GET", path, W.session_d, NULL, &r); /* C's id is no cursor of D's */
+	e2e_resp_free(&r);
+	/* only a registrar sees the queue, with the value and its pseudonym for the citizen */
+	E2E_CALL(&W.s, 403, "GET", "/v1/corrections", W.hospital, NULL, &r);
+	e2e_resp_free(&r);
+	E2E_CALL(&W.s, 403, "GET", "/v1/corrections", W.session_c, NULL, &r);
+	e2e_resp_free(&r);
+	E2E_CALL(&W.s, 400, "GET", "/v1/corrections?state=done", W.registrar, NULL, &r);
+	e2e_resp_free(&r);
+	q = queued(name_id, "pending");
+	assert_non_null(q);
+	assert_str_eq(e2e_jstr(q, "citizen_id"), W.pseudonym_c);
+	assert_str_eq(e2e_jstr(q, "field"), "full_name");
+	assert_str_eq(e2e_jstr(q, "value"), NEW_NAME);
+	json_decref(q);
+	/* answers: bad ones refused */
+	snprintf(path, sizeof path, "/v1/corrections/%s", name_id);
+	E2E_CALL(&W.s, 400, "POST", path, W.registrar, json_pack("{s:s}", "outcome", "rejected"), &r);
+	E2E_PROBLEM(&r, 400, "invalid_input");
+	e2e_resp_free(&r);
+	E2E_CALL(&W.s, 400, "POST", path, W.registrar, json_pack("{s:s}", "outcome", "maybe"), &r);
+	e2e_resp_free(&r);
+	E2E_CALL(&W.s, 403, "POST", path, W.hospital, json_pack("{s:s, s:s}", "outcome", "rejected", "reason", "x"), &r);
+	e2e_resp_free(&r);
+	E2E_CALL(&W.s, 404, "POST", "/v1/corrections/cr_000000000000000000000000", W.registrar,
+	    json_pack("{s:s, s:s}", "outcome", "rejected", "reason", "x"), &r);
+	E2E_PROBLEM(&r, 404, "not_found");
+	e2e_resp_free(&r);
+	/* rejected with a reason: the record keeps its name */
+	E2E_CALL(&W.s, 200, "POST", path, W.registrar, json_pack("{s:s, s:s}", "outcome", "rejected", "reason", REASON), &r);
+	assert_str_eq(e2e_jstr(r.json, "state"), "rejected");
+	assert_str_eq(e2e_jstr(r.json, "citizen_id"), W.pseudonym_c);
+	e2e_resp_free(&r);
+	E2E_CALL(&W.s, 409, "POST", path, W.registrar, json_pack("{s:s}", "outcome", "applied"), &r);
+	E2E_PROBLEM(&r, 409, "conflict");
+	e2e_resp_free(&r);
+	/* applied: the record has the proposed value */
+	snprintf(path, sizeof path, "/v1/corrections/%s", phone_id);
+	E2E_CALL(&W.s, 200, "POST", path, W.registrar, json_pack("{s:s}", "outcome", "applied"), &r);
+	assert_str_eq(e2e_jstr(r.json, "state"), "applied");
+	e2e_resp_free(&r);
+	E2E_CALL(&W.s, 200, "GET", "/v1/me", W.session_c, NULL, &r);
+	assert_str_eq(e2e_jstr(r.json, "fields/phone"), "0987654321");
+	assert_str_eq(e2e_jstr(r.json, "fields/full_name"), "Nguyễn Thị Quyền");
+	e2e_resp_free(&r);
+	/* the citizen sees both answers, the reason with the rejection */
+	E2E_CALL(&W.s, 200, "GET", "/v1/me/corrections", W.session_c, NULL, &r);
+	assert_str_eq(e2e_jstr(r.json, "corrections/0/state"), "rejected");
+	assert_str_eq(e2e_jstr(r.json, "corrections/0/reason"), REASON);
+	assert_non_null(e2e_jstr(r.json, "corrections/0/decided_at"));
+	assert_str_eq(e2e_jstr(r.json, "corrections/1/state"), "applied");
+	e2e_resp_free(&r);
+	raw = raw_corrections(&rows);
+	assert_null(strstr(raw, "hồ sơ gốc"));
+	free(raw);
+	/* the queue's filter: no longer pending */
+	assert_null(queued(name_id, "pending"));
+	q = queued(name_id, "rejected");
+	assert_non_null(q);
+	json_decref(q);
+	/* every step in the timeline, naming the field, never a value */
+	all = timeline(W.session_c);
+	assert_non_null(find(all, "correction.request", NULL));
+	assert_non_null(find(all, "correction.read", NULL));
+	assert_non_null(find(all, "correction.reject", NULL));
+	assert_non_null(find(all, "correction.apply", NULL));
+	e = find(all, "record.update", NULL);
+	assert_non_null(e);
+	assert_true(e2e_jarray_has(e, "fields", "phone"));
+	json_array_foreach(all, i, e) {
+		char *text = json_dumps(e, 0);
+
+		assert_null(strstr(text, "0987654321"));
+		assert_null(strstr(text, "Quyền Đúng"));
+		assert_null(strstr(text, "hồ sơ"));
+		free(text);
+	}
+	json_decref(all);
+	free(name_id);
+	free(phone_id);
+}
+
+/* At most 10 pending at once; an erasure takes the citizen's requests with the record. */
+static void test_pending_cap_and_erasure(void **state)
+{
+	char *id, *pseudonym, *uri, *session, path[100];
+	int64_t last = 0, before, after;
+	e2e_resp r;
+	int i;
+
+	(void)state;
+	pseudonym = enrol("036095000833", "Võ Thị Xoá", &uri);
+	session = sign_in("036095000833", uri, &last);
+	for (i = 0; i < 10; i++)
+		free(ask_correction(session, "blood_type", json_string("AB+"), NULL));
+	E2E_CALL(&W.s, 409, "POST", "/v1/me/corrections", session, json_pack("{s:s, s:s}", "field", "blood_type", "value", "B+"), &r);
+	E2E_PROBLEM(&r, 409, "conflict");
+	e2e_resp_free(&r);
+	E2E_CALL(&W.s, 200, "GET", "/v1/me/corrections?limit=1", session, NULL, &r);
+	id = e2e_jdup(r.json, "corrections/0/id");
+	e2e_resp_free(&r);
+	free(raw_corrections(&before));
+	snprintf(path, sizeof path, "/v1/citizens/%s", pseudonym);
+	E2E_CALL(&W.s, 200, "DELETE", path, W.registrar, NULL, &r);
+	e2e_resp_free(&r);
+	free(raw_corrections(&after));
+	assert_int_equal(after, before - 10);
+	assert_null(queued(id, NULL));
+	snprintf(path, sizeof path, "/v1/corrections/%s", id);
+	E2E_CALL(&W.s, 404, "POST", path, W.registrar, json_pack("{s:s}", "outcome", "applied"), &r);
+	e2e_resp_free(&r);
+	free(id), free(pseudonym), free(uri), free(session);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_timeline_covers_every_event_about_the_citizen),
 		cmocka_unit_test(test_proofs_verify_as_a_browser_would),
+		cmocka_unit_test(test_export_holds_everything_about_the_citizen),
+		cmocka_unit_test(test_bad_correction_requests_are_refused),
+		cmocka_unit_test(test_correction_request_and_answers),
+		cmocka_unit_test(test_pending_cap_and_erasure),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
