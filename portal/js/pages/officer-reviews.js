@@ -1,0 +1,4 @@
+// pages/officer-reviews.js: to be written; until then the page says only what it is.
+export async function render(root, ctx) {
+	root.append(ctx.ui.h('h1', {}, ctx.t('officer.reviews.title')));
+}
