@@ -1,6 +1,7 @@
 # Makefile: builds vaultd and vaultctl, runs the tests, the demo and the benchmark.
 #   make                     build/vaultd, build/vaultctl, build/gencitizens
-#   make test                unit and end-to-end tests (installs missing Debian packages)
+#   make test                unit, end-to-end and browser tests (installs missing Debian packages)
+#   make portal              the web portal as vaultd serves it (--portal build/portal)
 #   make SANITIZER=address test   the same under ASan + UBSan (clang), in build/address
 #   make run                 a demo vault with a small data set, served on 127.0.0.1:8443
 #   make bench               the benchmark (BENCH_CITIZENS=N for a small run)
@@ -64,7 +65,7 @@ TEST_BIN = $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%) $(E2E_SRC:tests/e2e/%.c=$
 E2E_SUPPORT = $(BUILD)/obj/tests/e2e/harness.o
 TEST_SUPPORT = $(BUILD)/obj/tests/unit/support.o
 
-.PHONY: all test check-deps deps run bench install clean fuzz fuzz-targets valgrind FORCE
+.PHONY: all test check-deps deps run bench install clean fuzz fuzz-targets valgrind portal browser-test FORCE
 .SECONDARY:
 all: check-deps $(BUILD)/vaultd $(BUILD)/vaultctl $(BUILD)/gencitizens
 
@@ -152,9 +153,27 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_SUPPORT) $(BUILD)/libvaultd
 # tests/exports.sh checks the library's objects (not the generated catalog: it has no folder).
 EXPORT_OBJ = $(filter-out $(BUILD)/obj/gen/%,$(LIB_OBJ))
 
+# The C suites first, whatever the browser suite does; then the browser suite; either failing fails.
 test: deps
 	@$(MAKE) --no-print-directory all $(TEST_BIN) $(BUILD)/gencitizens
-	@BUILD=$(BUILD) CC="$(CC)" EXPORT_OBJ="$(EXPORT_OBJ)" tests/run.sh tests/exports.sh $(TEST_BIN)
+	@BUILD=$(BUILD) CC="$(CC)" EXPORT_OBJ="$(EXPORT_OBJ)" tests/run.sh tests/exports.sh $(TEST_BIN); c=$$?; \
+	  $(MAKE) --no-print-directory browser-test; b=$$?; [ $$c -eq 0 ] && [ $$b -eq 0 ]
+
+# The portal as vaultd serves it: portal/ as it is, and in vendor/ the few files the browser
+# needs from the npm packages pinned in package-lock.json. A plain copy, made afresh.
+PORTAL_VENDOR = node_modules/uplot/dist/uPlot.esm.js node_modules/uplot/dist/uPlot.min.css
+
+portal:
+	@scripts/deps.sh portal
+	@rm -rf $(BUILD)/portal
+	@mkdir -p $(BUILD)/portal/vendor
+	@cp -R portal/. $(BUILD)/portal/
+	@cp $(PORTAL_VENDOR) $(BUILD)/portal/vendor/
+
+# tests/browser: chromium, headless, against a real vaultd serving $(BUILD)/portal (screenshots in $(BUILD)/browser).
+browser-test: all portal
+	@scripts/deps.sh browser
+	@BUILD=$(BUILD) node tests/browser/run.mjs
 
 # Unit suites run under memcheck themselves; the end-to-end suites run vaultd under it
 # (E2E_VALGRIND), and fail on any error or leak it reports.
@@ -165,7 +184,7 @@ valgrind: deps
 	  tests/run.sh $(filter-out %/crash_test_crash,$(TEST_BIN))
 
 run: deps
-	@$(MAKE) --no-print-directory all $(BUILD)/gencitizens
+	@$(MAKE) --no-print-directory all $(BUILD)/gencitizens portal
 	@scripts/deps.sh demo
 	@BUILD=$(BUILD) scripts/demo.sh
 
