@@ -1,5 +1,6 @@
 #!/bin/sh
-# demo.sh: `make run`: a demo vault with synthetic citizens and a few agencies, served on loopback.
+# demo.sh: `make run`: a demo vault with synthetic citizens and a few agencies, served on loopback
+# with the portal (make portal's $BUILD/portal); prints whom to sign in as and how to get their codes.
 set -eu
 BUILD=${BUILD:-build}
 DEMO=${DEMO_DIR:-$BUILD/demo}
@@ -20,10 +21,15 @@ if [ ! -f "$DEMO/data/vault.db" ]; then
 	"$BUILD/vaultctl" import "$DEMO/citizens.jsonl" --data "$DEMO/data" --enrolments "$DEMO/enrolments.jsonl"
 fi
 
-"$BUILD/vaultd" --data "$DEMO/data" --listen "$LISTEN" 2>>"$DEMO/vaultd.log" &
+"$BUILD/vaultd" --data "$DEMO/data" --listen "$LISTEN" --portal "$BUILD/portal" 2>>"$DEMO/vaultd.log" &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; exit 0' INT TERM
 for i in $(seq 50); do curl -sf "$URL/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+if ! curl -sf "$URL/healthz" >/dev/null 2>&1; then
+	echo "demo: vaultd did not start; the end of $DEMO/vaultd.log:" >&2
+	tail -n 5 "$DEMO/vaultd.log" >&2
+	exit 1
+fi
 
 if [ "$fresh" = 1 ]; then
 	admin=$(json admin_token <"$DEMO/init.json")
@@ -43,8 +49,16 @@ fi
 . "$DEMO/tokens.env"
 nid=$(head -n 1 "$DEMO/citizens.jsonl" | sed 's/.*"national_id":"\([0-9]*\)".*/\1/')
 secret=$(head -n 1 "$DEMO/enrolments.jsonl" | sed 's/.*secret=\([A-Z2-7]*\).*/\1/')
+# the demo citizen has a consent request waiting, so the portal shows one (at most 5 pile up: 409 then)
+post "$HOSPITAL" /v1/consent-requests "{\"national_id\":\"$nid\",\"purpose\":\"treatment\",\"fields\":[\"full_name\",\"date_of_birth\",\"blood_type\"],\"days\":30}" >/dev/null 2>&1 || true
 
 cat <<MSG
+
+The portal: open $URL/ in a browser (Vietnamese first; English is one click away).
+  a citizen  national ID $nid     code: oathtool --totp -b $secret
+  an officer officer ID  $OFFICER_ID   code: oathtool --totp -b $OFFICER_TOTP
+  (each code works once: for the next sign-in or approval, wait for the next 30-second code)
+  The citizen has a consent request from Bệnh viện Bạch Mai waiting.
 
 vaultd is serving $URL (log: $DEMO/vaultd.log). Tokens are in $DEMO/tokens.env (0600).
   admin     $ADMIN
