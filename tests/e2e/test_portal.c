@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -29,6 +31,8 @@ static struct {
 	char nid[CITIZENS][13], uri[CITIZENS][256];
 	int64_t last[CITIZENS], last_officer;
 } W;
+
+static const char *g_base; /* where call() goes: W.s.base, or else this (a vaultd serving TLS) */
 
 /* One answer, with its header lines. */
 typedef struct answer {
@@ -80,8 +84,10 @@ static long call(const char *method, const char *path, const char *const *hdrs, 
 
 	memset(a, 0, sizeof *a);
 	assert_non_null(c);
-	snprintf(url, sizeof url, "%s%s", W.s.base, path);
+	snprintf(url, sizeof url, "%s%s", g_base ? g_base : W.s.base, path);
 	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L); /* the TLS test's certificate is its own */
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
 	curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
@@ -503,6 +509,97 @@ static void test_bearer_unchanged(void **state)
 	answer_free(&a);
 }
 
+/* The port of vaultd's "listening" line in log, waiting up to 5 s; 0 if none came. */
+static unsigned listening_port(const char *log)
+{
+	unsigned port = 0;
+	int i;
+
+	for (i = 0; i < 250 && port == 0; i++) {
+		size_t n;
+		char *b = (char *)test_read_file(log, &n), *p;
+
+		if (b != NULL && (p = strstr(b, "\"msg\":\"listening\"")) != NULL && (p = strstr(p, "\"port\":")) != NULL)
+			port = (unsigned)strtoul(p + 7, NULL, 10);
+		free(b);
+		if (port == 0)
+			usleep(20 * 1000);
+	}
+	return port;
+}
+
+/* Under TLS the cookie is Secure, set and cleared alike. */
+static void test_tls_cookie_secure(void **state)
+{
+	const char *const reg[] = {"registrar"};
+	static const char attrs[] = "; Path=/; HttpOnly; SameSite=Strict; Max-Age=900; Secure";
+	char *registrar, *uri, *cert, *key, *log, base[64], body[160], set[512], cookie[256], csrf[80], code[7];
+	const char *hdrs[] = {cookie, csrf, NULL};
+	e2e_server s;
+	e2e_resp r;
+	answer a;
+	int64_t last = 0;
+	unsigned port;
+	pid_t pid;
+	int status;
+
+	(void)state;
+	if (access("/usr/bin/openssl", X_OK) != 0)
+		skip(); /* the certificate is made with openssl */
+	memset(&s, 0, sizeof s);
+	assert_int_equal(e2e_start(&s), 0);
+	E2E_CALL(&s, 201, "POST", "/v1/agencies", s.admin_token, e2e_body_agency("Registrar", reg, 1), &r);
+	registrar = e2e_jdup(r.json, "token");
+	e2e_resp_free(&r);
+	E2E_CALL(&s, 201, "POST", "/v1/citizens", registrar,
+	    e2e_body_citizen("079195000400", json_pack("{s:s}", "full_name", "Phạm An")), &r);
+	uri = e2e_jdup(r.json, "totp_uri");
+	e2e_resp_free(&r);
+	assert_int_equal(e2e_halt(&s), 0); /* the harness's vaultd speaks HTTP: ours, TLS */
+	cert = test_path(s.dir, "cert.pem");
+	key = test_path(s.dir, "key.pem");
+	log = test_path(s.dir, "tls.log");
+	{
+		char *argv[] = {"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+			"-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1", NULL};
+
+		assert_int_equal(test_run(argv, NULL, NULL, NULL), 0);
+	}
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		execl(s.vaultd, s.vaultd, "--data", s.data, "--listen", "127.0.0.1:0", "--tls-cert", cert, "--tls-key", key,
+		    "--log", log, (char *)NULL);
+		_exit(127);
+	}
+	port = listening_port(log);
+	assert_int_not_equal(port, 0);
+	snprintf(base, sizeof base, "https://127.0.0.1:%u", port);
+	g_base = base;
+	e2e_totp_fresh(uri, &last, code);
+	snprintf(body, sizeof body, "{\"national_id\":\"079195000400\",\"totp\":\"%s\",\"cookie\":true}", code);
+	expect_status("POST", "/v1/sessions", NULL, body, 201, NULL, &a);
+	assert_non_null(header(&a, "Set-Cookie", set, sizeof set));
+	if (strlen(set) < sizeof attrs || strcmp(set + strlen(set) - (sizeof attrs - 1), attrs) != 0)
+		fail_msg("Set-Cookie under TLS: %s", set);
+	snprintf(cookie, sizeof cookie, "Cookie: %.*s", (int)strcspn(set, ";"), set);
+	snprintf(csrf, sizeof csrf, "X-CSRF-Token: %s", e2e_or_null(e2e_jstr(a.json, "csrf_token")));
+	answer_free(&a);
+	expect_status("DELETE", "/v1/sessions/current", hdrs, NULL, 200, NULL, &a);
+	assert_header(&a, "Set-Cookie", "vaultd_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0; Secure");
+	answer_free(&a);
+	g_base = NULL;
+	kill(pid, SIGTERM);
+	waitpid(pid, &status, 0);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	free(registrar);
+	free(uri);
+	free(cert);
+	free(key);
+	free(log);
+	e2e_stop(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -514,6 +611,7 @@ int main(void)
 		cmocka_unit_test(test_csrf),
 		cmocka_unit_test(test_sign_out_clears_cookie),
 		cmocka_unit_test(test_bearer_unchanged),
+		cmocka_unit_test(test_tls_cookie_secure),
 	};
 
 	return cmocka_run_group_tests_name("portal", tests, setup, teardown);
