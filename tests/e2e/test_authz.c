@@ -115,6 +115,7 @@ struct mx {
 	char *agency_to_suspend, *citizen_to_delete, *request_for_approve, *request_for_deny, *consent_of_a;
 	char *request_of_consumer, *seq_of_a, *access_to_review;
 	char *token_to_revoke, *officer_to_deactivate, *officer_to_reactivate;
+	char *correction_to_answer;
 	char *kept[NCALLERS]; /* a caller's token while a row signs out a fresh session of theirs */
 };
 
@@ -399,6 +400,27 @@ static void p_review(mx *m, int c, char *id, size_t idn, json_t **body)
 	*body = e2e_body_review("justified", NULL);
 }
 
+static void p_correction_new(mx *m, int c, char *id, size_t idn, json_t **body)
+{
+	(void)m, (void)c, (void)id, (void)idn;
+	*body = json_pack("{s:s, s:s}", "field", "blood_type", "value", "B+");
+}
+
+static void p_correction_answer(mx *m, int c, char *id, size_t idn, json_t **body)
+{
+	(void)c;
+	if (m->correction_to_answer == NULL) {
+		e2e_resp r;
+
+		E2E_CALL(&m->s, 201, "POST", "/v1/me/corrections", m->token[C_CIT_A],
+		    json_pack("{s:s, s:s}", "field", "blood_type", "value", "AB-"), &r);
+		m->correction_to_answer = e2e_jdup(r.json, "id");
+		e2e_resp_free(&r);
+	}
+	snprintf(id, idn, "%s", m->correction_to_answer);
+	*body = json_pack("{s:s, s:s}", "outcome", "rejected", "reason", "matrix test");
+}
+
 /* A fresh session of the caller's kind (a new citizen, a new officer), used in place of its own by the sign-out row. */
 static void p_signout(mx *m, int c, char *id, size_t idn, json_t **body)
 {
@@ -507,6 +529,7 @@ static void used_up(prep_fn p)
 	              : p == p_deny ? &M.request_for_deny
 	              : p == p_revoke ? &M.consent_of_a
 	              : p == p_review ? &M.access_to_review
+	              : p == p_correction_answer ? &M.correction_to_answer
 	              : p == p_token_revoke ? &M.token_to_revoke
 	              : p == p_officer_deactivate ? &M.officer_to_deactivate
 	                              : NULL;
@@ -556,6 +579,11 @@ static row rows[] = {
 	{"DELETE", "/v1/me/restriction", CITIZEN, OWN_NONE, 200, 0, p_restriction, ""},
 	{"GET", "/v1/me/access-log", CITIZEN, OWN_NONE, 200, 0, NULL, ""},
 	{"GET", "/v1/me/access-log/{}/proof", CITIZEN, OWN_CIT_A, 200, 0, p_proof, ""},
+	{"GET", "/v1/me/export", CITIZEN, OWN_NONE, 200, 0, NULL, ""},
+	{"GET", "/v1/me/corrections", CITIZEN, OWN_NONE, 200, 0, NULL, ""},
+	{"POST", "/v1/me/corrections", CITIZEN, OWN_NONE, 201, 0, p_correction_new, ""},
+	{"GET", "/v1/corrections", REGISTRAR, OWN_NONE, 200, 0, NULL, ""},
+	{"POST", "/v1/corrections/{}", REGISTRAR, OWN_NONE, 200, 1, p_correction_answer, ""},
 	{"GET", "/v1/audit", OFFICER, OWN_NONE, 200, 0, NULL, ""},
 	{"GET", "/v1/audit/verify", OFFICER, OWN_NONE, 200, 0, NULL, ""},
 	{"GET", "/v1/reports/access?from=0&to=4102444800", OFFICER, OWN_NONE, 200, 0, NULL, ""},
@@ -707,7 +735,7 @@ static int matrix_teardown(void **state)
 	free(M.reg_cid_a), free(M.reg_cid_t), free(M.agency_to_suspend), free(M.citizen_to_delete);
 	free(M.request_for_approve), free(M.request_for_deny), free(M.consent_of_a), free(M.request_of_consumer);
 	free(M.seq_of_a), free(M.access_to_review), free(M.token_to_revoke), free(M.officer_to_deactivate);
-	free(M.officer_to_reactivate);
+	free(M.officer_to_reactivate), free(M.correction_to_answer);
 	return 0;
 }
 

@@ -464,43 +464,76 @@ static void test_proofs_verify_as_a_browser_would(void **state)
 
 /* ---- "download my data" ---- */
 
+/* An answer with the headers a browser's code looks at. */
+typedef struct raw_answer {
+	long status;
+	char disposition[256], cache[256], set_cookie[512];
+	char *body;
+	size_t len;
+} raw_answer;
+
+static void keep_header(char *dst, size_t n, const char *b, size_t len)
+{
+	while (len > 0 && (b[len - 1] == '\r' || b[len - 1] == '\n'))
+		len--;
+	snprintf(dst, n, "%.*s", (int)len, b);
+}
+
 static size_t on_header(char *b, size_t size, size_t n, void *arg)
 {
-	char *out = arg;
+	raw_answer *a = arg;
 	size_t len = size * n;
 
 	if (len > 20 && strncasecmp(b, "Content-Disposition:", 20) == 0)
-		snprintf(out, 256, "%.*s", (int)(len > 255 ? 255 : len), b);
+		keep_header(a->disposition, sizeof a->disposition, b, len);
 	if (len > 14 && strncasecmp(b, "Cache-Control:", 14) == 0)
-		snprintf(out + 256, 256, "%.*s", (int)(len > 255 ? 255 : len), b);
+		keep_header(a->cache, sizeof a->cache, b, len);
+	if (len > 11 && strncasecmp(b, "Set-Cookie:", 11) == 0)
+		keep_header(a->set_cookie, sizeof a->set_cookie, b + 12, len - 12);
 	return len;
 }
 
-static size_t on_discard(char *b, size_t size, size_t n, void *arg)
+static size_t on_data(char *b, size_t size, size_t n, void *arg)
 {
-	(void)b, (void)arg;
+	raw_answer *a = arg;
+	char *more = realloc(a->body, a->len + size * n + 1);
+
+	if (more == NULL)
+		return 0;
+	memcpy(more + a->len, b, size * n);
+	a->body = more;
+	a->len += size * n;
+	a->body[a->len] = '\0';
 	return size * n;
 }
 
-/* The Content-Disposition (into headers) and Cache-Control (headers + 256) lines of a GET. */
-static void get_headers(const char *path, const char *token, char headers[512])
+/* A request with the given header lines (NULL-terminated) as a browser sends it; a JSON body when body is not NULL. */
+static void raw_call(const char *method, const char *path, const char *const *lines, const char *body, raw_answer *a)
 {
-	char url[256], auth[256];
+	char url[256];
 	struct curl_slist *h = NULL;
 	CURL *c = curl_easy_init();
 
-	memset(headers, 0, 512);
+	memset(a, 0, sizeof *a);
 	assert_non_null(c);
 	snprintf(url, sizeof url, "%s%s", W.s.base, path);
-	snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
-	h = curl_slist_append(h, auth);
+	for (; lines != NULL && *lines != NULL; lines++)
+		h = curl_slist_append(h, *lines);
+	h = curl_slist_append(h, "Expect:");
+	if (body != NULL) {
+		h = curl_slist_append(h, "Content-Type: application/json");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	}
 	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, headers);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_discard);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, a);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, a);
 	assert_int_equal(curl_easy_perform(c), CURLE_OK);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &a->status);
 	curl_slist_free_all(h);
 	curl_easy_cleanup(c);
 }
@@ -512,7 +545,9 @@ static void get_headers(const char *path, const char *token, char headers[512])
  */
 static void test_export_holds_everything_about_the_citizen(void **state)
 {
-	char headers[512], *me_id, *req;
+	char auth[256], *me_id, *req;
+	const char *lines[] = {auth, NULL};
+	raw_answer raw;
 	json_t *consents, *e;
 	e2e_resp r, me;
 	size_t i;
@@ -548,9 +583,12 @@ static void test_export_holds_everything_about_the_citizen(void **state)
 	e2e_resp_free(&r);
 	e2e_resp_free(&me);
 	free(me_id);
-	get_headers("/v1/me/export", W.session_c, headers);
-	assert_non_null(strstr(headers, "attachment; filename=\"vaultd-my-data.json\""));
-	assert_non_null(strstr(headers + 256, "no-store"));
+	snprintf(auth, sizeof auth, "Authorization: Bearer %s", W.session_c);
+	raw_call("GET", "/v1/me/export", lines, NULL, &raw);
+	assert_int_equal(raw.status, 200);
+	assert_string_equal(raw.disposition, "Content-Disposition: attachment; filename=\"vaultd-my-data.json\"");
+	assert_non_null(strstr(raw.cache, "no-store"));
+	free(raw.body);
 	/* the entry in the log names no value */
 	E2E_CALL(&W.s, 200, "GET", "/v1/me/access-log?limit=1", W.session_c, NULL, &r);
 	assert_str_eq(e2e_jstr(r.json, "entries/0/action"), "record.export");
@@ -572,7 +610,9 @@ static void test_export_holds_everything_about_the_citizen(void **state)
 
 /* ---- correction requests ---- */
 
-/* The raw bytes of every row of corrections, read beside vaultd: n rows into *rows. */
+/* The raw bytes of every row of corrections, read beside vaultd: n rows into *rows, their length into raw_len. */
+static size_t raw_len;
+
 static char *raw_corrections(int64_t *rows)
 {
 	char *key = test_path(W.s.data, "master.key"), *all = calloc(1, 1);
@@ -604,7 +644,14 @@ static char *raw_corrections(int64_t *rows)
 	sqlite3_finalize(s);
 	vault_close(v);
 	free(key);
+	raw_len = len;
 	return all;
+}
+
+/* 1 if the bytes raw_corrections read hold text (blobs hold NUL bytes: no strstr). */
+static int raw_has(const char *raw, const char *text)
+{
+	return memmem(raw, raw_len, text, strlen(text)) != NULL;
 }
 
 static char *ask_correction(const char *session, const char *field, json_t *value, const char *note)
@@ -713,10 +760,10 @@ static void test_correction_request_and_answers(void **state)
 	/* sealed at rest: no byte of the value or the note in the table */
 	raw = raw_corrections(&rows);
 	assert_true(rows >= 2);
-	assert_null(strstr(raw, "Quyền Đúng"));
-	assert_null(strstr(raw, "0987654321"));
-	assert_null(strstr(raw, "khai sinh"));
-	assert_non_null(strstr(raw, "full_name")); /* the field's name is in the clear */
+	assert_false(raw_has(raw, "Quyền Đúng"));
+	assert_false(raw_has(raw, "0987654321"));
+	assert_false(raw_has(raw, "khai sinh"));
+	assert_true(raw_has(raw, "full_name")); /* the field's name is in the clear */
 	free(raw);
 	/* the citizen sees theirs; the other sees none of them */
 	E2E_CALL(&W.s, 200, "GET", "/v1/me/corrections", W.session_c, NULL, &r);
@@ -789,7 +836,7 @@ static void test_correction_request_and_answers(void **state)
 	assert_str_eq(e2e_jstr(r.json, "corrections/1/state"), "applied");
 	e2e_resp_free(&r);
 	raw = raw_corrections(&rows);
-	assert_null(strstr(raw, "hồ sơ gốc"));
+	assert_false(raw_has(raw, "hồ sơ gốc"));
 	free(raw);
 	/* the queue's filter: no longer pending */
 	assert_null(queued(name_id, "pending"));
@@ -850,6 +897,80 @@ static void test_pending_cap_and_erasure(void **state)
 	free(id), free(pseudonym), free(uri), free(session);
 }
 
+/* The export is bounded: the newest 1,000 entries of the log, and where the paged log goes on. */
+static void test_export_is_bounded(void **state)
+{
+	e2e_resp r;
+	json_t *entries;
+	long long next;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 1000; i++) { /* each read is an entry of D's log */
+		E2E_CALL(&W.s, 200, "GET", "/v1/me", W.session_d, NULL, &r);
+		e2e_resp_free(&r);
+	}
+	E2E_CALL(&W.s, 200, "GET", "/v1/me/export", W.session_d, NULL, &r);
+	entries = e2e_jget(r.json, "access_log/entries");
+	assert_int_equal(json_array_size(entries), 1000);
+	assert_int_equal(e2e_jbool(r.json, "access_log/complete"), 0);
+	next = e2e_jint(r.json, "access_log/next");
+	assert_int_equal(next, e2e_jint(json_array_get(entries, 999), "seq"));
+	e2e_resp_free(&r);
+	/* the paged log goes on from there, with the older entries */
+	{
+		char path[100];
+
+		snprintf(path, sizeof path, "/v1/me/access-log?limit=200&after=%lld", next);
+		E2E_CALL(&W.s, 200, "GET", path, W.session_d, NULL, &r);
+		assert_true(json_array_size(e2e_jget(r.json, "entries")) >= 1);
+		assert_true(e2e_jint(r.json, "entries/0/seq") < next);
+		e2e_resp_free(&r);
+	}
+}
+
+/*
+ * In a browser: the session cookie reads the export; a correction request by cookie needs
+ * the CSRF token (and this server's origin), as every write by cookie does.
+ */
+static void test_rights_work_with_the_session_cookie(void **state)
+{
+	char code[7], login[160], cookie[600], csrf[128], origin[128];
+	const char *get[] = {cookie, NULL}, *no_csrf[] = {cookie, NULL}, *with_csrf[] = {cookie, csrf, origin, NULL};
+	const char *body = "{\"field\":\"blood_type\",\"value\":\"A-\"}";
+	raw_answer a;
+	json_t *j;
+
+	(void)state;
+	e2e_totp_fresh(W.uri_d, &W.last_d, code);
+	snprintf(login, sizeof login, "{\"national_id\":\"%s\",\"totp\":\"%s\",\"cookie\":true}", NID_D, code);
+	raw_call("POST", "/v1/sessions", NULL, login, &a);
+	assert_int_equal(a.status, 201);
+	assert_true(a.set_cookie[0] != '\0');
+	snprintf(cookie, sizeof cookie, "Cookie: %.*s", (int)strcspn(a.set_cookie, ";"), a.set_cookie);
+	j = json_loads(a.body, 0, NULL);
+	snprintf(csrf, sizeof csrf, "X-CSRF-Token: %s", e2e_or_null(e2e_jstr(j, "csrf_token")));
+	json_decref(j);
+	free(a.body);
+	snprintf(origin, sizeof origin, "Origin: %s", W.s.base);
+	raw_call("GET", "/v1/me/export", get, NULL, &a);
+	assert_int_equal(a.status, 200);
+	assert_non_null(strstr(a.disposition, "attachment"));
+	assert_non_null(strstr(a.body, "Trần Văn Khác"));
+	free(a.body);
+	raw_call("POST", "/v1/me/corrections", no_csrf, body, &a);
+	assert_int_equal(a.status, 403);
+	assert_non_null(strstr(a.body, "csrf_failed"));
+	free(a.body);
+	raw_call("POST", "/v1/me/corrections", with_csrf, body, &a);
+	assert_int_equal(a.status, 201);
+	free(a.body);
+	raw_call("GET", "/v1/me/corrections?state=pending", get, NULL, &a);
+	assert_int_equal(a.status, 200);
+	assert_non_null(strstr(a.body, "\"A-\""));
+	free(a.body);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -859,6 +980,8 @@ int main(void)
 		cmocka_unit_test(test_bad_correction_requests_are_refused),
 		cmocka_unit_test(test_correction_request_and_answers),
 		cmocka_unit_test(test_pending_cap_and_erasure),
+		cmocka_unit_test(test_rights_work_with_the_session_cookie),
+		cmocka_unit_test(test_export_is_bounded),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
