@@ -201,6 +201,13 @@ int api_http_check(api_req *r, const char *version, api_err *err);
  * cont with r->audit filled. e and everything it points to must live until then (in r->state).
  */
 void api_suspend_for_audit(api_req *r, const audit_entry *e, api_handler cont);
+/*
+ * The general form: suspends r's connection, counted so that vaultd's stop waits for it, until
+ * api_resume(r) (from any thread), after which cont runs on r's worker. 0; -1 (err) when vaultd
+ * is stopping: r is suspended all the same, and the caller notes why and resumes it at once.
+ */
+int api_suspend(api_req *r, api_handler cont, util_err *err) UTIL_WARN_UNUSED;
+void api_resume(api_req *r);
 
 /* Replies. The body is serialized into a buffer of ours, wiped after MHD sends it. */
 void api_reply(api_req *r, unsigned status, json_t *body); /* steals body */
@@ -227,6 +234,8 @@ int api_reply_fail(api_req *r, api_prob prob, const char *detail);
  * (err's own, or the problem's when a library's message is not passed on). The mapping itself.
  */
 void api_problem_of(const api_err *err, unsigned *status, const char **code, const char **detail);
+/* The problem+json body err is answered with, as a new object (a batch's item); NULL when out of memory. */
+json_t *api_problem_json(const api_err *err);
 
 /*
  * Checks the Authorization header (auth_token_check); fills r->caller and notes the token's
@@ -268,6 +277,7 @@ int api_h_citizen_totp(api_req *r, api_err *err);
 int api_h_request_create(api_req *r, api_err *err);
 int api_h_request_get(api_req *r, api_err *err);
 int api_h_lookup(api_req *r, api_err *err);
+int api_h_lookups(api_req *r, api_err *err);
 /* citizen.c: a citizen, in a session */
 int api_h_me(api_req *r, api_err *err);
 int api_h_me_requests(api_req *r, api_err *err);
@@ -399,5 +409,7 @@ const api_route *api_route_table(size_t *n);
  * or of the wrong type (an unknown key only when it looks like a key name).
  */
 int api_unpack(api_req *r, api_err *err, const char *fmt, ...);
+/* api_unpack of j, a part of the body (an item of a list). */
+int api_unpack_json(json_t *j, api_err *err, const char *fmt, ...);
 
 #endif

@@ -122,17 +122,22 @@ static const char *title_of(unsigned status)
 	}
 }
 
-/* The body: {code, detail, status, title, type}, keys sorted, compact. */
-static void send_problem(api_req *r, unsigned status, const char *code, const char *detail)
+/* The body: {code, detail, status, title, type} (sorted when serialized); NULL when out of memory. */
+static json_t *problem_body(unsigned status, const char *code, const char *detail)
 {
 	char type[128];
-	json_t *o;
-	char *s;
 
 	snprintf(type, sizeof type, "https://vaultd.dev/problems/%s", code);
-	o = json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", type, "title", title_of(status), "status", (int)status,
+	return json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", type, "title", title_of(status), "status", (int)status,
 	    "detail", detail, "code", code);
-	s = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+}
+
+/* The body, keys sorted, compact. */
+static void send_problem(api_req *r, unsigned status, const char *code, const char *detail)
+{
+	json_t *o = problem_body(status, code, detail);
+	char *s = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+
 	json_decref(o);
 	if (s == NULL) {
 		api_reply_text(r, 500, "application/problem+json", "{\"code\":\"internal\",\"status\":500}", 32);
@@ -176,6 +181,15 @@ void api_reply_problem(api_req *r, const api_err *err)
 	if (err->prob == API_P_RATE_LIMITED)
 		r->retry_after = err->retry_after; /* sent as Retry-After (at least 1 s) */
 	send_problem(r, status, code, detail);
+}
+
+json_t *api_problem_json(const api_err *err)
+{
+	unsigned status;
+	const char *code, *detail;
+
+	api_problem_of(err, &status, &code, &detail);
+	return problem_body(status, code, detail);
 }
 
 int api_reply_fail(api_req *r, api_prob prob, const char *detail)

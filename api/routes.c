@@ -36,6 +36,7 @@ static const api_route routes[] = {
 	{"POST", "/v1/consent-requests", CONSUMER, 1, api_h_request_create},
 	{"GET", "/v1/consent-requests/{id}", CONSUMER, 0, api_h_request_get},
 	{"POST", "/v1/lookup", CONSUMER, 1, api_h_lookup},
+	{"POST", "/v1/lookups", CONSUMER, 1, api_h_lookups},
 	{"GET", "/v1/me", CITIZEN, 0, api_h_me},
 	{"GET", "/v1/me/consent-requests", CITIZEN, 0, api_h_me_requests},
 	{"POST", "/v1/me/consent-requests/{id}/approve", CITIZEN, 1, api_h_me_approve},

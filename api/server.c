@@ -321,40 +321,50 @@ static void dispatch(api_req *r)
 	finish(r, run(r, &err), &err);
 }
 
-/* The writer's thread: the entry is durable (or failed); wake the connection. */
-static void audit_done_cb(void *ctx, int rc, int64_t seq, const util_err *err)
+int api_suspend(api_req *r, api_handler cont, util_err *err)
 {
-	api_req *r = ctx;
-	api_server *srv = r->srv;
-
-	r->audit.rc = rc;
-	r->audit.seq = seq;
-	if (err != NULL)
-		r->audit.err = *err;
-	MHD_resume_connection(r->conn);
-	atomic_fetch_sub(&srv->suspended, 1);
-}
-
-void api_suspend_for_audit(api_req *r, const audit_entry *e, api_handler cont)
-{
-	util_err err;
-	int rc;
-
-	/* suspended before the writer can possibly resume it: MHD wants suspend, then resume */
+	/* suspended before anyone can possibly resume it: MHD wants suspend, then resume */
 	atomic_fetch_add(&r->srv->suspended, 1);
 	MHD_suspend_connection(r->conn);
 	r->suspended = 1;
 	r->cont = cont;
 	/* counted before stopping is read: api_stop either waits for this request or it sees stopping */
 	if (atomic_load(&r->srv->stopping))
-		rc = util_fail(&err, UTIL_ESTATE, "vaultd is stopping");
-	else
+		return util_fail(err, UTIL_ESTATE, "vaultd is stopping");
+	return 0;
+}
+
+void api_resume(api_req *r)
+{
+	api_server *srv = r->srv;
+
+	MHD_resume_connection(r->conn);
+	atomic_fetch_sub(&srv->suspended, 1);
+}
+
+/* The writer's thread: the entry is durable (or failed); wake the connection. */
+static void audit_done_cb(void *ctx, int rc, int64_t seq, const util_err *err)
+{
+	api_req *r = ctx;
+
+	r->audit.rc = rc;
+	r->audit.seq = seq;
+	if (err != NULL)
+		r->audit.err = *err;
+	api_resume(r);
+}
+
+void api_suspend_for_audit(api_req *r, const audit_entry *e, api_handler cont)
+{
+	util_err err;
+	int rc = api_suspend(r, cont, &err);
+
+	if (rc == 0)
 		rc = audit_writer_submit(r->srv->writer, e, audit_done_cb, r, &err);
 	if (rc != 0) {
 		r->audit.rc = -1;
 		r->audit.err = err;
-		MHD_resume_connection(r->conn);
-		atomic_fetch_sub(&r->srv->suspended, 1);
+		api_resume(r);
 	}
 }
 

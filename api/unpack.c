@@ -133,24 +133,46 @@ static void diagnose(const json_t *body, const unpack_key *k, int n, char *detai
 	}
 }
 
-int api_unpack(api_req *r, api_err *err, const char *fmt, ...)
+static int vunpack(json_t *j, api_err *err, const char *fmt, va_list ap)
 {
 	unpack_key k[UNPACK_KEYS];
 	char detail[160] = "the body has a missing or unknown key, or a value of the wrong type";
 	json_error_t je;
-	va_list ap;
+	va_list again;
 	int rc, n;
 
-	va_start(ap, fmt);
-	rc = json_vunpack_ex(r->json, &je, JSON_STRICT, fmt, ap);
-	va_end(ap);
-	if (rc == 0)
+	va_copy(again, ap);
+	rc = json_vunpack_ex(j, &je, JSON_STRICT, fmt, ap);
+	if (rc == 0) {
+		va_end(again);
 		return 0;
+	}
 	/* jansson's message is not used: it can quote what the caller sent */
-	va_start(ap, fmt);
-	n = format_keys(fmt, ap, k);
-	va_end(ap);
-	if (n >= 0 && json_is_object(r->json))
-		diagnose(r->json, k, n, detail, sizeof detail);
+	n = format_keys(fmt, again, k);
+	va_end(again);
+	if (n >= 0 && json_is_object(j))
+		diagnose(j, k, n, detail, sizeof detail);
 	return api_fail(err, API_P_INVALID_INPUT, "%s", detail);
+}
+
+int api_unpack(api_req *r, api_err *err, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vunpack(r->json, err, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int api_unpack_json(json_t *j, api_err *err, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vunpack(j, err, fmt, ap);
+	va_end(ap);
+	return rc;
 }

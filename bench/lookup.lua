@@ -6,6 +6,8 @@
 --   BENCH_NIDS_YES    file of national IDs with a consent for that purpose, one a line
 --   BENCH_NIDS_NO     file of national IDs without one
 --   BENCH_ALLOW_PCT   share of requests drawn from BENCH_NIDS_YES, in percent (default 80)
+--   BENCH_BATCH       lookups per request (default 1: POST /v1/lookup; more: POST /v1/lookups,
+--                     {"lookups": [...]}, each lookup drawn as a single one is)
 --
 -- Each wrk thread loads both files, seeds its own random generator (time and thread number),
 -- and puts a freshly drawn ID into every request. done() prints one line, "WRK_RESULT key=value ...",
@@ -39,7 +41,7 @@ local function load(path)
    return ids, n
 end
 
-local yes, no, n_yes_ids, n_no_ids, head, tail, allow_pct
+local yes, no, n_yes_ids, n_no_ids, head, tail, allow_pct, batch, item_head, item_tail
 
 function init(args)
    local token = assert(os.getenv("BENCH_TOKEN"), "BENCH_TOKEN is not set")
@@ -51,25 +53,51 @@ function init(args)
    -- every body has the same length (a national ID is 12 digits): the request is formatted once
    -- around a placeholder, and each request puts an ID in its place
    local headers = { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token }
-   local req = wrk.format("POST", nil, headers, '{"national_id":"@@@@@@@@@@@@","purpose":"' .. purpose .. '"}')
-   local at = assert(req:find("@@@@@@@@@@@@", 1, true), "no placeholder")
-   head, tail = req:sub(1, at - 1), req:sub(at + 12)
+   local item = '{"national_id":"@@@@@@@@@@@@","purpose":"' .. purpose .. '"}'
+   batch = tonumber(os.getenv("BENCH_BATCH") or "1")
+   if batch > 1 then
+      -- a batch: the request is formatted around a placeholder for the whole list, whose items
+      -- all have the same length
+      local req = wrk.format("POST", "/v1/lookups", headers,
+         '{"lookups":[' .. (item .. ","):rep(batch - 1) .. item .. ']}')
+      local first = assert(req:find('{"national_id"', 1, true), "no item")
+      local len = #item * batch + batch - 1
+      head, tail = req:sub(1, first - 1), req:sub(first + len)
+      local at = item:find("@@@@@@@@@@@@", 1, true)
+      item_head, item_tail = item:sub(1, at - 1), item:sub(at + 12)
+   else
+      local req = wrk.format("POST", nil, headers, item)
+      local at = assert(req:find("@@@@@@@@@@@@", 1, true), "no placeholder")
+      head, tail = req:sub(1, at - 1), req:sub(at + 12)
+   end
    -- tid is set by setup() in this thread's own Lua state: every thread draws its own sequence
    math.randomseed(os.time() * 1009 + (tid or 0) * 7919 + math.floor(os.clock() * 1e6))
    for _ = 1, 10 do math.random() end
    n_yes, n_no = 0, 0
 end
 
-function request()
+-- One national ID, drawn from the consent file allow_pct percent of the time.
+local function draw()
    local i
    if math.random(100) <= allow_pct then
       n_yes = n_yes + 1
       i = math.random(n_yes_ids) * 12
-      return head .. yes:sub(i - 11, i) .. tail
+      return yes:sub(i - 11, i)
    end
    n_no = n_no + 1
    i = math.random(n_no_ids) * 12
-   return head .. no:sub(i - 11, i) .. tail
+   return no:sub(i - 11, i)
+end
+
+function request()
+   if batch == 1 then
+      return head .. draw() .. tail
+   end
+   local items = {}
+   for k = 1, batch do
+      items[k] = item_head .. draw() .. item_tail
+   end
+   return head .. table.concat(items, ",") .. tail
 end
 
 function done(summary, latency, requests)

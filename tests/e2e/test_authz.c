@@ -320,6 +320,12 @@ static void p_lookup(mx *m, int c, char *id, size_t idn, json_t **body)
 	*body = e2e_body_lookup(NID_A, "statutory", NULL, NULL);
 }
 
+static void p_lookups(mx *m, int c, char *id, size_t idn, json_t **body)
+{
+	(void)m, (void)c, (void)id, (void)idn;
+	*body = json_pack("{s:[o]}", "lookups", e2e_body_lookup(NID_A, "statutory", NULL, NULL));
+}
+
 static void p_approve(mx *m, int c, char *id, size_t idn, json_t **body)
 {
 	char code[7];
@@ -569,6 +575,7 @@ static row rows[] = {
 	{"POST", "/v1/consent-requests", CONSUMER, OWN_NONE, 202, 0, p_request, ""},
 	{"GET", "/v1/consent-requests/{}", CONSUMER, OWN_CONSUMER, 200, 0, p_request_get, ""},
 	{"POST", "/v1/lookup", CONSUMER, OWN_NONE, 200, 0, p_lookup, ""},
+	{"POST", "/v1/lookups", CONSUMER, OWN_NONE, 200, 0, p_lookups, ""},
 	{"GET", "/v1/me", CITIZEN, OWN_NONE, 200, 0, NULL, ""},
 	{"GET", "/v1/me/consent-requests", CITIZEN, OWN_NONE, 200, 0, NULL, ""},
 	{"POST", "/v1/me/consent-requests/{}/approve", CITIZEN, OWN_CIT_A, 201, 1, p_approve, ""},
