@@ -61,7 +61,11 @@ function renderHeader() {
 	top.append(bar);
 	if (s) {
 		const links = routes.filter((r) => r.area === s.kind && r.nav).map((r) =>
-			h('li', {}, h('a', { href: '#' + r.path, 'aria-current': r.path === state.path ? 'page' : null }, t(r.nav))));
+			h('li', {}, h('a', {
+				href: '#' + r.path, 'aria-current': r.path === state.path ? 'page' : null,
+				// the current page's link shows it afresh (no hashchange comes for it)
+				onclick: (e) => { if (r.path === state.path) { e.preventDefault(); render(); } },
+			}, t(r.nav))));
 		top.append(h('nav', { class: 'nav', 'aria-label': t('app.nav_label') }, h('ul', {}, links)));
 	}
 	const skip = clear($('skip'));
