@@ -84,7 +84,7 @@ export function toCsv(columns, rows) {
 	return '\ufeff' + lines.join('\r\n') + '\r\n'; // the BOM: spreadsheets then read UTF-8 (Vietnamese) right
 }
 
-function download(filename, text, type) {
+export function download(filename, text, type) {
 	const url = URL.createObjectURL(new Blob([text], { type }));
 	const a = h('a', { href: url, download: filename, hidden: true });
 	document.body.append(a);

@@ -48,6 +48,7 @@ export default {
 	'problem.invalid_path': 'The address is not valid.',
 	'problem.unauthorized': 'You need to sign in.',
 	'problem.invalid_totp': 'The code is wrong, expired or already used. Enter a new code from your authenticator app.',
+	'problem.totp_reused': 'This code has just been used. Wait for the next code in your authenticator app.',
 	'problem.forbidden': 'You may not do this.',
 	'problem.csrf_failed': 'The request was refused for safety. Reload the page and try again.',
 	'problem.not_permitted': 'Not permitted.',

@@ -48,6 +48,7 @@ export default {
 	'problem.invalid_path': 'Địa chỉ không hợp lệ.',
 	'problem.unauthorized': 'Bạn cần đăng nhập.',
 	'problem.invalid_totp': 'Mã xác thực không đúng, đã hết hạn hoặc đã được dùng. Hãy nhập mã mới trong ứng dụng xác thực.',
+	'problem.totp_reused': 'Mã xác thực này vừa được dùng. Hãy chờ mã tiếp theo trong ứng dụng xác thực.',
 	'problem.forbidden': 'Bạn không có quyền thực hiện thao tác này.',
 	'problem.csrf_failed': 'Yêu cầu bị từ chối vì lý do an toàn. Hãy tải lại trang và thử lại.',
 	'problem.not_permitted': 'Không được phép.',
