@@ -194,9 +194,9 @@ $(BUILD)/benchsetup: $(BUILD)/obj/bench/benchsetup.o $(BUILD)/libvaultd.a
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(LINK_LIB) $(LIBS) -o $@
 
 bench:
-	@scripts/deps.sh bench
+	@scripts/deps.sh bench $(if $(BENCH_PEER),peer)
 	@$(MAKE) --no-print-directory all $(BUILD)/gencitizens $(BUILD)/benchsetup
-	@BUILD=$(BUILD) BENCH_CITIZENS=$(BENCH_CITIZENS) bench/run.sh
+	@BUILD=$(BUILD) BENCH_CITIZENS=$(BENCH_CITIZENS) BENCH_PEER=$(BENCH_PEER) bench/run.sh
 
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)

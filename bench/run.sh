@@ -3,7 +3,10 @@
 #
 # Environment: BUILD (default build), BENCH_CITIZENS (default 1000000), BENCH_SECONDS (each wrk
 # run, default 15), BENCH_CONNECTIONS (default 64), BENCH_THREADS (wrk threads, default 2),
-# BENCH_CORE_LOOKUPS (the lookup core's count, default 200000).
+# BENCH_CORE_LOOKUPS (the lookup core's count, default 200000), BENCH_PEER (a folder holding the
+# plain-PostgreSQL baseline's run.sh, e.g. ../shared/peer: run after vaultd's steps, with as many
+# citizens and seconds, 64 clients, durable commits only; unset: not run, since its load alone
+# takes minutes).
 # Writes build/bench/results.json (the raw numbers) and build/bench/*.log|*.txt (every log);
 # prints the table on stdout. Exits 1 when a step fails or a figure could not be measured,
 # and 0 otherwise, whatever the figures: CI runs it small as a smoke test of the harness.
@@ -409,6 +412,23 @@ verify_s=$(calc "($t1 - $t0) / 1e9" %.2f)
 verify_entries=$(tr -d ' \n' <"$OUT/verify.json" | sed -n 's/.*"entries":\([0-9]*\).*/\1/p')
 need "audit verify entries" "$verify_entries"
 verify_target=$(calc "10 * $verify_entries / 1000000" %.2f)
+# ---- 8. the plain-PostgreSQL baseline, when asked for (BENCH_PEER) ----
+peer_tps="" peer_row=""
+if [ -n "${BENCH_PEER:-}" ]; then
+	[ -x "$BENCH_PEER/run.sh" ] || die "BENCH_PEER=$BENCH_PEER has no run.sh"
+	log "8/8 the plain-PostgreSQL baseline ($BENCH_PEER): $(grp "$N") citizens, 64 clients, durable commits"
+	rm -rf "$OUT/peer"
+	OUT="$OUT/peer" N=$N DURATION=$SECS CLIENTS=64 SYNC_MODES=on SAMPLE=0 FSYNC_TEST=0 \
+		"$BENCH_PEER/run.sh" >"$OUT/peer.log" 2>&1 || die "the baseline's run.sh failed (see $OUT/peer.log)"
+	# its best durable variant at 64 clients: the row of the summary with the most tps
+	peer_row=$(awk -F'|' '$4 ~ /on/ && $5 ~ /64/ { t = $6 + 0; gsub(/^ +| +$/, "", $2); gsub(/^ +| +$/, "", $3)
+		if (t > best) { best = t; row = $2 "; " $3 } }
+		END { if (best > 0) printf "%d|%s", best, row }' "$OUT/peer/summary.md" 2>/dev/null)
+	peer_tps=${peer_row%%|*}
+	need "the baseline's tps" "$peer_tps"
+	peer_ratio=$(calc "$lk_rps / $peer_tps" %.1f)
+fi
+
 total_s=$(calc "($(now_ns) - $t_all) / 1e9" %.0f)
 
 # ---- the table ----
@@ -440,6 +460,9 @@ date_utc=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 	echo "| 7. audit batching | $(grp "$au_entries") entries in $(grp "$au_batches") fsyncs: **$au_per entries per fsync**, largest batch $au_max, commit mean $au_fsync_mean_ms ms, max $(calc "1000 * $au_fsync_max" %.1f) ms; the log's WAL started over $(grp "$au_restarts") times, $(grp "$audit_wal_kib") KiB at the end | — | — |"
 	echo "| 7. audit verify | $(grp "$verify_entries") entries in **$verify_s s** | ≤ $verify_target s (10 s per 1,000,000) | $(met "$verify_s" '<=' "$verify_target") |"
 	echo "| 7. start-up | exec to first 200 on /healthz: **$startup_ms ms**, log of $(grp "$log_at_start") entries | ≤ 1 s | $(met "$startup_ms" '<=' 1000) |"
+	if [ -n "$peer_tps" ]; then
+		echo "| 8. plain-PostgreSQL baseline | its best durable variant at 64 clients (${peer_row#*|}): $(grp "$peer_tps") lookups/s; vaultd's lookups **$peer_ratio ×** that | ≥ 20 × | $(met "$peer_ratio" '>=' 20) |"
+	fi
 	echo
 	echo "whole run: $total_s s; raw numbers in $OUT/results.json, logs in $OUT/"
 } >"$OUT/table.md"
@@ -484,6 +507,7 @@ cat >"$OUT/results.json" <<JSON
                   "churn_p99": "$(met "$ch_p99" '<=' 10)", "churn_p999": "$(met "$ch_p999" '<=' 25)",
                   "consent_changes": "$(met "$ch_ops" '>=' 1000)", "batch": "$(met "$bt_ratio" '>=' 3)", "rss": "$(met "$rss_mib" '<=' 256)",
                   "startup": "$(met "$startup_ms" '<=' 1000)", "verify": "$(met "$verify_s" '<=' "$verify_target")"},
+  "peer": $([ -n "$peer_tps" ] && echo "{\"best_durable_tps_64\": $peer_tps, \"vaultd_ratio\": $peer_ratio}" || echo null),
   "total_seconds": $total_s
 }
 JSON

@@ -9,7 +9,8 @@ libjansson-dev liboath-dev libcmocka-dev libcurl4-openssl-dev valgrind"
 # Extra groups, selected by the caller: "sanitizer" (clang runtime for ASan/UBSan/LSan),
 # "bench" (wrk), "demo" (the curl and oathtool commands make run prints), "portal" (node and
 # npm, and the pinned npm packages whose files make portal vendors), "browser" (that, and
-# Debian's chromium, which the browser tests drive).
+# Debian's chromium, which the browser tests drive), "peer" (PostgreSQL 15 and pgbench, for the
+# plain-PostgreSQL baseline the benchmark can run beside vaultd: BENCH_PEER).
 NODE=0
 for extra in "$@"; do
 	case "$extra" in
@@ -18,6 +19,7 @@ for extra in "$@"; do
 	demo) PKGS="$PKGS curl oathtool" ;;
 	portal) NODE=1 ;;
 	browser) PKGS="$PKGS chromium"; NODE=1 ;;
+	peer) PKGS="$PKGS postgresql-15 postgresql-client-15 procps gzip" ;;
 	*) echo "deps.sh: unknown group '$extra'" >&2; exit 2 ;;
 	esac
 done
