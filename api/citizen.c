@@ -8,13 +8,21 @@
 int api_h_me(api_req *r, api_err *err)
 {
 	audit_entry e = {.actor = "citizen", .action = "record.read", .cid = r->caller.cid, .note = "right of access"};
-	char hex[33];
+	char hex[33], since[21];
 	json_t *fields = NULL;
+	int64_t at;
+	int on;
 
 	if (audit_record(r->v, &e, NULL, &err->u) != 0 || vault_citizen_read(r->v, r->caller.cid, NULL, 0, &fields, &err->u) != 0)
 		return -1;
+	if (policy_restriction_get(r->v, r->caller.cid, &on, &at, &err->u) != 0) {
+		json_decref(fields);
+		return -1;
+	}
 	util_hex_encode(hex, r->caller.cid, KEYS_CID_BYTES);
-	api_reply(r, 200, json_pack("{s:s, s:o}", "citizen_id", hex, "fields", fields));
+	util_iso8601(at, since);
+	api_reply(r, 200, json_pack("{s:s, s:o, s:b, s:o}", "citizen_id", hex, "fields", fields, "restricted", on,
+	                     "restricted_since", on ? json_string(since) : json_null()));
 	return 0;
 }
 
@@ -101,6 +109,17 @@ int api_h_me_consents(api_req *r, api_err *err)
 	if (policy_consents_list(r->v, r->caller.cid, &pg, &list, &err->u) != 0)
 		return -1;
 	api_reply(r, 200, json_pack("{s:o, s:o}", "consents", list, "next", pg.next[0] ? json_string(pg.next) : json_null()));
+	return 0;
+}
+
+int api_h_me_receipt(api_req *r, api_err *err)
+{
+	json_t *receipt = NULL;
+
+	if (policy_consent_receipt(r->v, r->caller.cid, r->params[0], &receipt, &err->u) != 0)
+		return -1;
+	/* the approval's answer, byte for byte: the same two keys, the receipt as stored */
+	api_reply(r, 200, json_pack("{s:s, s:o}", "consent_id", r->params[0], "receipt", receipt));
 	return 0;
 }
 

@@ -143,6 +143,41 @@ const char *policy_basis_name(policy_basis b);
 /* Parses "consent", "legal_obligation", "vital_interest"; 0 if unknown. */
 policy_basis policy_basis_parse(const char *s);
 
+/* ---- a consent's state and its request's status, as time and the citizen make them (state.c) ---- */
+
+/* The state of a consent, as its citizen sees it. */
+typedef enum policy_consent_state {
+	POLICY_CONSENT_ACTIVE = 0,
+	POLICY_CONSENT_RESTRICTED, /* in force, but the citizen restricts processing: no lookup on it passes */
+	POLICY_CONSENT_EXPIRED,
+	POLICY_CONSENT_USED_UP,
+	POLICY_CONSENT_REVOKED,
+} policy_consent_state;
+
+/* What a consent's state depends on, as stored (policy_consent's times and counts). */
+typedef struct policy_consent_life {
+	int64_t expires_at, revoked_at; /* revoked_at 0: not revoked */
+	int64_t use_limit, uses;        /* use_limit 0: no limit */
+} policy_consent_life;
+
+/*
+ * c's state at now, for a citizen who restricts processing (restricted) or not: revoked, else
+ * expired, else used up, else restricted, else active: an ended consent's end first, as
+ * policy_decide gives it for a denial. Pure, like the decision.
+ */
+policy_consent_state policy_consent_state_of(const policy_consent_life *c, int restricted, int64_t now)
+    UTIL_NONNULL(1);
+/* "active", "restricted", "expired", "used_up", "revoked". */
+const char *policy_consent_state_name(policy_consent_state s);
+/*
+ * The status an agency reads of its request at now, from the stored one: "pending" past
+ * expires_at reads "expired"; "approved" follows its consent c (NULL: none kept) to "revoked",
+ * "expired" or "used_up", and stays "approved" while it is in force, restricted or not (a
+ * restriction is the citizen's and no agency's business); any other reads as stored. Pure.
+ */
+const char *policy_request_status_of(const char *stored, int64_t expires_at, const policy_consent_life *c,
+    int64_t now) UTIL_NONNULL(1);
+
 /* ---- the registry, consent requests and consents, kept in the vault ---- */
 
 #include <jansson.h>
@@ -218,11 +253,17 @@ int policy_purpose_get(vault *v, const char *agency_id, const char *code, const 
  */
 int policy_request_create(vault *v, const char *agency_id, const char *code, const char *nid,
     const char *const *fields, size_t n, int days, char id[POLICY_ID_MAX + 1], util_err *err) UTIL_WARN_UNUSED;
-/* "pending", "approved", "denied" or "expired"; UTIL_ENOTFOUND unless agency_id made it. */
+/*
+ * What agency_id reads of its request id (policy_request_status_of): "pending", "denied",
+ * "expired"; "approved" while its consent is in force, then "revoked", "expired" or "used_up" as
+ * the consent is. UTIL_ENOTFOUND unless agency_id made it.
+ */
 int policy_request_status(vault *v, const char *agency_id, const char *id, char status[16], util_err *err)
     UTIL_WARN_UNUSED;
-/* The citizen's pending requests, each with agency name, purpose, basis, and every field with
- * its category and description: what the citizen sees before approving. One page, oldest first. */
+/* The citizen's pending requests, each with agency name, purpose, basis, how long the consent
+ * would last and the agency keeps what it reads, and every field with its category (and
+ * sensitive), masking and description: what the citizen sees before approving. One page,
+ * oldest first. */
 int policy_requests_pending(vault *v, const unsigned char cid[KEYS_CID_BYTES], policy_page *pg, json_t **out,
     util_err *err) UTIL_WARN_UNUSED;
 /*
@@ -237,8 +278,16 @@ int policy_request_approve(vault *v, const unsigned char cid[KEYS_CID_BYTES], co
 int policy_request_deny(vault *v, const unsigned char cid[KEYS_CID_BYTES], const char *id, util_err *err)
     UTIL_WARN_UNUSED;
 
-/* The citizen's consents with agency, purpose, fields, times and status. One page, oldest first. */
+/* The citizen's consents with agency, purpose, fields, times, status and state
+ * (policy_consent_state_of, with the citizen's restriction as it is now). One page, oldest first. */
 int policy_consents_list(vault *v, const unsigned char cid[KEYS_CID_BYTES], policy_page *pg, json_t **out,
+    util_err *err) UTIL_WARN_UNUSED;
+/*
+ * The signed receipt of cid's consent consent_id, as its approval returned it (a new
+ * reference): the stored document, not one made again. UTIL_ENOTFOUND unless it is cid's and
+ * still kept (the retention sweep removes a consent with its receipt).
+ */
+int policy_consent_receipt(vault *v, const unsigned char cid[KEYS_CID_BYTES], const char *consent_id, json_t **receipt,
     util_err *err) UTIL_WARN_UNUSED;
 /* Revokes; takes effect for the very next decision. UTIL_ENOTFOUND unless cid's and active. */
 int policy_consent_revoke(vault *v, const unsigned char cid[KEYS_CID_BYTES], const char *consent_id, util_err *err)

@@ -84,9 +84,14 @@ int policy_store_agency_suspend(vault *v, const char *id, util_err *err) UTIL_WA
 
 /* Sets (on) or lifts cid's restriction of processing; in v's open transaction, or on its own. */
 int policy_store_restriction(vault *v, const unsigned char cid[KEYS_CID_BYTES], int on, util_err *err) UTIL_WARN_UNUSED;
+/* Reads cid's restriction: *on, and *since (0 when not restricted). */
+int policy_store_restriction_get(vault *v, const unsigned char cid[KEYS_CID_BYTES], int *on, int64_t *since,
+    util_err *err) UTIL_WARN_UNUSED;
 /*
  * Forgets what policy keeps about cid (its erasure): its consents and restriction go, its
- * requests stay for their agencies as if made about nobody. In v's open transaction.
+ * requests stay for their agencies as if made about nobody; an approved one reads "revoked"
+ * from then on, as if the citizen had revoked its consent (policy_request_status_of), since its
+ * consent is gone. In v's open transaction.
  */
 int policy_store_citizen_forget(vault *v, const unsigned char cid[KEYS_CID_BYTES], util_err *err) UTIL_WARN_UNUSED;
 
@@ -113,7 +118,8 @@ int policy_store_purpose_info(vault *v, const char *id, policy_purpose_info *pi,
 /*
  * Consent requests: put stores a pending one made at now (cid NULL when no enrolled citizen
  * has the ID), expiring POLICY_REQUEST_TTL later; status reads the stored status and expiry of
- * agency_id's request id, UTIL_ENOTFOUND when there is none; load reads cid's pending,
+ * agency_id's request id and, when its consent is kept (*has_consent), that consent's life
+ * (*c), UTIL_ENOTFOUND when there is none; load reads cid's pending,
  * unexpired request id, UTIL_ENOTFOUND when there is none, UTIL_ECORRUPT when its field list
  * is malformed; decide sets its status (approved, denied) as of now. In v's open transaction,
  * or on their own.
@@ -121,7 +127,7 @@ int policy_store_purpose_info(vault *v, const char *id, policy_purpose_info *pi,
 int policy_store_request_put(vault *v, const char *id, const char *agency_id, const char *purpose_id,
     const unsigned char *cid, const char *fields_json, int days, int64_t now, util_err *err) UTIL_WARN_UNUSED;
 int policy_store_request_status(vault *v, const char *agency_id, const char *id, char stored[16], int64_t *expires_at,
-    util_err *err) UTIL_WARN_UNUSED;
+    policy_consent_life *c, int *has_consent, util_err *err) UTIL_WARN_UNUSED;
 int policy_store_request_load(vault *v, const unsigned char cid[KEYS_CID_BYTES], const char *id,
     char agency[POLICY_ID_MAX + 1], char purpose[POLICY_ID_MAX + 1], policy_field *f, size_t *nf, int *days,
     util_err *err) UTIL_WARN_UNUSED;
@@ -136,6 +142,16 @@ typedef struct policy_consent_row {
 
 /* Stores the consent c; in v's open transaction, or on its own. */
 int policy_store_consent_put(vault *v, const policy_consent_row *c, util_err *err) UTIL_WARN_UNUSED;
+/* The stored receipt of cid's consent consent_id, a new reference; UTIL_ENOTFOUND when there is none. */
+int policy_store_consent_receipt(vault *v, const unsigned char cid[KEYS_CID_BYTES], const char *consent_id,
+    json_t **receipt, util_err *err) UTIL_WARN_UNUSED;
+
+/*
+ * Fields as a request, a consent and a receipt show them: name, category, masked, description
+ * {vi, en} from the catalog; with sensitive, a boolean "sensitive" too (lists only: a receipt's
+ * signed shape stays). A new array.
+ */
+json_t *policy_fields_view(vault *v, const policy_field *f, size_t n, int sensitive);
 
 /*
  * One row of a citizen's list, borrowed until the callback returns: from and until are a
@@ -146,7 +162,7 @@ int policy_store_consent_put(vault *v, const policy_consent_row *c, util_err *er
 typedef struct policy_list_row {
 	const char *id, *agency_id, *agency_name, *purpose_id, *code, *desc_vi, *desc_en, *legal_reference, *fields;
 	policy_basis basis;
-	int days;
+	int days, retention_days;
 	int64_t from, until, revoked_at, use_limit, uses;
 } policy_list_row;
 

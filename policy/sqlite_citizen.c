@@ -27,9 +27,27 @@ int policy_store_restriction(vault *v, const unsigned char cid[KEYS_CID_BYTES], 
 	          : run_cid(v, "DELETE FROM restrictions WHERE cid = ?1", cid, err);
 }
 
+int policy_store_restriction_get(vault *v, const unsigned char cid[KEYS_CID_BYTES], int *on, int64_t *since,
+    util_err *err)
+{
+	sqlite3_stmt *s = vault_sql_stmt(v, "SELECT since FROM restrictions WHERE cid = ?1", err);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_blob(s, 1, cid, KEYS_CID_BYTES, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	*on = rc == SQLITE_ROW;
+	*since = *on ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : vault_sql_error(v, rc, err, "restriction");
+}
+
 int policy_store_citizen_forget(vault *v, const unsigned char cid[KEYS_CID_BYTES], util_err *err)
 {
 	static const char *const sql[] = {
+		/* their consents go: an approved request reads as one whose consent was revoked */
+		"UPDATE consent_requests SET status = 'revoked' WHERE cid = ?1 AND status = 'approved'",
 		"DELETE FROM consents WHERE cid = ?1",
 		"UPDATE consent_requests SET cid = NULL WHERE cid = ?1", /* as if to nobody: nothing changes for the agency */
 		"DELETE FROM restrictions WHERE cid = ?1",
@@ -69,20 +87,4 @@ int policy_store_consent_revoke(vault *v, const unsigned char cid[KEYS_CID_BYTES
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	return rc == SQLITE_DONE ? 0 : vault_sql_error(v, rc, err, "policy store");
-}
-
-int policy_restriction_get(vault *v, const unsigned char cid[KEYS_CID_BYTES], int *restricted, int64_t *since,
-    util_err *err)
-{
-	sqlite3_stmt *s = vault_sql_stmt(v, "SELECT since FROM restrictions WHERE cid = ?1", err);
-	int rc;
-
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_blob(s, 1, cid, KEYS_CID_BYTES, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	*restricted = rc == SQLITE_ROW;
-	*since = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : vault_sql_error(v, rc, err, "restrictions");
 }

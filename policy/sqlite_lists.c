@@ -81,6 +81,7 @@ static void request_fill(sqlite3_stmt *s, policy_list_row *r)
 	r->days = sqlite3_column_int(s, 10);
 	r->from = sqlite3_column_int64(s, 11);
 	r->until = sqlite3_column_int64(s, 12);
+	r->retention_days = sqlite3_column_int(s, 13);
 }
 
 int policy_store_requests_pending(vault *v, const unsigned char cid[KEYS_CID_BYTES], policy_page *pg, policy_list_fn fn,
@@ -88,8 +89,8 @@ int policy_store_requests_pending(vault *v, const unsigned char cid[KEYS_CID_BYT
 {
 	sqlite3_stmt *s = vault_sql_stmt(v,
 	    "SELECT r.id, r.agency_id, a.name, r.purpose_id, p.code, p.desc_vi, p.desc_en, p.basis, p.legal_reference,"
-	    " r.fields, r.days, r.created_at, r.expires_at FROM consent_requests r JOIN agencies a ON a.id = r.agency_id"
-	    " JOIN purposes p ON p.id = r.purpose_id WHERE r.cid = ?1 AND r.status = 'pending' AND r.expires_at > ?2"
+	    " r.fields, r.days, r.created_at, r.expires_at, p.retention_days FROM consent_requests r"
+	    " JOIN agencies a ON a.id = r.agency_id JOIN purposes p ON p.id = r.purpose_id WHERE r.cid = ?1 AND r.status = 'pending' AND r.expires_at > ?2"
 	    " AND r.rowid > coalesce((SELECT rowid FROM consent_requests WHERE id = ?3 AND cid = ?1), 0) ORDER BY r.rowid",
 	    err);
 
@@ -111,6 +112,7 @@ static void consent_fill(sqlite3_stmt *s, policy_list_row *r)
 	r->revoked_at = sqlite3_column_int64(s, 11);
 	r->use_limit = sqlite3_column_int64(s, 12);
 	r->uses = sqlite3_column_int64(s, 13);
+	r->retention_days = sqlite3_column_int(s, 14);
 }
 
 int policy_store_consents_list(vault *v, const unsigned char cid[KEYS_CID_BYTES], policy_page *pg, policy_list_fn fn,
@@ -118,7 +120,7 @@ int policy_store_consents_list(vault *v, const unsigned char cid[KEYS_CID_BYTES]
 {
 	sqlite3_stmt *s = vault_sql_stmt(v,
 	    "SELECT c.id, c.agency_id, a.name, c.purpose_id, p.code, p.desc_vi, p.desc_en, p.basis, c.fields,"
-	    " c.granted_at, c.expires_at, c.revoked_at, c.use_limit, c.uses FROM consents c"
+	    " c.granted_at, c.expires_at, c.revoked_at, c.use_limit, c.uses, p.retention_days FROM consents c"
 	    " JOIN agencies a ON a.id = c.agency_id JOIN purposes p ON p.id = c.purpose_id WHERE c.cid = ?1"
 	    " AND c.rowid > coalesce((SELECT rowid FROM consents WHERE id = ?2 AND cid = ?1), 0) ORDER BY c.rowid",
 	    err);

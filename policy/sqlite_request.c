@@ -28,9 +28,14 @@ int policy_store_request_put(vault *v, const char *id, const char *agency_id, co
 }
 
 int policy_store_request_status(vault *v, const char *agency_id, const char *id, char stored[16], int64_t *expires_at,
-    util_err *err)
+    policy_consent_life *c, int *has_consent, util_err *err)
 {
-	sqlite3_stmt *s = vault_sql_stmt(v, "SELECT status, expires_at FROM consent_requests WHERE id = ?1 AND agency_id = ?2", err);
+	/* its consent by the index a lookup reads (cid, agency, purpose): never a scan of every consent */
+	sqlite3_stmt *s = vault_sql_stmt(v,
+	    "SELECT r.status, r.expires_at, c.id IS NOT NULL, c.expires_at, c.revoked_at, c.use_limit, c.uses"
+	    " FROM consent_requests r LEFT JOIN consents c ON c.cid = r.cid AND c.agency_id = r.agency_id"
+	    " AND c.purpose_id = r.purpose_id AND c.request_id = r.id WHERE r.id = ?1 AND r.agency_id = ?2",
+	    err);
 	int rc;
 
 	if (s == NULL)
@@ -41,9 +46,14 @@ int policy_store_request_status(vault *v, const char *agency_id, const char *id,
 	if (rc == SQLITE_ROW) {
 		vault_sql_text(s, 0, stored, 16);
 		*expires_at = sqlite3_column_int64(s, 1);
+		*has_consent = sqlite3_column_int(s, 2);
+		*c = (policy_consent_life){.expires_at = sqlite3_column_int64(s, 3), .revoked_at = sqlite3_column_int64(s, 4),
+			.use_limit = sqlite3_column_int64(s, 5), .uses = sqlite3_column_int64(s, 6)};
 	}
 	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? 0 : util_fail(err, UTIL_ENOTFOUND, "no such request");
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? util_fail(err, UTIL_ENOTFOUND, "no such request") : vault_sql_error(v, rc, err, "request");
 }
 
 int policy_store_request_load(vault *v, const unsigned char cid[KEYS_CID_BYTES], const char *id,
@@ -107,4 +117,25 @@ int policy_store_consent_put(vault *v, const policy_consent_row *c, util_err *er
 	sqlite3_bind_int64(s, 9, c->use_limit);
 	sqlite3_bind_text(s, 10, c->receipt_json, -1, SQLITE_STATIC);
 	return vault_sql_done(v, s, "policy store", err);
+}
+
+int policy_store_consent_receipt(vault *v, const unsigned char cid[KEYS_CID_BYTES], const char *consent_id,
+    json_t **receipt, util_err *err)
+{
+	sqlite3_stmt *s = vault_sql_stmt(v, "SELECT receipt FROM consents WHERE id = ?1 AND cid = ?2", err);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, consent_id, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 2, cid, KEYS_CID_BYTES, SQLITE_STATIC);
+	*receipt = NULL;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*receipt = json_loadb((const char *)sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0),
+		    JSON_REJECT_DUPLICATES, NULL);
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return *receipt != NULL ? 0 : util_fail(err, UTIL_ECORRUPT, "a stored receipt is malformed");
+	return rc == SQLITE_DONE ? util_fail(err, UTIL_ENOTFOUND, "no such consent") : vault_sql_error(v, rc, err, "receipt");
 }

@@ -331,97 +331,18 @@ out:
 	return vault_tx_end(v, mine, ok, err);
 }
 
-/* The status a request has now: a pending one past its time is expired. */
-static const char *request_status(const char *stored, int64_t expires_at, int64_t now)
-{
-	if (strcmp(stored, "pending") == 0 && now >= expires_at)
-		return "expired";
-	return stored;
-}
-
 int policy_request_status(vault *v, const char *agency_id, const char *id, char status[16], util_err *err)
 {
 	char stored[16];
+	policy_consent_life c;
 	int64_t expires_at;
+	int has_consent;
 
 	if (!id_ok(id) || !id_ok(agency_id))
 		return util_fail(err, UTIL_ENOTFOUND, "no such request");
-	if (policy_store_request_status(v, agency_id, id, stored, &expires_at, err) != 0)
+	if (policy_store_request_status(v, agency_id, id, stored, &expires_at, &c, &has_consent, err) != 0)
 		return -1;
-	snprintf(status, 16, "%s", request_status(stored, expires_at, util_now()));
-	return 0;
-}
-
-/* Each field with its category and descriptions, from the catalog. */
-static json_t *fields_view(vault *v, const policy_field *f, size_t n)
-{
-	json_t *a = json_array();
-	size_t i;
-
-	for (i = 0; a != NULL && i < n; i++) {
-		const vault_field_def *d = vault_catalog_find(vault_catalog_of(v), f[i].name, strlen(f[i].name));
-
-		json_array_append_new(a, json_pack("{s:s, s:s, s:b, s:{s:s, s:s}}", "name", f[i].name, "category",
-		                             d && d->sensitive ? "sensitive" : "basic", "masked", f[i].masked, "description",
-		                             "vi", d ? d->desc_vi : "", "en", d ? d->desc_en : ""));
-	}
-	return a;
-}
-
-/*
- * The part a request and a consent show alike: id, agency, purpose, legal basis and fields.
- * NULL if the stored field list is malformed.
- */
-static json_t *row_view(vault *v, const policy_list_row *r)
-{
-	policy_field f[POLICY_MAX_FIELDS];
-	size_t nf;
-
-	if (policy_fields_parse(r->fields, f, &nf) != 0)
-		return NULL;
-	return json_pack("{s:s, s:{s:s, s:s}, s:{s:s, s:s, s:{s:s, s:s}}, s:s, s:o}", "id", r->id, "agency", "id",
-	    r->agency_id, "name", r->agency_name, "purpose", "id", r->purpose_id, "code", r->code, "description", "vi",
-	    r->desc_vi, "en", r->desc_en, "legal_basis", policy_basis_name(r->basis), "fields", fields_view(v, f, nf));
-}
-
-/* What a list's rows go to: the vault (for the catalog), the page being built, and now. */
-typedef struct list_ctx {
-	vault *v;
-	json_t *list;
-	int64_t now;
-} list_ctx;
-
-static int request_row(void *ctx, const policy_list_row *r)
-{
-	list_ctx *c = ctx;
-	char created[21], expires[21];
-	json_t *o = row_view(c->v, r);
-
-	if (o == NULL)
-		return 0;
-	util_iso8601(r->from, created);
-	util_iso8601(r->until, expires);
-	json_object_set_new(o, "days", json_integer(r->days));
-	json_object_set_new(o, "created_at", json_string(created));
-	json_object_set_new(o, "expires_at", json_string(expires));
-	if (r->legal_reference != NULL)
-		json_object_set_new(json_object_get(o, "purpose"), "legal_reference", json_string(r->legal_reference));
-	json_array_append_new(c->list, o);
-	return 1;
-}
-
-int policy_requests_pending(vault *v, const unsigned char cid[KEYS_CID_BYTES], policy_page *pg, json_t **out,
-    util_err *err)
-{
-	list_ctx c = {.v = v, .list = json_array(), .now = util_now()};
-
-	if (c.list == NULL)
-		return util_fail(err, UTIL_ENOMEM, "out of memory");
-	if (policy_store_requests_pending(v, cid, pg, request_row, &c, err) != 0) {
-		json_decref(c.list);
-		return -1;
-	}
-	*out = c.list;
+	snprintf(status, 16, "%s", policy_request_status_of(stored, expires_at, has_consent ? &c : NULL, util_now()));
 	return 0;
 }
 
@@ -468,7 +389,7 @@ static json_t *receipt_build(vault *v, const unsigned char *cid, const char *con
 	    "version", "vaultd-consent-receipt/2", "receipt_id", rid, "vault_id", vault_id(v), "consent_id", consent_id,
 	    "citizen_id", pseudonym, "issued_at", g, "agency", "id", agency_id, "name", name, "purpose", "id", purpose_id, "code",
 	    pi.code, "description", "vi", pi.desc_vi, "en", pi.desc_en, "legal_basis", policy_basis_name(p.basis), "fields",
-	    fields_view(v, f, nf), "granted_at", g, "expires_at", e, "use_limit", (json_int_t)use_limit, "revocation",
+	    policy_fields_view(v, f, nf, 0), "granted_at", g, "expires_at", e, "use_limit", (json_int_t)use_limit, "revocation",
 	    "how", "DELETE /v1/me/consents/{consent_id}, or ask the vault's operator", "effect",
 	    "the next lookup under this consent is refused", "jurisdiction", "VN", "laws", "Law 91/2025/QH15",
 	    "Decree 356/2025/ND-CP");
@@ -559,51 +480,6 @@ int policy_request_deny(vault *v, const unsigned char cid[KEYS_CID_BYTES], const
 }
 
 /* ---- consents ---- */
-
-static const char *consent_status(int64_t revoked, int64_t expires, int64_t limit, int64_t uses, int64_t now)
-{
-	if (revoked)
-		return "revoked";
-	if (now >= expires)
-		return "expired";
-	if (limit > 0 && uses >= limit)
-		return "used";
-	return "active";
-}
-
-static int consent_row(void *ctx, const policy_list_row *r)
-{
-	list_ctx *c = ctx;
-	char g[21], e[21];
-	json_t *o = row_view(c->v, r);
-
-	if (o == NULL)
-		return 0;
-	util_iso8601(r->from, g);
-	util_iso8601(r->until, e);
-	json_object_set_new(o, "granted_at", json_string(g));
-	json_object_set_new(o, "expires_at", json_string(e));
-	json_object_set_new(o, "status", json_string(consent_status(r->revoked_at, r->until, r->use_limit, r->uses, c->now)));
-	json_object_set_new(o, "use_limit", json_integer(r->use_limit));
-	json_object_set_new(o, "uses", json_integer(r->uses));
-	json_array_append_new(c->list, o);
-	return 1;
-}
-
-int policy_consents_list(vault *v, const unsigned char cid[KEYS_CID_BYTES], policy_page *pg, json_t **out,
-    util_err *err)
-{
-	list_ctx c = {.v = v, .list = json_array(), .now = util_now()};
-
-	if (c.list == NULL)
-		return util_fail(err, UTIL_ENOMEM, "out of memory");
-	if (policy_store_consents_list(v, cid, pg, consent_row, &c, err) != 0) {
-		json_decref(c.list);
-		return -1;
-	}
-	*out = c.list;
-	return 0;
-}
 
 int policy_consent_revoke(vault *v, const unsigned char cid[KEYS_CID_BYTES], const char *consent_id, util_err *err)
 {

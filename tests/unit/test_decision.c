@@ -891,6 +891,53 @@ static void test_justification_needs_a_visible_character(void **state)
 	assert_false(policy_basis_takes_justification((policy_basis)0));
 }
 
+/*
+ * A consent's state and its request's status as a table: each rule at its edge (the second a
+ * consent expires, the use that spends it), and which end wins when several hold.
+ */
+static void test_consent_state_and_request_status(void **state)
+{
+	static const struct {
+		const char *name;
+		policy_consent_life c;
+		int restricted;
+		const char *state, *request; /* request: what an approved request reads */
+	} rows[] = {
+		{"in force", {NOW + DAY, 0, 0, 0}, 0, "active", "approved"},
+		{"in force, restricted", {NOW + DAY, 0, 0, 0}, 1, "restricted", "approved"},
+		{"one second before its end", {NOW + 1, 0, 0, 0}, 0, "active", "approved"},
+		{"at its end", {NOW, 0, 0, 0}, 0, "expired", "expired"},
+		{"expired, restricted", {NOW - DAY, 0, 0, 0}, 1, "expired", "expired"},
+		{"two of three uses", {NOW + DAY, 0, 3, 2}, 0, "active", "approved"},
+		{"three of three uses", {NOW + DAY, 0, 3, 3}, 0, "used_up", "used_up"},
+		{"used up, restricted", {NOW + DAY, 0, 1, 1}, 1, "used_up", "used_up"},
+		{"no limit, many uses", {NOW + DAY, 0, 0, 1000}, 0, "active", "approved"},
+		{"used up and expired", {NOW - 1, 0, 1, 1}, 0, "expired", "expired"},
+		{"revoked", {NOW + DAY, NOW - 5, 0, 0}, 0, "revoked", "revoked"},
+		{"revoked after it expired and was used up", {NOW - DAY, NOW, 1, 1}, 1, "revoked", "revoked"},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		const char *st = policy_consent_state_name(policy_consent_state_of(&rows[i].c, rows[i].restricted, NOW));
+
+		if (strcmp(st, rows[i].state) != 0)
+			fail_msg("%s: state %s, want %s", rows[i].name, st, rows[i].state);
+		st = policy_request_status_of("approved", NOW - DAY, &rows[i].c, NOW);
+		if (strcmp(st, rows[i].request) != 0)
+			fail_msg("%s: an approved request reads %s, want %s", rows[i].name, st, rows[i].request);
+	}
+	/* the request's own time counts only while it is pending; other statuses read as stored */
+	assert_string_equal(policy_request_status_of("pending", NOW + 1, NULL, NOW), "pending");
+	assert_string_equal(policy_request_status_of("pending", NOW, NULL, NOW), "expired");
+	assert_string_equal(policy_request_status_of("approved", NOW - DAY, NULL, NOW), "approved");
+	assert_string_equal(policy_request_status_of("denied", NOW - DAY, &rows[0].c, NOW), "denied");
+	assert_string_equal(policy_request_status_of("expired", NOW + DAY, NULL, NOW), "expired");
+	assert_string_equal(policy_request_status_of("revoked", NOW + DAY, NULL, NOW), "revoked");
+	assert_string_equal(policy_consent_state_name(POLICY_CONSENT_ACTIVE), "active");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -901,6 +948,7 @@ int main(void)
 		cmocka_unit_test(test_decide_survives_garbage),
 		cmocka_unit_test(test_reason_and_basis_names),
 		cmocka_unit_test(test_justification_needs_a_visible_character),
+		cmocka_unit_test(test_consent_state_and_request_status),
 	};
 
 	return cmocka_run_group_tests_name("decision", tests, NULL, NULL);

@@ -806,6 +806,113 @@ static void test_every_change_is_audited(void **state)
 	assert_true(rep.ok);
 }
 
+/* The state and status of consent list's item i (of a fresh list). */
+static void consent_state_is(fx *f, size_t i, const char *state, const char *status)
+{
+	json_t *list = NULL;
+	util_err err;
+
+	must(policy_consents_list(f->tv.v, f->a, &all_page, &list, &err), &err, "list");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(list, i), "state")), state);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(list, i), "status")), status);
+	json_decref(list);
+}
+
+static void request_status_is(fx *f, const char *rid, const char *want)
+{
+	char status[16];
+	util_err err;
+
+	must(policy_request_status(f->tv.v, f->health, rid, status, &err), &err, "status");
+	assert_string_equal(status, want);
+}
+
+/*
+ * A consent's state as its citizen sees it (restricted, expired, used up, revoked), and the
+ * status its agency reads of the request that asked for it, which follows it; an erasure
+ * reads as a revocation. The stored receipt comes back as the approval gave it, to its
+ * citizen only.
+ */
+static void test_consent_state_and_request_status_follow(void **state)
+{
+	fx *f = *state;
+	static const char *const one[] = {"blood_type"};
+	char rid[2][POLICY_ID_MAX + 1], cons[2][POLICY_ID_MAX + 1];
+	json_t *receipt[2] = {NULL, NULL}, *again = NULL;
+	policy_lookup l;
+	util_err err;
+	int64_t since;
+	int on, i;
+
+	/* 0: one-time, used at once; 1: no limit */
+	for (i = 0; i < 2; i++) {
+		must(policy_request_create(f->tv.v, f->health, "treatment", NID_A, one, 1, 30, rid[i], &err), &err, "request");
+		must(policy_request_approve(f->tv.v, f->a, rid[i], NULL, 0, 1 - i, cons[i], &receipt[i], &err), &err, "approve");
+		if (i == 0) {
+			l = lookup(f, f->health, "treatment", NID_A, NULL, 0);
+			assert_true(l.d.allow);
+		}
+	}
+	consent_state_is(f, 0, "used_up", "used");
+	request_status_is(f, rid[0], "used_up");
+	request_status_is(f, rid[1], "approved");
+	consent_state_is(f, 1, "active", "active");
+	/* the receipt again: the very document the approval returned, and only to its citizen */
+	must(policy_consent_receipt(f->tv.v, f->a, cons[1], &again, &err), &err, "receipt");
+	assert_true(json_equal(again, receipt[1]));
+	json_decref(again);
+	assert_int_equal(policy_consent_receipt(f->tv.v, f->b, cons[1], &again, &err), -1);
+	assert_int_equal(err.code, UTIL_ENOTFOUND);
+	assert_int_equal(policy_consent_receipt(f->tv.v, f->a, "co_'; --", &again, &err), -1);
+	assert_int_equal(err.code, UTIL_ENOTFOUND);
+	/* restricted: the citizen sees it; the agency's request stays approved */
+	must(policy_restriction_get(f->tv.v, f->a, &on, &since, &err), &err, "restriction");
+	assert_int_equal(on, 0), assert_int_equal(since, 0);
+	must(policy_restrict(f->tv.v, f->a, 1, &err), &err, "restrict");
+	must(policy_restriction_get(f->tv.v, f->a, &on, &since, &err), &err, "restriction");
+	assert_int_equal(on, 1), assert_true(since > 0 && since <= util_now());
+	consent_state_is(f, 1, "restricted", "active");
+	consent_state_is(f, 0, "used_up", "used");
+	request_status_is(f, rid[1], "approved");
+	/* past its time: expired, for both, even while restricted */
+	assert_int_equal(sqlite3_exec(vault_sql_db(f->tv.v), "UPDATE consents SET expires_at = 1000", NULL, NULL, NULL), SQLITE_OK);
+	consent_state_is(f, 1, "expired", "expired");
+	request_status_is(f, rid[1], "expired");
+	/* revoked outranks the rest */
+	must(policy_consent_revoke(f->tv.v, f->a, cons[1], &err), &err, "revoke");
+	consent_state_is(f, 1, "revoked", "revoked");
+	request_status_is(f, rid[1], "revoked");
+	/* the receipt of a revoked consent is still its citizen's to read */
+	must(policy_consent_receipt(f->tv.v, f->a, cons[1], &again, &err), &err, "receipt");
+	json_decref(again);
+	/* erased: every approved request reads revoked, as the consents are gone */
+	assert_int_equal(sqlite3_exec(vault_sql_db(f->tv.v), "UPDATE consents SET expires_at = 4102444800, uses = 0", NULL,
+	                     NULL, NULL),
+	    SQLITE_OK);
+	request_status_is(f, rid[0], "approved");
+	must(policy_citizen_erase(f->tv.v, f->a, "test", &err), &err, "erase");
+	request_status_is(f, rid[0], "revoked");
+	request_status_is(f, rid[1], "revoked");
+	for (i = 0; i < 2; i++)
+		json_decref(receipt[i]);
+	/* the status reads its consent by the lookups' index, never by a scan of every consent */
+	{
+		sqlite3_stmt *s;
+		int scans = 0;
+
+		assert_int_equal(sqlite3_prepare_v2(vault_sql_db(f->tv.v),
+		                     "EXPLAIN QUERY PLAN SELECT r.status, c.id FROM consent_requests r LEFT JOIN consents c"
+		                     " ON c.cid = r.cid AND c.agency_id = r.agency_id AND c.purpose_id = r.purpose_id"
+		                     " AND c.request_id = r.id WHERE r.id = 'x' AND r.agency_id = 'y'",
+		                     -1, &s, NULL),
+		    SQLITE_OK);
+		while (sqlite3_step(s) == SQLITE_ROW)
+			scans += strstr((const char *)sqlite3_column_text(s, 3), "SCAN") != NULL;
+		sqlite3_finalize(s);
+		assert_int_equal(scans, 0);
+	}
+}
+
 static void test_retention_sweep(void **state)
 {
 	fx *f = *state;
@@ -1078,6 +1185,7 @@ int main(void)
 		cmocka_unit_test(test_stored_field_lists),
 		cmocka_unit_test_setup_teardown(test_every_change_is_audited, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retention_sweep, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_consent_state_and_request_status_follow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_registry_input_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_emergency_accesses_and_their_reviews, test_vault_setup,
 		    test_vault_teardown),
