@@ -71,16 +71,21 @@ export function problem(err, done) {
 
 // ---- tables ----
 
-// A cell for a CSV file: quoted (RFC 4180), and a leading = + - @ defused for spreadsheets.
-function csvCell(v) {
+// A cell for a CSV file: quoted (RFC 4180), and text that a spreadsheet would take for a formula
+// (= + - @ first, also after blanks, or a tab or line break first) defused by a leading '.
+// A number stays a number (a negative one is not a formula).
+export function csvCell(v) {
+	if (typeof v === 'number' && Number.isFinite(v)) return String(v);
 	let s = v === null || v === undefined ? '' : String(v);
-	if (/^[=+\-@\t\r]/.test(s)) s = "'" + s;
+	if (/^\s*[=+\-@\uff1d\uff0b\uff0d\uff20]/.test(s) || /^[\t\r\n]/.test(s)) s = "'" + s;
 	return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
 }
 
+// The CSV of a table: its columns' labels, then each row; a column with csv: false is left out.
 export function toCsv(columns, rows) {
-	const lines = [columns.map((c) => csvCell(c.label)).join(',')];
-	for (const r of rows) lines.push(columns.map((c) => csvCell(c.csv ? c.csv(r) : r[c.key])).join(','));
+	const cols = columns.filter((c) => c.csv !== false);
+	const lines = [cols.map((c) => csvCell(c.label)).join(',')];
+	for (const r of rows) lines.push(cols.map((c) => csvCell(c.csv ? c.csv(r) : r[c.key])).join(','));
 	return '\ufeff' + lines.join('\r\n') + '\r\n'; // the BOM: spreadsheets then read UTF-8 (Vietnamese) right
 }
 
