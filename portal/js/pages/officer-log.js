@@ -63,7 +63,7 @@ async function checkpoint(ctx, box) {
 			[t('officer.log.root'), h('code', { class: 'hash' }, c.root)],
 			[t('officer.log.origin'), h('code', {}, c.origin)],
 			[t('officer.log.signer'), h('code', {}, c.signer)],
-		]), h('details', {}, h('summary', {}, t('officer.log.note')),
+		]), h('details', { class: 'raw' }, h('summary', {}, t('officer.log.note')),
 			h('pre', { class: 'note', tabindex: '0' }, cp.checkpoint)));
 	}
 	if (keys) {
