@@ -1,6 +1,7 @@
 /* ctl_import.c: vaultctl import: check every line of a JSON Lines file, then write it in batches. */
 #include "ctl.h"
 #include "ctl_import.h"
+#include "ctl_progress.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -52,12 +53,6 @@ static int idset_add(idset *s, const unsigned char *idx)
 	s->used[h] = 1;
 	memcpy(s->slot[h], idx, VAULT_INDEX_BYTES);
 	return 0;
-}
-
-static void progress(size_t done, size_t total, int tty)
-{
-	if (tty && total > 0)
-		fprintf(stderr, "\rimporting: %zu / %zu (%zu%%)", done, total, done * 100 / total);
 }
 
 /* Writes all of buf to fd. */
@@ -113,6 +108,8 @@ typedef struct import_run {
 	import_ckpt ckpt;
 	pthread_t sealer, checkpointer;
 	int sealing, checkpointing, ckpt_clock, tty;
+	off_t size;       /* FILE's size, for the checking pass's progress */
+	ctl_progress bar; /* on a terminal only */
 	uint64_t t0, t1, drain_ns; /* start, start of pass 2, time spent waiting for drains */
 	util_err err;
 } import_run;
@@ -151,6 +148,7 @@ static int import_open(import_run *r, ctl *c)
 		fprintf(stderr, "vaultctl: %s is not a regular file; import reads its FILE twice\n", r->file);
 		return EX_USAGE;
 	}
+	r->size = st.st_size;
 	if ((r->input = keys_secret_alloc(2 * sizeof *r->input)) == NULL || idset_init(&r->seen, 1 << 16) != 0) {
 		fprintf(stderr, "vaultctl: out of memory\n");
 		return EX_FAIL;
@@ -211,8 +209,11 @@ static int import_check(import_run *r)
 		fprintf(stderr, "vaultctl: %s\n", r->err.msg);
 		return EX_FAIL;
 	}
+	ctl_progress_start(&r->bar, r->tty, "checking ", "lines", 0);
 	while ((n = ctl_next_line(r->in, &r->line, &r->cap, &r->lines)) != -1) {
+		ctl_progress_update(&r->bar, r->lines, r->size > 0 ? (double)ftello(r->in) / (double)r->size : 0);
 		if (check_line(r, (size_t)n) != 0) {
+			ctl_progress_clear(&r->bar); /* the report takes the line; the bar comes back below it */
 			if (r->bad++ < IMPORT_REPORT_MAX)
 				fprintf(stderr, "%s: line %zu: %s\n", r->file, r->lines, r->err.msg);
 			continue;
@@ -224,6 +225,7 @@ static int import_check(import_run *r)
 		}
 	}
 	vault_read_end(r->v);
+	ctl_progress_clear(&r->bar);
 	if (ferror(r->in)) {
 		fprintf(stderr, "vaultctl: cannot read %s\n", r->file);
 		return EX_FAIL;
@@ -331,6 +333,7 @@ static int store_record(import_run *r, vault_prepared *p)
 		lrc = enrol_add(r, p);
 	ctl_import_taken(&r->feed, p);
 	if (lrc != 0) {
+		ctl_progress_clear(&r->bar);
 		fprintf(stderr, "%s: line %zu: %s\n", r->file, r->lines, r->err.msg);
 		vault_rollback(r->v);
 		return -1;
@@ -379,7 +382,6 @@ static int commit_batch(import_run *r, int drain)
 		ctl_import_ckpt_drain(&r->ckpt);
 		r->drain_ns += util_mono_ns() - td;
 	}
-	progress(r->done, r->records, r->tty);
 	return 0;
 }
 
@@ -394,8 +396,10 @@ static int write_batches(import_run *r)
 		if ((p = ctl_import_next(&r->feed, &r->lines, &r->err)) != NULL) {
 			if (store_record(r, p) != 0)
 				return -1;
+			ctl_progress_update(&r->bar, r->done + r->batch_n, 0);
 		} else if (r->err.code != UTIL_OK) {
 			/* the sealer failed: what it read no longer passes the checks of pass 1 */
+			ctl_progress_clear(&r->bar);
 			fprintf(stderr, "%s: line %zu: %s\n", r->file, r->lines, r->err.msg);
 			if (r->batch_n > 0)
 				vault_rollback(r->v);
@@ -428,8 +432,7 @@ static int write_finish(import_run *r)
 		    r->done, r->records);
 		return -1;
 	}
-	if (r->tty)
-		fputc('\n', stderr);
+	ctl_progress_end(&r->bar, r->done, 0);
 	return vault_bulk_end(r->v, &r->err);
 }
 
@@ -457,8 +460,7 @@ static int write_stopped(import_run *r)
 		ctl_import_ckpt_stop(&r->ckpt, r->checkpointer);
 		r->checkpointing = 0;
 	}
-	if (r->tty)
-		fputc('\n', stderr);
+	ctl_progress_clear(&r->bar);
 	/* what was committed is made durable before it is reported as imported */
 	if (vault_bulk_end(r->v, &e2) != 0)
 		fprintf(stderr, "vaultctl: %s\n", e2.msg);
@@ -474,6 +476,7 @@ static int import_write(import_run *r)
 	int rc;
 
 	r->t1 = util_mono_ns();
+	ctl_progress_start(&r->bar, r->tty, "importing", "records", r->records);
 	if ((rc = write_prepare(r)) != EX_OK)
 		return rc;
 	if (write_start(r) != 0 || write_batches(r) != 0 || write_finish(r) != 0)

@@ -1,7 +1,9 @@
 /* test_cli.c: vaultctl end to end: a real binary, real files, and a scan for leaked plaintext. */
 #include "support.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <pty.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -313,6 +315,78 @@ static void test_import_of_an_empty_file_is_an_error(void **state)
 	free(out);
 	free(in);
 	free(enr);
+}
+
+/* Runs vaultctl with a1, a2 and --data on a new terminal; returns all it drew there. */
+static char *ctl_on_tty(cli *c, const char *a1, const char *a2, int *status)
+{
+	size_t cap = 1 << 16, n = 0;
+	char *buf = malloc(cap);
+	int fd;
+	pid_t pid = forkpty(&fd, NULL, NULL, NULL);
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		execl(c->ctl, c->ctl, a1, a2, "--data", c->data, (char *)NULL);
+		_exit(127);
+	}
+	for (;;) {
+		ssize_t r = read(fd, buf + n, cap - 1 - n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) /* EIO once the child closed its side */
+			break;
+		n += (size_t)r;
+		if (n + 1 == cap)
+			buf = realloc(buf, cap *= 2);
+	}
+	buf[n] = '\0';
+	close(fd);
+	assert_int_equal(waitpid(pid, status, 0), pid);
+	return buf;
+}
+
+/*
+ * On a terminal, import draws a progress line (done of all, the rate, the time left) over
+ * itself; when stderr is not a terminal (a pipe here, a log in production) it draws nothing.
+ */
+static void test_import_progress_only_on_a_terminal(void **state)
+{
+	enum { N = 3000 };
+	cli *c = *state;
+	char *in = test_path(c->dir, "progress.jsonl"), *in2 = test_path(c->dir, "progress2.jsonl");
+	char *buf = malloc((size_t)N * 96), *err = NULL, *tty;
+	size_t i, off = 0;
+	int status;
+
+	for (i = 0; i < N; i++)
+		off += (size_t)snprintf(buf + off, (size_t)N * 96 - off,
+		    "{\"national_id\":\"001090%06zu\",\"fields\":{\"full_name\":\"Lê %zu\"}}\n", i, i);
+	test_write_file(in, buf, off);
+	assert_int_equal(ctl(c, NULL, NULL, NULL, "init", NULL), 0);
+	tty = ctl_on_tty(c, "import", in, &status);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_non_null(strstr(tty, "imported 3000 citizens"));
+	assert_non_null(strstr(tty, "\rimporting ["));
+	assert_non_null(strstr(tty, "3,000 / 3,000 records (100%), "));
+	assert_non_null(strstr(tty, " records/s, 0:00 left"));
+	free(tty);
+	/* the same, not on a terminal: only the closing report */
+	off = 0;
+	for (i = 0; i < N; i++)
+		off += (size_t)snprintf(buf + off, (size_t)N * 96 - off,
+		    "{\"national_id\":\"002090%06zu\",\"fields\":{\"full_name\":\"Lê %zu\"}}\n", i, i);
+	test_write_file(in2, buf, off);
+	assert_int_equal(ctl(c, NULL, NULL, &err, "import", in2, NULL), 0);
+	assert_non_null(strstr(err, "imported 3000 citizens"));
+	assert_null(strchr(err, '\r'));
+	assert_null(strstr(err, "importing ["));
+	assert_null(strstr(err, "left"));
+	free(err);
+	free(buf);
+	free(in);
+	free(in2);
 }
 
 /*
@@ -683,6 +757,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_usage_errors_name_the_option, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_of_an_empty_file_is_an_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_many_in_batches_with_enrolments, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_import_progress_only_on_a_terminal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_rolled_back_batch_leaves_no_enrolments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_writes_the_wal_from_its_start_each_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_log_and_receipts_from_the_command_line, setup, teardown),
