@@ -16,7 +16,7 @@ static const vault_file audit_file = {
 	.what = "the audit log",
 	.page_key = KEYS_ROOT_AUDIT_PAGE,
 	.since = AUDIT_V_FILE,
-	.bulk_cache_kib = 65536,
+	.bulk_cache_kib = 32768,
 };
 
 int audit_log_clone(vault **out, vault *v, util_err *err)

@@ -39,7 +39,8 @@ static const char usage_text[] =
 
 static const char *command = NULL; /* the command being run, for the pointer to its help */
 
-#define DEFAULT_BATCH 100000 /* each commit rewrites the random indexes' leaves it touched: fewer, larger ones */
+#define DEFAULT_BATCH 50000 /* each commit rewrites the random indexes' leaves it touched: few, large ones,
+                              * but a batch's dirty pages fit bulk mode's page cache (vault/sqlite_db.c) */
 
 int ctl_usage(const char *msg)
 {

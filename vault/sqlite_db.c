@@ -334,7 +334,7 @@ int vault_bulk_begin(vault *v, util_err *err)
 	/* every file stays synchronous = FULL: the order of their commits must survive a power cut
 	 * (audit_settle drops copies only once the log holds them), and at a batch of thousands a
 	 * transaction, one fsync a commit costs next to nothing */
-	if (vault_exec(v, "PRAGMA wal_autocheckpoint = 16384; PRAGMA main.cache_size = -262144;", err) != 0)
+	if (vault_exec(v, "PRAGMA wal_autocheckpoint = 16384; PRAGMA main.cache_size = -131072;", err) != 0)
 		return -1;
 	return files_pragma(v, FILES_CACHE_BULK, err);
 }

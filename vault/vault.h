@@ -220,8 +220,9 @@ int vault_in_read(const vault *v) UTIL_NONNULL(1);
 int vault_writers_waiting(vault *v) UTIL_NONNULL(1);
 
 /*
- * Bulk mode for imports: a larger page cache (256 MiB for vault.db, each module's file its
- * bulk_cache_kib: 64 MiB for audit.db) and a WAL checkpointed less often; commits still wait
+ * Bulk mode for imports: a larger page cache (128 MiB for vault.db, each module's file its
+ * bulk_cache_kib: 32 MiB for audit.db; so that vaultctl import stays within 256 MiB of memory
+ * whatever the file's size) and a WAL checkpointed less often; commits still wait
  * for fsync, as the order of the files' commits needs. vault_bulk_end restores the defaults
  * and checkpoints every file with fsync.
  */
