@@ -75,6 +75,26 @@ int audit_append(vault *v, const audit_entry *e, int64_t *seq, util_err *err) UT
 int audit_settle(vault *v, int64_t *appended, int64_t *unreadable, util_err *err) UTIL_WARN_UNUSED;
 
 /*
+ * An import's batch: thousands of entries in one transaction share one copy in vault.db
+ * instead of a row each (a row, its index entry and its removal cost the import more than its
+ * entry did). audit_batch_append appends e as audit_append does, and gathers its canonical
+ * JSON in b; audit_batch_store, in the same transaction before its commit, writes what b
+ * gathered as one row of audit_pending, the entries one per line (canonical JSON holds no
+ * newline). After the commit, audit_batch_settle drops that row in a transaction of vault.db
+ * when the log holds the batch's last entry with its bytes (audit.db commits a transaction
+ * whole, so then it holds them all), and otherwise settles as audit_settle does, which
+ * appends the entries of a copy of many lines one by one. b is empty again after it, or after
+ * audit_batch_reset (a rolled-back batch). audit_batch_new: NULL when out of memory.
+ */
+typedef struct audit_batch audit_batch;
+audit_batch *audit_batch_new(void);
+void audit_batch_free(audit_batch *b);
+void audit_batch_reset(audit_batch *b) UTIL_NONNULL(1);
+int audit_batch_append(vault *v, audit_batch *b, const audit_entry *e, util_err *err) UTIL_WARN_UNUSED;
+int audit_batch_store(vault *v, audit_batch *b, util_err *err) UTIL_WARN_UNUSED;
+int audit_batch_settle(vault *v, audit_batch *b, int64_t *appended, util_err *err) UTIL_WARN_UNUSED;
+
+/*
  * The log is a file of its own, audit.db, attached to every connection to the vault as
  * "audit" (audit/sqlite_schema.c registers it, with its schema, when the program starts).
  * audit_log_clone makes a connection to audit.db alone, as its main database: its

@@ -23,8 +23,42 @@ static int store_entry(vault *v, const audit_db_entry *e, util_err *err)
 	return (e->seq + 1) % AUDIT_RUN_ENTRIES == 0 ? audit_runs_catch_up(v, e->seq + 1, err) : 0;
 }
 
-/* Appends e; with copy, also its copy in vault.db (audit_pending), committed with the change. */
-static int append(vault *v, const audit_entry *e, int copy, int64_t *seq, util_err *err)
+struct audit_batch {
+	char *buf;             /* the batch's entries, one per line */
+	size_t len, cap;       /* buf's fill and size */
+	size_t last_off;       /* where its last entry starts */
+	int64_t last_seq;      /* and that entry's number */
+	int64_t copy;          /* the row of audit_pending that holds buf, once stored; else 0 */
+};
+
+/* Adds entry (len bytes, number seq) to b's lines. 0 or -1. */
+static int gather(audit_batch *b, const char *entry, size_t len, int64_t seq, util_err *err)
+{
+	if (b->cap - b->len < len + 1) {
+		size_t cap = b->cap ? b->cap : 1u << 20;
+		char *nb;
+
+		while (cap - b->len < len + 1)
+			cap *= 2;
+		if ((nb = realloc(b->buf, cap)) == NULL)
+			return util_fail(err, UTIL_ENOMEM, "out of memory");
+		b->buf = nb;
+		b->cap = cap;
+	}
+	if (b->len > 0)
+		b->buf[b->len++] = '\n';
+	b->last_off = b->len;
+	b->last_seq = seq;
+	memcpy(b->buf + b->len, entry, len);
+	b->len += len;
+	return 0;
+}
+
+/*
+ * Appends e; with copy, also its copy in vault.db (audit_pending), committed with the change:
+ * a row of its own, or with b, a line of the batch's one copy (audit_batch_store).
+ */
+static int append(vault *v, const audit_entry *e, int copy, audit_batch *b, int64_t *seq, util_err *err)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -48,9 +82,14 @@ static int append(vault *v, const audit_entry *e, int copy, int64_t *seq, util_e
 		goto out;
 	/* with a change to vault.db, a copy there: the two files commit one after the other */
 	if (copy && !audit_log_only(v)) {
-		if (audit_db_put_copy(v, buf, len, &id, err) != 0)
-			goto out;
-		audit_note_copy(v, id);
+		if (b != NULL) {
+			if (gather(b, buf, len, n, err) != 0)
+				goto out;
+		} else {
+			if (audit_db_put_copy(v, buf, len, &id, err) != 0)
+				goto out;
+			audit_note_copy(v, id);
+		}
 	}
 	if (seq != NULL)
 		*seq = n;
@@ -62,7 +101,7 @@ out:
 
 int audit_append(vault *v, const audit_entry *e, int64_t *seq, util_err *err)
 {
-	return append(v, e, 1, seq, err);
+	return append(v, e, 1, NULL, seq, err);
 }
 
 /*
@@ -175,23 +214,21 @@ static int keep_bad(settle_state *st, int64_t id)
 	return 0;
 }
 
-/* One copy (e, len bytes, NULL when empty) of step 1: appended when the log lacks its entry. */
-static int settle_one(void *arg, int64_t id, const char *e, size_t len)
+/* One entry of a copy (e, len bytes): appended when the log lacks it. 0, 1 when it is no entry, or -1. */
+static int settle_entry(settle_state *st, const char *e, size_t len)
 {
-	settle_state *st = arg;
 	vault *v = st->v;
 	unsigned char h[32];
 	int64_t seq, n;
 	int here;
 
-	st->last = id;
 	/* the usual case: the entry committed right after its copy, under the number it has */
-	if (e != NULL && (seq = guess_seq(e, len)) >= 0) {
+	if ((seq = guess_seq(e, len)) >= 0) {
 		if ((here = audit_db_logged(v, seq, e, len, st->err)) != 0)
 			return here < 0 ? -1 : 0;
 	}
-	if (e == NULL || (seq = copy_seq(e, len)) < 0)
-		return keep_bad(st, id);
+	if ((seq = copy_seq(e, len)) < 0)
+		return 1;
 	if ((here = audit_db_logged(v, seq, e, len, st->err)) != 0)
 		return here < 0 ? -1 : 0;
 	crypto_generichash(h, sizeof h, (const unsigned char *)e, len, NULL, 0);
@@ -203,6 +240,31 @@ static int settle_one(void *arg, int64_t id, const char *e, size_t len)
 		return -1;
 	st->appended++;
 	return 0;
+}
+
+/*
+ * One copy (e, len bytes, NULL when empty) of step 1: one entry, or an import batch's, one a
+ * line (audit_batch_store), each settled in turn. A copy with a line that is no entry is kept.
+ */
+static int settle_one(void *arg, int64_t id, const char *e, size_t len)
+{
+	settle_state *st = arg;
+	const char *nl;
+	int bad = e == NULL, rc;
+
+	st->last = id;
+	while (e != NULL) {
+		size_t n = (nl = memchr(e, '\n', len)) != NULL ? (size_t)(nl - e) : len;
+
+		if ((rc = settle_entry(st, e, n)) < 0)
+			return -1;
+		bad |= rc;
+		if (nl == NULL)
+			break;
+		e = nl + 1;
+		len -= n + 1;
+	}
+	return bad ? keep_bad(st, id) : 0;
 }
 
 /*
@@ -262,6 +324,72 @@ int audit_settle(vault *v, int64_t *appended, int64_t *unreadable, util_err *err
 	}
 	free(st.bad);
 	return rc;
+}
+
+/* ---- an import's batch: one copy for all its entries ---- */
+
+audit_batch *audit_batch_new(void)
+{
+	audit_batch *b = calloc(1, sizeof *b);
+
+	if (b != NULL)
+		audit_batch_reset(b);
+	return b;
+}
+
+void audit_batch_free(audit_batch *b)
+{
+	if (b != NULL)
+		free(b->buf);
+	free(b);
+}
+
+void audit_batch_reset(audit_batch *b)
+{
+	b->len = b->last_off = 0;
+	b->last_seq = -1;
+	b->copy = 0;
+}
+
+int audit_batch_append(vault *v, audit_batch *b, const audit_entry *e, util_err *err)
+{
+	return append(v, e, 1, b, NULL, err);
+}
+
+int audit_batch_store(vault *v, audit_batch *b, util_err *err)
+{
+	if (b->len == 0)
+		return 0;
+	if (audit_db_put_copy(v, b->buf, b->len, &b->copy, err) != 0)
+		return -1;
+	audit_note_copy(v, b->copy);
+	return 0;
+}
+
+int audit_batch_settle(vault *v, audit_batch *b, int64_t *appended, util_err *err)
+{
+	int64_t unreadable, size;
+	int here, mine, ok = 0;
+
+	*appended = 0;
+	if (b->copy == 0) {
+		audit_batch_reset(b);
+		return 0;
+	}
+	here = audit_db_logged(v, b->last_seq, b->buf + b->last_off, b->len - b->last_off, err);
+	if (here < 0)
+		return -1;
+	if (here == 0) { /* the log lacks the batch: its copy is all there is of its entries */
+		audit_batch_reset(b);
+		return audit_settle(v, appended, &unreadable, err);
+	}
+	/* as settle_copies does, for this one copy */
+	if (vault_tx_begin(v, &mine, err) != 0)
+		return -1;
+	ok = audit_db_drop_copies(v, b->copy - 1, b->copy + 1, err) == 0 && audit_size(v, &size, err) == 0 &&
+	     vault_counter_raise(v, AUDIT_SIZE_COUNTER, size, err) == 0;
+	audit_batch_reset(b);
+	return vault_tx_end(v, mine, ok, err);
 }
 
 /* ---- signing ---- */
@@ -325,7 +453,7 @@ int audit_record(vault *v, const audit_entry *e, int64_t *seq, util_err *err)
 	if (vault_tx_begin(v, &mine, err) != 0)
 		return -1;
 	/* in a transaction of its own, the entry is all it writes: vault.db needs no copy */
-	ok = append(v, e, !mine, seq, err) == 0 && audit_seal(v, 0, err) == 0;
+	ok = append(v, e, !mine, NULL, seq, err) == 0 && audit_seal(v, 0, err) == 0;
 	return vault_tx_end(v, mine, ok, err);
 }
 

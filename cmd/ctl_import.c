@@ -113,6 +113,7 @@ typedef struct import_run {
 	size_t enrol_written, enrol_done;              /* bytes of OUT: written, committed */
 	size_t batch_n, done, commits, committed_line; /* records in the open batch; committed ones */
 	int commit_unknown;                            /* a commit failed: vault.db may hold its batch */
+	audit_batch *entries;                          /* the open batch's audit entries, for their one copy */
 	import_feed feed;
 	import_ckpt ckpt;
 	pthread_t sealer, checkpointer;
@@ -273,7 +274,7 @@ static int write_prepare(import_run *r)
 	r->feed.cat = vault_catalog_of(r->v);
 	r->feed.in = r->in;
 	r->feed.input = r->input + 1;
-	if ((r->feed.ring = vault_prepared_new(IMPORT_RING)) == NULL) {
+	if ((r->feed.ring = vault_prepared_new(IMPORT_RING)) == NULL || (r->entries = audit_batch_new()) == NULL) {
 		fprintf(stderr, "vaultctl: out of secret memory\n");
 		return EX_FAIL;
 	}
@@ -338,7 +339,7 @@ static int store_record(import_run *r, vault_prepared *p)
 		return -1;
 	lrc = vault_citizen_insert(r->v, p, &r->err);
 	if (lrc == 0)
-		lrc = audit_append(r->v, &ae, NULL, &r->err);
+		lrc = audit_batch_append(r->v, r->entries, &ae, &r->err);
 	if (lrc == 0 && r->enrol_fd >= 0)
 		lrc = enrol_add(r, p);
 	ctl_import_taken(&r->feed, p);
@@ -359,7 +360,7 @@ static int store_record(import_run *r, vault_prepared *p)
  */
 static int commit_batch(import_run *r, int drain)
 {
-	int64_t appended, unreadable;
+	int64_t appended;
 
 	if (r->enrol_fd >= 0) {
 		if (write_synced(r->enrol_fd, r->enrol_buf, r->enrol_len, r->a->enrolments, &r->err) != 0) {
@@ -370,7 +371,7 @@ static int commit_batch(import_run *r, int drain)
 		sodium_memzero(r->enrol_buf, r->enrol_len);
 		r->enrol_len = 0;
 	}
-	if (audit_seal(r->v, 0, &r->err) != 0) {
+	if (audit_batch_store(r->v, r->entries, &r->err) != 0 || audit_seal(r->v, 0, &r->err) != 0) {
 		vault_rollback(r->v);
 		return -1;
 	}
@@ -383,8 +384,8 @@ static int commit_batch(import_run *r, int drain)
 	r->commits++;
 	r->committed_line = r->lines;
 	r->batch_n = 0;
-	/* the batch's copies of its entries (audit_pending) go now that audit.db holds them */
-	if (audit_settle(r->v, &appended, &unreadable, &r->err) != 0)
+	/* the batch's copy of its entries (audit_pending) goes now that audit.db holds them */
+	if (audit_batch_settle(r->v, r->entries, &appended, &r->err) != 0)
 		return -1;
 	if (drain) {
 		uint64_t td = util_mono_ns();
@@ -511,6 +512,7 @@ static void import_close(import_run *r)
 	vault_close(r->ckpt.v);
 	pthread_cond_destroy(&r->ckpt.cond);
 	vault_prepared_free(r->feed.ring);
+	audit_batch_free(r->entries);
 	if (r->enrol_buf != NULL) {
 		sodium_memzero(r->enrol_buf, r->enrol_cap);
 		keys_secret_free(r->enrol_buf);

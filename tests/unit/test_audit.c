@@ -921,6 +921,98 @@ static void test_settle_appends_entries_a_stop_lost(void **state)
 	assert_int_equal(test_sql_int(vault_sql_db(f->v), "SELECT count(*) FROM audit_pending"), 0);
 }
 
+/*
+ * An import's batch: its entries are appended as audit_append does, and share one copy in
+ * vault.db, one entry a line, which goes once the log holds them; the log verifies.
+ */
+static void test_batch_shares_one_copy(void **state)
+{
+	fixture *f = *state;
+	audit_batch *b = audit_batch_new();
+	unsigned char cid[16] = {0xb0};
+	int64_t appended = -1, n;
+	util_err err;
+	int i;
+
+	assert_non_null(b);
+	fill(f->v, 2);
+	must(vault_begin(f->v, &err), &err, "begin");
+	for (i = 0; i < 3; i++) {
+		audit_entry e = {.actor = "operator", .action = "record.create", .cid = cid, .note = "import"};
+
+		cid[1] = (unsigned char)i;
+		must(audit_batch_append(f->v, b, &e, &err), &err, "batch append");
+	}
+	assert_int_equal(test_sql_int(vault_sql_db(f->v), "SELECT count(*) FROM audit_pending"), 0);
+	must(audit_batch_store(f->v, b, &err), &err, "batch store");
+	must(audit_seal(f->v, 0, &err), &err, "seal");
+	must(vault_commit(f->v, &err), &err, "commit");
+	/* one copy, three lines, the log's own bytes */
+	assert_int_equal(test_sql_int(vault_sql_db(f->v), "SELECT count(*) FROM audit_pending"), 1);
+	assert_int_equal(test_sql_int(vault_sql_db(f->v),
+	                     "SELECT count(*) FROM audit_pending p, audit_entries a WHERE a.seq = 3 AND CAST(p.entry AS TEXT) ="
+	                     " (SELECT group_concat(CAST(entry AS TEXT), char(10)) FROM (SELECT entry FROM audit_entries WHERE seq >= 2 ORDER BY seq))"),
+	    1);
+	must(audit_batch_settle(f->v, b, &appended, &err), &err, "batch settle");
+	assert_int_equal(appended, 0);
+	assert_int_equal(test_sql_int(vault_sql_db(f->v), "SELECT count(*) FROM audit_pending"), 0);
+	assert_int_equal(audit_size(f->v, &n, &err), 0);
+	assert_int_equal(n, 5);
+	assert_int_equal(test_sql_int(vault_sql_db(f->v), "SELECT v FROM main.meta WHERE k = 'audit_size'"), 5);
+	assert_int_equal(test_sql_int(vault_sql_db(f->v), "SELECT count(*) FROM audit_entries WHERE action = 'record.create'"
+	                             " AND cid IS NOT NULL"), 3);
+	assert_true(verify(f->v).ok);
+	/* a batch that gathered nothing stores and settles nothing */
+	must(audit_batch_store(f->v, b, &err), &err, "empty store");
+	must(audit_batch_settle(f->v, b, &appended, &err), &err, "empty settle");
+	assert_int_equal(test_sql_int(vault_sql_db(f->v), "SELECT count(*) FROM audit_pending"), 0);
+	audit_batch_free(b);
+}
+
+/*
+ * A stop between the two files' commits of an import's batch: vault.db holds its one copy of
+ * many lines, audit.db none of them. Each line goes at the end of the log, once; a copy with a
+ * line that is no entry stays, its other lines appended once however often the vault settles.
+ */
+static void test_settle_appends_each_line_of_a_batch_copy(void **state)
+{
+	fixture *f = *state;
+	char buf[AUDIT_ENTRY_MAX];
+	int64_t appended = -1, unreadable = -1, n;
+	size_t len;
+	util_err err;
+
+	fill(f->v, 2);
+	sql(f->v, "INSERT INTO audit_pending(entry) VALUES ("
+	          "'{\"action\":\"record.create\",\"actor\":\"operator\",\"citizen\":\"00112233445566778899aabbccddeeff\","
+	          "\"note\":\"import\",\"seq\":2,\"time\":1700000000}' || char(10) ||"
+	          "'{\"action\":\"record.create\",\"actor\":\"operator\",\"citizen\":\"ffeeddccbbaa99887766554433221100\","
+	          "\"note\":\"import\",\"seq\":3,\"time\":1700000000}')");
+	must(audit_settle(f->v, &appended, &unreadable, &err), &err, "settle");
+	assert_int_equal(appended, 2);
+	assert_int_equal(unreadable, 0);
+	assert_int_equal(audit_entry_get(f->v, 3, buf, &len, &err), 0);
+	assert_string_equal(buf, "{\"action\":\"record.create\",\"actor\":\"operator\",\"citizen\":\"ffeeddccbbaa99887766554433221100\","
+	                         "\"note\":\"import\",\"seq\":3,\"time\":1700000000}");
+	assert_int_equal(test_sql_int(vault_sql_db(f->v), "SELECT count(*) FROM audit_pending"), 0);
+	assert_true(verify(f->v).ok);
+	/* a line in the middle that is no entry: the copy stays, the others are appended once */
+	sql(f->v, "INSERT INTO audit_pending(entry) VALUES ("
+	          "'{\"action\":\"record.create\",\"actor\":\"operator\",\"note\":\"import\",\"seq\":4,\"time\":1700000001}'"
+	          " || char(10) || 'not json' || char(10) ||"
+	          "'{\"action\":\"record.create\",\"actor\":\"operator\",\"note\":\"import\",\"seq\":5,\"time\":1700000001}')");
+	must(audit_settle(f->v, &appended, &unreadable, &err), &err, "settle");
+	assert_int_equal(appended, 2);
+	assert_int_equal(unreadable, 1);
+	must(audit_settle(f->v, &appended, &unreadable, &err), &err, "settle again");
+	assert_int_equal(appended, 0);
+	assert_int_equal(unreadable, 1);
+	assert_int_equal(audit_size(f->v, &n, &err), 0);
+	assert_int_equal(n, 6);
+	assert_int_equal(test_sql_int(vault_sql_db(f->v), "SELECT count(*) FROM audit_pending"), 1);
+	assert_true(verify(f->v).ok);
+}
+
 /* A copy that is not an entry is counted and left in place; the copies around it settle. */
 static void test_settle_sets_aside_an_unreadable_copy(void **state)
 {
@@ -1186,6 +1278,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_settle_drops_copies_already_logged, test_vault_setup, test_vault_teardown),
 		cmocka_unit_test_setup_teardown(test_settle_appends_entries_a_stop_lost, test_vault_setup, test_vault_teardown),
 		cmocka_unit_test_setup_teardown(test_settle_sets_aside_an_unreadable_copy, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_batch_shares_one_copy, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_settle_appends_each_line_of_a_batch_copy, test_vault_setup, test_vault_teardown),
 		cmocka_unit_test_setup_teardown(test_verify_sees_a_log_shorter_than_vault_db_saw, test_vault_setup, test_vault_teardown),
 		cmocka_unit_test_setup_teardown(test_writer_touches_only_the_log, test_vault_setup, test_vault_teardown),
 		cmocka_unit_test_setup_teardown(test_writer_gathers_under_load_only, test_vault_setup, test_vault_teardown),
