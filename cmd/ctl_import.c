@@ -422,7 +422,8 @@ static int write_batches(import_run *r)
 		           r->batch_n % IMPORT_YIELD_CHECK == 0 && vault_writers_waiting(r->v);
 		/* no drain when another process writes: the WAL would not be ours to start over */
 		if (r->batch_n > 0 && (p == NULL || r->batch_n == (size_t)r->a->batch || yielding) &&
-		    commit_batch(r, r->checkpointing && p != NULL && !yielding) != 0)
+		    commit_batch(r, r->checkpointing && p != NULL && !yielding &&
+		                        (r->commits + 1) % IMPORT_DRAIN_EVERY == 0) != 0)
 			return -1;
 	} while (p != NULL);
 	return 0;

@@ -478,11 +478,11 @@ static void *run_import(void *arg)
 }
 
 /*
- * Between batches the import waits for the checkpointer to copy the WAL, so that the next
- * batch writes it from the start: the WAL then holds one batch's pages, not every batch's.
+ * Every second batch the import waits for the checkpointer to copy the WAL, so that the next
+ * batch writes it from the start: the WAL then holds two batches' pages, not every batch's.
  * A connection held open keeps the WAL file after vaultctl exits; its size is the most the
- * WAL ever held: about a quarter of vault.db's size. Without the wait, it held every page
- * all ten batches wrote: twice vault.db's size.
+ * WAL ever held: less than vault.db's size. Without the wait, it held every page all ten
+ * batches wrote: twice vault.db's size.
  */
 static void test_import_writes_the_wal_from_its_start_each_batch(void **state)
 {
