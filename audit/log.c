@@ -8,20 +8,7 @@
 
 
 
-/* Stores entry e (its seq, columns and canonical JSON) and its Merkle hashes, in the open transaction. */
-static int store_entry(vault *v, const audit_db_entry *e, util_err *err)
-{
-	audit_hash leaf, hashes[AUDIT_MAX_PROOF];
-	int nh;
-
-	leaf = audit_leaf_hash((const unsigned char *)e->json, e->len);
-	if ((nh = audit_stored_hashes_for(e->seq, &leaf, audit_db_hashes, v, hashes)) < 0)
-		return util_fail(err, UTIL_ECORRUPT, "the audit log's stored hashes are incomplete");
-	if (audit_db_put_entry(v, e, hashes, nh, audit_stored_hash_count(e->seq), err) != 0)
-		return -1;
-	/* the last entry of a run: the run is indexed with it, in the same transaction */
-	return (e->seq + 1) % AUDIT_RUN_ENTRIES == 0 ? audit_runs_catch_up(v, e->seq + 1, err) : 0;
-}
+#define BATCH_HASHES 256u /* the stored hashes an import's batch keeps: most of the next entries' left halves */
 
 struct audit_batch {
 	char *buf;             /* the batch's entries, one per line */
@@ -29,7 +16,59 @@ struct audit_batch {
 	size_t last_off;       /* where its last entry starts */
 	int64_t last_seq;      /* and that entry's number */
 	int64_t copy;          /* the row of audit_pending that holds buf, once stored; else 0 */
+	int64_t next;          /* the next entry's number while the transaction that appends lasts; else -1 */
+	/* the last BATCH_HASHES hashes stored (their indexes are consecutive), from index lo on */
+	audit_hash hash[BATCH_HASHES];
+	int64_t lo, hi;
 };
+
+typedef struct batch_reader {
+	vault *v;
+	const audit_batch *b;
+} batch_reader;
+
+/* An audit_hash_reader (ctx: a batch_reader): the batch's latest hashes from its memory, others from audit.db. */
+static int batch_hashes(void *ctx, const int64_t *idx, size_t n, audit_hash *out)
+{
+	const batch_reader *c = ctx;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (idx[i] >= c->b->lo && idx[i] < c->b->hi && c->b->hi - idx[i] <= (int64_t)BATCH_HASHES)
+			out[i] = c->b->hash[(uint64_t)idx[i] % BATCH_HASHES];
+		else if (audit_db_hashes(c->v, &idx[i], 1, &out[i]) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Stores entry e (its seq, columns and canonical JSON) and its Merkle hashes, in the open
+ * transaction; with b, the left halves the new hashes need come mostly from b's memory.
+ */
+static int store_entry(vault *v, const audit_db_entry *e, audit_batch *b, util_err *err)
+{
+	audit_hash leaf, hashes[AUDIT_MAX_PROOF];
+	batch_reader ctx = {v, b};
+	int64_t base = audit_stored_hash_count(e->seq);
+	int nh, i;
+
+	leaf = audit_leaf_hash((const unsigned char *)e->json, e->len);
+	nh = b != NULL ? audit_stored_hashes_for(e->seq, &leaf, batch_hashes, &ctx, hashes)
+	               : audit_stored_hashes_for(e->seq, &leaf, audit_db_hashes, v, hashes);
+	if (nh < 0)
+		return util_fail(err, UTIL_ECORRUPT, "the audit log's stored hashes are incomplete");
+	if (audit_db_put_entry(v, e, hashes, nh, base, err) != 0)
+		return -1;
+	if (b != NULL) {
+		if (b->hi != base) /* not where the last left off: start the memory over */
+			b->lo = b->hi = base;
+		for (i = 0; i < nh; i++)
+			b->hash[(uint64_t)(b->hi++) % BATCH_HASHES] = hashes[i];
+	}
+	/* the last entry of a run: the run is indexed with it, in the same transaction */
+	return (e->seq + 1) % AUDIT_RUN_ENTRIES == 0 ? audit_runs_catch_up(v, e->seq + 1, err) : 0;
+}
 
 /* Adds entry (len bytes, number seq) to b's lines. 0 or -1. */
 static int gather(audit_batch *b, const char *entry, size_t len, int64_t seq, util_err *err)
@@ -73,13 +112,20 @@ static int append(vault *v, const audit_entry *e, int copy, audit_batch *b, int6
 		util_fail(err, UTIL_ENOMEM, "out of memory");
 		goto out;
 	}
-	if (audit_size(v, &n, err) != 0 || audit_entry_encode(e, n, now, buf, &len, err) != 0)
+	/* within a batch's transaction the log is this connection's to write: its size is known */
+	if (b != NULL && b->next >= 0)
+		n = b->next;
+	else if (audit_size(v, &n, err) != 0)
+		goto out;
+	if (audit_entry_encode(e, n, now, buf, &len, err) != 0)
 		goto out;
 	c.seq = n;
 	c.json = buf;
 	c.len = len;
-	if (store_entry(v, &c, err) != 0)
+	if (store_entry(v, &c, b, err) != 0)
 		goto out;
+	if (b != NULL)
+		b->next = n + 1;
 	/* with a change to vault.db, a copy there: the two files commit one after the other */
 	if (copy && !audit_log_only(v)) {
 		if (b != NULL) {
@@ -145,7 +191,7 @@ static int append_copy(vault *v, int64_t n, const char *old, size_t oldlen, util
 	c.seq = n;
 	c.json = buf;
 	c.len = len;
-	rc = store_entry(v, &c, err);
+	rc = store_entry(v, &c, NULL, err);
 out:
 	free(buf);
 	json_decref(o);
@@ -347,8 +393,8 @@ void audit_batch_free(audit_batch *b)
 void audit_batch_reset(audit_batch *b)
 {
 	b->len = b->last_off = 0;
-	b->last_seq = -1;
-	b->copy = 0;
+	b->last_seq = b->next = -1;
+	b->copy = b->lo = b->hi = 0;
 }
 
 int audit_batch_append(vault *v, audit_batch *b, const audit_entry *e, util_err *err)
@@ -363,6 +409,7 @@ int audit_batch_store(vault *v, audit_batch *b, util_err *err)
 	if (audit_db_put_copy(v, b->buf, b->len, &b->copy, err) != 0)
 		return -1;
 	audit_note_copy(v, b->copy);
+	b->next = -1; /* the transaction ends: another writer may append before the next one */
 	return 0;
 }
 
