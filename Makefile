@@ -144,6 +144,8 @@ $(BUILD)/tests/crash_%: $(BUILD)/obj/tests/crash/%.o $(E2E_SUPPORT) $(TEST_SUPPO
 
 # The reports of vaultctl ropa and dpia live beside vaultctl, not in the library.
 $(BUILD)/tests/test_reports: $(BUILD)/obj/cmd/ctl_reports.o $(BUILD)/obj/cmd/ctl_report_model.o
+# So do the set of national IDs an import has seen.
+$(BUILD)/tests/test_import_seen: $(BUILD)/obj/cmd/ctl_import_seen.o
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_SUPPORT) $(BUILD)/libvaultd.a
 	@mkdir -p $(dir $@)

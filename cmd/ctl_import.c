@@ -1,6 +1,7 @@
 /* ctl_import.c: vaultctl import: check every line of a JSON Lines file, then write it in batches. */
 #include "ctl.h"
 #include "ctl_import.h"
+#include "ctl_import_seen.h"
 #include "ctl_progress.h"
 
 #include <errno.h>
@@ -20,49 +21,11 @@
 #define IMPORT_ENROL_BUF (64u * 1024u) /* enrolment lines wait here, in secret memory */
 
 /*
- * An open-addressing set of blind indexes: catches a national ID repeated within one file. It
- * keeps the first IDSET_KEY bytes of each: the index is a keyed hash, so two national IDs share
- * those 128 bits with a chance of about n^2 / 2^129 (1e-27 at a million lines), and the set
- * takes 16 bytes a slot instead of 32.
+ * The checking pass's set of national IDs seen (by blind index): in memory up to this many
+ * slots (17 bytes each, 68 MiB), then spilled to a file (cmd/ctl_import_seen.c). Up to 2,097,152
+ * lines a repeat is found at once; past that, at the end of the pass.
  */
-#define IDSET_KEY 16u
-
-typedef struct idset {
-	unsigned char (*slot)[IDSET_KEY];
-	unsigned char *used;
-	size_t cap;
-} idset;
-
-static int idset_init(idset *s, size_t expect)
-{
-	s->cap = 1024;
-	while (s->cap < expect * 2)
-		s->cap <<= 1;
-	s->slot = calloc(s->cap, IDSET_KEY);
-	s->used = calloc(s->cap, 1);
-	return s->slot && s->used ? 0 : -1;
-}
-
-static void idset_free(idset *s)
-{
-	free(s->slot);
-	free(s->used);
-	*s = (idset){0};
-}
-
-/* Adds idx; returns 1 if it was already there. The index is a keyed hash: its bytes are uniform. */
-static int idset_add(idset *s, const unsigned char *idx)
-{
-	size_t h;
-
-	memcpy(&h, idx, sizeof h);
-	for (h &= s->cap - 1; s->used[h]; h = (h + 1) & (s->cap - 1))
-		if (memcmp(s->slot[h], idx, IDSET_KEY) == 0)
-			return 1;
-	s->used[h] = 1;
-	memcpy(s->slot[h], idx, IDSET_KEY);
-	return 0;
-}
+#define IMPORT_SEEN_SLOTS (1u << 22)
 
 /* Writes all of buf to fd. */
 static int write_all(int fd, const char *buf, size_t len, const char *name, util_err *err)
@@ -102,7 +65,7 @@ typedef struct import_run {
 	int lockfd;
 	FILE *in;
 	vault_input *input; /* two, in secret memory: [0] for pass 1, [1] for the sealer */
-	idset seen;         /* pass 1: the blind indexes of the lines so far */
+	ctl_seen seen;      /* pass 1: the blind indexes of the lines so far */
 	char *line;         /* the line being read, wiped after each use */
 	size_t cap, lines;  /* line's allocation; lines read so far (the line last named) */
 	size_t records, bad; /* pass 1: good lines, bad lines */
@@ -159,26 +122,29 @@ static int import_open(import_run *r, ctl *c)
 		return EX_USAGE;
 	}
 	r->size = st.st_size;
-	if ((r->input = keys_secret_alloc(2 * sizeof *r->input)) == NULL || idset_init(&r->seen, 1 << 16) != 0) {
+	if ((r->input = keys_secret_alloc(2 * sizeof *r->input)) == NULL ||
+	    ctl_seen_init(&r->seen, IMPORT_SEEN_SLOTS, c->data) != 0) {
 		fprintf(stderr, "vaultctl: out of memory\n");
 		return EX_FAIL;
 	}
 	return EX_OK;
 }
 
-/* Pass 1 on one line: 0, or -1 with r->err saying why (never a value). */
+/* Pass 1 on one line: 0, or -1 with r->err saying why (never a value), or -2 when the pass cannot go on. */
 static int check_line(import_run *r, size_t n)
 {
 	const vault_catalog *cat = vault_catalog_of(r->v);
 	unsigned char idx[VAULT_INDEX_BYTES], cid[KEYS_CID_BYTES];
 	json_t *doc = NULL;
-	int lrc;
+	int lrc, seen;
 
 	lrc = ctl_import_read(cat, r->line, n, r->input, &doc, &r->err);
 	if (lrc == 0)
 		lrc = vault_input_check(cat, r->input, &r->err);
 	if (lrc == 0 && vault_citizen_index(r->v, r->input->nid, idx, &r->err) == 0) {
-		if (idset_add(&r->seen, idx)) {
+		if ((seen = ctl_seen_add(&r->seen, idx, r->lines, &r->err)) < 0) {
+			lrc = -2;
+		} else if (seen) {
 			lrc = util_fail(&r->err, UTIL_EEXISTS, "national_id repeats an earlier line");
 		} else if (vault_citizen_find(r->v, r->input->nid, cid, NULL) == 0) {
 			lrc = util_fail(&r->err, UTIL_EEXISTS, "national_id is already enrolled");
@@ -192,28 +158,21 @@ static int check_line(import_run *r, size_t n)
 	return lrc;
 }
 
-/* Keeps the set of seen indexes at most half full: 0, or -1 out of memory. */
-static int seen_keep_room(import_run *r)
+/* A repeat found among the spilled lines at the end of pass 1 (ctl_seen_finish). */
+static void late_repeat(void *arg, size_t line)
 {
-	idset bigger;
-	size_t i;
+	import_run *r = arg;
 
-	if (r->records * 2 < r->seen.cap)
-		return 0;
-	if (idset_init(&bigger, r->seen.cap) != 0)
-		return -1;
-	for (i = 0; i < r->seen.cap; i++)
-		if (r->seen.used[i])
-			idset_add(&bigger, r->seen.slot[i]);
-	idset_free(&r->seen);
-	r->seen = bigger;
-	return 0;
+	r->records--;
+	if (r->bad++ < IMPORT_REPORT_MAX)
+		fprintf(stderr, "%s: line %zu: national_id repeats an earlier line\n", r->file, line);
 }
 
 /* Pass 1: checks every line, reports every bad one, writes nothing; one read snapshot. An exit code. */
 static int import_check(import_run *r)
 {
 	ssize_t n;
+	int lrc;
 
 	if (vault_read_begin(r->v, &r->err) != 0) {
 		fprintf(stderr, "vaultctl: %s\n", r->err.msg);
@@ -222,21 +181,26 @@ static int import_check(import_run *r)
 	ctl_progress_start(&r->bar, r->tty, "checking ", "lines", 0);
 	while ((n = ctl_next_line(r->in, &r->line, &r->cap, &r->lines)) != -1) {
 		ctl_progress_update(&r->bar, r->lines, r->size > 0 ? (double)ftello(r->in) / (double)r->size : 0);
-		if (check_line(r, (size_t)n) != 0) {
+		if ((lrc = check_line(r, (size_t)n)) != 0) {
 			ctl_progress_clear(&r->bar); /* the report takes the line; the bar comes back below it */
+			if (lrc == -2) {
+				fprintf(stderr, "vaultctl: %s\n", r->err.msg);
+				return EX_FAIL;
+			}
 			if (r->bad++ < IMPORT_REPORT_MAX)
 				fprintf(stderr, "%s: line %zu: %s\n", r->file, r->lines, r->err.msg);
 			continue;
 		}
 		r->records++;
-		if (seen_keep_room(r) != 0) {
-			fprintf(stderr, "vaultctl: out of memory\n");
-			return EX_FAIL;
-		}
 	}
 	vault_read_end(r->v);
-	idset_free(&r->seen); /* pass 2 does not need it: its memory goes before the page cache grows */
 	ctl_progress_clear(&r->bar);
+	/* the repeats among lines past the set's room; then the set goes, before pass 2's page cache grows */
+	if (ctl_seen_finish(&r->seen, late_repeat, r, &r->err) != 0) {
+		fprintf(stderr, "vaultctl: %s\n", r->err.msg);
+		return EX_FAIL;
+	}
+	ctl_seen_free(&r->seen);
 	if (ferror(r->in)) {
 		fprintf(stderr, "vaultctl: cannot read %s\n", r->file);
 		return EX_FAIL;
@@ -525,7 +489,7 @@ static void import_close(import_run *r)
 		free(r->line);
 	}
 	keys_secret_free(r->input);
-	idset_free(&r->seen);
+	ctl_seen_free(&r->seen);
 	if (r->in != NULL)
 		fclose(r->in);
 	vault_close(r->v);
