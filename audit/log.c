@@ -44,16 +44,17 @@ static int batch_hashes(void *ctx, const int64_t *idx, size_t n, audit_hash *out
 
 /*
  * Stores entry e (its seq, columns and canonical JSON) and its Merkle hashes, in the open
- * transaction; with b, the left halves the new hashes need come mostly from b's memory.
+ * transaction; with b, the left halves the new hashes need come mostly from b's memory; with
+ * leaf, e's leaf hash is that.
  */
-static int store_entry(vault *v, const audit_db_entry *e, audit_batch *b, util_err *err)
+static int store_entry(vault *v, const audit_db_entry *e, audit_batch *b, const audit_hash *leaf_in, util_err *err)
 {
 	audit_hash leaf, hashes[AUDIT_MAX_PROOF];
 	batch_reader ctx = {v, b};
 	int64_t base = audit_stored_hash_count(e->seq);
 	int nh, i;
 
-	leaf = audit_leaf_hash((const unsigned char *)e->json, e->len);
+	leaf = leaf_in != NULL ? *leaf_in : audit_leaf_hash((const unsigned char *)e->json, e->len);
 	nh = b != NULL ? audit_stored_hashes_for(e->seq, &leaf, batch_hashes, &ctx, hashes)
 	               : audit_stored_hashes_for(e->seq, &leaf, audit_db_hashes, v, hashes);
 	if (nh < 0)
@@ -95,11 +96,14 @@ static int gather(audit_batch *b, const char *entry, size_t len, int64_t seq, ut
 
 /*
  * Appends e; with copy, also its copy in vault.db (audit_pending), committed with the change:
- * a row of its own, or with b, a line of the batch's one copy (audit_batch_store).
+ * a row of its own, or with b, a line of the batch's one copy (audit_batch_store). With pre,
+ * e as encoded ahead, when its number is still the next one.
  */
-static int append(vault *v, const audit_entry *e, int copy, audit_batch *b, int64_t *seq, util_err *err)
+static int append(vault *v, const audit_entry *e, int copy, audit_batch *b, const audit_prepared *pre, int64_t *seq,
+    util_err *err)
 {
 	char *buf = NULL;
+	const char *json;
 	size_t len = 0;
 	int64_t n, now = util_now();
 	audit_db_entry c = {0, e->time ? e->time : now, e->cid, e->agency_id, e->action, e->decision, NULL, 0};
@@ -108,31 +112,39 @@ static int append(vault *v, const audit_entry *e, int copy, audit_batch *b, int6
 
 	if (vault_tx_begin(v, &mine, err) != 0)
 		return -1;
-	if ((buf = malloc(AUDIT_ENTRY_MAX)) == NULL) {
-		util_fail(err, UTIL_ENOMEM, "out of memory");
-		goto out;
-	}
 	/* within a batch's transaction the log is this connection's to write: its size is known */
 	if (b != NULL && b->next >= 0)
 		n = b->next;
 	else if (audit_size(v, &n, err) != 0)
 		goto out;
-	if (audit_entry_encode(e, n, now, buf, &len, err) != 0)
-		goto out;
+	if (pre != NULL && pre->seq == n) {
+		json = pre->json;
+		len = pre->len;
+		c.time = pre->time;
+	} else {
+		pre = NULL;
+		if ((buf = malloc(AUDIT_ENTRY_MAX)) == NULL) {
+			util_fail(err, UTIL_ENOMEM, "out of memory");
+			goto out;
+		}
+		if (audit_entry_encode(e, n, now, buf, &len, err) != 0)
+			goto out;
+		json = buf;
+	}
 	c.seq = n;
-	c.json = buf;
+	c.json = json;
 	c.len = len;
-	if (store_entry(v, &c, b, err) != 0)
+	if (store_entry(v, &c, b, pre != NULL ? &pre->leaf : NULL, err) != 0)
 		goto out;
 	if (b != NULL)
 		b->next = n + 1;
 	/* with a change to vault.db, a copy there: the two files commit one after the other */
 	if (copy && !audit_log_only(v)) {
 		if (b != NULL) {
-			if (gather(b, buf, len, n, err) != 0)
+			if (gather(b, json, len, n, err) != 0)
 				goto out;
 		} else {
-			if (audit_db_put_copy(v, buf, len, &id, err) != 0)
+			if (audit_db_put_copy(v, json, len, &id, err) != 0)
 				goto out;
 			audit_note_copy(v, id);
 		}
@@ -147,7 +159,7 @@ out:
 
 int audit_append(vault *v, const audit_entry *e, int64_t *seq, util_err *err)
 {
-	return append(v, e, 1, NULL, seq, err);
+	return append(v, e, 1, NULL, NULL, seq, err);
 }
 
 /*
@@ -191,7 +203,7 @@ static int append_copy(vault *v, int64_t n, const char *old, size_t oldlen, util
 	c.seq = n;
 	c.json = buf;
 	c.len = len;
-	rc = store_entry(v, &c, NULL, err);
+	rc = store_entry(v, &c, NULL, NULL, err);
 out:
 	free(buf);
 	json_decref(o);
@@ -399,7 +411,22 @@ void audit_batch_reset(audit_batch *b)
 
 int audit_batch_append(vault *v, audit_batch *b, const audit_entry *e, util_err *err)
 {
-	return append(v, e, 1, b, NULL, err);
+	return append(v, e, 1, b, NULL, NULL, err);
+}
+
+int audit_entry_prepare(const audit_entry *e, int64_t seq, int64_t now, audit_prepared *p, util_err *err)
+{
+	if (audit_entry_encode(e, seq, now, p->json, &p->len, err) != 0)
+		return -1;
+	p->seq = seq;
+	p->time = e->time ? e->time : now;
+	p->leaf = audit_leaf_hash((const unsigned char *)p->json, p->len);
+	return 0;
+}
+
+int audit_batch_append_prepared(vault *v, audit_batch *b, const audit_entry *e, const audit_prepared *p, util_err *err)
+{
+	return append(v, e, 1, b, p, NULL, err);
 }
 
 int audit_batch_store(vault *v, audit_batch *b, util_err *err)
@@ -500,7 +527,7 @@ int audit_record(vault *v, const audit_entry *e, int64_t *seq, util_err *err)
 	if (vault_tx_begin(v, &mine, err) != 0)
 		return -1;
 	/* in a transaction of its own, the entry is all it writes: vault.db needs no copy */
-	ok = append(v, e, !mine, NULL, seq, err) == 0 && audit_seal(v, 0, err) == 0;
+	ok = append(v, e, !mine, NULL, NULL, seq, err) == 0 && audit_seal(v, 0, err) == 0;
 	return vault_tx_end(v, mine, ok, err);
 }
 

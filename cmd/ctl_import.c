@@ -238,7 +238,8 @@ static int write_prepare(import_run *r)
 	r->feed.cat = vault_catalog_of(r->v);
 	r->feed.in = r->in;
 	r->feed.input = r->input + 1;
-	if ((r->feed.ring = vault_prepared_new(IMPORT_RING)) == NULL || (r->entries = audit_batch_new()) == NULL) {
+	if ((r->feed.ring = vault_prepared_new(IMPORT_RING)) == NULL || (r->entries = audit_batch_new()) == NULL ||
+	    (r->feed.entries = calloc(IMPORT_RING, sizeof *r->feed.entries)) == NULL) {
 		fprintf(stderr, "vaultctl: out of secret memory\n");
 		return EX_FAIL;
 	}
@@ -260,6 +261,8 @@ static int write_start(import_run *r)
 			r->ckpt.v = NULL;
 		}
 	}
+	if (audit_size(r->v, &r->feed.seq0, &r->err) != 0)
+		return -1;
 	if (pthread_create(&r->sealer, NULL, ctl_import_sealer, &r->feed) != 0) {
 		util_fail(&r->err, UTIL_ENOMEM, "cannot start a thread");
 		return -1;
@@ -296,14 +299,14 @@ static int enrol_add(import_run *r, vault_prepared *p)
 /* Stores one sealed record with its audit entry (and enrolment line) in the open batch. 0 or -1. */
 static int store_record(import_run *r, vault_prepared *p)
 {
-	audit_entry ae = {.actor = "operator", .action = "record.create", .cid = vault_prepared_cid(p), .note = "import"};
+	audit_entry ae = ctl_import_entry(p);
 	int lrc;
 
 	if (r->batch_n == 0 && vault_begin(r->v, &r->err) != 0)
 		return -1;
 	lrc = vault_citizen_insert(r->v, p, &r->err);
 	if (lrc == 0)
-		lrc = audit_batch_append(r->v, r->entries, &ae, &r->err);
+		lrc = audit_batch_append_prepared(r->v, r->entries, &ae, ctl_import_next_entry(&r->feed), &r->err);
 	if (lrc == 0 && r->enrol_fd >= 0)
 		lrc = enrol_add(r, p);
 	ctl_import_taken(&r->feed, p);
@@ -478,6 +481,7 @@ static void import_close(import_run *r)
 	pthread_cond_destroy(&r->ckpt.cond);
 	vault_prepared_free(r->feed.ring);
 	audit_batch_free(r->entries);
+	free(r->feed.entries);
 	if (r->enrol_buf != NULL) {
 		sodium_memzero(r->enrol_buf, r->enrol_cap);
 		keys_secret_free(r->enrol_buf);

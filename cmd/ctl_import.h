@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "../audit/audit.h"
 #include "../vault/vault.h"
 
 #define IMPORT_LINE_MAX (64u * 1024u)
@@ -23,10 +24,16 @@ ssize_t ctl_next_line(FILE *in, char **line, size_t *cap, size_t *lines);
 int ctl_import_read(const vault_catalog *cat, const char *line, size_t n, vault_input *in, json_t **doc,
     util_err *err);
 
+/* The audit entry of an imported record. */
+audit_entry ctl_import_entry(const vault_prepared *p);
+
 /*
  * The writing pass runs on two threads: a sealer reads the file again and seals each record
  * (parsing, checking, encryption, the blind index: most of the CPU), and the main thread stores
  * them in order with their audit entries. They meet in a ring of IMPORT_RING prepared records.
+ * The sealer also encodes and hashes each record's audit entry (audit_entry_prepare) under the
+ * number it will have if no other process appends meanwhile: seq0, the log's size when the
+ * pass began, plus the record's place in the file; the storing thread takes it when it does.
  */
 #define IMPORT_RING 16u
 
@@ -45,6 +52,8 @@ typedef struct import_feed {
 	FILE *in;
 	vault_input *input;
 	vault_prepared *ring;
+	audit_prepared *entries; /* IMPORT_RING of them, beside ring */
+	int64_t seq0;            /* the log's size when the pass began */
 	size_t line[IMPORT_RING];
 } import_feed;
 
@@ -56,6 +65,8 @@ void *ctl_import_sealer(void *arg);
  * the line it failed on).
  */
 vault_prepared *ctl_import_next(import_feed *f, size_t *line, util_err *err);
+/* The audit entry prepared for the record ctl_import_next returned, until ctl_import_taken. */
+const audit_prepared *ctl_import_next_entry(import_feed *f);
 /* Gives the record ctl_import_next returned back to the sealer. */
 void ctl_import_taken(import_feed *f, vault_prepared *p);
 /* Asks the sealer to stop and waits for its thread th. */

@@ -52,7 +52,7 @@ void *ctl_import_sealer(void *arg)
 {
 	import_feed *f = arg;
 	char *line = NULL;
-	size_t cap = 0, lines = 0;
+	size_t cap = 0, lines = 0, sealed = 0;
 	ssize_t n;
 	util_err err = {0};
 	int failed = 0;
@@ -72,6 +72,11 @@ void *ctl_import_sealer(void *arg)
 		/* the slot is the sealer's until head moves past it */
 		failed = ctl_import_read(f->cat, line, (size_t)n, f->input, &doc, &err) != 0 ||
 		         vault_citizen_prepare(f->v, f->input, vault_prepared_at(f->ring, slot), &err) != 0;
+		if (!failed) {
+			audit_entry ae = ctl_import_entry(vault_prepared_at(f->ring, slot));
+
+			failed = audit_entry_prepare(&ae, f->seq0 + (int64_t)sealed++, util_now(), &f->entries[slot], &err) != 0;
+		}
 		json_decref(doc);
 		sodium_memzero(f->input, sizeof *f->input);
 		sodium_memzero(line, (size_t)n);
@@ -122,6 +127,17 @@ vault_prepared *ctl_import_next(import_feed *f, size_t *line, util_err *err)
 	}
 	pthread_mutex_unlock(&f->mu);
 	return p;
+}
+
+audit_entry ctl_import_entry(const vault_prepared *p)
+{
+	return (audit_entry){.actor = "operator", .action = "record.create", .cid = vault_prepared_cid(p), .note = "import"};
+}
+
+const audit_prepared *ctl_import_next_entry(import_feed *f)
+{
+	/* the slot at tail stays the storing thread's until ctl_import_taken moves tail */
+	return &f->entries[f->tail % IMPORT_RING];
 }
 
 void ctl_import_taken(import_feed *f, vault_prepared *p)

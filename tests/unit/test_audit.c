@@ -1013,6 +1013,47 @@ static void test_settle_appends_each_line_of_a_batch_copy(void **state)
 	assert_true(verify(f->v).ok);
 }
 
+/*
+ * An entry prepared ahead is appended as prepared when its number is the next one, and
+ * encoded again, under the right number, when another entry took that number meanwhile.
+ */
+static void test_batch_takes_a_prepared_entry_only_under_its_number(void **state)
+{
+	fixture *f = *state;
+	audit_batch *b = audit_batch_new();
+	unsigned char cid[16] = {0xa7};
+	audit_entry e = {.actor = "operator", .action = "record.create", .cid = cid, .note = "import"};
+	audit_prepared *p = malloc(sizeof *p);
+	char buf[AUDIT_ENTRY_MAX];
+	int64_t appended;
+	size_t len;
+	util_err err;
+
+	assert_non_null(b);
+	fill(f->v, 2);
+	must(audit_entry_prepare(&e, 2, 1600000000, p, &err), &err, "prepare");
+	must(vault_begin(f->v, &err), &err, "begin");
+	must(audit_batch_append_prepared(f->v, b, &e, p, &err), &err, "append prepared");
+	/* prepared for number 3, but another entry takes it first */
+	must(audit_entry_prepare(&e, 3, 1600000001, p, &err), &err, "prepare");
+	must(audit_batch_append(f->v, b, &e, &err), &err, "append");
+	must(audit_batch_append_prepared(f->v, b, &e, p, &err), &err, "append stale");
+	must(audit_batch_store(f->v, b, &err), &err, "store");
+	must(audit_seal(f->v, 0, &err), &err, "seal");
+	must(vault_commit(f->v, &err), &err, "commit");
+	must(audit_batch_settle(f->v, b, &appended, &err), &err, "settle");
+	assert_int_equal(audit_entry_get(f->v, 2, buf, &len, &err), 0);
+	assert_string_equal(buf, "{\"action\":\"record.create\",\"actor\":\"operator\",\"citizen\":\"a7000000000000000000000000000000\","
+	                         "\"note\":\"import\",\"seq\":2,\"time\":1600000000}");
+	assert_int_equal(audit_entry_get(f->v, 4, buf, &len, &err), 0);
+	assert_non_null(strstr(buf, "\"seq\":4,"));
+	assert_null(strstr(buf, "1600000001"));
+	assert_int_equal(test_sql_int(vault_sql_db(f->v), "SELECT count(*) FROM audit_entries WHERE time = 1600000000"), 1);
+	assert_true(verify(f->v).ok);
+	free(p);
+	audit_batch_free(b);
+}
+
 /* A copy that is not an entry is counted and left in place; the copies around it settle. */
 static void test_settle_sets_aside_an_unreadable_copy(void **state)
 {
@@ -1279,6 +1320,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_settle_appends_entries_a_stop_lost, test_vault_setup, test_vault_teardown),
 		cmocka_unit_test_setup_teardown(test_settle_sets_aside_an_unreadable_copy, test_vault_setup, test_vault_teardown),
 		cmocka_unit_test_setup_teardown(test_batch_shares_one_copy, test_vault_setup, test_vault_teardown),
+		cmocka_unit_test_setup_teardown(test_batch_takes_a_prepared_entry_only_under_its_number, test_vault_setup, test_vault_teardown),
 		cmocka_unit_test_setup_teardown(test_settle_appends_each_line_of_a_batch_copy, test_vault_setup, test_vault_teardown),
 		cmocka_unit_test_setup_teardown(test_verify_sees_a_log_shorter_than_vault_db_saw, test_vault_setup, test_vault_teardown),
 		cmocka_unit_test_setup_teardown(test_writer_touches_only_the_log, test_vault_setup, test_vault_teardown),
