@@ -161,6 +161,30 @@ export async function testTimelineDetectsATamperedProof(env) {
 	assert.equal(await page.locator('ol.timeline .verify.verified').count(), 0);
 }
 
+// The timeline in pages of 20, newest first, each page's entries proved: 25 refused lookups
+// (no consent) and the rest of the citizen's story span two pages.
+export async function testTimelinePages(env) {
+	const w = await world(env.v);
+	for (let i = 0; i < 25; i++) {
+		const r = await call(env.v, 'POST', '/v1/lookup', w.hospital.token, { national_id: w.citizen.nid, purpose: 'treatment' });
+		assert.equal(r.status, 403);
+	}
+	const page = await openSignedIn(env, w.citizen, '/citizen/timeline');
+	await allVerified(page);
+	assert.equal(await page.locator('ol.timeline > li').count(), 20);
+	assert.match(await page.locator('ol.timeline > li').first().textContent(), /Bạn đã đăng nhập/);
+	assert.match(await page.locator('ol.timeline > li').last().textContent(), /bạn chưa đồng ý/);
+	await page.getByRole('button', { name: 'Trang sau' }).click();
+	await page.getByText('Trang 2', { exact: true }).waitFor();
+	const rest = await allVerified(page);
+	assert.ok(rest.includes('Công an phường đã tạo hồ sơ của bạn.'), 'the oldest event on the last page');
+	assert.equal(await page.locator('ol.timeline > li.deny').count(), 25 - 19);
+	assert.ok(await page.getByRole('button', { name: 'Trang sau' }).isDisabled());
+	await page.getByRole('button', { name: 'Trang trước' }).click();
+	await page.getByText('Trang 1', { exact: true }).waitFor();
+	await allVerified(page);
+}
+
 // Restricting and lifting with step-up codes (after a wrong code); while restricted, the agency's
 // lookup is refused, and the timeline says why.
 export async function testRestriction(env) {
