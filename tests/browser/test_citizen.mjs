@@ -138,6 +138,7 @@ export async function testCitizenStory(env) {
 	const tl2 = await allVerified(page);
 	assert.ok(tl2.indexOf('bị từ chối') < tl2.indexOf('Bệnh viện Bạch Mai đã đọc'), 'newest first');
 	assert.ok(tl2.includes('Bạn đã rút lại sự đồng ý cho Bệnh viện Bạch Mai.'));
+	await env.check(page, 'citizen-timeline-refused');
 }
 
 // The page's own check, not the server's word: a proof changed in transit (a hash of its path,
@@ -159,6 +160,19 @@ export async function testTimelineDetectsATamperedProof(env) {
 	await page.waitForFunction(() => document.querySelectorAll('ol.timeline .verify.failed').length ===
 		document.querySelectorAll('ol.timeline .verify').length);
 	assert.equal(await page.locator('ol.timeline .verify.verified').count(), 0);
+}
+
+// A browser that cannot check (no secure context, so no crypto.subtle) is told so, and its
+// entries read "not checked", never "verified".
+export async function testTimelineWithoutWebCrypto(env) {
+	const w = await world(env.v);
+	const page = await openSignedIn(env, w.citizen, '/citizen/timeline');
+	await page.addInitScript(() => Object.defineProperty(window, 'isSecureContext', { value: false }));
+	await page.reload();
+	await page.locator('main').getByText('Trình duyệt này không tự kiểm tra được nhật ký').waitFor();
+	await page.locator('ol.timeline .verify', { hasText: 'chưa kiểm tra' }).first().waitFor();
+	assert.equal(await page.locator('ol.timeline .verify.verified').count(), 0);
+	await env.check(page, 'citizen-timeline-unverifiable');
 }
 
 // The timeline in pages of 20, newest first, each page's entries proved: 25 refused lookups

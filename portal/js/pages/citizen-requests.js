@@ -42,7 +42,7 @@ function fieldChoices(ctx, rq, id) {
 		return h('div', { class: 'field-choice' }, box,
 			h('label', { for: `${id}-f${i}` }, cc.fieldLabel(ctx, f), cc.fieldMarks(ctx, f)));
 	});
-	const any = rq.fields.some((f) => cc.isSensitive(f));
+	const any = (rq.fields || []).some((f) => cc.isSensitive(f));
 	const set = h('fieldset', {}, h('legend', {}, ctx.t('citizen.requests.choose')),
 		h('p', { class: 'hint' }, ctx.t('citizen.requests.choose_hint')),
 		any ? h('p', { class: 'hint' }, ctx.t('citizen.requests.sensitive_hint')) : null, rows);
