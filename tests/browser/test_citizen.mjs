@@ -175,6 +175,31 @@ export async function testTimelineWithoutWebCrypto(env) {
 	await env.check(page, 'citizen-timeline-unverifiable');
 }
 
+// An emergency access in the timeline: said as one, with the agency's reason, pending review,
+// then with the privacy officer's finding once reviewed; proved like every entry.
+export async function testTimelineEmergencyReview(env) {
+	const v = env.v;
+	const w = await world(v);
+	const ambulance = await createAgency(v, 'Trung tâm cấp cứu 115', ['emergency']);
+	await createPurpose(v, ambulance.id, 'emergency_care', { basis: 'vital_interest', fields: ['full_name', 'blood_type'],
+		vi: 'Cấp cứu', en: 'Emergency care' });
+	const look = await must(v, 200, 'POST', '/v1/lookup', ambulance.token,
+		{ national_id: w.citizen.nid, purpose: 'emergency_care', justification: 'Bệnh nhân bất tỉnh khi nhập viện' });
+	const page = await openSignedIn(env, w.citizen, '/citizen/timeline');
+	const entry = page.locator('ol.timeline > li.allow', { hasText: 'Trung tâm cấp cứu 115 đã truy cập khẩn cấp' }).first();
+	await entry.locator('.verify.verified').waitFor();
+	assert.match(await entry.textContent(), /Bệnh nhân bất tỉnh khi nhập viện/);
+	assert.match(await entry.textContent(), /Đang chờ xem xét/);
+
+	const session = await must(v, 201, 'POST', '/v1/sessions', null, { officer_id: w.officer.id, totp: await freshCode(w.officer) });
+	await must(v, 200, 'POST', `/v1/reviews/${look.access_id}`, session.token, { outcome: 'unjustified' });
+	await page.reload();
+	const reviewed = page.locator('ol.timeline > li.allow', { hasText: 'Trung tâm cấp cứu 115 đã truy cập khẩn cấp' }).first();
+	await reviewed.locator('.verify.verified').waitFor();
+	assert.match(await reviewed.textContent(), /Đã xem xét: truy cập là không chính đáng/);
+	await env.check(page, 'citizen-timeline-emergency');
+}
+
 // The timeline in pages of 20, newest first, each page's entries proved: 25 refused lookups
 // (no consent) and the rest of the citizen's story span two pages.
 export async function testTimelinePages(env) {
