@@ -525,13 +525,19 @@ static void test_review_recorded_once_with_its_entry(void **state)
 	fx *f = *state;
 	policy_review rv = {.seq = 7, .agency_id = f->police, .purpose_id = "pu_x", .outcome = "justified",
 		.officer = "of_1"};
-	char got[AUDIT_ENTRY_MAX];
-	int64_t before, after;
+	char got[AUDIT_ENTRY_MAX], outcome[16];
+	int64_t before, after, at;
 	util_err err;
 	size_t len;
 
+	/* not reviewed yet: what a citizen's access log shows as pending */
+	assert_int_equal(policy_review_get(f->tv.v, 7, outcome, &at, &err), -1);
+	assert_int_equal(err.code, UTIL_ENOTFOUND);
 	must(audit_size(f->tv.v, &before, &err), &err, "size");
 	must(policy_review_record(f->tv.v, &rv, &err), &err, "review");
+	must(policy_review_get(f->tv.v, 7, outcome, &at, &err), &err, "review read");
+	assert_string_equal(outcome, "justified");
+	assert_true(at > 0 && at <= util_now());
 	must(audit_size(f->tv.v, &after, &err), &err, "size");
 	assert_int_equal(after, before + 1);
 	must(audit_entry_get(f->tv.v, before, got, &len, &err), &err, "entry");
@@ -544,6 +550,8 @@ static void test_review_recorded_once_with_its_entry(void **state)
 	assert_int_equal(err.code, UTIL_EEXISTS);
 	must(audit_size(f->tv.v, &before, &err), &err, "size");
 	assert_int_equal(before, after); /* nothing of the refused one */
+	must(policy_review_get(f->tv.v, 7, outcome, &at, &err), &err, "review read");
+	assert_string_equal(outcome, "justified"); /* the first stands */
 }
 
 static void test_restriction_blocks_consent_not_statute(void **state)
@@ -552,9 +560,17 @@ static void test_restriction_blocks_consent_not_statute(void **state)
 	char cons[POLICY_ID_MAX + 1];
 	policy_lookup l;
 	util_err err;
+	int64_t since;
+	int on;
 
 	consent(f, NULL, 0, NULL, 0, 0, cons, NULL);
+	must(policy_restriction_get(f->tv.v, f->a, &on, &since, &err), &err, "state");
+	assert_int_equal(on, 0);
+	assert_int_equal(since, 0);
 	must(policy_restrict(f->tv.v, f->a, 1, &err), &err, "restrict");
+	must(policy_restriction_get(f->tv.v, f->a, &on, &since, &err), &err, "state");
+	assert_int_equal(on, 1);
+	assert_true(since > 0 && since <= util_now());
 	l = lookup(f, f->health, "treatment", NID_A, NULL, 0);
 	assert_false(l.d.allow);
 	assert_int_equal(l.d.reason, POLICY_DENY_RESTRICTED);
@@ -563,6 +579,8 @@ static void test_restriction_blocks_consent_not_statute(void **state)
 	assert_true(l.d.allow);
 	assert_int_equal(l.d.basis, POLICY_BASIS_LEGAL_OBLIGATION);
 	must(policy_restrict(f->tv.v, f->a, 0, &err), &err, "lift");
+	must(policy_restriction_get(f->tv.v, f->a, &on, &since, &err), &err, "state");
+	assert_int_equal(on, 0);
 	l = lookup(f, f->health, "treatment", NID_A, NULL, 0);
 	assert_true(l.d.allow);
 }
