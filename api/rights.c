@@ -37,10 +37,23 @@ static json_t *whole_list(api_req *r, policy_pager pager, api_err *err)
 	return NULL;
 }
 
+/* A citizen's list of their requests: each answered one names its registrar in words. */
+typedef struct own_list {
+	vault *v;
+	json_t *list;
+} own_list;
+
 static int append_view(void *arg, const unsigned char cid[KEYS_CID_BYTES], json_t *view, util_err *err)
 {
-	(void)cid, (void)err;
-	return json_array_append_new(arg, view) == 0 ? 0 : util_fail(err, UTIL_ENOMEM, "out of memory");
+	own_list *o = arg;
+	const char *by = json_string_value(json_object_get(view, "decided_by"));
+	char name[POLICY_NAME_MAX + 1];
+	policy_agency a;
+
+	(void)cid;
+	if (by != NULL && strncmp(by, "agency:", 7) == 0 && policy_agency_get(o->v, by + 7, &a, name, NULL) == 0)
+		json_object_set_new(view, "registrar_name", json_string(name));
+	return json_array_append_new(o->list, view) == 0 ? 0 : util_fail(err, UTIL_ENOMEM, "out of memory");
 }
 
 /* The citizen's correction requests, up to EXPORT_LIST_MAX: {"items", "complete"}. */
@@ -48,9 +61,10 @@ static json_t *whole_corrections(api_req *r, api_err *err)
 {
 	char after[VAULT_CORRECTION_ID_LEN + 1] = "", next[VAULT_CORRECTION_ID_LEN + 1];
 	json_t *all = json_array();
+	own_list o = {.v = r->v, .list = all};
 
 	while (all != NULL) {
-		if (vault_corrections_list(r->v, r->caller.cid, NULL, after, API_PAGE_MAX, append_view, all, next, &err->u) != 0) {
+		if (vault_corrections_list(r->v, r->caller.cid, NULL, after, API_PAGE_MAX, append_view, &o, next, &err->u) != 0) {
 			json_decref(all);
 			return NULL;
 		}
@@ -154,7 +168,8 @@ int api_h_me_corrections(api_req *r, api_err *err)
 		return -1;
 	if ((list = json_array()) == NULL)
 		return api_fail(err, API_P_INTERNAL, "out of memory");
-	if (vault_corrections_list(r->v, r->caller.cid, state, pg.after, pg.limit, append_view, list, next, &err->u) != 0) {
+	if (vault_corrections_list(r->v, r->caller.cid, state, pg.after, pg.limit, append_view, &(own_list){r->v, list}, next,
+	        &err->u) != 0) {
 		json_decref(list);
 		return -1;
 	}

@@ -832,6 +832,8 @@ static void test_correction_request_and_answers(void **state)
 	E2E_CALL(&W.s, 200, "GET", "/v1/me/corrections", W.session_c, NULL, &r);
 	assert_str_eq(e2e_jstr(r.json, "corrections/0/state"), "rejected");
 	assert_str_eq(e2e_jstr(r.json, "corrections/0/reason"), REASON);
+	assert_str_eq(e2e_jstr(r.json, "corrections/0/registrar_name"), "Sở Tư pháp");
+	assert_null(json_object_get(json_array_get(e2e_jget(r.json, "corrections"), 0), "citizen_id"));
 	assert_non_null(e2e_jstr(r.json, "corrections/0/decided_at"));
 	assert_str_eq(e2e_jstr(r.json, "corrections/1/state"), "applied");
 	e2e_resp_free(&r);
