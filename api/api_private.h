@@ -62,6 +62,7 @@ typedef enum api_prob {
 	API_P_INVALID_PATH,
 	API_P_UNAUTHORIZED,
 	API_P_INVALID_TOTP,
+	API_P_TOTP_REUSED,
 	API_P_FORBIDDEN,
 	API_P_CSRF_FAILED,
 	API_P_NOT_PERMITTED,
@@ -84,7 +85,7 @@ typedef enum api_prob {
 typedef struct api_err {
 	api_prob prob;       /* API_P_UTIL (zero): a library error */
 	util_err u;          /* the library's error; for an API problem, its detail in u.msg */
-	int64_t retry_after; /* API_P_RATE_LIMITED: seconds until a new attempt is taken */
+	int64_t retry_after; /* API_P_RATE_LIMITED: seconds until a new attempt is taken; API_P_TOTP_REUSED: until the next code */
 } api_err;
 
 /*
@@ -164,7 +165,7 @@ struct api_req {
 	api_caller caller;
 	char set_cookie[AUTH_TOKEN_MAX + 96]; /* a Set-Cookie for the answer, or "" (may hold a token: wiped with r) */
 	unsigned status;
-	int64_t retry_after; /* seconds, sent as Retry-After with a 429 */
+	int64_t retry_after; /* seconds, sent as Retry-After with a 429 or a totp_reused */
 	uint64_t t0;
 	char rid[17]; /* the request id in the log lines it causes: 16 hex digits, nothing of the caller's */
 	int replied;
@@ -223,6 +224,8 @@ int api_fail(api_err *err, api_prob prob, const char *fmt, ...) UTIL_PRINTF(3, 4
 int api_fail_util(api_err *err, const util_err *u);
 /* A 429 into err: no more attempts for retry_after seconds: -1. */
 int api_rate_limited(api_err *err, int64_t retry_after);
+/* A 409 totp_reused into err: the next code comes in retry_after seconds: -1. */
+int api_totp_reused(api_err *err, int64_t retry_after);
 /* The one mapping from an error to its reply (problem.c). */
 void api_reply_problem(api_req *r, const api_err *err);
 /* api_reply_problem for a library error. */
@@ -351,8 +354,9 @@ json_t *api_names_view(api_names *n);
 /*
  * TOTP for a citizen (cid) or an officer, from the request's address (auth_totp_citizen,
  * auth_totp_officer say what is checked and kept): 0 when the code is good and spent; -1 with
- * err 429 rate_limited with Retry-After (no slot left), 401 invalid_totp (a wrong code), 503
- * (the storage failed) or 500 (no memory).
+ * err 429 rate_limited with Retry-After (no slot left), 401 invalid_totp (a wrong code), 409
+ * totp_reused with Retry-After (a step-up's right code of a step already spent), 503 (the
+ * storage failed) or 500 (no memory).
  */
 int api_totp_citizen(api_req *r, const unsigned char cid[KEYS_CID_BYTES], const char *code, api_err *err);
 int api_totp_officer(api_req *r, const char *officer_id, const char *code, api_err *err);

@@ -123,6 +123,9 @@ static int answer(const auth_attempt *a, auth_verdict verdict, api_err *err)
 	case AUTH_NOMEM:
 		api_fail(err, API_P_INTERNAL, "out of memory");
 		break;
+	case AUTH_REUSED: /* a step-up's only: a login's is AUTH_WRONG (auth_totp_citizen) */
+		api_totp_reused(err, a->retry_after);
+		break;
 	}
 	return -1;
 }

@@ -25,6 +25,7 @@ static const struct problem {
 	[API_P_INVALID_PATH] = {400, "invalid_path", "the path is not valid"},
 	[API_P_UNAUTHORIZED] = {401, "unauthorized", "a valid bearer token is required"},
 	[API_P_INVALID_TOTP] = {401, "invalid_totp", "the code is wrong, expired or already used"},
+	[API_P_TOTP_REUSED] = {409, "totp_reused", "this code was just used: wait for the next one (Retry-After)"},
 	[API_P_FORBIDDEN] = {403, "forbidden", "this caller may not do that"},
 	[API_P_CSRF_FAILED] = {403, "csrf_failed", "a write with the session cookie needs its X-CSRF-Token and this server's Origin"},
 	[API_P_NOT_PERMITTED] = {403, "not_permitted", "not permitted"},
@@ -94,6 +95,12 @@ int api_fail_util(api_err *err, const util_err *u)
 	err->prob = API_P_UTIL;
 	err->u = *u;
 	return -1;
+}
+
+int api_totp_reused(api_err *err, int64_t retry_after)
+{
+	err->retry_after = retry_after;
+	return api_fail(err, API_P_TOTP_REUSED, "%s", problems[API_P_TOTP_REUSED].detail);
 }
 
 int api_rate_limited(api_err *err, int64_t retry_after)
@@ -178,7 +185,7 @@ void api_reply_problem(api_req *r, const api_err *err)
 	api_problem_of(err, &status, &code, &detail);
 	if (err->prob == API_P_UTIL && status == 500) /* a library error the API has no answer for */
 		util_log(UTIL_LOG_ERROR, r->rid, "request failed", "code=%s", util_code_name(err->u.code));
-	if (err->prob == API_P_RATE_LIMITED)
+	if (err->prob == API_P_RATE_LIMITED || err->prob == API_P_TOTP_REUSED)
 		r->retry_after = err->retry_after; /* sent as Retry-After (at least 1 s) */
 	send_problem(r, status, code, detail);
 }

@@ -32,7 +32,8 @@ static void send_response(api_req *r, unsigned status, struct MHD_Response *resp
 		MHD_add_response_header(resp, "Allow", r->route->method);
 	if (r->close || atomic_load(&r->srv->draining)) /* a stopping vaultd keeps no connection open */
 		MHD_add_response_header(resp, "Connection", "close");
-	if (status == MHD_HTTP_TOO_MANY_REQUESTS) { /* every 429 says when to come back: at least 1 s */
+	/* every 429 says when to come back, and so does a reused step-up code: at least 1 s */
+	if (status == MHD_HTTP_TOO_MANY_REQUESTS || r->retry_after > 0) {
 		char after[24];
 
 		snprintf(after, sizeof after, "%lld", (long long)(r->retry_after > 0 ? r->retry_after : 1));

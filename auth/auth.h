@@ -236,6 +236,8 @@ typedef enum auth_verdict {
 	AUTH_WRONG,        /* wrong, expired or already used (or no such identity): the slot is kept */
 	AUTH_UNAVAILABLE,  /* the storage failed (see err): the slot was given back, nothing written */
 	AUTH_NOMEM,        /* no secret memory: the slot was given back */
+	AUTH_REUSED,       /* a step-up only: the right code of a step already spent; the slot was given
+	                    * back, nothing told to the log; see retry_after */
 } auth_verdict;
 
 /* One attempt: who asks from where, and what came of it. */
@@ -245,7 +247,7 @@ typedef struct auth_attempt {
 	audit_writer *writer;        /* hears of a known identity's wrong code, later (NULL: nobody) */
 	const struct sockaddr *addr; /* the caller's address (NULL: unknown) */
 	int step_up;                 /* 1: from a session (auth.step_up_failed), 0: a login (auth.login_failed) */
-	int64_t retry_after;         /* out, AUTH_LIMITED: seconds until a slot frees */
+	int64_t retry_after;         /* out, AUTH_LIMITED: seconds until a slot frees; AUTH_REUSED: until the next code */
 	util_err err;                /* out, AUTH_UNAVAILABLE */
 } auth_attempt;
 
@@ -256,6 +258,12 @@ typedef struct auth_attempt {
  * identity's log (auth.login_failed, or auth.step_up_failed from a session) by the audit
  * writer, after the answer; a storage error gives the slot back. A good code's step is spent
  * in v's open transaction, if any: the caller commits it with what the code allows.
+ *
+ * A code that is right but of a step already spent (just used, or older than the last used)
+ * is AUTH_REUSED in a step-up (a->step_up), where the caller is already known: its holder is
+ * told to wait for the next code, it is no guess (only the secret's holder has it), so its slot
+ * goes back and the log hears nothing. In a login it stays AUTH_WRONG, counted and logged as
+ * one, so that no answer there tells an enrolled identity from one that is not.
  */
 auth_verdict auth_totp_citizen(auth_attempt *a, const unsigned char cid[KEYS_CID_BYTES], const char *code)
     UTIL_NONNULL(1, 2);
@@ -265,6 +273,11 @@ auth_verdict auth_totp_officer(auth_attempt *a, const char *officer_id, const ch
  * and answers of a known identity's wrong code, of a decoy; nothing kept but the budget.
  */
 auth_verdict auth_totp_unknown(auth_attempt *a, const char *label, const char *code) UTIL_NONNULL(1, 2);
+/*
+ * Seconds from now until the authenticator shows the code of the step after last_step (30-s
+ * steps), at least 1: the Retry-After of a reused code. Pure.
+ */
+int64_t auth_totp_wait(int64_t last_step, int64_t now);
 /* Empties every budget of the citizen (a registrar reset the authenticator). */
 void auth_totp_clear(auth_lockout *l, vault *v, const unsigned char cid[KEYS_CID_BYTES]) UTIL_NONNULL(1, 2, 3);
 /* The otpauth:// URI for a secret, labelled by an id (never personal data). */

@@ -94,6 +94,24 @@ static auth_verdict refused(auth_attempt *a, const auth_lockout_slot *slot, cons
 	return AUTH_WRONG;
 }
 
+int64_t auth_totp_wait(int64_t last_step, int64_t now)
+{
+	int64_t wait = (last_step + 1) * OATH_TOTP_DEFAULT_TIME_STEP_SIZE - now;
+
+	return wait >= 1 ? wait : 1;
+}
+
+/*
+ * The end of a step-up whose code was right but of a step already spent: no failure (the
+ * slot back, nothing logged), and when the next code comes.
+ */
+static auth_verdict spent(auth_attempt *a, const auth_lockout_slot *slot, int64_t last)
+{
+	auth_lockout_release(a->lockout, slot);
+	a->retry_after = auth_totp_wait(last, util_now());
+	return AUTH_REUSED;
+}
+
 auth_verdict auth_totp_unknown(auth_attempt *a, const char *label, const char *code)
 {
 	unsigned char *secret;
@@ -120,8 +138,8 @@ auth_verdict auth_totp_citizen(auth_attempt *a, const unsigned char cid[KEYS_CID
 	unsigned char *secret;
 	char label[AUTH_SUBJECT_MAX];
 	auth_lockout_slot slot;
-	int64_t last = 0, step;
-	int ok;
+	int64_t last = 0, step = 0;
+	int ok, right;
 
 	a->err = (util_err){0};
 	auth_subject_citizen(cid, label);
@@ -131,10 +149,12 @@ auth_verdict auth_totp_citizen(auth_attempt *a, const unsigned char cid[KEYS_CID
 		auth_lockout_release(a->lockout, &slot);
 		return AUTH_NOMEM;
 	}
-	ok = vault_citizen_totp(a->v, cid, secret, &last, &a->err) == 0 &&
-	     totp_match(secret, VAULT_TOTP_SECRET_BYTES, code, &step) == 0 && step > last &&
-	     vault_citizen_totp_use(a->v, cid, step, &a->err) == 0;
+	right = vault_citizen_totp(a->v, cid, secret, &last, &a->err) == 0 &&
+	        totp_match(secret, VAULT_TOTP_SECRET_BYTES, code, &step) == 0;
+	ok = right && step > last && vault_citizen_totp_use(a->v, cid, step, &a->err) == 0;
 	keys_secret_free(secret);
+	if (right && step <= last && a->step_up)
+		return spent(a, &slot, last);
 	if (!ok)
 		return refused(a, &slot, "citizen", cid);
 	auth_lockout_success(a->lockout, &slot);
@@ -159,17 +179,18 @@ auth_verdict auth_totp_officer(auth_attempt *a, const char *officer_id, const ch
 	unsigned char secret[VAULT_TOTP_SECRET_BYTES];
 	char label[AUTH_SUBJECT_MAX];
 	auth_lockout_slot slot;
-	int64_t last = 0, step;
-	int ok;
+	int64_t last = 0, step = 0;
+	int ok, right;
 
 	a->err = (util_err){0};
 	auth_subject_officer(officer_id, label);
 	if (take(a, label, &slot) != AUTH_GOOD)
 		return AUTH_LIMITED;
-	ok = officer_secret(a, officer_id, secret, &last) == 0 && totp_match(secret, sizeof secret, code, &step) == 0 &&
-	     step > last;
+	right = officer_secret(a, officer_id, secret, &last) == 0 && totp_match(secret, sizeof secret, code, &step) == 0;
 	sodium_memzero(secret, sizeof secret);
-	ok = ok && auth_db_officer_step(a->v, officer_id, step, &a->err) == 1;
+	if (right && step <= last && a->step_up) /* no officer route steps up today; the rule is the citizen's */
+		return spent(a, &slot, last);
+	ok = right && step > last && auth_db_officer_step(a->v, officer_id, step, &a->err) == 1;
 	if (!ok)
 		return refused(a, &slot, label, NULL);
 	auth_lockout_success(a->lockout, &slot);

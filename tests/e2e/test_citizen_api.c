@@ -1,9 +1,13 @@
 /* test_citizen_api.c: what a citizen's pages read: the restriction in /v1/me, requests explained, consents' states, receipts again, a reused step-up code. */
 #include "harness.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -335,6 +339,106 @@ static void test_receipt_fetched_again(void **state)
 	free(id), free(consent);
 }
 
+/* One answer read off the socket, for the header the harness does not show. */
+typedef struct raw_answer {
+	long status;
+	long long retry_after; /* -1: no Retry-After */
+	char code[48];
+	char body[1024];
+} raw_answer;
+
+/* method path with a JSON body and a bearer token (may be NULL), over a socket of its own. */
+static void raw(const char *method, const char *path, const char *token, const char *body, raw_answer *a)
+{
+	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(W.s.port)};
+	char req[2048], buf[4096], *h;
+	size_t got = 0;
+	ssize_t n;
+	int fd = socket(AF_INET, SOCK_STREAM, 0), w;
+	json_t *j;
+
+	memset(a, 0, sizeof *a);
+	a->retry_after = -1;
+	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&to, sizeof to) != 0)
+		fail_msg("connect to vaultd");
+	w = snprintf(req, sizeof req,
+	    "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n%s%s%sContent-Type: application/json\r\n"
+	    "Content-Length: %zu\r\n\r\n%s",
+	    method, path, token ? "Authorization: Bearer " : "", token ? token : "", token ? "\r\n" : "", strlen(body),
+	    body);
+	assert_int_equal(write(fd, req, (size_t)w), w);
+	while (got < sizeof buf - 1 && (n = read(fd, buf + got, sizeof buf - 1 - got)) > 0)
+		got += (size_t)n;
+	close(fd);
+	buf[got] = '\0';
+	if (sscanf(buf, "HTTP/1.1 %ld", &a->status) != 1)
+		fail_msg("%s %s: no status line", method, path);
+	if ((h = strcasestr(buf, "\r\nRetry-After:")) != NULL)
+		a->retry_after = strtoll(h + 14, NULL, 10);
+	if ((h = strstr(buf, "\r\n\r\n")) != NULL) {
+		snprintf(a->body, sizeof a->body, "%s", h + 4);
+		if ((j = json_loads(a->body, 0, NULL)) != NULL) {
+			snprintf(a->code, sizeof a->code, "%s", e2e_or_null(e2e_jstr(j, "code")));
+			json_decref(j);
+		}
+	}
+}
+
+/*
+ * A step-up with the code just used (the login's, the usual slip) says so, with the seconds
+ * until the next code, and costs no attempt: more of them than any budget holds never lead to
+ * a 429. A wrong code is still invalid_totp. At a login the same code answers as a wrong one,
+ * like an ID that is not enrolled: the login tells nothing by it.
+ */
+static void test_reused_step_up_code_says_wait(void **state)
+{
+	char code[7], body[64], next[7];
+	raw_answer a, never;
+	e2e_resp r;
+	int i;
+
+	(void)state;
+	e2e_totp_fresh(W.uri_q, &W.last_q, code);
+	snprintf(body, sizeof body, "{\"national_id\":\"%s\",\"totp\":\"%s\"}", NID_Q, code);
+	raw("POST", "/v1/sessions", NULL, body, &a);
+	assert_int_equal(a.status, 201);
+	/* the login's code again, at a step-up: more times than the 5 failures a budget holds */
+	snprintf(body, sizeof body, "{\"totp\":\"%s\"}", code);
+	for (i = 0; i < 8; i++) {
+		raw("PUT", "/v1/me/restriction", W.session_q, body, &a);
+		if (a.status != 409 || strcmp(a.code, "totp_reused") != 0)
+			fail_msg("a reused step-up code answered %ld: %s", a.status, a.body);
+		if (a.retry_after < 1 || a.retry_after > 60)
+			fail_msg("Retry-After %lld, want 1..60 (the next 30-s step)", a.retry_after);
+	}
+	E2E_CALL(&W.s, 200, "GET", "/v1/me", W.session_q, NULL, &r);
+	assert_int_equal(e2e_jbool(r.json, "restricted"), 0); /* nothing changed */
+	e2e_resp_free(&r);
+	/* a wrong code is still a wrong code */
+	snprintf(body, sizeof body, "{\"totp\":\"%s\"}", strcmp(code, "000000") == 0 ? "999999" : "000000");
+	raw("PUT", "/v1/me/restriction", W.session_q, body, &a);
+	assert_int_equal(a.status, 401);
+	assert_string_equal(a.code, "invalid_totp");
+	/* at a login, the spent code is answered as a wrong one, byte for byte as for an ID never enrolled */
+	snprintf(body, sizeof body, "{\"national_id\":\"%s\",\"totp\":\"%s\"}", NID_Q, code);
+	raw("POST", "/v1/sessions", NULL, body, &a);
+	snprintf(body, sizeof body, "{\"national_id\":\"%s\",\"totp\":\"%s\"}", "036095000899", code);
+	raw("POST", "/v1/sessions", NULL, body, &never);
+	assert_int_equal(a.status, 401);
+	assert_string_equal(a.code, "invalid_totp");
+	assert_int_equal(a.retry_after, -1);
+	assert_int_equal(never.status, 401);
+	assert_string_equal(a.body, never.body);
+	/* the next code passes: none of the reused ones was counted */
+	e2e_totp_fresh(W.uri_q, &W.last_q, next);
+	E2E_CALL(&W.s, 200, "PUT", "/v1/me/restriction", W.session_q, e2e_body_totp(next), &r);
+	e2e_resp_free(&r);
+	e2e_totp_fresh(W.uri_q, &W.last_q, next);
+	E2E_CALL(&W.s, 200, "DELETE", "/v1/me/restriction", W.session_q, e2e_body_totp(next), &r);
+	e2e_resp_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -342,6 +446,7 @@ int main(void)
 		cmocka_unit_test(test_pending_request_is_explained),
 		cmocka_unit_test(test_consent_states_and_request_status_follow),
 		cmocka_unit_test(test_receipt_fetched_again),
+		cmocka_unit_test(test_reused_step_up_code_says_wait),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -722,11 +722,11 @@ static void test_approve_subset_with_step_up_and_signed_receipt(void **state)
 	need(st->cz[A].session, "A's session");
 	need(st->request_id, "the request");
 	snprintf(path, sizeof path, "/v1/me/consent-requests/%s/approve", st->request_id);
-	/* the login's code again: replayed */
+	/* the login's code again: replayed, and told so (the next code is the one to wait for) */
 	e2e_totp_at(st->cz[A].uri, st->cz[A].last_step, stale);
-	E2E_CALL(&st->s, 401, "POST", path, st->cz[A].session,
+	E2E_CALL(&st->s, 409, "POST", path, st->cz[A].session,
 	    e2e_body_approve(stale, e2e_strings("full_name", "date_of_birth", "phone", "blood_type", NULL)), &r);
-	E2E_PROBLEM(&r, 401, "invalid_totp");
+	E2E_PROBLEM(&r, 409, "totp_reused");
 	e2e_resp_free(&r);
 	/* no code at all */
 	E2E_CALL(&st->s, 400, "POST", path, st->cz[A].session,
@@ -1191,8 +1191,8 @@ static void test_restriction_stops_consent_but_not_the_law(void **state)
 	/* a step-up is needed: without a code, and with a replayed one, nothing changes */
 	E2E_CALL(&st->s, 400, "PUT", "/v1/me/restriction", st->cz[B].session, json_object(), &r);
 	e2e_resp_free(&r);
-	E2E_CALL(&st->s, 401, "PUT", "/v1/me/restriction", st->cz[B].session, e2e_body_totp(code), &r);
-	E2E_PROBLEM(&r, 401, "invalid_totp");
+	E2E_CALL(&st->s, 409, "PUT", "/v1/me/restriction", st->cz[B].session, e2e_body_totp(code), &r);
+	E2E_PROBLEM(&r, 409, "totp_reused");
 	e2e_resp_free(&r);
 	lookup(200, &st->hospital, people[B].nid, "treatment", NULL, NULL, &r);
 	e2e_resp_free(&r);

@@ -439,6 +439,52 @@ static void test_pseudonyms_remembered_found_and_forgotten(void **state)
 	assert_int_equal(auth_pseudonym_find(f->v, "ag_other", p2, 0, cid), -1);
 }
 
+/*
+ * A step-up's right code of a step already spent is AUTH_REUSED with the seconds until the
+ * next code, and costs no budget however often it comes; at a login the same code is a wrong
+ * one, counted, so that a login never tells a known identity by it.
+ */
+static void test_totp_reused_at_a_step_up_is_told_not_counted(void **state)
+{
+	fx *f = *state;
+	struct sockaddr_in a1 = addr4(1);
+	auth_attempt up = {.v = f->v, .lockout = f->lockout, .addr = (struct sockaddr *)&a1, .step_up = 1};
+	auth_attempt login = {.v = f->v, .lockout = f->lockout, .addr = (struct sockaddr *)&a1};
+	int64_t now;
+	char code[7], older[7], next[7];
+	int i;
+
+	do { /* the step the code is of: none ended while it was made */
+		now = (int64_t)time(NULL);
+		code_at(f->totp, sizeof f->totp, 0, code);
+		code_at(f->totp, sizeof f->totp, -1, older);
+	} while ((int64_t)time(NULL) / 30 != now / 30);
+	assert_int_equal(auth_totp_citizen(&login, f->cid, code), AUTH_GOOD);
+	/* more times than any budget holds: each one told, none counted */
+	for (i = 0; i < AUTH_LOCK_FAILURES + 2; i++) {
+		up.retry_after = 0;
+		assert_int_equal(auth_totp_citizen(&up, f->cid, code), AUTH_REUSED);
+		assert_in_range(up.retry_after, 1, 30);
+		/* the step after the login's, give or take the second that may pass meanwhile */
+		assert_in_range(auth_totp_wait(now / 30, (int64_t)time(NULL)) - up.retry_after + 1, 0, 2);
+	}
+	/* an older code of the window is spent too (a later one was used) */
+	assert_int_equal(auth_totp_citizen(&up, f->cid, older), AUTH_REUSED);
+	/* the next code is good: nothing was counted against it */
+	code_at(f->totp, sizeof f->totp, 1, next);
+	assert_int_equal(auth_totp_citizen(&up, f->cid, next), AUTH_GOOD);
+	/* at a login, a spent code is a wrong one and counts: the budget runs out */
+	for (i = 0; i < AUTH_LOCK_FAILURES; i++)
+		assert_int_equal(auth_totp_citizen(&login, f->cid, next), AUTH_WRONG);
+	assert_int_equal(auth_totp_citizen(&login, f->cid, next), AUTH_LIMITED);
+	/* the wait: to the start of the step after the last one spent, at least a second */
+	assert_int_equal(auth_totp_wait(100, 3000), 30);
+	assert_int_equal(auth_totp_wait(100, 3029), 1);
+	assert_int_equal(auth_totp_wait(100, 3030), 1);
+	assert_int_equal(auth_totp_wait(100, 3100), 1);
+	assert_int_equal(auth_totp_wait(101, 3001), 59); /* a code of the step ahead was spent */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -452,6 +498,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lockout_known_pair_keeps_its_own_budget, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_totp_citizen_good_once_then_wrong_then_limited, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_totp_storage_failure_gives_the_slot_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_totp_reused_at_a_step_up_is_told_not_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_totp_unknown_identity_costs_budget_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_officer_created_checked_and_deactivated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pseudonyms_remembered_found_and_forgotten, setup, teardown),
