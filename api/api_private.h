@@ -311,6 +311,7 @@ int api_h_audit_verify(api_req *r, api_err *err);
 int api_h_report(api_req *r, api_err *err);
 int api_h_reviews(api_req *r, api_err *err);
 int api_h_review(api_req *r, api_err *err);
+int api_h_dashboard(api_req *r, api_err *err);
 /* officer_registry.c: the registry, for an officer or the operator */
 int api_h_agencies(api_req *r, api_err *err);
 int api_h_purposes(api_req *r, api_err *err);

@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 
 static void officer_audit(api_req *r, const char *action)
@@ -184,43 +185,128 @@ int api_h_report(api_req *r, api_err *err)
 	return 0;
 }
 
-/* A page of the review queue as it is read. */
+/* A page of the emergency accesses as it is read, and the names of the ids their entries name. */
 typedef struct review_page {
 	json_t *list;
 	int64_t last; /* the seq of the last access on the page, -1 before the first */
+	api_names names;
 } review_page;
 
-/* Adds one emergency access to the page; an entry that does not parse is left out, as before. */
-static int add_review(void *arg, int64_t seq, const void *entry, size_t len, util_err *err)
+static json_t *time_view(int64_t t)
+{
+	char when[21];
+
+	util_iso8601(t, when);
+	return json_string(when);
+}
+
+/*
+ * Adds one emergency access to the page: its entry, its state, and for a decided one its
+ * review; an entry that does not parse is left out, as before.
+ */
+static int add_review(void *arg, int64_t seq, const void *entry, size_t len, const policy_review_info *ri, util_err *err)
 {
 	review_page *p = arg;
-	json_t *e = api_entry_view(entry, len);
+	json_t *e = api_entry_view(entry, len), *item, *rv;
 
 	(void)err;
-	if (e != NULL)
-		json_array_append_new(p->list, json_pack("{s:I, s:o}", "access_id", (json_int_t)seq, "entry", e));
 	p->last = seq;
+	if (e == NULL)
+		return 0;
+	api_names_note(&p->names, e);
+	item = json_pack("{s:I, s:o, s:s}", "access_id", (json_int_t)seq, "entry", e, "state", ri ? "decided" : "pending");
+	if (item != NULL && ri != NULL) {
+		rv = json_pack("{s:s, s:s, s:o}", "outcome", ri->outcome, "reviewer", ri->officer, "reviewed_at",
+		    time_view(ri->reviewed_at));
+		if (rv != NULL && ri->note[0] != '\0')
+			json_object_set_new(rv, "note", json_string(ri->note));
+		json_object_set_new(item, "review", rv);
+	}
+	if (item != NULL)
+		json_array_append_new(p->list, item);
+	return 0;
+}
+
+/* ?state=pending (the default), decided or all into *st: 0, or -1 with err 400. */
+static int review_state(api_req *r, policy_review_state *st, api_err *err)
+{
+	const char *bad = NULL, *s = query_str(r, "state", 8, &bad);
+
+	*st = POLICY_REVIEWS_PENDING;
+	if (s == NULL)
+		return 0;
+	if (bad == NULL && strcmp(s, "pending") == 0)
+		return 0;
+	if (bad == NULL && strcmp(s, "decided") == 0)
+		*st = POLICY_REVIEWS_DECIDED;
+	else if (bad == NULL && strcmp(s, "all") == 0)
+		*st = POLICY_REVIEWS_ALL;
+	else
+		return api_fail(err, API_P_INVALID_INPUT, "query argument state must be pending, decided or all");
 	return 0;
 }
 
 int api_h_reviews(api_req *r, api_err *err)
 {
-	review_page p = {.list = json_array(), .last = -1};
+	review_page p = {.last = -1};
+	policy_review_state st;
 	int64_t after, limit;
-	int more = 0;
+	int more = 0, rc;
 
-	if (p.list == NULL)
-		return api_fail(err, API_P_INTERNAL, "database");
-	if (api_page_args(r, -1, &after, &limit, err) != 0) {
-		json_decref(p.list);
-		return -1; /* err: the page's arguments */
-	}
-	if (policy_emergency_pending(r->v, after, limit, add_review, &p, &more, &err->u) != 0) {
+	if (review_state(r, &st, err) != 0 || api_page_args(r, -1, &after, &limit, err) != 0)
+		return -1; /* err: the arguments */
+	if ((p.list = json_array()) == NULL)
+		return api_fail(err, API_P_INTERNAL, "out of memory");
+	api_names_init(&p.names, r->v);
+	rc = policy_reviews_list(r->v, st, after, limit, add_review, &p, &more, &err->u);
+	if (rc != 0) {
+		api_names_free(&p.names);
 		json_decref(p.list);
 		return api_fail(err, API_P_INTERNAL, "database");
 	}
 	officer_audit(r, "review.list");
-	api_reply(r, 200, json_pack("{s:o, s:o}", "reviews", p.list, "next", api_page_next(more, p.last)));
+	api_reply(r, 200, json_pack("{s:o, s:o, s:o}", "reviews", p.list, "next", api_page_next(more, p.last), "names",
+	                     api_names_view(&p.names)));
+	api_names_free(&p.names);
+	return 0;
+}
+
+/* ---- the dashboard ---- */
+
+/* A query argument "YYYY-MM-DD" (a UTC day) into *day (days since the epoch), def when absent: 0, or -1 with err 400. */
+static int query_day(api_req *r, const char *name, int64_t def, int64_t *day, api_err *err)
+{
+	const char *s = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+	struct tm tm = {0};
+	char back[11];
+	time_t t;
+
+	*day = def;
+	if (s == NULL)
+		return 0;
+	if (strlen(s) == 10 && strspn(s, "0123456789-") == 10 && s[4] == '-' && s[7] == '-' &&
+	    strptime(s, "%Y-%m-%d", &tm) != NULL && (t = timegm(&tm)) >= 0 &&
+	    strftime(back, sizeof back, "%Y-%m-%d", gmtime_r(&t, &tm)) == 10 && strcmp(back, s) == 0) {
+		*day = (int64_t)t / 86400;
+		return 0;
+	}
+	return api_fail(err, API_P_INVALID_INPUT, "query argument %s must be a day as YYYY-MM-DD, from 1970-01-01", name);
+}
+
+int api_h_dashboard(api_req *r, api_err *err)
+{
+	int64_t today = util_now() / 86400, first, last;
+	json_t *out;
+
+	if (query_day(r, "to", today, &last, err) != 0 || query_day(r, "from", last - 29 < 0 ? 0 : last - 29, &first, err) != 0)
+		return -1;
+	if (last < first || last - first >= POLICY_DASHBOARD_DAYS)
+		return api_fail(err, API_P_INVALID_INPUT, "from must not be after to, and the period at most %d days",
+		    POLICY_DASHBOARD_DAYS);
+	if (policy_dashboard(r->v, first, last, &out, &err->u) != 0)
+		return -1;
+	officer_audit(r, "report.dashboard");
+	api_reply(r, 200, out);
 	return 0;
 }
 

@@ -56,6 +56,7 @@ static const api_route routes[] = {
 	{"GET", "/v1/audit", OFFICER, 0, api_h_audit},
 	{"GET", "/v1/audit/verify", OFFICER, 0, api_h_audit_verify},
 	{"GET", "/v1/reports/access", OFFICER, 0, api_h_report},
+	{"GET", "/v1/reports/dashboard", OFFICER, 0, api_h_dashboard},
 	{"GET", "/v1/reviews", OFFICER, 0, api_h_reviews},
 	{"POST", "/v1/reviews/{access_id}", OFFICER, 1, api_h_review},
 };

@@ -291,6 +291,32 @@ int audit_allowed_on_basis(vault *v, const char *basis, int64_t after, audit_rep
 int audit_allowed_on_basis_get(vault *v, const char *basis, int64_t seq, audit_report_entry_fn fn, void *arg,
     util_err *err) UTIL_NONNULL(1, 2, 4) UTIL_WARN_UNUSED;
 
+/* ---- what the officers' dashboard counts (audit/sqlite_counts.c) ---- */
+
+#define AUDIT_REASONS_MAX 32 /* distinct denial reasons counted apart; more count as "other" */
+#define AUDIT_REASON_MAX 40  /* bytes of a reason kept */
+
+/* n lookups of UTC day `day` (days since the epoch) by agency_id ("" when none), allowed or denied. */
+typedef void (*audit_day_count_fn)(void *arg, int64_t day, const char *agency_id, int allowed, int64_t n);
+/* n denied lookups with this reason ("" when the entry names none). */
+typedef void (*audit_reason_count_fn)(void *arg, const char *reason, int64_t n);
+/* One allowed lookup: its seq and agency ("" when none). 0 to go on; -1 (err filled) stops the walk. */
+typedef int (*audit_access_fn)(void *arg, int64_t seq, const char *agency_id, util_err *err);
+
+/*
+ * The lookup entries whose time is in [from, to]: counted per UTC day, agency and decision, in
+ * order of day, agency, then denied before allowed (audit_lookups_per_day); the denied ones
+ * counted per reason (audit_denials_by_reason); the allowed ones on legal basis `basis`, each
+ * given in log order (audit_allowed_on_basis_in). Each reads the index of lookups by time, so
+ * its cost follows the lookups of the period, not the log's size. 0, or -1 with err filled.
+ */
+int audit_lookups_per_day(vault *v, int64_t from, int64_t to, audit_day_count_fn fn, void *arg, util_err *err)
+    UTIL_NONNULL(1, 4) UTIL_WARN_UNUSED;
+int audit_denials_by_reason(vault *v, int64_t from, int64_t to, audit_reason_count_fn fn, void *arg, util_err *err)
+    UTIL_NONNULL(1, 4) UTIL_WARN_UNUSED;
+int audit_allowed_on_basis_in(vault *v, const char *basis, int64_t from, int64_t to, audit_access_fn fn, void *arg,
+    util_err *err) UTIL_NONNULL(1, 2, 5) UTIL_WARN_UNUSED;
+
 /* *about = 1 when entry seq exists and names the citizen cid, else 0. 0, or -1 with err filled. */
 int audit_entry_is_about(vault *v, int64_t seq, const unsigned char cid[KEYS_CID_BYTES], int *about, util_err *err)
     UTIL_NONNULL(1, 3, 4) UTIL_WARN_UNUSED;

@@ -75,6 +75,19 @@ int audit_db_run_rows(vault *v, int64_t *n, util_err *err) UTIL_WARN_UNUSED;
 typedef int (*audit_db_note_fn)(void *arg, const char *note, size_t len, int is_head);
 int audit_db_notes(vault *v, audit_db_note_fn fn, void *arg, util_err *err) UTIL_WARN_UNUSED;
 
+/* ---- the officers' reads ---- */
+
+/*
+ * The condition of the partial index audit_emergency (sqlite_schema.c, migration 12): an
+ * allowed lookup on the vital-interest basis. A statement that repeats it word for word reads
+ * that index instead of every entry. The encoder escapes every quote inside a value, so only
+ * the key itself can match.
+ */
+#define AUDIT_EMERGENCY_BASIS "vital_interest"
+#define AUDIT_EMERGENCY_SQL                                                                                       \
+	"action = 'lookup' AND decision = 'allow' AND instr(CAST(entry AS TEXT), '\"basis\":\"" AUDIT_EMERGENCY_BASIS  \
+	"\"') > 0"
+
 /* ---- the group-commit writer's connections (audit_log_clone) ---- */
 
 /*

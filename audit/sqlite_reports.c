@@ -1,5 +1,8 @@
 /* sqlite_reports.c: what the privacy reports, officers and citizens read of the audit log (SQLite). */
 #include "audit.h"
+#include "audit_db.h"
+
+#include <string.h>
 
 #include "../vault/sqlite.h"
 
@@ -101,8 +104,14 @@ int audit_entry_is_about(vault *v, int64_t seq, const unsigned char cid[KEYS_CID
  */
 #define ON_BASIS "action = 'lookup' AND decision = 'allow' AND instr(CAST(entry AS TEXT), ?1) > 0"
 
-/* sql's statement, its ?1 bound to basis's pattern and ?2 to n; NULL with err filled. */
-static sqlite3_stmt *basis_stmt(vault *v, const char *sql, const char *basis, int64_t n, util_err *err)
+/*
+ * sql's statement, its ?1 bound to basis's pattern and ?2 to n; NULL with err filled. For the
+ * vital-interest basis, emergency's instead: the same query with the condition of the partial
+ * index audit_emergency spelled out (AUDIT_EMERGENCY_SQL), which reads the emergency accesses
+ * alone rather than every entry after n.
+ */
+static sqlite3_stmt *basis_stmt(vault *v, const char *sql, const char *emergency, const char *basis, int64_t n,
+    util_err *err)
 {
 	sqlite3_stmt *s;
 	char pat[64];
@@ -111,6 +120,11 @@ static sqlite3_stmt *basis_stmt(vault *v, const char *sql, const char *basis, in
 	if (len <= 0 || (size_t)len >= sizeof pat) {
 		util_fail(err, UTIL_EINVAL, "basis too long");
 		return NULL;
+	}
+	if (strcmp(basis, AUDIT_EMERGENCY_BASIS) == 0) {
+		if ((s = vault_sql_stmt(v, emergency, err)) != NULL)
+			sqlite3_bind_int64(s, 2, n);
+		return s;
 	}
 	if ((s = vault_sql_stmt(v, sql, err)) == NULL)
 		return NULL;
@@ -123,6 +137,8 @@ int audit_allowed_on_basis(vault *v, const char *basis, int64_t after, audit_rep
     util_err *err)
 {
 	sqlite3_stmt *s = basis_stmt(v, "SELECT seq, entry FROM audit_entries WHERE seq > ?2 AND " ON_BASIS " ORDER BY seq",
+	    "SELECT seq, entry FROM audit_entries INDEXED BY audit_emergency WHERE seq > ?2 AND " AUDIT_EMERGENCY_SQL
+	    " ORDER BY seq",
 	    basis, after, err);
 	int rc, frc = 0;
 
@@ -141,7 +157,8 @@ int audit_allowed_on_basis(vault *v, const char *basis, int64_t after, audit_rep
 int audit_allowed_on_basis_get(vault *v, const char *basis, int64_t seq, audit_report_entry_fn fn, void *arg,
     util_err *err)
 {
-	sqlite3_stmt *s = basis_stmt(v, "SELECT seq, entry FROM audit_entries WHERE seq = ?2 AND " ON_BASIS, basis, seq, err);
+	sqlite3_stmt *s = basis_stmt(v, "SELECT seq, entry FROM audit_entries WHERE seq = ?2 AND " ON_BASIS,
+	    "SELECT seq, entry FROM audit_entries WHERE seq = ?2 AND " AUDIT_EMERGENCY_SQL, basis, seq, err);
 	int rc, frc = 0;
 
 	if (s == NULL)

@@ -464,6 +464,59 @@ int policy_agencies_page(vault *v, policy_list_page *pg, policy_report_agency_fn
 int policy_purposes_page(vault *v, const char *agency_id, policy_list_page *pg, policy_report_purpose_fn fn, void *arg,
     util_err *err) UTIL_NONNULL(1, 3, 4) UTIL_WARN_UNUSED;
 
+/* ---- emergency accesses, reviewed or not, as officers list and count them (policy/reviews.c, dashboard.c) ---- */
+
+#define POLICY_NOTE_MAX 1000u /* bytes of a review's note */
+
+/* An officer's review of an emergency access, as stored. */
+typedef struct policy_review_info {
+	char outcome[16];                /* "justified" or "unjustified" */
+	char note[POLICY_NOTE_MAX + 1];  /* "" when none */
+	char officer[POLICY_ID_MAX + 1]; /* the reviewer's officer id */
+	int64_t reviewed_at;
+} policy_review_info;
+
+typedef enum policy_review_state {
+	POLICY_REVIEWS_PENDING = 0, /* not reviewed yet */
+	POLICY_REVIEWS_DECIDED,     /* reviewed */
+	POLICY_REVIEWS_ALL,
+} policy_review_state;
+
+/* One emergency access: its entry (len bytes, not NUL-terminated) and its review, NULL when pending. */
+typedef int (*policy_access_fn)(void *arg, int64_t seq, const void *entry, size_t len, const policy_review_info *ri,
+    util_err *err);
+
+/*
+ * The emergency accesses in state `state`, after seq `after` (-1: from the first), at most
+ * limit, in log order: fn gets each, with its review when it has one (fn returns 0 to go on,
+ * -1 with err filled to fail the walk). *more is set when more follow. A review never leaves
+ * the list of decided ones. 0, or -1 with err filled.
+ */
+int policy_reviews_list(vault *v, policy_review_state state, int64_t after, int64_t limit, policy_access_fn fn,
+    void *arg, int *more, util_err *err) UTIL_NONNULL(1, 5, 7) UTIL_WARN_UNUSED;
+
+#define POLICY_DASHBOARD_DAYS 366 /* the longest period a dashboard counts */
+
+/*
+ * The officers' dashboard over the UTC days first..last (days since the epoch, at most
+ * POLICY_DASHBOARD_DAYS of them), read in one snapshot, as a new JSON object:
+ *   {"from": "YYYY-MM-DD", "to": "YYYY-MM-DD", "days": n,
+ *    "lookups": {"allowed", "denied"},
+ *    "per_day": [{"day", "allowed", "denied"}]       (days with lookups, in order),
+ *    "agencies": [{"agency": {"id", "name"}, "allowed", "denied",
+ *                  "days": [{"day", "allowed", "denied"}],
+ *                  "emergency": {"pending", "justified", "unjustified"}}]
+ *                 (in the order they first appear: by day, then agency id),
+ *    "denials_by_reason": {reason: n},
+ *    "emergency": {"total", "pending", "justified", "unjustified"}}
+ * Lookups are counted from the audit log by the day of their entry's time; emergency accesses
+ * (allowed lookups on the vital-interest basis) of the period by their review's state now.
+ * An agency's name is null when it is not registered. UTIL_EINVAL when the period is empty or
+ * too long. 0, or -1 with err filled.
+ */
+int policy_dashboard(vault *v, int64_t first, int64_t last, json_t **out, util_err *err) UTIL_NONNULL(1, 4)
+    UTIL_WARN_UNUSED;
+
 /* ---- emergency accesses awaiting an officer's review (policy/emergency.c) ---- */
 
 /*

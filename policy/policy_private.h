@@ -181,5 +181,14 @@ int policy_store_consents_list(vault *v, const unsigned char cid[KEYS_CID_BYTES]
 
 /* *yes = 1 when an officer reviewed the access seq (policy/sqlite_review.c). 0, or -1 with err filled. */
 int policy_review_exists(vault *v, int64_t seq, int *yes, util_err *err) UTIL_WARN_UNUSED;
+/*
+ * The review of access seq into ri: UTIL_ENOTFOUND when it has none (policy/sqlite_review.c).
+ * The reviews after seq `after`, in order of seq: fn gets each, returns 0 to go on, 1 to stop
+ * (the walk then returns 0) or -1 (err filled) to fail it. 0, or -1 with err filled.
+ */
+typedef int (*policy_store_review_fn)(void *arg, int64_t seq, const policy_review_info *ri, util_err *err);
+int policy_store_review_load(vault *v, int64_t seq, policy_review_info *ri, util_err *err) UTIL_WARN_UNUSED;
+int policy_store_reviews_after(vault *v, int64_t after, policy_store_review_fn fn, void *arg, util_err *err)
+    UTIL_WARN_UNUSED;
 
 #endif

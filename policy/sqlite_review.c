@@ -77,3 +77,53 @@ int policy_review_get(vault *v, int64_t seq, char outcome[16], int64_t *reviewed
 		return util_fail(err, UTIL_ENOTFOUND, "this access is not reviewed yet");
 	return rc == SQLITE_ROW ? 0 : vault_sql_error(v, rc, err, "reviews");
 }
+
+/* ---- reviews as officers list them ---- */
+
+/* The review of s's row (seq, outcome, note, reviewed_by, reviewed_at) into ri. */
+static void review_row(sqlite3_stmt *s, policy_review_info *ri)
+{
+	vault_sql_text(s, 1, ri->outcome, sizeof ri->outcome);
+	vault_sql_text(s, 2, ri->note, sizeof ri->note);
+	vault_sql_text(s, 3, ri->officer, sizeof ri->officer);
+	ri->reviewed_at = sqlite3_column_int64(s, 4);
+}
+
+int policy_store_review_load(vault *v, int64_t seq, policy_review_info *ri, util_err *err)
+{
+	sqlite3_stmt *s = vault_sql_stmt(v, "SELECT seq, outcome, note, reviewed_by, reviewed_at FROM reviews WHERE seq = ?1",
+	    err);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, seq);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		review_row(s, ri);
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE)
+		return util_fail(err, UTIL_ENOTFOUND, "not reviewed");
+	return rc == SQLITE_ROW ? 0 : vault_sql_error(v, rc, err, "reviews");
+}
+
+int policy_store_reviews_after(vault *v, int64_t after, policy_store_review_fn fn, void *arg, util_err *err)
+{
+	sqlite3_stmt *s = vault_sql_stmt(v, "SELECT seq, outcome, note, reviewed_by, reviewed_at FROM reviews WHERE seq > ?1"
+	                                    " ORDER BY seq",
+	    err);
+	policy_review_info ri;
+	int rc, frc = 0;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, after);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		review_row(s, &ri);
+		if ((frc = fn(arg, sqlite3_column_int64(s, 0), &ri, err)) != 0)
+			break;
+	}
+	sqlite3_reset(s);
+	if (frc != 0)
+		return frc > 0 ? 0 : -1;
+	return rc == SQLITE_DONE ? 0 : vault_sql_error(v, rc, err, "reviews");
+}

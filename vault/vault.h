@@ -159,7 +159,7 @@ typedef struct vault_unlock {
 } vault_unlock;
 
 #define VAULT_ID_HEX 33u /* 16 bytes as hex, NUL-terminated */
-#define VAULT_SCHEMA 11  /* the schema version (PRAGMA user_version) this program migrates a vault to */
+#define VAULT_SCHEMA 12  /* the schema version (PRAGMA user_version) this program migrates a vault to */
 
 /*
  * Creates a new vault in dir (created 0700 if missing; must not hold a vault already). With

@@ -594,6 +594,8 @@ static row rows[] = {
 	{"GET", "/v1/audit", OFFICER, OWN_NONE, 200, 0, NULL, ""},
 	{"GET", "/v1/audit/verify", OFFICER, OWN_NONE, 200, 0, NULL, ""},
 	{"GET", "/v1/reports/access?from=0&to=4102444800", OFFICER, OWN_NONE, 200, 0, NULL, ""},
+	{"GET", "/v1/reports/dashboard?from=2026-01-01&to=2026-12-31", OFFICER, OWN_NONE, 200, 0, NULL, ""},
+	{"GET", "/v1/reviews?state=all", OFFICER, OWN_NONE, 200, 0, NULL, ""},
 	{"GET", "/v1/reviews", OFFICER, OWN_NONE, 200, 0, NULL, ""},
 	{"POST", "/v1/reviews/{}", OFFICER, OWN_NONE, 200, 1, p_review, ""},
 	{"GET", "/v1/no-such-route", NOROUTE, OWN_NONE, 404, 0, NULL, ""},

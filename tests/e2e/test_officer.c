@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define NID_A "001190004271"
 #define NID_B "079085112233"
@@ -438,6 +439,268 @@ static void test_audit_filter_bounds(void **state)
 	}
 }
 
+/* ---- the emergency accesses: pending, decided, all ---- */
+
+/* GET /v1/reviews?query as officer, into *r (the caller frees it). */
+static void reviews(const char *query, e2e_resp *r)
+{
+	char path[256];
+
+	snprintf(path, sizeof path, "/v1/reviews%s%s", query[0] ? "?" : "", query);
+	E2E_CALL(&W.s, 200, "GET", path, W.session, NULL, r);
+}
+
+/* The access ids of the ambulance's two emergency accesses, from the log. */
+static void emergency_ids(long long ids[2])
+{
+	char q[256];
+	json_t *mine;
+
+	snprintf(q, sizeof q, "action=lookup&decision=allow&agency_id=%s", W.ambulance.id);
+	mine = audit_all(q);
+	assert_int_equal(json_array_size(mine), 2);
+	ids[0] = e2e_jint(json_array_get(mine, 0), "seq");
+	ids[1] = e2e_jint(json_array_get(mine, 1), "seq");
+	json_decref(mine);
+}
+
+/* Decided accesses stay visible, with their outcome, note, reviewer and time; pending is the default. */
+static void test_reviews_pending_decided_all(void **state)
+{
+	long long ids[2];
+	char path[64], *first = NULL;
+	e2e_resp r;
+
+	(void)state;
+	emergency_ids(ids);
+	reviews("", &r);
+	assert_int_equal(json_array_size(e2e_jget(r.json, "reviews")), 2);
+	assert_int_equal(e2e_jint(r.json, "reviews/0/access_id"), ids[0]);
+	assert_str_eq(e2e_jstr(r.json, "reviews/0/state"), "pending");
+	assert_null(e2e_jget(r.json, "reviews/0/review"));
+	assert_str_eq(e2e_jstr(r.json, "reviews/0/entry/basis"), "vital_interest");
+	assert_str_eq(json_string_value(json_object_get(e2e_jget(r.json, "names/agencies"), W.ambulance.id)),
+	    W.ambulance.name);
+	first = e2e_jdup(r.json, "reviews/0/entry/purpose");
+	assert_str_eq(e2e_jstr(json_object_get(e2e_jget(r.json, "names/purposes"), first), "code"), "emergency_care");
+	e2e_resp_free(&r);
+
+	snprintf(path, sizeof path, "/v1/reviews/%lld", ids[0]);
+	E2E_CALL(&W.s, 200, "POST", path, W.session, e2e_body_review("justified", "called the ambulance crew"), &r);
+	e2e_resp_free(&r);
+
+	reviews("state=pending", &r); /* the decided one leaves the queue */
+	assert_int_equal(json_array_size(e2e_jget(r.json, "reviews")), 1);
+	assert_int_equal(e2e_jint(r.json, "reviews/0/access_id"), ids[1]);
+	e2e_resp_free(&r);
+	reviews("state=decided", &r); /* and stays visible, with its review */
+	assert_int_equal(json_array_size(e2e_jget(r.json, "reviews")), 1);
+	assert_int_equal(e2e_jint(r.json, "reviews/0/access_id"), ids[0]);
+	assert_str_eq(e2e_jstr(r.json, "reviews/0/state"), "decided");
+	assert_str_eq(e2e_jstr(r.json, "reviews/0/review/outcome"), "justified");
+	assert_str_eq(e2e_jstr(r.json, "reviews/0/review/note"), "called the ambulance crew");
+	assert_str_eq(e2e_jstr(r.json, "reviews/0/review/reviewer"), W.officer);
+	assert_non_null(e2e_jstr(r.json, "reviews/0/review/reviewed_at"));
+	assert_str_eq(e2e_jstr(r.json, "reviews/0/entry/agency"), W.ambulance.id);
+	assert_str_eq(json_string_value(json_object_get(e2e_jget(r.json, "names/agencies"), W.ambulance.id)),
+	    W.ambulance.name);
+	assert_true(json_is_null(e2e_jget(r.json, "next")));
+	e2e_resp_free(&r);
+
+	/* all, a page of one at a time: decided, then pending, then no more */
+	reviews("state=all&limit=1", &r);
+	assert_int_equal(e2e_jint(r.json, "reviews/0/access_id"), ids[0]);
+	assert_str_eq(e2e_jstr(r.json, "reviews/0/state"), "decided");
+	assert_int_equal(e2e_jint(r.json, "next"), ids[0]);
+	e2e_resp_free(&r);
+	snprintf(path, sizeof path, "state=all&limit=1&after=%lld", ids[0]);
+	reviews(path, &r);
+	assert_int_equal(json_array_size(e2e_jget(r.json, "reviews")), 1);
+	assert_int_equal(e2e_jint(r.json, "reviews/0/access_id"), ids[1]);
+	assert_str_eq(e2e_jstr(r.json, "reviews/0/state"), "pending");
+	assert_true(json_is_null(e2e_jget(r.json, "next")));
+	e2e_resp_free(&r);
+
+	E2E_CALL(&W.s, 400, "GET", "/v1/reviews?state=done", W.session, NULL, &r);
+	E2E_PROBLEM(&r, 400, "invalid_input");
+	e2e_resp_free(&r);
+	E2E_CALL(&W.s, 400, "GET", "/v1/reviews?state=", W.session, NULL, &r);
+	E2E_PROBLEM(&r, 400, "invalid_input");
+	e2e_resp_free(&r);
+	free(first);
+}
+
+/* ---- the dashboard ---- */
+
+/* The counts of obj's key plus n. */
+static void bump(json_t *obj, const char *key, long long n)
+{
+	json_object_set_new(obj, key, json_integer(json_integer_value(json_object_get(obj, key)) + n));
+}
+
+/*
+ * The dashboard of the last 30 days (the default) equals what /v1/audit and /v1/reviews show
+ * of the same period: per agency and day, allowed and denied; denials by reason; emergency
+ * accesses by review state.
+ */
+static void test_dashboard_equals_the_log(void **state)
+{
+	json_t *dash, *entries, *e, *want_agencies = json_object(), *want_reasons = json_object(), *want_em = json_object();
+	json_t *states = json_object(), *row, *all;
+	char q[256], from[11], to[11];
+	long long allowed = 0, denied = 0;
+	e2e_resp r, rv;
+	size_t i;
+	struct tm tm = {0};
+	time_t t0;
+
+	(void)state;
+	E2E_CALL(&W.s, 200, "GET", "/v1/reports/dashboard", W.session, NULL, &r);
+	dash = r.json;
+	snprintf(from, sizeof from, "%s", e2e_or_null(e2e_jstr(dash, "from")));
+	snprintf(to, sizeof to, "%s", e2e_or_null(e2e_jstr(dash, "to")));
+	assert_int_equal(e2e_jint(dash, "days"), 30);
+	assert_non_null(strptime(from, "%Y-%m-%d", &tm));
+	t0 = timegm(&tm);
+
+	/* review states, from the reviews list */
+	reviews("state=all&limit=200", &rv);
+	json_array_foreach(e2e_jget(rv.json, "reviews"), i, e) {
+		const char *out = e2e_jstr(e, "review/outcome");
+
+		snprintf(q, sizeof q, "%lld", e2e_jint(e, "access_id"));
+		json_object_set_new(states, q, json_string(out ? out : "pending"));
+	}
+	e2e_resp_free(&rv);
+
+	/* the log's lookups of the same period */
+	snprintf(q, sizeof q, "action=lookup&from=%lld&to=%lld", (long long)t0, (long long)t0 + 30 * 86400 - 1);
+	entries = audit_all(q);
+	assert_int_equal(json_array_size(entries), 5);
+	json_array_foreach(entries, i, e) {
+		const char *ag = e2e_jstr(e, "agency"), *decision = e2e_jstr(e, "decision");
+		int ok = strcmp(e2e_or_null(decision), "allow") == 0;
+		char day[11];
+
+		snprintf(day, sizeof day, "%.10s", e2e_or_null(e2e_jstr(e, "time")));
+		if ((row = json_object_get(want_agencies, ag)) == NULL) {
+			row = json_pack("{s:i, s:i, s:{}, s:{s:i, s:i, s:i}}", "allowed", 0, "denied", 0, "days", "emergency",
+			    "pending", 0, "justified", 0, "unjustified", 0);
+			json_object_set_new(want_agencies, ag, row);
+		}
+		bump(row, ok ? "allowed" : "denied", 1);
+		if (json_object_get(json_object_get(row, "days"), day) == NULL)
+			json_object_set_new(json_object_get(row, "days"), day, json_pack("{s:i, s:i}", "allowed", 0, "denied", 0));
+		bump(json_object_get(json_object_get(row, "days"), day), ok ? "allowed" : "denied", 1);
+		ok ? allowed++ : denied++;
+		if (!ok)
+			bump(want_reasons, e2e_jstr(e, "reason"), 1);
+		if (ok && strcmp(e2e_or_null(e2e_jstr(e, "basis")), "vital_interest") == 0) {
+			char seq[32];
+			const char *st;
+
+			snprintf(seq, sizeof seq, "%lld", e2e_jint(e, "seq"));
+			st = json_string_value(json_object_get(states, seq));
+			assert_non_null(st);
+			bump(json_object_get(row, "emergency"), st, 1);
+			bump(want_em, st, 1);
+			bump(want_em, "total", 1);
+		}
+	}
+	assert_int_equal(e2e_jint(dash, "lookups/allowed"), allowed);
+	assert_int_equal(e2e_jint(dash, "lookups/denied"), denied);
+	assert_true(json_equal(e2e_jget(dash, "denials_by_reason"), want_reasons));
+	assert_int_equal(e2e_jint(dash, "emergency/total"), json_integer_value(json_object_get(want_em, "total")));
+	assert_int_equal(e2e_jint(dash, "emergency/justified"), json_integer_value(json_object_get(want_em, "justified")));
+	assert_int_equal(e2e_jint(dash, "emergency/pending"), json_integer_value(json_object_get(want_em, "pending")));
+	assert_int_equal(e2e_jint(dash, "emergency/unjustified"),
+	    json_integer_value(json_object_get(want_em, "unjustified")));
+	assert_int_equal(e2e_jint(dash, "emergency/pending"), 1); /* the test before reviewed one of the two */
+	assert_int_equal(e2e_jint(dash, "emergency/justified"), 1);
+
+	all = e2e_jget(dash, "agencies");
+	assert_int_equal(json_array_size(all), json_object_size(want_agencies));
+	json_array_foreach(all, i, row) {
+		const char *id = e2e_jstr(row, "agency/id");
+		json_t *want = json_object_get(want_agencies, id), *d;
+		size_t k;
+
+		assert_non_null(want);
+		assert_str_eq(e2e_jstr(row, "agency/name"), strcmp(id, W.hospital.id) == 0 ? W.hospital.name : W.ambulance.name);
+		assert_int_equal(e2e_jint(row, "allowed"), json_integer_value(json_object_get(want, "allowed")));
+		assert_int_equal(e2e_jint(row, "denied"), json_integer_value(json_object_get(want, "denied")));
+		assert_true(json_equal(e2e_jget(row, "emergency"), json_object_get(want, "emergency")));
+		assert_int_equal(json_array_size(e2e_jget(row, "days")), json_object_size(json_object_get(want, "days")));
+		json_array_foreach(e2e_jget(row, "days"), k, d) {
+			json_t *wd = json_object_get(json_object_get(want, "days"), e2e_jstr(d, "day"));
+
+			assert_non_null(wd);
+			assert_int_equal(e2e_jint(d, "allowed"), json_integer_value(json_object_get(wd, "allowed")));
+			assert_int_equal(e2e_jint(d, "denied"), json_integer_value(json_object_get(wd, "denied")));
+		}
+	}
+	json_decref(entries), json_decref(want_agencies), json_decref(want_reasons), json_decref(want_em);
+	json_decref(states);
+	e2e_resp_free(&r);
+}
+
+/* A period in the far past counts nothing; bad or too long periods are 400 invalid_input. */
+static void test_dashboard_periods(void **state)
+{
+	static const char *const bad[] = {"from=2026-03-02&to=2026-03-01", "from=2025-01-01&to=2026-01-02",
+		"from=2026-02-30&to=2026-03-01", "from=2026-1-01", "to=20260301", "from=", "to=1969-12-31",
+		"from=2026-03-01T00:00:00Z"};
+	char path[128];
+	e2e_resp r;
+	size_t i;
+
+	(void)state;
+	E2E_CALL(&W.s, 200, "GET", "/v1/reports/dashboard?from=2020-01-01&to=2020-12-31", W.session, NULL, &r);
+	assert_int_equal(e2e_jint(r.json, "days"), 366);
+	assert_str_eq(e2e_jstr(r.json, "from"), "2020-01-01");
+	assert_int_equal(e2e_jint(r.json, "lookups/allowed"), 0);
+	assert_int_equal(json_array_size(e2e_jget(r.json, "agencies")), 0);
+	assert_int_equal(e2e_jint(r.json, "emergency/total"), 0);
+	e2e_resp_free(&r);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(path, sizeof path, "/v1/reports/dashboard?%s", bad[i]);
+		E2E_CALL(&W.s, 400, "GET", path, W.session, NULL, &r);
+		E2E_PROBLEM(&r, 400, "invalid_input");
+		e2e_resp_free(&r);
+	}
+	E2E_CALL(&W.s, 403, "GET", "/v1/reports/dashboard", W.s.admin_token, NULL, &r);
+	e2e_resp_free(&r);
+	E2E_CALL(&W.s, 403, "GET", "/v1/reports/dashboard", W.ambulance.token, NULL, &r);
+	e2e_resp_free(&r);
+}
+
+/* A second review: both decided now, none pending, each with its own outcome. */
+static void test_reviews_all_decided(void **state)
+{
+	long long ids[2];
+	char path[64];
+	e2e_resp r;
+
+	(void)state;
+	emergency_ids(ids);
+	snprintf(path, sizeof path, "/v1/reviews/%lld", ids[1]);
+	E2E_CALL(&W.s, 200, "POST", path, W.session, e2e_body_review("unjustified", NULL), &r);
+	e2e_resp_free(&r);
+	reviews("", &r);
+	assert_int_equal(json_array_size(e2e_jget(r.json, "reviews")), 0);
+	e2e_resp_free(&r);
+	reviews("state=decided", &r);
+	assert_int_equal(json_array_size(e2e_jget(r.json, "reviews")), 2);
+	assert_str_eq(e2e_jstr(r.json, "reviews/0/review/outcome"), "justified");
+	assert_str_eq(e2e_jstr(r.json, "reviews/1/review/outcome"), "unjustified");
+	assert_null(e2e_jget(r.json, "reviews/1/review/note"));
+	e2e_resp_free(&r);
+	E2E_CALL(&W.s, 200, "GET", "/v1/reports/dashboard", W.session, NULL, &r);
+	assert_int_equal(e2e_jint(r.json, "emergency/unjustified"), 1);
+	assert_int_equal(e2e_jint(r.json, "emergency/pending"), 0);
+	e2e_resp_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -447,6 +710,10 @@ int main(void)
 		cmocka_unit_test(test_audit_names),
 		cmocka_unit_test(test_audit_filters),
 		cmocka_unit_test(test_audit_filter_bounds),
+		cmocka_unit_test(test_reviews_pending_decided_all),
+		cmocka_unit_test(test_dashboard_equals_the_log),
+		cmocka_unit_test(test_dashboard_periods),
+		cmocka_unit_test(test_reviews_all_decided),
 	};
 
 	return cmocka_run_group_tests_name("officer pages", tests, setup, teardown);

@@ -770,9 +770,9 @@ static void test_citizen_history_across_runs(void **state)
 	assert_int_equal(test_sql_int(db, "SELECT count(DISTINCT run) FROM audit_runs"), 2);
 	assert_int_equal(test_sql_int(db, "SELECT count(*) FROM audit_runs"),
 	    test_sql_int(db, "SELECT count(*) FROM audit_entries WHERE cid IS NOT NULL AND seq < 16384"));
-	/* no index keyed by citizen is kept entry by entry */
+	/* no index keyed by citizen is kept entry by entry (the officers' indexes by time name no citizen) */
 	assert_int_equal(test_sql_int(db, "SELECT count(*) FROM audit.sqlite_master WHERE type = 'index'"
-	                                  " AND tbl_name = 'audit_entries'"),
+	                                  " AND tbl_name = 'audit_entries' AND (sql IS NULL OR sql LIKE '%cid%')"),
 	    0);
 	expect_history_of_a(f->v);
 	must(audit_history(f->v, a, take_seq, &s, &err), &err, "history");
