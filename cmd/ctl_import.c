@@ -146,7 +146,7 @@ static int check_line(import_run *r, size_t n)
 			lrc = -2;
 		} else if (seen) {
 			lrc = util_fail(&r->err, UTIL_EEXISTS, "national_id repeats an earlier line");
-		} else if (vault_citizen_find(r->v, r->input->nid, cid, NULL) == 0) {
+		} else if (vault_citizen_find_index(r->v, idx, cid, NULL) == 0) {
 			lrc = util_fail(&r->err, UTIL_EEXISTS, "national_id is already enrolled");
 		}
 	} else if (lrc == 0) {

@@ -396,6 +396,12 @@ int vault_citizen_find(vault *v, const char *nid, unsigned char cid[KEYS_CID_BYT
 	return vault_row_find(v, index, cid, err);
 }
 
+int vault_citizen_find_index(vault *v, const unsigned char index[VAULT_INDEX_BYTES], unsigned char cid[KEYS_CID_BYTES],
+    util_err *err)
+{
+	return vault_row_find(v, index, cid, err);
+}
+
 /*
  * Unwraps a DEK wrapped under KEK version kek. A version this process has not seen means
  * another process rotated: the keyring is reloaded once and the unwrap tried again.

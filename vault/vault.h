@@ -318,6 +318,9 @@ int vault_citizen_index(vault *v, const char *nid, unsigned char out[VAULT_INDEX
 /* Finds a citizen by national ID (checked first). UTIL_ENOTFOUND if none. */
 int vault_citizen_find(vault *v, const char *nid, unsigned char cid[KEYS_CID_BYTES], util_err *err)
     UTIL_WARN_UNUSED;
+/* The same by the blind index vault_citizen_index gave, for a caller that has it already. */
+int vault_citizen_find_index(vault *v, const unsigned char index[VAULT_INDEX_BYTES], unsigned char cid[KEYS_CID_BYTES],
+    util_err *err) UTIL_WARN_UNUSED;
 
 /*
  * Reads fields: names (n of them) or, when names is NULL, every catalog field the record has.
