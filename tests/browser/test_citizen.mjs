@@ -55,12 +55,13 @@ export async function testCitizenStory(env) {
 	const insurer = page.locator('section.request', { hasText: 'Bảo hiểm xã hội quận 1' });
 	await hospital.waitFor();
 	const text = await hospital.textContent();
-	for (const want of ['Khám chữa bệnh', 'Sự đồng ý của bạn', '90 ngày kể từ khi bạn đồng ý', 'Họ và tên', 'Ngày sinh', 'Số điện thoại']) {
+	for (const want of ['Khám chữa bệnh', 'Sự đồng ý của bạn', '90 ngày kể từ khi bạn đồng ý', 'tối đa 30 ngày', 'Họ và tên', 'Ngày sinh', 'Số điện thoại']) {
 		assert.ok(text.includes(want), `the hospital's request says "${want}": ${text}`);
 	}
 	const itext = await insurer.textContent();
 	assert.match(itext, /Bệnh mãn tính.*Dữ liệu nhạy cảm/s);
 	assert.match(itext, /Số điện thoại.*Chỉ một phần \(đã che\)/s);
+	assert.match(itext, /tối đa 365 ngày/);
 	assert.equal(await hospital.getByRole('checkbox', { checked: true }).count(), 0, 'nothing is chosen for the citizen');
 	await env.check(page, 'citizen-requests');
 
@@ -118,6 +119,9 @@ export async function testCitizenStory(env) {
 	await consent.waitFor();
 	assert.match(await consent.locator('.state').textContent(), /Đang hiệu lực/);
 	assert.match(await consent.textContent(), /không giới hạn số lần/);
+	await consent.getByRole('button', { name: 'Xem biên nhận' }).click();
+	await consent.locator('.receipt .verify.verified').waitFor(); // the same receipt, fetched again, still verifies
+	assert.match(await consent.locator('.receipt').textContent(), /Họ và tên\s*Số điện thoại/);
 	await env.check(page, 'citizen-consents');
 	await consent.getByRole('button', { name: 'Rút lại đồng ý' }).click();
 	await consent.getByRole('button', { name: 'Xác nhận rút lại' }).click();
@@ -224,8 +228,8 @@ export async function testTimelinePages(env) {
 	await allVerified(page);
 }
 
-// Restricting and lifting with step-up codes (after a wrong code); while restricted, the agency's
-// lookup is refused, and the timeline says why.
+// Restricting and lifting with step-up codes (after a wrong code); while restricted,
+// the consent reads "restricted" and the agency's lookup is refused, and the timeline says why.
 export async function testRestriction(env) {
 	const v = env.v;
 	const w = await world(v);
@@ -238,6 +242,7 @@ export async function testRestriction(env) {
 	await card.getByText('Biên nhận đồng ý').waitFor();
 
 	await nav(page, 'Hạn chế xử lý', 'Hạn chế xử lý dữ liệu');
+	assert.match(await page.locator('#restriction-status').textContent(), /không bị hạn chế xử lý/);
 	await env.check(page, 'citizen-restriction');
 	await page.getByLabel('Mã xác thực để xác nhận').fill(wrongCode(w.citizen));
 	await page.getByRole('button', { name: 'Hạn chế xử lý', exact: true }).click();
@@ -250,7 +255,13 @@ export async function testRestriction(env) {
 	assert.equal(await page.getByRole('button', { name: 'Hạn chế xử lý', exact: true }).count(), 0);
 	await env.check(page, 'citizen-restriction-on');
 
+	await page.reload();
+	await waitH1(page, 'Hạn chế xử lý dữ liệu');
+	assert.match(await page.locator('#restriction-status').textContent(), /đang bị hạn chế xử lý/);
+
 	// the consent is held, the agency refused, and the timeline says why
+	await nav(page, 'Đồng ý của tôi', 'Đồng ý của tôi');
+	await page.locator('section.consent .state', { hasText: 'Đang bị hạn chế' }).waitFor();
 	const denied = await call(v, 'POST', '/v1/lookup', w.hospital.token, { national_id: w.citizen.nid, purpose: 'treatment' });
 	assert.equal(denied.status, 403);
 	await nav(page, 'Ai đã dùng dữ liệu của tôi', 'Ai đã dùng dữ liệu của tôi');
