@@ -5,7 +5,7 @@
 // and corrected.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { world, createAgency, createPurpose, enrolCitizen, freshCode, wrongCode, must, call, openSignedIn } from './lib.mjs';
+import { world, createAgency, createPurpose, enrolCitizen, freshCode, wrongCode, totpAt, must, call, openSignedIn } from './lib.mjs';
 
 async function waitH1(page, text) {
 	await page.locator('main h1', { hasText: text }).first().waitFor();
@@ -75,6 +75,15 @@ export async function testCitizenStory(env) {
 	await hospital.getByRole('alert').filter({ hasText: 'không đúng' }).waitFor();
 	assert.doesNotMatch(await hospital.getByRole('alert').textContent(), /vừa được dùng/);
 	await env.check(page, 'citizen-requests-wrong-code');
+
+	// the code the sign-in just used: "wait for the next code", counting down, never "wrong code"
+	await hospital.getByLabel('Mã xác thực để xác nhận').fill(totpAt(s.citizen.secret, s.citizen.lastStep));
+	await hospital.getByRole('button', { name: 'Đồng ý chia sẻ thông tin đã chọn' }).click();
+	const reused = hospital.getByRole('alert').filter({ hasText: 'vừa được dùng' });
+	await reused.waitFor();
+	assert.match(await reused.textContent(), /Mã tiếp theo sẽ có sau \d+ giây/);
+	assert.doesNotMatch(await reused.textContent(), /không đúng/);
+	await env.check(page, 'citizen-requests-reused-code');
 
 	// the right code: two of the three fields, and the signed receipt
 	await hospital.getByLabel('Mã xác thực để xác nhận').fill(await freshCode(s.citizen));
@@ -228,7 +237,7 @@ export async function testTimelinePages(env) {
 	await allVerified(page);
 }
 
-// Restricting and lifting with step-up codes (after a wrong code); while restricted,
+// Restricting and lifting with step-up codes (a wrong code, a code just used); while restricted,
 // the consent reads "restricted" and the agency's lookup is refused, and the timeline says why.
 export async function testRestriction(env) {
 	const v = env.v;
@@ -254,6 +263,16 @@ export async function testRestriction(env) {
 	assert.match(await page.locator('#restriction-status').textContent(), /đang bị hạn chế xử lý/);
 	assert.equal(await page.getByRole('button', { name: 'Hạn chế xử lý', exact: true }).count(), 0);
 	await env.check(page, 'citizen-restriction-on');
+
+	// the code just used again: wait for the next one, with a live countdown
+	await page.getByLabel('Mã xác thực để xác nhận').fill(totpAt(w.citizen.secret, w.citizen.lastStep));
+	await page.getByRole('button', { name: 'Bỏ hạn chế' }).click();
+	const reused = page.getByRole('alert').filter({ hasText: 'vừa được dùng' });
+	await reused.waitFor();
+	const before = await reused.locator('.countdown').textContent();
+	assert.match(before, /Mã tiếp theo sẽ có sau \d+ giây/);
+	await page.waitForFunction((t) => document.querySelector('.countdown').textContent !== t, before, { timeout: 3000 });
+	await env.check(page, 'citizen-restriction-reused-code');
 
 	await page.reload();
 	await waitH1(page, 'Hạn chế xử lý dữ liệu');

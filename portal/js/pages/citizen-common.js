@@ -24,9 +24,9 @@ export const CATALOG = [
 	{ name: 'criminal_record_status', values: ['none', 'has_record'] },
 ];
 
-// The problem codes by which the API says a step-up code was right but already used (capi names
-// it; until then such a code comes back as invalid_totp and reads as a wrong one).
-const REUSED = ['totp_reused', 'totp_replayed', 'totp_used'];
+// The API's answer to a step-up code that was right but already used (409, with Retry-After:
+// the seconds until the authenticator shows the next code).
+const REUSED = 'totp_reused';
 
 // A text given in both languages ({vi, en}), in the reader's.
 export function inLang(ctx, d) {
@@ -107,7 +107,7 @@ export function stepUpField(ctx, id) {
 }
 
 export function isReusedCode(err) {
-	return !!err && REUSED.includes(err.code);
+	return !!err && err.code === REUSED;
 }
 
 // Seconds until the authenticator shows its next code (30-second steps, RFC 6238).
