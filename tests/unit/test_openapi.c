@@ -488,6 +488,63 @@ static void test_document_is_well_formed(void **state)
 		fail_msg("%s: %zu problems, %zu routes without a 4xx response (above)", OPENAPI_PATH, problems, missing);
 }
 
+/*
+ * A plain (unquoted) scalar value may not hold ": " nor " #", nor end with ':': YAML reads
+ * the first as a mapping and the second as a comment, and the document then does not parse
+ * (a text like `"cookie": true` must be quoted or folded, `>-`). Lines inside a block scalar
+ * (after `key: >-` or `key: |`, indented deeper) are text and not checked. The number of the
+ * first offending line, or 0 when there is none.
+ */
+static int first_bad_plain_scalar(const char *text)
+{
+	const char *line = text;
+	int no = 0, block = -1; /* the indentation of the key whose block scalar we are in, or -1 */
+
+	while (*line != '\0') {
+		const char *end = strchr(line, '\n'), *p, *v;
+		size_t len = end ? (size_t)(end - line) : strlen(line), ind = strspn(line, " ");
+		char buf[LINE_MAX_LEN];
+
+		no++;
+		snprintf(buf, sizeof buf, "%.*s", (int)(len < sizeof buf - 1 ? len : sizeof buf - 1), line);
+		line = end ? end + 1 : line + len;
+		if (buf[ind] == '\0' || buf[ind] == '#')
+			continue;
+		if (block >= 0 && (int)ind > block)
+			continue;
+		block = -1;
+		if (buf[ind] == '-' || (p = strstr(buf + ind, ": ")) == NULL)
+			continue;
+		v = p + 2 + strspn(p + 2, " ");
+		if (strchr(">|", *v) != NULL) {
+			block = (int)ind;
+			continue;
+		}
+		if (strchr("'\"[{&*!", *v) != NULL || *v == '\0')
+			continue;
+		if (strstr(v, ": ") != NULL || strstr(v, " #") != NULL || v[strlen(v) - 1] == ':')
+			return no;
+	}
+	return 0;
+}
+
+static void test_plain_scalars_parse(void **state)
+{
+	size_t n = 0;
+	unsigned char *text = test_read_file(OPENAPI_PATH, &n);
+	int bad;
+
+	(void)state;
+	assert_non_null(text);
+	assert_int_equal(first_bad_plain_scalar("a:\n  description: with `\"cookie\": true` only\n"), 2);
+	assert_int_equal(first_bad_plain_scalar("a:\n  description: >-\n    with `\"cookie\": true` only\n"), 0);
+	assert_int_equal(first_bad_plain_scalar("a:\n  description: 'x: y'\n  b: plain # comment\n"), 3);
+	bad = first_bad_plain_scalar((const char *)text);
+	free(text);
+	if (bad != 0)
+		fail_msg("%s line %d: a plain scalar holds \": \" or \" #\" (quote it or fold it with >-)", OPENAPI_PATH, bad);
+}
+
 static void test_routes_match_document(void **state)
 {
 	char out[REPORT_MAX];
@@ -522,6 +579,7 @@ int main(void)
 		cmocka_unit_test(test_parity_reports_both_sides),
 		cmocka_unit_test(test_document_is_well_formed),
 		cmocka_unit_test(test_routes_match_document),
+		cmocka_unit_test(test_plain_scalars_parse),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
