@@ -91,6 +91,7 @@ export async function render(root, ctx) {
 			return { items: (res.entries || []).map((e) => ({ ...e, names: res.names })), next: res.next };
 		}, (items) => {
 			const names = items.length ? items[0].names : { agencies: {}, purposes: {} };
+			ctx.announce(t('officer.audit.shown', { n: items.length }));
 			return ctx.ui.table(columns(t, agencies, names), items, { caption: t('officer.audit.caption'), filename: 'audit.csv' });
 		});
 		results.setAttribute('aria-busy', 'true');

@@ -147,6 +147,7 @@ export default {
 	'officer.audit.reset': 'Clear filters',
 	'officer.audit.results': 'Results',
 	'officer.audit.caption': 'Log entries matching the filters',
+	'officer.audit.shown': '{n} entries on this page.',
 
 	// the emergency reviews
 	'officer.reviews.intro': 'Every lookup on the basis of a vital interest (an emergency) is reviewed by an officer and found justified or unjustified, with a reason. Decided accesses stay listed with their outcome.',

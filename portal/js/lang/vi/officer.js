@@ -147,6 +147,7 @@ export default {
 	'officer.audit.reset': 'Xóa bộ lọc',
 	'officer.audit.results': 'Kết quả',
 	'officer.audit.caption': 'Các mục nhật ký khớp với bộ lọc',
+	'officer.audit.shown': '{n} mục trên trang này.',
 
 	// the emergency reviews
 	'officer.reviews.intro': 'Mỗi lần tra cứu vì lợi ích sống còn (khẩn cấp) cần được cán bộ xem xét và kết luận là hợp lý hoặc không hợp lý, kèm lý do. Các truy cập đã quyết định vẫn được giữ lại cùng kết luận.',
