@@ -97,7 +97,8 @@ int audit_batch_settle(vault *v, audit_batch *b, int64_t *appended, util_err *er
  * An entry encoded and hashed ahead, on another thread (an import's sealer), under the number
  * it expects to get (seq) and the time now: audit_entry_prepare. audit_batch_append_prepared
  * appends e as audit_batch_append does, taking p's bytes and leaf hash when the log's next
- * number is p->seq, and encoding e again (with the time then) when it is not.
+ * number is p->seq, and encoding e again (with the time then) when it is not; *seq (may be
+ * NULL) gets the number it took.
  */
 typedef struct audit_prepared {
 	int64_t seq, time;
@@ -108,7 +109,7 @@ typedef struct audit_prepared {
 int audit_entry_prepare(const audit_entry *e, int64_t seq, int64_t now, audit_prepared *p, util_err *err)
     UTIL_WARN_UNUSED UTIL_NONNULL(1, 4);
 int audit_batch_append_prepared(vault *v, audit_batch *b, const audit_entry *e, const audit_prepared *p,
-    util_err *err) UTIL_WARN_UNUSED;
+    int64_t *seq, util_err *err) UTIL_WARN_UNUSED;
 
 /*
  * The log is a file of its own, audit.db, attached to every connection to the vault as

@@ -424,9 +424,10 @@ int audit_entry_prepare(const audit_entry *e, int64_t seq, int64_t now, audit_pr
 	return 0;
 }
 
-int audit_batch_append_prepared(vault *v, audit_batch *b, const audit_entry *e, const audit_prepared *p, util_err *err)
+int audit_batch_append_prepared(vault *v, audit_batch *b, const audit_entry *e, const audit_prepared *p, int64_t *seq,
+    util_err *err)
 {
-	return append(v, e, 1, b, p, NULL, err);
+	return append(v, e, 1, b, p, seq, err);
 }
 
 int audit_batch_store(vault *v, audit_batch *b, util_err *err)

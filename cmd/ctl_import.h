@@ -54,6 +54,7 @@ typedef struct import_feed {
 	vault_prepared *ring;
 	audit_prepared *entries; /* IMPORT_RING of them, beside ring */
 	int64_t seq0;            /* the log's size when the pass began */
+	int64_t shift;           /* entries other processes appended since (ctl_import_reseq) */
 	size_t line[IMPORT_RING];
 } import_feed;
 
@@ -67,6 +68,12 @@ void *ctl_import_sealer(void *arg);
 vault_prepared *ctl_import_next(import_feed *f, size_t *line, util_err *err);
 /* The audit entry prepared for the record ctl_import_next returned, until ctl_import_taken. */
 const audit_prepared *ctl_import_next_entry(import_feed *f);
+/*
+ * The k-th record stored (from 0) took entry number seq, not the one its entry was prepared
+ * for: another process appended between two batches. The records sealed from now on expect
+ * seq0 + shift + their place, with shift such that the k-th would have got seq.
+ */
+void ctl_import_reseq(import_feed *f, size_t k, int64_t seq);
 /* Gives the record ctl_import_next returned back to the sealer. */
 void ctl_import_taken(import_feed *f, vault_prepared *p);
 /* Asks the sealer to stop and waits for its thread th. */

@@ -53,6 +53,7 @@ void *ctl_import_sealer(void *arg)
 	import_feed *f = arg;
 	char *line = NULL;
 	size_t cap = 0, lines = 0, sealed = 0;
+	int64_t shift = 0;
 	ssize_t n;
 	util_err err = {0};
 	int failed = 0;
@@ -66,6 +67,7 @@ void *ctl_import_sealer(void *arg)
 			feed_wait(f);
 		slot = f->head % IMPORT_RING;
 		failed = f->stop;
+		shift = f->shift;
 		pthread_mutex_unlock(&f->mu);
 		if (failed)
 			break;
@@ -75,7 +77,8 @@ void *ctl_import_sealer(void *arg)
 		if (!failed) {
 			audit_entry ae = ctl_import_entry(vault_prepared_at(f->ring, slot));
 
-			failed = audit_entry_prepare(&ae, f->seq0 + (int64_t)sealed++, util_now(), &f->entries[slot], &err) != 0;
+			failed = audit_entry_prepare(&ae, f->seq0 + shift + (int64_t)sealed++, util_now(), &f->entries[slot], &err) !=
+			         0;
 		}
 		json_decref(doc);
 		sodium_memzero(f->input, sizeof *f->input);
@@ -138,6 +141,13 @@ const audit_prepared *ctl_import_next_entry(import_feed *f)
 {
 	/* the slot at tail stays the storing thread's until ctl_import_taken moves tail */
 	return &f->entries[f->tail % IMPORT_RING];
+}
+
+void ctl_import_reseq(import_feed *f, size_t k, int64_t seq)
+{
+	pthread_mutex_lock(&f->mu);
+	f->shift = seq - f->seq0 - (int64_t)k;
+	pthread_mutex_unlock(&f->mu);
 }
 
 void ctl_import_taken(import_feed *f, vault_prepared *p)

@@ -1025,7 +1025,7 @@ static void test_batch_takes_a_prepared_entry_only_under_its_number(void **state
 	audit_entry e = {.actor = "operator", .action = "record.create", .cid = cid, .note = "import"};
 	audit_prepared *p = malloc(sizeof *p);
 	char buf[AUDIT_ENTRY_MAX];
-	int64_t appended;
+	int64_t appended, n = -1;
 	size_t len;
 	util_err err;
 
@@ -1033,11 +1033,13 @@ static void test_batch_takes_a_prepared_entry_only_under_its_number(void **state
 	fill(f->v, 2);
 	must(audit_entry_prepare(&e, 2, 1600000000, p, &err), &err, "prepare");
 	must(vault_begin(f->v, &err), &err, "begin");
-	must(audit_batch_append_prepared(f->v, b, &e, p, &err), &err, "append prepared");
+	must(audit_batch_append_prepared(f->v, b, &e, p, &n, &err), &err, "append prepared");
+	assert_int_equal(n, 2);
 	/* prepared for number 3, but another entry takes it first */
 	must(audit_entry_prepare(&e, 3, 1600000001, p, &err), &err, "prepare");
 	must(audit_batch_append(f->v, b, &e, &err), &err, "append");
-	must(audit_batch_append_prepared(f->v, b, &e, p, &err), &err, "append stale");
+	must(audit_batch_append_prepared(f->v, b, &e, p, &n, &err), &err, "append stale");
+	assert_int_equal(n, 4);
 	must(audit_batch_store(f->v, b, &err), &err, "store");
 	must(audit_seal(f->v, 0, &err), &err, "seal");
 	must(vault_commit(f->v, &err), &err, "commit");
