@@ -1,6 +1,7 @@
 // officer_world.mjs: the log an officer's pages show: agencies that look citizens up (allowed and
 // denied, through the API with their bearer tokens), an ambulance service's emergency accesses,
-// and the officers who read it. Built once per vaultd.
+// and an officer's bearer session for the API's own figures (each test signs its own officer in).
+// Built once per vaultd.
 import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { createAgency, enrolCitizen, createOfficer, freshCode, must, call, newNationalId } from './lib.mjs';
@@ -26,7 +27,7 @@ async function lookup(v, agency, nid, code, want, justification) {
 
 const worlds = new Map();
 
-// {registrar, hospital, ambulance, citizen, officer, api (an officer's bearer token), accesses}.
+// {registrar, hospital, ambulance, citizen, api (an officer's bearer token), accesses}.
 export async function officerWorld(v) {
 	if (worlds.has(v.base)) return worlds.get(v.base);
 	const registrar = await createAgency(v, 'Công an phường Bến Nghé', ['registrar']);
@@ -43,10 +44,9 @@ export async function officerWorld(v) {
 	const accesses = [];
 	for (const j of JUSTIFICATIONS) accesses.push((await lookup(v, ambulance, citizen.nid, 'emergency_care', 200, j)).access_id);
 	await lookup(v, ambulance, citizen.nid, 'emergency_care', 403); // no justification
-	const officer = await createOfficer(v, 'Nguyễn Minh Tâm');
 	const reader = await createOfficer(v, 'Lê Thu Hà');
 	const s = await must(v, 201, 'POST', '/v1/sessions', null, { officer_id: reader.id, totp: await freshCode(reader) });
-	const w = { registrar, hospital, ambulance, citizen, officer, api: s.token, accesses };
+	const w = { registrar, hospital, ambulance, citizen, api: s.token, accesses };
 	worlds.set(v.base, w);
 	return w;
 }
