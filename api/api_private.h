@@ -289,6 +289,7 @@ int api_h_me_deny(api_req *r, api_err *err);
 int api_h_me_consents(api_req *r, api_err *err);
 int api_h_me_receipt(api_req *r, api_err *err);
 int api_h_me_revoke(api_req *r, api_err *err);
+int api_h_me_restriction(api_req *r, api_err *err);
 int api_h_me_restrict(api_req *r, api_err *err);
 int api_h_me_unrestrict(api_req *r, api_err *err);
 int api_h_me_access_log(api_req *r, api_err *err);

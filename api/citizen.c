@@ -131,6 +131,20 @@ int api_h_me_revoke(api_req *r, api_err *err)
 	return 0;
 }
 
+/* The restriction's state and nothing of the record: no read of it to record in the log. */
+int api_h_me_restriction(api_req *r, api_err *err)
+{
+	char since[21];
+	int64_t at;
+	int on;
+
+	if (policy_restriction_get(r->v, r->caller.cid, &on, &at, &err->u) != 0)
+		return -1;
+	util_iso8601(at, since);
+	api_reply(r, 200, json_pack("{s:b, s:o}", "restricted", on, "restricted_since", on ? json_string(since) : json_null()));
+	return 0;
+}
+
 static int restriction(api_req *r, int on, api_err *err)
 {
 	const char *code;

@@ -44,6 +44,7 @@ static const api_route routes[] = {
 	{"GET", "/v1/me/consents", CITIZEN, 0, api_h_me_consents},
 	{"DELETE", "/v1/me/consents/{id}", CITIZEN, 0, api_h_me_revoke},
 	{"GET", "/v1/me/consents/{id}/receipt", CITIZEN, 0, api_h_me_receipt},
+	{"GET", "/v1/me/restriction", CITIZEN, 0, api_h_me_restriction},
 	{"PUT", "/v1/me/restriction", CITIZEN, 1, api_h_me_restrict},
 	{"DELETE", "/v1/me/restriction", CITIZEN, 1, api_h_me_unrestrict},
 	{"GET", "/v1/me/access-log", CITIZEN, 0, api_h_me_access_log},

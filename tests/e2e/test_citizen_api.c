@@ -173,12 +173,47 @@ static void restrict_p(const char *method)
 	e2e_resp_free(&r);
 }
 
-/* /v1/me says whether processing is restricted and since when; the portal needs no other read for it. */
+/* How many entries of P's access log are reads of their record. */
+static size_t record_reads(void)
+{
+	e2e_resp r;
+	json_t *e;
+	size_t i, n = 0;
+
+	E2E_CALL(&W.s, 200, "GET", "/v1/me/access-log?limit=200", W.session_p, NULL, &r);
+	json_array_foreach(e2e_jget(r.json, "entries"), i, e)
+		n += strcmp(e2e_or_null(e2e_jstr(e, "action")), "record.read") == 0;
+	e2e_resp_free(&r);
+	return n;
+}
+
+/* GET /v1/me/restriction: the state /v1/me says too, each time, and no read of the record logged. */
+static void restriction_is(int on)
+{
+	size_t before = record_reads();
+	e2e_resp r;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		E2E_CALL(&W.s, 200, "GET", "/v1/me/restriction", W.session_p, NULL, &r);
+		assert_int_equal(e2e_jbool(r.json, "restricted"), on);
+		assert_int_equal(json_is_string(e2e_jget(r.json, "restricted_since")), on);
+		assert_int_equal(json_object_size(r.json), 2);
+		e2e_resp_free(&r);
+	}
+	assert_int_equal(record_reads(), before);
+}
+
+/*
+ * /v1/me says whether processing is restricted and since when; so does GET /v1/me/restriction,
+ * which reads nothing of the record and so logs nothing.
+ */
 static void test_me_carries_the_restriction(void **state)
 {
 	e2e_resp r;
 
 	(void)state;
+	restriction_is(0);
 	E2E_CALL(&W.s, 200, "GET", "/v1/me", W.session_p, NULL, &r);
 	assert_int_equal(e2e_jbool(r.json, "restricted"), 0);
 	assert_true(json_is_null(e2e_jget(r.json, "restricted_since")));
@@ -190,6 +225,7 @@ static void test_me_carries_the_restriction(void **state)
 	assert_non_null(e2e_jstr(r.json, "restricted_since"));
 	assert_int_equal(strlen(e2e_jstr(r.json, "restricted_since")), 20); /* 2026-01-02T03:04:05Z */
 	e2e_resp_free(&r);
+	restriction_is(1);
 	/* Q's own state is Q's */
 	E2E_CALL(&W.s, 200, "GET", "/v1/me", W.session_q, NULL, &r);
 	assert_int_equal(e2e_jbool(r.json, "restricted"), 0);
