@@ -38,6 +38,22 @@ if [ "$fresh" = 1 ]; then
 	hosp_id=$(echo "$hosp" | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
 	post "$admin" /v1/purposes "{\"agency_id\":\"$hosp_id\",\"code\":\"treatment\",\"description\":{\"vi\":\"Khám chữa bệnh\",\"en\":\"Medical treatment\"},\"legal_basis\":\"consent\",\"fields\":[\"full_name\",\"date_of_birth\",{\"name\":\"phone\",\"masked\":true},\"blood_type\",\"chronic_conditions\"],\"max_days\":365,\"retention_days\":30}" >/dev/null
 	officer=$(post "$admin" /v1/officers '{"name":"Privacy officer"}')
+	# an emergency centre and a few accesses, so that the officer's dashboard and review queue show some
+	amb=$(post "$admin" /v1/agencies '{"name":"Trung tâm Cấp cứu 115 Hà Nội","roles":["consumer","emergency"]}')
+	amb_id=$(echo "$amb" | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
+	amb_token=$(echo "$amb" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+	post "$admin" /v1/purposes "{\"agency_id\":\"$amb_id\",\"code\":\"emergency_care\",\"description\":{\"vi\":\"Cấp cứu khi người bệnh không thể đồng ý\",\"en\":\"Emergency care when the patient cannot consent\"},\"legal_basis\":\"vital_interest\",\"fields\":[\"full_name\",\"blood_type\",\"chronic_conditions\"],\"max_days\":1,\"retention_days\":30}" >/dev/null
+	hosp_token=$(echo "$hosp" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+	items=""
+	for n in $(sed -n '2,4s/.*"national_id":"\([0-9]*\)".*/\1/p' "$DEMO/citizens.jsonl"); do
+		items="$items${items:+,}{\"national_id\":\"$n\",\"purpose\":\"emergency_care\",\"justification\":\"Bệnh nhân bất tỉnh, cần nhóm máu\"}"
+	done
+	post "$amb_token" /v1/lookups "{\"lookups\":[$items]}" >/dev/null
+	items=""
+	for n in $(sed -n '2,6s/.*"national_id":"\([0-9]*\)".*/\1/p' "$DEMO/citizens.jsonl"); do
+		items="$items${items:+,}{\"national_id\":\"$n\",\"purpose\":\"treatment\"}"
+	done
+	post "$hosp_token" /v1/lookups "{\"lookups\":[$items]}" >/dev/null # denied: no consent yet
 	{
 		echo "ADMIN=$admin"
 		echo "REGISTRAR=$(echo "$reg" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')"
@@ -58,7 +74,8 @@ The portal: open $URL/ in a browser (Vietnamese first; English is one click away
   a citizen  national ID $nid     code: oathtool --totp -b $secret
   an officer officer ID  $OFFICER_ID   code: oathtool --totp -b $OFFICER_TOTP
   (each code works once: for the next sign-in or approval, wait for the next 30-second code)
-  The citizen has a consent request from Bệnh viện Bạch Mai waiting.
+  The citizen has a consent request from Bệnh viện Bạch Mai waiting; the officer has three
+  emergency accesses (Trung tâm Cấp cứu 115) to review and five denied lookups on the dashboard.
 
 vaultd is serving $URL (log: $DEMO/vaultd.log). Tokens are in $DEMO/tokens.env (0600).
   admin     $ADMIN
