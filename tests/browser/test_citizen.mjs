@@ -154,6 +154,39 @@ export async function testCitizenStory(env) {
 	await env.check(page, 'citizen-timeline-refused');
 }
 
+// A one-time consent (use_limit 1, given through the API the page uses): after one lookup it
+// reads "used up" with its count, cannot be withdrawn any more, and the next lookup appears
+// refused with the reason in words.
+export async function testConsentUsedUp(env) {
+	const v = env.v;
+	const w = await world(v);
+	await must(v, 202, 'POST', '/v1/consent-requests', w.hospital.token, { national_id: w.citizen.nid, purpose: 'treatment', days: 30 });
+	const page = await openSignedIn(env, w.citizen, '/citizen/consents');
+	await page.locator('main').getByText('Bạn chưa đồng ý cho cơ quan nào.').waitFor();
+	const status = await page.evaluate(async (totp) => {
+		const s = await (await fetch('/v1/session')).json();
+		const list = await (await fetch('/v1/me/consent-requests')).json();
+		const r = await fetch(`/v1/me/consent-requests/${list.requests[0].id}/approve`, {
+			method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf_token },
+			body: JSON.stringify({ totp, all_fields: true, use_limit: 1 }),
+		});
+		return r.status;
+	}, await freshCode(w.citizen));
+	assert.equal(status, 201);
+	await must(v, 200, 'POST', '/v1/lookup', w.hospital.token, { national_id: w.citizen.nid, purpose: 'treatment' });
+	await page.reload();
+	const consent = page.locator('section.consent', { hasText: 'Bệnh viện Bạch Mai' });
+	await consent.locator('.state', { hasText: 'Đã dùng hết' }).waitFor();
+	assert.match(await consent.textContent(), /1 trên tối đa 1 lần/);
+	assert.equal(await consent.getByRole('button', { name: 'Rút lại đồng ý' }).count(), 0);
+	await env.check(page, 'citizen-consents-used-up');
+	const again = await call(v, 'POST', '/v1/lookup', w.hospital.token, { national_id: w.citizen.nid, purpose: 'treatment' });
+	assert.equal(again.status, 403);
+	await nav(page, 'Ai đã dùng dữ liệu của tôi', 'Ai đã dùng dữ liệu của tôi');
+	const refused = page.locator('ol.timeline > li.deny', { hasText: 'đã dùng hết số lần được phép' }).first();
+	await refused.locator('.verify.verified').waitFor();
+}
+
 // The page's own check, not the server's word: a proof changed in transit (a hash of its path,
 // or the entry's bytes when the path is empty) makes every entry "not verified".
 export async function testTimelineDetectsATamperedProof(env) {
