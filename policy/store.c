@@ -6,6 +6,12 @@
 
 #include "../audit/audit.h"
 
+/* How a citizen withdraws, as a receipt says it: the portal's own words first (its "My consents"
+ * page and its button), then the API, then a person. */
+#define RECEIPT_HOW                                                                                         \
+	"Cổng vaultd: Đồng ý của tôi > Rút lại đồng ý (the vaultd portal: My consents > Withdraw consent);" \
+	" or DELETE /v1/me/consents/{consent_id}; or ask the vault's operator"
+
 /* ---- small helpers ---- */
 
 static void new_id(const char *prefix, char id[POLICY_ID_MAX + 1])
@@ -390,7 +396,7 @@ static json_t *receipt_build(vault *v, const unsigned char *cid, const char *con
 	    "citizen_id", pseudonym, "issued_at", g, "agency", "id", agency_id, "name", name, "purpose", "id", purpose_id, "code",
 	    pi.code, "description", "vi", pi.desc_vi, "en", pi.desc_en, "legal_basis", policy_basis_name(p.basis), "fields",
 	    policy_fields_view(v, f, nf, 0), "granted_at", g, "expires_at", e, "use_limit", (json_int_t)use_limit, "revocation",
-	    "how", "DELETE /v1/me/consents/{consent_id}, or ask the vault's operator", "effect",
+	    "how", RECEIPT_HOW, "effect",
 	    "the next lookup under this consent is refused", "jurisdiction", "VN", "laws", "Law 91/2025/QH15",
 	    "Decree 356/2025/ND-CP");
 	if (r == NULL || (canon = json_dumps(r, JSON_SORT_KEYS | JSON_COMPACT)) == NULL) {

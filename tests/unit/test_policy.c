@@ -704,6 +704,10 @@ static void test_receipt_verifies_and_tampering_fails(void **state)
 	assert_string_equal(json_string_value(json_object_get(json_object_get(r, "receipt"), "version")),
 	    "vaultd-consent-receipt/2");
 	assert_string_equal(json_string_value(json_object_get(json_object_get(r, "receipt"), "citizen_id")), pn);
+	/* it tells the citizen how to withdraw in the portal's words, Vietnamese first, not only by an API call */
+	p = (char *)json_string_value(json_object_get(json_object_get(json_object_get(r, "receipt"), "revocation"), "how"));
+	assert_non_null(p);
+	assert_true(strncmp(p, "Cổng vaultd: Đồng ý của tôi > Rút lại đồng ý", strlen("Cổng vaultd: Đồng ý của tôi > Rút lại đồng ý")) == 0);
 	text = json_dumps(r, JSON_INDENT(2)); /* re-formatted: the signature is over canonical JSON */
 	assert_string_equal(json_string_value(json_object_get(json_object_get(r, "receipt"), "consent_id")), cons);
 	assert_int_equal(json_array_size(json_object_get(json_object_get(r, "receipt"), "fields")), 6);
