@@ -3,20 +3,6 @@
 
 #include <string.h>
 
-/* The names of a role bit set, a new array. */
-static json_t *roles_view(unsigned roles)
-{
-	json_t *a = json_array();
-
-	if (roles & POLICY_ROLE_REGISTRAR)
-		json_array_append_new(a, json_string("registrar"));
-	if (roles & POLICY_ROLE_CONSUMER)
-		json_array_append_new(a, json_string("consumer"));
-	if (roles & POLICY_ROLE_EMERGENCY)
-		json_array_append_new(a, json_string("emergency"));
-	return a;
-}
-
 static json_t *time_view(int64_t t)
 {
 	char when[21];
@@ -27,7 +13,7 @@ static json_t *time_view(int64_t t)
 
 static int add_agency(void *arg, const policy_report_agency *a, util_err *err)
 {
-	json_t *o = json_pack("{s:s, s:s, s:o, s:s, s:o}", "id", a->id, "name", a->name, "roles", roles_view(a->roles),
+	json_t *o = json_pack("{s:s, s:s, s:o, s:s, s:o}", "id", a->id, "name", a->name, "roles", policy_roles_view(a->roles),
 	    "status", a->suspended ? "suspended" : "active", "created_at", time_view(a->created_at));
 
 	if (o == NULL || json_array_append_new(arg, o) != 0)

@@ -32,21 +32,6 @@ static void bump(json_t *o, const char *k)
 	json_object_set_new(o, k, json_integer(json_integer_value(json_object_get(o, k)) + 1));
 }
 
-static json_t *roles_json(unsigned roles)
-{
-	json_t *a = json_array();
-
-	if (a == NULL)
-		return NULL;
-	if (roles & POLICY_ROLE_REGISTRAR)
-		json_array_append_new(a, json_string("registrar"));
-	if (roles & POLICY_ROLE_CONSUMER)
-		json_array_append_new(a, json_string("consumer"));
-	if (roles & POLICY_ROLE_EMERGENCY)
-		json_array_append_new(a, json_string("emergency"));
-	return a;
-}
-
 /* ---- the model ---- */
 
 /*
@@ -99,7 +84,7 @@ static int add_agency(void *arg, const policy_report_agency *r, util_err *err)
 {
 	model_ix *m = arg;
 	json_t *a = json_pack("{s:s, s:o, s:o, s:s, s:o, s:{s:i}, s:[]}", "id", r->id, "name", str_json(r->name), "roles",
-	    roles_json(r->roles), "status", r->suspended ? "suspended" : "active", "registered_at", iso_json(r->created_at),
+	    policy_roles_view(r->roles), "status", r->suspended ? "suspended" : "active", "registered_at", iso_json(r->created_at),
 	    "lookups_unregistered_purpose", "denied", 0, "purposes");
 
 	if (a == NULL || json_array_append_new(json_object_get(m->doc, "agencies"), a) != 0 ||

@@ -19,6 +19,7 @@ enum {
 	POLICY_ROLE_EMERGENCY = 1u << 2, /* may use the vital-interest basis */
 };
 
+
 typedef enum policy_basis {
 	POLICY_BASIS_CONSENT = 1,
 	POLICY_BASIS_LEGAL_OBLIGATION,
@@ -184,6 +185,10 @@ const char *policy_request_status_of(const char *stored, int64_t expires_at, con
 
 #include "../audit/audit.h"
 #include "../vault/vault.h"
+
+/* The names of a set of POLICY_ROLE_* bits, in the order registrar, consumer, emergency: a new
+ * array (policy/views.c), or NULL. */
+json_t *policy_roles_view(unsigned roles);
 
 #define POLICY_NAME_MAX 200u
 #define POLICY_CODE_MAX 64u

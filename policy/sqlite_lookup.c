@@ -8,20 +8,6 @@
 #include "../vault/sqlite.h"
 
 
-static int read_restricted(vault *v, const unsigned char cid[KEYS_CID_BYTES], int *restricted, util_err *err)
-{
-	sqlite3_stmt *s = vault_sql_stmt(v, "SELECT 1 FROM restrictions WHERE cid = ?1", err);
-	int rc;
-
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_blob(s, 1, cid, KEYS_CID_BYTES, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	*restricted = rc == SQLITE_ROW;
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : vault_sql_error(v, rc, err, "restrictions");
-}
-
 /* The newest consents (at most max) of cid for agency's purpose; unreadable field lists are skipped. */
 static int read_consents(vault *v, const unsigned char *cid, const char *agency, const char *purpose,
     policy_consent *c, size_t max, size_t *n, util_err *err)
@@ -71,6 +57,7 @@ int policy_store_lookup_begin(vault *v, const policy_agency *agency, const char 
     policy_lookup_state *st, util_err *err)
 {
 	util_err e2;
+	int64_t since;
 
 	/* the flags and counts only: the purpose and consents (about 23 KiB) are written as read */
 	st->purpose_found = st->citizen_found = st->restricted = 0;
@@ -88,7 +75,7 @@ int policy_store_lookup_begin(vault *v, const policy_agency *agency, const char 
 		return *err = e2, -1;
 	if (!st->citizen_found)
 		return 0;
-	if (read_restricted(v, st->cid, &st->restricted, err) != 0)
+	if (policy_store_restriction_get(v, st->cid, &st->restricted, &since, err) != 0)
 		return -1;
 	if (st->purpose_found &&
 	    read_consents(v, st->cid, agency->id, st->purpose.id, st->consents, POLICY_LOOKUP_CONSENTS, &st->nconsents, err) != 0)

@@ -164,3 +164,18 @@ int policy_restriction_get(vault *v, const unsigned char cid[KEYS_CID_BYTES], in
 {
 	return policy_store_restriction_get(v, cid, on, since, err);
 }
+
+json_t *policy_roles_view(unsigned roles)
+{
+	json_t *a = json_array();
+
+	if (a == NULL)
+		return NULL;
+	if (roles & POLICY_ROLE_REGISTRAR)
+		json_array_append_new(a, json_string("registrar"));
+	if (roles & POLICY_ROLE_CONSUMER)
+		json_array_append_new(a, json_string("consumer"));
+	if (roles & POLICY_ROLE_EMERGENCY)
+		json_array_append_new(a, json_string("emergency"));
+	return a;
+}
