@@ -1,8 +1,6 @@
 /* sqlite_citizen.c: what policy keeps about one citizen, on SQLite: a consent revoked, a restriction set or lifted, all of it forgotten. */
 #include "policy_private.h"
 
-#include <stdio.h>
-
 #include "../vault/sqlite.h"
 
 /* Runs sql (a literal) with cid as ?1, and now as ?2 when it has one. */
@@ -74,8 +72,8 @@ int policy_store_consent_revoke(vault *v, const unsigned char cid[KEYS_CID_BYTES
 	sqlite3_bind_blob(s, 2, cid, KEYS_CID_BYTES, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
-		snprintf(agency, POLICY_ID_MAX + 1, "%s", sqlite3_column_text(s, 0) ? (const char *)sqlite3_column_text(s, 0) : "");
-		snprintf(purpose, POLICY_ID_MAX + 1, "%s", sqlite3_column_text(s, 1) ? (const char *)sqlite3_column_text(s, 1) : "");
+		vault_sql_text(s, 0, agency, POLICY_ID_MAX + 1);
+		vault_sql_text(s, 1, purpose, POLICY_ID_MAX + 1);
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_ROW)
