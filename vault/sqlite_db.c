@@ -307,6 +307,44 @@ void vault_rollback(vault *v)
 	}
 }
 
+/*
+ * A unit's savepoint (group.c). The commit check (vault_sql_note_commit_check) is the
+ * connection's, not the database's: a unit rolled back takes its note with it, so that a
+ * failed COMMIT is not judged by a row that was never to be written.
+ */
+int vault_savepoint(vault *v, util_err *err)
+{
+	if (!v->in_tx)
+		return util_fail(err, UTIL_ESTATE, "a savepoint needs an open transaction");
+	if (exec_cached(v, "SAVEPOINT vault_unit", err) != 0)
+		return -1;
+	v->sp_check = v->check;
+	v->sp_mark = v->mark;
+	return 0;
+}
+
+int vault_savepoint_release(vault *v, util_err *err)
+{
+	return exec_cached(v, "RELEASE vault_unit", err);
+}
+
+int vault_savepoint_rollback(vault *v, util_err *err)
+{
+	/* SQLite ends the whole transaction on some errors (a full disk, I/O): nothing to go back to */
+	if (!v->in_tx || sqlite3_get_autocommit(v->db)) {
+		vault_rollback(v);
+		v->in_tx = 0;
+		return util_fail(err, UTIL_EIO, "the transaction was lost");
+	}
+	if (exec_cached(v, "ROLLBACK TO vault_unit", err) != 0 || exec_cached(v, "RELEASE vault_unit", err) != 0) {
+		vault_rollback(v);
+		return -1;
+	}
+	v->check = v->sp_check;
+	v->mark = v->sp_mark;
+	return 0;
+}
+
 enum { FILES_CACHE_BULK, FILES_CACHE_DEFAULT, FILES_CHECKPOINT };
 
 /* For each module's attached file: its bulk or default page cache, or a full checkpoint. */

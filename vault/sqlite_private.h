@@ -33,6 +33,8 @@ struct vault {
 	const vault_file *alone; /* a module's file alone, as the main database (vault_sql_clone_file) */
 	vault_commit_check check; /* noted by the open transaction (vault_sql_note_commit_check), or NULL */
 	int64_t mark;
+	vault_commit_check sp_check; /* check and mark as they were when the savepoint opened */
+	int64_t sp_mark;
 	int turn_fd;     /* this connection's own descriptor of vault.turn, or -1 */
 	/* the row vault_citizen_find last found: a read of the same cid goes to it by rowid */
 	unsigned char found_cid[KEYS_CID_BYTES];

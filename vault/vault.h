@@ -220,6 +220,58 @@ int vault_in_read(const vault *v) UTIL_NONNULL(1);
 int vault_writers_waiting(vault *v) UTIL_NONNULL(1);
 
 /*
+ * Savepoints, for the group commit (vault/group.c): one unit's changes inside v's open
+ * transaction. vault_savepoint opens it (UTIL_ESTATE when no transaction is open);
+ * vault_savepoint_release keeps its changes in the transaction; vault_savepoint_rollback
+ * undoes them alone and ends it. They do not nest. A rollback returns -1 (err filled, v's
+ * transaction rolled back) when the transaction itself is gone (SQLite ends it on some
+ * errors, such as a full disk): nothing of it will commit.
+ */
+int vault_savepoint(vault *v, util_err *err) UTIL_WARN_UNUSED UTIL_NONNULL(1);
+int vault_savepoint_release(vault *v, util_err *err) UTIL_WARN_UNUSED UTIL_NONNULL(1);
+int vault_savepoint_rollback(vault *v, util_err *err) UTIL_NONNULL(1);
+
+/*
+ * Group commit of write units (vault/group.c): many callers' changes in one transaction and
+ * one commit (one fsync per file), as the audit writer does for lookups' entries. One thread
+ * owns a connection of its own (vault_clone: vault.db with every module's file attached).
+ * A unit is fn(v, ctx, err) on that connection, inside the group's open transaction (so the
+ * library's functions join it: vault_tx_begin), in a savepoint of its own: 0 keeps its
+ * changes; -1 (err filled) rolls them back alone, and the others of its batch go on. A unit
+ * must not end the transaction (vault_commit, vault_rollback). Once the batch's commit is
+ * durable, or failed, done(ctx, rc, err) is called on the group's thread, outside its lock,
+ * for every unit: rc 0 (err NULL) only when the unit's changes are committed; -1 with the
+ * unit's own error when it failed, or the commit's when the commit failed (every unit of the
+ * batch then fails). done must not block. ctx and what it points to stay the caller's, valid
+ * until done is called.
+ */
+typedef struct vault_group vault_group;
+typedef int (*vault_unit_fn)(vault *v, void *ctx, util_err *err);
+typedef void (*vault_unit_done)(void *ctx, int rc, const util_err *err);
+
+typedef struct vault_group_stats {
+	uint64_t commits;   /* batches committed */
+	uint64_t units;     /* units run (kept or failed) */
+	uint64_t failed;    /* units that failed on their own (rolled back to their savepoint) */
+	uint64_t max_batch; /* the most units in one batch */
+	uint64_t queued;    /* units waiting now */
+} vault_group_stats;
+
+#define VAULT_GROUP_QUEUE_MAX 4096u /* units waiting at most: vault_group_submit fails with UTIL_EBUSY past it */
+#define VAULT_GROUP_BATCH_MAX 64u   /* units in one transaction at most: the write lock is held while they run */
+
+/* Starts a group on its own connection to the vault of v. */
+int vault_group_start(vault_group **out, vault *v, util_err *err) UTIL_WARN_UNUSED;
+/* Queues a unit and returns at once: 0, or -1 with UTIL_EBUSY (queue full) or UTIL_ESTATE (stopping). */
+int vault_group_submit(vault_group *g, vault_unit_fn fn, vault_unit_done done, void *ctx, util_err *err)
+    UTIL_WARN_UNUSED UTIL_NONNULL(1, 2, 3);
+/* Runs a unit and waits until it is durable (0) or failed (-1, err filled); waits for room in a full queue. */
+int vault_group_run(vault_group *g, vault_unit_fn fn, void *ctx, util_err *err) UTIL_WARN_UNUSED UTIL_NONNULL(1, 2);
+void vault_group_stats_get(vault_group *g, vault_group_stats *st) UTIL_NONNULL(1, 2);
+/* Runs what is queued, stops the thread, closes its connection. NULL is fine. */
+void vault_group_stop(vault_group *g);
+
+/*
  * Bulk mode for imports: a larger page cache (128 MiB for vault.db, each module's file its
  * bulk_cache_kib: 32 MiB for audit.db; so that vaultctl import stays within 256 MiB of memory
  * whatever the file's size) and a WAL checkpointed less often; commits still wait
