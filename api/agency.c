@@ -4,28 +4,68 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A consent request, kept across the suspension in r->state while the group commit writes it. */
+typedef struct request_new {
+	const char *nid, *purpose, *names[POLICY_MAX_FIELDS]; /* point into r->json */
+	size_t n;
+	int days;
+	char id[POLICY_ID_MAX + 1];
+} request_new;
+
+static void request_new_free(void *p)
+{
+	request_new *q = p;
+
+	sodium_memzero(q, sizeof *q);
+	free(q);
+}
+
+/* The group's thread: the request, as a unit of the group commit. */
+static int request_unit(api_req *r, vault *v, api_err *err)
+{
+	request_new *q = r->state;
+
+	if (policy_request_create(v, r->caller.agency.id, q->purpose, q->nid, q->names, q->n, q->days, q->id, &err->u) == 0)
+		return 0;
+	if (err->u.code == UTIL_ENOTFOUND)
+		return api_fail(err, API_P_INVALID_INPUT, "no such purpose for this agency");
+	if (err->u.code == UTIL_ESTATE) /* the cap: alike whoever the ID is */
+		return api_fail(err, API_P_TOO_MANY_PENDING_REQUESTS, "%s", err->u.msg);
+	return -1;
+}
+
+/* Answered once the request is durable. */
+static int request_done(api_req *r, api_err *err)
+{
+	request_new *q = r->state;
+
+	if (r->change.rc != 0) {
+		*err = r->change.err;
+		return -1;
+	}
+	api_reply(r, 202, json_pack("{s:s, s:s}", "id", q->id, "status", "pending"));
+	return 0;
+}
+
 int api_h_request_create(api_req *r, api_err *err)
 {
-	const char *nid, *purpose, *names[POLICY_MAX_FIELDS];
+	request_new *q;
 	json_t *fields = NULL;
 	json_int_t days;
-	char id[POLICY_ID_MAX + 1];
-	size_t n;
 
-	if (api_unpack(r, err, "{s:s, s:s, s?o, s:I}", "national_id", &nid, "purpose", &purpose, "fields", &fields, "days",
-	        &days) != 0 ||
-	    api_name_list(fields, names, &n, "fields is empty: name a field, or leave fields out for the purpose's", err) != 0)
+	if ((q = calloc(1, sizeof *q)) == NULL)
+		return api_fail(err, API_P_INTERNAL, "out of memory");
+	r->state = q;
+	r->state_free = request_new_free;
+	if (api_unpack(r, err, "{s:s, s:s, s?o, s:I}", "national_id", &q->nid, "purpose", &q->purpose, "fields", &fields,
+	        "days", &days) != 0 ||
+	    api_name_list(fields, q->names, &q->n, "fields is empty: name a field, or leave fields out for the purpose's",
+	        err) != 0)
 		return -1;
 	if (days < 1 || days > 3650)
 		return api_fail(err, API_P_INVALID_INPUT, "days must be 1..the purpose's max_days");
-	if (policy_request_create(r->v, r->caller.agency.id, purpose, nid, names, n, (int)days, id, &err->u) != 0) {
-		if (err->u.code == UTIL_ENOTFOUND)
-			return api_fail(err, API_P_INVALID_INPUT, "no such purpose for this agency");
-		if (err->u.code == UTIL_ESTATE) /* the cap: alike whoever the ID is */
-			return api_fail(err, API_P_TOO_MANY_PENDING_REQUESTS, "%s", err->u.msg);
-		return -1;
-	}
-	api_reply(r, 202, json_pack("{s:s, s:s}", "id", id, "status", "pending"));
+	q->days = (int)days;
+	api_suspend_for_change(r, request_unit, request_done);
 	return 0;
 }
 

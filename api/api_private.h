@@ -110,6 +110,7 @@ struct api_server {
 	struct MHD_Daemon *d;
 	vault *v;          /* the main connection: handlers never use it */
 	audit_writer *writer;
+	vault_group *group;    /* the group commit of consent changes (api_suspend_for_change) */
 	auth_lockout *lockout; /* budgets of failed TOTP codes (auth/auth.h) */
 	auth_touches *touches; /* tokens' last uses not yet stored (auth/tokens.c) */
 	uint16_t port;
@@ -145,6 +146,19 @@ typedef struct api_audit_outcome {
 	util_err err;
 } api_audit_outcome;
 
+/*
+ * A change written by the group commit (api_suspend_for_change): fn runs on the group's
+ * connection, inside its transaction, as a unit of its own; rc and err say how it ended, once
+ * its commit is durable or failed.
+ */
+typedef int (*api_change_fn)(api_req *r, vault *v, api_err *err);
+typedef struct api_change_outcome {
+	api_change_fn fn;
+	int rc;   /* 0: committed and durable; -1: err says why */
+	int own;  /* the change itself failed (err is its own), not the commit */
+	api_err err;
+} api_change_outcome;
+
 struct api_req {
 	struct MHD_Connection *conn;
 	api_server *srv;
@@ -174,6 +188,7 @@ struct api_req {
 	int suspended;
 	api_handler cont;
 	api_audit_outcome audit;
+	api_change_outcome change;
 	/* a handler's own state, kept across a suspension: the server never looks inside; it calls
 	   state_free(state) when the request ends, whether the continuation ran or not */
 	void *state;
@@ -202,6 +217,15 @@ int api_http_check(api_req *r, const char *version, api_err *err);
  * cont with r->audit filled. e and everything it points to must live until then (in r->state).
  */
 void api_suspend_for_audit(api_req *r, const audit_entry *e, api_handler cont);
+/*
+ * Suspends r's connection while fn(r, v, err) runs as a unit of vaultd's group commit of
+ * consent changes (vault_group_submit), on the group's connection v, then runs cont on r's
+ * worker once the unit's commit is durable (r->change.rc 0) or it failed (-1, r->change.err:
+ * fn's own error, or the commit's). No worker waits on the disk meanwhile. fn runs on the
+ * group's thread: it reads r (its params, caller, body, r->state), which nothing else touches
+ * while r is suspended, and writes only to r->state and err.
+ */
+void api_suspend_for_change(api_req *r, api_change_fn fn, api_handler cont);
 /*
  * The general form: suspends r's connection, counted so that vaultd's stop waits for it, until
  * api_resume(r) (from any thread), after which cont runs on r's worker. 0; -1 (err) when vaultd
@@ -362,6 +386,14 @@ json_t *api_names_view(api_names *n);
  */
 int api_totp_citizen(api_req *r, const unsigned char cid[KEYS_CID_BYTES], const char *code, api_err *err);
 int api_totp_officer(api_req *r, const char *officer_id, const char *code, api_err *err);
+/*
+ * api_totp_citizen in two halves, for a step-up checked on another thread's connection (a unit
+ * of the group commit, api_suspend_for_change): api_totp_attempt notes r's address and
+ * budgets in a, on r's worker; api_totp_citizen_on checks the code on a->v, which the caller
+ * sets to the connection the change is written on.
+ */
+void api_totp_attempt(api_req *r, auth_attempt *a);
+int api_totp_citizen_on(auth_attempt *a, const unsigned char cid[KEYS_CID_BYTES], const char *code, api_err *err);
 /* A login for an identity not known (a national ID not enrolled): the same answers, nothing kept but the budget. */
 int api_totp_unknown(api_req *r, const char *ident_label, const char *code, api_err *err);
 

@@ -141,7 +141,17 @@ int api_totp_citizen(api_req *r, const unsigned char cid[KEYS_CID_BYTES], const 
 {
 	auth_attempt a = attempt_of(r);
 
-	return answer(&a, auth_totp_citizen(&a, cid, code), err);
+	return api_totp_citizen_on(&a, cid, code, err);
+}
+
+void api_totp_attempt(api_req *r, auth_attempt *a)
+{
+	*a = attempt_of(r);
+}
+
+int api_totp_citizen_on(auth_attempt *a, const unsigned char cid[KEYS_CID_BYTES], const char *code, api_err *err)
+{
+	return answer(a, auth_totp_citizen(a, cid, code), err);
 }
 
 int api_totp_officer(api_req *r, const char *officer_id, const char *code, api_err *err)

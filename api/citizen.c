@@ -57,45 +57,108 @@ static int step_up_begin(api_req *r, const char *code, int *mine, api_err *err)
 	return 0;
 }
 
-int api_h_me_approve(api_req *r, api_err *err)
-{
-	const char *code, *names[POLICY_MAX_FIELDS];
-	json_t *fields = NULL, *receipt = NULL;
-	json_int_t limit = 0;
-	char consent[POLICY_ID_MAX + 1];
+/*
+ * A consent change is a unit of the group commit (api_suspend_for_change): its connection
+ * waits, suspended, until the commit that holds it is durable, and only then is it answered.
+ * An approval: what it answers with, kept across the suspension in r->state.
+ */
+typedef struct approval {
+	const char *code, *names[POLICY_MAX_FIELDS]; /* point into r->json */
 	size_t n;
-	int mine, ok, all = 0;
+	int all;
+	json_int_t limit;
+	auth_attempt attempt; /* the step-up's budgets and address, noted on the worker */
+	char consent[POLICY_ID_MAX + 1];
+	json_t *receipt; /* the signed receipt, once approved; dropped if never sent */
+} approval;
 
-	if (api_unpack(r, err, "{s:s, s?o, s?b, s?I}", "totp", &code, "fields", &fields, "all_fields", &all, "use_limit",
-	        &limit) != 0 ||
-	    api_name_list(fields, names, &n, "fields is empty: name a field, or set all_fields to true", err) != 0)
+static void approval_free(void *p)
+{
+	approval *a = p;
+
+	json_decref(a->receipt);
+	free(a);
+}
+
+/*
+ * The group's thread: the step-up and the approval in one unit, so an approval that fails
+ * gives the code back (its savepoint is rolled back; a wrong code is counted in memory).
+ */
+static int approve_unit(api_req *r, vault *v, api_err *err)
+{
+	approval *a = r->state;
+
+	a->attempt.v = v;
+	if (api_totp_citizen_on(&a->attempt, r->caller.cid, a->code, err) != 0)
 		return -1;
-	/* every requested field only when asked for by name: an empty list is no shorthand for all */
-	if (fields == NULL && !all)
-		return api_fail(err, API_P_FIELDS_REQUIRED, "name the approved fields in fields, or set all_fields to true");
-	if (fields != NULL && all)
-		return api_fail(err, API_P_INVALID_INPUT, "give fields or all_fields, not both");
-	if (limit < 0 || limit > 1000000)
-		return api_fail(err, API_P_INVALID_INPUT, "use_limit must be 0..1000000");
-	/* one transaction: an approval that fails gives the code back (a wrong code is counted in memory) */
-	if (step_up_begin(r, code, &mine, err) != 0)
-		return -1;
-	ok = policy_request_approve(r->v, r->caller.cid, r->params[0], all ? NULL : names, n, limit, consent, &receipt,
-	         &err->u) == 0;
-	if (vault_tx_end(r->v, mine, ok, &err->u) != 0) {
-		if (ok)
-			json_decref(receipt);
+	return policy_request_approve(v, r->caller.cid, r->params[0], a->all ? NULL : a->names, a->n, a->limit,
+	    a->consent, &a->receipt, &err->u);
+}
+
+static int approve_done(api_req *r, api_err *err)
+{
+	approval *a = r->state;
+	json_t *receipt = a->receipt;
+
+	if (r->change.rc != 0) {
+		*err = r->change.err;
 		return -1;
 	}
-	api_reply(r, 201, json_pack("{s:s, s:o}", "consent_id", consent, "receipt", receipt));
+	a->receipt = NULL; /* the answer takes it */
+	api_reply(r, 201, json_pack("{s:s, s:o}", "consent_id", a->consent, "receipt", receipt));
 	return 0;
+}
+
+int api_h_me_approve(api_req *r, api_err *err)
+{
+	approval *a;
+	json_t *fields = NULL;
+
+	if ((a = calloc(1, sizeof *a)) == NULL)
+		return api_fail(err, API_P_INTERNAL, "out of memory");
+	r->state = a;
+	r->state_free = approval_free;
+	if (api_unpack(r, err, "{s:s, s?o, s?b, s?I}", "totp", &a->code, "fields", &fields, "all_fields", &a->all,
+	        "use_limit", &a->limit) != 0 ||
+	    api_name_list(fields, a->names, &a->n, "fields is empty: name a field, or set all_fields to true", err) != 0)
+		return -1;
+	/* every requested field only when asked for by name: an empty list is no shorthand for all */
+	if (fields == NULL && !a->all)
+		return api_fail(err, API_P_FIELDS_REQUIRED, "name the approved fields in fields, or set all_fields to true");
+	if (fields != NULL && a->all)
+		return api_fail(err, API_P_INVALID_INPUT, "give fields or all_fields, not both");
+	if (a->limit < 0 || a->limit > 1000000)
+		return api_fail(err, API_P_INVALID_INPUT, "use_limit must be 0..1000000");
+	api_totp_attempt(r, &a->attempt);
+	api_suspend_for_change(r, approve_unit, approve_done);
+	return 0;
+}
+
+/* A deny's or a revocation's answer, once its change is durable: {id, status}. */
+static int status_done(api_req *r, const char *status, api_err *err)
+{
+	if (r->change.rc != 0) {
+		*err = r->change.err;
+		return -1;
+	}
+	api_reply(r, 200, json_pack("{s:s, s:s}", "id", r->params[0], "status", status));
+	return 0;
+}
+
+static int deny_unit(api_req *r, vault *v, api_err *err)
+{
+	return policy_request_deny(v, r->caller.cid, r->params[0], &err->u);
+}
+
+static int deny_done(api_req *r, api_err *err)
+{
+	return status_done(r, "denied", err);
 }
 
 int api_h_me_deny(api_req *r, api_err *err)
 {
-	if (policy_request_deny(r->v, r->caller.cid, r->params[0], &err->u) != 0)
-		return -1;
-	api_reply(r, 200, json_pack("{s:s, s:s}", "id", r->params[0], "status", "denied"));
+	(void)err;
+	api_suspend_for_change(r, deny_unit, deny_done);
 	return 0;
 }
 
@@ -123,11 +186,21 @@ int api_h_me_receipt(api_req *r, api_err *err)
 	return 0;
 }
 
+static int revoke_unit(api_req *r, vault *v, api_err *err)
+{
+	return policy_consent_revoke(v, r->caller.cid, r->params[0], &err->u);
+}
+
+static int revoke_done(api_req *r, api_err *err)
+{
+	return status_done(r, "revoked", err);
+}
+
+/* Answered once the revocation is durable: a lookup that comes after the answer is refused. */
 int api_h_me_revoke(api_req *r, api_err *err)
 {
-	if (policy_consent_revoke(r->v, r->caller.cid, r->params[0], &err->u) != 0)
-		return -1;
-	api_reply(r, 200, json_pack("{s:s, s:s}", "id", r->params[0], "status", "revoked"));
+	(void)err;
+	api_suspend_for_change(r, revoke_unit, revoke_done);
 	return 0;
 }
 

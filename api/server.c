@@ -369,6 +369,46 @@ void api_suspend_for_audit(api_req *r, const audit_entry *e, api_handler cont)
 	}
 }
 
+/* The group's thread: the change, inside the group's transaction; its own error kept apart from the commit's. */
+static int change_unit(vault *v, void *ctx, util_err *err)
+{
+	api_req *r = ctx;
+
+	if (r->change.fn(r, v, &r->change.err) == 0)
+		return 0;
+	r->change.own = 1;
+	if (err != NULL)
+		*err = r->change.err.u;
+	return -1;
+}
+
+/* The group's thread: the change's commit is durable (or failed); wake the connection. */
+static void change_done(void *ctx, int rc, const util_err *err)
+{
+	api_req *r = ctx;
+
+	r->change.rc = rc;
+	if (rc != 0 && !r->change.own)
+		api_fail_util(&r->change.err, err);
+	api_resume(r);
+}
+
+void api_suspend_for_change(api_req *r, api_change_fn fn, api_handler cont)
+{
+	util_err err;
+	int rc;
+
+	r->change = (api_change_outcome){.fn = fn};
+	rc = api_suspend(r, cont, &err);
+	if (rc == 0)
+		rc = vault_group_submit(r->srv->group, change_unit, change_done, r, &err);
+	if (rc != 0) {
+		r->change.rc = -1;
+		api_fail_util(&r->change.err, &err);
+		api_resume(r);
+	}
+}
+
 /* A new request's id, unique within this run and unpredictable across runs: no caller's input. */
 static void request_id(api_server *s, char out[17])
 {
@@ -577,6 +617,9 @@ int api_start(api_server **out, const api_config *cfg, vault *v, util_err *err)
 	}
 	/* before the first clone: the writer's connection and each worker's take their share
 	   (the checkpointer's connection keeps almost none: audit_writer_start) */
+	/* the consent changes' connection first, with SQLite's default cache: they touch few pages each */
+	if (vault_group_start(&s->group, v, err) != 0)
+		goto fail;
 	if (cfg->cache_mib > 0)
 		vault_set_conn_cache(v, (int)((uint64_t)cfg->cache_mib * 1024 / (threads + 1)));
 	if (audit_writer_start(&s->writer, v, err) != 0 || api_guard_start(s, cfg->deadline_s ? cfg->deadline_s : 10, err))
@@ -601,6 +644,7 @@ int api_start(api_server **out, const api_config *cfg, vault *v, util_err *err)
 	return 0;
 fail:
 	api_guard_stop(s);
+	vault_group_stop(s->group);
 	audit_writer_stop(s->writer);
 	auth_lockout_free(s->lockout);
 	auth_touches_free(s->touches);
@@ -639,6 +683,7 @@ void api_stop(api_server *s)
 	MHD_stop_daemon(s->d);
 	api_upkeep(s); /* the last uses noted since the last upkeep */
 	api_guard_stop(s);
+	vault_group_stop(s->group); /* no change waits in it: no request is suspended */
 	audit_writer_stop(s->writer);
 	auth_lockout_free(s->lockout);
 	auth_touches_free(s->touches);
