@@ -198,7 +198,7 @@ $(BUILD)/benchsetup: $(BUILD)/obj/bench/benchsetup.o $(BUILD)/libvaultd.a
 bench:
 	@scripts/deps.sh bench $(if $(BENCH_PEER),peer)
 	@$(MAKE) --no-print-directory all $(BUILD)/gencitizens $(BUILD)/benchsetup
-	@BUILD=$(BUILD) BENCH_CITIZENS=$(BENCH_CITIZENS) BENCH_PEER=$(BENCH_PEER) bench/run.sh
+	@BUILD=$(BUILD) BENCH_CITIZENS=$(BENCH_CITIZENS) BENCH_PEER=$(BENCH_PEER) BENCH_CHURN_CLIENTS=$(BENCH_CHURN_CLIENTS) bench/run.sh
 
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)

@@ -18,10 +18,14 @@
  *   - prints one JSON object of counts and timings on stdout.
  *
  * churn, on the same vault while vaultd serves it (SQLite lets a second process in), for
- * SECONDS: picks a random citizen from WORK's two files and an agency among 1..N-1 in turn (never
- * agency 0, whose consents decide the lookups being measured), then request, approve, revoke,
- * each in its own transaction with full durability, like three API calls. Prints one JSON object:
- * counts, rates and per-operation latency percentiles. Any failed operation makes it exit 1.
+ * SECONDS: BENCH_CHURN_CLIENTS threads (default 32), each in a loop: a random citizen from
+ * WORK's two files and an agency among 1..N-1 in turn (never agency 0, whose consents decide
+ * the lookups being measured), then request, approve, revoke, each waited for until durable,
+ * like three API calls. Every change is a unit of one group commit (vault_group_run), as in
+ * vaultd: many clients' changes share a transaction and its fsyncs. BENCH_CHURN_CLIENTS=0: one
+ * client, each change its own transaction (the churn before the group commit). Prints one
+ * JSON object: counts, rates, per-operation latency percentiles and the commits. Any failed
+ * operation makes it exit 1.
  *
  * core, on the same vault (vaultd stopped or not): COUNT lookups of agency 0 drawn as
  * bench/lookup.lua draws them (80% from nids_consent.txt), each through policy_lookup_prepare on
@@ -36,6 +40,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -361,93 +366,203 @@ static double lat_pct(const lat *l, double p)
 	return (double)l->us[i] / 1000.0;
 }
 
+/*
+ * The churn's clients (BENCH_CHURN_CLIENTS, default CHURN_CLIENTS) share one group commit
+ * (vault_group_run), as vaultd's consent routes do: each change a unit, many in one commit.
+ * BENCH_CHURN_CLIENTS=0 is the churn as it was before: one client, each change a transaction
+ * of its own on its own connection.
+ */
+#define CHURN_CLIENTS 32
+#define CHURN_CLIENTS_MAX 256
+#define CHURN_FAILURES_MAX 100
+
+typedef struct churn {
+	vault *v;       /* clients 0: the one client's connection */
+	vault_group *g; /* else: the group every client's changes go through */
+	nid_list nids;
+	char ids[BENCH_AGENCIES][POLICY_ID_MAX + 1];
+	int nag;
+	uint64_t deadline;
+	pthread_mutex_t mu; /* what follows */
+	unsigned next_agency;
+	lat l_req, l_appr, l_rev;
+	uint64_t requests, approvals, revocations, failures;
+} churn;
+
+enum { OP_REQUEST, OP_APPROVE, OP_REVOKE };
+
+/* One client's change in progress: a request for a citizen, its approval, its revocation. */
+typedef struct churn_op {
+	int kind;
+	const char *nid, *agency;
+	unsigned char cid[KEYS_CID_BYTES];
+	char req[POLICY_ID_MAX + 1], consent[POLICY_ID_MAX + 1];
+} churn_op;
+
+/* A vault_unit_fn: the change o->kind, on v (the group's connection, or the one client's). */
+static int churn_unit(vault *v, void *ctx, util_err *err)
+{
+	churn_op *o = ctx;
+	json_t *receipt = NULL;
+
+	switch (o->kind) {
+	case OP_REQUEST:
+		if (vault_citizen_find(v, o->nid, o->cid, err) != 0)
+			return -1;
+		return policy_request_create(v, o->agency, BENCH_PURPOSE, o->nid, NULL, 0, 30, o->req, err);
+	case OP_APPROVE:
+		if (policy_request_approve(v, o->cid, o->req, NULL, 0, 0, o->consent, &receipt, err) != 0)
+			return -1;
+		json_decref(receipt);
+		return 0;
+	default:
+		return policy_consent_revoke(v, o->cid, o->consent, err);
+	}
+}
+
+/* Runs change kind of o, timed from *t (then set to now): counted and timed, or counted as a failure. 0 or -1. */
+static int churn_step(churn *c, churn_op *o, int kind, uint64_t *t)
+{
+	static const char *const what[] = {"request", "approve", "revoke"};
+	lat *l = kind == OP_REQUEST ? &c->l_req : kind == OP_APPROVE ? &c->l_appr : &c->l_rev;
+	uint64_t *n = kind == OP_REQUEST ? &c->requests : kind == OP_APPROVE ? &c->approvals : &c->revocations;
+	util_err err = {0};
+	uint64_t t1;
+	int rc;
+
+	o->kind = kind;
+	rc = c->g != NULL ? vault_group_run(c->g, churn_unit, o, &err) : churn_unit(c->v, o, &err);
+	t1 = util_mono_ns();
+	pthread_mutex_lock(&c->mu);
+	if (rc == 0) {
+		lat_add(l, t1 - *t);
+		(*n)++;
+	} else {
+		c->failures++;
+		fprintf(stderr, "%s: %s: %s (%s)\n", progname, what[kind], err.msg, util_code_name(err.code));
+	}
+	pthread_mutex_unlock(&c->mu);
+	*t = t1;
+	return rc;
+}
+
+static void *churn_client(void *arg)
+{
+	churn *c = arg;
+	churn_op o;
+	uint64_t t, failures = 0;
+
+	while ((t = util_mono_ns()) < c->deadline && failures <= CHURN_FAILURES_MAX) {
+		memset(&o, 0, sizeof o);
+		o.nid = c->nids.id[randombytes_uniform((uint32_t)c->nids.n)];
+		pthread_mutex_lock(&c->mu);
+		o.agency = c->ids[c->next_agency++ % (unsigned)c->nag];
+		failures = c->failures;
+		pthread_mutex_unlock(&c->mu);
+		(void)(churn_step(c, &o, OP_REQUEST, &t) == 0 && churn_step(c, &o, OP_APPROVE, &t) == 0 &&
+		       churn_step(c, &o, OP_REVOKE, &t) == 0);
+	}
+	return NULL;
+}
+
+/* BENCH_CHURN_CLIENTS, or CHURN_CLIENTS; -1 when it is not a number 0..CHURN_CLIENTS_MAX. */
+static int churn_clients(void)
+{
+	const char *s = getenv("BENCH_CHURN_CLIENTS");
+	char *end;
+	long n;
+
+	if (s == NULL || *s == '\0')
+		return CHURN_CLIENTS;
+	errno = 0;
+	n = strtol(s, &end, 10);
+	return errno != 0 || *end != '\0' || n < 0 || n > CHURN_CLIENTS_MAX ? -1 : (int)n;
+}
+
+/* Runs clients threads (one when 0) until the deadline. 0, or -1 when none could start. */
+static int churn_run(churn *c, int clients)
+{
+	pthread_t th[CHURN_CLIENTS_MAX];
+	int i, n = clients > 0 ? clients : 1, started = 0;
+
+	for (i = 0; i < n; i++)
+		if (pthread_create(&th[started], NULL, churn_client, c) == 0)
+			started++;
+	for (i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	return started == n ? 0 : -1;
+}
+
+static void churn_report(churn *c, int clients, double secs)
+{
+	qsort(c->l_req.us, c->l_req.n, sizeof *c->l_req.us, cmp_u32);
+	qsort(c->l_appr.us, c->l_appr.n, sizeof *c->l_appr.us, cmp_u32);
+	qsort(c->l_rev.us, c->l_rev.n, sizeof *c->l_rev.us, cmp_u32);
+	printf("{\"seconds\":%.3f,\"clients\":%d,\"requests\":%llu,\"approvals\":%llu,\"revocations\":%llu,"
+	       "\"failures\":%llu,\"approvals_per_s\":%.1f,\"revocations_per_s\":%.1f,\"ops_per_s\":%.1f,"
+	       "\"request_ms\":{\"p50\":%.3f,\"p99\":%.3f},\"approve_ms\":{\"p50\":%.3f,\"p99\":%.3f},"
+	       "\"revoke_ms\":{\"p50\":%.3f,\"p99\":%.3f}",
+	    secs, clients, (unsigned long long)c->requests, (unsigned long long)c->approvals,
+	    (unsigned long long)c->revocations, (unsigned long long)c->failures, (double)c->approvals / secs,
+	    (double)c->revocations / secs, (double)(c->approvals + c->revocations) / secs, lat_pct(&c->l_req, 50),
+	    lat_pct(&c->l_req, 99), lat_pct(&c->l_appr, 50), lat_pct(&c->l_appr, 99), lat_pct(&c->l_rev, 50),
+	    lat_pct(&c->l_rev, 99));
+	if (c->g != NULL) {
+		vault_group_stats st;
+
+		vault_group_stats_get(c->g, &st);
+		printf(",\"commits\":%llu,\"units_per_commit\":%.2f,\"max_batch\":%llu", (unsigned long long)st.commits,
+		    st.commits ? (double)st.units / (double)st.commits : 0.0, (unsigned long long)st.max_batch);
+	}
+	printf("}\n");
+}
+
 static int cmd_churn(const char *dir, const char *seconds, const char *work)
 {
-	char ids[BENCH_AGENCIES][POLICY_ID_MAX + 1], req[POLICY_ID_MAX + 1], consent_id[POLICY_ID_MAX + 1];
-	unsigned char cid[KEYS_CID_BYTES];
-	nid_list nids = {0};
-	lat l_req = {0}, l_appr = {0}, l_rev = {0};
-	uint64_t deadline, t0, t, requests = 0, approvals = 0, revocations = 0, failures = 0;
-	double secs, dur;
+	churn c = {0};
+	uint64_t t0;
+	double dur;
 	char *end;
-	vault *v = NULL;
 	util_err err = {0};
-	int lockfd = -1, rc = 1, nag = 0, k = 0;
+	int lockfd = -1, rc = 1, clients = churn_clients();
 
 	errno = 0;
 	dur = strtod(seconds, &end);
-	if (errno != 0 || *end != '\0' || dur <= 0 || dur > 86400) {
-		fprintf(stderr, "%s: SECONDS must be a positive number\n", progname);
+	if (errno != 0 || *end != '\0' || dur <= 0 || dur > 86400 || clients < 0) {
+		fprintf(stderr, "%s: SECONDS must be a positive number, BENCH_CHURN_CLIENTS 0..%d\n", progname,
+		    CHURN_CLIENTS_MAX);
 		return 2;
 	}
-	if (agencies_load(work, ids, &nag) != 0 || nids_load(&nids, work, "nids_consent.txt") != 0 ||
-	    nids_load(&nids, work, "nids_noconsent.txt") != 0 || nids.n == 0)
+	pthread_mutex_init(&c.mu, NULL);
+	if (agencies_load(work, c.ids, &c.nag) != 0 || nids_load(&c.nids, work, "nids_consent.txt") != 0 ||
+	    nids_load(&c.nids, work, "nids_noconsent.txt") != 0 || c.nids.n == 0)
 		goto out;
-	if ((l_req.us = malloc(LAT_MAX * sizeof *l_req.us)) == NULL ||
-	    (l_appr.us = malloc(LAT_MAX * sizeof *l_appr.us)) == NULL ||
-	    (l_rev.us = malloc(LAT_MAX * sizeof *l_rev.us)) == NULL)
+	if ((c.l_req.us = malloc(LAT_MAX * sizeof *c.l_req.us)) == NULL ||
+	    (c.l_appr.us = malloc(LAT_MAX * sizeof *c.l_appr.us)) == NULL ||
+	    (c.l_rev.us = malloc(LAT_MAX * sizeof *c.l_rev.us)) == NULL)
 		goto out;
-	if (open_vault(dir, &v, &lockfd, &err) != 0) {
+	if (open_vault(dir, &c.v, &lockfd, &err) != 0 || (clients > 0 && vault_group_start(&c.g, c.v, &err) != 0)) {
 		fprintf(stderr, "%s: %s (%s)\n", progname, err.msg, util_code_name(err.code));
 		goto out;
 	}
 	t0 = util_mono_ns();
-	deadline = t0 + (uint64_t)(dur * 1e9);
-	while ((t = util_mono_ns()) < deadline) {
-		const char *nid = nids.id[randombytes_uniform((uint32_t)nids.n)];
-		const char *agency = ids[k++ % nag];
-		json_t *receipt = NULL;
-		uint64_t t1;
-
-		if (vault_citizen_find(v, nid, cid, &err) != 0 ||
-		    policy_request_create(v, agency, BENCH_PURPOSE, nid, NULL, 0, 30, req, &err) != 0) {
-			failures++;
-			fprintf(stderr, "%s: request: %s (%s)\n", progname, err.msg, util_code_name(err.code));
-			continue;
-		}
-		t1 = util_mono_ns();
-		lat_add(&l_req, t1 - t);
-		requests++;
-		if (policy_request_approve(v, cid, req, NULL, 0, 0, consent_id, &receipt, &err) != 0) {
-			failures++;
-			fprintf(stderr, "%s: approve: %s (%s)\n", progname, err.msg, util_code_name(err.code));
-			continue;
-		}
-		json_decref(receipt);
-		t = util_mono_ns();
-		lat_add(&l_appr, t - t1);
-		approvals++;
-		if (policy_consent_revoke(v, cid, consent_id, &err) != 0) {
-			failures++;
-			fprintf(stderr, "%s: revoke: %s (%s)\n", progname, err.msg, util_code_name(err.code));
-			continue;
-		}
-		lat_add(&l_rev, util_mono_ns() - t);
-		revocations++;
-		if (failures > 100)
-			break;
+	c.deadline = t0 + (uint64_t)(dur * 1e9);
+	if (churn_run(&c, clients) != 0) {
+		fprintf(stderr, "%s: cannot start the churn's clients\n", progname);
+		goto out;
 	}
-	secs = secs_since(t0);
-	qsort(l_req.us, l_req.n, sizeof *l_req.us, cmp_u32);
-	qsort(l_appr.us, l_appr.n, sizeof *l_appr.us, cmp_u32);
-	qsort(l_rev.us, l_rev.n, sizeof *l_rev.us, cmp_u32);
-	printf("{\"seconds\":%.3f,\"requests\":%llu,\"approvals\":%llu,\"revocations\":%llu,\"failures\":%llu,"
-	       "\"approvals_per_s\":%.1f,\"revocations_per_s\":%.1f,\"ops_per_s\":%.1f,"
-	       "\"request_ms\":{\"p50\":%.3f,\"p99\":%.3f},\"approve_ms\":{\"p50\":%.3f,\"p99\":%.3f},"
-	       "\"revoke_ms\":{\"p50\":%.3f,\"p99\":%.3f}}\n",
-	    secs, (unsigned long long)requests, (unsigned long long)approvals, (unsigned long long)revocations,
-	    (unsigned long long)failures, (double)approvals / secs, (double)revocations / secs,
-	    (double)(approvals + revocations) / secs, lat_pct(&l_req, 50), lat_pct(&l_req, 99), lat_pct(&l_appr, 50),
-	    lat_pct(&l_appr, 99), lat_pct(&l_rev, 50), lat_pct(&l_rev, 99));
-	rc = failures == 0 && approvals > 0 ? 0 : 1;
+	churn_report(&c, clients, secs_since(t0));
+	rc = c.failures == 0 && c.approvals > 0 ? 0 : 1;
 out:
-	free(l_rev.us);
-	free(l_appr.us);
-	free(l_req.us);
-	free(nids.id);
-	vault_close(v);
+	vault_group_stop(c.g);
+	free(c.l_rev.us);
+	free(c.l_appr.us);
+	free(c.l_req.us);
+	free(c.nids.id);
+	vault_close(c.v);
 	if (lockfd >= 0)
 		close(lockfd);
+	pthread_mutex_destroy(&c.mu);
 	return rc;
 }
 

@@ -6,7 +6,8 @@
 # BENCH_CORE_LOOKUPS (the lookup core's count, default 200000), BENCH_PEER (a folder holding the
 # plain-PostgreSQL baseline's run.sh, e.g. ../shared/peer: run after vaultd's steps, with as many
 # citizens and seconds, 64 clients, durable commits only; unset: not run, since its load alone
-# takes minutes).
+# takes minutes), BENCH_CHURN_CLIENTS (the churn's concurrent clients, sharing one group commit,
+# default 32; 0: one client, each change its own transaction, as before the group commit).
 # Writes build/bench/results.json (the raw numbers) and build/bench/*.log|*.txt (every log);
 # prints the table on stdout. Exits 1 when a step fails or a figure could not be measured,
 # and 0 otherwise, whatever the figures: CI runs it small as a smoke test of the harness.
@@ -346,7 +347,7 @@ for v in "$bt_req" "$bt_200" "$bt_dec" "$bt_lps" "$bt_p99" "$bt_vd_us"; do need 
 bt_ratio=$(calc "$bt_lps / $lk_rps" %.2f)
 
 # ---- 5. consent churn while lookups run ----
-log "5/7 consent churn (benchsetup churn, a second process) while lookups run, ${SECS} s"
+log "5/7 consent churn (benchsetup churn, a second process, ${BENCH_CHURN_CLIENTS:-32} clients) while lookups run, ${SECS} s"
 "$BUILD/benchsetup" churn "$DATA" "$SECS" "$OUT" >"$OUT/churn.json" 2>"$OUT/churn.log" &
 churn_pid=$!
 lookup_run lookup-churn report
