@@ -25,7 +25,7 @@ struct vault_group {
 	vault *v; /* the group's own connection */
 	pthread_t thread;
 	pthread_mutex_t mu;
-	pthread_cond_t work, space, done; /* queued units; room in the queue; a waiter's unit done */
+	pthread_cond_t work, space; /* queued units; room in the queue */
 	unit *head, *tail;
 	unsigned queued;
 	int stopping;
@@ -139,9 +139,7 @@ int vault_group_start(vault_group **out, vault *v, util_err *err)
 	pthread_mutex_init(&g->mu, NULL);
 	pthread_cond_init(&g->work, NULL);
 	pthread_cond_init(&g->space, NULL);
-	pthread_cond_init(&g->done, NULL);
 	if (pthread_create(&g->thread, NULL, group_main, g) != 0) {
-		pthread_cond_destroy(&g->done);
 		pthread_cond_destroy(&g->space);
 		pthread_cond_destroy(&g->work);
 		pthread_mutex_destroy(&g->mu);
@@ -195,11 +193,12 @@ int vault_group_submit(vault_group *g, vault_unit_fn fn, vault_unit_done done, v
 	return submit(g, fn, done, ctx, 0, err);
 }
 
-/* A thread waiting in vault_group_run. */
+/* A thread waiting in vault_group_run, woken alone (a shared condition woke every waiter at each unit). */
 typedef struct waiter {
 	vault_group *g;
 	vault_unit_fn fn;
 	void *ctx;
+	pthread_cond_t cv;
 	int done, rc;
 	util_err err;
 } waiter;
@@ -220,7 +219,7 @@ static void waiter_done(void *ctx, int rc, const util_err *err)
 	if (err != NULL)
 		k->err = *err;
 	k->done = 1;
-	pthread_cond_broadcast(&k->g->done);
+	pthread_cond_signal(&k->cv);
 	pthread_mutex_unlock(&k->g->mu);
 }
 
@@ -228,12 +227,16 @@ int vault_group_run(vault_group *g, vault_unit_fn fn, void *ctx, util_err *err)
 {
 	waiter k = {.g = g, .fn = fn, .ctx = ctx};
 
-	if (submit(g, waiter_unit, waiter_done, &k, 1, err) != 0)
+	pthread_cond_init(&k.cv, NULL);
+	if (submit(g, waiter_unit, waiter_done, &k, 1, err) != 0) {
+		pthread_cond_destroy(&k.cv);
 		return -1;
+	}
 	pthread_mutex_lock(&g->mu);
 	while (!k.done)
-		pthread_cond_wait(&g->done, &g->mu);
+		pthread_cond_wait(&k.cv, &g->mu);
 	pthread_mutex_unlock(&g->mu);
+	pthread_cond_destroy(&k.cv);
 	if (k.rc != 0 && err != NULL)
 		*err = k.err;
 	return k.rc;
@@ -257,7 +260,6 @@ void vault_group_stop(vault_group *g)
 	pthread_cond_broadcast(&g->space);
 	pthread_mutex_unlock(&g->mu);
 	pthread_join(g->thread, NULL);
-	pthread_cond_destroy(&g->done);
 	pthread_cond_destroy(&g->space);
 	pthread_cond_destroy(&g->work);
 	pthread_mutex_destroy(&g->mu);
