@@ -21,6 +21,15 @@ static void wipe_body(void *p)
 	free(b);
 }
 
+/*
+ * A connection's memory, libmicrohttpd's pool: the request line and headers must fit in it with
+ * room past api_http_check's bounds (2 KiB of target, 8 KiB of headers), so that vaultd answers
+ * those itself; larger ones libmicrohttpd answers (docs/api/contract.md). It zeroes the whole
+ * pool after every request: at 64 KiB that was a tenth of vaultd's CPU for a refused lookup and
+ * a fifth for /healthz. Bodies are not held in it: they come to on_request in pieces.
+ */
+#define CONN_MEMORY (16 * 1024)
+
 /* The headers every answer carries, then the answer itself (resp is released here). */
 static void send_response(api_req *r, unsigned status, struct MHD_Response *resp, const char *type)
 {
@@ -629,7 +638,7 @@ int api_start(api_server **out, const api_config *cfg, vault *v, util_err *err)
 	    MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, max, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 	    per_ip < max ? per_ip : max, MHD_OPTION_CONNECTION_TIMEOUT,
 	    (unsigned int)(cfg->conn_timeout_s ? cfg->conn_timeout_s : 15), MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-	    (size_t)(64 * 1024) /* past api_http_check's bounds */, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+	    (size_t)CONN_MEMORY, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 	    MHD_OPTION_NOTIFY_CONNECTION, api_guard_notify, s, MHD_OPTION_URI_LOG_CALLBACK, api_guard_uri, s,
 	    /* without TLS the list ends here */
 	    s->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, s->tls_cert, MHD_OPTION_HTTPS_MEM_KEY, s->tls_key,
