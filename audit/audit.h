@@ -127,6 +127,11 @@ int audit_log_only(const vault *v) UTIL_NONNULL(1);
  * waits as a copy for audit_settle), and vault_commit reports success.
  */
 void audit_note_copy(vault *v, int64_t id) UTIL_NONNULL(1);
+/*
+ * Has v's open transaction sealed (audit_seal) just before its COMMIT, once: audit_record does
+ * so in a group's batch (vault_in_group) instead of signing the head after each entry.
+ */
+void audit_seal_at_commit(vault *v) UTIL_NONNULL(1);
 
 /* Signs the current head and stores a checkpoint if one is due (force: always, if the log grew). */
 int audit_seal(vault *v, int force, util_err *err) UTIL_WARN_UNUSED;

@@ -528,7 +528,12 @@ int audit_record(vault *v, const audit_entry *e, int64_t *seq, util_err *err)
 	if (vault_tx_begin(v, &mine, err) != 0)
 		return -1;
 	/* in a transaction of its own, the entry is all it writes: vault.db needs no copy */
-	ok = append(v, e, !mine, NULL, NULL, seq, err) == 0 && audit_seal(v, 0, err) == 0;
+	ok = append(v, e, !mine, NULL, NULL, seq, err) == 0;
+	/* in a group's batch, the head is signed once, at its commit, for all its entries */
+	if (ok && !mine && vault_in_group(v))
+		audit_seal_at_commit(v);
+	else if (ok)
+		ok = audit_seal(v, 0, err) == 0;
 	return vault_tx_end(v, mine, ok, err);
 }
 

@@ -52,6 +52,16 @@ void audit_note_copy(vault *v, int64_t id)
 	vault_sql_note_commit_check(v, copy_committed, id);
 }
 
+static int seal_before_commit(vault *v, util_err *err)
+{
+	return audit_seal(v, 0, err);
+}
+
+void audit_seal_at_commit(vault *v)
+{
+	vault_sql_before_commit(v, seal_before_commit);
+}
+
 /* ---- schema steps ---- */
 
 /* Runs sql in a transaction of its own on db. */

@@ -68,6 +68,7 @@ static void run_batch(vault_group *g, unit *batch, unsigned n)
 	int ok, rc;
 
 	ok = vault_begin(g->v, &err) == 0;
+	vault_group_running(g->v, 1);
 	for (u = batch; ok && u != NULL; u = u->next) {
 		if ((rc = run_unit(g->v, u, &err)) == -2)
 			ok = 0;
@@ -78,6 +79,7 @@ static void run_batch(vault_group *g, unit *batch, unsigned n)
 		ok = vault_commit(g->v, &err) == 0; /* durable (synchronous = FULL) when it returns */
 	else
 		vault_rollback(g->v);
+	vault_group_running(g->v, 0);
 	pthread_mutex_lock(&g->mu);
 	g->st.units += n;
 	g->st.failed += failed;

@@ -121,6 +121,16 @@ typedef int (*vault_commit_check)(vault *v, int64_t mark);
 void vault_sql_note_commit_check(vault *v, vault_commit_check check, int64_t mark) UTIL_NONNULL(1, 2);
 
 /*
+ * Notes, within v's open transaction, work that vault_commit does once, just before its
+ * COMMIT, in the transaction (the audit log's seal, once for a group's batch: see
+ * audit_record). If it fails, the transaction is rolled back and vault_commit fails. The
+ * note ends with the transaction; a rollback to a savepoint keeps it (the work must be
+ * harmless when nothing it covers is left).
+ */
+typedef int (*vault_before_commit)(vault *v, util_err *err);
+void vault_sql_before_commit(vault *v, vault_before_commit fn) UTIL_NONNULL(1, 2);
+
+/*
  * A connection to f's file alone, as its main database, nothing of vault.db. Its
  * transactions lock that file only (the audit writer's group commits never hold vault.db's
  * write lock). vault_sql_file_only tells such a connection.

@@ -267,6 +267,7 @@ int vault_begin(vault *v, util_err *err)
 		return -1;
 	v->in_tx = 1;
 	v->check = NULL;
+	v->before = NULL;
 	v->mark = 0;
 	return 0;
 }
@@ -277,13 +278,36 @@ void vault_sql_note_commit_check(vault *v, vault_commit_check check, int64_t mar
 	v->mark = mark;
 }
 
+void vault_sql_before_commit(vault *v, vault_before_commit fn)
+{
+	v->before = fn;
+}
+
+void vault_group_running(vault *v, int on)
+{
+	v->in_group = on;
+}
+
+int vault_in_group(const vault *v)
+{
+	return v->in_group && v->in_tx;
+}
+
 int vault_commit(vault *v, util_err *err)
 {
-	vault_commit_check check = v->check;
-	int64_t mark = v->mark;
+	vault_before_commit before = v->before;
+	vault_commit_check check;
+	int64_t mark;
 
 	if (!v->in_tx)
 		return util_fail(err, UTIL_ESTATE, "no transaction is open");
+	v->before = NULL;
+	if (before != NULL && before(v, err) != 0) {
+		vault_rollback(v);
+		return -1;
+	}
+	check = v->check; /* read after the work, which may note its own */
+	mark = v->mark;
 	v->check = NULL;
 	if (exec_cached(v, "COMMIT", err) != 0) {
 		vault_rollback(v);
@@ -301,6 +325,7 @@ int vault_commit(vault *v, util_err *err)
 void vault_rollback(vault *v)
 {
 	v->check = NULL;
+	v->before = NULL;
 	if (v->in_tx) {
 		sqlite3_exec(v->db, "ROLLBACK", NULL, NULL, NULL);
 		v->in_tx = 0;

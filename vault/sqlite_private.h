@@ -33,6 +33,8 @@ struct vault {
 	const vault_file *alone; /* a module's file alone, as the main database (vault_sql_clone_file) */
 	vault_commit_check check; /* noted by the open transaction (vault_sql_note_commit_check), or NULL */
 	int64_t mark;
+	vault_before_commit before; /* noted by the open transaction (vault_sql_before_commit), or NULL */
+	int in_group;                /* the open transaction is a group's batch (vault_group_running) */
 	vault_commit_check sp_check; /* check and mark as they were when the savepoint opened */
 	int64_t sp_mark;
 	int turn_fd;     /* this connection's own descriptor of vault.turn, or -1 */

@@ -92,6 +92,8 @@ static void log_verifies(vault *v, int64_t entries)
 	if (!r.ok)
 		fail_msg("the log does not verify: %s", r.problem);
 	assert_int_equal(r.entries, entries);
+	/* the signed head covers every entry: a batch's is signed once, at its commit */
+	assert_int_equal(r.head_size, entries);
 }
 
 /* ---- the gate ---- */
