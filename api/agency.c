@@ -100,33 +100,47 @@ static void lookup_wait_free(void *p)
 }
 
 /*
- * One lookup of body ({national_id, purpose, fields?, justification?}): policy decides, the
- * vault releases what is granted, in one snapshot, and policy builds the entry into w.
- * 0: decided (w->l.d says how; its entry still to be written unless w->l.seq > 0); 1: it was
- * understood but failed (storage, a record that does not decrypt): w->failed, and its entry,
- * still an access attempt, is to be written before the error goes back; -1: bad input, err
- * filled, nothing decided or logged.
+ * A lookup's body ({national_id, purpose, fields?, justification?}) into a, its field names
+ * into names: -1 (err) when it is bad input, refused before anything is decided or logged.
  */
-static int lookup_prepare(api_req *r, json_t *body, lookup_wait *w, api_err *err)
+static int lookup_parse(api_req *r, json_t *body, const char **names, policy_lookup_ask *a, api_err *err)
 {
-	const char *nid, *purpose, *just = NULL;
+	const char *just = NULL;
 	json_t *fields = NULL;
-	size_t n;
 
-	if (api_unpack_json(body, err, "{s:s, s:s, s?o, s?s}", "national_id", &nid, "purpose", &purpose, "fields", &fields,
-	        "justification", &just) != 0 ||
-	    api_name_list(fields, w->names, &n, "fields is empty: name a field, or leave fields out for the consented", err) != 0)
+	if (api_unpack_json(body, err, "{s:s, s:s, s?o, s?s}", "national_id", &a->nid, "purpose", &a->code, "fields",
+	        &fields, "justification", &just) != 0 ||
+	    api_name_list(fields, names, &a->nfields, "fields is empty: name a field, or leave fields out for the consented",
+	        err) != 0)
 		return -1;
 	if (just != NULL && strlen(just) > POLICY_JUSTIFICATION_MAX)
 		return api_fail(err, API_P_INVALID_INPUT, "justification is at most 500 bytes");
 	/* refused before anything is decided or logged: free text reaches an access log only where the law asks for it */
-	if (just != NULL && policy_justification_check(r->v, &r->caller.agency, purpose, just, &err->u) != 0) {
+	if (just != NULL && policy_justification_check(r->v, &r->caller.agency, a->code, just, &err->u) != 0) {
 		if (err->u.code == UTIL_EINVAL)
 			return api_fail(err, API_P_JUSTIFICATION_NOT_ACCEPTED, "%s", err->u.msg);
 		return -1;
 	}
-	if (policy_lookup_prepare(r->v, &r->caller.agency, purpose, nid, w->names, n, just, util_now(), &w->l, &err->u) !=
-	    0) {
+	a->fields = names;
+	a->justification = just;
+	return 0;
+}
+
+/*
+ * One lookup of body: policy decides, the vault releases what is granted, in one snapshot,
+ * and policy builds the entry into w. 0: decided (w->l.d says how; its entry still to be
+ * written unless w->l.seq > 0); 1: it was understood but failed (storage, a record that does
+ * not decrypt): w->failed, and its entry, still an access attempt, is to be written before the
+ * error goes back; -1: bad input, err filled, nothing decided or logged.
+ */
+static int lookup_prepare(api_req *r, json_t *body, lookup_wait *w, api_err *err)
+{
+	policy_lookup_ask a = {0};
+
+	if (lookup_parse(r, body, w->names, &a, err) != 0)
+		return -1;
+	if (policy_lookup_prepare(r->v, &r->caller.agency, a.code, a.nid, a.fields, a.nfields, a.justification, util_now(),
+	        &w->l, &err->u) != 0) {
 		if (err->u.code == UTIL_EINVAL)
 			return -1;
 		w->failed = err->u;
@@ -225,17 +239,18 @@ int api_h_lookup(api_req *r, api_err *err)
 
 /* ---- a batch of lookups: POST /v1/lookups ---- */
 
-#define BATCH_MAX 100
+#define BATCH_MAX POLICY_BATCH_MAX
 
 enum { ITEM_BAD, ITEM_FAILED, ITEM_DECIDED };
 
 typedef struct lookup_batch lookup_batch;
 
-/* One lookup of a batch: prepared like a single one, its entry written on its own. */
+/* One lookup of a batch: prepared like a single one, in the batch's snapshot, its entry written on its own. */
 typedef struct batch_item {
 	lookup_wait w;
 	lookup_batch *b;
-	int state;     /* ITEM_*: how lookup_prepare ended */
+	policy_lookup_ask ask; /* what policy decides it on, and how it ended */
+	int state;     /* ITEM_*: how its preparing ended */
 	api_err bad;   /* ITEM_BAD: the problem it is answered with (no entry) */
 	int rc;        /* what the writer said of its entry: rc, seq, werr */
 	int64_t seq;
@@ -245,6 +260,7 @@ typedef struct batch_item {
 struct lookup_batch {
 	api_req *r;
 	atomic_size_t pending; /* entries not yet durable, plus one while they are being submitted */
+	policy_lookup_batch pb;
 	size_t n;
 	batch_item it[];
 };
@@ -339,6 +355,42 @@ static void batch_submit(api_req *r, batch_item *it, int stopping, const util_er
 }
 
 /*
+ * Every item of the batch prepared as lookup_prepare would a single lookup, but in one read
+ * snapshot for all (policy_lookup_batch_*), which ends before any entry goes to the writer.
+ */
+static void batch_prepare(api_req *r, lookup_batch *b, json_t *items)
+{
+	size_t i;
+
+	policy_lookup_batch_begin(&b->pb, r->v, &r->caller.agency, util_now());
+	for (i = 0; i < b->n; i++) {
+		batch_item *it = &b->it[i];
+
+		it->b = b;
+		it->ask.l = &it->w.l;
+		it->state = ITEM_BAD;
+		if (lookup_parse(r, json_array_get(items, i), it->w.names, &it->ask, &it->bad) == 0) {
+			(void)policy_lookup_batch_item(&b->pb, &it->ask);
+			it->state = ITEM_DECIDED;
+		}
+	}
+	policy_lookup_batch_end(&b->pb); /* the uses are spent: each item's outcome is final */
+	for (i = 0; i < b->n; i++) {
+		batch_item *it = &b->it[i];
+
+		if (it->state == ITEM_BAD || it->ask.rc == 0)
+			continue;
+		if (it->ask.err.code == UTIL_EINVAL) {
+			it->state = ITEM_BAD;
+			it->bad = (api_err){.u = it->ask.err};
+		} else {
+			it->state = ITEM_FAILED;
+			it->w.failed = it->ask.err;
+		}
+	}
+}
+
+/*
  * Up to BATCH_MAX lookups in one request, each decided, logged and answered as a single lookup
  * would be: their entries go to the group-commit writer together, and the answer, sent once
  * all are durable, lists each lookup's answer (its body, or its problem) in the order asked.
@@ -349,7 +401,7 @@ int api_h_lookups(api_req *r, api_err *err)
 	json_t *items;
 	util_err why;
 	size_t i, n;
-	int rc, stopping;
+	int stopping;
 
 	if (api_unpack(r, err, "{s:o}", "lookups", &items) != 0)
 		return -1;
@@ -361,11 +413,7 @@ int api_h_lookups(api_req *r, api_err *err)
 	b->n = n;
 	r->state = b;
 	r->state_free = batch_free;
-	for (i = 0; i < n; i++) {
-		b->it[i].b = b;
-		rc = lookup_prepare(r, json_array_get(items, i), &b->it[i].w, &b->it[i].bad);
-		b->it[i].state = rc < 0 ? ITEM_BAD : rc > 0 ? ITEM_FAILED : ITEM_DECIDED;
-	}
+	batch_prepare(r, b, items);
 	atomic_store(&b->pending, 1); /* held until every entry is submitted */
 	stopping = api_suspend(r, batch_finish, &why) != 0;
 	for (i = 0; i < n; i++)

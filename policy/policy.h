@@ -375,6 +375,61 @@ int policy_lookup_prepare(vault *v, const policy_agency *agency, const char *cod
  * decision stays. Safe to call twice and on a zeroed policy_lookup. */
 void policy_lookup_clear(policy_lookup *l) UTIL_NONNULL(1);
 
+/* ---- a batch of lookups: one snapshot for all of them ---- */
+
+#define POLICY_BATCH_MAX 100u    /* lookups in one batch */
+#define POLICY_BATCH_PURPOSES 4u /* distinct purposes a batch keeps once read; more are read again */
+
+/*
+ * One lookup of a batch: what policy_lookup_prepare takes, the lookup it fills, and how it
+ * ended. The caller owns it, and what it points to, until the batch has ended and, as with a
+ * single lookup, until l's entry has been written.
+ */
+typedef struct policy_lookup_ask {
+	const char *code, *nid, *justification;
+	const char *const *fields;
+	size_t nfields;
+	policy_lookup *l;
+	int rc;       /* what policy_lookup_prepare would return; final once the batch has ended */
+	util_err err; /* rc -1: why, as policy_lookup_prepare says */
+} policy_lookup_ask;
+
+/* A purpose a batch has read: found, or known not to be the agency's. */
+typedef struct policy_batch_purpose {
+	char code[POLICY_CODE_MAX + 1];
+	int found;
+	policy_purpose p;
+} policy_batch_purpose;
+
+/* A batch of one agency's lookups (policy_lookup_batch_*): the caller's, its inside policy's. */
+typedef struct policy_lookup_batch {
+	vault *v;
+	const policy_agency *agency;
+	int64_t now;
+	int reading; /* its snapshot is open */
+	size_t nitems, npurposes, nspends;
+	policy_batch_purpose purposes[POLICY_BATCH_PURPOSES];
+	policy_lookup_ask *spends[POLICY_BATCH_MAX]; /* allowed on a use-limited consent, in order */
+} policy_lookup_batch;
+
+/*
+ * Up to POLICY_BATCH_MAX lookups by agency, each decided, released and given its entry exactly
+ * as policy_lookup_prepare would at now, but in one read snapshot: begin, then an item for
+ * each lookup in the order asked, then end. The snapshot opens at the first item that reads
+ * (a change committed after it is seen by no item, one committed before it by every item)
+ * and ends at end, or after an item that failed to read (the next item opens another). Each
+ * purpose is read once. Uses of use-limited consents are spent at end, after the snapshot, in
+ * order, each with its entry: an item counts the uses that earlier items of the batch are to
+ * spend, so that a one-time consent listed twice allows once, as two lookups one after the
+ * other would. An item's outcome is a->rc and a->err, final after end (a use that cannot be
+ * spent there turns a decided item into a denied or failed one, as in policy_lookup_prepare).
+ * Call end on every path once begun; hold nothing else open between begin and end.
+ */
+void policy_lookup_batch_begin(policy_lookup_batch *b, vault *v, const policy_agency *agency, int64_t now)
+    UTIL_NONNULL(1, 2, 3);
+int policy_lookup_batch_item(policy_lookup_batch *b, policy_lookup_ask *a) UTIL_NONNULL(1, 2);
+void policy_lookup_batch_end(policy_lookup_batch *b) UTIL_NONNULL(1);
+
 /* An officer's review of emergency access seq (an allowed vital-interest lookup). */
 typedef struct policy_review {
 	int64_t seq;

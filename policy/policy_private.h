@@ -54,6 +54,14 @@ typedef struct policy_lookup_state {
 int policy_store_lookup_begin(vault *v, const policy_agency *agency, const char *code, const char *nid,
     policy_lookup_state *st, util_err *err) UTIL_WARN_UNUSED UTIL_NONNULL(1, 2, 3, 4, 5);
 void policy_store_lookup_end(vault *v) UTIL_NONNULL(1);
+/*
+ * The citizen's part of policy_store_lookup_begin, in the snapshot already open: the citizen
+ * of national ID nid, its restriction and, when purpose_id is not NULL, its newest consents to
+ * agency_id for that purpose, into st (its purpose part is left alone). A batch of lookups
+ * reads each item's citizen this way, in the batch's one snapshot, its purposes read once.
+ */
+int policy_store_lookup_citizen(vault *v, const char *agency_id, const char *purpose_id, const char *nid,
+    policy_lookup_state *st, util_err *err) UTIL_WARN_UNUSED UTIL_NONNULL(1, 2, 5);
 
 /*
  * Spends one use of consent_id and appends e, the allowed lookup's entry, in one transaction:

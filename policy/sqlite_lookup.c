@@ -57,7 +57,6 @@ int policy_store_lookup_begin(vault *v, const policy_agency *agency, const char 
     policy_lookup_state *st, util_err *err)
 {
 	util_err e2;
-	int64_t since;
 
 	/* the flags and counts only: the purpose and consents (about 23 KiB) are written as read */
 	st->purpose_found = st->citizen_found = st->restricted = 0;
@@ -69,6 +68,19 @@ int policy_store_lookup_begin(vault *v, const policy_agency *agency, const char 
 		st->purpose_found = 1;
 	else if (e2.code != UTIL_ENOTFOUND)
 		return *err = e2, -1;
+	return policy_store_lookup_citizen(v, agency->id, st->purpose_found ? st->purpose.id : NULL, nid, st, err);
+}
+
+int policy_store_lookup_citizen(vault *v, const char *agency_id, const char *purpose_id, const char *nid,
+    policy_lookup_state *st, util_err *err)
+{
+	util_err e2;
+	int64_t since;
+
+	/* the flags and counts only: the consents are written as read */
+	st->citizen_found = st->restricted = 0;
+	st->nconsents = 0;
+	memset(st->cid, 0, sizeof st->cid);
 	if (vault_citizen_find(v, nid, st->cid, &e2) == 0)
 		st->citizen_found = 1;
 	else if (e2.code != UTIL_ENOTFOUND)
@@ -77,8 +89,8 @@ int policy_store_lookup_begin(vault *v, const policy_agency *agency, const char 
 		return 0;
 	if (policy_store_restriction_get(v, st->cid, &st->restricted, &since, err) != 0)
 		return -1;
-	if (st->purpose_found &&
-	    read_consents(v, st->cid, agency->id, st->purpose.id, st->consents, POLICY_LOOKUP_CONSENTS, &st->nconsents, err) != 0)
+	if (purpose_id != NULL &&
+	    read_consents(v, st->cid, agency_id, purpose_id, st->consents, POLICY_LOOKUP_CONSENTS, &st->nconsents, err) != 0)
 		return -1;
 	return 0;
 }

@@ -257,12 +257,93 @@ static void test_the_batch_itself_is_bounded(void **state)
 	e2e_resp_free(&r);
 }
 
+/* A session of A's, signed in with a fresh code. */
+static char *session_a(void)
+{
+	char code[7], *session;
+	e2e_resp r;
+
+	e2e_totp_fresh(fx.uri_a, &fx.last_a, code);
+	E2E_CALL(&fx.s, 201, "POST", "/v1/sessions", NULL, e2e_body_citizen_login(NID_A, code), &r);
+	session = e2e_jdup(r.json, "token");
+	e2e_resp_free(&r);
+	return session;
+}
+
+/* A batch of the hospital's: A's treatment three times, B's statutory check in between. */
+static json_t *batch_of_a(void)
+{
+	return json_pack("{s:[o, o, o, o]}", "lookups", e2e_body_lookup(NID_A, "treatment", NULL, NULL),
+	    e2e_body_lookup(NID_A, "treatment", NULL, NULL), e2e_body_lookup(NID_B, "statutory", NULL, NULL),
+	    e2e_body_lookup(NID_A, "treatment", NULL, NULL));
+}
+
+/*
+ * A revocation stops the very next lookup, batched too: A approves an open consent, a batch is
+ * allowed on it; A revokes it (answered), and in the very next batch every item about A is
+ * denied, as consent_revoked in A's log, while B's item is allowed.
+ */
+static void test_a_revocation_stops_the_very_next_batch(void **state)
+{
+	char code[7], path[160], *session = session_a(), *request, *consent, *denied = single(NID_B, "treatment", 403), *s;
+	json_t *res, *entries, *e;
+	e2e_resp r;
+	size_t i, k = 0;
+
+	(void)state;
+	E2E_CALL(&fx.s, 202, "POST", "/v1/consent-requests", fx.hospital,
+	    e2e_body_consent_request(NID_A, "treatment", NULL, 30), &r);
+	request = e2e_jdup(r.json, "id");
+	e2e_resp_free(&r);
+	e2e_totp_fresh(fx.uri_a, &fx.last_a, code);
+	snprintf(path, sizeof path, "/v1/me/consent-requests/%s/approve", request);
+	E2E_CALL(&fx.s, 201, "POST", path, session, json_pack("{s:s, s:b}", "totp", code, "all_fields", 1), &r);
+	consent = e2e_jdup(r.json, "consent_id");
+	e2e_resp_free(&r);
+	E2E_CALL(&fx.s, 200, "POST", "/v1/lookups", fx.hospital, batch_of_a(), &r);
+	for (i = 0; i < 4; i++)
+		assert_str_eq(e2e_jstr(json_array_get(e2e_jget(r.json, "results"), i), "fields/full_name"),
+		    i == 2 ? "Tran Thi B" : "Nguyen Van A");
+	e2e_resp_free(&r);
+
+	snprintf(path, sizeof path, "/v1/me/consents/%s", consent);
+	E2E_CALL(&fx.s, 200, "DELETE", path, session, NULL, &r);
+	e2e_resp_free(&r);
+	E2E_CALL(&fx.s, 200, "POST", "/v1/lookups", fx.hospital, batch_of_a(), &r);
+	res = e2e_jget(r.json, "results");
+	for (i = 0; i < 4; i++) {
+		if (i == 2) {
+			assert_str_eq(e2e_jstr(json_array_get(res, i), "fields/full_name"), "Tran Thi B");
+			continue;
+		}
+		s = dump(json_array_get(res, i)), assert_str_eq(s, denied), free(s);
+	}
+	e2e_resp_free(&r);
+
+	/* A's log, newest first: the three denials, each as revoked, on that consent */
+	E2E_CALL(&fx.s, 200, "GET", "/v1/me/access-log?limit=20", session, NULL, &r);
+	entries = e2e_jget(r.json, "entries");
+	for (i = 0; i < json_array_size(entries) && k < 3; i++) {
+		e = json_array_get(entries, i);
+		if (strcmp(e2e_or_null(e2e_jstr(e, "action")), "lookup") != 0)
+			continue;
+		assert_str_eq(e2e_jstr(e, "decision"), "deny");
+		assert_str_eq(e2e_jstr(e, "reason"), "consent_revoked");
+		assert_str_eq(e2e_jstr(e, "consent"), consent);
+		k++;
+	}
+	assert_int_equal(k, 3);
+	e2e_resp_free(&r);
+	free(session), free(request), free(consent), free(denied);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_each_lookup_answered_as_alone),
 		cmocka_unit_test(test_each_item_is_in_the_log),
 		cmocka_unit_test(test_the_batch_itself_is_bounded),
+		cmocka_unit_test(test_a_revocation_stops_the_very_next_batch),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
