@@ -757,6 +757,13 @@ void api_metrics_text(api_server *s, char *out, size_t cap, size_t *len)
 	    "# TYPE vaultd_audit_wal_restarts_total counter\nvaultd_audit_wal_restarts_total %llu\n",
 	    (unsigned long long)st.batches, (unsigned long long)st.entries, (unsigned long long)st.max_batch,
 	    (double)st.fsync_ns_total / 1e9, (double)st.fsync_ns_max / 1e9, (unsigned long long)st.wal_restarts);
+	{
+		/* this request's own connection among them; a benchmark waits for the others to close */
+		const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+
+		PUT("# HELP vaultd_connections_open Open HTTP connections.\n# TYPE vaultd_connections_open gauge\n"
+		    "vaultd_connections_open %u\n", di != NULL ? di->num_connections : 0u);
+	}
 #undef PUT
 	*len = o < cap ? o : cap;
 }

@@ -215,18 +215,20 @@ children_cpu() {
 	awk 'NR == 2 { s = 0; for (i = 1; i <= 2; i++) { split($i, t, "m"); sub("s", "", t[2]); s += t[1] * 60 + t[2] }
 		printf "%.3f", s }' "$OUT/times.txt"
 }
-# metrics FILE: /metrics once vaultd has settled: the lookups' statuses, decisions and audit entries
-# the same in two reads 100 ms apart (at most 5 s). When wrk stops, the requests it had in flight
-# are still being answered: read at once, the next run's "before" counted the last ones of this
-# run (a ceiling's 400s among the lookups' statuses), or a run's "after" counted a denial decided
-# but not yet answered.
+# metrics FILE: /metrics once every connection but this one has closed, and the lookups'
+# statuses, decisions and audit entries are the same in two reads 100 ms apart (10 s at most).
+# When wrk stops, what it had in flight is still being answered (a batch for a second and more
+# under load): read at once, the next run's "before" counted the last answers of this one (a
+# ceiling's 400s among the lookups' statuses), and the next wrk's connections met the old ones
+# past --max-conns-per-ip and were closed at once (wrk's read errors).
 metrics() {
 	m_prev="" m_i=0
 	while :; do
 		curl -sf "$URL/metrics" >"$OUT/$1" || die "GET /metrics failed"
 		m_cur=$(grep -E '^vaultd_(requests_total[{][^}]*route="/v1/lookups?"|decisions_total|audit_entries_total)' \
 			"$OUT/$1" | awk '{ s = s " " $2 } END { print s }')
-		[ "$m_cur" != "$m_prev" ] && [ "$m_i" -lt 50 ] || return 0
+		m_open=$(metric "$OUT/$1" vaultd_connections_open)
+		{ [ "$m_open" -le 1 ] && [ "$m_cur" = "$m_prev" ]; } || [ "$m_i" -ge 100 ] && return 0
 		m_prev=$m_cur m_i=$((m_i + 1))
 		sleep 0.1
 	done

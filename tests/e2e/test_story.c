@@ -1467,6 +1467,7 @@ static void test_a_failed_lookup_is_still_audited(void **state)
 static void test_metrics_count_requests_without_personal_data(void **state)
 {
 	e2e_resp r;
+	const char *p;
 	size_t i;
 
 	(void)state;
@@ -1475,6 +1476,9 @@ static void test_metrics_count_requests_without_personal_data(void **state)
 	assert_non_null(strstr(r.body, "# TYPE"));
 	assert_non_null(strstr(r.body, "requests_total"));
 	assert_non_null(strstr(r.body, "\nvaultd_audit_wal_restarts_total "));
+	/* the connection asking is open: the gauge counts at least it */
+	assert_non_null(p = strstr(r.body, "\nvaultd_connections_open "));
+	assert_true(strtol(p + strlen("\nvaultd_connections_open "), NULL, 10) >= 1);
 	for (i = 0; i < NPEOPLE; i++) {
 		assert_null(strstr(r.body, people[i].nid));
 		assert_null(strstr(r.body, people[i].name));
