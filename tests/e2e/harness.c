@@ -881,6 +881,20 @@ json_t *e2e_body_agency(const char *name, const char *const *roles, size_t nrole
 	return json_pack("{s:s, s:o}", "name", name, "roles", a);
 }
 
+char *e2e_agency(e2e_server *s, const char *name, const char *const *roles, size_t nroles, char **id)
+{
+	e2e_resp r;
+	char *tok;
+
+	e2e_call_at(s, 201, "POST", "/v1/agencies", s->admin_token, e2e_body_agency(name, roles, nroles), &r, __FILE__,
+	    __LINE__);
+	tok = e2e_jdup(r.json, "token");
+	if (id != NULL)
+		*id = e2e_jdup(r.json, "id");
+	e2e_resp_free(&r);
+	return tok;
+}
+
 json_t *e2e_body_purpose(const char *agency_id, const char *code, const char *desc_en, const char *basis,
     const char *legal_reference, json_t *fields, int max_days, int retention_days)
 {

@@ -147,6 +147,8 @@ const char *e2e_or_null(const char *s);
 /* ---- request bodies the contract's summary does not spell out: one place to change ---- */
 
 json_t *e2e_body_agency(const char *name, const char *const *roles, size_t nroles);
+/* Registers an agency with these roles as the admin (201 asserted): its token; its id in *id unless id is NULL. */
+char *e2e_agency(e2e_server *s, const char *name, const char *const *roles, size_t nroles, char **id);
 /* fields: a JSON array of names or {"name", "masked": true}, taken. legal_reference may be NULL. */
 json_t *e2e_body_purpose(const char *agency_id, const char *code, const char *desc_en, const char *basis,
     const char *legal_reference, json_t *fields, int max_days, int retention_days);

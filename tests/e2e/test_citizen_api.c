@@ -26,19 +26,6 @@ typedef struct world {
 
 static world W;
 
-static char *agency(const char *name, const char *role, char **id)
-{
-	const char *roles[] = {role};
-	e2e_resp r;
-	char *tok;
-
-	E2E_CALL(&W.s, 201, "POST", "/v1/agencies", W.s.admin_token, e2e_body_agency(name, roles, 1), &r);
-	tok = e2e_jdup(r.json, "token");
-	*id = e2e_jdup(r.json, "id");
-	e2e_resp_free(&r);
-	return tok;
-}
-
 /* Enrols nid and signs them in: the session token; *uri their TOTP URI, *last the step their login spent. */
 static char *citizen(const char *nid, char **uri, int64_t *last)
 {
@@ -70,9 +57,9 @@ static int setup(void **state)
 	json_set_alloc_funcs(malloc, free); /* the harness frees what jansson allocates with free() */
 	if (e2e_start(&W.s) != 0)
 		return -1;
-	W.registrar = agency("Registry", "registrar", &id);
+	W.registrar = e2e_agency(&W.s, "Registry", (const char *[]){"registrar"}, 1, &id);
 	free(id);
-	W.hospital = agency("Bệnh viện Chợ Rẫy", "consumer", &W.hospital_id);
+	W.hospital = e2e_agency(&W.s, "Bệnh viện Chợ Rẫy", (const char *[]){"consumer"}, 1, &W.hospital_id);
 	E2E_CALL(&W.s, 201, "POST", "/v1/purposes", W.s.admin_token,
 	    e2e_body_purpose(W.hospital_id, "treatment", "Medical treatment", "consent", NULL,
 	        e2e_strings("full_name", "date_of_birth", "chronic_conditions", NULL), 365, 90),

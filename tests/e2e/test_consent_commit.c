@@ -25,20 +25,6 @@ typedef struct world {
 
 static world W;
 
-static char *agency(const char *name, const char *role, char **id)
-{
-	const char *roles[] = {role};
-	e2e_resp r;
-	char *tok;
-
-	E2E_CALL(&W.s, 201, "POST", "/v1/agencies", W.s.admin_token, e2e_body_agency(name, roles, 1), &r);
-	tok = e2e_jdup(r.json, "token");
-	if (id != NULL)
-		*id = e2e_jdup(r.json, "id");
-	e2e_resp_free(&r);
-	return tok;
-}
-
 static void citizen_enrol(citizen *c, int i)
 {
 	char code[7];
@@ -70,8 +56,8 @@ static int setup(void **state)
 	json_set_alloc_funcs(malloc, free); /* the harness frees what jansson allocates with free() */
 	if (e2e_start(&W.s) != 0)
 		return -1;
-	W.registrar = agency("Registry", "registrar", NULL);
-	W.hospital = agency("Hospital", "consumer", &W.hospital_id);
+	W.registrar = e2e_agency(&W.s, "Registry", (const char *[]){"registrar"}, 1, NULL);
+	W.hospital = e2e_agency(&W.s, "Hospital", (const char *[]){"consumer"}, 1, &W.hospital_id);
 	E2E_CALL(&W.s, 201, "POST", "/v1/purposes", W.s.admin_token,
 	    e2e_body_purpose(W.hospital_id, "treatment", "Treatment", "consent", NULL,
 	        e2e_strings("full_name", "blood_type", NULL), 365, 30),

@@ -32,18 +32,6 @@ typedef struct world {
 
 static world W;
 
-static char *agency(const char *name, const char *const *roles, size_t n, char **id)
-{
-	e2e_resp r;
-	char *tok;
-
-	E2E_CALL(&W.s, 201, "POST", "/v1/agencies", W.s.admin_token, e2e_body_agency(name, roles, n), &r);
-	tok = e2e_jdup(r.json, "token");
-	*id = e2e_jdup(r.json, "id");
-	e2e_resp_free(&r);
-	return tok;
-}
-
 static void purpose(const char *agency_id, const char *code, const char *basis, const char *ref)
 {
 	e2e_resp r;
@@ -84,11 +72,11 @@ static int setup(void **state)
 	json_set_alloc_funcs(malloc, free); /* the harness frees what jansson allocates with free() */
 	if (e2e_start(&W.s) != 0)
 		return -1;
-	W.registrar = agency("Registry", reg, 1, &cid);
+	W.registrar = e2e_agency(&W.s, "Registry", reg, 1, &cid);
 	free(cid);
-	W.hospital = agency("Hospital", cons, 1, &W.hospital_id);
-	W.clinic = agency("Clinic", cons, 1, &W.clinic_id);
-	W.emergency = agency("Ambulance", emer, 2, &W.emergency_id);
+	W.hospital = e2e_agency(&W.s, "Hospital", cons, 1, &W.hospital_id);
+	W.clinic = e2e_agency(&W.s, "Clinic", cons, 1, &W.clinic_id);
+	W.emergency = e2e_agency(&W.s, "Ambulance", emer, 2, &W.emergency_id);
 	purpose(W.hospital_id, "treatment", "consent", NULL);
 	purpose(W.hospital_id, "billing", "legal_obligation", "Decree 356/2025/ND-CP, Art. 7");
 	purpose(W.clinic_id, "checkup", "consent", NULL);

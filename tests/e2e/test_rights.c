@@ -29,18 +29,6 @@ typedef struct world {
 
 static world W;
 
-static char *agency(const char *name, const char *const *roles, size_t n, char **id)
-{
-	e2e_resp r;
-	char *tok;
-
-	E2E_CALL(&W.s, 201, "POST", "/v1/agencies", W.s.admin_token, e2e_body_agency(name, roles, n), &r);
-	tok = e2e_jdup(r.json, "token");
-	*id = e2e_jdup(r.json, "id");
-	e2e_resp_free(&r);
-	return tok;
-}
-
 static void purpose(const char *agency_id, const char *code, const char *basis)
 {
 	e2e_resp r;
@@ -93,9 +81,9 @@ static int setup(void **state)
 	json_set_alloc_funcs(malloc, free); /* the harness frees what jansson allocates with free() */
 	if (e2e_start(&W.s) != 0)
 		return -1;
-	W.registrar = agency("Sở Tư pháp", reg, 1, &W.registrar_id);
-	W.hospital = agency("Bệnh viện Bạch Mai", cons, 1, &W.hospital_id);
-	W.emergency = agency("Cấp cứu 115", emer, 2, &W.emergency_id);
+	W.registrar = e2e_agency(&W.s, "Sở Tư pháp", reg, 1, &W.registrar_id);
+	W.hospital = e2e_agency(&W.s, "Bệnh viện Bạch Mai", cons, 1, &W.hospital_id);
+	W.emergency = e2e_agency(&W.s, "Cấp cứu 115", emer, 2, &W.emergency_id);
 	purpose(W.hospital_id, "treatment", "consent");
 	purpose(W.emergency_id, "emergency_care", "vital_interest");
 	E2E_CALL(&W.s, 201, "POST", "/v1/officers", W.s.admin_token, e2e_body_officer("Officer"), &r);
