@@ -1,5 +1,5 @@
 /* group.c: group commit of write units: one thread, one transaction and one commit for many callers' changes. */
-#include "vault.h"
+#include "vault_private.h"
 
 #include <pthread.h>
 #include <stdlib.h>

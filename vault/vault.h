@@ -261,12 +261,11 @@ typedef struct vault_group_stats {
 #define VAULT_GROUP_BATCH_MAX 64u   /* units in one transaction at most: the write lock is held while they run */
 
 /*
- * 1 on the group's connection while it runs a batch's units (vault_group_running, group.c's):
- * work a unit would do for the whole transaction at its end may be noted for vault_commit
- * instead (vault_sql_before_commit), once for the batch.
+ * 1 on the group's connection while it runs a batch's units: work a unit would do for the
+ * whole transaction at its end may be noted for vault_commit instead (vault_sql_before_commit),
+ * once for the batch.
  */
 int vault_in_group(const vault *v) UTIL_NONNULL(1);
-void vault_group_running(vault *v, int on) UTIL_NONNULL(1);
 /* Starts a group on its own connection to the vault of v. */
 int vault_group_start(vault_group **out, vault *v, util_err *err) UTIL_WARN_UNUSED;
 /* Queues a unit and returns at once: 0, or -1 with UTIL_EBUSY (queue full) or UTIL_ESTATE (stopping). */

@@ -262,4 +262,7 @@ vault_work *vault_work_of(vault *v) UTIL_NONNULL(1);
 vault_input **vault_input_slot(vault *v) UTIL_NONNULL(1);
 vault_prepared **vault_prepared_slot(vault *v) UTIL_NONNULL(1);
 
+/* group.c's: on while its connection runs a batch's units (vault_in_group). */
+void vault_group_running(vault *v, int on) UTIL_NONNULL(1);
+
 #endif
