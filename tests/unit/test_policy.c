@@ -1,6 +1,7 @@
 /* test_policy.c: consents end to end over a real vault: request, approve, look up, revoke, restrict. */
 #include "support.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -688,6 +689,51 @@ static void test_lists_are_paged(void **state)
 	assert_int_equal(err.code, UTIL_EINVAL);
 }
 
+/* The second an id was made in, read back from its 8 hex digits after the prefix; -1 if absent. */
+static int64_t id_second(const char *id, const char *prefix)
+{
+	size_t n = strlen(prefix), i;
+	int64_t t = 0;
+
+	if (strncmp(id, prefix, n) != 0 || id[n] != '_' || strlen(id) != n + 1 + 8 + 16)
+		return -1;
+	for (i = n + 1; i < n + 9; i++) {
+		if (!isxdigit((unsigned char)id[i]))
+			return -1;
+		t = t * 16 + (isdigit((unsigned char)id[i]) ? id[i] - '0' : (id[i] | 0x20) - 'a' + 10);
+	}
+	return t;
+}
+
+/*
+ * Ids begin with the second they are made in, so a table's new rows go to the right edge of its
+ * B-tree; two made in the same second still differ in their random part.
+ */
+static void test_ids_sort_by_the_second_they_are_made_in(void **state)
+{
+	fx *f = *state;
+	char ag[POLICY_ID_MAX + 1], ag2[POLICY_ID_MAX + 1], rid[POLICY_ID_MAX + 1], cons[POLICY_ID_MAX + 1];
+	const char *rc;
+	json_t *r = NULL;
+	int64_t t0 = util_now(), t1;
+	util_err err;
+
+	must(policy_agency_create(f->tv.v, "Sở Y tế", POLICY_ROLE_CONSUMER, ag, &err), &err, "agency");
+	must(policy_agency_create(f->tv.v, "Sở Y tế 2", POLICY_ROLE_CONSUMER, ag2, &err), &err, "agency");
+	must(policy_request_create(f->tv.v, f->health, "treatment", NID_A, NULL, 0, 30, rid, &err), &err, "request");
+	must(policy_request_approve(f->tv.v, f->a, rid, NULL, 0, 0, cons, &r, &err), &err, "approve");
+	t1 = util_now();
+	rc = json_string_value(json_object_get(json_object_get(r, "receipt"), "receipt_id"));
+	assert_non_null(rc);
+	assert_true(id_second(ag, "ag") >= t0 && id_second(ag, "ag") <= t1);
+	assert_true(id_second(rid, "cr") >= t0 && id_second(rid, "cr") <= t1);
+	assert_true(id_second(cons, "co") >= t0 && id_second(cons, "co") <= t1);
+	assert_true(id_second(rc, "rc") >= t0 && id_second(rc, "rc") <= t1);
+	assert_true(id_second(f->pu_health, "pu") >= 0 && id_second(f->pu_health, "pu") <= t0);
+	assert_string_not_equal(ag, ag2);
+	json_decref(r);
+}
+
 static void test_receipt_verifies_and_tampering_fails(void **state)
 {
 	fx *f = *state;
@@ -1203,6 +1249,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_erased_id_requests_and_cap_look_the_same, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lists_are_paged, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_receipt_verifies_and_tampering_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ids_sort_by_the_second_they_are_made_in, setup, teardown),
 		cmocka_unit_test(test_receipt_known_answer),
 		cmocka_unit_test(test_stored_field_lists),
 		cmocka_unit_test_setup_teardown(test_every_change_is_audited, setup, teardown),
