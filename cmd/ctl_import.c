@@ -85,6 +85,7 @@ typedef struct import_run {
 	off_t size;       /* FILE's size, for the checking pass's progress */
 	ctl_progress bar; /* on a terminal only */
 	uint64_t t0, t1, drain_ns; /* start, start of pass 2, time spent waiting for drains */
+	size_t drains, drains_cut; /* drains waited for; of them, those that reached IMPORT_DRAIN_MS */
 	util_err err;
 } import_run;
 
@@ -365,7 +366,9 @@ static int commit_batch(import_run *r, int drain)
 	if (drain) {
 		uint64_t td = util_mono_ns();
 
-		ctl_import_ckpt_drain(&r->ckpt);
+		r->drains++;
+		if (ctl_import_ckpt_drain(&r->ckpt) != 0)
+			r->drains_cut++;
 		r->drain_ns += util_mono_ns() - td;
 	}
 	return 0;
@@ -395,9 +398,10 @@ static int write_batches(import_run *r)
 		 * writer, say) waits for the write lock: it gets it before the next batch begins */
 		yielding = p != NULL && r->batch_n > 0 && r->batch_n != (size_t)r->a->batch &&
 		           r->batch_n % IMPORT_YIELD_CHECK == 0 && vault_writers_waiting(r->v);
-		/* no drain when another process writes: the WAL would not be ours to start over */
+		/* no drain when another process writes (the WAL would not be ours to start over), nor
+		 * after the last record: write_finish's checkpoints copy the WAL whole anyway */
 		if (r->batch_n > 0 && (p == NULL || r->batch_n == (size_t)r->a->batch || yielding) &&
-		    commit_batch(r, r->checkpointing && p != NULL && !yielding &&
+		    commit_batch(r, r->checkpointing && p != NULL && r->done + r->batch_n < r->records && !yielding &&
 		                        (r->commits + 1) % IMPORT_DRAIN_EVERY == 0) != 0)
 			return -1;
 	} while (p != NULL);
@@ -460,7 +464,7 @@ static int write_stopped(import_run *r)
 static int import_write(import_run *r)
 {
 	struct rusage ru;
-	char again[64] = "";
+	char extra[128] = ""; /* what the closing line adds when it happened */
 	double secs;
 	int rc;
 
@@ -476,12 +480,15 @@ static int import_write(import_run *r)
 	if (getrusage(RUSAGE_SELF, &ru) != 0)
 		ru.ru_maxrss = 0;
 	if (r->reencoded > 0) /* other processes appended to the log meanwhile (vaultd, on a live vault) */
-		snprintf(again, sizeof again, "; %zu audit entries encoded again", r->reencoded);
+		snprintf(extra, sizeof extra, "; %zu audit entries encoded again", r->reencoded);
+	if (r->drains_cut > 0) /* a pass took longer than IMPORT_DRAIN_MS: the WAL grew past two batches */
+		snprintf(extra + strlen(extra), sizeof extra - strlen(extra), "; %zu waits stopped at their %d s limit",
+		    r->drains_cut, IMPORT_DRAIN_MS / 1000);
 	fprintf(stderr,
 	    "vaultctl: imported %zu citizens in %.2f s (%.0f records/s; checking %.2f s, writing %.2f s"
-	    " in %zu transactions, %.2f s of it waiting for the WAL's copy%s; peak memory %.1f MiB)\n",
+	    " in %zu transactions, %.2f s of it waiting for the WAL's copy (%zu waits)%s; peak memory %.1f MiB)\n",
 	    r->done, secs, secs > 0 ? (double)r->done / secs : 0.0, (double)(r->t1 - r->t0) / 1e9,
-	    (double)(util_mono_ns() - r->t1) / 1e9, r->commits, (double)r->drain_ns / 1e9, again,
+	    (double)(util_mono_ns() - r->t1) / 1e9, r->commits, (double)r->drain_ns / 1e9, r->drains, extra,
 	    (double)ru.ru_maxrss / 1024);
 	return EX_OK;
 }

@@ -101,6 +101,7 @@ void ctl_import_stop(import_feed *f, pthread_t th);
  * instead of 14.5 s.
  */
 #define IMPORT_DRAIN_EVERY 2u
+#define IMPORT_DRAIN_MS 5000 /* the longest wait for the WAL's copy between batches */
 typedef struct import_ckpt {
 	pthread_mutex_t mu;
 	pthread_cond_t cond; /* on the monotonic clock */
@@ -113,9 +114,9 @@ typedef struct import_ckpt {
 void *ctl_import_checkpointer(void *arg);
 /*
  * Waits for one whole checkpoint pass that began after the ask, at most IMPORT_DRAIN_MS (see
- * ctl_import_feed.c).
+ * ctl_import_feed.c). 0 when the pass answered, -1 when the limit came first.
  */
-void ctl_import_ckpt_drain(import_ckpt *k);
+int ctl_import_ckpt_drain(import_ckpt *k);
 /* Stops the checkpointer and waits for its thread th. */
 void ctl_import_ckpt_stop(import_ckpt *k, pthread_t th);
 

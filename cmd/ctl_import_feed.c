@@ -3,8 +3,6 @@
 
 #include <string.h>
 
-#define IMPORT_DRAIN_MS 5000 /* the longest wait for the WAL's copy between batches */
-
 ssize_t ctl_next_line(FILE *in, char **line, size_t *cap, size_t *lines)
 {
 	ssize_t n;
@@ -200,19 +198,23 @@ void *ctl_import_checkpointer(void *arg)
  * Waits for one whole checkpoint pass that began after the ask, at most IMPORT_DRAIN_MS. One
  * pass, whether it copied every frame or not: when it leaves frames behind, a reader of an
  * older snapshot holds them (vaultd's verify, say) or another process writes, and the next
- * batch appends to the WAL, as it would without the wait.
+ * batch appends to the WAL, as it would without the wait. 0 when the pass answered, -1 when
+ * the wait reached its limit first.
  */
-void ctl_import_ckpt_drain(import_ckpt *k)
+int ctl_import_ckpt_drain(import_ckpt *k)
 {
 	struct timespec until = util_mono_after((uint64_t)IMPORT_DRAIN_MS * 1000000u);
 	uint64_t want;
+	int answered;
 
 	pthread_mutex_lock(&k->mu);
 	want = ++k->asked;
 	pthread_cond_broadcast(&k->cond);
 	while (k->answered < want && !k->stop && pthread_cond_timedwait(&k->cond, &k->mu, &until) == 0)
 		;
+	answered = k->answered >= want;
 	pthread_mutex_unlock(&k->mu);
+	return answered ? 0 : -1;
 }
 
 void ctl_import_ckpt_stop(import_ckpt *k, pthread_t th)
