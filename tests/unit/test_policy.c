@@ -1,7 +1,6 @@
 /* test_policy.c: consents end to end over a real vault: request, approve, look up, revoke, restrict. */
 #include "support.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -692,17 +691,17 @@ static void test_lists_are_paged(void **state)
 /* The second an id was made in, read back from its 8 hex digits after the prefix; -1 if absent. */
 static int64_t id_second(const char *id, const char *prefix)
 {
-	size_t n = strlen(prefix), i;
-	int64_t t = 0;
+	size_t n = strlen(prefix);
+	unsigned char b[4];
+	char hex[9];
 
 	if (strncmp(id, prefix, n) != 0 || id[n] != '_' || strlen(id) != n + 1 + 8 + 16)
 		return -1;
-	for (i = n + 1; i < n + 9; i++) {
-		if (!isxdigit((unsigned char)id[i]))
-			return -1;
-		t = t * 16 + (isdigit((unsigned char)id[i]) ? id[i] - '0' : (id[i] | 0x20) - 'a' + 10);
-	}
-	return t;
+	memcpy(hex, id + n + 1, 8);
+	hex[8] = '\0';
+	if (util_hex_decode(b, sizeof b, hex) != 0)
+		return -1;
+	return (int64_t)b[0] << 24 | (int64_t)b[1] << 16 | (int64_t)b[2] << 8 | b[3];
 }
 
 /*
